@@ -1,0 +1,132 @@
+"""The one exception hierarchy of aksara.
+
+    AksaraError
+     ├── ConfigurationError
+     ├── ValidationError            .errors: {field: [messages]}
+     ├── QueryError                 unknown field or lookup, bad query shape
+     │    ├── DoesNotExist          get() found nothing (each model has its own subclass)
+     │    └── MultipleObjectsReturned
+     ├── DatabaseError              any error the database reported
+     │    ├── IntegrityError        unique, foreign key, check, not-null violations
+     │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
+     │    ├── ConnectionError       the connection broke or could not be made
+     │    └── PoolTimeoutError      no pooled connection became free in time
+     ├── StorageError
+     │    └── SuspiciousFileOperation   a file name or path that leaves the storage root
+     ├── MailError
+     │    └── BadHeaderError        CR/LF in a subject, address or header
+     └── PermissionDenied           an AI agent tried to touch what it may not
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+class AksaraError(Exception):
+    """Base class of every error aksara raises."""
+
+
+class ConfigurationError(AksaraError):
+    """aksara is configured wrongly, or a model or field is defined wrongly."""
+
+
+class ValidationError(AksaraError, ValueError):
+    """One or more field values are invalid. Nothing was written.
+
+    ``errors`` maps a field name (or ``"__all__"``) to its list of messages;
+    ``model`` names the model when the error comes from one.
+    """
+
+    def __init__(
+        self,
+        message: str | Mapping[str, Iterable[str]],
+        *,
+        model: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.model = model
+        if isinstance(message, Mapping):
+            self.errors: dict[str, list[str]] = {k: list(v) for k, v in message.items()}
+        else:
+            self.errors = {field or "__all__": [message]}
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = []
+        for name, messages in self.errors.items():
+            if name == "__all__":
+                prefix = f"{self.model}: " if self.model else ""
+            else:
+                prefix = f"{self.model}.{name}: " if self.model else f"{name}: "
+            parts.extend(prefix + m for m in messages)
+        return "; ".join(parts)
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for ms in self.errors.values() for m in ms]
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+class QueryError(AksaraError):
+    """A query names an unknown field or lookup, or cannot be built."""
+
+
+class DoesNotExist(QueryError, LookupError):
+    """``get()`` matched no row."""
+
+
+class MultipleObjectsReturned(QueryError):
+    """``get()`` matched more than one row."""
+
+
+class DatabaseError(AksaraError):
+    """The database reported an error. ``__cause__`` holds the driver's exception."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.details = details
+
+
+class IntegrityError(DatabaseError):
+    """A unique, foreign key, check or not-null constraint was violated."""
+
+
+class ProtectedError(IntegrityError):
+    """A delete was blocked by RESTRICT/PROTECT references from another model."""
+
+
+class ConnectionError(DatabaseError):  # noqa: A001 - deliberate, lives in aksara.exceptions
+    """The database connection broke or could not be opened."""
+
+
+class PoolTimeoutError(DatabaseError):
+    """No pooled connection became free within the pool timeout."""
+
+
+class StatementTimeoutError(DatabaseError):
+    """A statement ran longer than the configured statement timeout."""
+
+
+class StorageError(AksaraError):
+    """A media storage operation failed."""
+
+
+class SuspiciousFileOperation(StorageError):
+    """A file name or path would leave the storage root, or is otherwise unsafe."""
+
+
+class MailError(AksaraError):
+    """Sending mail failed."""
+
+
+class BadHeaderError(MailError, ValueError):
+    """A subject, address or header value contains a newline."""
+
+
+class PermissionDenied(AksaraError):
+    """An AI agent tried to read or write a field it may not."""

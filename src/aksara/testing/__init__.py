@@ -1,0 +1,1 @@
+"""Testing support for aksara applications: a pytest plugin with database, mail and media fixtures."""
