@@ -1,0 +1,1 @@
+"""Benchmarks of aksara against raw asyncpg, SQLAlchemy and other async ORMs (see README.md)."""

@@ -1,0 +1,1 @@
+"""One module per peer, each runnable as ``python -m bench.peers.<module>``."""

@@ -1,0 +1,250 @@
+"""Raw asyncpg: hand-written SQL, prepared statements, one held connection per worker.
+
+This is the practical limit the other peers are measured against: no query
+building, no row objects beyond asyncpg's ``Record``. Reads of the related model
+fetch the parent by a join and tags and children as arrays in the same
+statement, which is what hand-written SQL would do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from bench import verify
+from bench import workload as w
+from bench.peers.base import Keep, Peer, Row, main
+
+_PARENT_COLUMNS = w.columns("related")
+
+
+def _insert_sql(model: str) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT of a new row and the values a caller does not set (wide defaults)."""
+    cols = [c for c in w.columns(model) if c != "id"]
+    marks = ", ".join(f"${n}" for n in range(1, len(cols) + 1))
+    names = ", ".join(f'"{c}"' for c in cols)
+    sql = f"INSERT INTO {w.TABLES[model]} ({names}) VALUES ({marks}) RETURNING id"
+    fixed = tuple(w.full_new_row(model, {})[c] for c in w.WIDE_COLUMNS) if model == "wide" else ()
+    return sql, fixed
+
+
+def _select_sql(model: str, op: str, where: str) -> str:
+    """The instance reads (D, E, F); ``where`` filters (and for E, orders and pages) ``c``."""
+    table = w.TABLES[model]
+    if model != "related":
+        return f"SELECT * FROM {table} AS c {where}"
+    parent = ", ".join(f'p."{c}" AS "parent__{c}"' for c in _PARENT_COLUMNS)
+    extra = ""
+    if op in "EF":
+        extra += (
+            f", ARRAY(SELECT t.name FROM {w.LINK_TABLE} l JOIN {w.TAG_TABLE} t ON t.id = l.tag_id"
+            " WHERE l.related_id = c.id ORDER BY t.name) AS tags"
+        )
+    if op == "F":
+        extra += f", ARRAY(SELECT k.id FROM {table} k WHERE k.parent_id = c.id ORDER BY k.id) AS children"
+    if op == "E":
+        # Page first, so the tag arrays are built for the 20 rows only.
+        source = f"(SELECT * FROM {table} c {where}) c"
+        return f"SELECT c.*, {parent}{extra} FROM {source} LEFT JOIN {table} p ON p.id = c.parent_id ORDER BY c.id"
+    return f"SELECT c.*, {parent}{extra} FROM {table} c LEFT JOIN {table} p ON p.id = c.parent_id {where}"
+
+
+def _values_sql(model: str) -> str:
+    table = w.TABLES[model]
+    if model == "related":
+        return f"SELECT c.*, p.text AS parent__text FROM {table} c LEFT JOIN {table} p ON p.id = c.parent_id"
+    return f"SELECT * FROM {table} AS c"
+
+
+class AsyncpgPeer(Peer):
+    name = "asyncpg"
+    label = "asyncpg (raw)"
+
+    pool: asyncpg.Pool
+
+    async def start(self, url: str) -> None:
+        self.pool = await asyncpg.create_pool(
+            url, min_size=w.WORKERS, max_size=w.WORKERS, init=verify.init_connection
+        )
+
+    async def stop(self) -> None:
+        await self.pool.close()
+
+    async def create_schema(self, model: str) -> None:
+        table = w.TABLES[model]
+        if model == "related":
+            ddl = f"""
+            CREATE TABLE {table} (
+                id serial PRIMARY KEY,
+                "timestamp" timestamptz NOT NULL,
+                level smallint NOT NULL,
+                text varchar(255) NOT NULL,
+                parent_id integer REFERENCES {table} (id) ON DELETE CASCADE
+            );
+            CREATE INDEX ON {table} (parent_id);
+            CREATE TABLE {w.TAG_TABLE} (id serial PRIMARY KEY, name varchar(50) NOT NULL);
+            CREATE TABLE {w.LINK_TABLE} (
+                related_id integer NOT NULL REFERENCES {table} (id) ON DELETE CASCADE,
+                tag_id integer NOT NULL REFERENCES {w.TAG_TABLE} (id) ON DELETE CASCADE,
+                UNIQUE (related_id, tag_id)
+            );
+            CREATE INDEX ON {w.LINK_TABLE} (tag_id);
+            """
+        else:
+            extra = ""
+            if model == "wide":
+                types = {
+                    "float": "double precision",
+                    "smallint": "smallint",
+                    "int": "integer",
+                    "bigint": "bigint",
+                    "char": "varchar(255)",
+                    "text": "text",
+                    "decimal": "numeric(12, 8)",
+                    "json": "jsonb",
+                }
+                extra = "".join(
+                    f",\n {w.wide_column(kind, g)} {types[kind]}"
+                    + (" NOT NULL" if g in w.WIDE_DEFAULT_GROUPS else "")
+                    for g in w.WIDE_GROUPS
+                    for kind in w.WIDE_KINDS
+                )
+            ddl = f"""
+            CREATE TABLE {table} (
+                id serial PRIMARY KEY,
+                "timestamp" timestamptz NOT NULL,
+                level smallint NOT NULL,
+                text varchar(255) NOT NULL{extra}
+            );
+            """
+        ddl += f"CREATE INDEX ON {table} (level); CREATE INDEX ON {table} (text);"
+        async with self.pool.acquire() as conn:
+            await conn.execute(ddl)
+
+    # -- inserts --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _params(model: str, row: Row, fixed: tuple[Any, ...]) -> tuple[Any, ...]:
+        head = (datetime.now(UTC), row["level"], row["text"])
+        if model == "related":
+            return (*head, row["parent_id"])
+        return head + fixed
+
+    async def insert_single(self, model: str, rows: list[Row]) -> None:
+        sql, fixed = _insert_sql(model)
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(sql)
+            for row in rows:
+                await stmt.fetchval(*self._params(model, row, fixed))
+
+    async def insert_batch(self, model: str, rows: list[Row]) -> None:
+        sql, fixed = _insert_sql(model)
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(sql)
+            async with conn.transaction():
+                for row in rows:
+                    await stmt.fetchval(*self._params(model, row, fixed))
+
+    async def insert_bulk(self, model: str, rows: list[Row]) -> None:
+        _, fixed = _insert_sql(model)
+        cols = [c for c in w.columns(model) if c != "id"]
+        async with self.pool.acquire() as conn:
+            await conn.copy_records_to_table(
+                w.TABLES[model],
+                records=[self._params(model, row, fixed) for row in rows],
+                columns=cols,
+            )
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    async def filter_large(self, model: str, levels: list[int], keep: Keep) -> None:
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(_select_sql(model, "D", "WHERE c.level = $1"))
+            for level in levels:
+                keep(level, await stmt.fetch(level))
+
+    async def filter_small(self, model: str, pages: list[tuple[int, int]], keep: Keep) -> None:
+        sql = _select_sql(model, "E", f"WHERE c.level = $1 ORDER BY c.id LIMIT {w.PAGE} OFFSET $2")
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(sql)
+            for page in pages:
+                keep(page, await stmt.fetch(*page))
+
+    async def get(self, model: str, ids: list[int], keep: Keep) -> None:
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(_select_sql(model, "F", "WHERE c.id = $1"))
+            for pk in ids:
+                keep(pk, await stmt.fetchrow(pk))
+
+    async def filter_dicts(self, model: str, levels: list[int], keep: Keep) -> None:
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
+            for level in levels:
+                keep(level, [dict(r) for r in await stmt.fetch(level)])
+
+    async def filter_tuples(self, model: str, levels: list[int], keep: Keep) -> None:
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
+            for level in levels:
+                keep(level, [tuple(r) for r in await stmt.fetch(level)])
+
+    # -- updates and deletes --------------------------------------------------------------------
+
+    async def load(self, model: str, level: int) -> list[Any]:
+        async with self.pool.acquire() as conn:
+            return list(
+                await conn.fetch(
+                    f"SELECT * FROM {w.TABLES[model]} WHERE level = $1 ORDER BY id", level
+                )
+            )
+
+    async def update_whole(self, model: str, objs: list[Any]) -> None:
+        cols = w.columns(model)[1:]
+        sets = ", ".join(f'"{c}" = ${n}' for n, c in enumerate(cols, start=2))
+        sql = f"UPDATE {w.TABLES[model]} SET {sets} WHERE id = $1"
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(sql)
+            async with conn.transaction():
+                for r in objs:
+                    values = list(r.values())
+                    values[2] = w.LEVEL_I
+                    values[3] = r["text"] + w.UPDATE_SUFFIX
+                    await stmt.fetch(*values)
+
+    async def update_field(self, model: str, objs: list[Any]) -> None:
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(f"UPDATE {w.TABLES[model]} SET level = $2 WHERE id = $1")
+            async with conn.transaction():
+                for r in objs:
+                    await stmt.fetch(r["id"], w.LEVEL_J)
+
+    async def delete(self, model: str, objs: list[Any]) -> None:
+        async with self.pool.acquire() as conn:
+            stmt = await conn.prepare(f"DELETE FROM {w.TABLES[model]} WHERE id = $1")
+            async with conn.transaction():
+                for r in objs:
+                    await stmt.fetch(r["id"])
+
+    # -- verification ---------------------------------------------------------------------------
+
+    def instance(self, model: str, op: str, obj: Any) -> Row:
+        if model != "related":
+            return dict(obj)
+        row = {c: obj[c] for c in _PARENT_COLUMNS}
+        parent = {c: obj[f"parent__{c}"] for c in _PARENT_COLUMNS}
+        row["parent"] = None if parent["id"] is None else parent
+        if op in "EF":
+            row["tags"] = list(obj["tags"])
+        if op == "F":
+            row["children"] = list(obj["children"])
+        return row
+
+    @staticmethod
+    def pk(obj: Any) -> int:
+        return int(obj["id"])
+
+
+if __name__ == "__main__":
+    main(AsyncpgPeer())

@@ -1,0 +1,296 @@
+"""The interface every peer implements, and the driver that times and verifies it.
+
+A peer is one way of talking to PostgreSQL (raw asyncpg, SQLAlchemy Core, an ORM).
+The driver gives it a fresh database, asks it to create each model's tables,
+seeds them identically through asyncpg COPY, then runs operations A-K with
+``WORKERS`` concurrent asyncio tasks. Each task calls one peer method with its
+share of the inputs, so the loop inside the method is the peer's own idiomatic
+code. Timing covers only those calls; verification runs afterwards.
+
+Run a peer alone with ``python -m bench.peers.<module> --url postgresql://...``.
+"""
+
+from __future__ import annotations
+
+import abc
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import asyncpg
+
+from bench import verify
+from bench import workload as w
+
+Row = dict[str, Any]
+
+
+class Keep:
+    """Collects what one worker's reads returned: every size, and the first few results."""
+
+    __slots__ = ("kept", "limit", "single", "sizes")
+
+    def __init__(self, *, single: bool = False, limit: int = 2) -> None:
+        self.single = single
+        self.limit = limit
+        self.sizes: list[tuple[Any, int]] = []
+        self.kept: list[tuple[Any, Any]] = []
+
+    def __call__(self, key: Any, result: Any) -> None:
+        self.sizes.append((key, (0 if result is None else 1) if self.single else len(result)))
+        if len(self.kept) < self.limit:
+            self.kept.append((key, result))
+
+
+class Peer(abc.ABC):
+    """One contender. ``model`` is one of ``workload.MODELS``; rows are dicts of the fields set.
+
+    Read methods hand each result to ``keep(key, result)`` (key: the level, the
+    ``(level, offset)`` page or the id). For the related model, D, E and F load
+    the row's parent; E and F also its tags (many-to-many); F also its children
+    (the reverse foreign key). G and H add the parent's text as ``parent__text``.
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    @abc.abstractmethod
+    async def start(self, url: str) -> None:
+        """Connect, with room for ``WORKERS`` concurrent connections. ``url`` is a libpq URI."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Close every connection."""
+
+    @abc.abstractmethod
+    async def create_schema(self, model: str) -> None:
+        """Create the model's tables (and the related model's tag and link tables) with the peer's own DDL."""
+
+    # A, B, C: one call per worker with its share of the rows
+    @abc.abstractmethod
+    async def insert_single(self, model: str, rows: list[Row]) -> None:
+        """Insert each row in its own autocommit statement."""
+
+    @abc.abstractmethod
+    async def insert_batch(self, model: str, rows: list[Row]) -> None:
+        """Insert the rows one statement each, inside one transaction."""
+
+    @abc.abstractmethod
+    async def insert_bulk(self, model: str, rows: list[Row]) -> None:
+        """Insert the rows with the peer's bulk operation."""
+
+    # D-H
+    @abc.abstractmethod
+    async def filter_large(self, model: str, levels: list[int], keep: Keep) -> None:
+        """For each level, every row with that level, as instances."""
+
+    @abc.abstractmethod
+    async def filter_small(self, model: str, pages: list[tuple[int, int]], keep: Keep) -> None:
+        """For each (level, offset): ``PAGE`` rows of that level ordered by id, from offset."""
+
+    @abc.abstractmethod
+    async def get(self, model: str, ids: list[int], keep: Keep) -> None:
+        """For each id, the row with that primary key."""
+
+    @abc.abstractmethod
+    async def filter_dicts(self, model: str, levels: list[int], keep: Keep) -> None:
+        """As ``filter_large``, as dicts of every column."""
+
+    @abc.abstractmethod
+    async def filter_tuples(self, model: str, levels: list[int], keep: Keep) -> None:
+        """As ``filter_large``, as tuples of every column in declaration order."""
+
+    # I, J, K: objects come from ``load`` (untimed)
+    @abc.abstractmethod
+    async def load(self, model: str, level: int) -> list[Any]:
+        """Every row with that level, as the objects I, J and K work on (untimed)."""
+
+    @abc.abstractmethod
+    async def update_whole(self, model: str, objs: list[Any]) -> None:
+        """In one transaction: per object, level = LEVEL_I and text += UPDATE_SUFFIX; write every column."""
+
+    @abc.abstractmethod
+    async def update_field(self, model: str, objs: list[Any]) -> None:
+        """In one transaction: per object, level = LEVEL_J; write only that column."""
+
+    @abc.abstractmethod
+    async def delete(self, model: str, objs: list[Any]) -> None:
+        """In one transaction: delete each object, one statement each."""
+
+    # Verification (untimed): turn results into workload.verify's canonical shapes.
+    @abc.abstractmethod
+    def instance(self, model: str, op: str, obj: Any) -> Row:
+        """An instance from D, E or F as a dict of columns, plus the related model's extras."""
+
+    def record(self, model: str, obj: Any) -> Row:
+        """A result of G."""
+        return dict(obj)
+
+    def row_tuple(self, model: str, obj: Any) -> tuple[Any, ...]:
+        """A result of H."""
+        return tuple(obj)
+
+    @staticmethod
+    def pk(obj: Any) -> int:
+        """The id of an object from ``load``."""
+        return int(obj.id)
+
+
+def versions(*packages: str) -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in packages}
+
+
+# -- the driver -------------------------------------------------------------------------------
+
+
+async def _timed(run: Callable[[Any], Awaitable[None]], shares: Sequence[Any]) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    await asyncio.gather(*(run(share) for share in shares))
+    return time.perf_counter() - started
+
+
+async def run_model(
+    peer: Peer, conn: asyncpg.Connection, model: str, counts: w.Counts
+) -> dict[str, Any]:
+    """Create, seed, run A-K, verify; return ``{op: {"rows": n, "seconds": s}}``."""
+    p = w.plan(model, counts)
+    await peer.create_schema(model)
+    await verify.check_schema(conn, model)
+    await verify.seed(conn, model, counts.seed)
+    out: dict[str, Any] = {}
+
+    def record(op: str, rows: int, seconds: float) -> None:
+        out[op] = {"rows": rows, "seconds": seconds, "rate": rows / seconds}
+
+    async def insert(op: str, method: Any, shares: list[list[Row]], level: int) -> None:
+        started = datetime.now(UTC) - timedelta(seconds=1)
+        seconds = await _timed(lambda rows: method(model, rows), shares)
+        finished = datetime.now(UTC) + timedelta(seconds=1)
+        inputs = [row for share in shares for row in share]
+        await verify.check_inserted(conn, model, op, level, inputs, started, finished)
+        record(op, len(inputs), seconds)
+
+    await insert("A", peer.insert_single, p.insert_single, w.LEVEL_A)
+    await insert("B", peer.insert_batch, p.insert_batch, w.LEVEL_B)
+    await insert("C", peer.insert_bulk, p.insert_bulk, w.LEVEL_C)
+
+    truth = await verify.truth(conn, model)
+    per_level = p.per_level
+
+    async def read(
+        op: str, method: Any, shares: list[Any], expected: int, single: bool = False
+    ) -> list[Keep]:
+        keeps = [Keep(single=single) for _ in shares]
+        seconds = await _timed(
+            lambda pair: method(model, pair[0], pair[1]), list(zip(shares, keeps, strict=True))
+        )
+        rows = verify.check_sizes(op, (size for keep in keeps for size in keep.sizes), expected)
+        record(op, rows, seconds)
+        return keeps
+
+    for keep in await read("D", peer.filter_large, p.filter_large, per_level):
+        for level, result in keep.kept:
+            got = [peer.instance(model, "D", obj) for obj in result]
+            verify.check_instances(truth, "D", truth.by_level[level], got, f"{model} D({level})")
+    for keep in await read("E", peer.filter_small, p.filter_small, w.PAGE):
+        for (level, offset), result in keep.kept:
+            got = [peer.instance(model, "E", obj) for obj in result]
+            pks = truth.by_level[level][offset : offset + w.PAGE]
+            verify.check_instances(truth, "E", pks, got, f"{model} E({level}, {offset})")
+    for keep in await read("F", peer.get, p.get, 1, single=True):
+        for pk, obj in keep.kept:
+            verify.same(truth.instance("F", pk), peer.instance(model, "F", obj), f"{model} F({pk})")
+    for keep in await read("G", peer.filter_dicts, p.filter_dicts, per_level):
+        for level, result in keep.kept:
+            got = [peer.record(model, obj) for obj in result]
+            verify.check_records(truth, truth.by_level[level], got, f"{model} G({level})")
+    names = verify.tuple_columns(model)
+    for keep in await read("H", peer.filter_tuples, p.filter_tuples, per_level):
+        for level, result in keep.kept:
+            got = []
+            for obj in result:
+                values = peer.row_tuple(model, obj)
+                if type(values) is not tuple or len(values) != len(names):
+                    raise verify.VerificationError(
+                        f"{model} H({level}): not a tuple of {len(names)}: {values!r}"
+                    )
+                got.append(dict(zip(names, values, strict=True)))
+            verify.check_records(truth, truth.by_level[level], got, f"{model} H({level})")
+
+    # I and J rewrite the B rows, K deletes the A rows.
+    objs = await peer.load(model, w.LEVEL_B)
+    before = await verify.rows_at(conn, model, w.LEVEL_B)
+    if [peer.pk(o) for o in objs] != [row["id"] for row in before]:
+        raise verify.VerificationError(
+            f"{model}: load() returned other rows than level {w.LEVEL_B}"
+        )
+    seconds = await _timed(lambda share: peer.update_whole(model, share), w.split(objs))
+    await verify.check_updated(
+        conn, model, "I", before, {"level": w.LEVEL_I, "text": lambda text: text + w.UPDATE_SUFFIX}
+    )
+    record("I", len(objs), seconds)
+
+    objs = await peer.load(model, w.LEVEL_I)
+    before = await verify.rows_at(conn, model, w.LEVEL_I)
+    seconds = await _timed(lambda share: peer.update_field(model, share), w.split(objs))
+    await verify.check_updated(conn, model, "J", before, {"level": w.LEVEL_J})
+    record("J", len(objs), seconds)
+
+    objs = await peer.load(model, w.LEVEL_A)
+    total = await conn.fetchval(f"SELECT count(*) FROM {w.TABLES[model]}")
+    seconds = await _timed(lambda share: peer.delete(model, share), w.split(objs))
+    await verify.check_deleted(conn, model, [peer.pk(o) for o in objs], total - len(objs))
+    record("K", len(objs), seconds)
+    return out
+
+
+async def run_peer(peer: Peer, url: str, models: Sequence[str], counts: w.Counts) -> dict[str, Any]:
+    conn = await asyncpg.connect(url)
+    await verify.init_connection(conn)
+    await peer.start(url)
+    try:
+        results = {model: await run_model(peer, conn, model, counts) for model in models}
+    finally:
+        await peer.stop()
+        await conn.close()
+    return {"peer": peer.name, "label": peer.label, "models": results}
+
+
+def main(peer: Peer, argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``python -m bench.peers.<module>``: run, then write JSON."""
+    parser = argparse.ArgumentParser(description=f"Run the benchmark workload on {peer.label}.")
+    parser.add_argument("--url", required=True, help="libpq URI of an empty database")
+    parser.add_argument("--models", default=",".join(w.MODELS))
+    parser.add_argument("--quick", action="store_true", help="the smaller workload")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every count")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    parser.add_argument("--out", help="write the JSON here instead of stdout")
+    args = parser.parse_args(argv)
+    counts = w.QUICK if args.quick else w.FULL
+    if args.scale != 1.0:
+        counts = counts.scaled(args.scale)
+    models = [m for m in args.models.split(",") if m]
+    coro = run_peer(peer, args.url, models, counts)
+    if args.loop == "uvloop":
+        import uvloop
+
+        result = uvloop.run(coro)
+    else:
+        result = asyncio.run(coro)
+    result["loop"] = args.loop
+    result["counts"] = counts.__dict__
+    text = json.dumps(result, indent=2)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text + "\n")

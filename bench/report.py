@@ -1,0 +1,65 @@
+"""The markdown table: rows/s per operation and model, geometric means, ratios to raw asyncpg."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bench import workload as w
+
+BASELINE = "asyncpg"
+
+
+def geometric_mean(values: Iterable[float]) -> float:
+    values = list(values)
+    if not values or any(v <= 0 for v in values):
+        return math.nan
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def rate(result: Mapping[str, Any], model: str, op: str) -> float | None:
+    cell = result.get("models", {}).get(model, {}).get(op)
+    return None if cell is None else float(cell["rows"]) / float(cell["seconds"])
+
+
+def _fmt(value: float | None, base: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    text = f"{value:,.0f}"
+    if base and not math.isnan(base):
+        text += f" ({value / base:.2f}×)"
+    return text
+
+
+def markdown(results: Sequence[Mapping[str, Any]], models: Sequence[str] = w.MODELS) -> str:
+    """One table per model: an operation per row, a peer per column, then the geometric mean.
+
+    Cells are rows per second, with the ratio to raw asyncpg in brackets when it ran.
+    """
+    by_name = {r["peer"]: r for r in results}
+    baseline = by_name.get(BASELINE)
+    lines: list[str] = []
+    for model in models:
+        if not any(model in r.get("models", {}) for r in results):
+            continue
+        lines.append(f"### {model}")
+        lines.append("")
+        lines.append("| operation | " + " | ".join(r["label"] for r in results) + " |")
+        lines.append("|---|" + "---:|" * len(results))
+        for op in w.OPS:
+            base = rate(baseline, model, op) if baseline else None
+            cells = [_fmt(rate(r, model, op), base) for r in results]
+            lines.append(f"| {op} {w.OP_NAMES[op]} | " + " | ".join(cells) + " |")
+        base_mean = None
+        if baseline:
+            base_mean = geometric_mean(rate(baseline, model, op) or 0.0 for op in w.OPS)
+        means = []
+        for r in results:
+            if model not in r.get("models", {}):
+                means.append("—")
+                continue
+            means.append(_fmt(geometric_mean(rate(r, model, op) or 0.0 for op in w.OPS), base_mean))
+        lines.append("| **geometric mean** | " + " | ".join(f"**{m}**" for m in means) + " |")
+        lines.append("")
+    return "\n".join(lines)

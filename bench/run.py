@@ -1,0 +1,172 @@
+"""Run the benchmark: one embedded PostgreSQL, a fresh database and a fresh process per peer.
+
+    python bench/run.py [--peers asyncpg,sqlalchemy_core,...] [--models simple,wide,related] [--quick]
+
+Prints a markdown table (rows/s per operation, geometric mean per model, ratio to
+raw asyncpg); ``--json FILE`` keeps the raw numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(ROOT))
+
+from bench import report  # noqa: E402
+from bench import workload as w  # noqa: E402
+
+# peer name -> module under bench.peers
+PEERS = {
+    "asyncpg": "asyncpg_raw",
+    "sqlalchemy_core": "sqlalchemy_core",
+    "sqlalchemy_orm": "sqlalchemy_orm",
+    "tortoise": "tortoise_peer",
+    "piccolo": "piccolo_peer",
+    "aksara": "aksara_peer",
+}
+DEFAULT_PEERS = tuple(
+    name for name, module in PEERS.items() if (ROOT / "bench" / "peers" / f"{module}.py").exists()
+)
+
+
+def start_server(data_dir: Path) -> Any:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver
+
+        return pgserver.get_server(str(data_dir), cleanup_mode="stop")
+
+
+def database_url(server_uri: str, name: str) -> str:
+    """The server's URI with another database name (``postgresql://postgres:@/postgres?host=...``)."""
+    head, _, query = server_uri.partition("?")
+    base, _, _ = head.rpartition("/")
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+async def _admin(server_uri: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server_uri)
+    try:
+        for sql in statements:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def run_peer(server_uri: str, peer: str, args: argparse.Namespace) -> dict[str, Any]:
+    db = f"bench_{peer}"
+    # Durability is not what is compared: without synchronous commit, A's autocommit
+    # inserts measure the client, not the disk's flush latency.
+    asyncio.run(
+        _admin(
+            server_uri,
+            f"DROP DATABASE IF EXISTS {db}",
+            f"CREATE DATABASE {db}",
+            f"ALTER DATABASE {db} SET synchronous_commit = off",
+        )
+    )
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        cmd = [
+            sys.executable,
+            "-m",
+            f"bench.peers.{PEERS[peer]}",
+            "--url",
+            database_url(server_uri, db),
+            "--models",
+            args.models,
+            "--loop",
+            args.loop,
+            "--out",
+            out.name,
+        ]
+        if args.quick:
+            cmd.append("--quick")
+        if args.scale != 1.0:
+            cmd += ["--scale", str(args.scale)]
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        env.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+        started = time.perf_counter()
+        proc = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=args.timeout
+        )
+        elapsed = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"{peer} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+            )
+        result: dict[str, Any] = json.loads(Path(out.name).read_text(encoding="utf-8"))
+    result["wall_seconds"] = elapsed
+    asyncio.run(_admin(server_uri, f"DROP DATABASE {db}"))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--peers", default=",".join(DEFAULT_PEERS), help=f"any of {', '.join(PEERS)}"
+    )
+    parser.add_argument("--models", default=",".join(w.MODELS))
+    parser.add_argument("--quick", action="store_true", help="a ~1 minute smoke run")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every count")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "aksara-bench-pg"
+    )
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per peer")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args(argv)
+
+    peers = [p for p in args.peers.split(",") if p]
+    unknown = [p for p in peers if p not in PEERS]
+    if unknown:
+        parser.error(f"unknown peers {unknown}; choose from {list(PEERS)}")
+    models = [m for m in args.models.split(",") if m]
+    if any(m not in w.MODELS for m in models):
+        parser.error(f"models are {list(w.MODELS)}")
+
+    server = start_server(args.data_dir)
+    results = []
+    failures = []
+    try:
+        for peer in peers:
+            print(f"running {peer} ...", file=sys.stderr, flush=True)
+            try:
+                result = run_peer(server.get_uri(), peer, args)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                print(f"{peer}: {exc}", file=sys.stderr)
+                failures.append(peer)
+                continue
+            print(f"  {peer} done in {result['wall_seconds']:.1f}s", file=sys.stderr, flush=True)
+            results.append(result)
+    finally:
+        server.cleanup()
+
+    mode = "quick" if args.quick else "full"
+    print(
+        f"## aksara benchmark ({mode}, {w.WORKERS} workers, {args.loop}; rows/s, ratio to raw asyncpg)\n"
+    )
+    print(report.markdown(results, models))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
