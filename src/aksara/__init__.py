@@ -1,6 +1,65 @@
-"""aksara: an async, PostgreSQL-only model layer."""
+"""aksara: an async, PostgreSQL-only model layer on SQLAlchemy Core and asyncpg."""
 
-from aksara.conf import Settings, configure
-from aksara.exceptions import ValidationError
+from aksara import fields
+from aksara.conf import Settings, configure, settings
+from aksara.db import (
+    Database,
+    Transaction,
+    connect,
+    create_all,
+    disconnect,
+    drop_all,
+    get_database,
+    in_transaction,
+    on_commit,
+    on_rollback,
+    transaction,
+)
+from aksara.exceptions import (
+    AksaraError,
+    DoesNotExist,
+    IntegrityError,
+    MultipleObjectsReturned,
+    ProtectedError,
+    ValidationError,
+)
+from aksara.models import Index, Model, metadata
+from aksara.query import Avg, Count, F, Manager, Max, Min, Q, QuerySet, Sum
 
-__all__ = ["Settings", "ValidationError", "configure"]
+__version__ = "0.1.0"
+
+__all__ = [
+    "AksaraError",
+    "Avg",
+    "Count",
+    "Database",
+    "DoesNotExist",
+    "F",
+    "Index",
+    "IntegrityError",
+    "Manager",
+    "Max",
+    "Min",
+    "Model",
+    "MultipleObjectsReturned",
+    "ProtectedError",
+    "Q",
+    "QuerySet",
+    "Settings",
+    "Sum",
+    "Transaction",
+    "ValidationError",
+    "configure",
+    "connect",
+    "create_all",
+    "disconnect",
+    "drop_all",
+    "fields",
+    "get_database",
+    "in_transaction",
+    "metadata",
+    "on_commit",
+    "on_rollback",
+    "settings",
+    "transaction",
+]

@@ -1,1 +1,81 @@
-"""The aksara pytest plugin (registered through the ``pytest11`` entry point)."""
+"""The aksara pytest plugin (registered through the ``pytest11`` entry point).
+
+Fixtures:
+
+- ``aksara_database`` (session): connects to ``AKSARA_TEST_DATABASE_URL``, or starts one
+  embedded PostgreSQL for the whole run in a temporary directory, and creates every
+  model's table.
+- ``db``: isolates a test in a transaction that is rolled back at the end. Every
+  statement of the test (and of an ASGI app it drives) joins it; ``aksara.transaction()``
+  blocks become savepoints, and their ``on_commit`` hooks run when the block ends, as a
+  commit would.
+- ``transactional_db``: real commits (for concurrency and connection tests); every
+  table is truncated afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+import aksara
+from aksara.db import Database, Transaction
+from aksara.db import connection as db_connection
+from aksara.db import embedded
+
+TEST_URL_VARIABLE = "AKSARA_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "aksara_db: the test uses the aksara database")
+
+
+async def _open_database(tmp_dir: str) -> Database:
+    url = os.environ.get(TEST_URL_VARIABLE)
+    if url is None:
+        server = embedded.start(tmp_dir, cleanup=True)
+        url = str(server.get_uri())
+    database = await aksara.connect(url)
+    await database.ensure_vector_extension()
+    return database
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def aksara_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    """The test database, with every model's table created once for the session."""
+    database = await _open_database(str(tmp_path_factory.mktemp("aksara-pg")))
+    await aksara.drop_all()
+    await aksara.create_all()
+    yield database
+    await aksara.disconnect()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def db(aksara_database: Database) -> AsyncIterator[Database]:
+    """Run the test inside a transaction that is rolled back afterwards."""
+    root = Transaction(aksara_database, None)
+    await root.start()
+    root.is_test_root = True
+    aksara_database.pinned = root
+    db_connection.set_database(aksara_database)
+    try:
+        yield aksara_database
+    finally:
+        aksara_database.pinned = None
+        await root.rollback()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def transactional_db(aksara_database: Database) -> AsyncIterator[Database]:
+    """Let the test commit for real; truncate every table afterwards."""
+    db_connection.set_database(aksara_database)
+    try:
+        yield aksara_database
+    finally:
+        tables = [t.name for t in aksara.metadata.sorted_tables]
+        if tables:
+            names = ", ".join(f'"{name}"' for name in tables)
+            await aksara_database.execute(f"TRUNCATE {names} CASCADE")

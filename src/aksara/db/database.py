@@ -1,0 +1,226 @@
+"""``Database``: the SQLAlchemy async engine, its pool, and statement execution on asyncpg.
+
+Every statement is a SQLAlchemy Core construct compiled once per shape by SQLAlchemy's
+PostgreSQL dialect (see ``aksara.query._compile``). Connections come from the async
+engine's pool. Hot paths then run the compiled SQL directly on the pooled asyncpg
+connection (asyncpg prepares and caches it), skipping SQLAlchemy's per-statement
+execute/result machinery and the greenlet hop; DDL and everything else uses the
+engine the usual way.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import greenlet_spawn
+
+from aksara.conf import get_settings
+from aksara.db.errors import is_disconnect, translate
+from aksara.exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool import PoolProxiedConnection
+
+    from aksara.db.transaction import Transaction
+
+
+class State(enum.Enum):
+    UNOPENED = 1
+    OPEN = 2
+    CLOSED = 3
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` URLs and point them at the asyncpg driver."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("postgresql+asyncpg://"):
+        return url
+    raise ConfigurationError(
+        f"aksara needs a PostgreSQL URL (postgresql://user:password@host/db), got {url.split(':', 1)[0]}://..."
+    )
+
+
+class Connection:
+    """A pooled connection checked out for one statement or one transaction."""
+
+    __slots__ = ("fairy", "raw")
+
+    def __init__(self, fairy: PoolProxiedConnection) -> None:
+        self.fairy = fairy
+        self.raw: asyncpg.Connection = fairy.dbapi_connection._connection  # type: ignore[union-attr]
+
+
+class Database:
+    """A PostgreSQL database reached through SQLAlchemy's async engine on asyncpg.
+
+    Use ``await aksara.connect()`` rather than building one by hand.
+    """
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        settings = get_settings()
+        self.url = normalise_url(url)
+        connect_args = dict(engine_options.pop("connect_args", {}))
+        connect_args.setdefault("statement_cache_size", settings.statement_cache_size)
+        if settings.statement_timeout:
+            server_settings = dict(connect_args.get("server_settings", {}))
+            server_settings.setdefault(
+                "statement_timeout", str(int(settings.statement_timeout * 1000))
+            )
+            connect_args["server_settings"] = server_settings
+        options: dict[str, Any] = {
+            "pool_size": settings.pool_size,
+            "max_overflow": settings.max_overflow,
+            "pool_timeout": settings.pool_timeout,
+            "connect_args": connect_args,
+        }
+        if settings.statement_cache_size == 0:
+            # A transaction pooler (PgBouncer) may hand each statement to another server
+            # connection: no named prepared statements at all.
+            options["connect_args"].setdefault("prepared_statement_cache_size", 0)
+        options.update(engine_options)
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        self.dialect = self.engine.dialect
+        self._pool = self.engine.sync_engine.pool
+        self.state = State.OPEN
+        #: A transaction every statement joins when no other is current (test isolation).
+        self.pinned: Transaction | None = None
+        self.embedded: Any = None
+        self.vector_available: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"<Database {self.engine.url.render_as_string(hide_password=True)} {self.state.name.lower()}>"
+
+    # -- connections ---------------------------------------------------------------------
+
+    async def acquire(self) -> Connection:
+        """Check a connection out of the engine's pool."""
+        if self.state is not State.OPEN:
+            raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
+        pool = self._pool
+        fairy = None
+        if pool.checkedin() > 0:  # type: ignore[attr-defined]
+            # Fast path: an idle pooled connection needs no I/O, so no greenlet hop.
+            try:
+                fairy = pool.connect()
+            except sa_exc.MissingGreenlet:
+                fairy = None  # it had to reconnect after all
+            except Exception as error:
+                raise translate(error) from error
+        if fairy is None:
+            # The pool must open a connection or wait for one: let SQLAlchemy drive it.
+            try:
+                fairy = await greenlet_spawn(pool.connect)
+            except Exception as error:
+                raise translate(error) from error
+        return Connection(fairy)
+
+    def release(self, conn: Connection) -> None:
+        """Return a connection checked out with ``acquire()``."""
+        if conn.raw.is_in_transaction():
+            # Never hand back a connection in a transaction; the caller failed to end it.
+            self.discard(conn)
+            return
+        if self._pool.overflow() > 0:  # type: ignore[attr-defined]
+            # Check-in may close an overflow connection, which is I/O.
+            self._schedule(greenlet_spawn(conn.fairy.close))
+        else:
+            conn.fairy.close()
+
+    def discard(self, conn: Connection) -> None:
+        """Throw a connection away (after a broken or cancelled statement)."""
+        conn.raw.terminate()
+        try:
+            conn.fairy.invalidate()
+        except sa_exc.MissingGreenlet:
+            self._schedule(greenlet_spawn(conn.fairy.invalidate))
+
+    def _schedule(self, coro: Any) -> None:
+        import asyncio
+
+        task = asyncio.ensure_future(coro)
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    # -- statements -------------------------------------------------------------------------
+
+    async def run(self, method: str, sql: str, args: Sequence[Any]) -> Any:
+        """Run ``conn.<method>(sql, *args)`` on the current transaction's connection or a pooled one."""
+        from aksara.db.transaction import current
+
+        tx = current.get() or self.pinned
+        if tx is not None:
+            return await tx.run(method, sql, args)
+        conn = await self.acquire()
+        try:
+            result = await getattr(conn.raw, method)(sql, *args)
+        except BaseException as error:
+            if is_disconnect(error):
+                self.discard(conn)
+            else:
+                self.release(conn)
+            raise translate(error) from error
+        self.release(conn)
+        return result
+
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[asyncpg.Record]:
+        return await self.run("fetch", sql, args)  # type: ignore[no-any-return]
+
+    async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> asyncpg.Record | None:
+        return await self.run("fetchrow", sql, args)
+
+    async def fetchval(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return await self.run("fetchval", sql, args)
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> str:
+        """Run a statement; return its status tag (``"UPDATE 3"``)."""
+        return await self.run("execute", sql, args)  # type: ignore[no-any-return]
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        from aksara.db.transaction import current
+
+        rows = list(args)
+        tx = current.get() or self.pinned
+        if tx is not None:
+            await tx.run("executemany", sql, (rows,))
+            return
+        from aksara.db.transaction import transaction
+
+        async with transaction():
+            await self.executemany(sql, rows)
+
+    # -- schema ---------------------------------------------------------------------------
+
+    async def run_ddl(self, fn: Any, *args: Any) -> Any:
+        """Run ``fn(sync_connection, *args)`` through SQLAlchemy in its own transaction."""
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(fn, *args)
+
+    async def ensure_vector_extension(self) -> bool:
+        """``CREATE EXTENSION IF NOT EXISTS vector``; False when the server lacks pgvector."""
+        if self.vector_available is None:
+            try:
+                await self.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                self.vector_available = True
+            except Exception:
+                self.vector_available = False
+        return self.vector_available
+
+    async def close(self) -> None:
+        if self.state is State.OPEN:
+            self.state = State.CLOSED
+            await self.engine.dispose()
+
+
+_background: set[Any] = set()
+
+
+def text(sql: str) -> sa.TextClause:
+    return sa.text(sql)

@@ -1,0 +1,86 @@
+"""The one boundary where driver and pool errors become aksara errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import sqlalchemy.exc
+
+from aksara import exceptions as exc
+
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _table_model_name(table: str | None) -> str | None:
+    if not table:
+        return None
+    from aksara.models.registry import registry
+
+    for model in registry.models.values():
+        t = model._meta.table
+        if t is not None and t.name == table:
+            return model.__name__
+    return table
+
+
+def translate(error: BaseException) -> BaseException:
+    """Map a driver/pool exception to the aksara exception to raise ``from`` it."""
+    if isinstance(error, exc.AksaraError):
+        return error
+    if isinstance(error, sqlalchemy.exc.TimeoutError):
+        return exc.PoolTimeoutError(
+            f"No database connection became free within the pool timeout ({error})"
+        )
+    if isinstance(error, asyncpg.PostgresError):
+        state: str = getattr(error, "sqlstate", None) or ""
+        message = str(error)
+        detail = getattr(error, "detail", None)
+        if detail:
+            message = f"{message} ({detail})"
+        details: dict[str, Any] = {
+            "constraint": getattr(error, "constraint_name", None),
+            "table": getattr(error, "table_name", None),
+            "column": getattr(error, "column_name", None),
+        }
+        if state == "23503" and str(error).startswith("update or delete on table"):
+            blocking = _table_model_name(details["table"])
+            err: exc.DatabaseError = exc.ProtectedError(
+                f"Cannot delete: rows of {blocking} still reference it "
+                f"(constraint {details['constraint']})",
+                sqlstate=state,
+                **details,
+            )
+            err.blocking_model = blocking  # type: ignore[attr-defined]
+            return err
+        if state.startswith("23"):
+            return exc.IntegrityError(message, sqlstate=state, **details)
+        if state == "57014":
+            return exc.StatementTimeoutError(
+                f"The statement was cancelled: {message}", sqlstate=state
+            )
+        if state.startswith(_CONNECTION_STATES):
+            return exc.ConnectionError(f"Database connection lost: {message}", sqlstate=state)
+        return exc.DatabaseError(message, sqlstate=state, **details)
+    if isinstance(error, (asyncpg.InterfaceError, ConnectionError, OSError)):
+        return exc.ConnectionError(f"Database connection failed: {error}")
+    if isinstance(error, asyncio.TimeoutError):
+        return exc.StatementTimeoutError(f"The statement timed out: {error}")
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
+        cause = getattr(error.orig, "__cause__", None) or error.orig
+        return translate(cause)
+    if isinstance(error, sqlalchemy.exc.SQLAlchemyError):
+        return exc.DatabaseError(str(error))
+    return error
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """True when the connection that raised ``error`` cannot be used again."""
+    if isinstance(error, asyncpg.PostgresError):
+        return (getattr(error, "sqlstate", "") or "").startswith(_CONNECTION_STATES)
+    return isinstance(
+        error,
+        (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError,
+         ConnectionError, asyncio.CancelledError, asyncio.TimeoutError),
+    )

@@ -1,0 +1,239 @@
+"""Transactions: ``async with aksara.transaction():`` with savepoints and commit/rollback hooks.
+
+The current transaction lives in a context variable, so every ``Model.objects`` call
+inside the block runs on its connection. BEGIN is sent by asyncpg when the block
+starts (never lazily), so nothing inside it can autocommit by accident.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from aksara.db.errors import is_disconnect, translate
+from aksara.exceptions import AksaraError
+
+if TYPE_CHECKING:
+    from aksara.db.database import Connection, Database
+
+Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
+
+current: ContextVar[Transaction | None] = ContextVar("aksara_transaction", default=None)
+
+
+class TransactionError(AksaraError):
+    """A transaction was used in a way that cannot work (closed, or left from another task)."""
+
+
+class Transaction:
+    """One ``transaction()`` block: the outermost one holds a connection, nested ones a savepoint."""
+
+    __slots__ = (
+        "database",
+        "conn",
+        "parent",
+        "_driver_tx",
+        "on_commit_hooks",
+        "on_rollback_hooks",
+        "is_test_root",
+        "isolation",
+        "readonly",
+        "active",
+    )
+
+    def __init__(
+        self,
+        database: Database,
+        parent: Transaction | None,
+        *,
+        isolation: str | None = None,
+        readonly: bool = False,
+    ) -> None:
+        self.database = database
+        self.parent = parent
+        self.conn: Connection | None = parent.conn if parent is not None else None
+        self._driver_tx: Any = None
+        self.on_commit_hooks: list[Hook] = []
+        self.on_rollback_hooks: list[Hook] = []
+        self.is_test_root = False
+        self.isolation = isolation
+        self.readonly = readonly
+        self.active = False
+
+    @property
+    def is_outermost(self) -> bool:
+        """True when committing this block really commits (or, under test isolation, acts so)."""
+        return self.parent is None or self.parent.is_test_root
+
+    async def start(self) -> None:
+        if self.parent is None:
+            self.conn = await self.database.acquire()
+        assert self.conn is not None
+        try:
+            if self.parent is None:
+                self._driver_tx = self.conn.raw.transaction(
+                    isolation=self.isolation, readonly=self.readonly
+                )
+            else:
+                self._driver_tx = self.conn.raw.transaction()  # a SAVEPOINT
+            await self._driver_tx.start()
+        except BaseException as error:
+            if self.parent is None:
+                self._drop_connection(error)
+            raise translate(error) from error
+        self.active = True
+
+    async def run(self, method: str, sql: str, args: Sequence[Any]) -> Any:
+        if not self.active:
+            raise TransactionError("This transaction has already ended")
+        assert self.conn is not None
+        try:
+            return await getattr(self.conn.raw, method)(sql, *args)
+        except BaseException as error:
+            raise translate(error) from error
+
+    async def commit(self) -> None:
+        self.active = False
+        try:
+            await self._driver_tx.commit()
+        except BaseException as error:
+            if self.parent is None:
+                self._drop_connection(error)
+            raise translate(error) from error
+        if self.parent is None:
+            self.database.release(self.conn)  # type: ignore[arg-type]
+        if self.is_outermost:
+            await _run_hooks(self.on_commit_hooks)
+        else:
+            assert self.parent is not None
+            self.parent.on_commit_hooks.extend(self.on_commit_hooks)
+            self.parent.on_rollback_hooks.extend(self.on_rollback_hooks)
+
+    async def rollback(self) -> None:
+        self.active = False
+        try:
+            await self._driver_tx.rollback()
+        except BaseException as error:
+            if self.parent is None:
+                self._drop_connection(error)
+            await _run_hooks(self.on_rollback_hooks)
+            raise translate(error) from error
+        if self.parent is None:
+            self.database.release(self.conn)  # type: ignore[arg-type]
+        await _run_hooks(self.on_rollback_hooks)
+
+    def _drop_connection(self, error: BaseException) -> None:
+        if self.conn is None:
+            return
+        if is_disconnect(error) or self.conn.raw.is_in_transaction():
+            self.database.discard(self.conn)
+        else:
+            self.database.release(self.conn)
+
+
+class transaction:  # noqa: N801 - used like a function: `async with aksara.transaction():`
+    """Run a block in a database transaction; nested blocks use savepoints.
+
+    The block commits when it ends normally and rolls back when it raises. Hooks
+    registered with ``on_commit`` run after the outermost commit; ``on_rollback``
+    hooks run when the block they were registered in rolls back.
+
+    ``isolation`` (``"serializable"``, ``"repeatable_read"``, ``"read_committed"``) and
+    ``readonly`` apply to the outermost block.
+    """
+
+    __slots__ = ("_tx", "_token", "isolation", "readonly", "database")
+
+    def __init__(
+        self,
+        *,
+        isolation: str | None = None,
+        readonly: bool = False,
+        database: Database | None = None,
+    ) -> None:
+        self.isolation = isolation
+        self.readonly = readonly
+        self.database = database
+        self._tx: Transaction | None = None
+
+    async def __aenter__(self) -> Transaction:
+        from aksara.db.connection import get_database
+
+        database = self.database or get_database()
+        parent = current.get() or database.pinned
+        tx = Transaction(database, parent, isolation=self.isolation, readonly=self.readonly)
+        await tx.start()
+        self._tx = tx
+        self._token = current.set(tx)
+        return tx
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        tx = self._tx
+        assert tx is not None
+        try:
+            current.reset(self._token)
+        except ValueError:
+            # Exited in another context than it was entered in: still end the transaction.
+            current.set(tx.parent if tx.parent is not None and not tx.parent.is_test_root else None)
+        if exc_type is None:
+            try:
+                await tx.commit()
+            except BaseException:
+                if tx.parent is None:
+                    await _run_hooks(tx.on_rollback_hooks)
+                raise
+        else:
+            await tx.rollback()
+
+
+async def _run_hooks(hooks: list[Hook]) -> None:
+    pending, hooks[:] = list(hooks), []
+    for hook in pending:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
+
+
+def in_transaction() -> bool:
+    """True inside an ``aksara.transaction()`` block (or a test's isolating transaction)."""
+    if current.get() is not None:
+        return True
+    from aksara.db.connection import _database
+
+    return _database is not None and _database.pinned is not None
+
+
+def current_transaction() -> Transaction | None:
+    tx = current.get()
+    if tx is not None:
+        return tx
+    from aksara.db.connection import _database
+
+    return _database.pinned if _database is not None else None
+
+
+async def on_commit(callback: Hook) -> None:
+    """Run ``callback`` after the current transaction commits; at once when there is none.
+
+    ``callback`` takes no arguments and may be a coroutine function.
+    """
+    tx = current_transaction()
+    if tx is None or tx.is_test_root:
+        await _run_hooks([callback])
+    else:
+        tx.on_commit_hooks.append(callback)
+
+
+async def on_rollback(callback: Hook) -> None:
+    """Run ``callback`` if the current transaction block rolls back; never when there is none."""
+    tx = current_transaction()
+    if tx is not None:
+        tx.on_rollback_hooks.append(callback)

@@ -1,0 +1,258 @@
+"""``Field``: the base of every aksara field.
+
+A field knows its options, how to ``clean()`` a Python value (validate and
+normalise it, raising ``ValidationError``), the SQLAlchemy type of its column,
+and its AI metadata. It never executes SQL.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar, overload
+
+import sqlalchemy as sa
+from typing_extensions import Self, Unpack
+
+from aksara._typing import NOT_PROVIDED
+from aksara.exceptions import ConfigurationError, ValidationError
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+T = TypeVar("T")
+
+
+class FieldOptions(TypedDict, total=False):
+    """The options every field accepts (see "Common Field Options" in the fields reference)."""
+
+    nullable: bool
+    default: Any
+    unique: bool
+    primary_key: bool
+    db_index: bool
+    ai_description: str
+    ai_sensitive: bool
+    ai_agent_writable: bool
+    choices: Any
+    help_text: str
+
+
+class Field(Generic[T]):
+    """Base class of all fields. Subclasses set ``sa_type()`` and extend ``to_python()``/``validate()``.
+
+    Class access (``Post.title``) returns the field; instance access returns the value.
+    """
+
+    #: True when values are containers that can be changed in place (lists, dicts):
+    #: the model keeps a copy when it loads a row so that ``save()`` sees the change.
+    mutable: ClassVar[bool] = False
+    #: The JSON Schema / AI type name of the field's values.
+    ai_type: ClassVar[str] = "string"
+    #: Default AI flags of this field class (Binary overrides them).
+    default_ai_sensitive: ClassVar[bool] = False
+    default_ai_agent_writable: ClassVar[bool] = True
+    #: Whether the field has a column of its own (ManyToMany does not).
+    concrete: ClassVar[bool] = True
+
+    name: str
+    column_name: str
+    model: type[Model]
+
+    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+        unknown = set(options) - set(FieldOptions.__annotations__) - self._extra_options()
+        if unknown:
+            raise ConfigurationError(
+                f"{type(self).__name__}() got unexpected option(s): {', '.join(sorted(unknown))}"
+            )
+        self.nullable: bool = options.get("nullable", False)
+        self.default: Any = options.get("default", NOT_PROVIDED)
+        self.unique: bool = options.get("unique", False)
+        self.primary_key: bool = options.get("primary_key", False)
+        self.db_index: bool = options.get("db_index", False)
+        self.ai_description: str = options.get("ai_description", "")
+        self.ai_sensitive: bool = options.get("ai_sensitive", self.default_ai_sensitive)
+        self.ai_agent_writable: bool = options.get(
+            "ai_agent_writable", self.default_ai_agent_writable
+        )
+        self.help_text: str = options.get("help_text", "")
+        self.choices: list[tuple[Any, str]] | None = _normalise_choices(options.get("choices"))
+        if self.primary_key:
+            self.nullable = False
+        self.name = ""
+        self.attname = ""
+        self.column_name = ""
+
+    @classmethod
+    def _extra_options(cls) -> set[str]:
+        return set()
+
+    # -- class wiring -------------------------------------------------------------
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def get_attname(self) -> str:
+        """The key of the value in the instance ``__dict__`` (and of the column)."""
+        return self.name
+
+    def contribute_to_class(self, model: type[Model], name: str) -> None:
+        """Called by the model metaclass once the model class exists."""
+        self.model = model
+        self.name = name
+        self.attname = self.get_attname()
+        if not self.column_name:
+            self.column_name = self.attname
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> T: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | T:
+        # A non-data descriptor: a loaded value lives in the instance __dict__ and wins,
+        # so this runs only for class access or for a field a query did not load.
+        if instance is None:
+            return self
+        raise AttributeError(
+            f"{type(instance).__name__}.{self.name} was not loaded by the query "
+            f"(see only()/defer()); call refresh_from_db() to load it"
+        )
+
+    # -- defaults ----------------------------------------------------------------------
+
+    def has_default(self) -> bool:
+        return self.default is not NOT_PROVIDED
+
+    def get_default(self) -> Any:
+        """The default for a new instance: the value, a fresh copy of a list/dict, or the callable's result."""
+        default = self.default
+        if default is NOT_PROVIDED:
+            return None
+        if callable(default):
+            return default()
+        if isinstance(default, (list, dict, set)):
+            return copy.deepcopy(default)
+        return default
+
+    # -- validation ------------------------------------------------------------------
+
+    def clean(self, value: Any, instance: Model | None = None) -> T | None:
+        """Validate and normalise ``value``; raise ``ValidationError`` (field-level message)."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise ValidationError("This field cannot be null", field=self.name)
+        value = self.to_python(value)
+        if self.choices is not None:
+            self.validate_choices(value)
+        self.validate(value)
+        return value
+
+    def to_python(self, value: Any) -> T:
+        """Convert an accepted input to the field's Python type, or raise ``ValidationError``."""
+        return value  # type: ignore[no-any-return]
+
+    def to_query(self, value: Any) -> Any:
+        """Convert a value used in a filter (``filter(field=value)``) for its bound parameter."""
+        return self.to_python(value)
+
+    def get_lookup(self, name: str) -> Any:
+        """The lookup called ``name`` for this field (field families add their own)."""
+        from aksara.query.lookups import LOOKUPS
+
+        return LOOKUPS.get(name)
+
+    def get_transform(self, name: str) -> Any:
+        """A transform (``__year``, a JSON key, ...) applied before a lookup, or None."""
+        return None
+
+    def validate(self, value: T) -> None:
+        """Check the field's options against a converted value."""
+
+    def validate_choices(self, value: Any) -> None:
+        assert self.choices is not None
+        if not any(value == choice for choice, _ in self.choices):
+            allowed = ", ".join(repr(c) for c, _ in self.choices)
+            raise ValidationError(f"Value {value!r} is not a valid choice (choose from {allowed})")
+
+    def error(self, message: str) -> ValidationError:
+        return ValidationError(message, field=self.name)
+
+    # -- SQL ---------------------------------------------------------------------------
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not define a column type")
+
+    def sa_column_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def sa_column(self) -> sa.Column[Any]:
+        return sa.Column(
+            self.column_name,
+            self.sa_type(),
+            key=self.attname,
+            primary_key=self.primary_key,
+            nullable=self.nullable,
+            unique=self.unique or None,
+            index=self.db_index or None,
+            **self.sa_column_kwargs(),
+        )
+
+    def sa_constraints(self, table_name: str) -> list[sa.schema.SchemaItem]:
+        """Extra table-level constraints (CHECKs) this field adds."""
+        return []
+
+    def to_db(self, value: Any) -> Any:
+        """A cleaned Python value as the statement parameter (the column type's processors still apply)."""
+        return value
+
+    def snapshot(self, value: Any) -> Any:
+        """A copy of a loaded value that in-place changes cannot reach (``mutable`` fields only)."""
+        return value
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def pre_save(self, instance: Model, add: bool) -> None:
+        """Set a value right before it is saved (auto_now, slugs). Only called when ``has_pre_save``."""
+
+    has_pre_save: ClassVar[bool] = False
+
+    # -- description ---------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """The field's constraints as plain data, for AI context and schema export."""
+        info: dict[str, Any] = {"type": type(self).__name__, "nullable": self.nullable}
+        if self.primary_key:
+            info["primary_key"] = True
+        if self.unique:
+            info["unique"] = True
+        if self.choices is not None:
+            info["choices"] = [c for c, _ in self.choices]
+        if self.has_default() and not callable(self.default):
+            info["default"] = self.default
+        if self.ai_description:
+            info["description"] = self.ai_description
+        return info
+
+    def __repr__(self) -> str:
+        owner = getattr(self, "model", None)
+        if owner is not None:
+            return f"<{type(self).__name__}: {owner.__name__}.{self.name}>"
+        return f"<{type(self).__name__}>"
+
+
+def _normalise_choices(choices: Any) -> list[tuple[Any, str]] | None:
+    if choices is None:
+        return None
+    out: list[tuple[Any, str]] = []
+    for choice in choices:
+        if isinstance(choice, (tuple, list)) and len(choice) == 2:
+            out.append((choice[0], str(choice[1])))
+        else:
+            out.append((choice, str(choice)))
+    return out
+
+
+DefaultFactory = Callable[[], Any]

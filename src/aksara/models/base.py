@@ -1,0 +1,208 @@
+"""``Model`` and its metaclass: declared fields become a table on ``aksara.metadata``."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from aksara import exceptions
+from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields.base import Field
+from aksara.models.options import Options
+from aksara.models.registry import registry
+
+if TYPE_CHECKING:
+    from aksara.query.manager import Manager
+
+
+class ModelMeta(type):
+    """Collects fields in declaration order, adds the ``id`` primary key, compiles the table."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any) -> ModelMeta:
+        parents = [b for b in bases if isinstance(b, ModelMeta)]
+        if not parents:
+            return super().__new__(mcs, name, bases, attrs, **kwargs)
+        meta_class = attrs.pop("Meta", None)
+        fields: dict[str, Field[Any]] = {}
+        for base in reversed(bases):
+            base_meta = getattr(base, "_meta", None)
+            if base_meta is None:
+                continue
+            if not base_meta.abstract:
+                raise ConfigurationError(
+                    f"{name} cannot inherit from the concrete model {base.__name__}; "
+                    f"make {base.__name__} abstract (class Meta: abstract = True)"
+                )
+            for field_name, field in base_meta.fields.items():
+                fields[field_name] = copy.copy(field)
+        for key, value in attrs.items():
+            if isinstance(value, Field):
+                if key.startswith("_"):
+                    raise ConfigurationError(f"{name}.{key}: field names cannot start with '_'")
+                if key in ("objects", "pk", "DoesNotExist", "MultipleObjectsReturned"):
+                    raise ConfigurationError(f"{name}.{key}: {key!r} is reserved")
+                fields[key] = value
+        for key, value in fields.items():
+            attrs[key] = value
+        cls = super().__new__(mcs, name, bases, attrs, **kwargs)
+        opts = Options(cls, meta_class, fields)  # type: ignore[arg-type]
+        cls._meta = opts  # type: ignore[attr-defined]
+        if opts.abstract:
+            return cls
+        if not any(f.primary_key for f in fields.values()):
+            from aksara.fields.special import UUID
+
+            pk = UUID(primary_key=True, default=uuid.uuid4, ai_agent_writable=False)
+            pk.__set_name__(cls, "id")
+            setattr(cls, "id", pk)  # noqa: B010
+            opts.fields = fields = {"id": pk, **fields}
+        for field_name, field in list(fields.items()):
+            field.contribute_to_class(cls, field_name)  # type: ignore[arg-type]
+        opts.finalise()
+        cls.DoesNotExist = type(  # type: ignore[attr-defined]
+            "DoesNotExist", (exceptions.DoesNotExist,), {"__module__": cls.__module__,
+                                                         "__qualname__": f"{name}.DoesNotExist"}
+        )
+        cls.MultipleObjectsReturned = type(  # type: ignore[attr-defined]
+            "MultipleObjectsReturned",
+            (exceptions.MultipleObjectsReturned,),
+            {"__module__": cls.__module__, "__qualname__": f"{name}.MultipleObjectsReturned"},
+        )
+        opts.build_table()
+        from aksara.query.manager import Manager
+
+        if "objects" not in attrs:
+            cls.objects = Manager(cls)  # type: ignore[attr-defined]
+        else:
+            attrs["objects"].model = cls
+        registry.register(cls)  # type: ignore[arg-type]
+        for field in fields.values():
+            ready = getattr(field, "model_ready", None)
+            if ready is not None:
+                ready()
+        return cls
+
+
+class Model(metaclass=ModelMeta):
+    """Base class of aksara models.
+
+    ``class Post(Model): title = fields.String(max_length=200)`` gets a UUID ``id`` primary
+    key, a table named ``post`` and ``Post.objects`` for queries.
+    """
+
+    _meta: ClassVar[Options]
+    objects: ClassVar[Manager[Self]]  # type: ignore[misc]
+    DoesNotExist: ClassVar[type[exceptions.DoesNotExist]]
+    MultipleObjectsReturned: ClassVar[type[exceptions.MultipleObjectsReturned]]
+    id: Any
+
+    def __init__(self, **values: Any) -> None:
+        meta = self._meta
+        if meta.abstract:
+            raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
+        d = self.__dict__
+        d["_loaded"] = None
+        for field in meta.concrete_fields:
+            if field.name not in values and field.attname not in values:
+                d[field.attname] = field.get_default()
+        for key, value in values.items():
+            if key not in meta.fields and key not in meta.by_attname:
+                raise TypeError(f"{type(self).__name__}() got an unexpected field {key!r}")
+            setattr(self, key, value)
+
+    # -- identity ------------------------------------------------------------------------
+
+    @property
+    def pk(self) -> Any:
+        return self.__dict__.get(self._meta.pk_attname)
+
+    @pk.setter
+    def pk(self, value: Any) -> None:
+        self.__dict__[self._meta.pk_attname] = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model) or other._meta.model is not self._meta.model:
+            return NotImplemented
+        pk = self.pk
+        return pk is not None and pk == other.pk
+
+    def __hash__(self) -> int:
+        pk = self.pk
+        if pk is None:
+            raise TypeError("Model instances without a primary key value are unhashable")
+        return hash((self._meta.model, pk))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self}>"
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} object ({self.pk})"
+
+    @property
+    def is_saved(self) -> bool:
+        """True once the instance was loaded from or written to the database."""
+        return self.__dict__.get("_loaded") is not None
+
+    # -- validation -------------------------------------------------------------------------
+
+    def clean(self) -> None:
+        """Model-wide validation after each field is clean; override and raise ``ValidationError``."""
+
+    def full_clean(self, *, exclude: tuple[str, ...] = ()) -> None:
+        """Validate and normalise every field, then ``clean()``; raise one ``ValidationError`` with all errors."""
+        fields = [f for f in self._meta.concrete_fields if f.name not in exclude]
+        self._clean_fields(fields)
+        self._clean_model()
+
+    def _clean_fields(self, fields: Any) -> None:
+        d = self.__dict__
+        errors: dict[str, list[str]] = {}
+        for field in fields:
+            try:
+                d[field.attname] = field.clean(d.get(field.attname), self)
+            except ValidationError as error:
+                errors.setdefault(field.name, []).extend(error.messages)
+        if errors:
+            raise ValidationError(errors, model=type(self).__name__)
+
+    def _clean_model(self) -> None:
+        try:
+            self.clean()
+        except ValidationError as error:
+            if error.model is None:
+                raise ValidationError(error.errors, model=type(self).__name__) from None
+            raise
+
+    # -- persistence ------------------------------------------------------------------------
+
+    async def save(self, *, update_fields: list[str] | tuple[str, ...] | None = None,
+                   force_insert: bool = False) -> None:
+        """Validate, then INSERT a new instance or UPDATE the changed fields of a loaded one.
+
+        Raises ``ValidationError`` (nothing is written) or ``IntegrityError``.
+        """
+        from aksara.query import persist
+
+        await persist.save(self, update_fields=update_fields, force_insert=force_insert)
+
+    async def delete(self) -> int:
+        """Delete the row; return the number of rows deleted (0 or 1)."""
+        from aksara.query import persist
+
+        return await persist.delete(self)
+
+    async def refresh_from_db(self, *, fields: list[str] | tuple[str, ...] | None = None) -> None:
+        """Reload field values from the database (all, or ``fields``)."""
+        from aksara.query import persist
+
+        await persist.refresh(self, fields)
+
+    def to_dict(self, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The loaded field values by field name (relations as their ``*_id`` values)."""
+        d = self.__dict__
+        return {
+            f.attname: d[f.attname]
+            for f in self._meta.concrete_fields
+            if f.attname in d and f.name not in exclude
+        }

@@ -1,0 +1,191 @@
+"""``Options``: everything aksara knows about one model (``Model._meta``), and ``Index``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara.exceptions import ConfigurationError, QueryError
+from aksara.models.registry import metadata
+
+if TYPE_CHECKING:
+    from aksara.fields.base import Field
+    from aksara.models.base import Model
+    from aksara.query._compile import RowPlan
+
+_META_OPTIONS = {
+    "table_name",
+    "ordering",
+    "indexes",
+    "unique_together",
+    "abstract",
+    "ai_description",
+    "verbose_name",
+}
+
+
+def snake_case(name: str) -> str:
+    """``BlogPost`` → ``blog_post``; ``HTTPLog`` → ``http_log``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+class Index:
+    """An index declared in ``Meta.indexes``.
+
+    ``Index("level", "text")``; ``Index("embedding", using="hnsw", opclasses=["vector_cosine_ops"],
+    with_={"m": 16, "ef_construction": 64})``; ``Index("email", unique=True, where=...)``.
+    """
+
+    def __init__(
+        self,
+        *fields: str,
+        name: str | None = None,
+        unique: bool = False,
+        using: str | None = None,
+        opclasses: Sequence[str] = (),
+        with_: dict[str, Any] | None = None,
+    ) -> None:
+        if not fields:
+            raise ConfigurationError("Index() needs at least one field name")
+        if opclasses and len(opclasses) != len(fields):
+            raise ConfigurationError("Index(opclasses=...) needs one operator class per field")
+        self.fields = fields
+        self.name = name
+        self.unique = unique
+        self.using = using
+        self.opclasses = tuple(opclasses)
+        self.with_ = dict(with_ or {})
+
+    def to_sa(self, meta: Options, table: sa.Table) -> sa.Index:
+        columns = [table.c[meta.get_field(f).attname] for f in self.fields]
+        kwargs: dict[str, Any] = {"unique": self.unique}
+        if self.using:
+            kwargs["postgresql_using"] = self.using
+        if self.opclasses:
+            kwargs["postgresql_ops"] = {
+                c.name: op for c, op in zip(columns, self.opclasses, strict=True)
+            }
+        if self.with_:
+            kwargs["postgresql_with"] = self.with_
+        name = self.name or f"ix_{table.name}_{'_'.join(c.name for c in columns)}"
+        if self.using and not self.name:
+            name += f"_{self.using}"
+        return sa.Index(name, *columns, **kwargs)
+
+
+class Options:
+    """Per-model metadata: fields, table, primary key, and the caches of compiled statements."""
+
+    def __init__(self, model: type[Model], meta: type | None, fields: dict[str, Field[Any]]) -> None:
+        self.model = model
+        self.model_name = model.__name__
+        attrs = {k: v for k, v in vars(meta).items() if not k.startswith("_")} if meta else {}
+        unknown = set(attrs) - _META_OPTIONS
+        if unknown:
+            raise ConfigurationError(
+                f"{self.model_name}.Meta has unknown option(s): {', '.join(sorted(unknown))}"
+            )
+        self.abstract: bool = attrs.get("abstract", False)
+        self.table_name: str = attrs.get("table_name") or snake_case(model.__name__)
+        self.ordering: tuple[str, ...] = tuple(attrs.get("ordering", ()))
+        self.indexes: list[Index] = [_as_index(i) for i in attrs.get("indexes", ())]
+        self.unique_together: list[tuple[str, ...]] = [
+            tuple(group) for group in _groups(attrs.get("unique_together", ()))
+        ]
+        self.ai_description: str = attrs.get("ai_description") or (model.__doc__ or "").strip()
+        self.fields: dict[str, Field[Any]] = fields
+        self.table: sa.Table | None = None
+        self.pk: Field[Any] = None  # type: ignore[assignment]
+        # Caches, filled on first use.
+        self.plans: dict[Any, Any] = {}
+        self.resolved: dict[str, Any] = {}
+        self._row_plan: RowPlan | None = None
+
+    # -- fields -------------------------------------------------------------------------
+
+    def finalise(self) -> None:
+        """Freeze the field lists once every field is known."""
+        self.concrete_fields: tuple[Field[Any], ...] = tuple(
+            f for f in self.fields.values() if f.concrete
+        )
+        self.attnames: tuple[str, ...] = tuple(f.attname for f in self.concrete_fields)
+        self.by_attname: dict[str, Field[Any]] = {f.attname: f for f in self.concrete_fields}
+        self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
+        self.mutable_positions = tuple(
+            i for i, f in enumerate(self.concrete_fields) if f.mutable
+        )
+        pks = [f for f in self.concrete_fields if f.primary_key]
+        if len(pks) != 1:
+            raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")
+        self.pk = pks[0]
+        self.pk_attname = self.pk.attname
+        self.plans.clear()
+        self.resolved.clear()
+        self._row_plan = None
+
+    def get_field(self, name: str) -> Field[Any]:
+        """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
+        field = self.fields.get(name)
+        if field is not None:
+            return field
+        if name == "pk":
+            return self.pk
+        field = self.by_attname.get(name)
+        if field is not None:
+            return field
+        choices = ", ".join(sorted(set(self.fields) | {"pk"}))
+        raise QueryError(f"{self.model_name} has no field {name!r}. Choices are: {choices}")
+
+    # -- table ----------------------------------------------------------------------------
+
+    def build_table(self) -> sa.Table:
+        items: list[Any] = [f.sa_column() for f in self.concrete_fields]
+        for f in self.concrete_fields:
+            items.extend(f.sa_constraints(self.table_name))
+        for group in self.unique_together:
+            cols = [self.get_field(n).column_name for n in group]
+            items.append(sa.UniqueConstraint(*cols))
+        if self.table_name in metadata.tables:
+            raise ConfigurationError(
+                f"Table {self.table_name!r} of {self.model_name} is already used by another model; "
+                f"set Meta.table_name"
+            )
+        table = sa.Table(self.table_name, metadata, *items)
+        for index in self.indexes:
+            index.to_sa(self, table)
+        self.table = table
+        return table
+
+    @property
+    def row_plan(self) -> RowPlan:
+        if self._row_plan is None:
+            from aksara.query._compile import RowPlan
+
+            assert self.table is not None
+            self._row_plan = RowPlan(self.attnames, [self.table.c[a].type for a in self.attnames])
+        return self._row_plan
+
+    def __repr__(self) -> str:
+        return f"<Options for {self.model_name}>"
+
+
+def _as_index(item: Any) -> Index:
+    if isinstance(item, Index):
+        return item
+    if isinstance(item, str):
+        return Index(item)
+    if isinstance(item, Iterable):
+        return Index(*item)
+    raise ConfigurationError(f"Meta.indexes entries must be Index(...), a name or names, got {item!r}")
+
+
+def _groups(value: Any) -> list[Sequence[str]]:
+    if not value:
+        return []
+    if all(isinstance(v, str) for v in value):
+        return [value]
+    return list(value)

@@ -1,0 +1,82 @@
+"""Compile SQLAlchemy Core statements once per shape and run them on asyncpg.
+
+A ``Plan`` holds the SQL text that SQLAlchemy's asyncpg dialect compiled for a statement,
+and how to turn a flat list of values into the driver's positional arguments (applying
+each column type's bind processor). Plans are cached by the caller under a shape key
+built from the query's structure, never from its values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+DIALECT = PGDialect_asyncpg()
+
+Processor = Callable[[Any], Any]
+
+
+class Plan:
+    """A compiled statement: SQL text plus argument order and bind processors."""
+
+    __slots__ = ("sql", "_order", "_procs", "_identity")
+
+    def __init__(self, stmt: sa.ClauseElement) -> None:
+        compiled = stmt.compile(dialect=DIALECT)
+        self.sql: str = compiled.string
+        names: Sequence[str] = compiled.positiontup or ()
+        processors = compiled._bind_processors
+        self._order = tuple(int(name[1:]) for name in names)
+        self._procs: tuple[Processor | None, ...] = tuple(processors.get(n) for n in names)
+        self._identity = self._order == tuple(range(len(self._order))) and not any(self._procs)
+
+    def args(self, values: Sequence[Any]) -> Sequence[Any]:
+        if self._identity:
+            return values
+        return [
+            (proc(values[i]) if proc is not None and values[i] is not None else values[i])
+            for i, proc in zip(self._order, self._procs, strict=True)
+        ]
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.sql!r}>"
+
+
+def param(index: int, type_: Any = None) -> sa.BindParameter[Any]:
+    """The bound parameter for value ``index`` of a shape's value list."""
+    return sa.bindparam(f"p{index}", type_=type_)
+
+
+def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
+    """The asyncpg dialect's result processor for a column type (None when the driver's value is final)."""
+    try:
+        return type_._cached_result_processor(DIALECT, None)  # type: ignore[no-any-return]
+    except TypeError:
+        # Numeric types pick their processor from the column's type OID.
+        oid = 1700 if getattr(type_, "asdecimal", False) else 701
+        return type_._cached_result_processor(DIALECT, oid)  # type: ignore[no-any-return]
+
+
+class RowPlan:
+    """How to turn asyncpg records of a SELECT into attribute values."""
+
+    __slots__ = ("names", "procs")
+
+    def __init__(self, names: Sequence[str], types: Sequence[sa.types.TypeEngine[Any]]) -> None:
+        self.names = tuple(names)
+        self.procs = tuple(
+            (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
+        )
+
+    def values(self, record: Any) -> tuple[Any, ...]:
+        if not self.procs:
+            return tuple(record)
+        values = list(record)
+        for i, proc in self.procs:
+            value = values[i]
+            if value is not None:
+                values[i] = proc(value)
+        return tuple(values)

@@ -1,0 +1,99 @@
+"""``Q`` objects for composing conditions, and ``F`` references to columns in updates and filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Q:
+    """A condition tree: ``Q(a=1) | Q(b=2)``, ``Q(a=1) & ~Q(b=2)``."""
+
+    AND = "AND"
+    OR = "OR"
+    __slots__ = ("children", "connector", "negated")
+
+    def __init__(self, *args: Q, _connector: str = "AND", _negated: bool = False, **kwargs: Any) -> None:
+        self.children: list[Q | tuple[str, Any]] = [*args, *sorted(kwargs.items())]
+        self.connector = _connector
+        self.negated = _negated
+
+    def _combine(self, other: Q, connector: str) -> Q:
+        if not isinstance(other, Q):
+            raise TypeError(f"Cannot combine Q with {type(other).__name__}")
+        return Q(self, other, _connector=connector)
+
+    def __and__(self, other: Q) -> Q:
+        return self._combine(other, self.AND)
+
+    def __or__(self, other: Q) -> Q:
+        return self._combine(other, self.OR)
+
+    def __invert__(self) -> Q:
+        q = Q(*self.children, _connector=self.connector, _negated=not self.negated)
+        return q
+
+    def __repr__(self) -> str:
+        inner = f" {self.connector} ".join(repr(c) for c in self.children)
+        return f"{'NOT ' if self.negated else ''}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Q)
+            and self.children == other.children
+            and self.connector == other.connector
+            and self.negated == other.negated
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Combinable:
+    """Arithmetic on column references: ``F("views") + 1``."""
+
+    def _op(self, op: str, other: Any, reverse: bool = False) -> CombinedExpression:
+        if reverse:
+            return CombinedExpression(other, op, self)
+        return CombinedExpression(self, op, other)
+
+    def __add__(self, other: Any) -> CombinedExpression:
+        return self._op("+", other)
+
+    def __sub__(self, other: Any) -> CombinedExpression:
+        return self._op("-", other)
+
+    def __mul__(self, other: Any) -> CombinedExpression:
+        return self._op("*", other)
+
+    def __truediv__(self, other: Any) -> CombinedExpression:
+        return self._op("/", other)
+
+    def __radd__(self, other: Any) -> CombinedExpression:
+        return self._op("+", other, reverse=True)
+
+    def __rsub__(self, other: Any) -> CombinedExpression:
+        return self._op("-", other, reverse=True)
+
+    def __rmul__(self, other: Any) -> CombinedExpression:
+        return self._op("*", other, reverse=True)
+
+
+class F(Combinable):
+    """A reference to a field of the row itself: ``update(views=F("views") + 1)``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"F({self.name!r})"
+
+
+class CombinedExpression(Combinable):
+    __slots__ = ("lhs", "op", "rhs")
+
+    def __init__(self, lhs: Any, op: str, rhs: Any) -> None:
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+    def __repr__(self) -> str:
+        return f"({self.lhs!r} {self.op} {self.rhs!r})"

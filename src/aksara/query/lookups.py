@@ -1,0 +1,221 @@
+"""Lookups (``field__lookup=value``): how each becomes a SQL condition with bound parameters.
+
+A lookup ``prepare()``s a value into a hashable *variant* (part of the query's shape)
+and a list of parameter values; ``expression()`` builds the SQLAlchemy condition for a
+variant from bound parameters. Values never reach SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from aksara.exceptions import QueryError, ValidationError
+from aksara.query._compile import param
+
+if TYPE_CHECKING:
+    from aksara.fields.base import Field
+
+Binds = Sequence[sa.BindParameter[Any]]
+
+
+def query_value(field: Field[Any], value: Any) -> Any:
+    """Convert a filter value with the field's own conversion; a bad value is a QueryError."""
+    if value is None:
+        return None
+    try:
+        return field.to_query(value)
+    except ValidationError as error:
+        model = field.model.__name__ if hasattr(field, "model") else "?"
+        raise QueryError(f"{model}.{field.name}: invalid filter value: {error.messages[0]}") from None
+
+
+class Lookup:
+    """Base lookup: one bound value compared with an operator."""
+
+    name: ClassVar[str]
+    #: Number of parameters the lookup binds for a non-null value.
+    operator: ClassVar[str] = "="
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        return None, [query_value(field, value)]
+
+    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
+        return column.type
+
+    def expression(
+        self, column: sa.ColumnElement[Any], field: Field[Any], variant: Hashable, start: int
+    ) -> sa.ColumnElement[bool]:
+        return column.op(self.operator, is_comparison=True)(param(start, self.bind_type(column, field)))
+
+
+class Exact(Lookup):
+    name = "exact"
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        if value is None:
+            return "null", []
+        return None, [query_value(field, value)]
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        if variant == "null":
+            return column.is_(None)
+        return column == param(start, column.type)
+
+
+class IExact(Lookup):
+    name = "iexact"
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        if value is None:
+            return "null", []
+        return None, [str(value)]
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        if variant == "null":
+            return column.is_(None)
+        return sa.func.lower(column) == sa.func.lower(param(start, sa.Text()))
+
+
+class _Compare(Lookup):
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        if value is None:
+            raise QueryError(f"{self.name} lookup does not accept None")
+        return None, [query_value(field, value)]
+
+
+class GreaterThan(_Compare):
+    name = "gt"
+    operator = ">"
+
+
+class GreaterThanOrEqual(_Compare):
+    name = "gte"
+    operator = ">="
+
+
+class LessThan(_Compare):
+    name = "lt"
+    operator = "<"
+
+
+class LessThanOrEqual(_Compare):
+    name = "lte"
+    operator = "<="
+
+
+def escape_like(value: str) -> str:
+    """Make ``%``, ``_`` and ``\\`` match literally in a LIKE pattern."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _Like(Lookup):
+    case_insensitive: ClassVar[bool] = False
+    template: ClassVar[str] = "%{}%"
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        if not isinstance(value, str):
+            raise QueryError(f"{self.name} lookup needs a string, got {type(value).__name__}")
+        return None, [self.template.format(escape_like(value))]
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        target = sa.cast(column, sa.Text()) if not isinstance(column.type, sa.String) else column
+        bind = param(start, sa.Text())
+        if self.case_insensitive:
+            return target.ilike(bind, escape="\\")
+        return target.like(bind, escape="\\")
+
+
+class Contains(_Like):
+    name = "contains"
+
+
+class IContains(_Like):
+    name = "icontains"
+    case_insensitive = True
+
+
+class StartsWith(_Like):
+    name = "startswith"
+    template = "{}%"
+
+
+class IStartsWith(_Like):
+    name = "istartswith"
+    template = "{}%"
+    case_insensitive = True
+
+
+class EndsWith(_Like):
+    name = "endswith"
+    template = "%{}"
+
+
+class IEndsWith(_Like):
+    name = "iendswith"
+    template = "%{}"
+    case_insensitive = True
+
+
+class In(Lookup):
+    """``field__in=[...]``: one array parameter (``= ANY($1)``), so every list length shares a plan."""
+
+    name = "in"
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise QueryError("in lookup needs a list, tuple or set of values")
+        values = [query_value(field, v) for v in value]
+        if not values:
+            return "empty", []
+        return None, [values]
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        if variant == "empty":
+            return sa.false()
+        return column == sa.any_(param(start, pg.ARRAY(column.type)))
+
+
+class Range(Lookup):
+    name = "range"
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        try:
+            low, high = value
+        except (TypeError, ValueError):
+            raise QueryError("range lookup needs a (low, high) pair") from None
+        return None, [query_value(field, low), query_value(field, high)]
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        return column.between(param(start, column.type), param(start + 1, column.type))
+
+
+class IsNull(Lookup):
+    name = "isnull"
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        if not isinstance(value, bool):
+            raise QueryError("isnull lookup needs True or False")
+        return value, []
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        return column.is_(None) if variant else column.is_not(None)
+
+
+LOOKUPS: dict[str, Lookup] = {
+    lookup.name: lookup
+    for lookup in (
+        Exact(), IExact(), GreaterThan(), GreaterThanOrEqual(), LessThan(), LessThanOrEqual(),
+        Contains(), IContains(), StartsWith(), IStartsWith(), EndsWith(), IEndsWith(), In(),
+        Range(), IsNull(),
+    )
+}
+
+
+def register_lookup(lookup: Lookup) -> Lookup:
+    """Add a lookup available on every field (field-specific ones come from ``Field.get_lookup``)."""
+    LOOKUPS[lookup.name] = lookup
+    return lookup

@@ -1,0 +1,239 @@
+"""Writing instances: INSERT, UPDATE of changed fields, DELETE, refresh, bulk operations.
+
+A loaded instance keeps ``_loaded = (attnames, values)`` (copies for list/dict fields),
+so ``save()`` sends only the columns whose values changed, in-place changes included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara.db.connection import get_database
+from aksara.exceptions import DatabaseError, QueryError, ValidationError
+from aksara.query._compile import Plan, param
+from aksara.query.queryset import _cached_plan, _rowcount
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+# asyncpg sends at most 32767 parameters with one statement.
+_MAX_PARAMS = 32767
+
+
+def _snapshot(obj: Model) -> None:
+    meta = obj._meta
+    d = obj.__dict__
+    names = meta.attnames
+    values = tuple(d[n] for n in names)
+    if meta.mutable_positions:
+        snap = list(values)
+        for i in meta.mutable_positions:
+            snap[i] = meta.concrete_fields[i].snapshot(snap[i])
+        values = tuple(snap)
+    d["_loaded"] = (names, values)
+
+
+def _insert_plan(model: type[Model], rows: int = 1) -> Plan:
+    def build() -> Plan:
+        meta = model._meta
+        table = meta.table
+        assert table is not None
+        n = len(meta.attnames)
+        types = [table.c[a].type for a in meta.attnames]
+        if rows == 1:
+            stmt = sa.insert(table).values(
+                {a: param(i, t) for i, (a, t) in enumerate(zip(meta.attnames, types, strict=True))}
+            )
+        else:
+            stmt = sa.insert(table).values(
+                [
+                    {a: param(r * n + i, t) for i, (a, t) in enumerate(zip(meta.attnames, types, strict=True))}
+                    for r in range(rows)
+                ]
+            )
+        return Plan(stmt)
+
+    return _cached_plan(model, ("insert", rows), build)  # type: ignore[no-any-return]
+
+
+def _update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
+    def build() -> Plan:
+        meta = model._meta
+        table = meta.table
+        assert table is not None
+        stmt = (
+            sa.update(table)
+            .values({a: param(i, table.c[a].type) for i, a in enumerate(attnames)})
+            .where(table.c[meta.pk_attname] == param(len(attnames), table.c[meta.pk_attname].type))
+        )
+        return Plan(stmt)
+
+    return _cached_plan(model, ("update_pk", attnames), build)  # type: ignore[no-any-return]
+
+
+async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert: bool) -> None:
+    meta = obj._meta
+    d = obj.__dict__
+    loaded = d.get("_loaded")
+    add = loaded is None or force_insert
+    for field in meta.pre_save_fields:
+        field.pre_save(obj, add)
+    if add:
+        obj._clean_fields(meta.concrete_fields)
+        obj._clean_model()
+        plan = _insert_plan(type(obj))
+        to_db = [f.to_db(d[f.attname]) for f in meta.concrete_fields]
+        await get_database().execute(plan.sql, plan.args(to_db))
+        _snapshot(obj)
+        return
+    names, old_values = loaded
+    if update_fields is not None:
+        wanted = {meta.get_field(n).attname for n in update_fields}
+        unknown = wanted - set(names)
+        if unknown:
+            raise QueryError(f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded")
+        changed = tuple(a for a in meta.attnames if a in wanted)
+    else:
+        missing = object()
+        changed = tuple(
+            name
+            for name, old in zip(names, old_values, strict=True)
+            if (new := d.get(name, missing)) is not old and new != old and new is not missing
+        )
+        auto = tuple(f.attname for f in meta.pre_save_fields if f.attname not in changed
+                     and getattr(f, "auto_now", False))
+        changed += auto
+    if not changed:
+        return
+    fields = [meta.by_attname[a] for a in changed]
+    obj._clean_fields(fields)
+    obj._clean_model()
+    plan = _update_plan(type(obj), changed)
+    values = [f.to_db(d[f.attname]) for f in fields]
+    values.append(d[meta.pk_attname])
+    status = await get_database().execute(plan.sql, plan.args(values))
+    if _rowcount(status) == 0:
+        raise DatabaseError(
+            f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
+        )
+    if names is meta.attnames:
+        _snapshot(obj)
+    else:
+        # A partly loaded instance: refresh the snapshot of the fields it has.
+        d["_loaded"] = (names, tuple(
+            meta.by_attname[n].snapshot(d[n]) if meta.by_attname[n].mutable else d[n] for n in names
+        ))
+
+
+async def delete(obj: Model) -> int:
+    meta = obj._meta
+    model = type(obj)
+
+    def build() -> Plan:
+        table = meta.table
+        assert table is not None
+        return Plan(sa.delete(table).where(table.c[meta.pk_attname] == param(0, table.c[meta.pk_attname].type)))
+
+    plan = _cached_plan(model, ("delete_pk",), build)
+    count = await delete_rows(model, plan, [obj.pk])
+    obj.__dict__["_loaded"] = None
+    return count
+
+
+async def delete_rows(
+    model: type[Model], plan: Plan, values: list[Any]
+) -> int:
+    """Run a DELETE and return the number of rows deleted."""
+    status = await get_database().execute(plan.sql, plan.args(values))
+    return _rowcount(status)
+
+
+async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
+    model = type(obj)
+    qs = model.objects.get_queryset()
+    if fields:
+        qs = qs.only(*fields)
+    fresh = await qs.filter(pk=obj.pk).get()
+    d = obj.__dict__
+    fresh_d = fresh.__dict__
+    for name in fresh_d["_loaded"][0]:
+        d[name] = fresh_d[name]
+    if not fields:
+        d["_loaded"] = fresh_d["_loaded"]
+    elif all(n in d for n in obj._meta.attnames):
+        _snapshot(obj)
+
+
+async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | None) -> list[Model]:
+    if not objs:
+        return objs
+    meta = model._meta
+    errors: dict[str, list[str]] = {}
+    for index, obj in enumerate(objs):
+        if not isinstance(obj, model):
+            raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
+        for field in meta.pre_save_fields:
+            field.pre_save(obj, True)
+        try:
+            obj._clean_fields(meta.concrete_fields)
+            obj._clean_model()
+        except ValidationError as error:
+            for name, messages in error.errors.items():
+                errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
+    if errors:
+        raise ValidationError(errors, model=meta.model_name)
+    ncols = len(meta.attnames)
+    size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
+    fields = meta.concrete_fields
+    database = get_database()
+
+    async def run() -> None:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            plan = _insert_plan(model, len(chunk))
+            values: list[Any] = []
+            for obj in chunk:
+                d = obj.__dict__
+                values.extend(f.to_db(d[f.attname]) for f in fields)
+            await database.execute(plan.sql, plan.args(values))
+
+    if len(objs) > size:
+        from aksara.db.transaction import transaction
+
+        async with transaction():
+            await run()
+    else:
+        await run()
+    for obj in objs:
+        _snapshot(obj)
+    return objs
+
+
+async def bulk_update(
+    model: type[Model], objs: list[Model], field_names: Sequence[str], batch_size: int | None
+) -> int:
+    if not field_names:
+        raise QueryError("bulk_update() needs at least one field name")
+    if not objs:
+        return 0
+    meta = model._meta
+    fields = [meta.get_field(n) for n in field_names]
+    for field in fields:
+        if field.primary_key or not field.concrete:
+            raise QueryError(f"bulk_update() cannot update {meta.model_name}.{field.name}")
+    for obj in objs:
+        obj._clean_fields(fields)
+    attnames = tuple(f.attname for f in fields)
+    plan = _update_plan(model, attnames)
+    rows = []
+    for obj in objs:
+        d = obj.__dict__
+        rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), d[meta.pk_attname]]))
+    await get_database().executemany(plan.sql, rows)
+    for obj in objs:
+        if obj.__dict__.get("_loaded") is not None and obj.__dict__["_loaded"][0] is meta.attnames:
+            _snapshot(obj)
+    return len(objs)
