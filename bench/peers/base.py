@@ -59,6 +59,7 @@ class Peer(abc.ABC):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    packages: ClassVar[tuple[str, ...]] = ("asyncpg",)  # versions reported with the results
 
     @abc.abstractmethod
     async def start(self, url: str) -> None:
@@ -262,7 +263,12 @@ async def run_peer(peer: Peer, url: str, models: Sequence[str], counts: w.Counts
     finally:
         await peer.stop()
         await conn.close()
-    return {"peer": peer.name, "label": peer.label, "models": results}
+    return {
+        "peer": peer.name,
+        "label": peer.label,
+        "versions": versions(*peer.packages),
+        "models": results,
+    }
 
 
 def main(peer: Peer, argv: Sequence[str] | None = None) -> None:
