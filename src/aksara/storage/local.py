@@ -1,0 +1,166 @@
+"""``FileSystemStorage``: media files in a folder on the local disk."""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Self
+
+from fsspec.implementations.local import LocalFileSystem
+
+from aksara._concurrency import run_in_thread
+from aksara.exceptions import SuspiciousFileOperation
+from aksara.storage._names import validate_name
+from aksara.storage.base import Storage, StorageFile
+
+if TYPE_CHECKING:
+    from aksara.conf import Settings
+
+# Filesystems that refuse hard links (FAT, some SMB and FUSE mounts) answer with these.
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+
+class FileSystemStorage(Storage):
+    """Media files under ``root`` on the local disk, served from ``base_url``.
+
+    ``media_storage="filesystem"`` builds one from ``media_root`` and ``media_url``.
+    Every name is resolved, symlinks included, and must stay inside ``root`` by path
+    components (``media-private`` next to ``media`` is outside), else
+    ``SuspiciousFileOperation``. All disk access runs in a worker thread.
+
+    A saved file appears complete or not at all: content is streamed to a hidden
+    temporary file in the target folder and hard-linked to a free name, which also
+    makes "never overwrite" atomic.
+    """
+
+    def __init__(self, *, root: str | os.PathLike[str], base_url: str | None = None) -> None:
+        super().__init__(base_url=base_url)
+        self.root = os.path.abspath(os.fspath(root))
+        self.fs = LocalFileSystem()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(root=settings.media_root, base_url=settings.media_url)
+
+    def _describe(self) -> str:
+        return f"root={self.root!r}, base_url={self.base_url!r}"
+
+    def path(self, name: str) -> str:
+        """The absolute path of ``name`` (symlinks resolved), checked to be inside ``root``."""
+        validate_name(name)
+        return self._resolve(name)
+
+    def _resolve(self, name: str, *, folder: bool = False) -> str:
+        # Blocking (it reads symlinks): call it in a worker thread on the async paths.
+        root = os.path.realpath(self.root)
+        path = os.path.realpath(os.path.join(root, name))
+        inside = PurePath(path).is_relative_to(root) and (folder or path != root)
+        if not inside:
+            raise SuspiciousFileOperation(f"{self!r}: {name!r} resolves outside the storage root")
+        return path
+
+    async def _save(self, name: str, chunks: AsyncIterator[bytes], max_length: int | None) -> str:
+        folder = await run_in_thread(self._make_folder, posixpath.dirname(name))
+        temp = os.path.join(folder, f".aksara-upload-{secrets.token_hex(8)}.part")
+        try:
+            file = await run_in_thread(self.fs.open, temp, "xb")
+            try:
+                async for chunk in chunks:
+                    await run_in_thread(file.write, chunk)
+            finally:
+                await run_in_thread(file.close)
+            return await run_in_thread(self._publish, temp, name, max_length)
+        finally:
+            await run_in_thread(_remove_if_present, temp)
+
+    def _make_folder(self, folder: str) -> str:
+        path = self._resolve(folder or ".", folder=True)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def _publish(self, temp: str, name: str, max_length: int | None) -> str:
+        folders: dict[str, str] = {}
+        for candidate in self.candidate_names(name, max_length):
+            folder, base = posixpath.split(candidate)
+            if folder not in folders:
+                folders[folder] = self._make_folder(folder)
+            # Only the last component is new, and link() never follows an existing
+            # entry (even a symlink), so the target cannot land outside the root.
+            target = os.path.join(folders[folder], base)
+            try:
+                os.link(temp, target)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                # No hard links here: claim the name, then move the content onto it.
+                try:
+                    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+                except FileExistsError:
+                    continue
+                os.replace(temp, target)
+            return candidate
+        raise self._no_free_name(name)
+
+    async def _open(self, name: str) -> StorageFile:
+        file = await run_in_thread(self._open_sync, name)
+        return _LocalFile(self, name, file)
+
+    def _open_sync(self, name: str) -> Any:
+        return self.fs.open(self._resolve(name), "rb")
+
+    async def _read(self, name: str) -> bytes:
+        return await run_in_thread(self._read_sync, name)
+
+    def _read_sync(self, name: str) -> bytes:
+        data: bytes = self.fs.cat_file(self._resolve(name))
+        return data
+
+    async def _exists(self, name: str) -> bool:
+        return await run_in_thread(self._exists_sync, name)
+
+    def _exists_sync(self, name: str) -> bool:
+        return bool(self.fs.isfile(self._resolve(name)))
+
+    async def _size(self, name: str) -> int:
+        return await run_in_thread(self._size_sync, name)
+
+    def _size_sync(self, name: str) -> int:
+        info = self.fs.info(self._resolve(name))
+        if info["type"] != "file":
+            raise IsADirectoryError(errno.EISDIR, "is a directory", name)
+        return int(info["size"])
+
+    async def _delete(self, name: str) -> None:
+        await run_in_thread(self._delete_sync, name)
+
+    def _delete_sync(self, name: str) -> None:
+        try:
+            self.fs.rm_file(self._resolve(name))
+        except FileNotFoundError:
+            pass
+
+
+class _LocalFile(StorageFile):
+    def __init__(self, storage: FileSystemStorage, name: str, file: Any) -> None:
+        super().__init__(storage, name)
+        self._file = file
+
+    async def _read(self, size: int) -> bytes:
+        data: bytes = await run_in_thread(self._file.read, size)
+        return data
+
+    async def _close(self) -> None:
+        await run_in_thread(self._file.close)
+
+
+def _remove_if_present(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
