@@ -19,6 +19,13 @@ DIALECT = PGDialect_asyncpg()
 Processor = Callable[[Any], Any]
 
 
+class _Const:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class Plan:
     """A compiled statement: SQL text plus argument order and bind processors."""
 
@@ -29,17 +36,26 @@ class Plan:
         self.sql: str = compiled.string
         names: Sequence[str] = compiled.positiontup or ()
         processors = compiled._bind_processors
-        self._order = tuple(int(name[1:]) for name in names)
+        # Our parameters are named p0, p1, ...: the index into the caller's value list.
+        # Any other bind (a literal such as LIMIT 1) is a constant of the shape.
+        order: list[int | _Const] = []
+        for name in names:
+            if name[:1] == "p" and name[1:].isdigit():
+                order.append(int(name[1:]))
+            else:
+                order.append(_Const(compiled.binds[name].effective_value))
+        self._order = tuple(order)
         self._procs: tuple[Processor | None, ...] = tuple(processors.get(n) for n in names)
         self._identity = self._order == tuple(range(len(self._order))) and not any(self._procs)
 
     def args(self, values: Sequence[Any]) -> Sequence[Any]:
         if self._identity:
             return values
-        return [
-            (proc(values[i]) if proc is not None and values[i] is not None else values[i])
-            for i, proc in zip(self._order, self._procs, strict=True)
-        ]
+        out = []
+        for index, proc in zip(self._order, self._procs, strict=True):
+            value = index.value if isinstance(index, _Const) else values[index]
+            out.append(proc(value) if proc is not None and value is not None else value)
+        return out
 
     def __repr__(self) -> str:
         return f"<Plan {self.sql!r}>"

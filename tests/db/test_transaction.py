@@ -1,0 +1,115 @@
+"""Transactions, savepoints and hooks (real commits: transactional_db)."""
+
+import asyncio
+
+import pytest
+
+import aksara
+from aksara.db import in_transaction, on_commit, on_rollback
+from tests.query.models import Note
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_commit_and_rollback(transactional_db):
+    async with aksara.transaction():
+        await Note.objects.create(title="kept")
+    with pytest.raises(Boom):
+        async with aksara.transaction():
+            await Note.objects.create(title="lost")
+            assert await Note.objects.count() == 2
+            raise Boom
+    assert await Note.objects.values_list("title", flat=True) == ["kept"]
+
+
+async def test_nested_savepoint_rollback_keeps_outer_work(transactional_db):
+    async with aksara.transaction():
+        await Note.objects.create(title="outer")
+        with pytest.raises(Boom):
+            async with aksara.transaction():
+                await Note.objects.create(title="inner")
+                raise Boom
+        await Note.objects.create(title="after")
+    assert sorted(await Note.objects.values_list("title", flat=True)) == ["after", "outer"]
+
+
+async def test_statements_in_a_transaction_share_its_connection(transactional_db):
+    async with aksara.transaction() as tx:
+        pid = await transactional_db.fetchval("SELECT pg_backend_pid()")
+        assert pid == await tx.conn.raw.fetchval("SELECT pg_backend_pid()")
+        assert await transactional_db.fetchval("SELECT now() = statement_timestamp()") is False
+
+
+async def test_begin_is_real_and_uncommitted_work_is_invisible_outside(transactional_db):
+    async with aksara.transaction():
+        await Note.objects.create(title="pending")
+        seen = await asyncio.create_task(_count_outside())
+        assert seen == 0
+    assert await Note.objects.count() == 1
+
+
+async def _count_outside():
+    # A new task started here inherits the context: step out of the transaction explicitly.
+    from aksara.db.transaction import current
+
+    current.set(None)
+    return await Note.objects.count()
+
+
+async def test_hooks_run_after_outermost_commit(transactional_db):
+    events = []
+    async with aksara.transaction():
+        await on_commit(lambda: events.append("commit-1"))
+        async with aksara.transaction():
+
+            async def hook():
+                events.append("commit-2")
+
+            await on_commit(hook)
+            await on_rollback(lambda: events.append("never"))
+        assert events == []
+    assert events == ["commit-1", "commit-2"]
+
+
+async def test_rollback_hooks_of_a_savepoint(transactional_db):
+    events = []
+    async with aksara.transaction():
+        with pytest.raises(Boom):
+            async with aksara.transaction():
+                await on_commit(lambda: events.append("discarded"))
+                await on_rollback(lambda: events.append("inner rolled back"))
+                raise Boom
+        await on_rollback(lambda: events.append("outer rollback"))
+    assert events == ["inner rolled back"]
+
+
+async def test_on_commit_outside_a_transaction_runs_now(transactional_db):
+    events = []
+    assert not in_transaction()
+    await on_commit(lambda: events.append("now"))
+    await on_rollback(lambda: events.append("never"))
+    assert events == ["now"]
+
+
+async def test_connection_goes_back_to_pool_clean_after_error(transactional_db):
+    with pytest.raises(aksara.exceptions.DatabaseError):
+        async with aksara.transaction():
+            await transactional_db.execute("SELECT 1/0")
+    assert await transactional_db.fetchval("SELECT 1") == 1
+    async with aksara.transaction():
+        assert await Note.objects.count() == 0
+
+
+async def test_db_fixture_isolates_and_runs_block_hooks(db):
+    events = []
+    async with aksara.transaction():
+        await Note.objects.create(title="x")
+        await on_commit(lambda: events.append("committed"))
+    assert events == ["committed"]
+    assert await Note.objects.count() == 1
+
+
+async def test_db_fixture_leaves_nothing_behind(db):
+    assert await Note.objects.count() == 0
