@@ -1,0 +1,1 @@
+"""Framework services that sit beside the model layer (mail)."""

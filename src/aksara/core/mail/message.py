@@ -1,0 +1,269 @@
+"""``EmailMessage`` and ``EmailMultiAlternatives``: what to send, built into a standard MIME message."""
+
+from __future__ import annotations
+
+import email.message
+import email.policy
+import email.utils
+import mimetypes
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from aksara._concurrency import run_in_thread
+from aksara.conf import get_settings
+from aksara.core.mail._headers import (
+    address_list,
+    check_header_name,
+    check_header_value,
+    parse_address,
+    parse_addresses,
+)
+from aksara.exceptions import MailError
+
+if TYPE_CHECKING:
+    from aksara.core.mail.backends.base import BaseEmailBackend
+
+DEFAULT_ATTACHMENT_MIMETYPE = "application/octet-stream"
+
+# Headers the message writes from its own attributes; extra headers of the same name
+# replace the written value (the envelope still comes from the attributes).
+_ADDRESS_HEADERS = {"from": "From", "to": "To", "cc": "Cc", "reply-to": "Reply-To"}
+
+
+class Attachment(NamedTuple):
+    """One attachment: file name shown to the recipient, content, MIME type."""
+
+    filename: str | None
+    content: str | bytes
+    mimetype: str
+
+
+class EmailMessage:
+    """One email: subject, plain-text body, sender, recipients, attachments and extra headers.
+
+    ``from_email=None`` uses the ``default_from_email`` setting. ``bcc`` recipients get the
+    message but never appear in its headers. ``message()`` builds the standard
+    ``email.message.EmailMessage``; bad input (a newline in a header, an unparseable
+    address) raises ``BadHeaderError`` or ``MailError`` there, before any backend connects::
+
+        msg = EmailMessage("Report", "See attached.", None, ["boss@example.com"], cc=["me@example.com"])
+        msg.attach("report.csv", "a,b\\n1,2\\n", "text/csv")
+        await msg.send()
+    """
+
+    content_subtype = "plain"
+
+    def __init__(
+        self,
+        subject: str = "",
+        body: str = "",
+        from_email: str | None = None,
+        to: Sequence[str] | None = None,
+        *,
+        cc: Sequence[str] | None = None,
+        bcc: Sequence[str] | None = None,
+        reply_to: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        attachments: Iterable[Attachment | tuple[str | None, str | bytes, str | None]]
+        | None = None,
+        connection: BaseEmailBackend | None = None,
+    ) -> None:
+        self.subject = subject
+        self.body = body or ""
+        self.from_email = from_email or get_settings().default_from_email
+        self.to = address_list(to, field="to")
+        self.cc = address_list(cc, field="cc")
+        self.bcc = address_list(bcc, field="bcc")
+        self.reply_to = address_list(reply_to, field="reply_to")
+        self.extra_headers: dict[str, str] = dict(headers or {})
+        self.attachments: list[Attachment] = []
+        for attachment in attachments or ():
+            if isinstance(attachment, Attachment):
+                self.attachments.append(attachment)
+            else:
+                self.attach(*attachment)
+        self.connection = connection
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} subject={self.subject!r} to={self.to!r}>"
+
+    def recipients(self) -> list[str]:
+        """Envelope recipients: the addresses of To, Cc and Bcc, without duplicates.
+
+        Raises ``MailError`` (or ``BadHeaderError``) on an invalid address.
+        """
+        seen: dict[str, None] = {}
+        for field, values in (("to", self.to), ("cc", self.cc), ("bcc", self.bcc)):
+            for address in parse_addresses(values, field=field):
+                seen.setdefault(address.addr_spec, None)
+        return list(seen)
+
+    def envelope_sender(self) -> str:
+        """The address the SMTP envelope is sent from (``MAIL FROM``)."""
+        return parse_address(self.from_email, field="from_email").addr_spec
+
+    def attach(
+        self, filename: str | None, content: str | bytes, mimetype: str | None = None
+    ) -> None:
+        """Attach ``content`` as a file called ``filename``.
+
+        Without ``mimetype`` it is guessed from the file name. Text types are sent as
+        UTF-8 text; ``bytes`` of a text type that are not UTF-8 are sent as
+        ``application/octet-stream``.
+        """
+        if filename is not None:
+            check_header_value("attachment filename", filename)
+        if mimetype is None:
+            guessed = mimetypes.guess_type(filename)[0] if filename else None
+            mimetype = guessed or DEFAULT_ATTACHMENT_MIMETYPE
+        maintype, _, subtype = mimetype.partition("/")
+        if not maintype or not subtype or any(c.isspace() for c in mimetype):
+            raise MailError(f"attachment {filename!r}: {mimetype!r} is not a MIME type")
+        if maintype == "text" and isinstance(content, bytes):
+            try:
+                content = content.decode("utf-8")
+            except UnicodeDecodeError:
+                mimetype = DEFAULT_ATTACHMENT_MIMETYPE
+        self.attachments.append(Attachment(filename, content, mimetype))
+
+    async def attach_file(self, path: str | os.PathLike[str], mimetype: str | None = None) -> None:
+        """Read the file at ``path`` (in a worker thread) and attach it under its own name."""
+        file = Path(path)
+        content, guessed = await run_in_thread(_read_file, file)
+        self.attach(file.name, content, mimetype or guessed)
+
+    def message(self) -> email.message.EmailMessage:
+        """Build the standard ``email.message.EmailMessage`` (without any Bcc header)."""
+        msg = email.message.EmailMessage(policy=email.policy.default)
+        check_header_value("Subject", self.subject)
+        extra = self._checked_extra_headers()
+        sender = parse_address(self.from_email, field="from_email")
+        addresses = {
+            "From": [sender],
+            "To": parse_addresses(self.to, field="to"),
+            "Cc": parse_addresses(self.cc, field="cc"),
+            "Reply-To": parse_addresses(self.reply_to, field="reply_to"),
+        }
+        parse_addresses(self.bcc, field="bcc")  # validated here too; never written
+        msg["Subject"] = self.subject
+        for name, mailboxes in addresses.items():
+            if name.lower() in extra:
+                msg[name] = extra.pop(name.lower())[1]
+            elif mailboxes:
+                msg[name] = mailboxes
+        msg["Date"] = extra.pop("date")[1] if "date" in extra else _now()
+        if "message-id" in extra:
+            msg["Message-ID"] = extra.pop("message-id")[1]
+        else:
+            msg["Message-ID"] = email.utils.make_msgid(domain=sender.domain)
+        for name, value in extra.values():
+            msg[name] = value
+        self._set_body(msg)
+        for attachment in self.attachments:
+            _add_attachment(msg, attachment)
+        return msg
+
+    async def send(self, fail_silently: bool = False) -> int:
+        """Send this message through ``connection`` (or a new one); return 1 if sent, else 0."""
+        from aksara.core.mail.backends import get_connection
+
+        connection = self.connection or get_connection(fail_silently=fail_silently)
+        return await connection.send_messages([self])
+
+    def _checked_extra_headers(self) -> dict[str, tuple[str, str]]:
+        checked: dict[str, tuple[str, str]] = {}
+        for name, value in self.extra_headers.items():
+            check_header_name(name)
+            check_header_value(name, value)
+            key = name.lower()
+            if key in ("bcc", "resent-bcc"):
+                raise MailError(
+                    f"headers: {name!r} is not allowed; pass bcc=[...] so those addresses stay "
+                    "out of the message"
+                )
+            if key in _ADDRESS_HEADERS:
+                name = _ADDRESS_HEADERS[key]
+            checked[key] = (name, value)
+        return checked
+
+    def _set_body(self, msg: email.message.EmailMessage) -> None:
+        msg.set_content(self.body, subtype=self.content_subtype)
+
+
+class EmailMultiAlternatives(EmailMessage):
+    """An ``EmailMessage`` with alternative renderings of the body, such as HTML.
+
+    ``attach_alternative(html, "text/html")`` makes the message ``multipart/alternative``
+    (plain text first, so clients that cannot show HTML show the text)::
+
+        msg = EmailMultiAlternatives("Welcome", "Hello!", None, ["user@example.com"])
+        msg.attach_alternative("<p>Hello!</p>", "text/html")
+    """
+
+    def __init__(
+        self,
+        subject: str = "",
+        body: str = "",
+        from_email: str | None = None,
+        to: Sequence[str] | None = None,
+        *,
+        cc: Sequence[str] | None = None,
+        bcc: Sequence[str] | None = None,
+        reply_to: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        attachments: Iterable[Attachment | tuple[str | None, str | bytes, str | None]]
+        | None = None,
+        alternatives: Iterable[tuple[str, str]] | None = None,
+        connection: BaseEmailBackend | None = None,
+    ) -> None:
+        super().__init__(
+            subject,
+            body,
+            from_email,
+            to,
+            cc=cc,
+            bcc=bcc,
+            reply_to=reply_to,
+            headers=headers,
+            attachments=attachments,
+            connection=connection,
+        )
+        self.alternatives: list[tuple[str, str]] = []
+        for content, mimetype in alternatives or ():
+            self.attach_alternative(content, mimetype)
+
+    def attach_alternative(self, content: str, mimetype: str) -> None:
+        """Add another rendering of the body, e.g. ``attach_alternative(html, "text/html")``."""
+        maintype, _, subtype = mimetype.partition("/")
+        if maintype != "text" or not subtype or any(c.isspace() for c in mimetype):
+            raise MailError(f"alternative: expected a text/* MIME type, got {mimetype!r}")
+        if not isinstance(content, str):
+            raise TypeError(f"alternative content must be a string, got {type(content).__name__}")
+        self.alternatives.append((content, mimetype))
+
+    def _set_body(self, msg: email.message.EmailMessage) -> None:
+        super()._set_body(msg)
+        for content, mimetype in self.alternatives:
+            msg.add_alternative(content, subtype=mimetype.partition("/")[2])
+
+
+def _now() -> str:
+    return email.utils.format_datetime(datetime.now(UTC))
+
+
+def _read_file(path: Path) -> tuple[bytes, str | None]:
+    return path.read_bytes(), mimetypes.guess_type(path.name)[0]
+
+
+def _add_attachment(msg: email.message.EmailMessage, attachment: Attachment) -> None:
+    filename, content, mimetype = attachment
+    maintype, _, subtype = mimetype.partition("/")
+    if isinstance(content, str):
+        if maintype == "text":
+            msg.add_attachment(content, subtype=subtype, filename=filename)
+            return
+        content = content.encode("utf-8")
+    msg.add_attachment(content, maintype, subtype, filename=filename)
