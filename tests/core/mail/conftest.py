@@ -11,8 +11,8 @@ from aksara import conf
 from aksara.core.mail import reset_outbox
 from aksara.testing.mail import (
     SMTPTestServer,
-    make_self_signed_certificate,
     mailoutbox,  # noqa: F401 - fixture
+    make_self_signed_certificate,
     smtp_server,  # noqa: F401 - fixture
 )
 
