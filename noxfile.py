@@ -1,0 +1,37 @@
+"""Developer entry points: ``nox -s lint typecheck tests``, ``nox -s demo``, ``nox -s bench``."""
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests", "examples", "bench")
+    session.run("ruff", "format", "--check", "src")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("mypy", "src/aksara")
+
+
+@nox.session(python="3.11")
+def demo(session: nox.Session) -> None:
+    session.install("-e", ".[embedded]")
+    session.run("python", "examples/demo.py")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    session.install("-e", ".[dev,bench]")
+    session.run("python", "bench/run.py", *session.posargs)
