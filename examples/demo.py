@@ -42,7 +42,9 @@ async def main() -> None:
     book = await DemoBook.objects.create(title="Persuasion", author="Jane Austen", pages=249)
     print(f"created {await DemoBook.objects.count()} books; last: {book.title!r} ({book.id})")
 
-    austen = await DemoBook.objects.filter(author__icontains="austen").values_list("title", flat=True)
+    austen = await DemoBook.objects.filter(author__icontains="austen").values_list(
+        "title", flat=True
+    )
     print(f"by Austen: {austen}")
     short_or_out = await DemoBook.objects.filter(Q(pages__lt=300) | Q(in_stock=False))
     print(f"short or out of stock: {[b.title for b in short_or_out]}")

@@ -1,21 +1,21 @@
 """The one exception hierarchy of aksara.
 
-    AksaraError
-     ├── ConfigurationError
-     ├── ValidationError            .errors: {field: [messages]}
-     ├── QueryError                 unknown field or lookup, bad query shape
-     │    ├── DoesNotExist          get() found nothing (each model has its own subclass)
-     │    └── MultipleObjectsReturned
-     ├── DatabaseError              any error the database reported
-     │    ├── IntegrityError        unique, foreign key, check, not-null violations
-     │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
-     │    ├── ConnectionError       the connection broke or could not be made
-     │    └── PoolTimeoutError      no pooled connection became free in time
-     ├── StorageError
-     │    └── SuspiciousFileOperation   a file name or path that leaves the storage root
-     ├── MailError
-     │    └── BadHeaderError        CR/LF in a subject, address or header
-     └── PermissionDenied           an AI agent tried to touch what it may not
+AksaraError
+ ├── ConfigurationError
+ ├── ValidationError            .errors: {field: [messages]}
+ ├── QueryError                 unknown field or lookup, bad query shape
+ │    ├── DoesNotExist          get() found nothing (each model has its own subclass)
+ │    └── MultipleObjectsReturned
+ ├── DatabaseError              any error the database reported
+ │    ├── IntegrityError        unique, foreign key, check, not-null violations
+ │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
+ │    ├── ConnectionError       the connection broke or could not be made
+ │    └── PoolTimeoutError      no pooled connection became free in time
+ ├── StorageError
+ │    └── SuspiciousFileOperation   a file name or path that leaves the storage root
+ ├── MailError
+ │    └── BadHeaderError        CR/LF in a subject, address or header
+ └── PermissionDenied           an AI agent tried to touch what it may not
 """
 
 from __future__ import annotations

@@ -77,7 +77,10 @@ async def test_indexes_and_constraints_exist_in_postgres(db):
         "SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname", ["md_posts"]
     )
     assert [r[0] for r in rows] == [
-        "ix_md_posts_counter", "ix_md_posts_title_counter", "pk_md_posts", "uq_md_posts_title_counter"
+        "ix_md_posts_counter",
+        "ix_md_posts_title_counter",
+        "pk_md_posts",
+        "uq_md_posts_title_counter",
     ]
 
 

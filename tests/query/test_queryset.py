@@ -32,7 +32,11 @@ async def test_filter_exclude_and_chaining_are_immutable(db):
     older = base.filter(age__gte=40)
     assert [a.name for a in await older] == ["Barbara"]
     assert len(await base) == 3
-    assert [a.name for a in await Author.objects.exclude(name="Ada")] == ["Barbara", "Grace", "Linus"]
+    assert [a.name for a in await Author.objects.exclude(name="Ada")] == [
+        "Barbara",
+        "Grace",
+        "Linus",
+    ]
 
 
 async def test_q_objects_or_and_not(db):
@@ -152,10 +156,15 @@ async def test_values_and_values_list(db):
     assert rows == [{"name": "Ada", "age": 36}]
     full = await Author.objects.filter(name="Ada").values()
     assert set(full[0]) == {"id", "name", "email", "active", "age", "joined", "touched", "profile"}
-    assert await Author.objects.order_by("age").filter(age__isnull=False).values_list("name", "age") == [
-        ("Ada", 36), ("Barbara", 50), ("Grace", 85)
+    assert await Author.objects.order_by("age").filter(age__isnull=False).values_list(
+        "name", "age"
+    ) == [("Ada", 36), ("Barbara", 50), ("Grace", 85)]
+    assert await Author.objects.values_list("name", flat=True) == [
+        "Ada",
+        "Barbara",
+        "Grace",
+        "Linus",
     ]
-    assert await Author.objects.values_list("name", flat=True) == ["Ada", "Barbara", "Grace", "Linus"]
     with pytest.raises(QueryError):
         Author.objects.values_list("name", "age", flat=True)
 
@@ -213,10 +222,14 @@ async def test_get_or_create_and_update_or_create(db):
     assert created and a.name == "X"
     b, created = await Author.objects.get_or_create(email="x@example.com", defaults={"name": "Y"})
     assert not created and b == a and b.name == "X"
-    c, created = await Author.objects.update_or_create(email="x@example.com", defaults={"name": "Z"})
+    c, created = await Author.objects.update_or_create(
+        email="x@example.com", defaults={"name": "Z"}
+    )
     assert not created and c.name == "Z"
     assert (await Author.objects.get(email="x@example.com")).name == "Z"
-    d, created = await Author.objects.update_or_create(email="new@example.com", defaults={"name": "N"})
+    d, created = await Author.objects.update_or_create(
+        email="new@example.com", defaults={"name": "N"}
+    )
     assert created and d.name == "N"
 
 

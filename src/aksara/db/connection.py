@@ -85,5 +85,3 @@ def _uses_vector(metadata: Any) -> bool:
         for table in metadata.tables.values()
         for column in table.columns
     )
-
-

@@ -38,7 +38,12 @@ class State(enum.Enum):
 
 def normalise_url(url: str) -> str:
     """Accept ``postgres://`` and ``postgresql://`` URLs and point them at the asyncpg driver."""
-    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+    for prefix in (
+        "postgres://",
+        "postgresql://",
+        "postgresql+psycopg://",
+        "postgresql+psycopg2://",
+    ):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     if url.startswith("postgresql+asyncpg://"):

@@ -76,12 +76,33 @@ class SystemPostgres:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         run_as = self._run_as()
         if not (self.pgdata / "PG_VERSION").exists():
-            self._run([str(bindir / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
-                       "--auth=trust", "-E", "UTF8"], run_as)
-        self._run([str(bindir / "pg_ctl"), "-D", str(self.pgdata), "-w", "-l",
-                   str(self.root / "postgres.log"), "-o",
-                   f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}'",
-                   "start"], run_as)
+            self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ],
+                run_as,
+            )
+        self._run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-w",
+                "-l",
+                str(self.root / "postgres.log"),
+                "-o",
+                f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}'",
+                "start",
+            ],
+            run_as,
+        )
         atexit.register(self.stop)
 
     def _run_as(self) -> list[str]:
@@ -104,9 +125,12 @@ class SystemPostgres:
         return f"postgresql://postgres:@/postgres?host={self.socket_dir}"
 
     def stop(self) -> None:
-        subprocess.run([str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast",
-                        "stop"], capture_output=True, check=False,
-                       **({"user": "postgres"} if os.geteuid() == 0 else {}))
+        subprocess.run(
+            [str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+            **({"user": "postgres"} if os.geteuid() == 0 else {}),
+        )
         if self.cleanup:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -81,6 +81,12 @@ def is_disconnect(error: BaseException) -> bool:
         return (getattr(error, "sqlstate", "") or "").startswith(_CONNECTION_STATES)
     return isinstance(
         error,
-        (asyncpg.InterfaceError, asyncpg.exceptions.ConnectionDoesNotExistError, OSError,
-         ConnectionError, asyncio.CancelledError, asyncio.TimeoutError),
+        (
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.ConnectionDoesNotExistError,
+            OSError,
+            ConnectionError,
+            asyncio.CancelledError,
+            asyncio.TimeoutError,
+        ),
     )

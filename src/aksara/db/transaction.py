@@ -134,7 +134,7 @@ class Transaction:
             self.database.release(self.conn)
 
 
-class transaction:  # noqa: N801 - used like a function: `async with aksara.transaction():`
+class transaction:
     """Run a block in a database transaction; nested blocks use savepoints.
 
     The block commits when it ends normally and rolls back when it raises. Hooks

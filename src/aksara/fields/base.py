@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypedDict, TypeVar, overload
 
 import sqlalchemy as sa
-from typing_extensions import Self, Unpack
+from typing_extensions import Unpack
 
 from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, ValidationError

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 class ModelMeta(type):
     """Collects fields in declaration order, adds the ``id`` primary key, compiles the table."""
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any) -> ModelMeta:
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any
+    ) -> ModelMeta:
         parents = [b for b in bases if isinstance(b, ModelMeta)]
         if not parents:
             return super().__new__(mcs, name, bases, attrs, **kwargs)
@@ -61,8 +63,9 @@ class ModelMeta(type):
             field.contribute_to_class(cls, field_name)  # type: ignore[arg-type]
         opts.finalise()
         cls.DoesNotExist = type(  # type: ignore[attr-defined]
-            "DoesNotExist", (exceptions.DoesNotExist,), {"__module__": cls.__module__,
-                                                         "__qualname__": f"{name}.DoesNotExist"}
+            "DoesNotExist",
+            (exceptions.DoesNotExist,),
+            {"__module__": cls.__module__, "__qualname__": f"{name}.DoesNotExist"},
         )
         cls.MultipleObjectsReturned = type(  # type: ignore[attr-defined]
             "MultipleObjectsReturned",
@@ -176,8 +179,12 @@ class Model(metaclass=ModelMeta):
 
     # -- persistence ------------------------------------------------------------------------
 
-    async def save(self, *, update_fields: list[str] | tuple[str, ...] | None = None,
-                   force_insert: bool = False) -> None:
+    async def save(
+        self,
+        *,
+        update_fields: list[str] | tuple[str, ...] | None = None,
+        force_insert: bool = False,
+    ) -> None:
         """Validate, then INSERT a new instance or UPDATE the changed fields of a loaded one.
 
         Raises ``ValidationError`` (nothing is written) or ``IntegrityError``.

@@ -80,7 +80,9 @@ class Index:
 class Options:
     """Per-model metadata: fields, table, primary key, and the caches of compiled statements."""
 
-    def __init__(self, model: type[Model], meta: type | None, fields: dict[str, Field[Any]]) -> None:
+    def __init__(
+        self, model: type[Model], meta: type | None, fields: dict[str, Field[Any]]
+    ) -> None:
         self.model = model
         self.model_name = model.__name__
         attrs = {k: v for k, v in vars(meta).items() if not k.startswith("_")} if meta else {}
@@ -115,9 +117,7 @@ class Options:
         self.attnames: tuple[str, ...] = tuple(f.attname for f in self.concrete_fields)
         self.by_attname: dict[str, Field[Any]] = {f.attname: f for f in self.concrete_fields}
         self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
-        self.mutable_positions = tuple(
-            i for i, f in enumerate(self.concrete_fields) if f.mutable
-        )
+        self.mutable_positions = tuple(i for i, f in enumerate(self.concrete_fields) if f.mutable)
         pks = [f for f in self.concrete_fields if f.primary_key]
         if len(pks) != 1:
             raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")
@@ -180,7 +180,9 @@ def _as_index(item: Any) -> Index:
         return Index(item)
     if isinstance(item, Iterable):
         return Index(*item)
-    raise ConfigurationError(f"Meta.indexes entries must be Index(...), a name or names, got {item!r}")
+    raise ConfigurationError(
+        f"Meta.indexes entries must be Index(...), a name or names, got {item!r}"
+    )
 
 
 def _groups(value: Any) -> list[Sequence[str]]:

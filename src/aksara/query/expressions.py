@@ -12,7 +12,9 @@ class Q:
     OR = "OR"
     __slots__ = ("children", "connector", "negated")
 
-    def __init__(self, *args: Q, _connector: str = "AND", _negated: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Q, _connector: str = "AND", _negated: bool = False, **kwargs: Any
+    ) -> None:
         self.children: list[Q | tuple[str, Any]] = [*args, *sorted(kwargs.items())]
         self.connector = _connector
         self.negated = _negated

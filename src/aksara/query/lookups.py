@@ -30,7 +30,9 @@ def query_value(field: Field[Any], value: Any) -> Any:
         return field.to_query(value)
     except ValidationError as error:
         model = field.model.__name__ if hasattr(field, "model") else "?"
-        raise QueryError(f"{model}.{field.name}: invalid filter value: {error.messages[0]}") from None
+        raise QueryError(
+            f"{model}.{field.name}: invalid filter value: {error.messages[0]}"
+        ) from None
 
 
 class Lookup:
@@ -49,7 +51,9 @@ class Lookup:
     def expression(
         self, column: sa.ColumnElement[Any], field: Field[Any], variant: Hashable, start: int
     ) -> sa.ColumnElement[bool]:
-        return column.op(self.operator, is_comparison=True)(param(start, self.bind_type(column, field)))
+        return column.op(self.operator, is_comparison=True)(
+            param(start, self.bind_type(column, field))
+        )
 
 
 class Exact(Lookup):
@@ -208,9 +212,21 @@ class IsNull(Lookup):
 LOOKUPS: dict[str, Lookup] = {
     lookup.name: lookup
     for lookup in (
-        Exact(), IExact(), GreaterThan(), GreaterThanOrEqual(), LessThan(), LessThanOrEqual(),
-        Contains(), IContains(), StartsWith(), IStartsWith(), EndsWith(), IEndsWith(), In(),
-        Range(), IsNull(),
+        Exact(),
+        IExact(),
+        GreaterThan(),
+        GreaterThanOrEqual(),
+        LessThan(),
+        LessThanOrEqual(),
+        Contains(),
+        IContains(),
+        StartsWith(),
+        IStartsWith(),
+        EndsWith(),
+        IEndsWith(),
+        In(),
+        Range(),
+        IsNull(),
     )
 }
 

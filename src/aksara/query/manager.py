@@ -23,7 +23,9 @@ class Manager(Generic[M]):
 
     def __get__(self, instance: Any, owner: type[Any]) -> Manager[M]:
         if instance is not None:
-            raise AttributeError(f"{owner.__name__}.objects is reachable from the class, not instances")
+            raise AttributeError(
+                f"{owner.__name__}.objects is reachable from the class, not instances"
+            )
         return self
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
@@ -98,13 +100,17 @@ class Manager(Generic[M]):
     async def aggregate(self, *aggregates: Aggregate, **named: Aggregate) -> dict[str, Any]:
         return await self.get_queryset().aggregate(*aggregates, **named)
 
-    async def in_bulk(self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk") -> dict[Any, M]:
+    async def in_bulk(
+        self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, M]:
         return await self.get_queryset().in_bulk(id_list, field_name=field_name)
 
     async def create(self, **values: Any) -> M:
         return await self.get_queryset().create(**values)
 
-    async def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
+    async def get_or_create(
+        self, defaults: dict[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
         return await self.get_queryset().get_or_create(defaults, **lookups)
 
     async def update_or_create(

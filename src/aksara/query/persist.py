@@ -50,7 +50,10 @@ def _insert_plan(model: type[Model], rows: int = 1) -> Plan:
         else:
             stmt = sa.insert(table).values(
                 [
-                    {a: param(r * n + i, t) for i, (a, t) in enumerate(zip(meta.attnames, types, strict=True))}
+                    {
+                        a: param(r * n + i, t)
+                        for i, (a, t) in enumerate(zip(meta.attnames, types, strict=True))
+                    }
                     for r in range(rows)
                 ]
             )
@@ -94,7 +97,9 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         wanted = {meta.get_field(n).attname for n in update_fields}
         unknown = wanted - set(names)
         if unknown:
-            raise QueryError(f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded")
+            raise QueryError(
+                f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded"
+            )
         changed = tuple(a for a in meta.attnames if a in wanted)
     else:
         missing = object()
@@ -103,8 +108,11 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
             for name, old in zip(names, old_values, strict=True)
             if (new := d.get(name, missing)) is not old and new != old and new is not missing
         )
-        auto = tuple(f.attname for f in meta.pre_save_fields if f.attname not in changed
-                     and getattr(f, "auto_now", False))
+        auto = tuple(
+            f.attname
+            for f in meta.pre_save_fields
+            if f.attname not in changed and getattr(f, "auto_now", False)
+        )
         changed += auto
     if not changed:
         return
@@ -123,9 +131,13 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         _snapshot(obj)
     else:
         # A partly loaded instance: refresh the snapshot of the fields it has.
-        d["_loaded"] = (names, tuple(
-            meta.by_attname[n].snapshot(d[n]) if meta.by_attname[n].mutable else d[n] for n in names
-        ))
+        d["_loaded"] = (
+            names,
+            tuple(
+                meta.by_attname[n].snapshot(d[n]) if meta.by_attname[n].mutable else d[n]
+                for n in names
+            ),
+        )
 
 
 async def delete(obj: Model) -> int:
@@ -135,7 +147,11 @@ async def delete(obj: Model) -> int:
     def build() -> Plan:
         table = meta.table
         assert table is not None
-        return Plan(sa.delete(table).where(table.c[meta.pk_attname] == param(0, table.c[meta.pk_attname].type)))
+        return Plan(
+            sa.delete(table).where(
+                table.c[meta.pk_attname] == param(0, table.c[meta.pk_attname].type)
+            )
+        )
 
     plan = _cached_plan(model, ("delete_pk",), build)
     count = await delete_rows(model, plan, [obj.pk])
@@ -143,9 +159,7 @@ async def delete(obj: Model) -> int:
     return count
 
 
-async def delete_rows(
-    model: type[Model], plan: Plan, values: list[Any]
-) -> int:
+async def delete_rows(model: type[Model], plan: Plan, values: list[Any]) -> int:
     """Run a DELETE and return the number of rows deleted."""
     status = await get_database().execute(plan.sql, plan.args(values))
     return _rowcount(status)

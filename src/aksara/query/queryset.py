@@ -74,11 +74,15 @@ def where_clause(model: type[Model], table: sa.Table, q: Q, counter: list[int]) 
             if resolved.lookup.name not in ("exact", "gt", "gte", "lt", "lte"):
                 raise QueryError(f"{key}: F() expressions work with exact/gt/gte/lt/lte only")
             rhs = expression_sql(model, table, value, counter)
-            op = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[resolved.lookup.name]
+            op = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[
+                resolved.lookup.name
+            ]
             clauses.append(column.op(op, is_comparison=True)(rhs))
             continue
         variant, params = resolved.lookup.prepare(resolved.output_field, value)
-        clauses.append(resolved.lookup.expression(column, resolved.output_field, variant, counter[0]))
+        clauses.append(
+            resolved.lookup.expression(column, resolved.output_field, variant, counter[0])
+        )
         counter[0] += len(params)
     if not clauses:
         combined: Any = sa.true()
@@ -277,8 +281,16 @@ class QuerySet(Generic[M]):
             values.append(self._limit)
         if self._offset is not None:
             values.append(self._offset)
-        key = ("select", self._fields, cond, order, self._limit is not None,
-               self._offset is not None, self._distinct, self._for_update)
+        key = (
+            "select",
+            self._fields,
+            cond,
+            order,
+            self._limit is not None,
+            self._offset is not None,
+            self._distinct,
+            self._for_update,
+        )
         plans = _cached_plan(self.model, key, self._build_select)
         return plans[0], plans[1], values
 
@@ -305,7 +317,9 @@ class QuerySet(Generic[M]):
         if self._for_update is not None:
             nowait, skip_locked, of = self._for_update
             stmt = stmt.with_for_update(nowait=nowait, skip_locked=skip_locked)
-        row_names = tuple(meta.get_field(n).attname for n in names) if self._mode == "instances" else names
+        row_names = (
+            tuple(meta.get_field(n).attname for n in names) if self._mode == "instances" else names
+        )
         return Plan(stmt), RowPlan(row_names, [c.type for c in columns])
 
     # -- execution -----------------------------------------------------------------------------
@@ -456,8 +470,11 @@ class QuerySet(Generic[M]):
             if agg.field != "*":
                 meta.get_field(agg.field)
         values: list[Any] = []
-        key = ("aggregate", tuple((k, type(a).__name__, a.field, a.distinct) for k, a in items.items()),
-               self._condition_key(values))
+        key = (
+            "aggregate",
+            tuple((k, type(a).__name__, a.field, a.distinct) for k, a in items.items()),
+            self._condition_key(values),
+        )
 
         def build() -> Plan:
             table = meta.table
@@ -476,7 +493,9 @@ class QuerySet(Generic[M]):
         assert record is not None
         return dict(zip(items, record, strict=True))
 
-    async def in_bulk(self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk") -> dict[Any, M]:
+    async def in_bulk(
+        self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
+    ) -> dict[Any, M]:
         """A dict of instances keyed by ``field_name`` (only those in ``id_list`` when given)."""
         field = self.model._meta.get_field(field_name)
         if field_name != "pk" and not (field.unique or field.primary_key):
@@ -492,7 +511,9 @@ class QuerySet(Generic[M]):
         await obj.save(force_insert=True)
         return obj
 
-    async def get_or_create(self, defaults: dict[str, Any] | None = None, **lookups: Any) -> tuple[M, bool]:
+    async def get_or_create(
+        self, defaults: dict[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
         """Get the row matching ``lookups`` or create it (with ``defaults``); safe under concurrency
         when a unique constraint covers ``lookups``."""
         try:
@@ -633,8 +654,10 @@ def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
     new = object.__new__
     names = rows.names
     meta = model._meta
-    mutable = meta.mutable_positions if names == meta.attnames else tuple(
-        i for i, n in enumerate(names) if meta.by_attname[n].mutable
+    mutable = (
+        meta.mutable_positions
+        if names == meta.attnames
+        else tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
     )
     convert = rows.values
     result = []

@@ -22,9 +22,8 @@ import pytest
 import pytest_asyncio
 
 import aksara
-from aksara.db import Database, Transaction
+from aksara.db import Database, Transaction, embedded
 from aksara.db import connection as db_connection
-from aksara.db import embedded
 
 TEST_URL_VARIABLE = "AKSARA_TEST_DATABASE_URL"
 
