@@ -303,3 +303,13 @@ async def test_statement_plans_are_cached_per_shape(db):
     await Author.objects.filter(name__in=["Ada", "Grace"])
     await Author.objects.filter(name__in=["Ada", "Grace", "Linus"])
     assert len(plans) == size + 1
+
+
+async def test_capture_queries_counts_statements(db):
+    from aksara.testing import capture_queries
+
+    with capture_queries() as queries:
+        await Note.objects.create(title="a")
+        await Note.objects.filter(title="a").count()
+    assert len(queries) == 2
+    assert queries.sql[0].startswith("INSERT INTO note")

@@ -98,6 +98,8 @@ class Database:
         #: A transaction every statement joins when no other is current (test isolation).
         self.pinned: Transaction | None = None
         self.embedded: Any = None
+        #: Callables ``(sql, args)`` told about every statement (``aksara.testing.capture_queries``).
+        self.listeners: list[Any] = []
         self.vector_available: bool | None = None
 
     def __repr__(self) -> str:
@@ -160,6 +162,9 @@ class Database:
         """Run ``conn.<method>(sql, *args)`` on the current transaction's connection or a pooled one."""
         from aksara.db.transaction import current
 
+        if self.listeners:
+            for listener in self.listeners:
+                listener(sql, args)
         tx = current.get() or self.pinned
         if tx is not None:
             return await tx.run(method, sql, args)
@@ -194,6 +199,8 @@ class Database:
         rows = list(args)
         tx = current.get() or self.pinned
         if tx is not None:
+            for listener in self.listeners:
+                listener(sql, rows)
             await tx.run("executemany", sql, (rows,))
             return
         from aksara.db.transaction import transaction
