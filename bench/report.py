@@ -20,7 +20,7 @@ def geometric_mean(values: Iterable[float]) -> float:
 
 def rate(result: Mapping[str, Any], model: str, op: str) -> float | None:
     cell = result.get("models", {}).get(model, {}).get(op)
-    return None if cell is None else float(cell["rows"]) / float(cell["seconds"])
+    return None if cell is None else float(cell["rate"])
 
 
 def _fmt(value: float | None, base: float | None) -> str:

@@ -90,7 +90,6 @@ class AsyncpgPeer(Peer):
                 tag_id integer NOT NULL REFERENCES {w.TAG_TABLE} (id) ON DELETE CASCADE,
                 UNIQUE (related_id, tag_id)
             );
-            CREATE INDEX ON {w.LINK_TABLE} (tag_id);
             """
         else:
             extra = ""

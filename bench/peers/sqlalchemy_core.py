@@ -18,7 +18,6 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     Numeric,
@@ -112,7 +111,6 @@ link = Table(
     ),
     Column("tag_id", Integer, ForeignKey("bench_tag.id", ondelete="CASCADE"), nullable=False),
     UniqueConstraint("related_id", "tag_id"),
-    Index("bench_related_tag_tag_id", "tag_id"),
 )
 TABLES = {"simple": simple, "wide": wide, "related": related}
 parent = related.alias("parent")

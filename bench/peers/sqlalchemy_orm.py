@@ -19,7 +19,6 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     SmallInteger,
@@ -105,7 +104,6 @@ related_tag = Table(
     ),
     Column("tag_id", Integer, ForeignKey("bench_tag.id", ondelete="CASCADE"), nullable=False),
     UniqueConstraint("related_id", "tag_id"),
-    Index("bench_related_tag_tag_id", "tag_id"),
 )
 
 
