@@ -219,6 +219,21 @@ class Field(Generic[T]):
 
     has_pre_save: ClassVar[bool] = False
 
+    #: Set on fields that do I/O before their value is written (``pre_save_async``).
+    has_async_pre_save: ClassVar[bool] = False
+    #: Set on fields that act on deleted rows (``post_delete``).
+    has_post_delete: ClassVar[bool] = False
+
+    async def pre_save_async(self, instance: Model, add: bool) -> None:
+        """I/O before the INSERT/UPDATE, after validation, inside the save's transaction.
+
+        Register ``aksara.on_rollback`` to undo side effects if the write fails and
+        ``aksara.on_commit`` for clean-up that must wait for the commit.
+        """
+
+    async def post_delete(self, values: list[Any]) -> None:
+        """Called with this field's values of rows just deleted, inside the delete's transaction."""
+
     # -- description ---------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:

@@ -117,6 +117,10 @@ class Options:
         self.attnames: tuple[str, ...] = tuple(f.attname for f in self.concrete_fields)
         self.by_attname: dict[str, Field[Any]] = {f.attname: f for f in self.concrete_fields}
         self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
+        #: Fields whose ``pre_save_async`` does I/O around the write (files, unique slugs).
+        self.async_save_fields = tuple(f for f in self.concrete_fields if f.has_async_pre_save)
+        #: Fields told about deleted rows (``post_delete``), e.g. to remove their files.
+        self.delete_hook_fields = tuple(f for f in self.concrete_fields if f.has_post_delete)
         self.mutable_positions = tuple(i for i, f in enumerate(self.concrete_fields) if f.mutable)
         pks = [f for f in self.concrete_fields if f.primary_key]
         if len(pks) != 1:

@@ -6,7 +6,7 @@ so ``save()`` sends only the columns whose values changed, in-place changes incl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from aksara.query._compile import Plan, param
 from aksara.query.queryset import _cached_plan, _rowcount
 
 if TYPE_CHECKING:
+    from aksara.fields.base import Field
     from aksara.models.base import Model
 
 # asyncpg sends at most 32767 parameters with one statement.
@@ -87,9 +88,10 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if add:
         obj._clean_fields(meta.concrete_fields)
         obj._clean_model()
-        plan = _insert_plan(type(obj))
-        to_db = [f.to_db(d[f.attname]) for f in meta.concrete_fields]
-        await get_database().execute(plan.sql, plan.args(to_db))
+        if meta.async_save_fields:
+            await _write_with_hooks(obj, add=True, fields=meta.concrete_fields)
+        else:
+            await _insert(obj)
         _snapshot(obj)
         return
     names, old_values = loaded
@@ -116,17 +118,13 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         changed += auto
     if not changed:
         return
-    fields = [meta.by_attname[a] for a in changed]
+    fields = tuple(meta.by_attname[a] for a in changed)
     obj._clean_fields(fields)
     obj._clean_model()
-    plan = _update_plan(type(obj), changed)
-    values = [f.to_db(d[f.attname]) for f in fields]
-    values.append(d[meta.pk_attname])
-    status = await get_database().execute(plan.sql, plan.args(values))
-    if _rowcount(status) == 0:
-        raise DatabaseError(
-            f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
-        )
+    if meta.async_save_fields:
+        await _write_with_hooks(obj, add=False, fields=fields)
+    else:
+        await _update(obj, fields)
     if names is meta.attnames:
         _snapshot(obj)
     else:
@@ -140,29 +138,87 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         )
 
 
+async def _insert(obj: Model) -> None:
+    d = obj.__dict__
+    plan = _insert_plan(type(obj))
+    to_db = [f.to_db(d[f.attname]) for f in obj._meta.concrete_fields]
+    await get_database().execute(plan.sql, plan.args(to_db))
+
+
+async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
+    meta = obj._meta
+    d = obj.__dict__
+    plan = _update_plan(type(obj), tuple(f.attname for f in fields))
+    values = [f.to_db(d[f.attname]) for f in fields]
+    values.append(d[meta.pk_attname])
+    status = await get_database().execute(plan.sql, plan.args(values))
+    if _rowcount(status) == 0:
+        raise DatabaseError(
+            f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
+        )
+
+
+async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any]]) -> None:
+    """Save a model whose fields do I/O around the write (files, unique slugs).
+
+    One transaction (a savepoint when nested) holds the fields' ``pre_save_async`` work and
+    the INSERT/UPDATE, so a field can undo its side effects with ``on_rollback`` when the
+    statement fails, and defer clean-up of replaced data with ``on_commit``.
+    """
+    from aksara.db.transaction import transaction
+
+    meta = obj._meta
+    async with transaction():
+        for field in meta.async_save_fields:
+            if add or field in fields:
+                await field.pre_save_async(obj, add)
+        if add:
+            await _insert(obj)
+        else:
+            await _update(obj, fields)
+
+
 async def delete(obj: Model) -> int:
     meta = obj._meta
     model = type(obj)
 
-    def build() -> Plan:
+    def build() -> sa.Delete:
         table = meta.table
         assert table is not None
-        return Plan(
-            sa.delete(table).where(
-                table.c[meta.pk_attname] == param(0, table.c[meta.pk_attname].type)
-            )
-        )
+        pk = table.c[meta.pk_attname]
+        return sa.delete(table).where(pk == param(0, pk.type))
 
-    plan = _cached_plan(model, ("delete_pk",), build)
-    count = await delete_rows(model, plan, [obj.pk])
+    count = await delete_rows(model, ("delete_pk",), build, [obj.pk])
     obj.__dict__["_loaded"] = None
     return count
 
 
-async def delete_rows(model: type[Model], plan: Plan, values: list[Any]) -> int:
-    """Run a DELETE and return the number of rows deleted."""
-    status = await get_database().execute(plan.sql, plan.args(values))
-    return _rowcount(status)
+async def delete_rows(
+    model: type[Model], key: Any, build: Callable[[], sa.Delete], values: list[Any]
+) -> int:
+    """Run the DELETE that ``build()`` makes (cached under ``key``); return the number of rows.
+
+    When fields act on deleted rows (files to remove after commit), the DELETE returns
+    their values and runs in a transaction with their ``post_delete`` hooks.
+    """
+    hook_fields = model._meta.delete_hook_fields
+    if not hook_fields:
+        plan: Plan = _cached_plan(model, key, lambda: Plan(build()))
+        status = await get_database().execute(plan.sql, plan.args(values))
+        return _rowcount(status)
+    from aksara.db.transaction import transaction
+
+    def build_returning() -> Plan:
+        table = model._meta.table
+        assert table is not None
+        return Plan(build().returning(*(table.c[f.attname] for f in hook_fields)))
+
+    plan = _cached_plan(model, (*key, "returning"), build_returning)
+    async with transaction():
+        records = await get_database().fetch(plan.sql, plan.args(values))
+        for i, field in enumerate(hook_fields):
+            await field.post_delete([r[i] for r in records if r[i] is not None])
+    return len(records)
 
 
 async def refresh(obj: Model, fields: Sequence[str] | None) -> None:

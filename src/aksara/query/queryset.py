@@ -605,15 +605,14 @@ class QuerySet(Generic[M]):
         values: list[Any] = []
         key = ("delete", self._condition_key(values))
 
-        def build() -> Plan:
+        def build() -> Any:
             table = self.model._meta.table
             assert table is not None
-            return Plan(self._apply_where(sa.delete(table), table, [0]))
+            return self._apply_where(sa.delete(table), table, [0])
 
-        plan = _cached_plan(self.model, key, build)
         from aksara.query import persist
 
-        return await persist.delete_rows(self.model, plan, values)
+        return await persist.delete_rows(self.model, key, build, values)
 
     async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
         """Validate every instance, then INSERT them with one statement per batch."""
