@@ -16,7 +16,10 @@ Fixtures:
 from __future__ import annotations
 
 import os
+import tempfile
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -43,9 +46,12 @@ async def _open_database(tmp_dir: str) -> Database:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def aksara_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+async def aksara_database() -> AsyncIterator[Database]:
     """The test database, with every model's table created once for the session."""
-    database = await _open_database(str(tmp_path_factory.mktemp("aksara-pg")))
+    # Directly under the temp root: when running as root the server runs as another user,
+    # which cannot enter pytest's private (0700) temp directories.
+    data_dir = Path(tempfile.gettempdir()) / f"aksara-test-pg-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    database = await _open_database(str(data_dir))
     await aksara.drop_all()
     await aksara.create_all()
     yield database
