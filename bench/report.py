@@ -63,3 +63,31 @@ def markdown(results: Sequence[Mapping[str, Any]], models: Sequence[str] = w.MOD
         lines.append("| **geometric mean** | " + " | ".join(f"**{m}**" for m in means) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def best(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Merge repeated runs of one peer: per model and operation, the run with the best rate."""
+    merged: dict[str, Any] = {k: v for k, v in runs[0].items() if k != "models"}
+    merged["models"] = {}
+    merged["runs"] = len(runs)
+    merged["load_before"] = [r.get("load_before") for r in runs]
+    for run in runs:
+        for model, ops in run.get("models", {}).items():
+            target = merged["models"].setdefault(model, {})
+            for op, cell in ops.items():
+                if op not in target or cell["rate"] > target[op]["rate"]:
+                    target[op] = cell
+    return merged
+
+
+def footnote(results: Sequence[Mapping[str, Any]]) -> str:
+    """Versions and conditions under the table."""
+    parts = []
+    for r in results:
+        versions = ", ".join(f"{k} {v}" for k, v in r.get("versions", {}).items())
+        load = r.get("load_before")
+        loads = ", ".join(
+            f"{x:.2f}" for x in (load if isinstance(load, list) else [load]) if x is not None
+        )
+        parts.append(f"- {r['label']}: {versions}; load average before: {loads}")
+    return "\n".join(parts)

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(ROOT))
 
-from bench import report  # noqa: E402
+from bench import _server, report  # noqa: E402
 from bench import workload as w  # noqa: E402
 
 # peer name -> module under bench.peers
@@ -41,51 +40,17 @@ DEFAULT_PEERS = tuple(
 )
 
 
-def start_server(data_dir: Path) -> Any:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pgserver
-
-        return pgserver.get_server(str(data_dir), cleanup_mode="stop")
-
-
-def database_url(server_uri: str, name: str) -> str:
-    """The server's URI with another database name (``postgresql://postgres:@/postgres?host=...``)."""
-    head, _, query = server_uri.partition("?")
-    base, _, _ = head.rpartition("/")
-    return f"{base}/{name}" + (f"?{query}" if query else "")
-
-
-async def _admin(server_uri: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(server_uri)
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def run_peer(server_uri: str, peer: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one peer in a fresh process on a fresh database; return its JSON."""
     db = f"bench_{peer}"
-    # Durability is not what is compared: without synchronous commit, A's autocommit
-    # inserts measure the client, not the disk's flush latency.
-    asyncio.run(
-        _admin(
-            server_uri,
-            f"DROP DATABASE IF EXISTS {db}",
-            f"CREATE DATABASE {db}",
-            f"ALTER DATABASE {db} SET synchronous_commit = off",
-        )
-    )
+    url = asyncio.run(_server.fresh_database(server_uri, db))
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         cmd = [
             sys.executable,
             "-m",
             f"bench.peers.{PEERS[peer]}",
             "--url",
-            database_url(server_uri, db),
+            url,
             "--models",
             args.models,
             "--loop",
@@ -102,6 +67,7 @@ def run_peer(server_uri: str, peer: str, args: argparse.Namespace) -> dict[str, 
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         )
         env.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         proc = subprocess.run(
             cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=args.timeout
@@ -113,7 +79,8 @@ def run_peer(server_uri: str, peer: str, args: argparse.Namespace) -> dict[str, 
             )
         result: dict[str, Any] = json.loads(Path(out.name).read_text(encoding="utf-8"))
     result["wall_seconds"] = elapsed
-    asyncio.run(_admin(server_uri, f"DROP DATABASE {db}"))
+    result["load_before"] = load
+    asyncio.run(_server.drop_database(server_uri, db))
     return result
 
 
@@ -127,8 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every count")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument(
-        "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "aksara-bench-pg"
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every peer this many times (order rotated), keep the best",
     )
+    parser.add_argument("--data-dir", type=Path, default=_server.DEFAULT_DATA_DIR)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per peer")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
@@ -141,28 +112,40 @@ def main(argv: list[str] | None = None) -> int:
     if any(m not in w.MODELS for m in models):
         parser.error(f"models are {list(w.MODELS)}")
 
-    server = start_server(args.data_dir)
-    results = []
-    failures = []
+    server = _server.start_server(args.data_dir)
+    runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in peers}
+    failures = set()
     try:
-        for peer in peers:
-            print(f"running {peer} ...", file=sys.stderr, flush=True)
-            try:
-                result = run_peer(server.get_uri(), peer, args)
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                print(f"{peer}: {exc}", file=sys.stderr)
-                failures.append(peer)
-                continue
-            print(f"  {peer} done in {result['wall_seconds']:.1f}s", file=sys.stderr, flush=True)
-            results.append(result)
+        for n in range(args.repeat):
+            order = peers[n % len(peers) :] + peers[: n % len(peers)]
+            for peer in order:
+                if peer in failures:
+                    continue
+                print(f"running {peer} ...", file=sys.stderr, flush=True)
+                try:
+                    result = run_peer(server.get_uri(), peer, args)
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    print(f"{peer}: {exc}", file=sys.stderr)
+                    failures.add(peer)
+                    continue
+                print(
+                    f"  {peer} done in {result['wall_seconds']:.1f}s (load average before: {result['load_before']:.2f})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                runs[peer].append(result)
     finally:
         server.cleanup()
+    results = [report.best(runs[peer]) for peer in peers if runs[peer]]
 
     mode = "quick" if args.quick else "full"
+    runs_text = f" x {args.repeat} runs" if args.repeat > 1 else ""
     print(
-        f"## aksara benchmark ({mode}, {w.WORKERS} workers, {args.loop}; rows/s, ratio to raw asyncpg)\n"
+        f"## aksara benchmark ({mode}, {w.WORKERS} workers, {args.loop}, "
+        f"best of {w.ROUNDS} rounds{runs_text}; rows/s, ratio to raw asyncpg)\n"
     )
     print(report.markdown(results, models))
+    print(report.footnote(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 1 if failures else 0
