@@ -71,6 +71,27 @@ async def run(server: SMTPTestServer, messages: int, rounds: int) -> None:
             f"{label:<45} {messages / seconds:>9,.0f} msg/s  "
             f"({seconds * 1000:,.0f} ms for {messages}, {connections or messages} connection(s))"
         )
+    stall = await longest_stall(mass_mail_one_connection(messages))
+    print(f"{'longest event-loop stall during send_mass_mail':<45} {stall * 1000:>9,.1f} ms")
+
+
+async def longest_stall(work: Awaitable[None]) -> float:
+    """The longest time the event loop could not run another task while ``work`` ran."""
+    done = asyncio.Event()
+    longest = 0.0
+
+    async def watch() -> None:
+        nonlocal longest
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0)
+            longest = max(longest, time.perf_counter() - before)
+
+    watcher = asyncio.create_task(watch())
+    await work
+    done.set()
+    await watcher
+    return longest
 
 
 def main() -> None:

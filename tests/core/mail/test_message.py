@@ -36,7 +36,7 @@ def test_from_email_defaults_to_the_setting_at_construction() -> None:
     message = EmailMessage("S", "B", None, ["to@example.com"])
 
     assert message.from_email == "Default <default@example.com>"
-    assert message.envelope_sender() == "default@example.com"
+    assert message.envelope().sender == "default@example.com"
 
 
 def test_recipients_are_to_cc_and_bcc_addresses_without_duplicates() -> None:
@@ -61,7 +61,7 @@ def test_international_domain_is_sent_in_its_ascii_form() -> None:
     message = EmailMessage("S", "B", "x@exämple.com", ["Zoë <zoe@bücher.example>"])
 
     assert message.recipients() == ["zoe@xn--bcher-kva.example"]
-    assert message.envelope_sender() == "x@xn--exmple-cua.com"
+    assert message.envelope().sender == "x@xn--exmple-cua.com"
     assert message.message()["To"].addresses[0].display_name == "Zoë"
 
 
@@ -85,7 +85,7 @@ def test_extra_headers_override_the_written_headers_but_not_the_envelope() -> No
     assert msg["Message-ID"] == "<id@x>"
     assert len(msg.get_all("To")) == 1
     assert message.recipients() == ["real-to@example.com"]
-    assert message.envelope_sender() == "real@example.com"
+    assert message.envelope() == ("real@example.com", ["real-to@example.com"])
 
 
 def test_bcc_in_extra_headers_is_refused() -> None:
@@ -191,3 +191,22 @@ def test_attribute_changed_after_construction_is_checked_when_built() -> None:
 
     with pytest.raises(BadHeaderError):
         message.message()
+
+
+def test_envelope_checks_everything_without_building_the_message() -> None:
+    message = EmailMessage(
+        "S", "B", "From <f@example.com>", ["t@example.com"], bcc=["b@example.com"]
+    )
+
+    assert message.envelope() == ("f@example.com", ["t@example.com", "b@example.com"])
+    message.subject = "bad\r\n"
+    with pytest.raises(BadHeaderError):
+        message.envelope()
+
+
+def test_attachment_added_to_the_list_directly_is_checked_too() -> None:
+    message = EmailMessage("S", "B", None, ["to@example.com"])
+    message.attachments.append(Attachment("evil\nname.txt", "x", "text/plain"))
+
+    with pytest.raises(BadHeaderError):
+        message.envelope()

@@ -15,7 +15,7 @@ BaseEmailBackend.send_messages(messages)
 from aksara.core.mail.backends import get_connection
 from aksara.core.mail.backends.base import BaseEmailBackend
 from aksara.core.mail.backends.locmem import outbox, reset_outbox
-from aksara.core.mail.message import Attachment, EmailMessage, EmailMultiAlternatives
+from aksara.core.mail.message import Attachment, EmailMessage, EmailMultiAlternatives, Envelope
 from aksara.core.mail.send import send_mail, send_mass_mail
 from aksara.exceptions import BadHeaderError, MailError
 
@@ -25,6 +25,7 @@ __all__ = [
     "BaseEmailBackend",
     "EmailMessage",
     "EmailMultiAlternatives",
+    "Envelope",
     "MailError",
     "get_connection",
     "outbox",

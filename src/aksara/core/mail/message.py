@@ -8,7 +8,9 @@ import email.utils
 import mimetypes
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -31,6 +33,42 @@ DEFAULT_ATTACHMENT_MIMETYPE = "application/octet-stream"
 # Headers the message writes from its own attributes; extra headers of the same name
 # replace the written value (the envelope still comes from the attributes).
 _ADDRESS_HEADERS = {"from": "From", "to": "To", "cc": "Cc", "reply-to": "Reply-To"}
+
+
+class _CachingHeaderRegistry(HeaderRegistry):
+    # The stdlib registry creates a new header class on every lookup; building a
+    # message looks up about ten, so keep the classes (they depend only on the name).
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+# email.policy.default, with the header classes cached.
+POLICY = email.policy.default.clone(header_factory=_CachingHeaderRegistry())
+
+
+class Envelope(NamedTuple):
+    """Who a message is sent from and to over SMTP (``MAIL FROM`` and ``RCPT TO``)."""
+
+    sender: str
+    recipients: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    sender: Address
+    to: list[Address]
+    cc: list[Address]
+    bcc: list[Address]
+    reply_to: list[Address]
+    extra_headers: dict[str, tuple[str, str]]
 
 
 class Attachment(NamedTuple):
@@ -95,15 +133,20 @@ class EmailMessage:
 
         Raises ``MailError`` (or ``BadHeaderError``) on an invalid address.
         """
-        seen: dict[str, None] = {}
-        for field, values in (("to", self.to), ("cc", self.cc), ("bcc", self.bcc)):
-            for address in parse_addresses(values, field=field):
-                seen.setdefault(address.addr_spec, None)
-        return list(seen)
+        return _unique(
+            parse_addresses(self.to, field="to")
+            + parse_addresses(self.cc, field="cc")
+            + parse_addresses(self.bcc, field="bcc")
+        )
 
-    def envelope_sender(self) -> str:
-        """The address the SMTP envelope is sent from (``MAIL FROM``)."""
-        return parse_address(self.from_email, field="from_email").addr_spec
+    def envelope(self) -> Envelope:
+        """Check every header, address and attachment name, and return the SMTP envelope.
+
+        Cheaper than ``message()`` (nothing is built), so backends check a whole batch
+        with it before sending any. Raises ``BadHeaderError`` or ``MailError``.
+        """
+        checked = self._check()
+        return Envelope(checked.sender.addr_spec, _unique(checked.to + checked.cc + checked.bcc))
 
     def attach(
         self, filename: str | None, content: str | bytes, mimetype: str | None = None
@@ -137,18 +180,16 @@ class EmailMessage:
 
     def message(self) -> email.message.EmailMessage:
         """Build the standard ``email.message.EmailMessage`` (without any Bcc header)."""
-        msg = email.message.EmailMessage(policy=email.policy.default)
-        check_header_value("Subject", self.subject)
-        extra = self._checked_extra_headers()
-        sender = parse_address(self.from_email, field="from_email")
-        addresses = {
-            "From": [sender],
-            "To": parse_addresses(self.to, field="to"),
-            "Cc": parse_addresses(self.cc, field="cc"),
-            "Reply-To": parse_addresses(self.reply_to, field="reply_to"),
-        }
-        parse_addresses(self.bcc, field="bcc")  # validated here too; never written
+        checked = self._check()
+        extra = dict(checked.extra_headers)
+        msg = email.message.EmailMessage(policy=POLICY)
         msg["Subject"] = self.subject
+        addresses = {
+            "From": [checked.sender],
+            "To": checked.to,
+            "Cc": checked.cc,
+            "Reply-To": checked.reply_to,
+        }
         for name, mailboxes in addresses.items():
             if name.lower() in extra:
                 msg[name] = extra.pop(name.lower())[1]
@@ -158,7 +199,7 @@ class EmailMessage:
         if "message-id" in extra:
             msg["Message-ID"] = extra.pop("message-id")[1]
         else:
-            msg["Message-ID"] = email.utils.make_msgid(domain=sender.domain)
+            msg["Message-ID"] = email.utils.make_msgid(domain=checked.sender.domain)
         for name, value in extra.values():
             msg[name] = value
         self._set_body(msg)
@@ -173,8 +214,9 @@ class EmailMessage:
         connection = self.connection or get_connection(fail_silently=fail_silently)
         return await connection.send_messages([self])
 
-    def _checked_extra_headers(self) -> dict[str, tuple[str, str]]:
-        checked: dict[str, tuple[str, str]] = {}
+    def _check(self) -> _Checked:
+        check_header_value("Subject", self.subject)
+        extra: dict[str, tuple[str, str]] = {}
         for name, value in self.extra_headers.items():
             check_header_name(name)
             check_header_value(name, value)
@@ -184,10 +226,18 @@ class EmailMessage:
                     f"headers: {name!r} is not allowed; pass bcc=[...] so those addresses stay "
                     "out of the message"
                 )
-            if key in _ADDRESS_HEADERS:
-                name = _ADDRESS_HEADERS[key]
-            checked[key] = (name, value)
-        return checked
+            extra[key] = (_ADDRESS_HEADERS.get(key, name), value)
+        for attachment in self.attachments:
+            if attachment.filename is not None:
+                check_header_value("attachment filename", attachment.filename)
+        return _Checked(
+            sender=parse_address(self.from_email, field="from_email"),
+            to=parse_addresses(self.to, field="to"),
+            cc=parse_addresses(self.cc, field="cc"),
+            bcc=parse_addresses(self.bcc, field="bcc"),
+            reply_to=parse_addresses(self.reply_to, field="reply_to"),
+            extra_headers=extra,
+        )
 
     def _set_body(self, msg: email.message.EmailMessage) -> None:
         msg.set_content(self.body, subtype=self.content_subtype)
@@ -248,6 +298,10 @@ class EmailMultiAlternatives(EmailMessage):
         super()._set_body(msg)
         for content, mimetype in self.alternatives:
             msg.add_alternative(content, subtype=mimetype.partition("/")[2])
+
+
+def _unique(addresses: list[Address]) -> list[str]:
+    return list(dict.fromkeys(a.addr_spec for a in addresses))
 
 
 def _now() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from aksara.core.mail.backends import get_connection
-from aksara.core.mail.backends.base import BaseEmailBackend
+from aksara.core.mail.backends.base import BaseEmailBackend, check_messages
 from aksara.core.mail.message import Attachment, EmailMessage, EmailMultiAlternatives
 
 
@@ -91,10 +91,8 @@ async def _deliver(
         from aksara import db
 
         if db.in_transaction():
-            queued = 0
-            for message in messages:
-                message.message()  # fail now, inside the transaction, on bad input
-                queued += bool(message.recipients())
+            # Check now, so bad input fails inside the transaction rather than after it.
+            queued = len(await check_messages(messages))
 
             async def send_after_commit() -> None:
                 await backend.send_messages(messages)

@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 from aksara.conf import get_settings
-from aksara.core.mail.backends.base import BaseEmailBackend
+from aksara.core.mail.backends.base import BaseEmailBackend, check_messages
 from aksara.exceptions import ConfigurationError
 
 BACKENDS = {
@@ -66,4 +66,4 @@ def resolve_backend(spec: str | type[BaseEmailBackend]) -> type[BaseEmailBackend
     return found
 
 
-__all__ = ["BACKENDS", "BaseEmailBackend", "get_connection", "resolve_backend"]
+__all__ = ["BACKENDS", "BaseEmailBackend", "check_messages", "get_connection", "resolve_backend"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
-    from aksara.core.mail.message import EmailMessage
+    from aksara.core.mail.message import EmailMessage, Envelope
+
+# Checking a message takes tens of microseconds; give other tasks a turn this often.
+_YIELD_EVERY = 50
 
 
 class BaseEmailBackend:
@@ -57,3 +61,21 @@ class BaseEmailBackend:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+async def check_messages(
+    messages: Sequence[EmailMessage],
+) -> list[tuple[EmailMessage, Envelope]]:
+    """Check every message before any is sent; return those that have recipients, with envelopes.
+
+    Raises ``BadHeaderError`` or ``MailError`` for the first bad message. Long batches
+    yield to the event loop while they are checked.
+    """
+    checked = []
+    for index, message in enumerate(messages, start=1):
+        envelope = message.envelope()
+        if envelope.recipients:
+            checked.append((message, envelope))
+        if index % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    return checked

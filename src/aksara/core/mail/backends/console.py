@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from aksara._concurrency import run_in_thread
-from aksara.core.mail.backends.base import BaseEmailBackend
+from aksara.core.mail.backends.base import BaseEmailBackend, check_messages
 from aksara.core.mail.message import EmailMessage
 from aksara.exceptions import MailError
 
@@ -17,8 +17,8 @@ SEPARATOR = "-" * 79
 class ConsoleBackend(BaseEmailBackend):
     """Writes every message as it would go over the wire, followed by a line of dashes.
 
-    ``stream`` defaults to ``sys.stdout`` at the time of sending. Writing happens in a
-    worker thread, since a terminal or pipe can block.
+    ``stream`` defaults to ``sys.stdout`` at the time of sending. Messages are built and
+    written in a worker thread, since a terminal or pipe can block.
     """
 
     def __init__(self, *, stream: TextIO | None = None, fail_silently: bool = False) -> None:
@@ -26,19 +26,20 @@ class ConsoleBackend(BaseEmailBackend):
         self.stream = stream
 
     async def send_messages(self, messages: Sequence[EmailMessage]) -> int:
-        rendered = [_render(m) for m in messages if m.recipients()]
-        if not rendered:
+        accepted = [message for message, _ in await check_messages(messages)]
+        if not accepted:
             return 0
+        text = await run_in_thread(_render_all, accepted)
         stream = self.stream or sys.stdout
         try:
-            await run_in_thread(_write, stream, "".join(rendered))
+            await run_in_thread(_write, stream, text)
         except (OSError, ValueError) as exc:  # ValueError: write to a closed file
             if self.fail_silently:
                 return 0
             raise MailError(
-                f"could not write {len(rendered)} message(s) to {stream!r}: {exc}"
+                f"could not write {len(accepted)} message(s) to {stream!r}: {exc}"
             ) from exc
-        return len(rendered)
+        return len(accepted)
 
 
 def _render(message: EmailMessage) -> str:
@@ -50,6 +51,11 @@ def _render(message: EmailMessage) -> str:
     return f"{text}{SEPARATOR}\n"
 
 
+def _render_all(messages: list[EmailMessage]) -> str:
+    return "".join(_render(m) for m in messages)
+
+
 def _write(stream: TextIO, text: str) -> None:
+    # One write for the whole batch, so concurrent sends do not interleave.
     stream.write(text)
     stream.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aksara.core.mail.backends.base import BaseEmailBackend
+from aksara.core.mail.backends.base import BaseEmailBackend, check_messages
 from aksara.core.mail.message import EmailMessage
 
 # One list for the whole process. It is only ever mutated in place, so a module that did
@@ -20,13 +20,10 @@ def reset_outbox() -> None:
 class LocmemBackend(BaseEmailBackend):
     """Appends each sent message to ``aksara.core.mail.outbox`` instead of delivering it.
 
-    Messages are built with ``message()`` first, so bad input fails here as it would
-    with SMTP.
+    Messages are checked as the SMTP backend checks them, so bad input fails here too.
     """
 
     async def send_messages(self, messages: Sequence[EmailMessage]) -> int:
-        accepted = [m for m in messages if m.recipients()]
-        for message in accepted:
-            message.message()
+        accepted = [message for message, _ in await check_messages(messages)]
         outbox.extend(accepted)
         return len(accepted)

@@ -8,15 +8,14 @@ import logging
 import socket
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aiosmtplib
 from pydantic import SecretStr
 
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
-from aksara.core.mail.backends.base import BaseEmailBackend
-from aksara.core.mail.message import EmailMessage
+from aksara.core.mail.backends.base import BaseEmailBackend, check_messages
+from aksara.core.mail.message import EmailMessage, Envelope
 from aksara.exceptions import ConfigurationError, MailError
 
 logger = logging.getLogger("aksara.mail")
@@ -36,14 +35,6 @@ async def _get_local_hostname() -> str:
     if _local_hostname is None:
         _local_hostname = await run_in_thread(socket.getfqdn)
     return _local_hostname
-
-
-@dataclass(frozen=True, slots=True)
-class _Outgoing:
-    message: EmailMessage
-    mime: email.message.EmailMessage
-    sender: str
-    recipients: list[str]
 
 
 class SMTPBackend(BaseEmailBackend):
@@ -132,12 +123,8 @@ class SMTPBackend(BaseEmailBackend):
             await self._disconnect()
 
     async def send_messages(self, messages: Sequence[EmailMessage]) -> int:
-        # Build and check every message before connecting: bad input sends nothing.
-        outgoing = [
-            _Outgoing(m, m.message(), m.envelope_sender(), recipients)
-            for m in messages
-            if (recipients := m.recipients())
-        ]
+        # Check every message before connecting: bad input sends nothing.
+        outgoing = await check_messages(messages)
         if not outgoing:
             return 0
         async with self._lock:
@@ -153,14 +140,17 @@ class SMTPBackend(BaseEmailBackend):
                 if opened_here:
                     await self._disconnect()
 
-    async def _send_all(self, outgoing: list[_Outgoing]) -> int:
+    async def _send_all(self, outgoing: list[tuple[EmailMessage, Envelope]]) -> int:
         sent = 0
         reopened = False
         total = len(outgoing)
-        for number, item in enumerate(outgoing, start=1):
+        for number, (message, envelope) in enumerate(outgoing, start=1):
+            # Built one at a time, just before sending, so a long batch never holds the
+            # event loop for long (building takes about half a millisecond).
+            mime = message.message()
             while True:
                 try:
-                    await self._send_one(item)
+                    await self._send_one(message, mime, envelope)
                 except (aiosmtplib.SMTPException, OSError) as exc:
                     if _is_dropped_connection(exc) and not reopened:
                         reopened = True
@@ -174,8 +164,10 @@ class SMTPBackend(BaseEmailBackend):
                             raise
                         continue
                     if not self.fail_silently:
-                        raise self._send_error(item, number, total, sent, exc) from exc
-                    logger.debug("%s", self._send_error(item, number, total, sent, exc))
+                        raise self._send_error(message, envelope, number, total, sent, exc) from exc
+                    logger.debug(
+                        "%s", self._send_error(message, envelope, number, total, sent, exc)
+                    )
                     if _is_dropped_connection(exc):
                         return sent  # already reopened once: give up on the rest
                 else:
@@ -183,18 +175,20 @@ class SMTPBackend(BaseEmailBackend):
                 break
         return sent
 
-    async def _send_one(self, item: _Outgoing) -> None:
+    async def _send_one(
+        self, message: EmailMessage, mime: email.message.EmailMessage, envelope: Envelope
+    ) -> None:
         if self._client is None or not self._client.is_connected:
             raise aiosmtplib.SMTPServerDisconnected("not connected")
         refused, _ = await self._client.send_message(
-            item.mime, sender=item.sender, recipients=item.recipients
+            mime, sender=envelope.sender, recipients=envelope.recipients
         )
         if refused:
             # Accepted for some recipients: the message is out and must not be resent.
             logger.warning(
                 "%s accepted %r but refused %s",
                 self._where,
-                item.message.subject,
+                message.subject,
                 ", ".join(f"{rcpt} ({r.code} {r.message})" for rcpt, r in refused.items()),
             )
 
@@ -238,11 +232,17 @@ class SMTPBackend(BaseEmailBackend):
             client.close()
 
     def _send_error(
-        self, item: _Outgoing, number: int, total: int, sent: int, exc: BaseException
+        self,
+        message: EmailMessage,
+        envelope: Envelope,
+        number: int,
+        total: int,
+        sent: int,
+        exc: BaseException,
     ) -> MailError:
         return MailError(
             f"{self._where} did not accept message {number} of {total} "
-            f"(subject {item.message.subject!r}, to {', '.join(item.recipients)}): "
+            f"(subject {message.subject!r}, to {', '.join(envelope.recipients)}): "
             f"{_describe(exc)}; {sent} sent before it"
         )
 
