@@ -59,19 +59,24 @@ class RefuseRecipients(RecordingHandler):
         return "250 OK"
 
 
-class CloseAfterEachMessage(RecordingHandler):
-    """Accepts a message, then hangs up without waiting for QUIT (as idle timeouts do)."""
+class HangUpAfterFirstMessage(RecordingHandler):
+    """Accepts the first message, then hangs up without waiting for QUIT (as idle timeouts do)."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         status = await super().handle_DATA(server, session, envelope)
-        # Runs after the reply is written; close() still flushes it.
-        asyncio.get_running_loop().call_soon(server.transport.close)
+        if len(self.messages) == 1:
+            # Runs after the reply is written; close() still flushes it.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return status
 
 
 class SlowData(RecordingHandler):
+    def __init__(self, *, delay: float = 2.0) -> None:
+        super().__init__()
+        self.delay = delay
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(2)
+        await asyncio.sleep(self.delay)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -341,16 +346,42 @@ async def test_dropped_connection_inside_a_connection_context_is_reopened(
 async def test_connection_the_server_closed_while_idle_is_reopened_before_sending(
     running: list[SMTPTestServer],
 ) -> None:
-    server = serve(CloseAfterEachMessage())
+    server = serve(HangUpAfterFirstMessage())
     running.append(server)
 
     async with get_connection() as connection:
-        for subject in ("First", "Second", "Third"):
+        for subject in ("First", "Second", "Third", "Fourth"):
             await send_mail(subject, "Body", None, ["a@example.com"], connection=connection)
-            await asyncio.sleep(0.05)  # let the hang-up arrive
+            await asyncio.sleep(0.02)  # let a hang-up arrive
 
-    assert [m.message["Subject"] for m in server.messages] == ["First", "Second", "Third"]
-    assert server.connections == 3
+    subjects = [m.message["Subject"] for m in server.messages]
+    assert subjects == ["First", "Second", "Third", "Fourth"]
+    assert server.connections == 2  # the reopened connection stays open for the rest
+
+
+async def test_cancelled_send_drops_the_connection_and_the_next_send_reconnects(
+    running: list[SMTPTestServer],
+) -> None:
+    handler = SlowData()
+    server = serve(handler)
+    running.append(server)
+
+    async with get_connection() as connection:
+        task = asyncio.create_task(
+            send_mail("Slow", "Body", None, ["a@example.com"], connection=connection)
+        )
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        handler.delay = 0
+        assert (
+            await connection.send_messages([EmailMessage("Next", "B", None, ["a@example.com"])])
+            == 1
+        )
+
+    assert [m.message["Subject"] for m in server.messages] == ["Next"]
+    assert server.connections == 2
 
 
 async def test_email_timeout_setting_bounds_a_stalled_server(

@@ -89,6 +89,8 @@ class SMTPBackend(BaseEmailBackend):
         self.tls_context = tls_context
         self.local_hostname = local_hostname
         self._client: aiosmtplib.SMTP | None = None
+        # True between open() and close(): sends then leave the connection open.
+        self._keep_open = False
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -107,9 +109,12 @@ class SMTPBackend(BaseEmailBackend):
     async def open(self) -> bool:
         """Connect (and log in) unless already connected; return True if this call connected.
 
-        With ``fail_silently`` a failed connection returns False instead of raising.
+        Until ``close()``, sends keep the connection open, reopening it if the server
+        closed it meanwhile. With ``fail_silently`` a failed connection returns False
+        instead of raising.
         """
         async with self._lock:
+            self._keep_open = True
             try:
                 return await self._ensure_connected()
             except MailError:
@@ -120,6 +125,7 @@ class SMTPBackend(BaseEmailBackend):
     async def close(self) -> None:
         """Say QUIT and close the connection. Errors while closing are not reported."""
         async with self._lock:
+            self._keep_open = False
             await self._disconnect()
 
     async def send_messages(self, messages: Sequence[EmailMessage]) -> int:
@@ -129,15 +135,19 @@ class SMTPBackend(BaseEmailBackend):
             return 0
         async with self._lock:
             try:
-                opened_here = await self._ensure_connected()
+                await self._ensure_connected()
             except MailError:
                 if self.fail_silently:
                     return 0
                 raise
             try:
                 return await self._send_all(outgoing)
+            except asyncio.CancelledError:
+                # Cancelled mid-conversation: the session state is unknown, so drop it.
+                self._abort()
+                raise
             finally:
-                if opened_here:
+                if not self._keep_open:
                     await self._disconnect()
 
     async def _send_all(self, outgoing: list[tuple[EmailMessage, Envelope]]) -> int:
@@ -217,6 +227,11 @@ class SMTPBackend(BaseEmailBackend):
         logger.debug("connected to %s", self._where)
         self._client = client
         return True
+
+    def _abort(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     async def _disconnect(self) -> None:
         client, self._client = self._client, None
