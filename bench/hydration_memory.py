@@ -7,8 +7,8 @@ columns) and reports two numbers for one ``SELECT *`` of every row, kept alive:
 
 - peak and retained Python heap (tracemalloc), which counts every object the
   load allocates, including the driver's Records that hydration passes through;
-- the process's resident-set high-water mark above its level before the load
-  (a second run without tracemalloc, which would inflate it).
+- how much the process's resident set grew, which also counts memory outside
+  Python's allocator (a second run without tracemalloc, which would inflate it).
 
 ``records`` (asyncpg's ``fetch``) is the floor; ``dicts`` (a dict per row) is the
 usual cost of a row as a plain Python object; ``aksara`` is ``Model.objects.all()``.
@@ -137,6 +137,15 @@ async def _warm_up(side: str, url: str) -> None:
     await conn.close()
 
 
+def _rss() -> int:
+    """The resident set size now (Linux), else the high-water mark."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * resource.getpagesize()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def measure(side: str, url: str, mode: str) -> dict[str, Any]:
     """In this process: load with one side and report memory (``mode``: tracemalloc or rss)."""
 
@@ -149,10 +158,10 @@ def measure(side: str, url: str, mode: str) -> dict[str, Any]:
             current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             return {"rows": len(result), "heap_peak": peak, "heap_retained": current}
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = _rss()
         result = await SIDES[side](url)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return {"rows": len(result), "rss_peak_delta": (after - before) * 1024}
+        gc.collect()
+        return {"rows": len(result), "rss_growth": _rss() - before}
 
     return asyncio.run(run())
 
@@ -200,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     base = results.get("records", {})
     print(f"## Hydration memory: {args.rows:,} rows, one SELECT, result kept\n")
     print(
-        "| side | rows | peak heap (MiB) | retained heap (MiB) | bytes/row retained | RSS high-water +MiB | peak vs Records |"
+        "| side | rows | peak heap (MiB) | retained heap (MiB) | bytes/row retained | RSS growth (MiB) | peak vs Records |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for side, cell in results.items():
@@ -210,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = cell["heap_peak"] / base["heap_peak"] if base.get("heap_peak") else float("nan")
         print(
             f"| {side} | {cell['rows']:,} | {cell['heap_peak'] / mib:,.1f} | {cell['heap_retained'] / mib:,.1f} "
-            f"| {cell['heap_retained'] / cell['rows']:,.0f} | {cell['rss_peak_delta'] / mib:,.1f} | {ratio:.2f}× |"
+            f"| {cell['heap_retained'] / cell['rows']:,.0f} | {cell['rss_growth'] / mib:,.1f} | {ratio:.2f}× |"
         )
     return 1 if any("error" in c for c in results.values()) else 0
 

@@ -90,4 +90,6 @@ def footnote(results: Sequence[Mapping[str, Any]]) -> str:
             f"{x:.2f}" for x in (load if isinstance(load, list) else [load]) if x is not None
         )
         parts.append(f"- {r['label']}: {versions}; load average before: {loads}")
+        for model, reason in r.get("skipped", {}).items():
+            parts.append(f"  - {model} skipped: {reason}")
     return "\n".join(parts)

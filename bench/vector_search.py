@@ -188,6 +188,8 @@ async def run_side(
 
     searchers = [await opener(url, k, ef_search) for _ in range(WORKERS)]
     try:
+        for s in searchers:  # each connection prepares its statement before the clock starts
+            await s.search(qs[0])
 
         async def worker(s: Searcher, share: np.ndarray) -> None:
             for q in share:

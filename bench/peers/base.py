@@ -61,6 +61,10 @@ class Peer(abc.ABC):
     label: ClassVar[str]
     packages: ClassVar[tuple[str, ...]] = ("asyncpg",)  # versions reported with the results
 
+    def unsupported(self, model: str) -> str | None:
+        """Why this peer cannot run ``model`` (the model is then skipped), or None."""
+        return None
+
     @abc.abstractmethod
     async def start(self, url: str) -> None:
         """Connect, with room for ``WORKERS`` concurrent connections. ``url`` is a libpq URI."""
@@ -275,8 +279,15 @@ async def run_peer(peer: Peer, url: str, models: Sequence[str], counts: w.Counts
     conn = await asyncpg.connect(url)
     await verify.init_connection(conn)
     await peer.start(url)
+    results: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
     try:
-        results = {model: await run_model(peer, conn, model, counts) for model in models}
+        for model in models:
+            reason = peer.unsupported(model)
+            if reason:
+                skipped[model] = reason
+            else:
+                results[model] = await run_model(peer, conn, model, counts)
     finally:
         await peer.stop()
         await conn.close()
@@ -285,6 +296,7 @@ async def run_peer(peer: Peer, url: str, models: Sequence[str], counts: w.Counts
         "label": peer.label,
         "versions": versions(*peer.packages),
         "models": results,
+        "skipped": skipped,
     }
 
 
