@@ -119,7 +119,16 @@ class AksaraPeer(Peer):
 
     def unsupported(self, model: str) -> str | None:
         names = missing(model)
-        return f"aksara.fields has no {', '.join(names)} yet" if names else None
+        if names:
+            return f"aksara.fields has no {', '.join(names)} yet"
+        try:
+            MODELS[model]().full_clean()
+        except aksara.ValidationError as exc:
+            if "id" in exc.errors:
+                return (
+                    "fields.Integer(primary_key=True) does not let the database generate the id yet"
+                )
+        return None
 
     async def start(self, url: str) -> None:
         await aksara.connect(url, pool_size=w.WORKERS, max_overflow=0)
