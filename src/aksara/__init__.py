@@ -2,6 +2,7 @@
 
 from aksara import fields
 from aksara.conf import Settings, configure, settings
+from aksara.core.mail import EmailMessage, EmailMultiAlternatives, send_mail, send_mass_mail
 from aksara.db import (
     Database,
     Transaction,
@@ -34,6 +35,8 @@ __all__ = [
     "Count",
     "Database",
     "DoesNotExist",
+    "EmailMessage",
+    "EmailMultiAlternatives",
     "F",
     "Index",
     "IntegrityError",
@@ -60,6 +63,8 @@ __all__ = [
     "metadata",
     "on_commit",
     "on_rollback",
+    "send_mail",
+    "send_mass_mail",
     "settings",
     "transaction",
 ]

@@ -11,6 +11,9 @@ Fixtures:
   commit would.
 - ``transactional_db``: real commits (for concurrency and connection tests); every
   table is truncated afterwards.
+- ``mailoutbox``, ``smtp_server``: see ``aksara.testing.mail``.
+- ``memory_media_storage``, ``moto_s3_server``, ``s3_storages``, ``s3_media_storage``: see
+  ``aksara.testing.media``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,25 @@ import pytest_asyncio
 import aksara
 from aksara.db import Database, Transaction, embedded
 from aksara.db import connection as db_connection
+from aksara.testing.mail import mailoutbox, smtp_server
+from aksara.testing.media import (
+    memory_media_storage,
+    moto_s3_server,
+    s3_media_storage,
+    s3_storages,
+)
+
+__all__ = [
+    "aksara_database",
+    "db",
+    "mailoutbox",
+    "memory_media_storage",
+    "moto_s3_server",
+    "s3_media_storage",
+    "s3_storages",
+    "smtp_server",
+    "transactional_db",
+]
 
 TEST_URL_VARIABLE = "AKSARA_TEST_DATABASE_URL"
 

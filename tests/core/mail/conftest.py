@@ -9,12 +9,7 @@ import pytest
 
 from aksara import conf
 from aksara.core.mail import reset_outbox
-from aksara.testing.mail import (
-    SMTPTestServer,
-    mailoutbox,  # noqa: F401 - fixture
-    make_self_signed_certificate,
-    smtp_server,  # noqa: F401 - fixture
-)
+from aksara.testing.mail import SMTPTestServer, make_self_signed_certificate
 
 USER, PASSWORD = "mailer", "s3cret-Pa55word"
 

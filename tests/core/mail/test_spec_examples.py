@@ -118,8 +118,7 @@ async def test_testing_example_with_the_locmem_backend() -> None:
     assert outbox[0].subject == "Subject"
 
 
-@pytest.mark.xfail(strict=True, reason="send_mail is not yet re-exported from aksara/__init__.py")
 def test_send_mail_is_importable_from_aksara_as_the_spec_does() -> None:
-    from aksara import send_mail as exported  # type: ignore[attr-defined]
+    from aksara import send_mail as exported
 
     assert exported is send_mail
