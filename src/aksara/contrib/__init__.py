@@ -1,0 +1,1 @@
+"""Integrations of aksara with other frameworks (``aksara.contrib.fastapi``)."""

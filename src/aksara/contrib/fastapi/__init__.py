@@ -1,0 +1,31 @@
+"""aksara for FastAPI: the ``Aksara`` app, request transactions, schemas from models, error responses.
+
+```python
+from aksara import Aksara, DBTransaction, schema_for
+
+app = Aksara()
+
+@app.post("/products", response_model=schema_for(Product), status_code=201)
+async def create_product(payload: schema_for(Product, "create"), db: DBTransaction):
+    return await Product.objects.create(**payload.model_dump())
+```
+"""
+
+from fastapi import UploadFile
+
+from aksara.contrib.fastapi.applications import Aksara, MediaFiles, mount_media
+from aksara.contrib.fastapi.dependencies import DBTransaction, transaction_dependency
+from aksara.contrib.fastapi.exception_handlers import add_exception_handlers
+from aksara.contrib.fastapi.schemas import Variant, schema_for
+
+__all__ = [
+    "Aksara",
+    "DBTransaction",
+    "MediaFiles",
+    "UploadFile",
+    "Variant",
+    "add_exception_handlers",
+    "mount_media",
+    "schema_for",
+    "transaction_dependency",
+]

@@ -1,0 +1,117 @@
+"""``Aksara``: a FastAPI application that connects aksara's database for its lifetime."""
+
+# No ``from __future__ import annotations``: FastAPI inspects this module's callables.
+
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from aksara._concurrency import run_in_thread
+from aksara.conf import get_settings
+from aksara.contrib.fastapi.exception_handlers import EXCEPTION_HANDLERS
+from aksara.db import connection
+from aksara.db.database import State
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+class Aksara(FastAPI):
+    """A FastAPI application whose lifespan connects aksara to PostgreSQL.
+
+    ``app = Aksara(database_url="postgresql://localhost/myapp")``. Without a URL the
+    configured one is used (``AKSARA_DATABASE_URL``), else an embedded PostgreSQL. If aksara
+    is already connected when the app starts (a test's database, a script that connected
+    first), the app uses that connection and leaves it open at shutdown; otherwise it
+    connects at startup and disconnects at shutdown. An app driven in-process through
+    httpx's ``ASGITransport`` runs no lifespan and uses whatever aksara is connected to.
+
+    ``debug`` defaults to ``settings.debug``. In debug mode with filesystem media storage,
+    ``settings.media_url`` serves the files under ``settings.media_root``.
+
+    aksara's errors become responses: ``ValidationError`` 422, ``DoesNotExist`` 404,
+    ``IntegrityError`` 409 (see ``aksara.contrib.fastapi.exception_handlers``). Every other
+    keyword goes to ``FastAPI``; a ``lifespan`` given here runs inside the database's.
+    """
+
+    def __init__(
+        self,
+        *,
+        database_url: str | None = None,
+        debug: bool | None = None,
+        lifespan: Lifespan | None = None,
+        exception_handlers: Mapping[Any, Any] | None = None,
+        **fastapi_kwargs: Any,
+    ) -> None:
+        self.database_url = database_url
+        self._user_lifespan = lifespan
+        debug = get_settings().debug if debug is None else debug
+        handlers: dict[Any, Any] = {**EXCEPTION_HANDLERS, **(exception_handlers or {})}
+        super().__init__(
+            debug=debug,
+            lifespan=self._lifespan,
+            exception_handlers=handlers,
+            **fastapi_kwargs,
+        )
+        if debug:
+            mount_media(self)
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
+        owns_database = await self._connect()
+        try:
+            if self._user_lifespan is None:
+                yield None
+            else:
+                async with self._user_lifespan(app) as state:
+                    yield state
+        finally:
+            if owns_database:
+                from aksara.db import disconnect
+                from aksara.storage import close_storage
+
+                await close_storage()
+                await disconnect()
+
+    async def _connect(self) -> bool:
+        """Connect unless aksara already is; True when this app opened the connection."""
+        database = connection._database
+        if database is not None and database.state is State.OPEN:
+            return False
+        await connection.connect(self.database_url)
+        return True
+
+
+class MediaFiles(StaticFiles):
+    """``StaticFiles`` for uploaded media: the folder may not exist until the first upload."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and not await run_in_thread(os.path.exists, self.directory):
+            return  # every request is a 404 until files arrive
+        await super().check_config()
+
+    def __repr__(self) -> str:
+        return f"MediaFiles(directory={self.directory!r})"
+
+
+def mount_media(app: FastAPI) -> bool:
+    """Serve ``settings.media_root`` at ``settings.media_url`` when media is stored on the local disk.
+
+    ``Aksara`` calls this in debug mode; in production let the web server or a CDN serve
+    media. Does nothing (and returns False) for other storages or an absolute ``media_url``.
+    """
+    from aksara.storage import FileSystemStorage, get_storage
+
+    settings = get_settings()
+    storage = get_storage()
+    url = settings.media_url
+    if not isinstance(storage, FileSystemStorage) or not url.startswith("/"):
+        return False
+    path = "/" + url.strip("/")
+    if path == "/":
+        return False  # serving media at the site root would shadow every route
+    app.mount(path, MediaFiles(directory=storage.root, check_dir=False), name="media")
+    return True

@@ -1,0 +1,310 @@
+"""Pydantic models generated from aksara models, for FastAPI request and response bodies."""
+
+# No ``from __future__ import annotations``: pydantic reads these annotations at runtime.
+
+import decimal
+import enum
+import typing
+import weakref
+from collections.abc import Callable, Collection
+from typing import Annotated, Any, Literal
+
+import pydantic
+import sqlalchemy as sa
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import to_jsonable_python
+
+from aksara.exceptions import ConfigurationError, QueryError
+from aksara.fields.base import Field
+from aksara.models.base import Model
+
+Variant = Literal["create", "update", "read"]
+
+_VARIANTS: tuple[str, ...] = typing.get_args(Variant)
+_LITERAL_TYPES = (str, int, bool, bytes, enum.Enum)
+_cache: "weakref.WeakKeyDictionary[type[Model], dict[Any, type[BaseModel]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def schema_for(
+    model: type[Model],
+    variant: Variant = "read",
+    *,
+    include: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+    name: str | None = None,
+) -> type[BaseModel]:
+    """A pydantic model of ``model``'s fields, for ``response_model=`` and request bodies.
+
+    - ``"create"`` (``ProductCreate``): the writable fields (not an automatic primary key,
+      not ``auto_now``/``auto_now_add``); required unless nullable, defaulted or filled on
+      save. ``await Product.objects.create(**payload.model_dump())``.
+    - ``"update"`` (``ProductUpdate``): the same fields, all optional; apply what was sent
+      with ``payload.model_dump(exclude_unset=True)``.
+    - ``"read"`` (``ProductRead``): every field, read from a model instance
+      (``from_attributes=True``), so an endpoint can return the instance.
+
+    Field options become pydantic constraints and show in OpenAPI: ``max_length`` →
+    ``maxLength``, ``regex`` → ``pattern``, ``choices``/``Enum`` → ``enum``,
+    ``min_value``/``max_value`` → ``minimum``/``maximum``, plus formats such as
+    ``uuid`` and ``date-time``. File and image fields are strings (the stored name).
+    Relations appear as their ``*_id`` column. ``include``/``exclude`` take field names;
+    an explicitly included field is kept even when the variant would leave it out.
+    ``ConfigurationError`` names an unknown field. Results are cached per arguments.
+    """
+    if variant not in _VARIANTS:
+        raise ConfigurationError(
+            f"schema_for(variant={variant!r}): expected one of {', '.join(_VARIANTS)}"
+        )
+    if model._meta.abstract:
+        raise ConfigurationError(f"schema_for({model.__name__}): the model is abstract")
+    key = (variant, None if include is None else tuple(include), frozenset(exclude), name)
+    schemas = _cache.setdefault(model, {})
+    schema = schemas.get(key)
+    if schema is None:
+        schema = schemas[key] = _build(model, variant, include, exclude, name)
+    return schema
+
+
+def _build(
+    model: type[Model],
+    variant: Variant,
+    include: Collection[str] | None,
+    exclude: Collection[str],
+    name: str | None,
+) -> type[BaseModel]:
+    definitions: dict[str, Any] = {
+        field.attname: _definition(field, variant)
+        for field in _select(model, variant, include, exclude)
+    }
+    config = ConfigDict(
+        from_attributes=True,
+        # aksara validates regexes with Python's ``re``; keep the same dialect.
+        regex_engine="python-re",
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        protected_namespaces=(),
+    )
+    schema: type[BaseModel] = pydantic.create_model(
+        name or f"{model.__name__}{variant.title()}",
+        __config__=config,
+        __doc__=(model.__doc__ or "").strip() or None,
+        __module__=model.__module__,
+        **definitions,
+    )
+    return schema
+
+
+def _select(
+    model: type[Model],
+    variant: Variant,
+    include: Collection[str] | None,
+    exclude: Collection[str],
+) -> list[Field[Any]]:
+    fields = list(model._meta.concrete_fields)
+    if include is not None:
+        wanted = {id(_get_field(model, n)) for n in include}
+        fields = [f for f in fields if id(f) in wanted]
+    elif variant != "read":
+        fields = [f for f in fields if _writable(f)]
+    excluded = {id(_get_field(model, n)) for n in exclude}
+    return [f for f in fields if id(f) not in excluded]
+
+
+def _get_field(model: type[Model], name: str) -> Field[Any]:
+    try:
+        return model._meta.get_field(name)
+    except QueryError as error:
+        raise ConfigurationError(f"schema_for({model.__name__}): {error}") from None
+
+
+def _writable(field: Field[Any]) -> bool:
+    """False for values the database or ``save()`` fills in: an automatic key, timestamps."""
+    if field.primary_key and field.has_default():
+        return False
+    return not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
+    info = field.describe()
+    value_type = _value_type(field)
+    is_file = getattr(field, "attr_class", None) is not None
+    if is_file:
+        value_type = Annotated[str, BeforeValidator(_stored_name)]
+    constraints, keywords = _constraints(field, info, value_type)
+    description = field.help_text or field.ai_description or None
+    extra: dict[str, Any] = {}
+    fmt = info.get("format")
+    if fmt and _base(value_type) is str:
+        extra["format"] = fmt
+
+    annotation: Any = value_type
+    if variant == "read":
+        # Responses document the constraints without re-validating stored rows.
+        extra.update(keywords)
+        constraints = {}
+    elif field.choices is not None and not is_file:
+        values = tuple(choice for choice, _ in field.choices)
+        if all(isinstance(v, _LITERAL_TYPES) for v in values):
+            annotation = Literal[values]
+            constraints = {}
+        else:
+            extra["enum"] = to_jsonable_python(list(values))
+            annotation = Annotated[value_type, pydantic.AfterValidator(_one_of(values))]
+
+    options: dict[str, Any] = {
+        "description": description,
+        "json_schema_extra": None,
+        **constraints,
+    }
+    hide_default = False
+    if variant == "update":
+        options["default"], hide_default = None, True
+    elif variant == "create":
+        if field.has_default():
+            if callable(field.default):
+                options["default_factory"] = field.get_default
+            else:
+                options["default"] = field.default
+        elif field.nullable:
+            options["default"] = None
+        elif getattr(field, "has_pre_save", False):
+            # Filled in by save() (a slug from another field): leave it out.
+            options["default"], hide_default = None, True
+    if field.nullable:
+        annotation = annotation | None
+    options["json_schema_extra"] = _schema_extra(extra, hide_default)
+    return annotation, pydantic.Field(**options)
+
+
+def _value_type(field: Field[Any]) -> Any:
+    """The Python type of a field's values: an enum class, the ``T`` of ``Field[T]``, or the column's."""
+    enum_class = getattr(field, "enum_class", None)
+    if isinstance(enum_class, type) and issubclass(enum_class, enum.Enum):
+        return enum_class
+    for klass in type(field).__mro__:
+        for base in vars(klass).get("__orig_bases__", ()):
+            if typing.get_origin(base) is Field:
+                (arg,) = typing.get_args(base)
+                if isinstance(arg, typing.TypeVar):
+                    return _column_type(field)
+                if isinstance(arg, type) and issubclass(arg, Model):
+                    return _column_type(field)  # a relation: its key column
+                if arg is Any or _pydantic_accepts(arg):
+                    return arg
+                return _column_type(field)
+    return _column_type(field)
+
+
+def _column_type(field: Field[Any]) -> Any:
+    table = getattr(field.model._meta, "table", None)
+    column_type = table.c[field.attname].type if table is not None else field.sa_type()
+    python_type = _python_type(column_type)
+    if isinstance(column_type, sa.ARRAY):
+        item = _python_type(column_type.item_type)
+        return list[item] if item is not Any else list[Any]  # type: ignore[valid-type]
+    return python_type
+
+
+def _python_type(column_type: sa.types.TypeEngine[Any]) -> Any:
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        return Any
+    return python_type if _pydantic_accepts(python_type) else Any
+
+
+def _pydantic_accepts(tp: Any) -> bool:
+    try:
+        pydantic.TypeAdapter(tp)
+    except (pydantic.PydanticSchemaGenerationError, TypeError):
+        return False
+    return True
+
+
+def _base(tp: Any) -> Any:
+    if typing.get_origin(tp) is Annotated:
+        return typing.get_args(tp)[0]
+    return typing.get_origin(tp) or tp
+
+
+def _constraints(
+    field: Field[Any], info: dict[str, Any], value_type: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Pydantic constraints for requests, and the same as JSON Schema keywords for responses."""
+    base = _base(value_type)
+    constraints: dict[str, Any] = {}
+    keywords: dict[str, Any] = {}
+    sized = base in (str, bytes, list)
+    length_words = ("maxItems", "minItems") if base is list else ("maxLength", "minLength")
+    max_length = info.get("max_length")
+    min_length = info.get("min_length")
+    dimensions = info.get("dimensions")
+    if base is list and isinstance(dimensions, int):
+        max_length = min_length = dimensions
+    if sized and isinstance(max_length, int):
+        constraints["max_length"] = keywords[length_words[0]] = max_length
+    if sized and isinstance(min_length, int):
+        constraints["min_length"] = keywords[length_words[1]] = min_length
+    pattern = info.get("pattern")
+    if base is str and isinstance(pattern, str):
+        constraints["pattern"] = keywords["pattern"] = _anchored(pattern)
+    if base in (int, float, decimal.Decimal):
+        minimum = info.get("minimum", getattr(field, "min_value", None))
+        maximum = info.get("maximum", getattr(field, "max_value", None))
+        if minimum is not None:
+            constraints["ge"] = minimum
+            keywords["minimum"] = to_jsonable_python(minimum)
+        if maximum is not None:
+            constraints["le"] = maximum
+            keywords["maximum"] = to_jsonable_python(maximum)
+    if base is decimal.Decimal:
+        digits = info.get("max_digits", getattr(field, "precision", None))
+        places = info.get("decimal_places", getattr(field, "scale", None))
+        if isinstance(digits, int):
+            constraints["max_digits"] = digits
+        if isinstance(places, int):
+            constraints["decimal_places"] = places
+    if field.choices is not None:
+        keywords["enum"] = to_jsonable_python([choice for choice, _ in field.choices])
+    return constraints, keywords
+
+
+def _anchored(pattern: str) -> str:
+    """aksara matches the whole value (``re.fullmatch``); JSON Schema patterns search."""
+    if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern
+    return f"^(?:{pattern})$"
+
+
+def _one_of(values: tuple[Any, ...]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not any(value == v for v in values):
+            raise ValueError(f"Value {value!r} is not a valid choice")
+        return value
+
+    return check
+
+
+def _stored_name(value: Any) -> Any:
+    """A file field's value (a ``FieldFile``-like object) as the name it is stored under."""
+    if value is None or isinstance(value, str):
+        return value
+    stored = getattr(value, "name", None)
+    return stored if stored else None
+
+
+def _schema_extra(
+    extra: dict[str, Any], hide_default: bool
+) -> Callable[[dict[str, Any]], None] | None:
+    if not extra and not hide_default:
+        return None
+
+    def update(schema: dict[str, Any]) -> None:
+        schema.update(extra)
+        if hide_default:
+            # An omitted value is left out, not sent as null.
+            schema.pop("default", None)
+
+    return update

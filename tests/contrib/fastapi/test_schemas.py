@@ -1,0 +1,116 @@
+"""Pydantic schemas generated from models (no database needed)."""
+
+import datetime as dt
+import uuid
+
+import pydantic
+import pytest
+
+from aksara.contrib.fastapi import schema_for
+from aksara.exceptions import ConfigurationError
+from tests.contrib.fastapi.models import Gizmo, GizmoMaker
+
+
+def test_create_schema_has_writable_fields_required_unless_defaulted_or_nullable():
+    schema = schema_for(Gizmo, "create")
+    assert schema.__name__ == "GizmoCreate"
+    assert list(schema.model_fields) == [
+        "name",
+        "sku",
+        "level",
+        "stock",
+        "notes",
+        "active",
+        "extra",
+        "ref",
+    ]  # no automatic id, no auto_now_add timestamp
+    required = {name for name, info in schema.model_fields.items() if info.is_required()}
+    assert required == {"name", "sku"}
+    payload = schema(name="Sprocket", sku="SPR-001")
+    assert payload.model_dump() == {
+        "name": "Sprocket",
+        "sku": "SPR-001",
+        "level": "low",
+        "stock": 0,
+        "notes": None,
+        "active": True,
+        "extra": {},
+        "ref": None,
+    }
+    assert schema(name="Sprocket", sku="SPR-001").extra is not payload.extra
+
+
+def test_create_schema_enforces_field_options():
+    schema = schema_for(Gizmo, "create")
+    with pytest.raises(pydantic.ValidationError) as caught:
+        schema(name="x" * 101, sku="XABC-123", level="mid", stock=1001, notes=None)
+    failed = {error["loc"][0]: error["type"] for error in caught.value.errors()}
+    assert failed == {
+        "name": "string_too_long",
+        "sku": "string_pattern_mismatch",  # the whole value must match, as in the model
+        "level": "literal_error",
+        "stock": "less_than_equal",
+    }
+    with pytest.raises(pydantic.ValidationError):
+        schema(name="a", sku="ABC-123")  # min_length=2
+    with pytest.raises(pydantic.ValidationError):
+        schema(name="Sprocket", sku="ABC-123", active=None)  # not nullable
+
+
+def test_update_schema_makes_every_field_optional_and_keeps_what_was_sent():
+    schema = schema_for(Gizmo, "update")
+    assert not any(info.is_required() for info in schema.model_fields.values())
+    payload = schema.model_validate({"stock": 5, "notes": None})
+    assert payload.model_dump(exclude_unset=True) == {"stock": 5, "notes": None}
+    with pytest.raises(pydantic.ValidationError):
+        schema.model_validate({"name": None})  # a non-nullable field cannot be cleared
+    properties = schema.model_json_schema()["properties"]
+    assert all("default" not in prop for prop in properties.values())
+    assert properties["stock"]["maximum"] == 1000
+
+
+def test_read_schema_is_built_from_an_instance():
+    schema = schema_for(Gizmo)
+    assert schema is schema_for(Gizmo, "read")  # cached
+    assert schema.__name__ == "GizmoRead"
+    gizmo = Gizmo(name="Sprocket", sku="SPR-001", created_at=dt.datetime(2024, 1, 2, tzinfo=dt.UTC))
+    read = schema.model_validate(gizmo)
+    assert read.id == gizmo.id and isinstance(read.id, uuid.UUID)
+    assert read.model_dump(mode="json")["created_at"] == "2024-01-02T00:00:00Z"
+    assert all(info.is_required() for info in schema.model_fields.values())
+
+
+def test_read_schema_documents_constraints_without_enforcing_them():
+    schema = schema_for(Gizmo)
+    properties = schema.model_json_schema(mode="serialization")["properties"]
+    assert properties["sku"]["pattern"] == r"^(?:[A-Z]{3}-\d{3})$"
+    assert properties["level"]["enum"] == ["low", "high"]
+    legacy = Gizmo(name="x", sku="old-style", level="legacy", created_at=dt.datetime.now(dt.UTC))
+    assert schema.model_validate(legacy).level == "legacy"  # a stored row is never refused
+
+
+def test_include_exclude_and_name():
+    brief = schema_for(Gizmo, include=["id", "name"], name="GizmoBrief")
+    assert brief.__name__ == "GizmoBrief" and list(brief.model_fields) == ["id", "name"]
+    without = schema_for(Gizmo, "create", exclude=["extra", "ref"])
+    assert "extra" not in without.model_fields and "name" in without.model_fields
+    stamped = schema_for(Gizmo, "create", include=["name", "created_at"])
+    assert list(stamped.model_fields) == ["name", "created_at"]  # explicitly asked for
+    with pytest.raises(ConfigurationError, match="Gizmo has no field 'nope'"):
+        schema_for(Gizmo, exclude=["nope"])
+    with pytest.raises(ConfigurationError, match="variant"):
+        schema_for(Gizmo, "delete")  # type: ignore[arg-type]
+
+
+def test_declared_primary_key_is_writable_and_choices_of_any_kind_are_checked():
+    schema = schema_for(GizmoMaker, "create")
+    assert list(schema.model_fields) == ["code", "name", "since", "favourite"]
+    assert schema.model_fields["code"].is_required()
+    assert schema(code="ACME", name="Acme", favourite={"tone": "cool"}).favourite == {
+        "tone": "cool"
+    }
+    with pytest.raises(pydantic.ValidationError, match="not a valid choice"):
+        schema(code="ACME", name="Acme", favourite={"tone": "loud"})
+    properties = schema.model_json_schema()["properties"]
+    assert properties["favourite"]["enum"] == [{"tone": "warm"}, {"tone": "cool"}]
+    assert properties["code"]["maxLength"] == 8
