@@ -224,6 +224,9 @@ class Field(Generic[T]):
     #: Set on fields that act on deleted rows (``post_delete``).
     has_post_delete: ClassVar[bool] = False
 
+    async def validate_async(self, instance: Model) -> None:
+        """Validation that needs I/O (reading an upload); runs for every field before any writes."""
+
     async def pre_save_async(self, instance: Model, add: bool) -> None:
         """I/O before the INSERT/UPDATE, after validation, inside the save's transaction.
 

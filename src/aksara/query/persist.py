@@ -168,10 +168,13 @@ async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any
     from aksara.db.transaction import transaction
 
     meta = obj._meta
+    active = [f for f in meta.async_save_fields if add or f in fields]
+    # Every check first, so a bad value in one field writes nothing for another.
+    for field in active:
+        await field.validate_async(obj)
     async with transaction():
-        for field in meta.async_save_fields:
-            if add or field in fields:
-                await field.pre_save_async(obj, add)
+        for field in active:
+            await field.pre_save_async(obj, add)
         if add:
             await _insert(obj)
         else:
@@ -270,10 +273,18 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
                 values.extend(f.to_db(d[f.attname]) for f in fields)
             await database.execute(plan.sql, plan.args(values))
 
-    if len(objs) > size:
+    hooked = meta.async_save_fields
+    if hooked:
+        for obj in objs:
+            for field in hooked:
+                await field.validate_async(obj)
+    if len(objs) > size or hooked:
         from aksara.db.transaction import transaction
 
         async with transaction():
+            for obj in objs:
+                for field in hooked:
+                    await field.pre_save_async(obj, True)
             await run()
     else:
         await run()

@@ -1,0 +1,529 @@
+"""Media fields: ``FileField`` and ``ImageField``, with ``FieldFile`` values on instances.
+
+Three roles, as in Django: the field holds the options (``upload_to``, ``storage``,
+limits); a descriptor turns whatever is assigned (a stored name, a ``(filename,
+content)`` tuple, an ``UploadFile``) into the instance's value; and a ``FieldFile`` offers
+``url``, ``size()``, ``read()`` ... by delegating to the storage. Content is written on
+``save()``, after validation, in the same transaction as the row: a failed write removes
+the new file, and a replaced or deleted file is removed only after the commit.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Unpack
+
+import sqlalchemy as sa
+
+from aksara._concurrency import run_in_thread
+from aksara.conf import get_settings
+from aksara.exceptions import StorageError, SuspiciousFileOperation, ValidationError
+from aksara.fields.base import Field, FieldOptions
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.storage import Storage, StorageFile
+
+_SPOOL_MEMORY = 1024 * 1024
+
+
+class PendingUpload:
+    """Content assigned to a file field and not written yet."""
+
+    __slots__ = ("filename", "content", "size", "image_size")
+
+    def __init__(self, filename: str, content: Any) -> None:
+        self.filename = filename
+        self.content = content
+        self.size: int | None = _known_size(content)
+        self.image_size: tuple[int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"<PendingUpload {self.filename!r}>"
+
+
+def _known_size(content: Any) -> int | None:
+    if isinstance(content, bytes | bytearray | memoryview):
+        return memoryview(content).nbytes
+    size = getattr(content, "size", None)
+    if isinstance(size, int):
+        return size
+    fileobj = getattr(content, "file", content)
+    if hasattr(fileobj, "seek") and hasattr(fileobj, "tell") and not _is_async_reader(fileobj):
+        try:
+            position = fileobj.tell()
+            end = fileobj.seek(0, os.SEEK_END)
+            fileobj.seek(position)
+            return int(end - position)
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def _is_async_reader(obj: Any) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(getattr(obj, "read", None))
+
+
+def _as_upload(value: Any) -> PendingUpload | None:
+    """The pending upload ``value`` describes, or None when it is not upload-like."""
+    if isinstance(value, PendingUpload):
+        return value
+    if isinstance(value, tuple):
+        if len(value) != 2 or not isinstance(value[0], str):
+            raise ValidationError("Expected a (filename, content) tuple")
+        filename, content = value
+        if isinstance(content, str):
+            raise ValidationError("File content must be bytes or a binary file, not str")
+        return PendingUpload(filename, content)
+    filename = getattr(value, "filename", None)
+    if isinstance(filename, str) and hasattr(value, "read"):
+        # Starlette/FastAPI UploadFile (async read, a .file to read synchronously).
+        return PendingUpload(filename, value)
+    return None
+
+
+class FieldFile:
+    """The value of a file field on an instance: a stored name and what the storage knows of it.
+
+    ``bool(file)`` is False when no file is set. ``url`` and ``path`` are properties; every
+    operation that reaches the storage is awaited.
+    """
+
+    def __init__(self, instance: Model, field: FileField, name: str | None) -> None:
+        self.instance = instance
+        self.field = field
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.name or 'None'}>"
+
+    def __str__(self) -> str:
+        return self.name or ""
+
+    def __bool__(self) -> bool:
+        return bool(self.name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldFile):
+            return self.name == other.name
+        if isinstance(other, str) or other is None:
+            return self.name == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def storage(self) -> Storage:
+        return self.field.get_storage()
+
+    def _require(self) -> str:
+        if not self.name:
+            model = type(self.instance).__name__
+            raise ValueError(f"{model}.{self.field.name} has no file")
+        return self.name
+
+    @property
+    def url(self) -> str:
+        """The public URL (local ``media_url``, the S3 public base URL, or a presigned URL)."""
+        return self.storage.url(self._require())
+
+    @property
+    def path(self) -> str:
+        """The file's local filesystem path; ``StorageError`` on storage without one (S3)."""
+        return self.storage.path(self._require())
+
+    async def exists(self) -> bool:
+        return bool(self.name) and await self.storage.exists(self._require())
+
+    async def size(self) -> int:
+        return await self.storage.size(self._require())
+
+    async def read(self) -> bytes:
+        """The whole content; use ``chunks()`` for large files."""
+        return await self.storage.read(self._require())
+
+    def chunks(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """``async for chunk in file.chunks(): ...`` reads the content with bounded memory."""
+        return self.storage.chunks(self._require(), chunk_size)
+
+    async def open(self) -> StorageFile:
+        """``async with await file.open() as f: data = await f.read(1024)``."""
+        return await self.storage.open(self._require())
+
+    async def save(self, filename: str, content: Any, *, save: bool = True) -> None:
+        """Store ``content`` as a new file named after ``filename`` and point the field at it.
+
+        With ``save=True`` (the default) the instance is saved: file and row are written
+        together. With ``save=False`` the file is written now and the instance is left
+        unsaved (its field changed).
+        """
+        setattr(self.instance, self.field.name, (filename, content))
+        if save:
+            await self.instance.save()
+            return
+        upload = self.instance.__dict__[self.field.attname]
+        await self.field.validate_upload(self.instance, upload)
+        self.instance.__dict__[self.field.attname] = await self.field.write(self.instance, upload)
+
+    async def delete(self, *, save: bool = True) -> None:
+        """Remove the stored file and clear the field.
+
+        With ``save=True`` (the default) the instance is saved with the field cleared and
+        the file goes once that is committed. With ``save=False`` the file is deleted now
+        and the instance is left unsaved. A cleared field is NULL, or an empty name when
+        the field is not nullable.
+        """
+        name = self._require()
+        self.instance.__dict__[self.field.attname] = None if self.field.nullable else ""
+        if save:
+            try:
+                await self.instance.save(update_fields=[self.field.name])
+            except BaseException:
+                self.instance.__dict__[self.field.attname] = name
+                raise
+            await self.storage.delete_on_commit(name)
+        else:
+            await self.storage.delete(name)
+        self.name = self.instance.__dict__[self.field.attname]
+
+
+class ImageFieldFile(FieldFile):
+    """An image file: also ``width``/``height`` (known after an upload or ``await dimensions()``)."""
+
+    _dimensions: tuple[int, int] | None = None
+
+    @property
+    def width(self) -> int:
+        return self._known_dimensions()[0]
+
+    @property
+    def height(self) -> int:
+        return self._known_dimensions()[1]
+
+    def _known_dimensions(self) -> tuple[int, int]:
+        cached = self.instance.__dict__.get("_image_sizes", {}).get(self.field.attname)
+        if cached is not None and cached[0] == self.name:
+            return cached[1]  # type: ignore[no-any-return]
+        raise AttributeError(
+            f"{type(self.instance).__name__}.{self.field.name}: the image size is not loaded; "
+            "call `await instance.field.dimensions()` first"
+        )
+
+    async def dimensions(self) -> tuple[int, int]:
+        """``(width, height)`` read from the stored image's header (cached on the instance)."""
+        name = self._require()
+        try:
+            return self._known_dimensions()
+        except AttributeError:
+            pass
+        data = await self.read()
+        size = await run_in_thread(_image_size, data)
+        self.instance.__dict__.setdefault("_image_sizes", {})[self.field.attname] = (name, size)
+        return size
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size  # type: ignore[no-any-return]
+
+
+class FileDescriptor:
+    """Instance access gives a ``FieldFile``; assignment accepts names, uploads and None."""
+
+    def __init__(self, field: FileField) -> None:
+        self.field = field
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self.field
+        field = self.field
+        try:
+            value = instance.__dict__[field.attname]
+        except KeyError:
+            raise AttributeError(
+                f"{type(instance).__name__}.{field.name} was not loaded by the query"
+            ) from None
+        if isinstance(value, PendingUpload):
+            return field.attr_class(instance, field, None)
+        return field.attr_class(instance, field, value)
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        field = self.field
+        if isinstance(value, FieldFile):
+            value = value.name
+        elif value is not None and not isinstance(value, str):
+            upload = _as_upload(value)
+            if upload is None:
+                raise ValidationError(
+                    f"{type(instance).__name__}.{field.name}: expected a stored file name, a "
+                    f"(filename, content) tuple or an UploadFile, got {type(value).__name__}"
+                )
+            value = upload
+        instance.__dict__[field.attname] = value
+
+
+class FileField(Field[str]):
+    """A file in media storage; the column holds its storage-relative name.
+    PostgreSQL type: ``VARCHAR(max_length)`` (500 by default).
+
+    ``attachment = fields.FileField(upload_to="documents", allowed_extensions=["pdf"],
+    max_size=10 * 1024 * 1024)``. ``upload_to`` is a folder, a strftime pattern
+    (``"uploads/%Y/%m"``) or a callable ``(instance, filename) -> name``.
+    """
+
+    attr_class: ClassVar[type[FieldFile]] = FieldFile
+    descriptor_class: ClassVar[type[FileDescriptor]] = FileDescriptor
+    has_async_pre_save: ClassVar[bool] = True
+    has_post_delete: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        upload_to: str | Callable[[Any, str], str] = "",
+        max_length: int = 500,
+        storage: Storage | Callable[[], Storage] | None = None,
+        allowed_extensions: Sequence[str] | None = None,
+        max_size: int | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        super().__init__(**options)
+        self.upload_to = upload_to
+        self.max_length = max_length
+        self._storage = storage
+        self.allowed_extensions = (
+            None
+            if allowed_extensions is None
+            else {("." + e.lower().lstrip(".")) for e in allowed_extensions}
+        )
+        self.max_size = max_size
+
+    def contribute_to_class(self, model: type[Model], name: str) -> None:
+        super().contribute_to_class(model, name)
+        setattr(model, name, self.descriptor_class(self))
+
+    def get_storage(self) -> Storage:
+        storage = self._storage
+        if storage is None:
+            from aksara.storage import get_storage
+
+            return get_storage()
+        if callable(storage) and not hasattr(storage, "save"):
+            return storage()
+        return storage  # type: ignore[return-value]
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.String(self.max_length)
+
+    # -- validation (sync part: names, extensions, known sizes) ----------------------------
+
+    def clean(self, value: Any, instance: Any = None) -> Any:
+        if isinstance(value, FieldFile):
+            value = value.name
+        if value == "":
+            # "No file" after FieldFile.delete() on a field that is not nullable.
+            return value
+        if value is None:
+            return super().clean(None, instance)
+        if isinstance(value, PendingUpload):
+            self._check_filename(value.filename)
+            if value.size is not None:
+                self._check_size(value.size)
+            return value
+        if not isinstance(value, str):
+            upload = _as_upload(value)
+            if upload is None:
+                raise ValidationError(f"Expected a stored file name, got {type(value).__name__}")
+            return self.clean(upload, instance)
+        from aksara.storage import validate_name
+
+        try:
+            validate_name(value)
+        except SuspiciousFileOperation as error:
+            raise ValidationError(str(error)) from None
+        if len(value) > self.max_length:
+            raise ValidationError(f"File name is longer than {self.max_length} characters")
+        return value
+
+    def _check_filename(self, filename: str) -> None:
+        from aksara.storage import get_valid_name
+
+        try:
+            valid = get_valid_name(filename)
+        except SuspiciousFileOperation as error:
+            raise ValidationError(str(error)) from None
+        if self.allowed_extensions is not None:
+            from aksara.storage._names import split_extension
+
+            ext = split_extension(posixpath.basename(valid))[1].lower()
+            if not ext or not any(ext.endswith(allowed) for allowed in self.allowed_extensions):
+                allowed = ", ".join(sorted(self.allowed_extensions))
+                raise ValidationError(
+                    f"File extension {ext or '(none)'!r} is not allowed ({allowed})"
+                )
+
+    def _check_size(self, size: int) -> None:
+        if self.max_size is not None and size > self.max_size:
+            raise ValidationError(f"File is too large ({size} bytes; at most {self.max_size})")
+
+    def to_query(self, value: Any) -> Any:
+        if isinstance(value, FieldFile):
+            return value.name
+        if not isinstance(value, str):
+            raise ValidationError("Filter file fields by their stored name")
+        return value
+
+    def to_db(self, value: Any) -> Any:
+        if isinstance(value, PendingUpload):
+            raise StorageError(f"{self.model.__name__}.{self.name}: the upload was not written")
+        return value
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def validate_upload(self, instance: Model, upload: PendingUpload) -> None:
+        """The checks that need I/O: the size of streamed content (and image content)."""
+        if upload.size is None and self.max_size is not None:
+            upload.content = await _spool(upload.content)
+            upload.size = _known_size(upload.content)
+        if upload.size is not None:
+            try:
+                self._check_size(upload.size)
+            except ValidationError as error:
+                raise ValidationError(
+                    {self.name: error.messages}, model=type(instance).__name__
+                ) from None
+
+    async def write(self, instance: Model, upload: PendingUpload) -> str:
+        name = self.get_storage().generate_filename(self.upload_to, upload.filename, instance)
+        content = upload.content
+        fileobj = getattr(content, "file", None)
+        if fileobj is not None and _is_async_reader(content):
+            await content.seek(0)
+        elif hasattr(content, "seek") and not _is_async_reader(content):
+            await run_in_thread(content.seek, 0)
+        return await self.get_storage().save(name, content, max_length=self.max_length)
+
+    async def validate_async(self, instance: Model) -> None:
+        value = instance.__dict__.get(self.attname)
+        if isinstance(value, PendingUpload):
+            await self.validate_upload(instance, value)
+
+    async def pre_save_async(self, instance: Model, add: bool) -> None:
+        d = instance.__dict__
+        value = d.get(self.attname)
+        if not isinstance(value, PendingUpload):
+            return
+        d[self.attname] = await self.write(instance, value)
+        if value.image_size is not None:
+            d.setdefault("_image_sizes", {})[self.attname] = (d[self.attname], value.image_size)
+        old = _loaded_value(instance, self.attname)
+        if old and old != d[self.attname] and not get_settings().media_keep_replaced_files:
+            await self.get_storage().delete_on_commit(old)
+
+    async def post_delete(self, values: list[Any]) -> None:
+        if get_settings().media_keep_replaced_files:
+            return
+        storage = self.get_storage()
+        for name in values:
+            await storage.delete_on_commit(name)
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["max_length"] = self.max_length
+        return info
+
+
+def _loaded_value(instance: Model, attname: str) -> Any:
+    loaded = instance.__dict__.get("_loaded")
+    if loaded is None:
+        return None
+    names, values = loaded
+    try:
+        return values[names.index(attname)]
+    except ValueError:
+        return None
+
+
+async def _spool(content: Any) -> IO[bytes]:
+    """Copy streamed content to a temporary file (in memory up to 1 MiB) to learn its size."""
+    from aksara.storage._content import iter_content
+
+    spooled: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
+    async for chunk in iter_content(content, 256 * 1024):
+        await run_in_thread(spooled.write, chunk)
+    await run_in_thread(spooled.seek, 0)
+    return spooled
+
+
+class ImageField(FileField):
+    """A ``FileField`` whose content must be a real image (checked with Pillow in a worker thread).
+
+    ``avatar = fields.ImageField(upload_to="avatars", nullable=True)``. Content that is not an
+    image, is truncated, or has more pixels than ``max_pixels`` (default
+    ``settings.media_max_image_pixels``: decompression bombs) is rejected with
+    ``ValidationError`` before anything is written.
+    """
+
+    attr_class: ClassVar[type[FieldFile]] = ImageFieldFile
+
+    def __init__(self, *, max_pixels: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_pixels = max_pixels
+
+    async def validate_upload(self, instance: Model, upload: PendingUpload) -> None:
+        await super().validate_upload(instance, upload)
+        content = upload.content
+        if _is_async_reader(content) and getattr(content, "file", None) is None:
+            content = upload.content = await _spool(content)
+        fileobj = getattr(content, "file", content)
+        if isinstance(fileobj, bytes | bytearray | memoryview):
+            fileobj = io.BytesIO(fileobj)
+        limit = self.max_pixels or get_settings().media_max_image_pixels
+        try:
+            upload.image_size = await run_in_thread(_verify_image, fileobj, limit)
+        except ValidationError as error:
+            raise ValidationError(
+                {self.name: error.messages}, model=type(instance).__name__
+            ) from None
+
+
+def _verify_image(fileobj: Any, max_pixels: int) -> tuple[int, int]:
+    """Check that ``fileobj`` holds a complete image of at most ``max_pixels``; return its size."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    start = fileobj.tell() if hasattr(fileobj, "tell") else 0
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own bomb warning: the explicit pixel limit below decides.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(fileobj) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ValidationError(
+                        f"Image is too large ({width}x{height} pixels; at most {max_pixels})"
+                    )
+                image.verify()
+            fileobj.seek(start)
+            with Image.open(fileobj) as image:
+                image.load()  # a full decode: catches truncated data verify() misses
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise ValidationError("Upload a valid image: the file is not an image") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(f"Upload a valid image: the image is damaged ({error})") from None
+    finally:
+        fileobj.seek(start)
+    return width, height
+
+
+__all__ = ["FieldFile", "FileField", "ImageField", "ImageFieldFile", "PendingUpload"]
