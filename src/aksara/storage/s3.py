@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Self
 from pydantic import SecretStr
 
 from aksara.exceptions import ConfigurationError
+from aksara.storage._names import validate_name
 from aksara.storage.base import Storage, StorageFile
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ class S3Storage(Storage):
     S3 model, about 0.1 s). Without ``access_key_id``/``secret_access_key``, botocore's
     usual chain finds credentials (environment, config files, instance role).
 
-    Content up to ``part_size`` is sent in one request; larger content goes up as a
-    multipart upload, one part in memory at a time. Writes never overwrite: they are
+    Content smaller than ``part_size`` is sent in one request; larger content goes up
+    as a multipart upload of ``part_size`` parts (at least 5 MiB, as S3 requires), one
+    part at a time: about two parts in memory (the part and the HTTP client's copy of
+    it), whatever the size of the file. Writes never overwrite: they are
     conditional (``If-None-Match: *``), and a multipart upload first claims its name
     with an empty object that the completed upload then replaces.
     """
@@ -138,8 +141,6 @@ class S3Storage(Storage):
         """``public_base_url`` + name, or a presigned GET URL valid for ``url_expires`` seconds."""
         if self.base_url is not None:
             return super().url(name)
-        from aksara.storage._names import validate_name
-
         validate_name(name)
         with self._errors("sign a URL for", name):
             url: str = self._get_signer().generate_presigned_url(
@@ -180,14 +181,13 @@ class S3Storage(Storage):
     # Writing
 
     async def _save(self, name: str, chunks: AsyncIterator[bytes], max_length: int | None) -> str:
-        buffer = bytearray()
-        async for chunk in chunks:
-            buffer += chunk
-            if len(buffer) >= self.part_size:
-                break
-        else:
-            return await self._put_whole(name, bytes(buffer), max_length)
-        return await self._put_multipart(name, buffer, chunks, max_length)
+        parts = _split(chunks, self.part_size)
+        first = await anext(parts)
+        if len(first) < self.part_size:  # all of it: one request
+            return await self._put_whole(name, first, max_length)
+        stream = _prepend(first, parts)
+        del first  # only the stream holds a part now, so one part is in memory at a time
+        return await self._put_multipart(name, stream, max_length)
 
     def _extra_args(self, name: str) -> dict[str, Any]:
         content_type, _ = mimetypes.guess_type(name)
@@ -207,11 +207,7 @@ class S3Storage(Storage):
         raise self._no_free_name(name)
 
     async def _put_multipart(
-        self,
-        name: str,
-        buffer: bytearray,
-        chunks: AsyncIterator[bytes],
-        max_length: int | None,
+        self, name: str, stream: AsyncIterator[bytes], max_length: int | None
     ) -> str:
         # Parts cannot be moved to another key once sent, so the name is claimed first.
         final = await self._put_whole(name, b"", max_length)
@@ -220,28 +216,14 @@ class S3Storage(Storage):
         try:
             upload = await self._call("create_multipart_upload", final, **self._extra_args(name))
             upload_id = upload["UploadId"]
-
-            async def send(data: bytes) -> None:
-                number = len(parts) + 1
-                response = await self._call(
-                    "upload_part", final, UploadId=upload_id, PartNumber=number, Body=data
-                )
-                parts.append({"PartNumber": number, "ETag": response["ETag"]})
-
-            exhausted = False
-            while not exhausted:
-                while len(buffer) >= self.part_size:
-                    with memoryview(buffer) as view:
-                        part = bytes(view[: self.part_size])
-                    del buffer[: self.part_size]
-                    await send(part)
-                    del part
-                try:
-                    buffer += await anext(chunks)
-                except StopAsyncIteration:
-                    exhausted = True
-            if buffer or not parts:
-                await send(bytes(buffer))
+            async for part in stream:
+                if part:  # the rest after the last full part may be empty
+                    number = len(parts) + 1
+                    response = await self._call(
+                        "upload_part", final, UploadId=upload_id, PartNumber=number, Body=part
+                    )
+                    parts.append({"PartNumber": number, "ETag": response["ETag"]})
+                del part  # let it go before the next one is filled
             await self._call(
                 "complete_multipart_upload",
                 final,
@@ -301,6 +283,37 @@ class _S3File(StorageFile):
 
     async def _close(self) -> None:
         self._body.close()
+
+
+async def _split(chunks: AsyncIterator[bytes], size: int) -> AsyncIterator[bytes]:
+    """Regroup ``chunks`` into parts of exactly ``size`` bytes, then the rest (maybe empty)."""
+    # Chunks are collected and joined once per part: a growing bytearray would be
+    # reallocated (copied) as it grows, and still need a copy to become bytes.
+    pieces: list[bytes] = []
+    filled = 0
+    async for chunk in chunks:
+        while chunk:
+            take = size - filled
+            piece, chunk = (chunk, b"") if len(chunk) <= take else (chunk[:take], chunk[take:])
+            pieces.append(piece)
+            filled += len(piece)
+            del piece
+            if filled == size:
+                part = b"".join(pieces)
+                pieces.clear()
+                filled = 0
+                yield part
+                del part
+    yield b"".join(pieces)
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    parts = [first]
+    del first
+    yield parts.pop()
+    async for part in rest:
+        yield part
+        del part  # not held while the next part is filled
 
 
 async def _close_filesystem(fs: Any) -> None:
