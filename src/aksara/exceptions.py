@@ -54,7 +54,7 @@ class ValidationError(AksaraError, ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        parts = []
+        parts: list[str] = []
         for name, messages in self.errors.items():
             if name == "__all__":
                 prefix = f"{self.model}: " if self.model else ""

@@ -35,13 +35,14 @@ def _start_pgserver(path: str, cleanup: bool) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import pgserver
+            import pgserver  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return None
     Path(path).mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' RuntimeDirWarning without XDG_RUNTIME_DIR
-        return pgserver.get_server(path, cleanup_mode="delete" if cleanup else "stop")
+        get_server = pgserver.get_server  # type: ignore[attr-defined]
+        return get_server(path, cleanup_mode="delete" if cleanup else "stop")
 
 
 _BIN_GLOBS = (
@@ -125,12 +126,10 @@ class SystemPostgres:
         return f"postgresql://postgres:@/postgres?host={self.socket_dir}"
 
     def stop(self) -> None:
-        subprocess.run(
-            [str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "stop"],
-            capture_output=True,
-            check=False,
-            **({"user": "postgres"} if os.geteuid() == 0 else {}),
-        )
+        command = [str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "stop"]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, capture_output=True, check=False)
         if self.cleanup:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -148,7 +148,7 @@ class Field(Generic[T]):
         if self.choices is not None:
             self.validate_choices(value)
         self.validate(value)
-        return value
+        return value  # type: ignore[no-any-return]
 
     def to_python(self, value: Any) -> T:
         """Convert an accepted input to the field's Python type, or raise ``ValidationError``."""

@@ -232,7 +232,7 @@ def _image_size(data: bytes) -> tuple[int, int]:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
-        return image.size  # type: ignore[no-any-return]
+        return image.size
 
 
 class FileDescriptor:

@@ -95,7 +95,7 @@ class Model(metaclass=ModelMeta):
     """
 
     _meta: ClassVar[Options]
-    objects: ClassVar[Manager[Self]]  # type: ignore[misc]
+    objects: ClassVar[Manager[Self]]
     DoesNotExist: ClassVar[type[exceptions.DoesNotExist]]
     MultipleObjectsReturned: ClassVar[type[exceptions.MultipleObjectsReturned]]
     id: Any

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-DIALECT = PGDialect_asyncpg()
+DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 Processor = Callable[[Any], Any]
 
@@ -32,7 +32,7 @@ class Plan:
     __slots__ = ("sql", "_order", "_procs", "_identity")
 
     def __init__(self, stmt: sa.ClauseElement) -> None:
-        compiled = stmt.compile(dialect=DIALECT)
+        compiled: Any = stmt.compile(dialect=DIALECT)
         self.sql: str = compiled.string
         names: Sequence[str] = compiled.positiontup or ()
         processors = compiled._bind_processors
@@ -69,11 +69,11 @@ def param(index: int, type_: Any = None) -> sa.BindParameter[Any]:
 def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
     """The asyncpg dialect's result processor for a column type (None when the driver's value is final)."""
     try:
-        return type_._cached_result_processor(DIALECT, None)  # type: ignore[no-any-return]
+        return type_._cached_result_processor(DIALECT, None)
     except TypeError:
         # Numeric types pick their processor from the column's type OID.
         oid = 1700 if getattr(type_, "asdecimal", False) else 701
-        return type_._cached_result_processor(DIALECT, oid)  # type: ignore[no-any-return]
+        return type_._cached_result_processor(DIALECT, oid)
 
 
 class RowPlan:

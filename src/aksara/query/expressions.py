@@ -13,7 +13,11 @@ class Q:
     __slots__ = ("children", "connector", "negated")
 
     def __init__(
-        self, *args: Q, _connector: str = "AND", _negated: bool = False, **kwargs: Any
+        self,
+        *args: Q | tuple[str, Any],
+        _connector: str = "AND",
+        _negated: bool = False,
+        **kwargs: Any,
     ) -> None:
         self.children: list[Q | tuple[str, Any]] = [*args, *sorted(kwargs.items())]
         self.connector = _connector

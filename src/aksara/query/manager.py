@@ -29,7 +29,7 @@ class Manager(Generic[M]):
         return self
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.model = owner  # type: ignore[assignment]
+        self.model = owner
 
     def get_queryset(self) -> QuerySet[M]:
         return QuerySet(self.model)

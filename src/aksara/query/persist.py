@@ -94,6 +94,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
             await _insert(obj)
         _snapshot(obj)
         return
+    assert loaded is not None
     names, old_values = loaded
     if update_fields is not None:
         wanted = {meta.get_field(n).attname for n in update_fields}
