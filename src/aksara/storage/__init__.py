@@ -1,6 +1,6 @@
 """Media storage: where uploaded files live (local disk, S3, memory) and how they are named."""
 
-from aksara.storage._content import AsyncReadable, Content, SyncReadable
+from aksara.storage._content import AsyncReadable, Content, SyncReadable, iter_content
 from aksara.storage._names import generate_filename, get_valid_name, validate_name
 from aksara.storage.base import Storage, StorageFile
 from aksara.storage.local import FileSystemStorage
@@ -21,6 +21,7 @@ __all__ = [
     "generate_filename",
     "get_storage",
     "get_valid_name",
+    "iter_content",
     "storage_from_settings",
     "validate_name",
 ]

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-import importlib
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from aksara.exceptions import StorageError
 
 
-def _backend_errors() -> tuple[type[BaseException], ...]:
-    # OSError covers local disks, fsspec's memory filesystem and s3fs, which turns S3
-    # error codes into FileNotFoundError, PermissionError, ...; the rest are what can
-    # escape botocore and aiohttp when s3fs gives up retrying.
+def backend_errors() -> tuple[type[BaseException], ...]:
+    """The exception types a storage backend can raise.
+
+    OSError covers local disks, fsspec's memory filesystem and s3fs, which turns S3 error
+    codes into FileNotFoundError, PermissionError, ...; botocore and aiohttp errors can
+    escape when s3fs gives up retrying. Those two are only looked up when already
+    imported (no S3 storage, no such errors), so local storage never pays for importing them.
+    """
     errors: list[type[BaseException]] = [OSError]  # TimeoutError included
-    try:
-        botocore = importlib.import_module("botocore.exceptions")
-    except ImportError:
-        pass
-    else:
+    botocore = sys.modules.get("botocore.exceptions")
+    if botocore is not None:
         errors += [botocore.BotoCoreError, botocore.ClientError]
-    try:
-        from aiohttp import ClientError as AiohttpClientError
-    except ImportError:
-        pass
-    else:
-        errors.append(AiohttpClientError)
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is not None:
+        errors.append(aiohttp.ClientError)
     return tuple(errors)
-
-
-BACKEND_ERRORS = _backend_errors()
 
 
 @contextmanager
@@ -45,7 +40,9 @@ def translate_errors(
         yield
     except StorageError:
         raise
-    except BACKEND_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, backend_errors()):
+            raise
         if isinstance(exc, FileNotFoundError):
             detail = "no such file"
         elif isinstance(exc, IsADirectoryError):
