@@ -1,6 +1,7 @@
 """Models shared by the FastAPI integration tests."""
 
 from aksara import Model, ValidationError, fields
+from aksara.fields.files import FileField, ImageField
 
 
 class Gizmo(Model):
@@ -28,3 +29,9 @@ class GizmoMaker(Model):
     name = fields.String(max_length=100, db_index=True)
     since = fields.DateTime(nullable=True)
     favourite = fields.JSON(choices=[{"tone": "warm"}, {"tone": "cool"}], nullable=True)
+
+
+class GizmoAsset(Model):
+    name = fields.String(max_length=200)
+    file = FileField(upload_to="assets")
+    preview = ImageField(upload_to="previews", nullable=True)

@@ -131,7 +131,7 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
     value_type = _value_type(field)
     is_file = getattr(field, "attr_class", None) is not None
     if is_file:
-        value_type = Annotated[str, BeforeValidator(_stored_name)]
+        value_type = str
     constraints, keywords = _constraints(field, info, value_type)
     description = field.help_text or field.ai_description or None
     extra: dict[str, Any] = {}
@@ -174,6 +174,9 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
             options["default"], hide_default = None, True
     if field.nullable:
         annotation = annotation | None
+    if is_file:
+        # Outside the ``| None``: a ``FieldFile`` becomes its name before either is tried.
+        annotation = Annotated[annotation, BeforeValidator(_stored_name)]
     options["json_schema_extra"] = _schema_extra(extra, hide_default)
     return annotation, pydantic.Field(**options)
 
@@ -288,11 +291,10 @@ def _one_of(values: tuple[Any, ...]) -> Callable[[Any], Any]:
 
 
 def _stored_name(value: Any) -> Any:
-    """A file field's value (a ``FieldFile``-like object) as the name it is stored under."""
+    """A file field's value (a ``FieldFile``) as the name it is stored under."""
     if value is None or isinstance(value, str):
         return value
-    stored = getattr(value, "name", None)
-    return stored if stored else None
+    return getattr(value, "name", value)
 
 
 def _schema_extra(
