@@ -141,7 +141,7 @@ class Field(Generic[T]):
     def clean(self, value: Any, instance: Model | None = None) -> T | None:
         """Validate and normalise ``value``; raise ``ValidationError`` (field-level message)."""
         if value is None:
-            if self.nullable:
+            if self.nullable or self.db_generated:
                 return None
             raise ValidationError("This field cannot be null", field=self.name)
         value = self.to_python(value)
@@ -188,7 +188,22 @@ class Field(Generic[T]):
     def sa_column_kwargs(self) -> dict[str, Any]:
         return {}
 
+    @property
+    def db_generated(self) -> bool:
+        """True for an integer primary key without a default: the database numbers the rows
+        (an identity column), as SQLAlchemy and Django do."""
+        return self.primary_key and self.ai_type == "integer" and not self.has_default()
+
     def sa_column(self) -> sa.Column[Any]:
+        if self.db_generated:
+            return sa.Column(
+                self.column_name,
+                self.sa_type(),
+                sa.Identity(),
+                key=self.attname,
+                primary_key=True,
+                **self.sa_column_kwargs(),
+            )
         return sa.Column(
             self.column_name,
             self.sa_type(),

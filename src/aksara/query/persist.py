@@ -37,30 +37,42 @@ def _snapshot(obj: Model) -> None:
     d["_loaded"] = (names, values)
 
 
-def _insert_plan(model: type[Model], rows: int = 1) -> Plan:
+def _insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> Plan:
+    """INSERT of ``rows`` rows; with ``generated`` the database makes the primary key
+    (identity column) and the statement returns it."""
+
     def build() -> Plan:
         meta = model._meta
         table = meta.table
         assert table is not None
-        n = len(meta.attnames)
-        types = [table.c[a].type for a in meta.attnames]
-        if rows == 1:
-            stmt = sa.insert(table).values(
-                {a: param(i, t) for i, (a, t) in enumerate(zip(meta.attnames, types, strict=True))}
-            )
-        else:
-            stmt = sa.insert(table).values(
-                [
-                    {
-                        a: param(r * n + i, t)
-                        for i, (a, t) in enumerate(zip(meta.attnames, types, strict=True))
-                    }
-                    for r in range(rows)
-                ]
-            )
+        names = _insert_names(model, generated)
+        n = len(names)
+        types = [table.c[a].type for a in names]
+        rows_values = [
+            {a: param(r * n + i, t) for i, (a, t) in enumerate(zip(names, types, strict=True))}
+            for r in range(rows)
+        ]
+        stmt = sa.insert(table).values(rows_values[0] if rows == 1 else rows_values)
+        if generated:
+            stmt = stmt.returning(table.c[meta.pk_attname])
         return Plan(stmt)
 
-    return _cached_plan(model, ("insert", rows), build)  # type: ignore[no-any-return]
+    return _cached_plan(model, ("insert", rows, generated), build)  # type: ignore[no-any-return]
+
+
+def _insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
+    meta = model._meta
+    if generated:
+        return tuple(a for a in meta.attnames if a != meta.pk_attname)
+    return meta.attnames
+
+
+def _insert_values(obj: Model, generated: bool) -> list[Any]:
+    meta = obj._meta
+    d = obj.__dict__
+    if generated:
+        return [f.to_db(d[f.attname]) for f in meta.concrete_fields if f is not meta.pk]
+    return [f.to_db(d[f.attname]) for f in meta.concrete_fields]
 
 
 def _update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
@@ -140,10 +152,15 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
 
 
 async def _insert(obj: Model) -> None:
+    meta = obj._meta
     d = obj.__dict__
-    plan = _insert_plan(type(obj))
-    to_db = [f.to_db(d[f.attname]) for f in obj._meta.concrete_fields]
-    await get_database().execute(plan.sql, plan.args(to_db))
+    generated = meta.pk.db_generated and d[meta.pk_attname] is None
+    plan = _insert_plan(type(obj), 1, generated)
+    values = _insert_values(obj, generated)
+    if generated:
+        d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values))
+    else:
+        await get_database().execute(plan.sql, plan.args(values))
 
 
 async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
@@ -259,20 +276,30 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
                 errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
     if errors:
         raise ValidationError(errors, model=meta.model_name)
-    ncols = len(meta.attnames)
+    pk_attname = meta.pk_attname
+    generated = meta.pk.db_generated and any(o.__dict__[pk_attname] is None for o in objs)
+    if generated and any(o.__dict__[pk_attname] is not None for o in objs):
+        raise QueryError(
+            f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
+        )
+    ncols = len(_insert_names(model, generated))
     size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
-    fields = meta.concrete_fields
     database = get_database()
 
     async def run() -> None:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
-            plan = _insert_plan(model, len(chunk))
+            plan = _insert_plan(model, len(chunk), generated)
             values: list[Any] = []
             for obj in chunk:
-                d = obj.__dict__
-                values.extend(f.to_db(d[f.attname]) for f in fields)
-            await database.execute(plan.sql, plan.args(values))
+                values.extend(_insert_values(obj, generated))
+            if generated:
+                # PostgreSQL returns the rows of INSERT ... VALUES in the order given.
+                records = await database.fetch(plan.sql, plan.args(values))
+                for obj, record in zip(chunk, records, strict=True):
+                    obj.__dict__[pk_attname] = record[0]
+            else:
+                await database.execute(plan.sql, plan.args(values))
 
     hooked = meta.async_save_fields
     if hooked:
