@@ -1,0 +1,45 @@
+"""Alembic migrations for aksara models.
+
+The repository's ``alembic.ini`` and ``alembic/env.py`` are ready to copy. In an ``env.py``
+of your own, three lines make autogenerate understand aksara:
+
+```python
+from aksara.migrations import context_options, import_models
+import_models("myapp.models")   # or os.environ["AKSARA_MODELS"]; fills aksara.metadata
+context.configure(connection=connection, target_metadata=aksara.metadata, **context_options())
+```
+
+``context_options()`` installs ``render_item`` (aksara's column types are written as the
+PostgreSQL types they store; pgvector's as ``pgvector.sqlalchemy.VECTOR(dim=...)``),
+``compare_type`` (a changed ``max_length`` or vector dimension is detected),
+``include_object`` (extension tables are left alone) and ``process_revision_directives``
+(an upgrade that adds a vector column first runs ``CREATE EXTENSION IF NOT EXISTS vector``).
+``database_url()`` gives the URL aksara itself would use (``AKSARA_DATABASE_URL`` or the
+embedded server). Nothing here runs at import time.
+"""
+
+from aksara.migrations.autogenerate import (
+    CREATE_VECTOR_EXTENSION,
+    EXTENSION_TABLES,
+    compare_type,
+    include_object,
+    is_aksara_type,
+    is_vector_type,
+    process_revision_directives,
+    render_item,
+)
+from aksara.migrations.environment import context_options, database_url, import_models
+
+__all__ = [
+    "CREATE_VECTOR_EXTENSION",
+    "EXTENSION_TABLES",
+    "compare_type",
+    "context_options",
+    "database_url",
+    "import_models",
+    "include_object",
+    "is_aksara_type",
+    "is_vector_type",
+    "process_revision_directives",
+    "render_item",
+]

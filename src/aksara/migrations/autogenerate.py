@@ -1,0 +1,159 @@
+"""Alembic autogenerate hooks for aksara's column types and pgvector."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+import pgvector.sqlalchemy
+import sqlalchemy as sa
+from alembic.operations import ops
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.types import TypeEngine
+
+#: Tables PostgreSQL extensions create in the public schema; never a model's, never dropped.
+EXTENSION_TABLES = frozenset({"spatial_ref_sys"})
+
+CREATE_VECTOR_EXTENSION = "CREATE EXTENSION IF NOT EXISTS vector"
+
+
+def is_aksara_type(type_: Any) -> bool:
+    """True for the ``TypeDecorator``s aksara defines (``aksara.types``: Duration, Slug, Enum, ...)."""
+    return isinstance(type_, sa.types.TypeDecorator) and type(type_).__module__.startswith(
+        "aksara."
+    )
+
+
+def is_vector_type(type_: Any) -> bool:
+    """True for pgvector's SQLAlchemy types (``VECTOR``, ``HALFVEC``, ``SPARSEVEC``, ``BIT``)."""
+    cls = type(type_)
+    return cls.__module__.startswith("pgvector.sqlalchemy") and (
+        getattr(pgvector.sqlalchemy, cls.__name__, None) is cls
+    )
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Render aksara's types in migration files (``render_item=`` of ``context.configure``).
+
+    An aksara ``TypeDecorator`` is written as the PostgreSQL type it stores
+    (``DurationType`` → ``sa.Interval()``, an Enum → ``sa.String(length=...)``, ``IP`` →
+    ``postgresql.INET()``), so a migration never depends on application classes such as
+    an enum. pgvector's types are written as ``pgvector.sqlalchemy.VECTOR(dim=384)`` and
+    the file imports ``pgvector.sqlalchemy``. Everything else renders as Alembic does.
+    """
+    if type_ != "type":
+        return False
+    if is_vector_type(obj):
+        autogen_context.imports.add("import pgvector.sqlalchemy")
+        return f"pgvector.sqlalchemy.{obj!r}"
+    if is_aksara_type(obj):
+        # Alembic's own renderer for the stored type (it adds the imports that needs).
+        from alembic.autogenerate.render import _repr_type
+
+        impl = obj.load_dialect_impl(_dialect(autogen_context.dialect))
+        return _repr_type(impl, autogen_context)
+    return False
+
+
+def compare_type(
+    context: MigrationContext,
+    inspected_column: sa.Column[Any],
+    metadata_column: sa.Column[Any],
+    inspected_type: TypeEngine[Any],
+    metadata_type: TypeEngine[Any],
+) -> bool | None:
+    """Compare aksara and pgvector types by the DDL they stand for (``compare_type=``).
+
+    ``VECTOR(384)`` against ``vector(768)`` in the database is a change; a ``SlugType``
+    stored as ``VARCHAR(50)`` against ``varchar(50)`` is not. Other types: Alembic decides.
+    """
+    if not (_is_custom(metadata_type)):
+        return None
+    dialect = _dialect(context.dialect)
+    stored, declared = _ddl(inspected_type, dialect), _ddl(metadata_type, dialect)
+    if stored is None or declared is None:
+        return None
+    return stored != declared
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Which objects autogenerate compares (``include_object=``).
+
+    Leaves out tables that only exist in the database because an extension created them
+    (PostGIS's ``spatial_ref_sys``: Alembic would drop them), and every object of a table
+    whose ``info`` has ``{"aksara_migrate": False}`` (a table managed outside Alembic).
+    """
+    if type_ == "table":
+        if reflected and compare_to is None and name in EXTENSION_TABLES:
+            return False
+        table = obj if compare_to is None else compare_to
+    else:
+        table = getattr(compare_to if compare_to is not None else obj, "table", None)
+    info = getattr(table, "info", None) or {}
+    return info.get("aksara_migrate", True) is not False
+
+
+def process_revision_directives(
+    context: MigrationContext, revision: Any, directives: list[Any]
+) -> None:
+    """Start a generated upgrade with ``CREATE EXTENSION IF NOT EXISTS vector`` when it needs pgvector.
+
+    Added when the upgrade creates or changes a column of a pgvector type; the downgrade
+    keeps the extension (other tables may use it).
+    """
+    for script in directives:
+        for upgrade_ops in getattr(script, "upgrade_ops_list", ()):
+            if _already_creates_extension(upgrade_ops):
+                continue
+            if any(is_vector_type(t) for t in _new_column_types(upgrade_ops)):
+                upgrade_ops.ops.insert(0, ops.ExecuteSQLOp(CREATE_VECTOR_EXTENSION))
+
+
+def _is_custom(type_: Any) -> bool:
+    if is_aksara_type(type_) or is_vector_type(type_):
+        return True
+    item = getattr(type_, "item_type", None)
+    return isinstance(type_, sa.ARRAY) and item is not None and _is_custom(item)
+
+
+def _dialect(dialect: Dialect | None) -> Dialect:
+    return dialect if dialect is not None else postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _ddl(type_: TypeEngine[Any], dialect: Dialect) -> str | None:
+    try:
+        compiled = type_.compile(dialect=dialect)
+    except (sa_exc.CompileError, sa_exc.UnsupportedCompilationError, NotImplementedError):
+        return None
+    return re.sub(r"\s+", " ", compiled).strip().upper()
+
+
+def _new_column_types(container: Any) -> Iterator[TypeEngine[Any]]:
+    for op in getattr(container, "ops", ()):
+        if isinstance(op, ops.CreateTableOp):
+            for column in op.columns:
+                if isinstance(column, sa.Column):
+                    yield column.type
+        elif isinstance(op, ops.AddColumnOp):
+            yield op.column.type
+        elif isinstance(op, ops.AlterColumnOp):
+            if op.modify_type is not None:
+                yield op.modify_type
+        elif hasattr(op, "ops"):
+            yield from _new_column_types(op)
+
+
+def _already_creates_extension(upgrade_ops: Any) -> bool:
+    return any(
+        isinstance(op, ops.ExecuteSQLOp) and op.sqltext == CREATE_VECTOR_EXTENSION
+        for op in upgrade_ops.ops
+    )
