@@ -318,6 +318,8 @@ async def test_media_is_not_mounted_outside_debug_or_for_other_storage(media_set
     production = Aksara(debug=False)
     configure(media_storage="memory")
     memory = Aksara(debug=True)
-    for app in (production, memory):
+    configure(media_storage="s3", media_s3_bucket=None)  # not even built
+    s3 = Aksara(debug=True)
+    for app in (production, memory, s3):
         async with client_for(app) as client:
             assert (await client.get("/media/a.txt")).status_code == 404

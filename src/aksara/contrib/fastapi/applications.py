@@ -104,10 +104,13 @@ def mount_media(app: FastAPI) -> bool:
     media. Does nothing (and returns False) for other storages or an absolute ``media_url``.
     """
     from aksara.storage import FileSystemStorage, get_storage
+    from aksara.storage.registry import BACKENDS
 
     settings = get_settings()
-    storage = get_storage()
     url = settings.media_url
+    if settings.media_storage != "filesystem" and settings.media_storage in BACKENDS:
+        return False  # known not to be local: do not build it (S3 may lack its extra)
+    storage = get_storage()
     if not isinstance(storage, FileSystemStorage) or not url.startswith("/"):
         return False
     path = "/" + url.strip("/")
