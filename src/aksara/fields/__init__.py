@@ -1,19 +1,61 @@
 """aksara field types. Each family lives in its own module; use them as ``fields.String`` etc."""
 
+from aksara.fields.array import Array
 from aksara.fields.base import Field, FieldOptions
-from aksara.fields.numeric import Integer
-from aksara.fields.special import JSON, UUID, Boolean
-from aksara.fields.temporal import DateTime
-from aksara.fields.text import String, Text
+from aksara.fields.filepath import FilePath
+from aksara.fields.numeric import (
+    BigInteger,
+    Decimal,
+    Float,
+    Integer,
+    PositiveBigInteger,
+    PositiveInteger,
+    PositiveSmallInteger,
+    SmallInteger,
+)
+from aksara.fields.slug import Slug
+from aksara.fields.special import JSON, UUID, Binary, Boolean, Enum, IPAddress
+from aksara.fields.temporal import Date, DateTime, Duration, Time
+from aksara.fields.text import URL, Email, String, Text
+from aksara.fields.vector import Vector
+
+#: The reference also names some fields with a ``Field`` suffix; these are the same classes.
+GenericIPAddress = IPAddress
+IPAddressField = IPAddress
+GenericIPAddressField = IPAddress
+BinaryField = Binary
 
 __all__ = [
     "JSON",
+    "URL",
     "UUID",
+    "Array",
+    "BigInteger",
+    "Binary",
+    "BinaryField",
     "Boolean",
+    "Date",
     "DateTime",
+    "Decimal",
+    "Duration",
+    "Email",
+    "Enum",
     "Field",
     "FieldOptions",
+    "FilePath",
+    "Float",
+    "GenericIPAddress",
+    "GenericIPAddressField",
+    "IPAddress",
+    "IPAddressField",
     "Integer",
+    "PositiveBigInteger",
+    "PositiveInteger",
+    "PositiveSmallInteger",
+    "Slug",
+    "SmallInteger",
     "String",
     "Text",
+    "Time",
+    "Vector",
 ]

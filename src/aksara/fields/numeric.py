@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import decimal
+import math
 from typing import Any, ClassVar, Unpack
 
 import sqlalchemy as sa
 
-from aksara.exceptions import ValidationError
+from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field, FieldOptions
+
+
+def check_constraint_name(column: str, suffix: str) -> str:
+    """A CHECK constraint name (the metadata's convention prefixes ``ck_<table>_``)."""
+    return f"{column}_{suffix}"
 
 
 class Integer(Field[int]):
     """Standard 32-bit integer. PostgreSQL type: ``INTEGER``.
 
-    ``rating = fields.Integer(min_value=1, max_value=5)``
+    ``rating = fields.Integer(min_value=1, max_value=5)``; ``priority = fields.Integer(choices=[1, 2, 3])``.
+    Values outside the column's range are rejected before they reach the database;
+    booleans are not integers.
     """
 
     ai_type: ClassVar[str] = "integer"
@@ -28,6 +37,10 @@ class Integer(Field[int]):
         **options: Unpack[FieldOptions],
     ) -> None:
         super().__init__(**options)
+        if min_value is not None and max_value is not None and min_value > max_value:
+            raise ConfigurationError(
+                f"min_value ({min_value}) is greater than max_value ({max_value})"
+            )
         self.min_value = min_value
         self.max_value = max_value
 
@@ -37,6 +50,8 @@ class Integer(Field[int]):
         if isinstance(value, int):
             return value
         if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, decimal.Decimal) and value.is_finite() and value == int(value):
             return int(value)
         if isinstance(value, str):
             try:
@@ -59,8 +74,236 @@ class Integer(Field[int]):
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Integer()
 
+    def sa_constraints(self, table_name: str) -> list[sa.schema.SchemaItem]:
+        if self.range_min != 0:
+            return []
+        # The positive variants: the database refuses negatives written by other clients too.
+        quoted = '"' + self.column_name.replace('"', '""') + '"'
+        name = check_constraint_name(self.column_name, "positive")
+        return [sa.CheckConstraint(f"{quoted} >= 0", name=name)]
+
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        info["minimum"] = max(self.range_min, self.min_value if self.min_value is not None else self.range_min)
-        info["maximum"] = min(self.range_max, self.max_value if self.max_value is not None else self.range_max)
+        low = self.range_min if self.min_value is None else max(self.range_min, self.min_value)
+        high = self.range_max if self.max_value is None else min(self.range_max, self.max_value)
+        info["minimum"] = low
+        info["maximum"] = high
         return info
+
+
+class BigInteger(Integer):
+    """64-bit integer. PostgreSQL type: ``BIGINT``.
+
+    ``view_count = fields.BigInteger(default=0)``
+    """
+
+    range_min: ClassVar[int] = -(2**63)
+    range_max: ClassVar[int] = 2**63 - 1
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.BigInteger()
+
+
+class SmallInteger(Integer):
+    """16-bit integer. PostgreSQL type: ``SMALLINT``.
+
+    ``day_of_week = fields.SmallInteger(choices=[0, 1, 2, 3, 4, 5, 6])``
+    """
+
+    range_min: ClassVar[int] = -(2**15)
+    range_max: ClassVar[int] = 2**15 - 1
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.SmallInteger()
+
+
+class PositiveInteger(Integer):
+    """``INTEGER`` from 0 to 2,147,483,647, with a ``CHECK (column >= 0)`` constraint.
+
+    ``view_count = fields.PositiveInteger(default=0)``
+    """
+
+    range_min: ClassVar[int] = 0
+
+
+class PositiveSmallInteger(SmallInteger):
+    """``SMALLINT`` from 0 to 32,767, with a ``CHECK (column >= 0)`` constraint.
+
+    ``retry_count = fields.PositiveSmallInteger(default=0)``
+    """
+
+    range_min: ClassVar[int] = 0
+
+
+class PositiveBigInteger(BigInteger):
+    """``BIGINT`` from 0 to 9,223,372,036,854,775,807, with a ``CHECK (column >= 0)`` constraint.
+
+    ``big_counter = fields.PositiveBigInteger(default=0)``
+    """
+
+    range_min: ClassVar[int] = 0
+
+
+def _bounds_message(value: Any, low: Any, high: Any) -> str | None:
+    if low is not None and value < low:
+        return f"Ensure this value is greater than or equal to {low}"
+    if high is not None and value > high:
+        return f"Ensure this value is less than or equal to {high}"
+    return None
+
+
+class Float(Field[float]):
+    """Double-precision floating point. PostgreSQL type: ``DOUBLE PRECISION``.
+
+    ``latitude = fields.Float(min_value=-90, max_value=90)``. NaN and infinities are
+    rejected. Use ``Decimal`` for money.
+    """
+
+    ai_type: ClassVar[str] = "number"
+
+    def __init__(
+        self,
+        *,
+        min_value: float | None = None,
+        max_value: float | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        super().__init__(**options)
+        self.min_value = min_value
+        self.max_value = max_value
+
+    def to_python(self, value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValidationError("Expected number, got bool")
+        if isinstance(value, (int, float, decimal.Decimal)):
+            try:
+                number = float(value)
+            except OverflowError:
+                raise ValidationError(f"Value {value} is out of range for Float") from None
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise ValidationError("Expected number") from None
+        else:
+            raise ValidationError(f"Expected number, got {type(value).__name__}")
+        if not math.isfinite(number):
+            raise ValidationError("Expected a finite number (not NaN or infinity)")
+        return number
+
+    def validate(self, value: float) -> None:
+        message = _bounds_message(value, self.min_value, self.max_value)
+        if message:
+            raise ValidationError(message)
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Double()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        if self.min_value is not None:
+            info["minimum"] = self.min_value
+        if self.max_value is not None:
+            info["maximum"] = self.max_value
+        return info
+
+
+class Decimal(Field[decimal.Decimal]):
+    """Exact decimal for money and other counted quantities. PostgreSQL type: ``NUMERIC(precision, scale)``.
+
+    ``price = fields.Decimal(precision=10, scale=2)`` holds ``12345678.90`` but rejects
+    ``123456789.00`` (9 digits before the point, 8 allowed) and ``3.14159`` (5 decimal
+    places, 2 allowed) instead of rounding them. Strings and ints convert exactly; a
+    float converts through its shortest repr (``0.1`` → ``Decimal("0.1")``). Clean values
+    carry ``scale`` decimal places, as the database returns them.
+    """
+
+    ai_type: ClassVar[str] = "number"
+
+    def __init__(
+        self,
+        *,
+        precision: int = 10,
+        scale: int = 2,
+        min_value: float | int | decimal.Decimal | None = None,
+        max_value: float | int | decimal.Decimal | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        super().__init__(**options)
+        if not isinstance(precision, int) or not 1 <= precision <= 1000:
+            raise ConfigurationError(
+                f"precision must be an integer from 1 to 1000, got {precision!r}"
+            )
+        if not isinstance(scale, int) or not 0 <= scale <= precision:
+            raise ConfigurationError(f"scale must be an integer from 0 to precision, got {scale!r}")
+        self.precision = precision
+        self.scale = scale
+        self.min_value = min_value
+        self.max_value = max_value
+        self._quantum = decimal.Decimal(1).scaleb(-scale)
+
+    def to_python(self, value: Any) -> decimal.Decimal:
+        if isinstance(value, bool):
+            raise ValidationError("Expected decimal number, got bool")
+        if isinstance(value, decimal.Decimal):
+            number = value
+        elif isinstance(value, int):
+            number = decimal.Decimal(value)
+        elif isinstance(value, float):
+            number = decimal.Decimal(repr(value))
+        elif isinstance(value, str):
+            try:
+                number = decimal.Decimal(value.strip())
+            except decimal.InvalidOperation:
+                raise ValidationError("Expected decimal number") from None
+        else:
+            raise ValidationError(f"Expected decimal number, got {type(value).__name__}")
+        if not number.is_finite():
+            raise ValidationError("Expected a finite decimal number (not NaN or infinity)")
+        return number
+
+    def clean(self, value: Any, instance: Any = None) -> decimal.Decimal | None:
+        cleaned = super().clean(value, instance)
+        if cleaned is None:
+            return None
+        return cleaned.quantize(self._quantum, context=decimal.Context(prec=self.precision + 1))
+
+    def validate(self, value: decimal.Decimal) -> None:
+        whole, places = _digits(value)
+        if places > self.scale:
+            raise ValidationError(
+                f"expected at most {self.scale} decimal places, got {str(value)!r}"
+            )
+        if whole > self.precision - self.scale:
+            raise ValidationError(
+                f"expected at most {self.precision - self.scale} digits before the decimal "
+                f"point (precision={self.precision}, scale={self.scale}), got {str(value)!r}"
+            )
+        message = _bounds_message(value, self.min_value, self.max_value)
+        if message:
+            raise ValidationError(message)
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Numeric(self.precision, self.scale, asdecimal=True)
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["precision"] = self.precision
+        info["scale"] = self.scale
+        if self.min_value is not None:
+            info["minimum"] = float(self.min_value)
+        if self.max_value is not None:
+            info["maximum"] = float(self.max_value)
+        return info
+
+
+def _digits(value: decimal.Decimal) -> tuple[int, int]:
+    """Significant digits before and after the point, ignoring trailing zeros (``1.50`` → 1, 1)."""
+    if value.is_zero():
+        return 0, 0
+    _, digits, exponent = value.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    if exponent >= 0:
+        return len(digits) + exponent, 0
+    places = -exponent
+    return max(len(digits) - places, 0), places

@@ -1,16 +1,23 @@
-"""Special fields: Boolean, UUID, JSON."""
+"""Special fields: Boolean, UUID, JSON, Enum, IPAddress, Binary.
+
+Slug, FilePath, Array and Vector have modules of their own (``slug``, ``filepath``,
+``array``, ``vector``).
+"""
 
 from __future__ import annotations
 
+import enum
+import ipaddress
 import json
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara.exceptions import ValidationError
-from aksara.fields.base import Field
+from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields.base import Field, FieldOptions
+from aksara.types import EnumType, IPAddressType, format_ip
 
 
 class Boolean(Field[bool]):
@@ -70,9 +77,20 @@ def _copy_json(value: Any) -> Any:
 
 
 class JSON(Field[Any]):
-    """JSON data stored as ``JSONB``. Nested keys can be queried: ``filter(preferences__theme="dark")``.
+    """Any JSON-serialisable value, stored as ``JSONB``. ``metadata = fields.JSON(default=dict)``
 
-    ``metadata = fields.JSON(default=dict)``
+    Key paths are queried with double underscores, and their values compare as JSON
+    (numbers as numbers)::
+
+        User.objects.filter(preferences__theme="dark")
+        User.objects.filter(preferences__limits__daily__gte=10)
+        User.objects.filter(preferences__theme=None)           # the key holds JSON null
+        User.objects.filter(preferences__theme__isnull=True)   # the key is missing
+        User.objects.filter(preferences__has_key="theme")
+        User.objects.filter(preferences__contains={"theme": "dark"})   # JSONB @>
+
+    ``None`` is stored as SQL ``NULL`` (``nullable=True`` needed). In-place changes to
+    a loaded dict or list are saved.
     """
 
     mutable: ClassVar[bool] = True
@@ -96,3 +114,184 @@ class JSON(Field[Any]):
 
     def snapshot(self, value: Any) -> Any:
         return _copy_json(value)
+
+    def get_lookup(self, name: str) -> Any:
+        """``contains``/``contained_by`` (JSONB containment), ``has_key``, ``has_keys``,
+        ``has_any_keys``, and the common lookups."""
+        from aksara.query.lookups_types import JSON_LOOKUPS
+
+        return JSON_LOOKUPS.get(name) or super().get_lookup(name)
+
+    def get_transform(self, name: str) -> Any:
+        from aksara.query.lookups_types import key_transform
+
+        return key_transform(name, self)
+
+
+class Enum(Field[enum.Enum]):
+    """One member of an ``enum.Enum``. PostgreSQL type: ``VARCHAR`` holding the member's value.
+
+    ``status = fields.Enum(enum_class=Status, default=Status.DRAFT)`` accepts
+    ``Status.DRAFT`` or ``"draft"`` and gives back ``Status.DRAFT``. ``max_length``
+    (optional) makes the column ``VARCHAR(max_length)``. Adding members needs no
+    migration; renaming a value does.
+    """
+
+    def __init__(
+        self,
+        *,
+        enum_class: type[enum.Enum] | None = None,
+        max_length: int | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        if enum_class is None:
+            raise ConfigurationError("Enum() needs enum_class=<an enum.Enum subclass>")
+        if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):
+            raise ConfigurationError(
+                f"Enum(enum_class=...) needs an enum.Enum subclass, got {enum_class!r}"
+            )
+        if not len(enum_class):
+            raise ConfigurationError(f"Enum(enum_class={enum_class.__name__}) has no members")
+        longest = max(len(str(member.value)) for member in enum_class)
+        if max_length is not None and max_length < longest:
+            raise ConfigurationError(
+                f"Enum(max_length={max_length}) is shorter than the longest value of "
+                f"{enum_class.__name__} ({longest} characters)"
+            )
+        super().__init__(**options)
+        self.enum_class = enum_class
+        self.max_length = max_length
+        self._by_text = {str(member.value): member for member in enum_class}
+        if self.has_default() and self.default is not None and not callable(self.default):
+            try:
+                self.default = self.to_python(self.default)
+            except ValidationError as error:
+                raise ConfigurationError(f"Enum(default=...): {error.messages[0]}") from None
+
+    def to_python(self, value: Any) -> enum.Enum:
+        if isinstance(value, self.enum_class):
+            return value
+        try:
+            return self.enum_class(value)
+        except ValueError:
+            pass
+        if isinstance(value, str) and value in self._by_text:
+            return self._by_text[value]  # "1" for an IntEnum, as the column holds it
+        allowed = ", ".join(repr(member.value) for member in self.enum_class)
+        raise ValidationError(
+            f"Value {value!r} is not a valid {self.enum_class.__name__} (choose from {allowed})"
+        )
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return EnumType(self.enum_class, self.max_length)
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        if "default" in info:
+            info["default"] = info["default"].value
+        info["enum"] = [member.value for member in self.enum_class]
+        return info
+
+
+_IP_PROTOCOLS = {
+    "both": ("IPv4 or IPv6", (ipaddress.IPv4Address, ipaddress.IPv6Address)),
+    "ipv4": ("IPv4", (ipaddress.IPv4Address,)),
+    "ipv6": ("IPv6", (ipaddress.IPv6Address,)),
+}
+
+
+class IPAddress(Field[str]):
+    """One IPv4 or IPv6 host address. PostgreSQL type: ``INET``.
+
+    ``client_ip = fields.IPAddress(protocol="ipv4")``. ``protocol`` is ``"both"`` (the
+    default), ``"ipv4"`` or ``"ipv6"``; ``unpack_ipv4=True`` (with ``"both"``) turns an
+    IPv4-mapped IPv6 address such as ``::ffff:192.0.2.1`` into ``192.0.2.1``. Values are
+    strings in canonical form (``2001:db8::1``); ``ipaddress`` objects are accepted.
+    Networks (``10.0.0.0/8``) are not addresses and are rejected.
+    """
+
+    def __init__(
+        self,
+        *,
+        protocol: str = "both",
+        unpack_ipv4: bool = False,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        super().__init__(**options)
+        protocol = protocol.lower() if isinstance(protocol, str) else protocol
+        if protocol not in _IP_PROTOCOLS:
+            raise ConfigurationError(
+                f"IPAddress(protocol=...) must be 'both', 'ipv4' or 'ipv6', got {protocol!r}"
+            )
+        if unpack_ipv4 and protocol != "both":
+            raise ConfigurationError("IPAddress(unpack_ipv4=True) needs protocol='both'")
+        self.protocol = protocol
+        self.unpack_ipv4 = unpack_ipv4
+
+    def to_python(self, value: Any) -> str:
+        label, kinds = _IP_PROTOCOLS[self.protocol]
+        if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+            address = value
+        elif isinstance(value, str):
+            try:
+                address = ipaddress.ip_address(value.strip())
+            except ValueError:
+                raise ValidationError(f"Enter a valid {label} address") from None
+        else:
+            raise ValidationError(f"Expected an IP address string, got {type(value).__name__}")
+        if self.unpack_ipv4 and isinstance(address, ipaddress.IPv6Address):
+            address = address.ipv4_mapped or address
+        if not isinstance(address, kinds):
+            raise ValidationError(f"Enter a valid {label} address")
+        return format_ip(address)
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return IPAddressType()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["format"] = {"both": "ip", "ipv4": "ipv4", "ipv6": "ipv6"}[self.protocol]
+        return info
+
+
+class Binary(Field[bytes]):
+    """Raw bytes. PostgreSQL type: ``BYTEA``.
+
+    ``file_hash = fields.Binary()``; accepts ``bytes``, ``bytearray``, ``memoryview`` and
+    ``str`` (encoded as UTF-8); values read back are ``bytes``. ``max_length`` limits the
+    size in bytes. Hidden from AI agents by default (``ai_sensitive=True``,
+    ``ai_agent_writable=False``).
+    """
+
+    default_ai_sensitive: ClassVar[bool] = True
+    default_ai_agent_writable: ClassVar[bool] = False
+
+    def __init__(self, *, max_length: int | None = None, **options: Unpack[FieldOptions]) -> None:
+        super().__init__(**options)
+        self.max_length = max_length
+
+    def to_python(self, value: Any) -> bytes:
+        if isinstance(value, bytes):
+            return value
+        if isinstance(value, (bytearray, memoryview)):
+            return bytes(value)
+        if isinstance(value, str):
+            return value.encode("utf-8")
+        raise ValidationError(f"Expected bytes, got {type(value).__name__}")
+
+    def validate(self, value: bytes) -> None:
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(
+                f"Ensure this value has at most {self.max_length} bytes (it has {len(value)})"
+            )
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.LargeBinary()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info.pop("default", None)
+        info["format"] = "binary"
+        if self.max_length is not None:
+            info["max_length"] = self.max_length
+        return info

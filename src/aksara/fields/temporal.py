@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import re
 from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
 import sqlalchemy as sa
 
 from aksara.exceptions import ValidationError
 from aksara.fields.base import Field, FieldOptions
+from aksara.types import DurationType
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -43,24 +46,31 @@ class DateTime(Field[dt.datetime]):
             self.ai_agent_writable = options.get("ai_agent_writable", False)
 
     def to_python(self, value: Any) -> dt.datetime:
+        moment: dt.datetime
         if isinstance(value, dt.datetime):
-            pass
+            moment = value
         elif isinstance(value, str):
             try:
-                value = dt.datetime.fromisoformat(value.strip())
+                moment = dt.datetime.fromisoformat(value.strip())
             except ValueError:
                 raise ValidationError(f"Invalid datetime {value!r}: expected ISO 8601") from None
         elif isinstance(value, dt.date):
-            value = dt.datetime(value.year, value.month, value.day)
+            moment = dt.datetime(value.year, value.month, value.day)
         else:
             raise ValidationError(f"Expected datetime, got {type(value).__name__}")
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment
 
     def pre_save(self, instance: Model, add: bool) -> None:
         if self.auto_now or (add and self.auto_now_add):
             instance.__dict__[self.name] = now()
+
+    def get_transform(self, name: str) -> Any:
+        """``__year``, ``__month``, ``__day``, ``__hour``, ... (integers) and ``__date``, ``__time``, in UTC."""
+        from aksara.query.lookups_types import datetime_transform
+
+        return datetime_transform(name, self)
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime(timezone=True)
@@ -70,4 +80,132 @@ class DateTime(Field[dt.datetime]):
         info["format"] = "date-time"
         if self.auto_now or self.auto_now_add:
             info["auto"] = "auto_now" if self.auto_now else "auto_now_add"
+        return info
+
+
+class Date(Field[dt.date]):
+    """A calendar date. PostgreSQL type: ``DATE``.
+
+    ``birth_date = fields.Date()``; accepts ``date``, ISO strings (``"2024-02-29"``) and
+    ``datetime`` (its date; an aware one is converted to UTC first).
+    """
+
+    def to_python(self, value: Any) -> dt.date:
+        if isinstance(value, dt.datetime):
+            moment = value.astimezone(dt.UTC) if value.tzinfo is not None else value
+            return moment.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValidationError(f"Invalid date {value!r}: expected YYYY-MM-DD") from None
+        raise ValidationError(f"Expected date, got {type(value).__name__}")
+
+    def get_transform(self, name: str) -> Any:
+        """``__year``, ``__month``, ``__day``, ``__week_day``, ... as integers."""
+        from aksara.query.lookups_types import date_transform
+
+        return date_transform(name, self)
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Date()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["format"] = "date"
+        return info
+
+
+class Time(Field[dt.time]):
+    """A time of day without a date or time zone. PostgreSQL type: ``TIME``.
+
+    ``start_time = fields.Time()``; accepts ``time``, ``datetime`` (its time part) and ISO
+    8601 strings such as ``"07:30"``, ``"07:30:00"`` or ``"07:30:00.123456"``.
+    """
+
+    def to_python(self, value: Any) -> dt.time:
+        if isinstance(value, dt.datetime):
+            return value.time()
+        if isinstance(value, dt.time):
+            if value.tzinfo is not None:
+                raise ValidationError("Expected a time without time zone (the column is TIME)")
+            return value
+        if isinstance(value, str):
+            try:
+                parsed = dt.time.fromisoformat(value.strip())
+            except ValueError:
+                raise ValidationError(
+                    f"Invalid time {value!r}: expected HH:MM[:SS[.ffffff]]"
+                ) from None
+            if parsed.tzinfo is not None:
+                raise ValidationError("Expected a time without time zone (the column is TIME)")
+            return parsed
+        raise ValidationError(f"Expected time, got {type(value).__name__}")
+
+    def get_transform(self, name: str) -> Any:
+        """``__hour``, ``__minute``, ``__second`` as integers."""
+        from aksara.query.lookups_types import time_transform
+
+        return time_transform(name, self)
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Time()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["format"] = "time"
+        return info
+
+
+# "[-][D day[s], ]HH:MM:SS[.ffffff]", the text of str(timedelta) and of PostgreSQL intervals.
+_DURATION_TEXT = re.compile(
+    r"(?:(?P<days>-?\d+) days?,? ?)?(?P<sign>-)?(?P<hours>\d+):(?P<minutes>\d\d):"
+    r"(?P<seconds>\d\d(?:\.\d{1,6})?)"
+)
+
+
+class Duration(Field[dt.timedelta]):
+    """A span of time. PostgreSQL type: ``INTERVAL``.
+
+    ``cooking_time = fields.Duration()``; accepts ``timedelta`` or a number of seconds
+    (``1800`` → 30 minutes), and the text ``str(timedelta)`` gives (``"1 day, 2:00:00"``).
+    Values read back are ``timedelta``.
+    """
+
+    def to_python(self, value: Any) -> dt.timedelta:
+        if isinstance(value, dt.timedelta):
+            return value
+        if isinstance(value, bool):
+            raise ValidationError("Expected duration, got bool")
+        if isinstance(value, (int, float, decimal.Decimal)):
+            try:
+                return dt.timedelta(seconds=float(value))
+            except (OverflowError, ValueError):
+                raise ValidationError(f"Duration of {value} seconds is out of range") from None
+        if isinstance(value, str):
+            match = _DURATION_TEXT.fullmatch(value.strip())
+            if match is not None:
+                span = dt.timedelta(
+                    hours=int(match["hours"]),
+                    minutes=int(match["minutes"]),
+                    seconds=float(match["seconds"]),
+                )
+                if match["sign"]:
+                    span = -span
+                return span + dt.timedelta(days=int(match["days"] or 0))
+            raise ValidationError(
+                f"Invalid duration {value!r}: expected a timedelta or a number of seconds"
+            )
+        raise ValidationError(
+            f"Expected duration (a timedelta or a number of seconds), got {type(value).__name__}"
+        )
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return DurationType()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["format"] = "duration"
         return info

@@ -1,0 +1,159 @@
+"""``Vector``: pgvector embeddings, for similarity search."""
+
+from __future__ import annotations
+
+import decimal
+import math
+import numbers
+import struct
+from typing import Any, ClassVar, Unpack
+
+import sqlalchemy as sa
+from pgvector.sqlalchemy import VECTOR
+
+from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields.base import Field, FieldOptions
+
+#: pgvector's limit for the ``vector`` type (indexes allow at most 2,000 dimensions).
+MAX_DIMENSIONS = 16000
+
+_FLOAT32 = struct.Struct("f")
+
+
+def float32(value: float) -> float:
+    """The float32 nearest ``value``, as its shortest decimal form (what PostgreSQL prints).
+
+    pgvector stores float32, so ``0.12`` is stored as 0.119999997...; PostgreSQL prints
+    it as ``0.12``, the shortest decimal that reads back as the same float32, and this
+    returns the Python float of that decimal. Raises ``OverflowError`` past float32's range.
+    """
+    (single,) = _FLOAT32.unpack(_FLOAT32.pack(value))
+    if single == 0.0 or not math.isfinite(single):
+        return single  # type: ignore[no-any-return]
+    if abs(math.frexp(single)[0]) == 0.5:
+        return _float32_power_of_two(single)
+    # Otherwise the gaps to both neighbours are equal, and a correctly rounded decimal
+    # with more digits is never farther away: the lengths that read back as `single`
+    # are a suffix of 1..9, so binary search for the first one.
+    low, high = 1, 9
+    while low < high:
+        digits = (low + high) // 2
+        if _FLOAT32.unpack(_FLOAT32.pack(float(f"{single:.{digits}g}")))[0] == single:
+            high = digits
+        else:
+            low = digits + 1
+    return float(f"{single:.{low}g}")
+
+
+def _float32_power_of_two(single: float) -> float:
+    # The float32 below a power of two is nearer than the one above, so the shortest
+    # decimal that reads back may be rounded up rather than to nearest: at each length,
+    # try the neighbours of the correctly rounded decimal too, and keep the nearest.
+    exact = decimal.Decimal(single)
+    for digits in range(1, 10):
+        mantissa, exponent = f"{single:.{digits - 1}e}".split("e")
+        units = int(mantissa.replace(".", "").replace("-", ""))
+        sign = "-" if single < 0 else ""
+        best: decimal.Decimal | None = None
+        for candidate_units in (units - 1, units, units + 1):
+            candidate = decimal.Decimal(f"{sign}{candidate_units}e{int(exponent) - digits + 1}")
+            if _FLOAT32.unpack(_FLOAT32.pack(float(candidate)))[0] != single:
+                continue
+            if best is None or abs(candidate - exact) < abs(best - exact):
+                best = candidate
+        if best is not None:
+            return float(best)
+    raise AssertionError("unreachable: 9 digits always identify a float32")
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    # A numpy array, without importing numpy: one dimension, converted with tolist().
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        if getattr(value, "ndim", 1) != 1:
+            raise ValidationError(f"Expected a 1-dimensional array, got {value.ndim} dimensions")
+        return value.tolist()  # type: ignore[no-any-return]
+    if type(value).__name__ == "Vector" and hasattr(value, "to_list"):
+        return value.to_list()  # type: ignore[no-any-return]  # pgvector.Vector
+    return None
+
+
+class Vector(Field[list[float]]):
+    """An embedding stored with pgvector. PostgreSQL type: ``VECTOR(dimensions)``, or ``VECTOR``.
+
+    ``embedding = fields.Vector(dimensions=384)``
+
+    Accepts a list or tuple of numbers (or a 1-D numpy array); a value with another
+    number of dimensions is rejected. Values are lists of floats. pgvector stores each
+    number as a float32, and aksara gives it back in the shortest decimal form that
+    float32 has, so ``[0.12, 0.33, 0.98]`` reads back as ``[0.12, 0.33, 0.98]``; the
+    value ``clean()`` (and so ``save()``/``create()``) leaves on the instance is the same.
+
+    Filters take a ``(vector, threshold)`` pair after a metric: ``l2_distance``,
+    ``cosine_distance``, ``max_inner_product`` (negative inner product) or ``l1_distance``::
+
+        Document.objects.filter(embedding__cosine_distance__lt=(query, 0.3))
+
+    and ``Document.objects.nearest("embedding", query, k=10, metric="cosine")`` returns
+    the nearest rows with their ``distance``. Index with ``Meta.indexes``:
+    ``aksara.Index("embedding", using="hnsw", opclasses=["vector_cosine_ops"])``.
+    """
+
+    mutable: ClassVar[bool] = True
+    ai_type: ClassVar[str] = "array"
+
+    def __init__(self, *, dimensions: int | None = None, **options: Unpack[FieldOptions]) -> None:
+        if dimensions is not None and (
+            isinstance(dimensions, bool)
+            or not isinstance(dimensions, int)
+            or not 1 <= dimensions <= MAX_DIMENSIONS
+        ):
+            raise ConfigurationError(
+                f"Vector(dimensions=...) must be an integer from 1 to {MAX_DIMENSIONS}, got {dimensions!r}"
+            )
+        super().__init__(**options)
+        self.dimensions = dimensions
+
+    def to_python(self, value: Any) -> list[float]:
+        items = _as_list(value)
+        if items is None:
+            raise ValidationError(f"Expected a list of numbers, got {type(value).__name__}")
+        if self.dimensions is not None and len(items) != self.dimensions:
+            raise ValidationError(f"Expected {self.dimensions} dimensions, got {len(items)}")
+        if not items:
+            raise ValidationError("A vector needs at least 1 dimension")
+        if len(items) > MAX_DIMENSIONS:
+            raise ValidationError(
+                f"A vector has at most {MAX_DIMENSIONS} dimensions, got {len(items)}"
+            )
+        out = []
+        for index, item in enumerate(items):
+            if isinstance(item, bool) or not isinstance(item, numbers.Real):
+                raise ValidationError(f"Item {index}: expected a number, got {type(item).__name__}")
+            number = float(item)
+            if not math.isfinite(number):
+                raise ValidationError(f"Item {index}: NaN and infinity are not allowed in a vector")
+            try:
+                out.append(float32(number))
+            except OverflowError:
+                raise ValidationError(f"Item {index}: {item} is out of range for float32") from None
+        return out
+
+    def snapshot(self, value: Any) -> Any:
+        return list(value) if isinstance(value, list) else value
+
+    def get_transform(self, name: str) -> Any:
+        from aksara.query.lookups_types import vector_transform
+
+        return vector_transform(name, self)
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return VECTOR(self.dimensions)
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["items"] = {"type": "number"}
+        if self.dimensions is not None:
+            info["dimensions"] = self.dimensions
+        return info

@@ -1,0 +1,107 @@
+"""Nearest-neighbour search over a ``Vector`` field (``QuerySet.nearest()``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+from aksara.db.connection import get_database
+from aksara.db.transaction import in_transaction, transaction
+from aksara.exceptions import QueryError
+from aksara.query._compile import Plan, RowPlan, param
+from aksara.query.lookups import query_value
+from aksara.query.lookups_types import distance, metric_name
+from aksara.query.queryset import _cached_plan, hydrate
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query.queryset import QuerySet
+
+M = TypeVar("M", bound="Model")
+
+
+async def nearest(
+    queryset: QuerySet[M],
+    field: str,
+    vector: Any,
+    *,
+    k: int | None = 10,
+    metric: str = "l2",
+    distance_attr: str = "distance",
+    ef_search: int | None = None,
+) -> list[M]:
+    """The ``k`` rows of ``queryset`` nearest to ``vector``, nearest first.
+
+    ``Document.objects.filter(lang="en").nearest("embedding", query, k=10, metric="cosine")``
+
+    ``metric`` is ``"l2"`` (``<->``), ``"cosine"`` (``<=>``), ``"inner_product"`` (``<#>``,
+    the negative inner product) or ``"l1"``; the long names (``"cosine_distance"``) work
+    too. Each instance gets its distance as the attribute ``distance_attr``.
+    ``k=None`` orders every matching row. The query is ``ORDER BY <distance> LIMIT k``,
+    the shape an HNSW or IVFFlat index with the metric's operator class answers
+    (approximately: raise ``ef_search`` above ``k`` for better recall on HNSW; it is
+    set for this query only).
+    """
+    from aksara.fields.vector import Vector
+
+    model = queryset.model
+    meta = model._meta
+    vector_field = meta.get_field(field)
+    if not isinstance(vector_field, Vector):
+        raise QueryError(f"{meta.model_name}.{vector_field.name} is not a Vector field")
+    name = metric_name(metric)
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise QueryError(f"nearest(k=...) must be a positive integer or None, got {k!r}")
+    if queryset._limit is not None or queryset._offset is not None:
+        raise QueryError("nearest() cannot follow slicing; use k=")
+    if vector is None:
+        raise QueryError("nearest() needs a query vector")
+    values: list[Any] = []
+    condition = queryset._condition_key(values)
+    values.append(query_value(vector_field, vector))
+    if k is not None:
+        values.append(k)
+    names = queryset._fields or meta.attnames
+    key = ("nearest", names, condition, vector_field.attname, name, k is not None)
+
+    def build() -> tuple[Plan, RowPlan]:
+        table = meta.table
+        assert table is not None
+        columns = [table.c[meta.get_field(n).attname] for n in names]
+        counter = [0]
+        where = sa.select(*columns)
+        where = queryset._apply_where(where, table, counter)
+        column = table.c[vector_field.attname]
+        measured = distance(column, name, param(counter[0], column.type))
+        counter[0] += 1
+        stmt = where.add_columns(measured.label("_distance")).order_by(measured)
+        if k is not None:
+            stmt = stmt.limit(param(counter[0], sa.BigInteger()))
+        row_names = tuple(meta.get_field(n).attname for n in names)
+        return Plan(stmt), RowPlan(row_names, [c.type for c in columns])
+
+    plan, rows = _cached_plan(model, key, build)
+    database = get_database()
+    args = plan.args(values)
+    if ef_search is None:
+        records = await database.fetch(plan.sql, args)
+    elif in_transaction():
+        await _set_ef_search(ef_search)
+        records = await database.fetch(plan.sql, args)
+    else:
+        async with transaction():
+            await _set_ef_search(ef_search)
+            records = await database.fetch(plan.sql, args)
+    width = len(rows.names)
+    result = hydrate(model, [tuple(r)[:width] for r in records], rows)
+    for obj, record in zip(result, records, strict=True):
+        obj.__dict__[distance_attr] = record[width]
+    return result
+
+
+async def _set_ef_search(value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise QueryError(f"ef_search must be a positive integer, got {value!r}")
+    # set_config(..., true) is SET LOCAL: it ends with the transaction.
+    await get_database().fetchval("SELECT set_config('hnsw.ef_search', $1, true)", [str(value)])
