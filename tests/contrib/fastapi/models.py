@@ -1,5 +1,8 @@
 """Models shared by the FastAPI integration tests."""
 
+import enum
+from pathlib import Path
+
 from aksara import Model, ValidationError, fields
 from aksara.fields.files import FileField, ImageField
 
@@ -35,3 +38,34 @@ class GizmoAsset(Model):
     name = fields.String(max_length=200)
     file = FileField(upload_to="assets")
     preview = ImageField(upload_to="previews", nullable=True)
+
+
+class Level(enum.StrEnum):
+    LOW = "low"
+    HIGH = "high"
+
+
+class GizmoSpec(Model):
+    """Every field family of the catalogue, through the API."""
+
+    title = fields.String(max_length=100)
+    slug = fields.Slug(max_length=100, auto_from="title", unique=True)
+    email = fields.Email()
+    website = fields.URL(nullable=True)
+    big = fields.BigInteger(default=0)
+    small = fields.SmallInteger(choices=[0, 1, 2], default=0)
+    positive = fields.PositiveInteger(default=0)
+    ratio = fields.Float(min_value=0.0, max_value=1.0)
+    price = fields.Decimal(precision=6, scale=2, min_value=0)
+    born = fields.Date(nullable=True)
+    alarm = fields.Time(nullable=True)
+    cooking = fields.Duration(nullable=True)
+    embedding = fields.Vector(dimensions=3, nullable=True)
+    level = fields.Enum(enum_class=Level, default=Level.LOW)
+    tags = fields.Array(base_type="text", default=list)
+    scores = fields.Array(base_type="integer", nullable=True)
+    server = fields.IPAddress(nullable=True)
+    digest = fields.Binary(nullable=True)
+    template = fields.FilePath(
+        path=str(Path(__file__).parent), match=r"^models\.py$", nullable=True
+    )

@@ -120,20 +120,17 @@ def _get_field(model: type[Model], name: str) -> Field[Any]:
 
 
 def _writable(field: Field[Any]) -> bool:
-    """False for values the database or ``save()`` fills in: an automatic key, timestamps."""
-    if field.primary_key and field.has_default():
+    """False for values the database or ``save()`` fills in: automatic keys, timestamps."""
+    if field.primary_key and (field.has_default() or getattr(field, "db_generated", False)):
         return False
     return not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
 def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
     info = field.describe()
-    value_type = _value_type(field)
     is_file = getattr(field, "attr_class", None) is not None
-    if is_file:
-        value_type = str
+    value_type = str if is_file else _value_type(field)
     constraints, keywords = _constraints(field, info, value_type)
-    description = field.help_text or field.ai_description or None
     extra: dict[str, Any] = {}
     fmt = info.get("format")
     if fmt and _base(value_type) is str:
@@ -144,18 +141,27 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
         # Responses document the constraints without re-validating stored rows.
         extra.update(keywords)
         constraints = {}
-    elif field.choices is not None and not is_file:
-        values = tuple(choice for choice, _ in field.choices)
+    elif (values := _static_choices(field)) is not None and not is_file:
         if all(isinstance(v, _LITERAL_TYPES) for v in values):
             annotation = Literal[values]
             constraints = {}
         else:
             extra["enum"] = to_jsonable_python(list(values))
             annotation = Annotated[value_type, pydantic.AfterValidator(_one_of(values))]
+    if field.nullable:
+        if constraints or extra:
+            # On the value itself, so that they land on the non-null branch of the union.
+            annotation = Annotated[
+                annotation, pydantic.Field(json_schema_extra=extra or None, **constraints)
+            ]
+        annotation = annotation | None
+        constraints, extra = {}, {}
+    if is_file:
+        # Outside the ``| None``: a ``FieldFile`` becomes its name before either is tried.
+        annotation = Annotated[annotation, BeforeValidator(_stored_name)]
 
     options: dict[str, Any] = {
-        "description": description,
-        "json_schema_extra": None,
+        "description": field.help_text or field.ai_description or None,
         **constraints,
     }
     hide_default = False
@@ -170,13 +176,8 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
         elif field.nullable:
             options["default"] = None
         elif getattr(field, "has_pre_save", False):
-            # Filled in by save() (a slug from another field): leave it out.
+            # Filled in by save() (a slug from another field): may be left out.
             options["default"], hide_default = None, True
-    if field.nullable:
-        annotation = annotation | None
-    if is_file:
-        # Outside the ``| None``: a ``FieldFile`` becomes its name before either is tried.
-        annotation = Annotated[annotation, BeforeValidator(_stored_name)]
     options["json_schema_extra"] = _schema_extra(extra, hide_default)
     return annotation, pydantic.Field(**options)
 
@@ -186,6 +187,8 @@ def _value_type(field: Field[Any]) -> Any:
     enum_class = getattr(field, "enum_class", None)
     if isinstance(enum_class, type) and issubclass(enum_class, enum.Enum):
         return enum_class
+    if field.attname != field.name:
+        return _column_type(field)  # a relation (``author_id``): its key column's type
     for klass in type(field).__mro__:
         for base in vars(klass).get("__orig_bases__", ()):
             if typing.get_origin(base) is Field:
@@ -193,7 +196,10 @@ def _value_type(field: Field[Any]) -> Any:
                 if isinstance(arg, typing.TypeVar):
                     return _column_type(field)
                 if isinstance(arg, type) and issubclass(arg, Model):
-                    return _column_type(field)  # a relation: its key column
+                    return _column_type(field)
+                if typing.get_origin(arg) is list and typing.get_args(arg) in ((), (Any,)):
+                    typed = _column_type(field)  # an ARRAY column knows its items
+                    return typed if typing.get_origin(typed) is list else arg
                 if arg is Any or _pydantic_accepts(arg):
                     return arg
                 return _column_type(field)
@@ -256,12 +262,16 @@ def _constraints(
     if base in (int, float, decimal.Decimal):
         minimum = info.get("minimum", getattr(field, "min_value", None))
         maximum = info.get("maximum", getattr(field, "max_value", None))
+        # Decimals are strings in JSON responses: bounds mean nothing there.
+        numeric_keywords = base is not decimal.Decimal
         if minimum is not None:
             constraints["ge"] = minimum
-            keywords["minimum"] = to_jsonable_python(minimum)
+            if numeric_keywords:
+                keywords["minimum"] = to_jsonable_python(minimum)
         if maximum is not None:
             constraints["le"] = maximum
-            keywords["maximum"] = to_jsonable_python(maximum)
+            if numeric_keywords:
+                keywords["maximum"] = to_jsonable_python(maximum)
     if base is decimal.Decimal:
         digits = info.get("max_digits", getattr(field, "precision", None))
         places = info.get("decimal_places", getattr(field, "scale", None))
@@ -269,9 +279,18 @@ def _constraints(
             constraints["max_digits"] = digits
         if isinstance(places, int):
             constraints["decimal_places"] = places
-    if field.choices is not None:
-        keywords["enum"] = to_jsonable_python([choice for choice, _ in field.choices])
+    values = _static_choices(field)
+    if values is not None:
+        keywords["enum"] = to_jsonable_python(list(values))
     return constraints, keywords
+
+
+def _static_choices(field: Field[Any]) -> tuple[Any, ...] | None:
+    """The choice values; None without choices or when they change (a directory scan)."""
+    choices = field.choices
+    if choices is None or callable(choices):
+        return None
+    return tuple(choice for choice, _ in choices)
 
 
 def _anchored(pattern: str) -> str:
@@ -306,7 +325,7 @@ def _schema_extra(
     def update(schema: dict[str, Any]) -> None:
         schema.update(extra)
         if hide_default:
-            # An omitted value is left out, not sent as null.
+            # An omitted value is left out (unchanged, or filled in on save), never sent as null.
             schema.pop("default", None)
 
     return update
