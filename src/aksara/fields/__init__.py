@@ -13,6 +13,15 @@ from aksara.fields.numeric import (
     PositiveSmallInteger,
     SmallInteger,
 )
+from aksara.fields.relations import (
+    CASCADE,
+    PROTECT,
+    RESTRICT,
+    SET_NULL,
+    ForeignKey,
+    ManyToMany,
+    OneToOne,
+)
 from aksara.fields.slug import Slug
 from aksara.fields.special import JSON, UUID, Binary, Boolean, Enum, IPAddress
 from aksara.fields.temporal import Date, DateTime, Duration, Time
@@ -26,7 +35,11 @@ GenericIPAddressField = IPAddress
 BinaryField = Binary
 
 __all__ = [
+    "CASCADE",
     "JSON",
+    "PROTECT",
+    "RESTRICT",
+    "SET_NULL",
     "URL",
     "UUID",
     "Array",
@@ -44,11 +57,14 @@ __all__ = [
     "FieldOptions",
     "FilePath",
     "Float",
+    "ForeignKey",
     "GenericIPAddress",
     "GenericIPAddressField",
     "IPAddress",
     "IPAddressField",
     "Integer",
+    "ManyToMany",
+    "OneToOne",
     "PositiveBigInteger",
     "PositiveInteger",
     "PositiveSmallInteger",

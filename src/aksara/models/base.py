@@ -194,16 +194,33 @@ class Model(metaclass=ModelMeta):
         await persist.save(self, update_fields=update_fields, force_insert=force_insert)
 
     async def delete(self) -> int:
-        """Delete the row; return the number of rows deleted (0 or 1)."""
-        from aksara.query import persist
+        """Delete the row; return the number of rows deleted (0 or 1).
 
-        return await persist.delete(self)
+        Rows referring to it go as their ``on_delete`` says; a RESTRICT/PROTECT reference
+        raises ``ProtectedError`` and nothing is deleted.
+        """
+        from aksara.query import persist
+        from aksara.query.related import guard_delete
+
+        return await guard_delete(type(self), lambda: persist.delete(self))
 
     async def refresh_from_db(self, *, fields: list[str] | tuple[str, ...] | None = None) -> None:
-        """Reload field values from the database (all, or ``fields``)."""
+        """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""
         from aksara.query import persist
 
         await persist.refresh(self, fields)
+        d = self.__dict__
+        for key in [k for k in d if k.startswith("_rel:")]:
+            del d[key]
+
+    async def fetch_related(self, *names: str) -> None:
+        """Load relations of this instance, one query each: ``await post.fetch_related("author",
+        "tags")``; then ``post.author`` and ``post.tags`` need no query. Nested paths work
+        (``"author__profile"``); relations loaded before are loaded again.
+        """
+        from aksara.query.related import prefetch_related_objects
+
+        await prefetch_related_objects([self], *names, refresh=True)
 
     def to_dict(self, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
         """The loaded field values by field name (relations as their ``*_id`` values)."""

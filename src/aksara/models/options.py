@@ -13,6 +13,7 @@ from aksara.models.registry import metadata
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field
+    from aksara.fields.relations import ReverseRelation
     from aksara.models.base import Model
     from aksara.query._compile import RowPlan
 
@@ -100,6 +101,8 @@ class Options:
         ]
         self.ai_description: str = attrs.get("ai_description") or (model.__doc__ or "").strip()
         self.fields: dict[str, Field[Any]] = fields
+        #: Reverse sides of relations pointing at this model, by query name (``posts``).
+        self.reverse: dict[str, ReverseRelation] = {}
         self.table: sa.Table | None = None
         self.pk: Field[Any] = None  # type: ignore[assignment]
         # Caches, filled on first use.
@@ -127,6 +130,10 @@ class Options:
             raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")
         self.pk = pks[0]
         self.pk_attname = self.pk.attname
+        self.clear_caches()
+
+    def clear_caches(self) -> None:
+        """Forget compiled statements and resolved keys (after a column's type changed)."""
         self.plans.clear()
         self.resolved.clear()
         self._row_plan = None
@@ -138,10 +145,11 @@ class Options:
             return field
         if name == "pk":
             return self.pk
-        field = self.by_attname.get(name)
+        field = self.by_attname.get(name) or self.reverse.get(name)
         if field is not None:
             return field
-        choices = ", ".join(sorted(set(self.fields) | {"pk"}))
+        visible = {n for n in self.reverse if not n.startswith("+")}
+        choices = ", ".join(sorted(set(self.fields) | visible | {"pk"}))
         raise QueryError(f"{self.model_name} has no field {name!r}. Choices are: {choices}")
 
     # -- table ----------------------------------------------------------------------------

@@ -1,16 +1,26 @@
-"""Resolve ``field__transform__lookup`` keys against a model, once per model and key."""
+"""Resolve ``field__transform__lookup`` keys against a model, once per model and key.
+
+A key either names a column of the model (``Resolved``: field, transforms, lookup) or
+crosses a relation (``Hop``: the rest of the key applies to the related model). The
+conditions of one ``filter()`` that cross the same relation become one
+``EXISTS (SELECT 1 FROM related ... WHERE <their conditions>)``, so they constrain the
+same related row, as in Django, and a multi-valued relation never duplicates rows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from aksara.exceptions import QueryError
+from aksara.query.expressions import CombinedExpression, F, Q
 from aksara.query.lookups import LOOKUPS, Lookup
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field
+    from aksara.fields.relations import Relation, Step
     from aksara.models.base import Model
 
 
@@ -29,14 +39,35 @@ class Resolved:
     def output_field(self) -> Field[Any]:
         return self.transforms[-1].output_field if self.transforms else self.field
 
-    def column(self, table: sa.Table) -> sa.ColumnElement[Any]:
+    def column(self, table: Any) -> sa.ColumnElement[Any]:
         column: sa.ColumnElement[Any] = table.c[self.field.attname]
         for transform in self.transforms:
             column = transform.apply(column)
         return column
 
 
-def resolve(model: type[Model], key: str) -> Resolved:
+class Hop:
+    """A filter key that crosses ``relation``: ``rest`` is a key on the related model, or
+    None for ``<relation>__isnull`` (whether any related row exists)."""
+
+    __slots__ = ("key", "relation", "rest", "by_pk")
+
+    def __init__(self, key: str, relation: Relation, rest: str | None) -> None:
+        self.key = key
+        self.relation = relation
+        self.rest = rest
+        target = relation.target()
+        self.by_pk = rest is not None and rest.split("__", 1)[0] in ("pk", target._meta.pk.name)
+
+    @property
+    def step(self) -> Step:
+        return self.relation.step()
+
+    def __repr__(self) -> str:
+        return f"<Hop {self.key!r} via {self.relation!r}>"
+
+
+def resolve(model: type[Model], key: str) -> Resolved | Hop:
     meta = model._meta
     cached = meta.resolved.get(key)
     if cached is not None:
@@ -44,9 +75,9 @@ def resolve(model: type[Model], key: str) -> Resolved:
     parts = key.split("__")
     field = meta.get_field(parts[0])
     resolver = getattr(field, "resolve_path", None)
-    if resolver is not None and len(parts) > 1:
-        # Relations resolve their own paths (joins); they return a Resolved themselves.
-        result: Resolved = resolver(key, parts[1:])
+    if resolver is not None and parts[0] == field.name and (len(parts) > 1 or not field.concrete):
+        # Relations resolve their own paths: a column of theirs (Resolved) or a Hop.
+        result: Resolved | Hop = resolver(key, parts[1:])
         meta.resolved[key] = result
         return result
     transforms: list[Any] = []
@@ -76,6 +107,166 @@ def resolve(model: type[Model], key: str) -> Resolved:
     return resolved
 
 
+# -- conditions across relations -----------------------------------------------------------
+
+
+class RelatedCondition:
+    """The conditions of one AND node that cross the same relation, as a condition tree
+    ``q`` on the related model: they become one ``EXISTS`` subquery."""
+
+    __slots__ = ("hop", "q")
+
+    def __init__(self, hop: Hop) -> None:
+        self.hop = hop
+        self.q = Q()
+
+    @property
+    def target(self) -> type[Model]:
+        return self.hop.relation.target()
+
+    def pk_only(self) -> bool:
+        """True when every condition is on the related primary key: a junction table's column
+        answers it without joining the related table."""
+        target = self.target
+        pk = target._meta.pk
+        for key, _ in self.q.children:  # type: ignore[misc]
+            resolved = resolve(target, key)
+            if (
+                not isinstance(resolved, Resolved)
+                or resolved.field is not pk
+                or resolved.transforms
+            ):
+                return False
+        return True
+
+
+def plan_conditions(model: type[Model], q: Q) -> list[Any]:
+    """The children of ``q`` in evaluation order: nested ``Q``s, ``(key, value, resolved)``
+    and ``RelatedCondition``s (in an AND node, one per relation, where its first key was)."""
+    items: list[Any] = []
+    groups: dict[int, RelatedCondition] | None = None
+    for child in q.children:
+        if isinstance(child, Q):
+            items.append(child)
+            continue
+        key, value = child
+        resolved = resolve(model, key)
+        if type(resolved) is not Hop:
+            items.append((key, value, resolved))
+            continue
+        if isinstance(value, (F, CombinedExpression)):
+            raise QueryError(f"{key}: F() expressions cannot be compared across a relation")
+        if resolved.rest is None:
+            if not isinstance(value, bool):
+                raise QueryError(f"{key}: isnull lookup needs True or False")
+            items.append((key, value, resolved))
+            continue
+        if resolved.by_pk:
+            value = pk_values(resolved.relation.target(), value, key)
+        group = None
+        if q.connector == Q.AND:
+            if groups is None:
+                groups = {}
+            group = groups.get(id(resolved.relation))
+        if group is None:
+            group = RelatedCondition(resolved)
+            items.append(group)
+            if groups is not None:
+                groups[id(resolved.relation)] = group
+        group.q.children.append((resolved.rest, value))
+    return items
+
+
+def pk_values(target: type[Model], value: Any, key: str) -> Any:
+    """Model instances in a filter on a related primary key stand for their keys."""
+    from aksara.models.base import Model
+
+    def one(item: Any) -> Any:
+        if isinstance(item, Model):
+            if not isinstance(item, target):
+                raise QueryError(
+                    f"{key}: expected a {target.__name__} or its primary key, "
+                    f"got a {type(item).__name__}"
+                )
+            return item.pk
+        return item
+
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [one(v) for v in value]
+    return one(value)
+
+
+class _Columns:
+    """Stands in for the related table when a junction column holds its primary key."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.c = columns
+
+
+_ONE: sa.ColumnClause[Any] = sa.literal_column("1")
+
+
+def exists_condition(
+    step: Step,
+    outer: Any,
+    build: Callable[[Any], Any] | None,
+    pk_only: bool = False,
+) -> sa.ColumnElement[bool]:
+    """``EXISTS`` a row related to ``outer``'s row through ``step`` for which ``build(table)``
+    holds (any related row when ``build`` is None)."""
+    target_table = step.target._meta.table
+    assert target_table is not None
+    inner: Any
+    if step.junction is None:
+        inner = target_table.alias()
+        stmt = (
+            sa.select(_ONE)
+            .select_from(inner)
+            .where(inner.c[step.target_attname] == outer.c[step.source_attname])
+        )
+    else:
+        junction = step.junction.alias()
+        link = junction.c[step.junction_source] == outer.c[step.source_attname]
+        if build is None or pk_only:
+            inner = _Columns({step.target_attname: junction.c[step.junction_target]})
+            stmt = sa.select(_ONE).select_from(junction).where(link)
+        else:
+            inner = target_table.alias()
+            joined = junction.join(
+                inner, inner.c[step.target_attname] == junction.c[step.junction_target]
+            )
+            stmt = sa.select(_ONE).select_from(joined).where(link)
+    if build is not None:
+        stmt = stmt.where(build(inner))
+    return stmt.correlate(outer).exists()
+
+
+def related_order_column(hop: Hop, outer: Any) -> sa.ColumnElement[Any]:
+    """``order_by("author__name")``: the related row's value as a correlated scalar subquery."""
+    relation = hop.relation
+    if hop.rest is None or relation.multi_valued:
+        raise QueryError(f"Cannot order by {hop.key!r}: {relation.name} is multi-valued")
+    step = relation.step()
+    target_table = step.target._meta.table
+    assert target_table is not None
+    inner_table = target_table.alias()
+    inner = resolve(step.target, hop.rest)
+    if isinstance(inner, Hop):
+        column = related_order_column(inner, inner_table)
+    else:
+        if inner.lookup.name != "exact" or hop.rest.endswith("__exact"):
+            raise QueryError(f"Cannot order by {hop.key!r}")
+        column = inner.column(inner_table)
+    return (
+        sa.select(column)
+        .where(inner_table.c[step.target_attname] == outer.c[step.source_attname])
+        .correlate(outer)
+        .scalar_subquery()
+    )
+
+
 def order_column(model: type[Model], table: sa.Table, spec: str) -> sa.ColumnElement[Any]:
     """``"-created_at"`` → ``table.c.created_at.desc()``; ``"?"`` → random order."""
     if spec == "?":
@@ -84,9 +275,16 @@ def order_column(model: type[Model], table: sa.Table, spec: str) -> sa.ColumnEle
     name = spec.lstrip("-+")
     if "__" in name:
         resolved = resolve(model, name)
-        if not resolved.transforms or resolved.lookup.name != "exact":
-            raise QueryError(f"{model.__name__}: cannot order by {spec!r}")
-        column = resolved.column(table)
+        if isinstance(resolved, Hop):
+            column = related_order_column(resolved, table)
+        else:
+            # A transform (JSON key, ...) or a relation's own column (author__id); no lookup.
+            if resolved.lookup.name != "exact" or name.endswith("__exact"):
+                raise QueryError(f"{model.__name__}: cannot order by {spec!r}")
+            column = resolved.column(table)
     else:
-        column = table.c[model._meta.get_field(name).attname]
+        field = model._meta.get_field(name)
+        if not field.concrete:
+            raise QueryError(f"{model.__name__}: cannot order by {spec!r}, it has no column")
+        column = table.c[field.attname]
     return column.desc() if descending else column.asc()

@@ -8,6 +8,7 @@ query *shape* (fields, lookups and ordering; never values) and cached on the mod
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -16,7 +17,13 @@ from aksara.db.connection import get_database
 from aksara.db.transaction import current_transaction, transaction
 from aksara.exceptions import IntegrityError, QueryError, ValidationError
 from aksara.query._compile import Plan, RowPlan, param
-from aksara.query._resolve import order_column, resolve
+from aksara.query._resolve import (
+    Hop,
+    RelatedCondition,
+    exists_condition,
+    order_column,
+    plan_conditions,
+)
 from aksara.query.aggregates import Aggregate
 from aksara.query.expressions import CombinedExpression, F, Q
 
@@ -44,31 +51,47 @@ def _cached_plan(model: type[Model], key: Any, build: Any) -> Any:
 def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
     """The shape of condition ``q`` (values appended to ``values``, in parameter order)."""
     parts: list[Any] = []
-    for child in q.children:
-        if isinstance(child, Q):
-            parts.append(where_key(model, child, values))
+    for item in plan_conditions(model, q):
+        if isinstance(item, Q):
+            parts.append(where_key(model, item, values))
             continue
-        key, value = child
+        if isinstance(item, RelatedCondition):
+            parts.append(("rel", item.hop.relation.name, where_key(item.target, item.q, values)))
+            continue
+        key, value, resolved = item
+        if isinstance(resolved, Hop):
+            parts.append((key, "exists", value))
+            continue
         if isinstance(value, (F, CombinedExpression)):
-            resolved = resolve(model, key)
             parts.append((key, "expr", expression_key(value, values)))
             continue
-        resolved = resolve(model, key)
         variant, params = resolved.lookup.prepare(resolved.output_field, value)
         parts.append((key, variant))
         values.extend(params)
     return (q.connector, q.negated, tuple(parts))
 
 
-def where_clause(model: type[Model], table: sa.Table, q: Q, counter: list[int]) -> Any:
-    """Build the SQLAlchemy condition for ``q``; bound parameters numbered from ``counter``."""
+def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> Any:
+    """Build the SQLAlchemy condition for ``q``; bound parameters numbered from ``counter``.
+
+    ``plan_conditions`` walks ``q`` in the order ``where_key`` does, so parameter numbers
+    match the order of the values.
+    """
     clauses = []
-    for child in q.children:
-        if isinstance(child, Q):
-            clauses.append(where_clause(model, table, child, counter))
+    for item in plan_conditions(model, q):
+        if isinstance(item, Q):
+            clauses.append(where_clause(model, table, item, counter))
             continue
-        key, value = child
-        resolved = resolve(model, key)
+        if isinstance(item, RelatedCondition):
+            build = partial(where_clause, item.target, q=item.q, counter=counter)
+            clauses.append(exists_condition(item.hop.step, table, build, item.pk_only()))
+            continue
+        key, value, resolved = item
+        if isinstance(resolved, Hop):
+            # <relation>__isnull=True: no related row at all.
+            exists = exists_condition(resolved.step, table, None)
+            clauses.append(sa.not_(exists) if value else exists)
+            continue
         column = resolved.column(table)
         if isinstance(value, (F, CombinedExpression)):
             if resolved.lookup.name not in ("exact", "gt", "gte", "lt", "lte"):
@@ -129,6 +152,7 @@ class QuerySet(Generic[M]):
         "_for_update",
         "_related",
         "_prefetch",
+        "_cache",
     )
 
     def __init__(self, model: type[M]) -> None:
@@ -143,11 +167,14 @@ class QuerySet(Generic[M]):
         self._for_update: tuple[bool, bool, tuple[str, ...]] | None = None
         self._related: tuple[str, ...] = ()
         self._prefetch: tuple[str, ...] = ()
+        #: Results known without a query (a related manager's prefetched objects); never cloned.
+        self._cache: list[M] | None = None
 
     def _clone(self) -> QuerySet[M]:
         clone = object.__new__(type(self))
-        for slot in QuerySet.__slots__:
+        for slot in _CLONED_SLOTS:
             setattr(clone, slot, getattr(self, slot))
+        clone._cache = None
         return clone
 
     def __repr__(self) -> str:
@@ -188,7 +215,12 @@ class QuerySet(Generic[M]):
     def only(self, *fields: str) -> QuerySet[M]:
         """Load only these fields (and the primary key); others raise ``AttributeError`` until refreshed."""
         meta = self.model._meta
-        names = [meta.get_field(f).name for f in fields]
+        names = []
+        for name in fields:
+            field = meta.get_field(name)
+            if not field.concrete:
+                raise QueryError(f"{meta.model_name}.{name} has no column to load")
+            names.append(field.name)
         clone = self._clone()
         clone._fields = tuple(dict.fromkeys([meta.pk.name, *names]))
         return clone
@@ -225,6 +257,13 @@ class QuerySet(Generic[M]):
             return tuple(f.attname for f in meta.concrete_fields)
         names = []
         for name in fields:
+            if "__" in name:
+                # A column of a related row (author__email): selected through a LEFT JOIN.
+                from aksara.query.related import check_join_path
+
+                check_join_path(self.model, name)
+                names.append(name)
+                continue
             field = meta.get_field(name)
             if not field.concrete:
                 raise QueryError(f"{meta.model_name}.{name} has no column to select")
@@ -273,7 +312,7 @@ class QuerySet(Generic[M]):
     def _ordering(self) -> tuple[str, ...]:
         return self._order if self._order is not None else self.model._meta.ordering
 
-    def _select(self) -> tuple[Plan, RowPlan, list[Any]]:
+    def _select(self) -> tuple[Plan, RowPlan, list[Any], Any]:
         values: list[Any] = []
         cond = self._condition_key(values)
         order = self._ordering()
@@ -290,17 +329,51 @@ class QuerySet(Generic[M]):
             self._offset is not None,
             self._distinct,
             self._for_update,
+            self._mode == "instances",
+            self._related,
         )
         plans = _cached_plan(self.model, key, self._build_select)
-        return plans[0], plans[1], values
+        return plans[0], plans[1], values, plans[2]
 
-    def _build_select(self) -> tuple[Plan, RowPlan]:
+    def _select_columns(self, table: sa.Table) -> tuple[list[Any], Any, Any, tuple[str, ...]]:
+        """The selected columns, the FROM clause, the ``select_related`` layout and the row names.
+
+        Columns of related rows (``values("author__email")``, ``select_related("author")``)
+        come from LEFT JOINs along single-valued relations.
+        """
+        meta = self.model._meta
+        names = self._fields or meta.attnames
+        joins = None
+        columns: list[Any] = []
+        for name in names:
+            if "__" in name:
+                if joins is None:
+                    from aksara.query.related import Joins
+
+                    joins = Joins(self.model, table)
+                columns.append(joins.column(name))
+            else:
+                columns.append(table.c[meta.get_field(name).attname])
+        layout = None
+        row_names: tuple[str, ...] = names
+        if self._mode == "instances":
+            row_names = tuple(meta.get_field(n).attname for n in names)
+            if row_names == meta.attnames:
+                row_names = meta.attnames
+            if self._related:
+                from aksara.query.related import Joins
+
+                joins = joins or Joins(self.model, table)
+                layout = joins.select_related(self._related, columns)
+                row_names = (*row_names, *layout.names)
+        return columns, (joins.from_ if joins is not None else table), layout, row_names
+
+    def _build_select(self) -> tuple[Plan, RowPlan, Any]:
         meta = self.model._meta
         table = meta.table
         assert table is not None
-        names = self._fields or meta.attnames
-        columns = [table.c[meta.get_field(n).attname] for n in names]
-        stmt: Any = sa.select(*columns)
+        columns, from_, layout, row_names = self._select_columns(table)
+        stmt: Any = sa.select(*columns).select_from(from_)
         counter = [0]
         stmt = self._apply_where(stmt, table, counter)
         order = self._ordering()
@@ -316,11 +389,11 @@ class QuerySet(Generic[M]):
             counter[0] += 1
         if self._for_update is not None:
             nowait, skip_locked, of = self._for_update
-            stmt = stmt.with_for_update(nowait=nowait, skip_locked=skip_locked)
-        row_names = (
-            tuple(meta.get_field(n).attname for n in names) if self._mode == "instances" else names
-        )
-        return Plan(stmt), RowPlan(row_names, [c.type for c in columns])
+            # Lock this model's rows only: the nullable side of an outer join cannot be locked.
+            stmt = stmt.with_for_update(
+                nowait=nowait, skip_locked=skip_locked, of=table if from_ is not table else None
+            )
+        return Plan(stmt), RowPlan(row_names, [c.type for c in columns]), layout
 
     # -- execution -----------------------------------------------------------------------------
 
@@ -328,20 +401,24 @@ class QuerySet(Generic[M]):
         return self._fetch().__await__()
 
     async def _fetch(self) -> list[Any]:
+        if self._cache is not None:
+            return list(self._cache)
         if self._limit == 0:
             return []
-        plan, rows, values = self._select()
+        plan, rows, values, layout = self._select()
         records = await get_database().fetch(plan.sql, plan.args(values))
-        result = self._convert(records, rows)
-        if self._mode == "instances" and (self._prefetch or self._related):
-            from aksara.query import related
+        result = self._convert(records, rows, layout)
+        if self._mode == "instances" and self._prefetch:
+            from aksara.query.related import prefetch_related_objects
 
-            await related.load(self, result)
+            await prefetch_related_objects(result, *self._prefetch)
         return result
 
-    def _convert(self, records: Sequence[Any], rows: RowPlan) -> list[Any]:
+    def _convert(self, records: Sequence[Any], rows: RowPlan, layout: Any = None) -> list[Any]:
         mode = self._mode
         if mode == "instances":
+            if layout is not None:
+                return layout.hydrate(self.model, records, rows)  # type: ignore[no-any-return]
             return hydrate(self.model, records, rows)
         if mode == "dicts":
             names = rows.names
@@ -352,12 +429,16 @@ class QuerySet(Generic[M]):
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         """Iterate the results; inside a transaction rows stream through a server-side cursor."""
+        if self._cache is not None:
+            for item in list(self._cache):
+                yield item
+            return
         tx = current_transaction()
         if tx is None or tx.conn is None or self._prefetch or self._related:
             for item in await self._fetch():
                 yield item
             return
-        plan, rows, values = self._select()
+        plan, rows, values, _ = self._select()
         batch: list[Any] = []
         cursor = tx.conn.raw.cursor(plan.sql, *plan.args(values), prefetch=500)
         async for record in cursor:
@@ -404,8 +485,17 @@ class QuerySet(Generic[M]):
         return rows[0] if rows else None
 
     async def count(self) -> int:
+        if self._cache is not None:
+            return len(self._cache)
         values: list[Any] = []
-        key = ("count", self._condition_key(values), self._limit, self._offset, self._distinct)
+        key = (
+            "count",
+            self._condition_key(values),
+            self._limit,
+            self._offset,
+            self._distinct,
+            self._fields if self._distinct else None,
+        )
 
         def build() -> Plan:
             table = self.model._meta.table
@@ -427,11 +517,10 @@ class QuerySet(Generic[M]):
         return int(await get_database().fetchval(plan.sql, plan.args(values)))
 
     def _build_select_stmt(self) -> Any:
-        meta = self.model._meta
-        table = meta.table
+        table = self.model._meta.table
         assert table is not None
-        names = self._fields or meta.attnames
-        stmt: Any = sa.select(*(table.c[meta.get_field(n).attname] for n in names))
+        columns, from_, _, _ = self._select_columns(table)
+        stmt: Any = sa.select(*columns).select_from(from_)
         counter = [0]
         stmt = self._apply_where(stmt, table, counter)
         if self._distinct:
@@ -447,6 +536,8 @@ class QuerySet(Generic[M]):
         return stmt
 
     async def exists(self) -> bool:
+        if self._cache is not None:
+            return bool(self._cache)
         values: list[Any] = []
         key = ("exists", self._condition_key(values))
 
@@ -611,14 +702,17 @@ class QuerySet(Generic[M]):
             return self._apply_where(sa.delete(table), table, [0])
 
         from aksara.query import persist
+        from aksara.query.related import guard_delete
 
-        return await persist.delete_rows(self.model, key, build, values)
+        return await guard_delete(
+            self.model, lambda: persist.delete_rows(self.model, key, build, values)
+        )
 
     async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
         """Validate every instance, then INSERT them with one statement per batch."""
         from aksara.query import persist
 
-        return await persist.bulk_create(self.model, list(objs), batch_size)
+        return await persist.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
 
     async def bulk_update(
         self, objs: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
@@ -629,16 +723,31 @@ class QuerySet(Generic[M]):
         return await persist.bulk_update(self.model, list(objs), fields, batch_size)
 
     def select_related(self, *fields: str) -> QuerySet[M]:
-        """Load these forward relations in the same query (one JOIN each)."""
+        """Load these single-valued relations in the same query, one LEFT JOIN each:
+        ``select_related("author", "author__team")`` (ForeignKey, OneToOne and a OneToOne's
+        reverse side). Afterwards ``post.author`` needs no query."""
+        from aksara.query.related import check_join_path
+
+        for name in fields:
+            check_join_path(self.model, name, columns=False)
         clone = self._clone()
-        clone._related = (*self._related, *fields)
+        clone._related = tuple(dict.fromkeys((*self._related, *fields)))
         return clone
 
     def prefetch_related(self, *fields: str) -> QuerySet[M]:
-        """Load these relations with one extra query each."""
+        """Load these relations with one extra query each (and per level of ``a__b``):
+        ``prefetch_related("tags", "author__posts")``. Afterwards ``post.tags`` iterates and
+        ``await post.tags.all()`` answers without a query."""
+        from aksara.query.related import check_prefetch_path
+
+        for name in fields:
+            check_prefetch_path(self.model, name)
         clone = self._clone()
-        clone._prefetch = (*self._prefetch, *fields)
+        clone._prefetch = tuple(dict.fromkeys((*self._prefetch, *fields)))
         return clone
+
+
+_CLONED_SLOTS = tuple(s for s in QuerySet.__slots__ if s != "_cache")
 
 
 def _rowcount(status: str) -> int:
@@ -659,7 +768,7 @@ def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
         else tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
     )
     convert = rows.values
-    result = []
+    result: list[M] = []
     append = result.append
     if not mutable:
         for record in records:

@@ -1,0 +1,776 @@
+"""Relationship fields: ``ForeignKey``, ``OneToOne``, ``ManyToMany`` and the ``on_delete`` actions.
+
+```
+class Post(Model):
+    author = fields.ForeignKey("User", related_name="posts")   column author_id → "user".id
+    tags = fields.ManyToMany("Tag", related_name="posts")      junction post_tags(post_id, tag_id)
+
+forward   post.author_id    the column; always loaded
+          post.author       the User loaded by select_related / prefetch_related / fetch_related
+          post.tags         a manager: await post.tags.all(), add(), remove(), clear(), set()
+reverse   user.posts        a manager of the user's posts (tag.posts likewise)
+          user.profile      a OneToOne's reverse accessor is one object
+filters   Post.objects.filter(author__email=...), User.objects.filter(posts__title=...)
+```
+
+Relation attributes never run queries. Related objects are loaded explicitly (in the
+query with ``select_related()``/``prefetch_related()``, or later with
+``await obj.fetch_related(...)``), and reading one that was not loaded raises an
+``AttributeError`` that names those calls, so a loop cannot issue one query per row
+without saying so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, Self, overload
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from typing_extensions import Unpack
+
+from aksara.exceptions import ConfigurationError, QueryError, ValidationError
+from aksara.fields.base import Field, FieldOptions
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query._resolve import Hop, Resolved
+    from aksara.query.related import RelatedManager
+
+#: ``on_delete`` actions, as the database enforces them (``ON DELETE ...`` of the constraint).
+CASCADE: Final = "CASCADE"
+"""Deleting the referenced row deletes this one too."""
+SET_NULL: Final = "SET_NULL"
+"""Deleting the referenced row sets this column to NULL (the field must be ``nullable=True``)."""
+RESTRICT: Final = "RESTRICT"
+"""The referenced row cannot be deleted while this one refers to it (``ProtectedError``)."""
+PROTECT: Final = "PROTECT"
+"""Alias of ``RESTRICT``."""
+
+_SQL_ON_DELETE = {
+    CASCADE: "CASCADE",
+    SET_NULL: "SET NULL",
+    RESTRICT: "RESTRICT",
+    PROTECT: "RESTRICT",
+}
+
+#: Bumped whenever a relation is resolved, so caches derived from the relation graph expire.
+_generation = 0
+
+
+def _model_base() -> type[Model]:
+    from aksara.models.base import Model
+
+    return Model
+
+
+def _is_model_class(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, _model_base())
+
+
+def _on_delete(value: Any) -> str:
+    key = value.upper().replace(" ", "_") if isinstance(value, str) else None
+    if key not in _SQL_ON_DELETE:
+        raise ConfigurationError(
+            f"on_delete must be CASCADE, SET_NULL, RESTRICT or PROTECT, got {value!r}"
+        )
+    return key
+
+
+class Step:
+    """How rows of ``source`` reach rows of ``target`` through one relation, as columns.
+
+    Without a junction table: ``target.<target_attname> = source.<source_attname>``.
+    With one: ``junction.<junction_source> = source.<source_attname>`` and
+    ``junction.<junction_target> = target.<target_attname>``.
+    """
+
+    __slots__ = (
+        "source",
+        "target",
+        "multi_valued",
+        "source_attname",
+        "target_attname",
+        "junction",
+        "junction_source",
+        "junction_target",
+    )
+
+    def __init__(
+        self,
+        source: type[Model],
+        target: type[Model],
+        *,
+        multi_valued: bool,
+        source_attname: str,
+        target_attname: str,
+        junction: sa.Table | None = None,
+        junction_source: str = "",
+        junction_target: str = "",
+    ) -> None:
+        self.source = source
+        self.target = target
+        self.multi_valued = multi_valued
+        self.source_attname = source_attname
+        self.target_attname = target_attname
+        self.junction = junction
+        self.junction_source = junction_source
+        self.junction_target = junction_target
+
+    def reversed(self, *, multi_valued: bool) -> Step:
+        return Step(
+            self.target,
+            self.source,
+            multi_valued=multi_valued,
+            source_attname=self.target_attname,
+            target_attname=self.source_attname,
+            junction=self.junction,
+            junction_source=self.junction_target,
+            junction_target=self.junction_source,
+        )
+
+    def __repr__(self) -> str:
+        via = f" via {self.junction.name}" if self.junction is not None else ""
+        return f"<Step {self.source.__name__} -> {self.target.__name__}{via}>"
+
+
+def _not_loaded(model: type[Model], name: str) -> str:
+    return (
+        f"{model.__name__}.{name} is not loaded: add select_related({name!r}) or "
+        f"prefetch_related({name!r}) to the query, or `await obj.fetch_related({name!r})` first"
+    )
+
+
+class Relation(Field[Any]):
+    """What forward and reverse relations share: the model they reach, how, and where an
+    instance keeps the related objects once they are loaded (``cache_name`` in its ``__dict__``)."""
+
+    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+        super().__init__(**options)
+        self.related_model: type[Model] | None = None
+        #: The other side: a ForeignKey's or ManyToMany's reverse relation, and vice versa.
+        self.remote: Relation | None = None
+        self.multi_valued = False
+        self.cache_name = ""
+        #: The relation's name in ``select_related``/``prefetch_related`` and on instances.
+        self.accessor: str | None = None
+
+    def target(self) -> type[Model]:
+        """The related model; a clear error while a string reference is still unresolved."""
+        model = self.related_model
+        if model is None:
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name} refers to a model that is not defined"
+            )
+        return model
+
+    def step(self) -> Step:
+        raise NotImplementedError
+
+    def is_loaded(self, instance: Model) -> bool:
+        """True when ``instance`` holds this relation's objects (no query needed)."""
+        return self.cache_name in instance.__dict__
+
+    def resolve_path(self, key: str, rest: list[str]) -> Resolved | Hop:
+        """A filter key through a relation without a column on this side (M2M and reverse ones)."""
+        from aksara.query._resolve import Hop
+
+        target = self.target()
+        tmeta = target._meta
+        if not rest:
+            return Hop(key, self, "pk")
+        first = rest[0]
+        if (
+            len(rest) == 1
+            and first != "pk"
+            and first not in tmeta.fields
+            and first not in tmeta.reverse
+        ):
+            if first == "isnull":
+                return Hop(key, self, None)
+            if tmeta.pk.get_lookup(first) is not None:
+                return Hop(key, self, f"pk__{first}")
+        tmeta.get_field(first)
+        return Hop(key, self, "__".join(rest))
+
+
+class RelatedField(Relation):
+    """A relation declared on a model (ForeignKey, OneToOne, ManyToMany): its target is a
+    model class or a model name, resolved when that model exists (``"self"`` is this model)."""
+
+    def __init__(
+        self,
+        to: type[Model] | str,
+        *,
+        related_name: str | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        super().__init__(**options)
+        if not isinstance(to, str) and not _is_model_class(to):
+            raise ConfigurationError(
+                f"{type(self).__name__}() needs a model class or a model name, got {to!r}"
+            )
+        if related_name is not None and (not isinstance(related_name, str) or not related_name):
+            raise ConfigurationError(
+                f"related_name must be a non-empty string, got {related_name!r}"
+            )
+        self.to = to
+        self.related_name = related_name
+        self._step: Step | None = None
+
+    def contribute_to_class(self, model: type[Model], name: str) -> None:
+        super().contribute_to_class(model, name)
+        self.cache_name = f"_rel:{name}"
+        self.accessor = name
+        if not isinstance(self.to, str) and self.to._meta.abstract:
+            raise ConfigurationError(
+                f"{model.__name__}.{name} cannot refer to the abstract model {self.to.__name__}"
+            )
+
+    def target_name(self) -> str:
+        to = self.to
+        if isinstance(to, str):
+            return self.model.__name__ if to == "self" else to.rsplit(".", 1)[-1]
+        return to.__name__
+
+    def model_ready(self) -> None:
+        """Called once the model's table exists: resolve the target now or when it is defined."""
+        from aksara.models.registry import registry
+
+        if isinstance(self.to, str):
+            registry.lazy(self.target_name(), self._resolve)
+        else:
+            self._resolve(self.to)
+
+    def _resolve(self, target: type[Model]) -> None:
+        global _generation
+        if target._meta.abstract:
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name} cannot refer to the abstract model {target.__name__}"
+            )
+        self.related_model = target
+        self._step = None
+        self.target_ready(target)
+        self._add_reverse(target)
+        _generation += 1
+
+    def target_ready(self, target: type[Model]) -> None:
+        """Build what needs the target's table: the FOREIGN KEY constraint or the junction table."""
+
+    def default_accessor(self, source: str) -> str:
+        return f"{source}_set"
+
+    def _add_reverse(self, target: type[Model]) -> None:
+        from aksara.models.options import snake_case
+
+        source = snake_case(self.model.__name__)
+        related_name = self.related_name
+        if related_name is not None and "%(" in related_name:
+            related_name = related_name % {"class": source, "model": source}
+        accessor: str | None
+        if related_name is not None and related_name.endswith("+"):
+            # No reverse accessor; the reverse relation still exists for the managers' queries.
+            accessor, query_name = None, f"+{self.model.__name__}.{self.name}"
+        else:
+            accessor = related_name or self.default_accessor(source)
+            query_name = related_name or source
+        tmeta = target._meta
+        where = f"{target.__name__}.{query_name}"
+        if (
+            query_name in tmeta.reverse
+            or query_name in tmeta.fields
+            or query_name in ("pk", "objects")
+        ):
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name}: the reverse name {where} clashes with another "
+                f"field or relation of {target.__name__}; set related_name"
+            )
+        if accessor is not None and (accessor in tmeta.by_attname or hasattr(target, accessor)):
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name}: the reverse accessor {target.__name__}.{accessor} "
+                f"clashes with an attribute of {target.__name__}; set related_name"
+            )
+        reverse = ReverseRelation(self, query_name, accessor)
+        tmeta.reverse[query_name] = reverse
+        if accessor is not None:
+            setattr(target, accessor, reverse)
+        self.remote = reverse
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["to"] = self.target_name()
+        return info
+
+
+class ForeignKey(RelatedField):
+    """Many-to-one relation: column ``<name>_id`` of the target's primary key type (``UUID`` by
+    default) with a ``FOREIGN KEY ... ON DELETE <on_delete>`` constraint, indexed.
+
+    ``author = fields.ForeignKey("User", on_delete=CASCADE, related_name="posts")``
+
+    ``post.author_id`` is the column. ``post.author`` is the related instance once loaded
+    (``select_related("author")``, ``prefetch_related("author")`` or
+    ``await post.fetch_related("author")``); it is ``None`` when the column is NULL, and an
+    ``AttributeError`` otherwise. Assign an instance or a primary key value:
+    ``post.author = user`` or ``post.author = user.id``.
+
+    ``on_delete``: ``CASCADE`` (default), ``SET_NULL`` (needs ``nullable=True``),
+    ``RESTRICT``/``PROTECT`` (deleting the referenced row raises ``ProtectedError``).
+    The reverse accessor is ``related_name`` (default ``<model>_set``, e.g. ``post_set``;
+    ``"+"`` for none).
+    """
+
+    def __init__(
+        self,
+        to: type[Model] | str,
+        *,
+        on_delete: str = CASCADE,
+        related_name: str | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        super().__init__(to, related_name=related_name, **options)
+        self.on_delete = _on_delete(on_delete)
+        if "db_index" not in options and not (self.unique or self.primary_key):
+            # PostgreSQL does not index referencing columns itself; deletes and joins need it.
+            self.db_index = True
+
+    def get_attname(self) -> str:
+        return f"{self.name}_id"
+
+    def contribute_to_class(self, model: type[Model], name: str) -> None:
+        super().contribute_to_class(model, name)
+        where = f"{model.__name__}.{name}"
+        if self.on_delete == SET_NULL and not self.nullable:
+            raise ConfigurationError(f"{where}: on_delete=SET_NULL requires nullable=True")
+        declared = model._meta.fields.get(self.attname)
+        if declared is not None and declared is not self:
+            raise ConfigurationError(
+                f"{where}: its column {self.attname!r} clashes with the field of that name"
+            )
+        setattr(model, self.attname, _AttnameDescriptor(self))
+
+    # -- the column --------------------------------------------------------------------------
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        target = self.related_model
+        if target is None:
+            # The usual primary key type; fixed by target_ready() if the target's differs.
+            return pg.UUID(as_uuid=True)
+        return target._meta.pk.sa_type()
+
+    def target_ready(self, target: type[Model]) -> None:
+        meta = self.model._meta
+        tmeta = target._meta
+        table, target_table = meta.table, tmeta.table
+        assert table is not None and target_table is not None
+        column = table.c[self.attname]
+        wanted = tmeta.pk.sa_type()
+        if type(column.type) is not type(wanted) or repr(column.type) != repr(wanted):
+            column.type = wanted
+            column.__dict__.pop("comparator", None)
+            meta.clear_caches()
+        table.append_constraint(
+            sa.ForeignKeyConstraint(
+                [column],
+                [target_table.c[tmeta.pk_attname]],
+                ondelete=_SQL_ON_DELETE[self.on_delete],
+                # A constraint that closes a cycle of tables is added after both tables exist.
+                use_alter=_closes_cycle(table, target_table),
+            )
+        )
+
+    def step(self) -> Step:
+        if self._step is None:
+            target = self.target()
+            self._step = Step(
+                self.model,
+                target,
+                multi_valued=False,
+                source_attname=self.attname,
+                target_attname=target._meta.pk_attname,
+            )
+        return self._step
+
+    # -- values --------------------------------------------------------------------------------
+
+    def to_python(self, value: Any) -> Any:
+        target = self.target()
+        if isinstance(value, _model_base()):
+            if not isinstance(value, target):
+                raise ValidationError(
+                    f"Expected a {target.__name__} or its {target._meta.pk.name}, "
+                    f"got a {type(value).__name__}"
+                )
+            value = value.pk
+        return target._meta.pk.to_python(value)
+
+    def validate(self, value: Any) -> None:
+        self.target()._meta.pk.validate(value)
+
+    def to_db(self, value: Any) -> Any:
+        return self.target()._meta.pk.to_db(value) if value is not None else None
+
+    def clean(self, value: Any, instance: Model | None = None) -> Any:
+        if instance is not None and value is not None:
+            cached = instance.__dict__.get(self.cache_name)
+            if cached is not None and cached.pk == value and not cached.is_saved:
+                raise ValidationError(
+                    f"The {type(cached).__name__} assigned to {self.name} is not saved; "
+                    f"save it before saving this {self.model.__name__}",
+                    field=self.name,
+                )
+        return super().clean(value, instance)
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["on_delete"] = self.on_delete
+        return info
+
+    # -- the attribute -------------------------------------------------------------------------
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> Any: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        d = instance.__dict__
+        value = d.get(self.attname, _MISSING)
+        if value is None:
+            return None
+        cached = d.get(self.cache_name)
+        if cached is not None and value is not _MISSING and cached.pk == value:
+            return cached
+        raise AttributeError(_not_loaded(type(instance), self.name))
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        d = instance.__dict__
+        if value is None:
+            d[self.attname] = None
+            d.pop(self.cache_name, None)
+            return
+        if isinstance(value, _model_base()):
+            target = self.related_model
+            if not (
+                isinstance(value, target)
+                if target is not None
+                else type(value).__name__ == self.target_name()
+            ):
+                raise ValidationError(
+                    f"Expected a {self.target_name()} instance, got a {type(value).__name__}",
+                    model=type(instance).__name__,
+                    field=self.name,
+                )
+            d[self.attname] = value.pk
+            d[self.cache_name] = value
+            return
+        d[self.attname] = value
+        d.pop(self.cache_name, None)
+
+    def is_loaded(self, instance: Model) -> bool:
+        d = instance.__dict__
+        value = d.get(self.attname)
+        if value is None:
+            return True
+        cached = d.get(self.cache_name)
+        return cached is not None and cached.pk == value
+
+    def resolve_path(self, key: str, rest: list[str]) -> Resolved | Hop:
+        """``author__email`` crosses the relation; ``author__in``, ``author__isnull`` and
+        ``author__id`` compare the column itself."""
+        from aksara.query._resolve import Hop, Resolved
+
+        tmeta = self.target()._meta
+        first = rest[0]
+        if first in ("pk", tmeta.pk.name) and len(rest) <= 2:
+            lookup = self.get_lookup(rest[1] if len(rest) == 2 else "exact")
+            if lookup is not None:
+                return Resolved(key, self, [], lookup)
+        if len(rest) == 1 and first not in tmeta.fields and first not in tmeta.reverse:
+            lookup = self.get_lookup(first)
+            if lookup is not None:
+                return Resolved(key, self, [], lookup)
+        tmeta.get_field(first)
+        return Hop(key, self, "__".join(rest))
+
+
+class OneToOne(ForeignKey):
+    """One-to-one relation: a ``ForeignKey`` whose column is unique.
+
+    ``user = fields.OneToOne("User", on_delete=CASCADE, related_name="profile")``
+
+    The reverse accessor (default: the model name, e.g. ``user.user_profile``) is one object
+    (or ``None``) once loaded with ``select_related``/``prefetch_related``/``fetch_related``.
+    """
+
+    def __init__(
+        self,
+        to: type[Model] | str,
+        *,
+        on_delete: str = CASCADE,
+        related_name: str | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        options["unique"] = True
+        super().__init__(to, on_delete=on_delete, related_name=related_name, **options)
+
+    def default_accessor(self, source: str) -> str:
+        return source
+
+
+class ManyToMany(RelatedField):
+    """Many-to-many relation through a junction table (no column on the model).
+
+    ``tags = fields.ManyToMany("Tag", related_name="posts")`` creates ``post_tags(post_id,
+    tag_id)`` (named by ``through`` when given) with a primary key on both columns and
+    ``ON DELETE CASCADE`` to both sides. ``post.tags`` and ``tag.posts`` are managers:
+    ``await post.tags.add(tag)``, ``remove()``, ``clear()``, ``set([...])``,
+    ``await post.tags.all()``, ``post.tags.filter(...)``. A relation from a model to itself is
+    not symmetrical: its columns are ``from_<model>_id`` and ``to_<model>_id``.
+    """
+
+    concrete = False
+
+    def __init__(
+        self,
+        to: type[Model] | str,
+        *,
+        related_name: str | None = None,
+        through: str | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None:
+        unsupported = sorted(
+            {"nullable", "default", "unique", "primary_key", "db_index"} & set(options)
+        )
+        if unsupported:
+            raise ConfigurationError(f"ManyToMany() does not take {', '.join(unsupported)}")
+        super().__init__(to, related_name=related_name, **options)
+        if through is not None and (not isinstance(through, str) or not through):
+            raise ConfigurationError(f"through must be a table name, got {through!r}")
+        self.through = through
+        self.multi_valued = True
+        self.junction: sa.Table | None = None
+        self.junction_source = ""
+        self.junction_target = ""
+
+    def contribute_to_class(self, model: type[Model], name: str) -> None:
+        super().contribute_to_class(model, name)
+        self.column_name = ""
+
+    def target_ready(self, target: type[Model]) -> None:
+        from aksara.models.options import snake_case
+        from aksara.models.registry import metadata
+
+        meta, tmeta = self.model._meta, target._meta
+        table, target_table = meta.table, tmeta.table
+        assert table is not None and target_table is not None
+        source_col = f"{snake_case(self.model.__name__)}_id"
+        target_col = f"{snake_case(target.__name__)}_id"
+        if source_col == target_col:
+            source_col, target_col = f"from_{source_col}", f"to_{target_col}"
+        name = self.through or f"{meta.table_name}_{self.name}"
+        if name in metadata.tables:
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name}: the junction table {name!r} is already used; "
+                f"set through=..."
+            )
+        self.junction = sa.Table(
+            name,
+            metadata,
+            sa.Column(source_col, meta.pk.sa_type(), nullable=False),
+            # The primary key serves lookups from the source; this index the reverse side.
+            sa.Column(target_col, tmeta.pk.sa_type(), nullable=False, index=True),
+            sa.PrimaryKeyConstraint(source_col, target_col),
+            sa.ForeignKeyConstraint([source_col], [table.c[meta.pk_attname]], ondelete="CASCADE"),
+            sa.ForeignKeyConstraint(
+                [target_col], [target_table.c[tmeta.pk_attname]], ondelete="CASCADE"
+            ),
+        )
+        self.junction_source, self.junction_target = source_col, target_col
+
+    def step(self) -> Step:
+        if self._step is None:
+            target = self.target()
+            self._step = Step(
+                self.model,
+                target,
+                multi_valued=True,
+                source_attname=self.model._meta.pk_attname,
+                target_attname=target._meta.pk_attname,
+                junction=self.junction,
+                junction_source=self.junction_source,
+                junction_target=self.junction_target,
+            )
+        return self._step
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> RelatedManager[Any]: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | RelatedManager[Any]:
+        if instance is None:
+            return self
+        from aksara.query.related import RelatedManager
+
+        return RelatedManager(instance, self)
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        raise TypeError(
+            f"{type(instance).__name__}.{self.name} cannot be assigned; "
+            f"use `await obj.{self.name}.set([...])`"
+        )
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        raise ConfigurationError(f"{self.model.__name__}.{self.name} has no column")
+
+
+class ReverseRelation(Relation):
+    """The reverse side of a relation, living on its target: ``user.posts`` (many),
+    ``tag.posts`` (many), ``user.profile`` (one, for a OneToOne)."""
+
+    concrete = False
+
+    def __init__(self, field: RelatedField, query_name: str, accessor: str | None) -> None:
+        super().__init__()
+        self.field = field
+        self.model = field.target()
+        self.related_model = field.model
+        self.remote = field
+        self.name = self.attname = query_name
+        self.accessor = accessor
+        self.multi_valued = field.multi_valued or not field.unique
+        self.cache_name = f"_rel:{accessor or query_name}"
+        self.nullable = True
+
+    def step(self) -> Step:
+        return self.field.step().reversed(multi_valued=self.multi_valued)
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> Any: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        if self.multi_valued:
+            from aksara.query.related import RelatedManager
+
+            return RelatedManager(instance, self)
+        d = instance.__dict__
+        if self.cache_name in d:
+            return d[self.cache_name]
+        raise AttributeError(_not_loaded(type(instance), self.accessor or self.name))
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        if self.multi_valued:
+            raise TypeError(
+                f"{type(instance).__name__}.{self.accessor} cannot be assigned; use its add()/set()"
+            )
+        if value is not None:
+            # user.profile = profile: point the profile at the user (saving it is up to the caller).
+            setattr(value, self.field.name, instance)
+        instance.__dict__[self.cache_name] = value
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "type": "reverse",
+            "to": self.related_model.__name__ if self.related_model else None,
+        }
+
+    def __repr__(self) -> str:
+        return f"<ReverseRelation: {self.model.__name__}.{self.name} ← {self.field!r}>"
+
+
+class _AttnameDescriptor:
+    """``post.author_id``: the value lives in the instance ``__dict__``; this only explains a
+    column that the query did not load. ``Post.author_id`` is the ForeignKey field."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: ForeignKey) -> None:
+        self.field = field
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self.field
+        raise AttributeError(
+            f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
+            f"(see only()/defer()); call refresh_from_db() to load it"
+        )
+
+
+class _Missing:
+    pass
+
+
+_MISSING: Final = _Missing()
+
+
+def _closes_cycle(table: sa.Table, target: sa.Table) -> bool:
+    """True when ``target`` already reaches ``table`` through foreign keys."""
+    if table is target:
+        return False
+    seen = {target}
+    stack = [target]
+    while stack:
+        current = stack.pop()
+        for constraint in current.foreign_key_constraints:
+            referred = constraint.referred_table
+            if referred is table:
+                return True
+            if referred not in seen:
+                seen.add(referred)
+                stack.append(referred)
+    return False
+
+
+_blocked_cache: dict[type[Any], tuple[int, bool]] = {}
+
+
+def delete_may_be_blocked(model: type[Model]) -> bool:
+    """True when a RESTRICT/PROTECT reference, directly or through cascades, can refuse
+    deleting rows of ``model``."""
+    cached = _blocked_cache.get(model)
+    if cached is not None and cached[0] == _generation:
+        return cached[1]
+    result = _blocked(model, set())
+    _blocked_cache[model] = (_generation, result)
+    return result
+
+
+def _blocked(model: type[Model], seen: set[type[Model]]) -> bool:
+    seen.add(model)
+    for reverse in model._meta.reverse.values():
+        field = reverse.field
+        if not isinstance(field, ForeignKey):
+            continue  # junction rows always cascade
+        if field.on_delete in (RESTRICT, PROTECT):
+            return True
+        if field.on_delete == CASCADE and field.model not in seen and _blocked(field.model, seen):
+            return True
+    return False
+
+
+def relation_named(model: type[Model], name: str) -> Relation:
+    """The relation ``name`` of ``model``: a declared field or a reverse accessor/query name."""
+    meta = model._meta
+    found: Any = meta.fields.get(name) or meta.reverse.get(name)
+    if found is None:
+        found = next((r for r in meta.reverse.values() if r.accessor == name), None)
+    if found is None:
+        names = sorted(
+            {n for n, f in meta.fields.items() if isinstance(f, Relation)}
+            | {r.accessor for r in meta.reverse.values() if r.accessor}
+        )
+        raise QueryError(
+            f"{model.__name__} has no relation {name!r}. Choices are: {', '.join(names) or '(none)'}"
+        )
+    if not isinstance(found, Relation):
+        raise QueryError(f"{model.__name__}.{name} is not a relation")
+    return found
