@@ -271,12 +271,14 @@ class Decimal(Field[decimal.Decimal]):
     def validate(self, value: decimal.Decimal) -> None:
         whole, places = _digits(value)
         if places > self.scale:
+            unit = "place" if self.scale == 1 else "places"
             raise ValidationError(
-                f"expected at most {self.scale} decimal places, got {str(value)!r}"
+                f"expected at most {self.scale} decimal {unit}, got {str(value)!r}"
             )
         if whole > self.precision - self.scale:
+            allowed = self.precision - self.scale
             raise ValidationError(
-                f"expected at most {self.precision - self.scale} digits before the decimal "
+                f"expected at most {allowed} digit{'' if allowed == 1 else 's'} before the decimal "
                 f"point (precision={self.precision}, scale={self.scale}), got {str(value)!r}"
             )
         message = _bounds_message(value, self.min_value, self.max_value)

@@ -245,6 +245,11 @@ class IPAddress(Field[str]):
             raise ValidationError(f"Enter a valid {label} address")
         return format_ip(address)
 
+    def get_lookup(self, name: str) -> Any:
+        from aksara.query.lookups_types import IP_LOOKUPS
+
+        return IP_LOOKUPS.get(name) or super().get_lookup(name)
+
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return IPAddressType()
 

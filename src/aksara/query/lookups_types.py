@@ -26,6 +26,7 @@ from aksara.fields.base import Field
 from aksara.query._compile import param
 from aksara.query.lookups import (
     LOOKUPS,
+    Contains,
     EndsWith,
     IContains,
     IEndsWith,
@@ -192,20 +193,43 @@ class HasKeys(Lookup):
         return pg.ARRAY(sa.Text())
 
 
-class OnText(Lookup):
-    """A text lookup (``icontains``, ``startswith``, ...) on the text of a JSON scalar."""
+def json_text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    # `#>> '{}'` is the value as text: a JSON string without its quotes.
+    return column.op("#>>", return_type=sa.Text())(sa.literal_column("'{}'"))
 
-    def __init__(self, inner: Lookup) -> None:
+
+def host_text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    # host(inet) is the address without the "/32" that a cast to text adds.
+    return sa.func.host(column, type_=sa.Text())
+
+
+class OnText(Lookup):
+    """A text lookup (``icontains``, ``startswith``, ...) on the text form of a value."""
+
+    def __init__(self, inner: Lookup, to_text: Any = json_text) -> None:
         self.inner = inner
+        self.to_text = to_text
         self.name = inner.name  # type: ignore[misc]
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         return self.inner.prepare(field, value)
 
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
-        # `#>> '{}'` is the value as text: a JSON string without its quotes.
-        text = column.op("#>>", return_type=sa.Text())(sa.literal_column("'{}'"))
-        return self.inner.expression(text, field, variant, start)
+        return self.inner.expression(self.to_text(column), field, variant, start)
+
+
+TEXT_LOOKUPS = (
+    IExact(),
+    Contains(),
+    IContains(),
+    StartsWith(),
+    IStartsWith(),
+    EndsWith(),
+    IEndsWith(),
+)
+
+#: Text lookups on an INET column compare the address text (``server_ip__startswith="10."``).
+IP_LOOKUPS: dict[str, Lookup] = {lookup.name: OnText(lookup, host_text) for lookup in TEXT_LOOKUPS}
 
 
 JSON_LOOKUPS: dict[str, Lookup] = {
@@ -230,12 +254,7 @@ JSON_VALUE_LOOKUPS: dict[str, Lookup] = {
             JSONCompare("gte", ">="),
             JSONCompare("lt", "<"),
             JSONCompare("lte", "<="),
-            OnText(IExact()),
-            OnText(IContains()),
-            OnText(StartsWith()),
-            OnText(IStartsWith()),
-            OnText(EndsWith()),
-            OnText(IEndsWith()),
+            *(OnText(lookup) for lookup in TEXT_LOOKUPS if lookup.name != "contains"),
         )
     },
 }
