@@ -125,7 +125,11 @@ async def test_exact_in_and_index(db):
         ("rust", "async"),
     ]
     assert await tag_sets(qs.filter(tags__0="python")) == [("python",), ("python", "async", "orm")]
-    assert await tag_sets(qs.filter(tags__1="async")) == [("python", "async", "orm")]
+    assert await tag_sets(qs.filter(tags__2="orm")) == [("python", "async", "orm")]
+    assert await tag_sets(qs.filter(tags__1="async")) == [
+        ("python", "async", "orm"),
+        ("rust", "async"),
+    ]
     assert await tag_sets(qs.filter(scores__0__gt=1)) == [("python",)]
 
 
