@@ -1,38 +1,53 @@
 """Versions of a small library schema, built on a ``MetaData`` of their own.
 
-The models are compiled (onto ``aksara.metadata``, as every model is), copied to a
-separate ``MetaData`` and unregistered at once, so the test session never creates
-their tables and the migration tests see only them.
+The models are compiled (onto ``aksara.metadata``, as every model is), their tables copied
+to a separate ``MetaData``, and then they are unregistered and their tables (junction
+tables included) removed, so the test session never creates them and the migration tests
+see only them.
 """
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
-from pgvector.sqlalchemy import VECTOR
 
+import aksara
 from aksara import Index, Model, fields
+from aksara.fields import CASCADE, SET_NULL
 from aksara.fields.files import FileField, ImageField
 from aksara.models.registry import NAMING_CONVENTION, registry
 
 
+class Genre(enum.StrEnum):
+    NOVEL = "novel"
+    POETRY = "poetry"
+
+
 @contextmanager
 def detached(target: sa.MetaData) -> Iterator[None]:
-    """Copy the tables of the models defined in the block to ``target``; unregister them."""
-    before = dict(registry.models)
+    """Copy the tables made by the models defined in the block to ``target``; then forget them."""
+    models_before = dict(registry.models)
+    tables_before = set(aksara.metadata.tables)
     try:
         yield
-        created = [m for name, m in registry.models.items() if before.get(name) is not m]
-        for model in created:
-            model._meta.table.to_metadata(target)
+        for name, table in aksara.metadata.tables.items():
+            if name not in tables_before:
+                table.to_metadata(target)
     finally:
         for name, model in list(registry.models.items()):
-            if before.get(name) is not model:
+            if models_before.get(name) is not model:
                 registry.unregister(model)
+        for name in list(aksara.metadata.tables):
+            if name not in tables_before:
+                aksara.metadata.remove(aksara.metadata.tables[name])
 
 
 def library(version: int) -> sa.MetaData:
-    """Version 1, or version 2: a column added, one altered, one dropped, an index added."""
+    """Version 1, or version 2: columns added, altered (a varchar, an aksara type, a vector,
+    a nullability) and dropped, and an index added."""
+    first = version == 1
     target = sa.MetaData(naming_convention=NAMING_CONVENTION)
     with detached(target):
 
@@ -40,34 +55,57 @@ def library(version: int) -> sa.MetaData:
             label = fields.String(max_length=50, unique=True)
             opened = fields.DateTime(auto_now_add=True)
 
+        class MigTag(Model):
+            number = fields.Integer(primary_key=True)  # an identity column
+            name = fields.Slug(max_length=40, unique=True)
+
         class MigBook(Model):
-            title = fields.String(max_length=100 if version == 1 else 200, db_index=True)
-            pages = fields.Integer(default=0, nullable=version == 2)
+            title = fields.String(max_length=100 if first else 200, db_index=True)
+            slug = fields.Slug(max_length=60 if first else 80, auto_from="title", unique=True)
+            pages = fields.Integer(default=0, nullable=not first)
+            summary = fields.Text(nullable=True)
+            contact = fields.Email(nullable=True)
+            homepage = fields.URL(nullable=True)
+            copies = fields.BigInteger(default=0)
+            shelf_row = fields.SmallInteger(default=0)
+            stock = fields.PositiveInteger(default=0)
+            weight = fields.Float(nullable=True)
+            price = fields.Decimal(precision=8, scale=2)
             in_print = fields.Boolean(default=True)
-            data = fields.JSON(default=dict)
+            published = fields.Date(nullable=True)
+            reading_time = fields.Duration(nullable=True)
+            opens_at = fields.Time(nullable=True)
             isbn = fields.UUID(nullable=True)
+            data = fields.JSON(default=dict)
+            genre = fields.Enum(enum_class=Genre, default=Genre.NOVEL)
+            keywords = fields.Array(base_type="text", default=list)
+            ratings = fields.Array(base_type="integer", nullable=True)
+            mirror = fields.IPAddress(nullable=True)
+            checksum = fields.Binary(nullable=True)
+            template = fields.FilePath(path=str(Path(__file__).parent), nullable=True)
+            embedding = fields.Vector(dimensions=3 if first else 4, nullable=True)
             cover = ImageField(upload_to="covers", nullable=True)
             scan = FileField(upload_to="scans", max_length=300)
-            if version == 1:
+            shelf = fields.ForeignKey(MigShelf, on_delete=SET_NULL, nullable=True)
+            tags = fields.ManyToMany(MigTag, related_name="books")
+            if first:
                 blurb = fields.Text(nullable=True)
             else:
                 subtitle = fields.String(max_length=80, nullable=True)
 
             class Meta:
-                indexes = [Index("pages")] + ([Index("in_print", "pages")] if version == 2 else [])
+                indexes = [
+                    Index("pages"),
+                    Index(
+                        "embedding",
+                        using="hnsw",
+                        opclasses=["vector_cosine_ops"],
+                        with_={"m": 16, "ef_construction": 64},
+                    ),
+                ] + ([] if first else [Index("in_print", "pages")])
 
-    # pgvector directly, until the Vector field is part of the field catalogue.
-    embedding = sa.Table(
-        "mig_passage",
-        target,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("embedding", VECTOR(3 if version == 1 else 4)),
-    )
-    sa.Index(
-        "ix_mig_passage_embedding_hnsw",
-        embedding.c.embedding,
-        postgresql_using="hnsw",
-        postgresql_ops={"embedding": "vector_cosine_ops"},
-        postgresql_with={"m": 16, "ef_construction": 64},
-    )
+        class MigReview(Model):
+            book = fields.OneToOne(MigBook, on_delete=CASCADE, related_name="review")
+            text = fields.Text()
+
     return target
