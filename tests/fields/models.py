@@ -101,7 +101,7 @@ class FcArray(Model):
 
 class FcArticle(Model):
     title = fields.String(max_length=200)
-    slug = fields.Slug(max_length=30, auto_from="title", unique=True, nullable=True)
+    slug = fields.Slug(max_length=30, auto_from="title", unique=True)
 
 
 class FcSlugged(Model):
