@@ -69,3 +69,9 @@ class GizmoSpec(Model):
     template = fields.FilePath(
         path=str(Path(__file__).parent), match=r"^models\.py$", nullable=True
     )
+
+
+class GizmoPart(Model):
+    gizmo = fields.ForeignKey(Gizmo, on_delete=fields.RESTRICT, related_name="parts")
+    maker = fields.ForeignKey(GizmoMaker, on_delete=fields.SET_NULL, nullable=True)
+    name = fields.String(max_length=50)
