@@ -131,3 +131,6 @@ class Manager(Generic[M]):
         self, objs: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
     ) -> int:
         return await self.get_queryset().bulk_update(objs, fields, batch_size=batch_size)
+
+    async def nearest(self, field: str, vector: Any, **options: Any) -> list[M]:
+        return await self.get_queryset().nearest(field, vector, **options)

@@ -746,6 +746,12 @@ class QuerySet(Generic[M]):
         clone._prefetch = tuple(dict.fromkeys((*self._prefetch, *fields)))
         return clone
 
+    async def nearest(self, field: str, vector: Any, **options: Any) -> list[M]:
+        """The rows nearest to ``vector`` by a Vector field (see ``aksara.query.vector.nearest``)."""
+        from aksara.query.vector import nearest
+
+        return await nearest(self, field, vector, **options)
+
 
 _CLONED_SLOTS = tuple(s for s in QuerySet.__slots__ if s != "_cache")
 
