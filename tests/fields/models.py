@@ -116,6 +116,16 @@ class FcEmbedding(Model):
     embedding = fields.Vector(dimensions=3, nullable=True)
     free = fields.Vector(nullable=True)
 
+    class Meta:
+        indexes = [
+            aksara.Index(
+                "embedding",
+                name="ix_fc_embedding_cosine",
+                using="hnsw",
+                opclasses=["vector_cosine_ops"],
+            ),
+        ]
+
 
 class FcNeighbour(Model):
     """Points for the nearest-neighbour tests, with HNSW and IVFFlat indexes."""
@@ -131,12 +141,6 @@ class FcNeighbour(Model):
                 using="hnsw",
                 opclasses=["vector_l2_ops"],
                 with_={"m": 16, "ef_construction": 64},
-            ),
-            aksara.Index(
-                "embedding",
-                name="ix_fc_neighbour_embedding_cosine",
-                using="hnsw",
-                opclasses=["vector_cosine_ops"],
             ),
             aksara.Index("other", using="ivfflat", opclasses=["vector_ip_ops"], with_={"lists": 4}),
         ]

@@ -28,7 +28,9 @@ def float32(value: float) -> float:
     returns the Python float of that decimal. Raises ``OverflowError`` past float32's range.
     """
     (single,) = _FLOAT32.unpack(_FLOAT32.pack(value))
-    if single == 0.0 or not math.isfinite(single):
+    if not math.isfinite(single):
+        raise OverflowError(f"{value} is out of range for float32")
+    if single == 0.0:
         return single  # type: ignore[no-any-return]
     if abs(math.frexp(single)[0]) == 0.5:
         return _float32_power_of_two(single)

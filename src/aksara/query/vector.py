@@ -37,7 +37,8 @@ async def nearest(
 
     ``metric`` is ``"l2"`` (``<->``), ``"cosine"`` (``<=>``), ``"inner_product"`` (``<#>``,
     the negative inner product) or ``"l1"``; the long names (``"cosine_distance"``) work
-    too. Each instance gets its distance as the attribute ``distance_attr``.
+    too. Each instance gets its distance as the attribute ``distance_attr``; rows whose
+    vector is NULL are left out.
     ``k=None`` orders every matching row. The query is ``ORDER BY <distance> LIMIT k``,
     the shape an HNSW or IVFFlat index with the metric's operator class answers
     (approximately: raise ``ef_search`` above ``k`` for better recall on HNSW; it is
@@ -75,7 +76,12 @@ async def nearest(
         column = table.c[vector_field.attname]
         measured = distance(column, name, param(counter[0], column.type))
         counter[0] += 1
-        stmt = where.add_columns(measured.label("_distance")).order_by(measured)
+        # A row without a vector has no distance: it is nobody's neighbour.
+        stmt = (
+            where.where(column.is_not(None))
+            .add_columns(measured.label("_distance"))
+            .order_by(measured)
+        )
         if k is not None:
             stmt = stmt.limit(param(counter[0], sa.BigInteger()))
         row_names = tuple(meta.get_field(n).attname for n in names)

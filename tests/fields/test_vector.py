@@ -1,0 +1,226 @@
+"""Vector fields: float32 round trips, distance filters, nearest neighbours with HNSW."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from aksara import fields
+from aksara.db import get_database
+from aksara.exceptions import ConfigurationError, QueryError, ValidationError
+from aksara.fields.vector import float32
+from tests.fields.conftest import assert_rejected, column_type
+from tests.fields.models import FcEmbedding, FcNeighbour
+
+
+async def test_column_types(db):
+    assert await column_type(FcEmbedding, "embedding") == "vector(3)"
+    assert await column_type(FcEmbedding, "free") == "vector"
+
+
+async def test_round_trip_reads_back_the_values_written(db):
+    document = await FcEmbedding.objects.create(title="Intro", embedding=[0.12, 0.33, 0.98])
+    assert document.embedding == [0.12, 0.33, 0.98]
+    loaded = await FcEmbedding.objects.get(pk=document.pk)
+    assert loaded.embedding == [0.12, 0.33, 0.98]
+    assert all(type(x) is float for x in loaded.embedding)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [1 / 3, 2 / 3, 1e-7],
+        (1, -2, 3),
+        [16777217.0, 3.4e38, -1e-30],
+        [0.1 + 0.2, math.pi, -math.e],
+        np.array([0.25, 0.5, 0.75], dtype=np.float32),
+        np.array([1 / 3, 0.1, 7], dtype=np.float64),
+    ],
+)
+async def test_clean_value_equals_the_value_read_back(db, value):
+    document = await FcEmbedding.objects.create(embedding=value)
+    loaded = await FcEmbedding.objects.get(pk=document.pk)
+    assert document.embedding == loaded.embedding
+    assert isinstance(loaded.embedding, list)
+    text = await get_database().fetchval(
+        "SELECT embedding::text FROM fc_embedding WHERE id = $1", [document.pk]
+    )
+    assert [float(x) for x in text[1:-1].split(",")] == loaded.embedding
+
+
+def test_float32_is_the_shortest_decimal_of_the_stored_float32():
+    rng = random.Random(7)
+    for _ in range(20000):
+        x = rng.uniform(-1, 1) * 10 ** rng.randint(-38, 38)
+        assert float32(x) == float(str(np.float32(x)))
+    for exponent in range(-126, 128):
+        for x in (2.0**exponent, -(2.0**exponent)):
+            assert float32(x) == float(str(np.float32(x)))
+
+
+async def test_null_and_any_dimension_round_trip(db):
+    document = await FcEmbedding.objects.create(free=[1, 2, 3, 4, 5])
+    loaded = await FcEmbedding.objects.get(pk=document.pk)
+    assert loaded.embedding is None and loaded.free == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+async def test_in_place_changes_are_saved(db):
+    document = await FcEmbedding.objects.create(embedding=[1, 2, 3])
+    document.embedding[0] = 0.5
+    await document.save()
+    assert (await FcEmbedding.objects.get(pk=document.pk)).embedding == [0.5, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([0.1, 0.2], "Expected 3 dimensions, got 2"),
+        ([0.1, 0.2, 0.3, 0.4], "Expected 3 dimensions, got 4"),
+        ("0.1,0.2,0.3", "Expected a list of numbers"),
+        ([0.1, "x", 0.3], "Item 1: expected a number"),
+        ([0.1, True, 0.3], "Item 1: expected a number"),
+        ([0.1, float("nan"), 0.3], "Item 1: NaN and infinity"),
+        ([0.1, 1e39, 0.3], "out of range for float32"),
+        (np.zeros((3, 1)), "1-dimensional"),
+    ],
+)
+async def test_rejected_values_write_nothing(db, value, message):
+    await assert_rejected(FcEmbedding, "embedding", message, embedding=value)
+
+
+async def test_empty_vector_is_rejected(db):
+    await assert_rejected(FcEmbedding, "free", "at least 1 dimension", free=[])
+
+
+async def test_filters(db):
+    await FcEmbedding.objects.create(title="x", embedding=[1, 0, 0])
+    await FcEmbedding.objects.create(title="y", embedding=[0, 1, 0])
+    await FcEmbedding.objects.create(title="xy", embedding=[1, 1, 0])
+    await FcEmbedding.objects.create(title="none")
+    qs = FcEmbedding.objects
+
+    async def titles(**lookups):
+        return sorted(d.title for d in await qs.filter(**lookups))
+
+    assert await titles(embedding=[0, 1, 0]) == ["y"]
+    assert await titles(embedding__isnull=True) == ["none"]
+    assert await titles(embedding__l2_distance__lt=([1, 0, 0], 1.01)) == ["x", "xy"]
+    assert await titles(embedding__l2_distance__lte=((1, 0, 0), 0)) == ["x"]
+    assert await titles(embedding__cosine_distance__lt=([1, 0, 0], 0.5)) == ["x", "xy"]
+    assert await titles(embedding__cosine_distance__gte=([1, 0, 0], 1)) == ["y"]
+    # <#> is the negative inner product: -1 for x and xy, 0 for y.
+    assert await titles(embedding__max_inner_product__lt=([1, 0, 0], -0.5)) == ["x", "xy"]
+    assert await titles(embedding__l1_distance__gt=([1, 0, 0], 1.5)) == ["y"]
+
+
+async def test_bad_distance_filters_are_query_errors(db):
+    with pytest.raises(QueryError, match="pair"):
+        await FcEmbedding.objects.filter(embedding__l2_distance__lt=[1, 0, 0])
+    with pytest.raises(QueryError, match="__lt"):
+        await FcEmbedding.objects.filter(embedding__l2_distance=([1, 0, 0], 1))
+    with pytest.raises(QueryError, match="3 dimensions"):
+        await FcEmbedding.objects.filter(embedding__l2_distance__lt=([1, 0], 1))
+    with pytest.raises(QueryError, match="Unknown vector metric"):
+        await FcEmbedding.objects.nearest("embedding", [1, 0, 0], metric="hamming")
+    with pytest.raises(QueryError, match="not a Vector"):
+        await FcEmbedding.objects.nearest("title", [1, 0, 0])
+    with pytest.raises(QueryError, match="k="):
+        await FcEmbedding.objects.nearest("embedding", [1, 0, 0], k=0)
+
+
+async def test_nearest_orders_by_each_metric_with_distances(db):
+    await FcEmbedding.objects.create(title="x", embedding=[1, 0, 0])
+    await FcEmbedding.objects.create(title="far", embedding=[10, 0, 0])
+    await FcEmbedding.objects.create(title="y", embedding=[0, 2, 0])
+    await FcEmbedding.objects.create(title="none")
+    query = [1, 0.1, 0]
+    by_l2 = await FcEmbedding.objects.nearest("embedding", query, k=2)
+    assert [d.title for d in by_l2] == ["x", "y"]
+    assert by_l2[0].distance == pytest.approx(0.1, rel=1e-5)
+    by_cosine = await FcEmbedding.objects.nearest("embedding", query, k=None, metric="cosine")
+    assert [d.title for d in by_cosine][:2] in (["x", "far"], ["far", "x"])
+    assert by_cosine[-1].title == "y"
+    by_ip = await FcEmbedding.objects.nearest("embedding", query, k=1, metric="inner_product")
+    assert by_ip[0].title == "far" and by_ip[0].distance == pytest.approx(-10)
+    by_l1 = await FcEmbedding.objects.nearest("embedding", query, k=3, metric="l1_distance")
+    assert [d.title for d in by_l1] == ["x", "y", "far"]
+    assert by_l1[1].distance == pytest.approx(2.9, rel=1e-5)
+    filtered = await FcEmbedding.objects.filter(title__startswith="f").nearest("embedding", query)
+    assert [d.title for d in filtered] == ["far"]
+    only = await FcEmbedding.objects.only("title").nearest("embedding", query, k=1)
+    assert only[0].title == "x" and "embedding" not in only[0].__dict__
+
+
+async def test_hnsw_and_ivfflat_indexes_are_created_with_their_operator_classes(db):
+    rows = await get_database().fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'fc_neighbour'", []
+    )
+    defs = {r["indexname"]: r["indexdef"] for r in rows}
+    assert (
+        "USING hnsw (embedding vector_l2_ops) WITH (m='16', ef_construction='64')"
+        in (defs["ix_fc_neighbour_embedding_hnsw"])
+    )
+    assert (
+        "USING ivfflat (other vector_ip_ops) WITH (lists='4')"
+        in (defs["ix_fc_neighbour_other_ivfflat"])
+    )
+
+
+def exact_neighbours(points, query, k):
+    q = np.asarray(query, dtype=np.float64)
+    distances = np.linalg.norm(points - q, axis=1)
+    order = np.argsort(distances, kind="stable")[:k]
+    return order, distances
+
+
+async def test_nearest_with_hnsw_matches_exact_search(db):
+    rng = np.random.default_rng(42)
+    points = rng.normal(size=(3000, 8)).astype(np.float32)
+    await FcNeighbour.objects.bulk_create(
+        [FcNeighbour(label=i, embedding=p) for i, p in enumerate(points)], batch_size=1000
+    )
+    database = get_database()
+    await database.execute("ANALYZE fc_neighbour")
+    stored = points.astype(np.float64)
+    queries = rng.normal(size=(20, 8))
+    hits = total = 0
+    for query in queries:
+        found = await FcNeighbour.objects.nearest("embedding", list(query), k=10, ef_search=100)
+        expected, distances = exact_neighbours(stored, [float32(x) for x in query], 10)
+        labels = [n.label for n in found]
+        hits += len(set(labels) & set(expected.tolist()))
+        total += 10
+        for neighbour in found:
+            assert neighbour.distance == pytest.approx(distances[neighbour.label], rel=1e-4)
+        assert [n.distance for n in found] == sorted(n.distance for n in found)
+    assert hits / total >= 0.95
+    # pgvector's default ef_search (40) outside a transaction of our own: still close.
+    default_hits = 0
+    for query in queries:
+        found = await FcNeighbour.objects.nearest("embedding", list(query), k=10)
+        expected, _ = exact_neighbours(stored, [float32(x) for x in query], 10)
+        default_hits += len({n.label for n in found} & set(expected.tolist()))
+    assert default_hits / total >= 0.85
+
+    plans = [p for key, p in FcNeighbour._meta.plans.items() if key[0] == "nearest"]
+    plan = plans[0][0]
+    explain = await database.fetch(
+        "EXPLAIN " + plan.sql, plan.args([[float(x) for x in queries[0]], 10])
+    )
+    assert "ix_fc_neighbour_embedding_hnsw" in "\n".join(r[0] for r in explain)
+
+
+def test_bad_dimensions_fail_at_definition():
+    with pytest.raises(ConfigurationError):
+        fields.Vector(dimensions=0)
+    with pytest.raises(ConfigurationError):
+        fields.Vector(dimensions=16001)
+
+
+def test_clean_accepts_pgvector_values():
+    from pgvector import Vector as PgVector
+
+    assert fields.Vector(dimensions=2).clean(PgVector([0.5, 0.25])) == [0.5, 0.25]
+    with pytest.raises(ValidationError):
+        fields.Vector(dimensions=2).clean({"a": 1})
