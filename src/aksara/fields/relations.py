@@ -249,8 +249,13 @@ class RelatedField(Relation):
             )
         self.related_model = target
         self._step = None
+        # Check the reverse names first, so a clash changes nothing.
+        reverse = self._reverse(target)
         self.target_ready(target)
-        self._add_reverse(target)
+        target._meta.reverse[reverse.name] = reverse
+        if reverse.accessor is not None:
+            setattr(target, reverse.accessor, reverse)
+        self.remote = reverse
         _generation += 1
 
     def target_ready(self, target: type[Model]) -> None:
@@ -259,7 +264,7 @@ class RelatedField(Relation):
     def default_accessor(self, source: str) -> str:
         return f"{source}_set"
 
-    def _add_reverse(self, target: type[Model]) -> None:
+    def _reverse(self, target: type[Model]) -> ReverseRelation:
         from aksara.models.options import snake_case
 
         source = snake_case(self.model.__name__)
@@ -289,11 +294,7 @@ class RelatedField(Relation):
                 f"{self.model.__name__}.{self.name}: the reverse accessor {target.__name__}.{accessor} "
                 f"clashes with an attribute of {target.__name__}; set related_name"
             )
-        reverse = ReverseRelation(self, query_name, accessor)
-        tmeta.reverse[query_name] = reverse
-        if accessor is not None:
-            setattr(target, accessor, reverse)
-        self.remote = reverse
+        return ReverseRelation(self, query_name, accessor)
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
@@ -400,6 +401,8 @@ class ForeignKey(RelatedField):
                     f"Expected a {target.__name__} or its {target._meta.pk.name}, "
                     f"got a {type(value).__name__}"
                 )
+            if value.pk is None:
+                raise ValidationError(f"The {target.__name__} is not saved; save it first")
             value = value.pk
         return target._meta.pk.to_python(value)
 
@@ -410,14 +413,17 @@ class ForeignKey(RelatedField):
         return self.target()._meta.pk.to_db(value) if value is not None else None
 
     def clean(self, value: Any, instance: Model | None = None) -> Any:
-        if instance is not None and value is not None:
+        if instance is not None:
             cached = instance.__dict__.get(self.cache_name)
-            if cached is not None and cached.pk == value and not cached.is_saved:
-                raise ValidationError(
-                    f"The {type(cached).__name__} assigned to {self.name} is not saved; "
-                    f"save it before saving this {self.model.__name__}",
-                    field=self.name,
-                )
+            if cached is not None and (value is None or cached.pk == value):
+                if not cached.is_saved:
+                    raise ValidationError(
+                        f"The {type(cached).__name__} assigned to {self.name} is not saved; "
+                        f"save it before saving this {self.model.__name__}",
+                        field=self.name,
+                    )
+                # Assigned before the database gave it a primary key: take it now.
+                value = cached.pk
         return super().clean(value, instance)
 
     def describe(self) -> dict[str, Any]:
@@ -437,12 +443,12 @@ class ForeignKey(RelatedField):
         if instance is None:
             return self
         d = instance.__dict__
-        value = d.get(self.attname, _MISSING)
-        if value is None:
-            return None
+        # Writes to the column attribute drop a cached object that no longer matches it.
         cached = d.get(self.cache_name)
-        if cached is not None and value is not _MISSING and cached.pk == value:
+        if cached is not None:
             return cached
+        if d.get(self.attname, _MISSING) is None:
+            return None
         raise AttributeError(_not_loaded(type(instance), self.name))
 
     def __set__(self, instance: Model, value: Any) -> None:
@@ -471,11 +477,7 @@ class ForeignKey(RelatedField):
 
     def is_loaded(self, instance: Model) -> bool:
         d = instance.__dict__
-        value = d.get(self.attname)
-        if value is None:
-            return True
-        cached = d.get(self.cache_name)
-        return cached is not None and cached.pk == value
+        return d.get(self.cache_name) is not None or d.get(self.attname, _MISSING) is None
 
     def resolve_path(self, key: str, rest: list[str]) -> Resolved | Hop:
         """``author__email`` crosses the relation; ``author__in``, ``author__isnull`` and
@@ -688,8 +690,8 @@ class ReverseRelation(Relation):
 
 
 class _AttnameDescriptor:
-    """``post.author_id``: the value lives in the instance ``__dict__``; this only explains a
-    column that the query did not load. ``Post.author_id`` is the ForeignKey field."""
+    """``post.author_id``: the column's value, kept in the instance ``__dict__``. Assigning it
+    drops a loaded ``post.author`` that no longer matches. ``Post.author_id`` is the field."""
 
     __slots__ = ("field",)
 
@@ -699,10 +701,21 @@ class _AttnameDescriptor:
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self.field
-        raise AttributeError(
-            f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
-            f"(see only()/defer()); call refresh_from_db() to load it"
-        )
+        try:
+            return instance.__dict__[self.field.attname]
+        except KeyError:
+            raise AttributeError(
+                f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
+                f"(see only()/defer()); call refresh_from_db() to load it"
+            ) from None
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        d = instance.__dict__
+        field = self.field
+        cached = d.get(field.cache_name)
+        if cached is not None and cached.pk != value:
+            del d[field.cache_name]
+        d[field.attname] = value
 
 
 class _Missing:
