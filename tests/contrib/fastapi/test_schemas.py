@@ -93,8 +93,10 @@ def test_include_exclude_and_name():
     brief = schema_for(Gizmo, include=["id", "name"], name="GizmoBrief")
     assert brief.__name__ == "GizmoBrief" and list(brief.model_fields) == ["id", "name"]
     without = schema_for(Gizmo, "create", exclude=["extra", "ref"])
+    assert without.__name__ == "GizmoCreateWithoutExtraRef"
     assert "extra" not in without.model_fields and "name" in without.model_fields
     stamped = schema_for(Gizmo, "create", include=["name", "created_at"])
+    assert stamped.__name__ == "GizmoCreateWithNameCreatedAt"
     assert list(stamped.model_fields) == ["name", "created_at"]  # explicitly asked for
     with pytest.raises(ConfigurationError, match="Gizmo has no field 'nope'"):
         schema_for(Gizmo, exclude=["nope"])
@@ -114,3 +116,17 @@ def test_declared_primary_key_is_writable_and_choices_of_any_kind_are_checked():
     properties = schema.model_json_schema()["properties"]
     assert properties["favourite"]["anyOf"][0]["enum"] == [{"tone": "warm"}, {"tone": "cool"}]
     assert properties["code"]["maxLength"] == 8
+
+
+def test_subset_schemas_have_their_own_names_in_openapi():
+    from aksara.contrib.fastapi import Aksara
+
+    app = Aksara()
+
+    @app.get("/full", response_model=schema_for(Gizmo))
+    async def full(): ...
+
+    @app.get("/brief", response_model=schema_for(Gizmo, include=["id", "name"]))
+    async def brief(): ...
+
+    assert set(app.openapi()["components"]["schemas"]) == {"GizmoRead", "GizmoReadWithIdName"}

@@ -50,7 +50,8 @@ def schema_for(
     ``min_value``/``max_value`` → ``minimum``/``maximum``, plus formats such as
     ``uuid`` and ``date-time``. File and image fields are strings (the stored name).
     Relations appear as their ``*_id`` column. ``include``/``exclude`` take field names;
-    an explicitly included field is kept even when the variant would leave it out.
+    an explicitly included field is kept even when the variant would leave it out, and
+    the schema is named after them (``ProductReadWithIdName``) unless ``name`` is given.
     ``ConfigurationError`` names an unknown field. Results are cached per arguments.
     """
     if variant not in _VARIANTS:
@@ -87,13 +88,30 @@ def _build(
         protected_namespaces=(),
     )
     schema: type[BaseModel] = pydantic.create_model(
-        name or f"{model.__name__}{variant.title()}",
+        name or _default_name(model, variant, include, exclude),
         __config__=config,
         __doc__=(model.__doc__ or "").strip() or None,
         __module__=model.__module__,
         **definitions,
     )
     return schema
+
+
+def _default_name(
+    model: type[Model], variant: Variant, include: Collection[str] | None, exclude: Collection[str]
+) -> str:
+    """``ProductRead``; ``ProductReadWithIdName`` and ``ProductCreateWithoutNotes`` for subsets,
+    so that every schema has its own name in OpenAPI."""
+    name = f"{model.__name__}{variant.title()}"
+    if include is not None:
+        name += "With" + "".join(_camel(n) for n in include)
+    if exclude:
+        name += "Without" + "".join(_camel(n) for n in exclude)
+    return name
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
 def _select(
