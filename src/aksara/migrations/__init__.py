@@ -4,10 +4,12 @@ The repository's ``alembic.ini`` and ``alembic/env.py`` are ready to copy. In an
 of your own, three lines make autogenerate understand aksara:
 
 ```python
-from aksara.migrations import context_options, import_models
-import_models("myapp.models")   # or os.environ["AKSARA_MODELS"]; fills aksara.metadata
+import aksara, myapp.models  # your models: their tables are on aksara.metadata
+from aksara.migrations import context_options
 context.configure(connection=connection, target_metadata=aksara.metadata, **context_options())
 ```
+
+(in ``run_migrations_offline()`` too, with ``url=`` or ``dialect_name="postgresql"``).
 
 ``context_options()`` installs ``render_item`` (aksara's column types are written as the
 PostgreSQL types they store; pgvector's as ``pgvector.sqlalchemy.VECTOR(dim=...)``),
@@ -15,7 +17,8 @@ PostgreSQL types they store; pgvector's as ``pgvector.sqlalchemy.VECTOR(dim=...)
 ``include_object`` (extension tables are left alone) and ``process_revision_directives``
 (an upgrade that adds a vector column first runs ``CREATE EXTENSION IF NOT EXISTS vector``).
 ``database_url()`` gives the URL aksara itself would use (``AKSARA_DATABASE_URL`` or the
-embedded server). Nothing here runs at import time.
+embedded server) and ``import_models("a.models, b.models")`` imports modules named in a
+setting. Nothing here runs at import time.
 """
 
 from aksara.migrations.autogenerate import (
