@@ -2,6 +2,13 @@
 
 from aksara import fields
 from aksara.conf import Settings, configure, settings
+from aksara.contrib.fastapi import (
+    Aksara,
+    DBTransaction,
+    UploadFile,
+    schema_for,
+    transaction_dependency,
+)
 from aksara.core.mail import EmailMessage, EmailMultiAlternatives, send_mail, send_mass_mail
 from aksara.db import (
     Database,
@@ -30,9 +37,11 @@ from aksara.query import Avg, Count, F, Manager, Max, Min, Q, QuerySet, Sum
 __version__ = "0.1.0"
 
 __all__ = [
+    "Aksara",
     "AksaraError",
     "Avg",
     "Count",
+    "DBTransaction",
     "Database",
     "DoesNotExist",
     "EmailMessage",
@@ -51,6 +60,7 @@ __all__ = [
     "Settings",
     "Sum",
     "Transaction",
+    "UploadFile",
     "ValidationError",
     "configure",
     "connect",
@@ -63,8 +73,10 @@ __all__ = [
     "metadata",
     "on_commit",
     "on_rollback",
+    "schema_for",
     "send_mail",
     "send_mass_mail",
     "settings",
     "transaction",
+    "transaction_dependency",
 ]
