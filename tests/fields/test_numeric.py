@@ -171,3 +171,29 @@ def test_describe_gives_ranges():
     assert fields.PositiveSmallInteger().describe()["minimum"] == 0
     assert fields.Integer(min_value=1, max_value=5).describe()["maximum"] == 5
     assert fields.Decimal(precision=5, scale=2).describe()["scale"] == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("age", -5),
+        ("rating", 4),
+        ("priority", 2),
+        ("views", 2**50),
+        ("small", -300),
+        ("day_of_week", 6),
+        ("positive", 7),
+        ("positive_small", 8),
+        ("positive_big", 2**62),
+        ("score", -0.25),
+        ("latitude", 45.5),
+        ("price", D("-999.99")),
+        ("tax_rate", D("0.0001")),
+        ("percentage", D("99.5")),
+    ],
+)
+async def test_each_field_filters_by_its_value(db, field, value):
+    await FcNumber.objects.create()
+    item = await FcNumber.objects.create(**{field: value})
+    assert [x.pk for x in await FcNumber.objects.filter(**{field: value})] == [item.pk]
+    assert await FcNumber.objects.filter(**{f"{field}__in": [value]}).count() == 1

@@ -216,3 +216,23 @@ async def test_db_index_creates_an_index(db):
 def test_bad_max_length_fails_at_definition():
     with pytest.raises(ConfigurationError):
         fields.String(max_length=0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "Ada"),
+        ("code", "C-1"),
+        ("level", "lo"),
+        ("content", "a long body"),
+        ("summary", "brief"),
+        ("email", "ada@example.com"),
+        ("website", "http://localhost/"),
+        ("indexed", "key"),
+    ],
+)
+async def test_each_field_filters_by_its_value(db, field, value):
+    await FcText.objects.create()
+    item = await FcText.objects.create(**{field: value})
+    assert [x.pk for x in await FcText.objects.filter(**{field: value})] == [item.pk]
+    assert await FcText.objects.filter(**{f"{field}__iexact": value.upper()}).count() == 1
