@@ -242,3 +242,17 @@ async def test_integer_primary_key_is_generated_by_the_database(db):
     assert (await MdCounter.objects.get(id=1000)) == explicit
     with pytest.raises(aksara.exceptions.QueryError):
         await MdCounter.objects.bulk_create([MdCounter(label="n"), MdCounter(id=5, label="m")])
+
+
+def test_a_failed_definition_leaves_no_table_or_model_behind():
+    class Broken(fields.String):
+        def model_ready(self):
+            raise ConfigurationError("broken field")
+
+    with pytest.raises(ConfigurationError, match="broken field"):
+
+        class MdBroken(Model):
+            name = Broken()
+
+    assert "md_broken" not in aksara.metadata.tables
+    assert aksara.models.registry.get("MdBroken") is None

@@ -79,11 +79,16 @@ class ModelMeta(type):
             cls.objects = Manager(cls)  # type: ignore[attr-defined]
         else:
             attrs["objects"].model = cls
-        registry.register(cls)  # type: ignore[arg-type]
-        for field in fields.values():
-            ready = getattr(field, "model_ready", None)
-            if ready is not None:
-                ready()
+        try:
+            registry.register(cls)  # type: ignore[arg-type]
+            for field in fields.values():
+                ready = getattr(field, "model_ready", None)
+                if ready is not None:
+                    ready()
+        except BaseException:
+            # A definition error leaves no half-registered model or table behind.
+            registry.unregister(cls)  # type: ignore[arg-type]
+            raise
         return cls
 
 

@@ -63,6 +63,8 @@ class Registry:
         """Remove a model (tests that define throwaway models use this)."""
         if self.models.get(model.__name__) is model:
             del self.models[model.__name__]
+        for callbacks in self._pending.values():
+            callbacks[:] = [c for c in callbacks if getattr(c, "__self__", None) is not model]
         table = model._meta.table
         if table is not None and table.metadata is metadata and table.name in metadata.tables:
             metadata.remove(table)
