@@ -25,6 +25,13 @@ class DemoBook(Model):
         ordering = ("title",)
 
 
+class DemoReview(Model):
+    """A reader's review; deleting a book deletes its reviews (on_delete=CASCADE, the default)."""
+
+    book = fields.ForeignKey(DemoBook, related_name="reviews")
+    stars = fields.Integer(min_value=1, max_value=5)
+
+
 async def main() -> None:
     # No URL configured: aksara starts its embedded PostgreSQL in .aksara/pgdata.
     database = await aksara.connect()
@@ -65,6 +72,17 @@ async def main() -> None:
     print(f"stats: {stats}")
     deleted = await DemoBook.objects.filter(in_stock=False).delete()
     print(f"deleted {deleted} out-of-stock books; {await DemoBook.objects.count()} left")
+
+    dune = await DemoBook.objects.get(title="Dune")
+    await dune.reviews.create(stars=5)
+    await DemoReview.objects.create(book=dune, stars=4)
+    # One query with a JOIN: review.book is loaded, never fetched row by row.
+    reviews = await DemoReview.objects.select_related("book").filter(
+        book__author__icontains="herbert"
+    )
+    print(
+        f"reviews: {[(r.book.title, r.stars) for r in reviews]}; Dune has {await dune.reviews.count()}"
+    )
     await aksara.drop_all()
     await aksara.disconnect()
 

@@ -66,13 +66,7 @@ def make_instance(
     obj = object.__new__(model)
     d = dict(zip(names, values, strict=True))
     loaded = tuple(values)
-    if mutable:
-        fields = model._meta.by_attname
-        snap = list(loaded)
-        for i in mutable:
-            snap[i] = fields[names[i]].snapshot(snap[i])
-        loaded = tuple(snap)
-    d["_loaded"] = (names, loaded)
+    d["_loaded"] = (names, _snapshot(model, names, loaded, mutable) if mutable else loaded)
     obj.__dict__ = d
     return obj
 
@@ -134,36 +128,67 @@ class JoinLayout:
         if names == meta.attnames:
             names = meta.attnames
         mutable = _mutable_positions(meta, names)
-        related = [
-            (relation, rmodel, start, stop, parent, pk_index, rmodel._meta.mutable_positions)
-            for relation, rmodel, start, stop, parent, pk_index in self.entries
-        ]
-        result = []
-        for record in records:
-            values = rows.values(record)
-            obj = make_instance(model, names, values[:n], mutable)
-            made: list[Any] = []
-            for relation, rmodel, start, stop, parent, pk_index, rmutable in related:
-                owner = obj if parent < 0 else made[parent]
-                part = values[start:stop]
-                child = (
-                    None
-                    if part[pk_index] is None
-                    else make_instance(rmodel, rmodel._meta.attnames, part, rmutable)
+        related = []
+        for relation, rmodel, start, stop, parent, pk_index in self.entries:
+            back = relation.remote
+            back_cache = back.cache_name if back is not None and not back.multi_valued else None
+            rmeta = rmodel._meta
+            related.append(
+                (
+                    relation.cache_name,
+                    back_cache,
+                    rmodel,
+                    rmeta.attnames,
+                    start,
+                    stop,
+                    parent + 1,
+                    pk_index,
+                    rmeta.mutable_positions,
                 )
+            )
+        convert = rows.values
+        new = object.__new__
+        result = []
+        append = result.append
+        # As hydrate() does for one model, inlined: this runs once per row and related row.
+        for record in records:
+            values = convert(record)
+            base = values[:n]
+            obj = new(model)
+            d = dict(zip(names, base))
+            d["_loaded"] = (names, _snapshot(model, names, base, mutable) if mutable else base)
+            obj.__dict__ = d
+            made: list[Any] = [obj]
+            for cache, back_cache, rmodel, rnames, start, stop, parent, pk_index, rmut in related:
+                owner = made[parent]
+                part = values[start:stop]
+                if part[pk_index] is None:
+                    child = None
+                else:
+                    child = new(rmodel)
+                    cd = dict(zip(rnames, part))
+                    cd["_loaded"] = (
+                        rnames,
+                        _snapshot(rmodel, rnames, part, rmut) if rmut else part,
+                    )
+                    child.__dict__ = cd
+                    if back_cache is not None and owner is not None:
+                        cd[back_cache] = owner
                 made.append(child)
                 if owner is not None:
-                    _attach(relation, owner, child)
-            result.append(obj)
+                    owner.__dict__[cache] = child
+            append(obj)
         return result
 
 
-def _attach(relation: Relation, owner: Model, value: Any) -> None:
-    """Store a single-valued relation's object, and the way back when that is single-valued."""
-    owner.__dict__[relation.cache_name] = value
-    back = relation.remote
-    if value is not None and back is not None and not back.multi_valued:
-        value.__dict__[back.cache_name] = owner
+def _snapshot(
+    model: type[Model], names: tuple[str, ...], values: tuple[Any, ...], mutable: tuple[int, ...]
+) -> tuple[Any, ...]:
+    fields = model._meta.by_attname
+    snap = list(values)
+    for i in mutable:
+        snap[i] = fields[names[i]].snapshot(snap[i])
+    return tuple(snap)
 
 
 class Joins:
