@@ -11,19 +11,19 @@ import aksara
 from aksara import Model, fields
 from aksara._concurrency import run_in_thread
 from aksara.exceptions import IntegrityError, StorageError, ValidationError
-from aksara.fields.files import FieldFile, FileField, ImageField
+from aksara.fields.files import FieldFile
 from aksara.storage import get_storage
 
 
 class Asset(Model):
     name = fields.String(max_length=200)
-    file = FileField(upload_to="assets")
-    preview = ImageField(upload_to="previews", nullable=True)
+    file = fields.FileField(upload_to="assets")
+    preview = fields.ImageField(upload_to="previews", nullable=True)
 
 
 class MdDocument(Model):
     code = fields.String(max_length=20, unique=True)
-    attachment = FileField(
+    attachment = fields.FileField(
         upload_to="docs/%Y", allowed_extensions=["pdf", "txt"], max_size=1000, nullable=True
     )
 

@@ -3,6 +3,7 @@
 from aksara.fields.array import Array
 from aksara.fields.base import Field, FieldOptions
 from aksara.fields.filepath import FilePath
+from aksara.fields.files import FieldFile, FileField, ImageField, ImageFieldFile
 from aksara.fields.numeric import (
     BigInteger,
     Decimal,
@@ -54,7 +55,9 @@ __all__ = [
     "Email",
     "Enum",
     "Field",
+    "FieldFile",
     "FieldOptions",
+    "FileField",
     "FilePath",
     "Float",
     "ForeignKey",
@@ -62,6 +65,8 @@ __all__ = [
     "GenericIPAddressField",
     "IPAddress",
     "IPAddressField",
+    "ImageField",
+    "ImageFieldFile",
     "Integer",
     "ManyToMany",
     "OneToOne",
