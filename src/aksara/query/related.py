@@ -155,7 +155,7 @@ class JoinLayout:
             values = convert(record)
             base = values[:n]
             obj = new(model)
-            d = dict(zip(names, base))
+            d = dict(zip(names, base, strict=True))
             d["_loaded"] = (names, _snapshot(model, names, base, mutable) if mutable else base)
             obj.__dict__ = d
             made: list[Any] = [obj]
@@ -166,7 +166,7 @@ class JoinLayout:
                     child = None
                 else:
                     child = new(rmodel)
-                    cd = dict(zip(rnames, part))
+                    cd = dict(zip(rnames, part, strict=True))
                     cd["_loaded"] = (
                         rnames,
                         _snapshot(rmodel, rnames, part, rmut) if rmut else part,
