@@ -148,7 +148,7 @@ class JoinLayout:
             )
         convert = rows.values
         new = object.__new__
-        result = []
+        result: list[M] = []
         append = result.append
         # As hydrate() does for one model, inlined: this runs once per row and related row.
         for record in records:
