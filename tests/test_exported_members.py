@@ -16,7 +16,17 @@ def test_all_is_sorted_and_complete():
 
 
 def test_spec_imports():
-    from aksara import Aksara, Model, UploadFile, fields, send_mail  # noqa: F401
+    from aksara import (  # noqa: F401
+        CASCADE,
+        PROTECT,
+        RESTRICT,
+        SET_NULL,
+        Aksara,
+        Model,
+        UploadFile,
+        fields,
+        send_mail,
+    )
     from aksara.conf import Settings, configure  # noqa: F401
     from aksara.core.mail import outbox, reset_outbox  # noqa: F401
     from aksara.exceptions import ValidationError  # noqa: F401

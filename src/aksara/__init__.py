@@ -31,12 +31,17 @@ from aksara.exceptions import (
     ProtectedError,
     ValidationError,
 )
+from aksara.fields.relations import CASCADE, PROTECT, RESTRICT, SET_NULL
 from aksara.models import Index, Model, metadata
 from aksara.query import Avg, Count, F, Manager, Max, Min, Q, QuerySet, Sum
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CASCADE",
+    "PROTECT",
+    "RESTRICT",
+    "SET_NULL",
     "Aksara",
     "AksaraError",
     "Avg",
