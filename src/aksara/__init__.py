@@ -38,13 +38,10 @@ from aksara.query import Avg, Count, F, Manager, Max, Min, Q, QuerySet, Sum
 __version__ = "0.1.0"
 
 __all__ = [
-    "CASCADE",
-    "PROTECT",
-    "RESTRICT",
-    "SET_NULL",
     "Aksara",
     "AksaraError",
     "Avg",
+    "CASCADE",
     "Count",
     "DBTransaction",
     "Database",
@@ -59,9 +56,12 @@ __all__ = [
     "Min",
     "Model",
     "MultipleObjectsReturned",
+    "PROTECT",
     "ProtectedError",
     "Q",
     "QuerySet",
+    "RESTRICT",
+    "SET_NULL",
     "Settings",
     "Sum",
     "Transaction",
