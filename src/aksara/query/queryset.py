@@ -23,6 +23,7 @@ from aksara.query._resolve import (
     exists_condition,
     order_column,
     plan_conditions,
+    resolve,
 )
 from aksara.query.aggregates import Aggregate
 from aksara.query.expressions import CombinedExpression, F, Q
@@ -50,6 +51,28 @@ def _cached_plan(model: type[Model], key: Any, build: Any) -> Any:
 
 def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
     """The shape of condition ``q`` (values appended to ``values``, in parameter order)."""
+    # The usual case first, on every query: no key crosses a relation.
+    mark = len(values)
+    parts: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            parts.append(where_key(model, child, values))
+            continue
+        key, value = child
+        resolved = resolve(model, key)
+        if type(resolved) is Hop:
+            del values[mark:]
+            return _related_where_key(model, q, values)
+        if isinstance(value, (F, CombinedExpression)):
+            parts.append((key, "expr", expression_key(value, values)))
+            continue
+        variant, params = resolved.lookup.prepare(resolved.output_field, value)
+        parts.append((key, variant))
+        values.extend(params)
+    return (q.connector, q.negated, tuple(parts))
+
+
+def _related_where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
     parts: list[Any] = []
     for item in plan_conditions(model, q):
         if isinstance(item, Q):
