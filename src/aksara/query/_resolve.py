@@ -36,7 +36,7 @@ class Resolved:
         self.lookup = lookup
 
     @property
-    def output_field(self) -> Field[Any]:
+    def output_field(self) -> Any:  # a Field; typed so that mypy does not apply Field.__get__
         return self.transforms[-1].output_field if self.transforms else self.field
 
     def column(self, table: Any) -> sa.ColumnElement[Any]:

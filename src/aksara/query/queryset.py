@@ -60,7 +60,7 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
             continue
         key, value = child
         resolved = resolve(model, key)
-        if type(resolved) is Hop:
+        if isinstance(resolved, Hop):
             del values[mark:]
             return _related_where_key(model, q, values)
         if isinstance(value, (F, CombinedExpression)):
