@@ -86,3 +86,23 @@ class RlBadge(Model):
 
     label = fields.String(max_length=50)
     tag = fields.ForeignKey(RlTag, on_delete=CASCADE, related_name="badges")
+
+
+class RlOwned(Model):
+    """An abstract model with a relation: each concrete model gets its own reverse accessor."""
+
+    owner = fields.ForeignKey(
+        RlAuthor, on_delete=CASCADE, nullable=True, related_name="%(class)s_items"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RlNote(RlOwned):
+    text = fields.String(max_length=50)
+    labels = fields.ManyToMany(RlTag, related_name="+")
+
+
+class RlLink(RlOwned):
+    url = fields.String(max_length=200)

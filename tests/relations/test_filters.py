@@ -151,3 +151,12 @@ def test_relation_filters_keep_values_out_of_the_sql_and_share_a_plan():
     plans = len(RlPost._meta.plans)
     RlPost.objects.filter(author__email="z@z.z", tags__name="zz")._select()
     assert len(RlPost._meta.plans) == plans
+
+
+def test_relations_without_columns_cannot_be_selected():
+    with pytest.raises(QueryError, match="has no column to load"):
+        RlPost.objects.only("tags")
+    with pytest.raises(QueryError, match="has no column to select"):
+        RlPost.objects.values("tags")
+    with pytest.raises(QueryError, match="cannot order by 'tags', it has no column"):
+        RlPost.objects.order_by("tags")._select()

@@ -145,3 +145,23 @@ async def test_nullable_reverse_foreign_key_can_be_cleared(db):
     assert [p.title for p in await grace.edited_posts.all()] == ["1", "2"]
     await grace.edited_posts.clear()
     assert await RlPost.objects.filter(editor__isnull=True).count() == 3
+
+
+async def test_abstract_relations_and_hidden_reverse_sides(db):
+    from tests.relations.models import RlLink, RlNote
+
+    ada = await RlAuthor.objects.create(name="Ada", email="ada@example.com")
+    note = await ada.rl_note_items.create(text="remember")
+    await ada.rl_link_items.create(url="https://example.com")
+    assert note.owner_id == ada.id
+    assert await ada.rl_note_items.count() == 1 and await ada.rl_link_items.count() == 1
+    assert [a.name for a in await RlAuthor.objects.filter(rl_link_items__url__contains="example")]
+    # related_name="+": no accessor on RlTag, but the relation works from RlNote's side.
+    tag = await RlTag.objects.create(name="todo")
+    await note.labels.add(tag)
+    assert [t.name for t in await note.labels.all()] == ["todo"]
+    assert [n.text for n in await RlNote.objects.filter(labels__name="todo")] == ["remember"]
+    assert not hasattr(RlTag, "rl_note_set") and not hasattr(RlTag, "+")
+    with pytest.raises(QueryError, match="RlTag has no field 'rl_note'"):
+        RlTag.objects.filter(rl_note__text="remember")._select()
+    assert RlLink._meta.get_field("owner").model is RlLink
