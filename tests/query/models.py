@@ -21,3 +21,7 @@ class Note(Model):
     body = fields.Text(default="")
     rank = fields.Integer(default=0)
     ref = fields.UUID(nullable=True)
+
+
+class QsTagged(Model):
+    tags = fields.Array(base_type="text", default=list)

@@ -7,7 +7,7 @@ import pytest
 import aksara
 from aksara import Avg, Count, F, Max, Min, Q, Sum
 from aksara.exceptions import QueryError, ValidationError
-from tests.query.models import Author, Note
+from tests.query.models import Author, Note, QsTagged
 
 
 async def make_authors():
@@ -313,3 +313,30 @@ async def test_capture_queries_counts_statements(db):
         await Note.objects.filter(title="a").count()
     assert len(queries) == 2
     assert queries.sql[0].startswith("INSERT INTO note")
+
+
+async def test_bulk_create_sends_one_unnest_statement_per_batch(db):
+    from aksara.testing import capture_queries
+
+    with capture_queries() as queries:
+        await Author.objects.bulk_create(
+            [Author(name=f"a{i}", email=f"a{i}@example.com", profile={"i": i}) for i in range(300)]
+        )
+    assert len(queries) == 1 and "unnest(" in queries.sql[0]
+    rows = await Author.objects.filter(name__in=["a0", "a299"]).order_by("name")
+    assert [(r.name, r.profile) for r in rows] == [("a0", {"i": 0}), ("a299", {"i": 299})]
+    assert all(r.joined.tzinfo is not None for r in rows)
+
+
+async def test_bulk_create_with_array_columns_uses_values(db):
+    from aksara.testing import capture_queries
+
+    items = [QsTagged(tags=["a", str(i)]) for i in range(3)]
+    with capture_queries() as queries:
+        await QsTagged.objects.bulk_create(items)
+    assert "unnest(" not in queries.sql[0] and "VALUES" in queries.sql[0]
+    assert sorted(t[1] for t in await QsTagged.objects.values_list("tags", flat=True)) == [
+        "0",
+        "1",
+        "2",
+    ]

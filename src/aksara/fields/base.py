@@ -132,6 +132,9 @@ class Field(Generic[T]):
             return None
         if callable(default):
             return default()
+        kind = type(default)
+        if kind is list or kind is dict:
+            return _copy_data(default)
         if isinstance(default, (list, dict, set)):
             return copy.deepcopy(default)
         return default
@@ -274,6 +277,18 @@ class Field(Generic[T]):
         if owner is not None:
             return f"<{type(self).__name__}: {owner.__name__}.{self.name}>"
         return f"<{type(self).__name__}>"
+
+
+def _copy_data(value: Any) -> Any:
+    """A copy of nested lists and dicts (JSON-like data), much cheaper than ``deepcopy``."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy_data(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy_data(v) for v in value]
+    if kind is set or kind is tuple:
+        return copy.deepcopy(value)
+    return value
 
 
 def _normalise_choices(choices: Any) -> list[tuple[Any, str]] | None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, _copy_data
 from aksara.types import EnumType, IPAddressType, format_ip
 
 
@@ -67,15 +67,6 @@ class UUID(Field[uuid.UUID]):
         return info
 
 
-def _copy_json(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {k: _copy_json(v) for k, v in value.items()}
-    if kind is list:
-        return [_copy_json(v) for v in value]
-    return value
-
-
 class JSON(Field[Any]):
     """Any JSON-serialisable value, stored as ``JSONB``. ``metadata = fields.JSON(default=dict)``
 
@@ -113,7 +104,7 @@ class JSON(Field[Any]):
         return pg.JSONB(none_as_null=True)
 
     def snapshot(self, value: Any) -> Any:
-        return _copy_json(value)
+        return _copy_data(value)
 
     def get_lookup(self, name: str) -> Any:
         """``contains``/``contained_by`` (JSONB containment), ``has_key``, ``has_keys``,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db.connection import get_database
 from aksara.exceptions import DatabaseError, QueryError, ValidationError
@@ -58,6 +59,37 @@ def _insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> 
         return Plan(stmt)
 
     return _cached_plan(model, ("insert", rows, generated), build)  # type: ignore[no-any-return]
+
+
+def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
+    """``INSERT ... SELECT * FROM unnest($1::t1[], $2::t2[], ...)``: one array parameter per
+    column, so one statement (and one prepared plan) serves any number of rows, and the
+    server parses a handful of parameters instead of one per value. None when a column
+    cannot travel as an array element (arrays, vectors): multi-row VALUES then."""
+
+    def build() -> Plan | None:
+        meta = model._meta
+        table = meta.table
+        assert table is not None
+        names = _insert_names(model, generated)
+        columns = [table.c[a] for a in names]
+        if not all(_unnest_safe(c.type) for c in columns):
+            return None
+        source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
+        select = sa.select(sa.literal_column("*")).select_from(source)
+        stmt = sa.insert(table).from_select(list(names), select)
+        if generated:
+            stmt = stmt.returning(table.c[meta.pk_attname])
+        return Plan(stmt)
+
+    return _cached_plan(model, ("insert_unnest", generated), build)  # type: ignore[no-any-return]
+
+
+def _unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
+    impl = getattr(type_, "impl", type_)
+    if isinstance(type_, sa.ARRAY) or isinstance(impl, sa.ARRAY):
+        return False
+    return not type(impl).__module__.startswith("pgvector")
 
 
 def _insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
@@ -282,11 +314,28 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         raise QueryError(
             f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
         )
-    ncols = len(_insert_names(model, generated))
-    size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
     database = get_database()
+    unnest = _unnest_plan(model, generated)
+    if unnest is not None:
+        size = batch_size or 10_000
+    else:
+        ncols = len(_insert_names(model, generated))
+        size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
 
     async def run() -> None:
+        if unnest is not None:
+            insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
+            for start in range(0, len(objs), size):
+                chunk = objs[start : start + size]
+                columns = [[f.to_db(o.__dict__[f.attname]) for o in chunk] for f in insert_fields]
+                if generated:
+                    # PostgreSQL returns the inserted rows in the order unnest() produced them.
+                    records = await database.fetch(unnest.sql, unnest.args(columns))
+                    for obj, record in zip(chunk, records, strict=True):
+                        obj.__dict__[pk_attname] = record[0]
+                else:
+                    await database.execute(unnest.sql, unnest.args(columns))
+            return
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
             plan = _insert_plan(model, len(chunk), generated)
