@@ -2,7 +2,7 @@
 
 import pytest
 
-from aksara import F, Q
+from aksara import Count, F, Q
 from aksara.exceptions import QueryError
 from aksara.query.queryset import where_key
 from tests.relations.models import RlAuthor, RlPost, RlProfile, RlTag
@@ -153,10 +153,12 @@ def test_relation_filters_keep_values_out_of_the_sql_and_share_a_plan():
     assert len(RlPost._meta.plans) == plans
 
 
-def test_relations_without_columns_cannot_be_selected():
+async def test_relations_without_columns_cannot_be_selected(db):
     with pytest.raises(QueryError, match="has no column to load"):
         RlPost.objects.only("tags")
     with pytest.raises(QueryError, match="has no column to select"):
         RlPost.objects.values("tags")
     with pytest.raises(QueryError, match="cannot order by 'tags', it has no column"):
         RlPost.objects.order_by("tags")._select()
+    with pytest.raises(QueryError, match="has no column to aggregate"):
+        await RlAuthor.objects.aggregate(n=Count("posts"))

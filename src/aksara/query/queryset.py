@@ -581,8 +581,8 @@ class QuerySet(Generic[M]):
             raise QueryError("aggregate() needs at least one aggregate")
         meta = self.model._meta
         for agg in items.values():
-            if agg.field != "*":
-                meta.get_field(agg.field)
+            if agg.field != "*" and not meta.get_field(agg.field).concrete:
+                raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
         values: list[Any] = []
         key = (
             "aggregate",
