@@ -166,29 +166,37 @@ def test_bad_relation_options_are_rejected():
     assert fields.ForeignKey(RlAuthor, on_delete="set null").on_delete == SET_NULL
 
 
-def _forget(name: str) -> None:
-    model = registry.get(name)
-    if model is not None:
-        registry.unregister(model)
-
-
 def test_reverse_name_clash_fails_and_changes_nothing():
-    try:
-        with pytest.raises(ConfigurationError, match=r"RlAuthor\.posts clashes"):
+    with pytest.raises(ConfigurationError, match=r"RlAuthor\.posts clashes"):
 
-            class RlClash(Model):
-                writer = fields.ForeignKey(RlAuthor, related_name="posts")
+        class RlClash(Model):
+            writer = fields.ForeignKey(RlAuthor, related_name="posts")
 
-        with pytest.raises(ConfigurationError, match=r"RlAuthor\.name clashes"):
+    with pytest.raises(ConfigurationError, match=r"RlAuthor\.name clashes"):
 
-            class RlClash2(Model):
-                writer = fields.ForeignKey(RlAuthor, related_name="name")
+        class RlClash2(Model):
+            writer = fields.ForeignKey(RlAuthor, related_name="name")
 
-    finally:
-        _forget("RlClash")
-        _forget("RlClash2")
+    assert registry.get("RlClash") is None and registry.get("RlClash2") is None
     assert RlAuthor._meta.reverse["posts"].field is RlPost._meta.get_field("author")
     assert "writer" not in {r.field.name for r in RlAuthor._meta.reverse.values()}
+
+
+def test_a_failed_definition_leaves_no_reverse_accessor_or_junction_behind():
+    with pytest.raises(ConfigurationError, match=r"RlAuthor\.posts clashes"):
+
+        class RlHalfDone(Model):
+            fine = fields.ForeignKey(RlAuthor, related_name="rl_half_done_fine")
+            labels = fields.ManyToMany(RlTag, related_name="rl_half_done_labels")
+            later = fields.ForeignKey("RlNotYet", nullable=True)
+            clash = fields.ForeignKey(RlAuthor, related_name="posts")
+
+    assert registry.get("RlHalfDone") is None
+    assert not hasattr(RlAuthor, "rl_half_done_fine")
+    assert "rl_half_done_fine" not in RlAuthor._meta.reverse
+    assert not hasattr(RlTag, "rl_half_done_labels")
+    assert "rl_half_done_labels" not in aksara.metadata.tables
+    assert "RlNotYet" not in registry.unresolved()
 
 
 async def test_reference_to_an_undefined_model_fails_when_used(db):

@@ -261,6 +261,28 @@ class RelatedField(Relation):
     def target_ready(self, target: type[Model]) -> None:
         """Build what needs the target's table: the FOREIGN KEY constraint or the junction table."""
 
+    def forget(self) -> None:
+        """Undo what this field did to other models (when its model's definition fails)."""
+        global _generation
+        from aksara.models.registry import registry
+
+        pending = registry._pending
+        for name, waiting in list(pending.items()):
+            waiting[:] = [c for c in waiting if getattr(c, "__self__", None) is not self]
+            if not waiting:
+                del pending[name]
+        target = self.related_model
+        reverse: Any = self.remote
+        if target is not None and reverse is not None:
+            if target._meta.reverse.get(reverse.name) is reverse:
+                del target._meta.reverse[reverse.name]
+            if reverse.accessor is not None and target.__dict__.get(reverse.accessor) is reverse:
+                delattr(target, reverse.accessor)
+        self.related_model = None
+        self.remote = None
+        self._step = None
+        _generation += 1
+
     def default_accessor(self, source: str) -> str:
         return f"{source}_set"
 
@@ -591,6 +613,14 @@ class ManyToMany(RelatedField):
             ),
         )
         self.junction_source, self.junction_target = source_col, target_col
+
+    def forget(self) -> None:
+        from aksara.models.registry import metadata
+
+        junction, self.junction = self.junction, None
+        if junction is not None and metadata.tables.get(junction.name) is junction:
+            metadata.remove(junction)
+        super().forget()
 
     def step(self) -> Step:
         if self._step is None:

@@ -86,7 +86,12 @@ class ModelMeta(type):
                 if ready is not None:
                     ready()
         except BaseException:
-            # A definition error leaves no half-registered model or table behind.
+            # A definition error leaves no half-registered model or table behind, and no
+            # reverse accessor or junction table of its relations.
+            for field in fields.values():
+                forget = getattr(field, "forget", None)
+                if forget is not None:
+                    forget()
             registry.unregister(cls)  # type: ignore[arg-type]
             raise
         return cls
