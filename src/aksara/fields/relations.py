@@ -271,13 +271,13 @@ class RelatedField(Relation):
             waiting[:] = [c for c in waiting if getattr(c, "__self__", None) is not self]
             if not waiting:
                 del pending[name]
-        target = self.related_model
-        reverse: Any = self.remote
+        target, reverse = self.related_model, self.remote
         if target is not None and reverse is not None:
-            if target._meta.reverse.get(reverse.name) is reverse:
-                del target._meta.reverse[reverse.name]
-            if reverse.accessor is not None and target.__dict__.get(reverse.accessor) is reverse:
-                delattr(target, reverse.accessor)
+            name, accessor = reverse.name, reverse.accessor
+            if target._meta.reverse.get(name) is reverse:
+                del target._meta.reverse[name]
+            if accessor is not None and target.__dict__.get(accessor) is reverse:
+                delattr(target, accessor)
         self.related_model = None
         self.remote = None
         self._step = None
