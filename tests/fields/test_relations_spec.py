@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from aksara import Model, fields
+from aksara import CASCADE, RESTRICT, SET_NULL, Model, fields
 from aksara.exceptions import ProtectedError
-from aksara.fields import CASCADE, RESTRICT, SET_NULL
 from aksara.fields.relations import ManyToMany
 from aksara.models.registry import metadata, registry
 from aksara.query._compile import DIALECT
