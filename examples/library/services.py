@@ -1,0 +1,99 @@
+"""What the library does, apart from HTTP: sign-up with a welcome mail, tags, toy embeddings."""
+
+import hashlib
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import aksara
+from aksara import send_mail
+
+from .models import EMBEDDING_DIMENSIONS, LibraryAsset, LibraryAuthor, LibraryTag
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = frozenset("a an and for in of on or the to with".split())
+
+
+def embed(text: str) -> list[float] | None:
+    """A deterministic toy embedding of ``text``: a hashed bag of words, of unit length.
+
+    Each word adds 1 to one of the dimensions, picked by a hash of the word, so texts that
+    share words point in similar directions: enough to show how similarity search works.
+    A real application calls an embedding model here. None when the text has no words.
+    """
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in _WORD.findall(text.lower()):
+        if word not in _STOP_WORDS:
+            digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest) % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(x * x for x in vector))
+    if norm == 0:
+        return None
+    return [round(x / norm, 6) for x in vector]
+
+
+def asset_text(asset: LibraryAsset) -> str:
+    return f"{asset.title}\n{asset.description}"
+
+
+async def sign_up(**values: Any) -> LibraryAuthor:
+    """Create an author and send the welcome mail once the sign-up is committed.
+
+    Inside a request's transaction the mail waits for its COMMIT: a sign-up that fails
+    later (a duplicate email is a 409) sends nothing.
+    """
+    async with aksara.transaction():
+        author = await LibraryAuthor.objects.create(**values)
+        await send_mail(
+            "Welcome to the library",
+            f"Hello {author.name},\n\nyour account is ready: upload your first asset.",
+            None,  # the default_from_email setting
+            [author.email],
+            on_commit=True,
+        )
+    return author
+
+
+async def tags_named(names: Iterable[str]) -> list[LibraryTag]:
+    """The tags with these names, created when missing (names are lower-cased)."""
+    tags = []
+    for name in dict.fromkeys(n.strip().lower() for n in names):
+        tag, _ = await LibraryTag.objects.get_or_create(name=name)
+        tags.append(tag)
+    return tags
+
+
+async def create_asset(*, tags: Iterable[str] = (), **values: Any) -> LibraryAsset:
+    """Create an asset with its embedding and tags; its tags are loaded on the result."""
+    async with aksara.transaction():
+        asset = LibraryAsset(**values)
+        asset.embedding = embed(asset_text(asset))
+        await asset.save()
+        await asset.tags.set(await tags_named(tags))
+    await asset.fetch_related("tags")
+    return asset
+
+
+async def update_asset(
+    asset: LibraryAsset, values: dict[str, Any], tags: Iterable[str] | None = None
+) -> LibraryAsset:
+    """Apply ``values`` (and replace the tags when given); the embedding follows the text."""
+    async with aksara.transaction():
+        for name, value in values.items():
+            setattr(asset, name, value)
+        if {"title", "description"} & values.keys():
+            asset.embedding = embed(asset_text(asset))
+        await asset.save()
+        if tags is not None:
+            await asset.tags.set(await tags_named(tags))
+    await asset.fetch_related("tags")
+    return asset
+
+
+async def similar_assets(asset: LibraryAsset, *, k: int = 3) -> list[LibraryAsset]:
+    """The ``k`` other assets nearest to ``asset`` by cosine distance (``.distance`` on each)."""
+    if asset.embedding is None:
+        return []
+    others = LibraryAsset.objects.exclude(id=asset.id)
+    return await others.nearest("embedding", asset.embedding, k=k, metric="cosine")
