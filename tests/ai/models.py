@@ -9,6 +9,7 @@ import enum
 from pathlib import Path
 
 from aksara import Index, Model, fields
+from aksara.exceptions import ValidationError
 from aksara.fields import CASCADE, SET_NULL
 
 
@@ -62,6 +63,10 @@ class AiCategory(Model):
 
     name = fields.String(max_length=100, ai_description="Category name shown in the shop")
     internal_code = fields.String(max_length=20, default="", ai_sensitive=True)
+
+    def clean(self) -> None:
+        if self.internal_code == "RETIRED":
+            raise ValidationError({"internal_code": ["retired categories cannot change"]})
 
 
 class AiProduct(Model):
