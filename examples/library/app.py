@@ -10,12 +10,15 @@ Then open http://127.0.0.1:8000/docs. Run both from the repository's root; witho
 # No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Body, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BeforeValidator, Field
 
 from aksara import Aksara, DBTransaction, UploadFile, schema_for
+from aksara.ai import AgentToolkit, model_context
+from aksara.exceptions import PermissionDenied
 
 from . import services
 from .models import AssetStatus, LibraryAsset, LibraryAuthor, LibraryTag
@@ -53,13 +56,28 @@ class SimilarAsset(schema_for(LibraryAsset, include=["id", "slug", "title"])):
 
 TagRead = schema_for(LibraryTag)
 
+# -- what AI agents get ------------------------------------------------------------------------
+
+MODELS = (LibraryAuthor, LibraryTag, LibraryAsset)
+#: Agents may read, search and edit; they never create or delete (those tools do not exist).
+toolkit = AgentToolkit(MODELS, actions=("list", "get", "search", "update"))
+
+
+async def permission_denied(request: Request, exc: Exception) -> Response:
+    """403 for a tool, field or filter an agent may not use."""
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
 
 # -- the application -------------------------------------------------------------------------
 
 
 def create_app(*, debug: bool | None = None) -> Aksara:
     """The library's API. In debug mode (``AKSARA_DEBUG=1``) uploaded files are served at /media/."""
-    app = Aksara(title="aksara library", debug=debug)
+    app = Aksara(
+        title="aksara library",
+        debug=debug,
+        exception_handlers={PermissionDenied: permission_denied},
+    )
 
     @app.post("/authors", response_model=AuthorRead, status_code=201)
     async def sign_up(payload: AuthorCreate, db: DBTransaction):
@@ -151,6 +169,23 @@ def create_app(*, debug: bool | None = None) -> Aksara:
     @app.get("/tags", response_model=list[TagRead])
     async def list_tags():
         return await LibraryTag.objects.all()
+
+    @app.get("/ai/context", response_class=Response)
+    async def ai_context():
+        """The models described for an LLM prompt (markdown); sensitive fields left out."""
+        return Response(model_context(*MODELS), media_type="text/markdown")
+
+    @app.get("/ai/tools")
+    async def ai_tools(format: Literal["mcp", "openai", "json"] = "mcp") -> list[dict[str, Any]]:
+        """The agent tools, as MCP tool definitions or OpenAI function tools."""
+        return toolkit.export(format)
+
+    @app.post("/ai/tools/{name}")
+    async def call_tool(
+        name: str, db: DBTransaction, arguments: dict[str, Any] = Body(default_factory=dict)
+    ) -> dict[str, Any]:
+        """Run an agent's tool call: 403 for what agents may not touch, 422 for bad arguments."""
+        return await toolkit.call(name, arguments)
 
     return app
 

@@ -1,11 +1,11 @@
 """The library's models: authors, tags and assets (a document with its file, preview and embedding)."""
 
 import enum
+from collections.abc import Sequence
 
 from aksara import PROTECT, Index, Model, fields
 
-#: Length of the toy embeddings (see ``services.embed``); real models use 384, 768, ...
-EMBEDDING_DIMENSIONS = 16
+from .embeddings import DIMENSIONS, embed
 
 
 class AssetStatus(enum.StrEnum):
@@ -18,7 +18,8 @@ class LibraryAuthor(Model):
     """Someone who publishes assets in the library."""
 
     name = fields.String(max_length=100, strip_whitespace=True, ai_description="Display name")
-    email = fields.Email(unique=True, ai_description="Login and contact address")
+    # ai_sensitive: agents never see addresses (not in the AI context, tools or results).
+    email = fields.Email(unique=True, ai_sensitive=True)
     bio = fields.Text(nullable=True, ai_description="A few lines about the author")
     joined_at = fields.DateTime(auto_now_add=True)
 
@@ -28,7 +29,7 @@ class LibraryAuthor(Model):
 
 
 class LibraryTag(Model):
-    """A keyword that groups assets (``postgres``, ``recipes``)."""
+    """A keyword that groups assets, such as "postgres" or "recipes"."""
 
     name = fields.String(max_length=50, unique=True, ai_description="Lower-case keyword")
 
@@ -46,7 +47,7 @@ class LibraryAsset(Model):
     file = fields.FileField(upload_to="library/files", nullable=True, max_size=10 * 1024 * 1024)
     preview = fields.ImageField(upload_to="library/previews", nullable=True)
     embedding = fields.Vector(
-        dimensions=EMBEDDING_DIMENSIONS,
+        dimensions=DIMENSIONS,
         nullable=True,
         ai_description="Computed from the title and description, for similarity search",
         ai_agent_writable=False,
@@ -67,3 +68,13 @@ class LibraryAsset(Model):
         table_name = "library_asset"
         ordering = ("-created_at", "title")
         indexes = [Index("embedding", using="hnsw", opclasses=["vector_cosine_ops"])]
+
+    async def save(
+        self, *, update_fields: Sequence[str] | None = None, force_insert: bool = False
+    ) -> None:
+        """Save, with the embedding computed from the text: the API, agents' tool calls and
+        scripts all keep it up to date."""
+        self.embedding = embed(f"{self.title}\n{self.description}")
+        if update_fields is not None and {"title", "description"} & set(update_fields):
+            update_fields = [*update_fields, "embedding"]
+        await super().save(update_fields=update_fields, force_insert=force_insert)

@@ -1,40 +1,12 @@
-"""What the library does, apart from HTTP: sign-up with a welcome mail, tags, toy embeddings."""
+"""What the library does, apart from HTTP: sign-up with a welcome mail, tags, similar assets."""
 
-import hashlib
-import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import aksara
 from aksara import send_mail
 
-from .models import EMBEDDING_DIMENSIONS, LibraryAsset, LibraryAuthor, LibraryTag
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = frozenset("a an and for in of on or the to with".split())
-
-
-def embed(text: str) -> list[float] | None:
-    """A deterministic toy embedding of ``text``: a hashed bag of words, of unit length.
-
-    Each word adds 1 to one of the dimensions, picked by a hash of the word, so texts that
-    share words point in similar directions: enough to show how similarity search works.
-    A real application calls an embedding model here. None when the text has no words.
-    """
-    vector = [0.0] * EMBEDDING_DIMENSIONS
-    for word in _WORD.findall(text.lower()):
-        if word not in _STOP_WORDS:
-            digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
-            vector[int.from_bytes(digest) % EMBEDDING_DIMENSIONS] += 1.0
-    norm = math.sqrt(sum(x * x for x in vector))
-    if norm == 0:
-        return None
-    return [round(x / norm, 6) for x in vector]
-
-
-def asset_text(asset: LibraryAsset) -> str:
-    return f"{asset.title}\n{asset.description}"
+from .models import LibraryAsset, LibraryAuthor, LibraryTag
 
 
 async def sign_up(**values: Any) -> LibraryAuthor:
@@ -65,11 +37,9 @@ async def tags_named(names: Iterable[str]) -> list[LibraryTag]:
 
 
 async def create_asset(*, tags: Iterable[str] = (), **values: Any) -> LibraryAsset:
-    """Create an asset with its embedding and tags; its tags are loaded on the result."""
+    """Create an asset with its tags; its tags are loaded on the result."""
     async with aksara.transaction():
-        asset = LibraryAsset(**values)
-        asset.embedding = embed(asset_text(asset))
-        await asset.save()
+        asset = await LibraryAsset.objects.create(**values)
         await asset.tags.set(await tags_named(tags))
     await asset.fetch_related("tags")
     return asset
@@ -78,12 +48,10 @@ async def create_asset(*, tags: Iterable[str] = (), **values: Any) -> LibraryAss
 async def update_asset(
     asset: LibraryAsset, values: dict[str, Any], tags: Iterable[str] | None = None
 ) -> LibraryAsset:
-    """Apply ``values`` (and replace the tags when given); the embedding follows the text."""
+    """Apply ``values``, and replace the tags when given; its tags are loaded on the result."""
     async with aksara.transaction():
         for name, value in values.items():
             setattr(asset, name, value)
-        if {"title", "description"} & values.keys():
-            asset.embedding = embed(asset_text(asset))
         await asset.save()
         if tags is not None:
             await asset.tags.set(await tags_named(tags))

@@ -139,6 +139,35 @@ async def walkthrough(client: httpx.AsyncClient, *, out: Callable[[str], Any] = 
     for item in similar:
         show(f"{item['distance']:.3f}  {item['title']}")
 
+    step("AI agents: tools exported from the field metadata, and tool calls under guard")
+    tools = await call("GET", "/ai/tools?format=mcp", 200)
+    show(f"200 {len(tools)} MCP tools: {', '.join(tool['name'] for tool in tools[:5])}, ...")
+    found = await call(
+        "POST",
+        "/ai/tools/library_asset_list",
+        200,
+        json={"filters": {"author": {"exact": author["id"]}, "tags__name": {"exact": "guides"}}},
+    )
+    show(f"200 library_asset_list found {[item['title'] for item in found['items']]}")
+    agent_author = await call(
+        "POST", "/ai/tools/library_author_get", 200, json={"id": author["id"]}
+    )
+    show(f"200 library_author_get: {sorted(agent_author)} (the email is ai_sensitive)")
+    archived = await call(
+        "POST",
+        "/ai/tools/library_asset_update",
+        200,
+        json={"id": bread["id"], "data": {"status": "archived"}},
+    )
+    show(f"200 library_asset_update: {archived['title']!r} is {archived['status']}")
+    denied = await call(
+        "POST",
+        "/ai/tools/library_asset_update",
+        403,
+        json={"id": guide["id"], "data": {"embedding": [1.0] * 16}},
+    )
+    show(f"403 {denied['detail']}")
+
     step("An author who still has assets cannot be deleted (on_delete=PROTECT): 409")
     protected = await call("DELETE", f"/authors/{author['id']}", 409)
     show(f"409 {protected['detail']}")

@@ -4,8 +4,8 @@ import math
 import uuid
 
 import pytest
-from examples.library.models import EMBEDDING_DIMENSIONS, LibraryAsset, LibraryTag
-from examples.library.services import embed
+from examples.library.embeddings import DIMENSIONS, embed
+from examples.library.models import LibraryAsset, LibraryTag
 from examples.library.walkthrough import png
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.com"}
@@ -28,7 +28,7 @@ async def create_asset(client, author: dict, title: str, **values) -> dict:
 def test_embed_is_a_deterministic_unit_vector_of_the_words():
     vector = embed("PostgreSQL indexes and PostgreSQL tuning")
     assert vector == embed("postgresql TUNING, indexes; postgresql!")  # words, not formatting
-    assert len(vector) == EMBEDDING_DIMENSIONS
+    assert len(vector) == DIMENSIONS
     assert math.isclose(math.fsum(x * x for x in vector), 1.0, abs_tol=1e-5)
     assert min(vector) >= 0
     assert embed("the and of") is None and embed("...") is None
@@ -240,3 +240,69 @@ async def test_unknown_ids_are_404(client):
     ]:
         response = await client.request(method, url, json={} if method == "PATCH" else None)
         assert response.status_code == 404, (method, url)
+
+
+async def test_ai_context_describes_the_models_without_the_sensitive_email(client):
+    response = await client.get("/ai/context")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/markdown")
+    text = response.text
+    assert "## LibraryAuthor" in text and "## LibraryAsset" in text
+    assert "Publication state" in text  # an ai_description
+    assert "email" not in text
+
+
+async def test_ai_tools_let_agents_read_search_and_update_but_not_create_or_delete(client):
+    mcp = (await client.get("/ai/tools")).json()
+    names = {tool["name"] for tool in mcp}
+    assert "library_asset_search" in names and "library_author_update" in names
+    assert not {n for n in names if n.endswith(("_create", "_delete"))}
+    author_get = next(tool for tool in mcp if tool["name"] == "library_author_get")
+    assert author_get["annotations"]["readOnlyHint"] is True
+    update = next(tool for tool in mcp if tool["name"] == "library_asset_update")
+    assert "embedding" not in update["inputSchema"]["properties"]["data"]["properties"]
+    openai = (await client.get("/ai/tools?format=openai")).json()
+    assert {tool["function"]["name"] for tool in openai} == names
+    assert (await client.get("/ai/tools?format=yaml")).status_code == 422
+
+
+async def test_agent_tool_calls_run_under_the_field_guards(client, mailoutbox):
+    author = await sign_up(client)
+    asset = await create_asset(client, author, "Bread", tags=["recipes"])
+
+    async def tool(name: str, arguments: dict):
+        return await client.post(f"/ai/tools/{name}", json=arguments)
+
+    found = await tool("library_asset_list", {"filters": {"tags__name": {"exact": "recipes"}}})
+    assert [item["title"] for item in found.json()["items"]] == ["Bread"]
+    seen = (await tool("library_author_get", {"id": author["id"]})).json()
+    assert seen["name"] == "Ada Lovelace" and "email" not in seen
+
+    renamed = await tool(
+        "library_asset_update", {"id": asset["id"], "data": {"title": "Sourdough bread"}}
+    )
+    assert renamed.status_code == 200, renamed.text
+    stored = await LibraryAsset.objects.get(id=asset["id"])
+    assert stored.embedding == pytest.approx(embed("Sourdough bread\n"))  # save() keeps it current
+
+    read_only = await tool("library_asset_update", {"id": asset["id"], "data": {"embedding": [0]}})
+    hidden = await tool("library_author_update", {"id": author["id"], "data": {"email": "x@y.z"}})
+    missing = await tool("library_asset_delete", {"id": asset["id"]})
+    bad = await tool("library_asset_update", {"id": asset["id"], "data": {"status": "lost"}})
+    assert read_only.status_code == 403
+    assert read_only.json() == {"detail": "LibraryAsset.embedding is read-only for agents"}
+    assert hidden.status_code == 403 and "email" in hidden.json()["detail"]
+    assert missing.status_code == 403
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "status"]
+    assert (await LibraryAsset.objects.get(id=asset["id"])).status == "draft"
+
+
+async def test_saving_with_update_fields_keeps_the_embedding_current(db):
+    from examples.library.models import LibraryAuthor
+
+    author = await LibraryAuthor.objects.create(name="Ada", email="ada@example.com")
+    asset = await LibraryAsset.objects.create(title="Bread", author=author)
+    asset.title = "Sourdough"
+    await asset.save(update_fields=["title"])
+    await asset.refresh_from_db()
+    assert asset.embedding == pytest.approx(embed("Sourdough\n"))
