@@ -511,3 +511,23 @@ async def test_reads_never_select_sensitive_columns():
     for sql in queries.sql:
         assert "stripe_customer_id" not in sql
         assert '"raw"' not in sql and ".raw" not in sql
+
+
+async def test_a_missing_related_record_is_reported_without_database_details():
+    missing = str(uuid.uuid4())
+
+    with pytest.raises(IntegrityError) as info:
+        await SHOP.call(
+            "ai_product_create",
+            {"data": {"name": "Tea", "slug": "tea", "price": "1", "sku": "T", "category": missing}},
+        )
+
+    assert str(info.value) == "AiProduct: category refers to a record that does not exist"
+    assert await AiProduct.objects.count() == 0
+
+
+async def test_messages_echo_only_a_short_part_of_hostile_keys():
+    with pytest.raises(PermissionDenied) as info:
+        await SHOP.call("ai_customer_list", {"filters": {"x" * 100_000: {"exact": 1}}})
+
+    assert len(str(info.value)) < 120

@@ -62,11 +62,12 @@ def mcp_server(
 
     import aksara
 
-    toolkit = (
-        models if isinstance(models, AgentToolkit) else AgentToolkit(models, **toolkit_options)
-    )
-    if toolkit_options and isinstance(models, AgentToolkit):
-        raise ConfigurationError("mcp_server(): pass toolkit options to AgentToolkit() instead")
+    if isinstance(models, AgentToolkit):
+        if toolkit_options:
+            raise ConfigurationError("mcp_server(): pass toolkit options to AgentToolkit() instead")
+        toolkit = models
+    else:
+        toolkit = AgentToolkit(models, **toolkit_options)
     tools = [types.Tool.model_validate(tool.to_mcp()) for tool in toolkit.tools.values()]
     if instructions is None:
         instructions = model_context(*toolkit.models)

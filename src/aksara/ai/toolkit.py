@@ -103,7 +103,7 @@ class AgentToolkit:
         """Run tool ``name`` with ``arguments`` (a JSON object) and return its JSON result."""
         tool = self.tools.get(name) if isinstance(name, str) else None
         if tool is None:
-            raise PermissionDenied(f"There is no tool named {name!r}")
+            raise PermissionDenied(f"There is no tool named {_quote(name)}")
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, Mapping) or not all(isinstance(k, str) for k in arguments):
@@ -153,7 +153,7 @@ class AgentToolkit:
         name = args.get("field", next(iter(vectors)))
         if not isinstance(name, str) or name not in vectors:
             raise PermissionDenied(
-                f"{policy.name}: {name!r} is not a vector field agents can search"
+                f"{policy.name}: {_quote(name)} is not a vector field agents can search"
             )
         field = vectors[name]
         if "vector" not in args:
@@ -236,7 +236,9 @@ class AgentToolkit:
                 continue
             if isinstance(key, str) and key in policy.fields:
                 raise PermissionDenied(f"{policy.name}.{key} is read-only for agents")
-            raise PermissionDenied(f"{policy.name} has no field {key!r} that agents can write")
+            raise PermissionDenied(
+                f"{policy.name} has no field {_quote(key)} that agents can write"
+            )
         values: dict[str, Any] = {}
         errors: dict[str, list[str]] = {}
         for key, value in data.items():
@@ -257,7 +259,7 @@ class AgentToolkit:
             raise ValidationError({"order_by": ["expected a short list of sort keys"]})
         for spec in order_by:
             if not isinstance(spec, str) or spec not in policy.orderings:
-                raise PermissionDenied(f"{policy.name}: agents cannot sort by {spec!r}")
+                raise PermissionDenied(f"{policy.name}: agents cannot sort by {_quote(spec)}")
         return tuple(dict.fromkeys(order_by))
 
     def _filtered(self, policy: ModelPolicy, filters: Any) -> QuerySet[Any]:
@@ -270,7 +272,7 @@ class AgentToolkit:
         errors: dict[str, list[str]] = {}
         for key, ops in filters.items():
             if not isinstance(key, str) or key not in policy.filters:
-                raise PermissionDenied(f"{policy.name}: agents cannot filter on {key!r}")
+                raise PermissionDenied(f"{policy.name}: agents cannot filter on {_quote(key)}")
             field, allowed = policy.filters[key]
             if not isinstance(ops, Mapping) or not ops:
                 errors[key] = ['expected an object of operators, e.g. {"exact": ...}']
@@ -278,7 +280,7 @@ class AgentToolkit:
             for op, value in ops.items():
                 if op not in allowed:
                     errors.setdefault(key, []).append(
-                        f"unsupported operator {op!r} (use {', '.join(allowed)})"
+                        f"unsupported operator {_quote(op)} (use {', '.join(allowed)})"
                     )
                     continue
                 try:
@@ -290,13 +292,20 @@ class AgentToolkit:
         return queryset.filter(**conditions) if conditions else queryset
 
 
+def _quote(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` shortened: messages echo what the agent sent, not megabytes of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _only(args: Mapping[str, Any], names: Sequence[str]) -> None:
     unexpected = [k for k in args if k not in names]
     if unexpected:
         raise ValidationError(
             {
                 "arguments": [
-                    f"unexpected argument {k!r} (expected {', '.join(names)})" for k in unexpected
+                    f"unexpected argument {_quote(k)} (expected {', '.join(names)})"
+                    for k in unexpected
                 ]
             }
         )
