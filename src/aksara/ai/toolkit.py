@@ -12,8 +12,9 @@ values               the field's own conversion and save() checks     else Valid
 page sizes           1..max_page_size, offset 0..10,000              else ValidationError
 ```
 
-Reads select only visible columns, so sensitive values never leave the database. Errors
-raised to the agent never name hidden fields or quote database details.
+Reads select only visible columns, so sensitive values never leave the database. Error
+messages never name hidden fields or quote database details (a database error is retold,
+with the original as its ``__cause__`` for the server's logs).
 """
 
 from __future__ import annotations
@@ -117,10 +118,11 @@ class AgentToolkit:
         except DoesNotExist:
             raise
         except DatabaseError as error:
-            raise _database_error(policy, error) from None
-        except QueryError:
+            # The agent sees the new message; logs keep the original as the cause.
+            raise _database_error(policy, error) from error
+        except QueryError as error:
             # Checked arguments make these rare; their texts may list every field name.
-            raise QueryError(f"{policy.name}: the query could not be run") from None
+            raise QueryError(f"{policy.name}: the query could not be run") from error
 
     # -- reads ---------------------------------------------------------------------------------
 
