@@ -34,6 +34,8 @@ MAX_OFFSET: Final = 10_000
 MAX_IN_VALUES: Final = 100
 #: Longest text a pattern lookup (``icontains``, ...) may search for.
 MAX_PATTERN_LENGTH: Final = 1000
+#: The ``$defs`` entry of free text for pattern lookups (field names cannot start with ``_``).
+TEXT_DEF: Final = "_text"
 #: OpenAI's limit on function names (MCP allows 128).
 MAX_TOOL_NAME: Final = 64
 
@@ -206,6 +208,8 @@ class _Builder:
     def _filters(self, defs: dict[str, Any]) -> dict[str, Any] | None:
         properties: dict[str, Any] = {}
         for key, (field, ops) in self.policy.filters.items():
+            if TEXT_PATTERN_LOOKUPS.intersection(ops) and not isinstance(field, JSON):
+                defs[TEXT_DEF] = {"type": "string", "maxLength": MAX_PATTERN_LENGTH}
             defs[key] = filter_value_schema(field)
             ref = {"$ref": f"#/$defs/{key}"}
             properties[key] = {
@@ -408,5 +412,5 @@ def _operand(field: Field[Any], op: str, ref: dict[str, Any]) -> dict[str, Any]:
     if op in ARRAY_LOOKUPS and field.ai_type == "array":
         return ref  # a list of elements, like the field's values
     if op in TEXT_PATTERN_LOOKUPS:
-        return {"type": "string", "maxLength": MAX_PATTERN_LENGTH}
+        return {"$ref": f"#/$defs/{TEXT_DEF}"}
     return ref
