@@ -201,7 +201,11 @@ async def run() -> None:
 
 
 def main() -> None:
-    upgrade()  # alembic upgrade head: runs its own event loop, so before asyncio.run()
+    print("alembic upgrade head (AKSARA_MODELS=examples.library.models)", flush=True)
+    upgrade()  # runs its own event loop, so before asyncio.run()
+    print(
+        "\nThe walkthrough: each step is one request, sent to the app through httpx.ASGITransport"
+    )
     asyncio.run(run())
 
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 from examples.library.embeddings import DIMENSIONS, embed
-from examples.library.models import LibraryAsset, LibraryTag
+from examples.library.models import LibraryAsset, LibraryAuthor, LibraryTag
 from examples.library.walkthrough import png
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.com"}
@@ -298,8 +298,6 @@ async def test_agent_tool_calls_run_under_the_field_guards(client, mailoutbox):
 
 
 async def test_saving_with_update_fields_keeps_the_embedding_current(db):
-    from examples.library.models import LibraryAuthor
-
     author = await LibraryAuthor.objects.create(name="Ada", email="ada@example.com")
     asset = await LibraryAsset.objects.create(title="Bread", author=author)
     asset.title = "Sourdough"
