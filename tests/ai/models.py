@@ -97,6 +97,10 @@ class AiProduct(Model):
     updated_at = fields.DateTime(auto_now=True)
 
 
+class AiTag(Model):
+    name = fields.String(max_length=30, unique=True, ai_description="Keyword")
+
+
 class AiPost(Model):
     """A blog post written by a user."""
 
@@ -106,6 +110,7 @@ class AiPost(Model):
         AiUser, on_delete=SET_NULL, nullable=True, related_name="reviews", ai_sensitive=True
     )
     views = fields.PositiveInteger(default=0)
+    tags = fields.ManyToMany(AiTag, related_name="posts")
 
     class Meta:
         ordering = ("title",)

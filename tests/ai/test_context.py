@@ -4,7 +4,7 @@ import pytest
 
 from aksara.ai import model_context
 from aksara.exceptions import ConfigurationError
-from tests.ai.models import AiCategory, AiCustomer, AiPost, AiProduct, AiSample, AiUser
+from tests.ai.models import AiCategory, AiCustomer, AiPost, AiProduct, AiSample, AiTag, AiUser
 
 SPEC_MODELS = (AiUser, AiCustomer, AiCategory, AiProduct, AiPost)
 
@@ -65,14 +65,21 @@ def test_product_context_lists_types_constraints_choices_defaults_and_relations(
         "- updated_at (DateTime): format date-time; set on every save; read-only for agents",
     ):
         assert line + "\n" in text
-    assert "Reverse relations:\n- products: one-to-many, the AiProduct.category rows" in text
+    assert "Reverse relations:\n- products: one-to-many, the AiProduct.category records" in text
 
 
 def test_reverse_relations_appear_only_for_models_in_the_context():
     assert "Reverse relations" not in model_context(AiCategory)
-    assert "- posts: one-to-many, the AiPost.author rows pointing here" in model_context(
+    assert "- posts: one-to-many, the AiPost.author records pointing here" in model_context(
         AiUser, AiPost
     )
+
+
+def test_many_to_many_relations_are_described_from_both_sides():
+    text = model_context(AiPost, AiTag)
+
+    assert "- tags (ManyToMany → AiTag): many-to-many; read-only for agents\n" in text
+    assert "- posts: many-to-many, the AiPost.tags records pointing here" in text
 
 
 def test_json_context_carries_the_same_facts_as_data():

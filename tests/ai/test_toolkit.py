@@ -20,12 +20,15 @@ from tests.ai.models import (
     AiProduct,
     AiProductStatus,
     AiSample,
+    AiTag,
     AiUser,
 )
 
 pytestmark = pytest.mark.usefixtures("db")
 
-SHOP = AgentToolkit([AiUser, AiCustomer, AiCategory, AiProduct, AiPost, AiDocument, AiSample])
+SHOP = AgentToolkit(
+    [AiUser, AiCustomer, AiCategory, AiProduct, AiPost, AiTag, AiDocument, AiSample]
+)
 
 
 async def make_customer(email: str = "ada@example.com", value: str = "120.50") -> AiCustomer:
@@ -482,8 +485,14 @@ async def test_default_ordering_is_used_only_when_visible():
         await AiPost.objects.create(title=title, author=user)
 
     posts = await SHOP.call("ai_post_list", {})
+    tag = await AiTag.objects.create(name="news")
+    await (await AiPost.objects.get(title="b")).tags.add(tag)
+    tagged = await SHOP.call("ai_post_list", {"filters": {"tags__name": {"exact": "news"}}})
+    by_tag = await SHOP.call("ai_post_list", {"filters": {"tags": {"in": [str(tag.id)]}}})
 
     assert [p["title"] for p in posts["items"]] == ["a", "b", "c"]
+    assert [p["title"] for p in tagged["items"]] == ["b"]
+    assert [p["title"] for p in by_tag["items"]] == ["b"]
     assert set(posts["items"][0]) == {"id", "title", "author", "views"}
     assert posts["items"][0]["author"] == str(user.id)
 

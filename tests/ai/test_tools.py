@@ -15,10 +15,11 @@ from tests.ai.models import (
     AiPost,
     AiProduct,
     AiSample,
+    AiTag,
     AiUser,
 )
 
-ALL_MODELS = (AiUser, AiCustomer, AiCategory, AiProduct, AiPost, AiDocument, AiSample)
+ALL_MODELS = (AiUser, AiCustomer, AiCategory, AiProduct, AiPost, AiTag, AiDocument, AiSample)
 HIDDEN = {"hashed_password", "stripe_customer_id", "internal_code", "reviewer", "raw"}
 
 
@@ -285,15 +286,15 @@ def test_schemas_accept_good_arguments_and_reject_hostile_ones():
 
 
 def test_relation_paths_reach_only_visible_fields_of_exposed_models():
-    with_users = schema_of(tools_by_name(AiUser, AiPost)["ai_post_list"])
+    with_users = schema_of(tools_by_name(AiUser, AiPost, AiTag)["ai_post_list"])
     filters = with_users["properties"]["filters"]["properties"]
-    assert {"author", "author__email", "author__role"} <= set(filters)
+    assert {"author", "author__email", "author__role", "tags", "tags__name"} <= set(filters)
     assert not any(key.startswith("reviewer") for key in filters)
     assert "author__hashed_password" not in filters
 
     alone = schema_of(tools_by_name(AiPost)["ai_post_list"])
     keys = set(alone["properties"]["filters"]["properties"])
-    assert "author" in keys
+    assert {"author", "tags"} <= keys
     assert not any("__" in key for key in keys)
 
 

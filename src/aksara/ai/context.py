@@ -123,9 +123,13 @@ def _relation_kind(field: RelatedField) -> str:
 
 def _reverse_data(relation: ReverseRelation) -> dict[str, Any]:
     source = relation.field
+    if isinstance(source, ManyToMany):
+        kind = "many-to-many"
+    else:
+        kind = "one-to-many" if relation.multi_valued else "one-to-one"
     return {
         "name": relation.accessor,
-        "relation": "one-to-many" if relation.multi_valued else "one-to-one",
+        "relation": kind,
         "from": f"{source.model.__name__}.{source.name}",
     }
 
@@ -142,7 +146,7 @@ def _markdown(model: dict[str, Any]) -> str:
     if "reverse_relations" in model:
         lines.append("Reverse relations:")
         lines.extend(
-            f"- {r['name']}: {r['relation']}, the {r['from']} rows pointing here"
+            f"- {r['name']}: {r['relation']}, the {r['from']} records pointing here"
             for r in model["reverse_relations"]
         )
     return "\n".join(lines)
