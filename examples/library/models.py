@@ -1,7 +1,6 @@
 """The library's models: authors, tags and assets (a document with its file, preview and embedding)."""
 
 import enum
-from collections.abc import Sequence
 
 from aksara import PROTECT, Index, Model, fields
 
@@ -70,7 +69,10 @@ class LibraryAsset(Model):
         indexes = [Index("embedding", using="hnsw", opclasses=["vector_cosine_ops"])]
 
     async def save(
-        self, *, update_fields: Sequence[str] | None = None, force_insert: bool = False
+        self,
+        *,
+        update_fields: list[str] | tuple[str, ...] | None = None,
+        force_insert: bool = False,
     ) -> None:
         """Save, with the embedding computed from the text: the API, agents' tool calls and
         scripts all keep it up to date."""
