@@ -241,9 +241,8 @@ def to_json(value: Any) -> Any:
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
-    name = getattr(value, "name", None)  # a stored file (FieldFile)
-    if isinstance(name, str) or name is None and hasattr(value, "storage"):
-        return name
+    if hasattr(value, "storage") and hasattr(value, "name"):
+        return value.name  # a stored file (FieldFile): its name
     return str(value)
 
 

@@ -4,6 +4,7 @@ models with a ``Vector`` field), with JSON Schema inputs, exported for MCP, Open
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from aksara.models.base import Model
 
 ACTIONS: Final = ("list", "get", "create", "update", "delete", "search")
-READ_ACTIONS: Final = ("list", "get", "search")
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100
 MAX_OFFSET: Final = 10_000
@@ -44,7 +44,10 @@ ExportFormat = Literal["mcp", "openai", "json"]
 
 @dataclass(frozen=True, slots=True)
 class Tool:
-    """One tool: its name, description, JSON Schema input and behaviour hints."""
+    """One tool: its name, description, JSON Schema input and behaviour hints.
+
+    The ``to_*`` exports are fresh copies: changing one never changes the tool.
+    """
 
     name: str
     title: str
@@ -67,7 +70,7 @@ class Tool:
             "name": self.name,
             "title": self.title,
             "description": self.description,
-            "inputSchema": self.input_schema,
+            "inputSchema": copy.deepcopy(self.input_schema),
             "annotations": annotations,
         }
 
@@ -78,7 +81,7 @@ class Tool:
             "function": {
                 "name": self.name,
                 "description": self.description,
-                "parameters": self.input_schema,
+                "parameters": copy.deepcopy(self.input_schema),
             },
         }
 
@@ -90,7 +93,7 @@ class Tool:
             "description": self.description,
             "model": self.model.__name__,
             "action": self.action,
-            "input_schema": self.input_schema,
+            "input_schema": copy.deepcopy(self.input_schema),
             "read_only": self.read_only,
             "destructive": self.destructive,
             "idempotent": self.idempotent,
@@ -120,7 +123,9 @@ def export_tools(
     (nearest neighbours); ``actions`` keeps a subset (``actions=("list", "get")`` for read
     only). Input schemas follow the fields: lengths, patterns, choices, ranges, formats,
     nullability. Sensitive fields appear nowhere; fields agents may not write are absent
-    from create and update inputs. ``AgentToolkit`` runs exactly these tools.
+    from create and update inputs, and a model with a required field that agents cannot
+    set gets no create tool (every call would fail). ``AgentToolkit`` runs exactly these
+    tools.
     """
     return [tool.export(format) for tool in build_tools(models, actions, max_page_size)]
 
@@ -158,7 +163,8 @@ class _Builder:
         self.name = policy.name
         self.prefix = snake_case(policy.name)
         self.max_page_size = max_page_size
-        about = self.model._meta.ai_description
+        # The description's first paragraph; model_context() carries all of it.
+        about = " ".join(self.model._meta.ai_description.split("\n\n")[0].split())
         self.about = f" ({about.rstrip('.')})" if about else ""
 
     def build(self, action: str) -> Tool | None:
