@@ -13,6 +13,4 @@ T = TypeVar("T")
 
 async def run_in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run ``func(*args, **kwargs)`` in a worker thread and await its result."""
-    if kwargs:
-        return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
-    return await asyncio.to_thread(func, *args)
+    return await asyncio.to_thread(functools.partial(func, *args, **kwargs))

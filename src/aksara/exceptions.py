@@ -100,7 +100,7 @@ class ProtectedError(IntegrityError):
     """A delete was blocked by RESTRICT/PROTECT references from another model."""
 
 
-class ConnectionError(DatabaseError):  # noqa: A001 - deliberate, lives in aksara.exceptions
+class ConnectionError(DatabaseError):
     """The database connection broke or could not be opened."""
 
 

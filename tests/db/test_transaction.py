@@ -113,3 +113,20 @@ async def test_db_fixture_isolates_and_runs_block_hooks(db):
 
 async def test_db_fixture_leaves_nothing_behind(db):
     assert await Note.objects.count() == 0
+
+
+async def test_create_all_refuses_references_to_undefined_models(db):
+    from aksara import Model, fields
+    from aksara.exceptions import ConfigurationError
+    from aksara.models.registry import registry
+
+    class DbDangling(Model):
+        target = fields.ForeignKey("DbNeverDefined", on_delete=aksara.CASCADE)
+
+    try:
+        assert registry.unresolved() == ["DbNeverDefined"]
+        with pytest.raises(ConfigurationError, match="DbNeverDefined"):
+            await aksara.create_all()
+    finally:
+        registry.unregister(DbDangling)
+    assert registry.unresolved() == []

@@ -60,9 +60,14 @@ def set_database(database: Database | None) -> None:
 async def create_all() -> None:
     """Create every model's table (and the vector extension when needed). For tests and quick starts;
     Alembic owns real schemas."""
-    from aksara.models.registry import metadata
+    from aksara.models.registry import metadata, registry
 
     database = get_database()
+    missing = registry.unresolved()
+    if missing:
+        raise ConfigurationError(
+            f"Relations point at models that were never defined: {', '.join(missing)}"
+        )
     if _uses_vector(metadata):
         if not await database.ensure_vector_extension():
             raise ConfigurationError(

@@ -88,10 +88,6 @@ class ModelMeta(type):
         except BaseException:
             # A definition error leaves no half-registered model or table behind, and no
             # reverse accessor or junction table of its relations.
-            for field in fields.values():
-                forget = getattr(field, "forget", None)
-                if forget is not None:
-                    forget()
             registry.unregister(cls)  # type: ignore[arg-type]
             raise
         return cls

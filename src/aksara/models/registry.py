@@ -60,11 +60,14 @@ class Registry:
         return sorted(self._pending)
 
     def unregister(self, model: type[Model]) -> None:
-        """Remove a model (tests that define throwaway models use this)."""
+        """Remove a model, its table and what its relations did to other models
+        (tests that define throwaway models use this)."""
         if self.models.get(model.__name__) is model:
             del self.models[model.__name__]
-        for callbacks in self._pending.values():
-            callbacks[:] = [c for c in callbacks if getattr(c, "__self__", None) is not model]
+        for field in model._meta.fields.values():
+            forget = getattr(field, "forget", None)
+            if forget is not None:
+                forget()
         table = model._meta.table
         if table is not None and table.metadata is metadata and table.name in metadata.tables:
             metadata.remove(table)

@@ -76,7 +76,7 @@ def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
         if not all(_unnest_safe(c.type) for c in columns):
             return None
         source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
-        select = sa.select(sa.literal_column("*")).select_from(source)
+        select: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(source)
         stmt = sa.insert(table).from_select(list(names), select)
         if generated:
             stmt = stmt.returning(table.c[meta.pk_attname])
