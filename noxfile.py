@@ -27,8 +27,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def demo(session: nox.Session) -> None:
-    session.install("-e", ".[embedded]")
-    session.run("python", "examples/demo.py")
+    session.install("-e", ".[demo]")
+    session.run("python", "examples/demo.py", *session.posargs)
 
 
 @nox.session(python="3.11")

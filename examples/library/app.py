@@ -12,13 +12,12 @@ Then open http://127.0.0.1:8000/docs. Run both from the repository's root; witho
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import Body, Query
+from fastapi.responses import Response
 from pydantic import BeforeValidator, Field
 
 from aksara import Aksara, DBTransaction, UploadFile, schema_for
 from aksara.ai import AgentToolkit, model_context
-from aksara.exceptions import PermissionDenied
 
 from . import services
 from .models import AssetStatus, LibraryAsset, LibraryAuthor, LibraryTag
@@ -63,21 +62,13 @@ MODELS = (LibraryAuthor, LibraryTag, LibraryAsset)
 toolkit = AgentToolkit(MODELS, actions=("list", "get", "search", "update"))
 
 
-async def permission_denied(request: Request, exc: Exception) -> Response:
-    """403 for a tool, field or filter an agent may not use."""
-    return JSONResponse({"detail": str(exc)}, status_code=403)
-
-
 # -- the application -------------------------------------------------------------------------
 
 
 def create_app(*, debug: bool | None = None) -> Aksara:
     """The library's API. In debug mode (``AKSARA_DEBUG=1``) uploaded files are served at /media/."""
-    app = Aksara(
-        title="aksara library",
-        debug=debug,
-        exception_handlers={PermissionDenied: permission_denied},
-    )
+    # Aksara answers PermissionDenied (an agent's refused call) with 403.
+    app = Aksara(title="aksara library", debug=debug)
 
     @app.post("/authors", response_model=AuthorRead, status_code=201)
     async def sign_up(payload: AuthorCreate, db: DBTransaction):

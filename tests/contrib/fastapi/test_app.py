@@ -20,6 +20,7 @@ from aksara.contrib.fastapi import (
 )
 from aksara.db import connection, current_transaction
 from aksara.db.transaction import current
+from aksara.exceptions import PermissionDenied
 from tests.contrib.fastapi.models import Gizmo
 
 GizmoCreate = schema_for(Gizmo, "create")
@@ -146,6 +147,19 @@ async def test_missing_row_is_404_and_duplicate_is_409(db):
     assert "uq_gizmo_sku" in duplicate.json()["detail"]
     assert "error" not in duplicate.json()  # the database's message only in debug
     assert await Gizmo.objects.count() == 1
+
+
+async def test_permission_denied_is_403(db):
+    app = Aksara()
+
+    @app.get("/agent")
+    async def agent_call():
+        raise PermissionDenied("Gizmo.secret may not be written by an agent")
+
+    async with client_for(app) as client:
+        response = await client.get("/agent")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Gizmo.secret may not be written by an agent"}
 
 
 async def test_endpoint_queries_run_in_the_request_transaction(db):

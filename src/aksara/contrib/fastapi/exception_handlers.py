@@ -1,4 +1,5 @@
-"""HTTP responses for aksara's errors: 422 for ``ValidationError``, 404 for ``DoesNotExist``, 409 for ``IntegrityError``."""
+"""HTTP responses for aksara's errors: 422 for ``ValidationError``, 404 for ``DoesNotExist``,
+409 for ``IntegrityError``, 403 for ``PermissionDenied`` (an AI agent's refused call)."""
 
 from typing import Any
 
@@ -6,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from aksara.exceptions import DoesNotExist, IntegrityError, ValidationError
+from aksara.exceptions import DoesNotExist, IntegrityError, PermissionDenied, ValidationError
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
@@ -45,6 +46,11 @@ async def integrity_error_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=409)
 
 
+async def permission_denied_handler(request: Request, exc: Exception) -> Response:
+    """403 with the refusal's message (it names the model, field or tool, never a value)."""
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     """Install aksara's error responses on a FastAPI app (``Aksara`` apps have them already)."""
     for exc_class, handler in EXCEPTION_HANDLERS.items():
@@ -55,6 +61,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     ValidationError: validation_error_handler,
     DoesNotExist: does_not_exist_handler,
     IntegrityError: integrity_error_handler,
+    PermissionDenied: permission_denied_handler,
 }
 
 
