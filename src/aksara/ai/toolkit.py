@@ -148,8 +148,6 @@ class AgentToolkit:
         return _row(policy.readable, rows[0])
 
     async def _search(self, policy: ModelPolicy, args: Mapping[str, Any]) -> dict[str, Any]:
-        from aksara.query.vector import nearest
-
         _only(args, ("field", "vector", "k", "metric", "filters"))
         vectors = policy.vectors
         name = args.get("field", next(iter(vectors)))
@@ -170,9 +168,7 @@ class AgentToolkit:
             raise ValidationError({"metric": [f"expected one of {', '.join(METRICS)}"]})
         queryset = self._filtered(policy, args.get("filters"))
         queryset = queryset.only(*(f.name for f in policy.listed))
-        found = await nearest(
-            queryset, name, vector, k=k, metric=metric, distance_attr=DISTANCE_KEY
-        )
+        found = await queryset.nearest(name, vector, k=k, metric=metric, distance_attr=DISTANCE_KEY)
         items = [
             {**_row(policy.listed, obj.__dict__), DISTANCE_KEY: obj.__dict__[DISTANCE_KEY]}
             for obj in found
