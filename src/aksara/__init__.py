@@ -28,6 +28,7 @@ from aksara.exceptions import (
     DoesNotExist,
     IntegrityError,
     MultipleObjectsReturned,
+    PermissionDenied,
     ProtectedError,
     ValidationError,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Model",
     "MultipleObjectsReturned",
     "PROTECT",
+    "PermissionDenied",
     "ProtectedError",
     "Q",
     "QuerySet",

@@ -283,6 +283,8 @@ class FileField(Field[str]):
     descriptor_class: ClassVar[type[FileDescriptor]] = FileDescriptor
     has_async_pre_save: ClassVar[bool] = True
     has_post_delete: ClassVar[bool] = True
+    # An agent cannot upload through JSON, and a stored name could point at another row's file.
+    default_ai_agent_writable: ClassVar[bool] = False
 
     def __init__(
         self,
