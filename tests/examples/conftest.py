@@ -7,11 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from examples.library.app import create_app
 from sqlalchemy.engine import make_url
 
 from aksara import conf
 from aksara.db import Database
+from examples.library.app import create_app
 
 
 @pytest.fixture

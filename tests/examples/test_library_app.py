@@ -4,6 +4,7 @@ import math
 import uuid
 
 import pytest
+
 from examples.library.embeddings import DIMENSIONS, embed
 from examples.library.models import LibraryAsset, LibraryAuthor, LibraryTag
 from examples.library.walkthrough import png

@@ -7,10 +7,10 @@ import sys
 
 import sqlalchemy as sa
 from alembic import command
-from examples.library.migrations import REPOSITORY, alembic_config
-from examples.library.walkthrough import walkthrough
 
 import aksara
+from examples.library.migrations import REPOSITORY, alembic_config
+from examples.library.walkthrough import walkthrough
 
 
 async def test_walkthrough_runs_every_step_against_the_app(client, media_root, mailoutbox):
