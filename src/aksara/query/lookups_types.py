@@ -28,6 +28,7 @@ from aksara.query.lookups import (
     LOOKUPS,
     Contains,
     EndsWith,
+    Exact,
     IContains,
     IEndsWith,
     IExact,
@@ -92,15 +93,8 @@ def json_type(value: Any) -> str:
 _JSON_NULL = sa.literal_column("'null'::jsonb", type_=pg.JSONB())
 
 
-class JSONExact(Lookup):
+class JSONExact(Exact):
     """``key=value`` compares JSON values; ``key=None`` matches a JSON ``null`` (not a missing key)."""
-
-    name = "exact"
-
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
-        if value is None:
-            return "null", []
-        return None, [query_value(field, value)]
 
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         if variant == "null":

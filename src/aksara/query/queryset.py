@@ -63,13 +63,17 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         if isinstance(resolved, Hop):
             del values[mark:]
             return _related_where_key(model, q, values)
-        if isinstance(value, (F, CombinedExpression)):
-            parts.append((key, "expr", expression_key(value, values)))
-            continue
-        variant, params = resolved.lookup.prepare(resolved.output_field, value)
-        parts.append((key, variant))
-        values.extend(params)
+        parts.append(_leaf_key(key, value, resolved, values))
     return (q.connector, q.negated, tuple(parts))
+
+
+def _leaf_key(key: str, value: Any, resolved: Any, values: list[Any]) -> Any:
+    """The shape of one ``key=value`` condition; its parameters go to ``values``."""
+    if isinstance(value, (F, CombinedExpression)):
+        return (key, "expr", expression_key(value, values))
+    variant, params = resolved.lookup.prepare(resolved.output_field, value)
+    values.extend(params)
+    return (key, variant)
 
 
 def _related_where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
@@ -85,12 +89,7 @@ def _related_where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         if isinstance(resolved, Hop):
             parts.append((key, "exists", value))
             continue
-        if isinstance(value, (F, CombinedExpression)):
-            parts.append((key, "expr", expression_key(value, values)))
-            continue
-        variant, params = resolved.lookup.prepare(resolved.output_field, value)
-        parts.append((key, variant))
-        values.extend(params)
+        parts.append(_leaf_key(key, value, resolved, values))
     return (q.connector, q.negated, tuple(parts))
 
 
