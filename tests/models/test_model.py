@@ -256,3 +256,23 @@ def test_a_failed_definition_leaves_no_table_or_model_behind():
 
     assert "md_broken" not in aksara.metadata.tables
     assert aksara.models.registry.get("MdBroken") is None
+
+
+async def test_json_change_tracking_sees_nested_and_type_changes(db):
+    from collections import OrderedDict
+
+    post = await MdBlogPost.objects.create(title="j", tags=[{"n": 1, "deep": {"x": [1]}}])
+    loaded = await MdBlogPost.objects.get(id=post.id)
+    loaded.tags[0]["deep"]["x"].append(2)
+    await loaded.save()
+    assert (await MdBlogPost.objects.get(id=post.id)).tags[0]["deep"]["x"] == [1, 2]
+    # 1 -> True is a change even though 1 == True in Python.
+    loaded.tags[0]["n"] = True
+    await loaded.save()
+    assert (await MdBlogPost.objects.get(id=post.id)).tags[0]["n"] is True
+    # A value of a dict subclass is tracked too.
+    loaded.tags = [OrderedDict(a=1)]
+    await loaded.save()
+    loaded.tags[0]["b"] = 2
+    await loaded.save()
+    assert (await MdBlogPost.objects.get(id=post.id)).tags == [{"a": 1, "b": 2}]

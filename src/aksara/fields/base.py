@@ -226,6 +226,10 @@ class Field(Generic[T]):
         """A cleaned Python value as the statement parameter (the column type's processors still apply)."""
         return value
 
+    def changed(self, value: Any, snapshot: Any) -> bool:
+        """Whether ``value`` differs from a loaded value's ``snapshot()`` (``mutable`` fields)."""
+        return bool(value != snapshot)
+
     def snapshot(self, value: Any) -> Any:
         """A copy of a loaded value that in-place changes cannot reach (``mutable`` fields only)."""
         return value
@@ -282,11 +286,11 @@ class Field(Generic[T]):
 def _copy_data(value: Any) -> Any:
     """A copy of nested lists and dicts (JSON-like data), much cheaper than ``deepcopy``."""
     kind = type(value)
-    if kind is dict:
+    if kind is dict or isinstance(value, dict):
         return {k: _copy_data(v) for k, v in value.items()}
-    if kind is list:
+    if kind is list or isinstance(value, list):
         return [_copy_data(v) for v in value]
-    if kind is set or kind is tuple:
+    if isinstance(value, (set, tuple)):
         return copy.deepcopy(value)
     return value
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import json
+import marshal
 import uuid
 from typing import Any, ClassVar, Unpack
 
@@ -104,7 +105,20 @@ class JSON(Field[Any]):
         return pg.JSONB(none_as_null=True)
 
     def snapshot(self, value: Any) -> Any:
-        return _copy_data(value)
+        # marshal's encoding is exact about types (1, 1.0 and True differ), so equal bytes
+        # mean equal values, and it is several times cheaper than copying the value.
+        try:
+            return marshal.dumps(value)
+        except ValueError:  # a subclass of dict/list/str assigned by the application
+            return _copy_data(value)
+
+    def changed(self, value: Any, snapshot: Any) -> bool:
+        if type(snapshot) is bytes:
+            try:
+                return marshal.dumps(value) != snapshot
+            except ValueError:
+                return True
+        return bool(value != snapshot)
 
     def get_lookup(self, name: str) -> Any:
         """``contains``/``contained_by`` (JSONB containment), ``has_key``, ``has_keys``,

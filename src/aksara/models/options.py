@@ -125,6 +125,7 @@ class Options:
         #: Fields told about deleted rows (``post_delete``), e.g. to remove their files.
         self.delete_hook_fields = tuple(f for f in self.concrete_fields if f.has_post_delete)
         self.mutable_positions = tuple(i for i, f in enumerate(self.concrete_fields) if f.mutable)
+        self.mutable_attnames = frozenset(f.attname for f in self.concrete_fields if f.mutable)
         pks = [f for f in self.concrete_fields if f.primary_key]
         if len(pks) != 1:
             raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")

@@ -150,10 +150,13 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         changed = tuple(a for a in meta.attnames if a in wanted)
     else:
         missing = object()
+        mutable = meta.mutable_attnames
         changed = tuple(
             name
             for name, old in zip(names, old_values, strict=True)
-            if (new := d.get(name, missing)) is not old and new != old and new is not missing
+            if (new := d.get(name, missing)) is not old
+            and new is not missing
+            and (meta.by_attname[name].changed(new, old) if name in mutable else new != old)
         )
         auto = tuple(
             f.attname
