@@ -137,16 +137,63 @@ async def open_exact(url: str, k: int, ef_search: int) -> Searcher:
     return await AsyncpgSearcher.open(url, k, ef_search, exact=True)
 
 
-async def open_aksara(url: str, k: int, ef_search: int) -> Searcher:
-    """aksara's side: the same query through a model.
+class AksaraSearcher:
+    """aksara: ``Model.objects.nearest()`` on a model over the same table, on its own pool."""
 
-    To be written against ``class Embedding(Model): embedding = fields.Vector(dimensions=384)``
-    (``Meta.table_name = "bench_vector"``, integer ``id``), connected with
-    ``await aksara.connect(url)`` and ``SET hnsw.ef_search`` on its connections, ordering by
-    cosine distance to the query and slicing ``[:k]``, returning the ids. aksara does not
-    have ``fields.Vector`` and a distance ordering yet.
-    """
-    raise NotImplementedError("aksara has no fields.Vector / distance ordering yet")
+    model: Any = None
+    opened = 0
+
+    def __init__(self, database: Any, k: int) -> None:
+        self.database = database
+        self.k = k
+
+    @classmethod
+    def model_for(cls, dim: int) -> Any:
+        if cls.model is None:
+            from aksara import Model, fields
+
+            class BenchVector(Model):
+                id = fields.Integer(primary_key=True)
+                embedding = fields.Vector(dimensions=dim)
+
+                class Meta:
+                    table_name = TABLE
+
+            cls.model = BenchVector
+        return cls.model
+
+    @classmethod
+    async def open(cls, url: str, k: int, ef_search: int) -> AksaraSearcher:
+        import aksara
+
+        if cls.opened == 0:
+            # ef_search as on the asyncpg side, on every pooled connection.
+            await aksara.connect(
+                url,
+                pool_size=WORKERS,
+                connect_args={"server_settings": {"hnsw.ef_search": str(int(ef_search))}},
+            )
+        cls.opened += 1
+        return cls(aksara.get_database(), k)
+
+    async def search(self, query: np.ndarray) -> list[int]:
+        model = self.model_for(len(query))
+        rows = await model.objects.only("id").nearest(
+            "embedding", query, k=self.k, metric="cosine"
+        )
+        return [row.id for row in rows]
+
+    async def close(self) -> None:
+        import aksara
+
+        type(self).opened -= 1
+        if type(self).opened == 0:
+            await aksara.disconnect()
+
+
+async def open_aksara(url: str, k: int, ef_search: int) -> Searcher:
+    """aksara's side: the same ORDER BY <=> LIMIT k query through ``Model.objects.nearest()``."""
+    return await AksaraSearcher.open(url, k, ef_search)
 
 
 SIDES: dict[str, Callable[[str, int, int], Awaitable[Searcher]]] = {

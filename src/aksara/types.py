@@ -3,7 +3,7 @@
 Each is a ``TypeDecorator`` over a native PostgreSQL type with ``cache_ok = True``; its
 constructor arguments are hashable and kept under attributes of the same name, so
 SQLAlchemy's compiled-statement cache hits (see ``ExternalType.cache_ok``). Vector
-columns use pgvector's own ``VECTOR`` type.
+columns use ``VectorType``, pgvector's ``VECTOR`` with a faster parameter encoding.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ import os
 from typing import Any
 
 import sqlalchemy as sa
+from pgvector import Vector as PgVector
+from pgvector.sqlalchemy import VECTOR
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Dialect
 
 __all__ = [
     "DurationType",
+    "VectorType",
     "EnumType",
     "FilePathType",
     "IPAddressType",
@@ -136,3 +139,22 @@ class IPAddressType(sa.types.TypeDecorator[str]):
         if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
             return format_ip(value)
         return str(value)
+
+
+class VectorType(VECTOR):
+    """pgvector's ``VECTOR`` whose parameters are encoded by ``str()`` of a list of floats.
+
+    aksara's Vector fields always hand it lists of Python floats; ``str(list)`` formats them
+    in C (pgvector reads ``[0.12, 0.33]`` with its spaces), several times faster than
+    pgvector's per-item formatting. Anything else goes through pgvector's own encoding.
+    """
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        def process(value: Any) -> str | None:
+            if type(value) is list and (not value or type(value[0]) is float):
+                return str(value)
+            return PgVector._to_db(value)
+
+        return process

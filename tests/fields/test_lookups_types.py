@@ -45,7 +45,7 @@ def test_vector_distances():
         FcEmbedding.objects.filter(embedding__cosine_distance__lt=([1, 0, 0], 0.5))
     )
     assert "(fc_embedding.embedding <=> $1) < $2" in sql
-    assert args == ["[1.0,0.0,0.0]", 0.5]
+    assert args == ["[1.0, 0.0, 0.0]", 0.5]
     sql, _ = compiled(FcEmbedding.objects.filter(embedding__l1_distance__lt=([1, 0, 0], 0.5)))
     assert "l1_distance(fc_embedding.embedding, $1) < $2" in sql
 

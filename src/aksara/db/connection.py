@@ -85,8 +85,13 @@ async def drop_all() -> None:
 
 
 def _uses_vector(metadata: Any) -> bool:
+    import pgvector.sqlalchemy as pgv
+
+    kinds = tuple(
+        t for t in (getattr(pgv, n, None) for n in ("VECTOR", "HALFVEC", "SPARSEVEC")) if t
+    )
     return any(
-        type(column.type).__name__ in ("VECTOR", "Vector", "HALFVEC")
+        isinstance(column.type, kinds)
         for table in metadata.tables.values()
         for column in table.columns
     )

@@ -32,11 +32,18 @@ def is_aksara_type(type_: Any) -> bool:
 
 
 def is_vector_type(type_: Any) -> bool:
-    """True for pgvector's SQLAlchemy types (``VECTOR``, ``HALFVEC``, ``SPARSEVEC``, ``BIT``)."""
-    cls = type(type_)
-    return cls.__module__.startswith("pgvector.sqlalchemy") and (
-        getattr(pgvector.sqlalchemy, cls.__name__, None) is cls
-    )
+    """True for pgvector's SQLAlchemy types (``VECTOR``, ``HALFVEC``, ``SPARSEVEC``, ``BIT``)
+    and their subclasses (aksara's ``VectorType``)."""
+    return _pgvector_base(type_) is not None
+
+
+def _pgvector_base(type_: Any) -> type | None:
+    mro: tuple[type, ...] = type(type_).__mro__
+    for cls in mro:
+        public = getattr(pgvector.sqlalchemy, cls.__name__, None)
+        if cls.__module__.startswith("pgvector.sqlalchemy") and public is cls:
+            return public
+    return None
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -50,8 +57,12 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     """
     if type_ != "type":
         return False
-    if is_vector_type(obj):
+    base = _pgvector_base(obj)
+    if base is not None:
         autogen_context.imports.add("import pgvector.sqlalchemy")
+        if type(obj) is not base:  # aksara's VectorType: written as pgvector's own type
+            dim = getattr(obj, "dim", None)
+            return f"pgvector.sqlalchemy.{base.__name__}({'' if dim is None else f'dim={dim}'})"
         return f"pgvector.sqlalchemy.{obj!r}"
     if is_aksara_type(obj):
         # Alembic's own renderer for the stored type (it adds the imports that needs).

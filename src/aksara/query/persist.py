@@ -89,7 +89,8 @@ def _unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     impl = getattr(type_, "impl", type_)
     if isinstance(type_, sa.ARRAY) or isinstance(impl, sa.ARRAY):
         return False
-    return not type(impl).__module__.startswith("pgvector")
+    # pgvector's types (and subclasses such as aksara's VectorType) are lists themselves.
+    return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
 
 
 def _insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
