@@ -1,0 +1,249 @@
+"""Faults of the real services aksara depends on: killed backends, an exhausted pool,
+an unreachable S3 endpoint and a stopped SMTP server.
+
+Each test checks that the failure surfaces as a clear aksara error, that nothing
+half-written remains, and that aksara recovers without being restarted.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+import aksara
+from aksara import Model, conf, fields, send_mail
+from aksara.db import Database, set_database
+from aksara.exceptions import (
+    ConnectionError,
+    DatabaseError,
+    MailError,
+    PoolTimeoutError,
+    StorageError,
+)
+from aksara.storage import get_storage
+from aksara.testing.mail import free_port
+
+
+class FaultNote(Model):
+    title = fields.String(max_length=100)
+
+
+class FaultUpload(Model):
+    title = fields.String(max_length=100)
+    file = fields.FileField(upload_to="faults")
+
+
+def driver_url(database: Database) -> str:
+    """The database's URL as asyncpg takes it (no ``+asyncpg`` driver suffix)."""
+    url = database.engine.url.render_as_string(hide_password=False)
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@pytest.fixture(autouse=True)
+def _restore_settings() -> Iterator[None]:
+    previous = conf.get_settings()
+    yield
+    conf.configure(previous)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def small_pool(transactional_db: Database) -> AsyncIterator[Database]:
+    """A one-connection pool (no overflow, 0.5 s wait) as the process database, restored after."""
+    database = Database(transactional_db.url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    set_database(database)
+    try:
+        yield database
+    finally:
+        set_database(transactional_db)
+        await database.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def admin(transactional_db: Database) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own, outside aksara's pool, to kill aksara's backends from."""
+    conn = await asyncpg.connect(driver_url(transactional_db))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def terminate(admin: asyncpg.Connection, pid: int) -> None:
+    assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    # The backend is gone once the server no longer lists it.
+    for _ in range(100):
+        if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+            return
+        await asyncio.sleep(0.01)
+
+
+# -- PostgreSQL backends killed --------------------------------------------------------------
+
+
+async def test_statement_on_a_killed_pooled_connection_raises_connection_error_then_the_pool_recovers(
+    small_pool, admin
+):
+    pid = await small_pool.fetchval("SELECT pg_backend_pid()")
+    await terminate(admin, pid)
+
+    with pytest.raises(ConnectionError, match="connection"):
+        await FaultNote.objects.count()
+
+    # The broken connection was thrown away: the next statements get a new one.
+    await FaultNote.objects.create(title="after the fault")
+    assert await FaultNote.objects.count() == 1
+    assert await small_pool.fetchval("SELECT pg_backend_pid()") != pid
+
+
+async def test_statement_in_flight_when_its_backend_is_killed_raises_connection_error(
+    small_pool, admin
+):
+    running = asyncio.ensure_future(small_pool.execute("SELECT pg_sleep(30)"))
+    for _ in range(200):
+        pid = await admin.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'"
+        )
+        if pid is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert pid is not None
+    started = time.monotonic()
+    await terminate(admin, pid)
+
+    with pytest.raises(ConnectionError, match="connection"):
+        await asyncio.wait_for(running, 5)
+    assert time.monotonic() - started < 2
+    assert await small_pool.fetchval("SELECT 1") == 1
+
+
+async def test_transaction_whose_backend_is_killed_raises_connection_error_and_writes_nothing(
+    small_pool, admin
+):
+    with pytest.raises(DatabaseError) as info:
+        async with aksara.transaction():
+            await FaultNote.objects.create(title="half written")
+            pid = await small_pool.fetchval("SELECT pg_backend_pid()")
+            await terminate(admin, pid)
+            await FaultNote.objects.create(title="never written")
+    assert isinstance(info.value, ConnectionError)
+
+    assert await FaultNote.objects.count() == 0
+    await FaultNote.objects.create(title="after the fault")
+    assert await FaultNote.objects.count() == 1
+
+
+# -- pool exhaustion ---------------------------------------------------------------------------
+
+
+async def test_exhausted_pool_raises_pool_timeout_error_after_the_pool_timeout(small_pool):
+    holding = asyncio.Event()
+    done = asyncio.Event()
+
+    async def hold_the_only_connection() -> None:
+        async with aksara.transaction():
+            await FaultNote.objects.create(title="held")
+            holding.set()
+            await done.wait()
+
+    holder = asyncio.ensure_future(hold_the_only_connection())
+    await holding.wait()
+    started = time.monotonic()
+    try:
+        with pytest.raises(PoolTimeoutError, match="pool timeout"):
+            await FaultNote.objects.count()
+        waited = time.monotonic() - started
+    finally:
+        done.set()
+        await holder
+    assert 0.4 < waited < 1.5
+
+    # Once the connection is back, statements run again.
+    assert await FaultNote.objects.count() == 1
+
+
+# -- S3 endpoint unreachable --------------------------------------------------------------------
+
+
+async def unreachable_s3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 storage on a closed port of 127.0.0.1.
+
+    botocore (5 attempts) and s3fs (5 retries, backing off) both retry a refused
+    connection: about 10 s before the error with their defaults. One attempt each
+    keeps the test fast; the error is the same.
+    """
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    conf.configure(
+        media_storage="s3",
+        media_s3_bucket="aksara-faults",
+        media_s3_region="us-east-1",
+        media_s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
+        media_s3_access_key_id="testing",
+        media_s3_secret_access_key="testing",
+    )
+    get_storage().fs.retries = 1  # type: ignore[attr-defined]
+
+
+async def test_upload_to_an_unreachable_s3_endpoint_raises_storage_error_and_writes_no_row(
+    transactional_db, monkeypatch
+):
+    await unreachable_s3(monkeypatch)
+    try:
+        upload = FaultUpload(title="report", file=("report.txt", b"quarterly figures"))
+        with pytest.raises(StorageError):
+            await upload.save()
+        assert upload.id is None or not await FaultUpload.objects.filter(id=upload.id).exists()
+
+        with pytest.raises(StorageError):
+            async with aksara.transaction():
+                await FaultNote.objects.create(title="in the same transaction")
+                await FaultUpload.objects.create(title="report", file=("report.txt", b"figures"))
+    finally:
+        await aksara.storage.close_storage()
+
+    assert await FaultUpload.objects.count() == 0
+    assert await FaultNote.objects.count() == 0  # the whole transaction rolled back
+
+
+# -- SMTP server stopped -------------------------------------------------------------------------
+
+
+def configure_stopped_smtp(**settings: object) -> None:
+    conf.configure(
+        email_backend="smtp",
+        email_host="127.0.0.1",
+        email_port=free_port(),
+        email_timeout=2,
+        **settings,
+    )
+
+
+async def test_send_mail_to_a_stopped_smtp_server_raises_mail_error():
+    configure_stopped_smtp()
+    with pytest.raises(MailError, match="could not connect"):
+        await send_mail("Hello", "Body", "from@example.com", ["to@example.com"])
+
+
+async def test_send_mail_to_a_stopped_smtp_server_with_fail_silently_returns_zero():
+    configure_stopped_smtp()
+    sent = await send_mail(
+        "Hello", "Body", "from@example.com", ["to@example.com"], fail_silently=True
+    )
+    assert sent == 0
+
+
+async def test_mail_deferred_to_commit_raises_mail_error_from_the_block_after_the_commit(
+    transactional_db,
+):
+    configure_stopped_smtp()
+    with pytest.raises(MailError, match="could not connect"):
+        async with aksara.transaction():
+            await FaultNote.objects.create(title="signed up")
+            queued = await send_mail(
+                "Welcome", "Body", "from@example.com", ["to@example.com"], on_commit=True
+            )
+            assert queued == 1
+    # Not lost silently: the caller sees the MailError, but the data is committed.
+    assert await FaultNote.objects.count() == 1
