@@ -1,0 +1,1 @@
+"""Load and fault scripts for the example application (``python stress/load.py``)."""
