@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stress import _workload  # noqa: E402
-from stress._stack import POOL_SIZE, Stack, start_stack  # noqa: E402
+from stress import _workload
+from stress._stack import POOL_SIZE, Stack, start_stack
 
 KILL_AT = 5.0
 RESTART_AT = 12.0

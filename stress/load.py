@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stress import _workload  # noqa: E402
-from stress._stack import POOL_SIZE, start_stack  # noqa: E402
+from stress import _workload
+from stress._stack import POOL_SIZE, start_stack
 
 
 def main(argv: list[str] | None = None) -> int:
