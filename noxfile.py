@@ -1,4 +1,5 @@
-"""Developer entry points: ``nox -s lint typecheck tests``, ``nox -s demo``, ``nox -s bench``."""
+"""Developer entry points: ``nox -s lint typecheck tests``, ``nox -s demo``, ``nox -s bench``,
+``nox -s stress``."""
 
 import nox
 
@@ -35,3 +36,10 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev,bench]")
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def stress(session: nox.Session) -> None:
+    """The example app under load (``-- --seconds 60``); ``-- faults`` adds database faults."""
+    session.install("-e", ".[dev,demo]")
+    session.run("python", "stress/run.py", *session.posargs)

@@ -103,9 +103,17 @@ async def consistency(stack: Stack) -> dict[str, list[str]]:
 
 
 def errors_in_log(log: str) -> Counter[str]:
-    """The aksara errors the application raised (from uvicorn's tracebacks)."""
-    found = re.findall(r"^(aksara\.exceptions\.\w+: .{0,90})", log, flags=re.MULTILINE)
-    return Counter(re.sub(r"[0-9a-f-]{36}|\d+", "N", line) for line in found)
+    """The error each failed request ended with, from uvicorn's tracebacks (ids and numbers as N)."""
+    found: Counter[str] = Counter()
+    for block in log.split("Exception in ASGI application")[1:]:
+        final = [
+            line
+            for line in block.splitlines()
+            if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*?(:|$)", line)
+        ]
+        if final:
+            found[re.sub(r"[0-9a-f-]{36}|\d+", "N", final[-1])[:140]] += 1
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,9 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         if unexpected:
             failures.append(f"{len(unexpected)} requests failed outside the fault windows")
 
-        print("\nErrors the application reported (its log):")
-        for line, count in errors_in_log(stack.app_log(tail=1_000_000)).most_common(10):
+        print("\nErrors the failed requests ended with (the application's log):")
+        reported = errors_in_log(stack.app_log(tail=1_000_000))
+        for line, count in reported.most_common():
             print(f"  {count:>6}  {line}")
+        unclear = sum(
+            n for line, n in reported.items() if not line.startswith("aksara.exceptions.")
+        )
+        if unclear:
+            failures.append(f"{unclear} requests failed with an error that is not an aksara error")
 
         recovery = asyncio.run(recovery_check(stack.base_url, shared))
         same_app = (
