@@ -21,6 +21,7 @@ from aksara.db import (
     in_transaction,
     on_commit,
     on_rollback,
+    statement_timeout,
     transaction,
 )
 from aksara.exceptions import (
@@ -84,6 +85,7 @@ __all__ = [
     "send_mail",
     "send_mass_mail",
     "settings",
+    "statement_timeout",
     "transaction",
     "transaction_dependency",
 ]

@@ -8,7 +8,7 @@ from aksara.db.connection import (
     get_database,
     set_database,
 )
-from aksara.db.database import Connection, Database
+from aksara.db.database import Connection, Database, statement_timeout
 from aksara.db.transaction import (
     Transaction,
     TransactionError,
@@ -34,5 +34,6 @@ __all__ = [
     "on_commit",
     "on_rollback",
     "set_database",
+    "statement_timeout",
     "transaction",
 ]

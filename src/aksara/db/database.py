@@ -11,7 +11,10 @@ engine the usual way.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -28,6 +31,31 @@ if TYPE_CHECKING:
     from sqlalchemy.pool import PoolProxiedConnection
 
     from aksara.db.transaction import Transaction
+
+
+#: The client-side timeout of each statement in a ``statement_timeout()`` block.
+statement_timeout_var: ContextVar[float | None] = ContextVar(
+    "aksara_statement_timeout", default=None
+)
+
+
+@contextmanager
+def statement_timeout(seconds: float | None) -> Iterator[None]:
+    """Give up on every statement in the block after ``seconds``: the query is cancelled on the
+    server and ``StatementTimeoutError`` is raised (inside a transaction, the transaction is then
+    rolled back by its block). ``None`` lifts the limit.
+
+    ``with aksara.statement_timeout(2.0): rows = await Report.objects.filter(...)``
+    """
+    if seconds is not None and seconds <= 0:
+        raise ConfigurationError(
+            f"statement_timeout() needs a positive number of seconds, got {seconds!r}"
+        )
+    token = statement_timeout_var.set(seconds)
+    try:
+        yield
+    finally:
+        statement_timeout_var.reset(token)
 
 
 class State(enum.Enum):
@@ -113,7 +141,7 @@ class Database:
             raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
         pool = self._pool
         fairy = None
-        if pool.checkedin() > 0:  # type: ignore[attr-defined]
+        if self._next_idle_is_live():
             # Fast path: an idle pooled connection needs no I/O, so no greenlet hop.
             try:
                 fairy = pool.connect()
@@ -128,6 +156,26 @@ class Database:
             except Exception as error:
                 raise translate(error) from error
         return Connection(fairy)
+
+    def _next_idle_is_live(self) -> bool:
+        """True when the connection the pool hands out next is open and will not be recycled,
+        so checking it out needs no I/O. Reads the pool's internals; anything unexpected
+        means False and the greenlet path, which is always correct."""
+        pool: Any = self._pool
+        try:
+            idle = pool._pool._queue._queue
+            if not idle:
+                return False
+            record = idle[-1] if pool._pool.use_lifo else idle[0]
+            started = record.starttime
+            return bool(
+                record.dbapi_connection is not None
+                and (pool._recycle < 0 or time.time() - started <= pool._recycle)
+                and pool._invalidate_time <= started
+                and record._soft_invalidate_time <= started
+            )
+        except (AttributeError, IndexError, TypeError):
+            return False
 
     def release(self, conn: Connection) -> None:
         """Return a connection checked out with ``acquire()``."""
@@ -170,7 +218,11 @@ class Database:
             return await tx.run(method, sql, args)
         conn = await self.acquire()
         try:
-            result = await getattr(conn.raw, method)(sql, *args)
+            timeout = statement_timeout_var.get()
+            if timeout is None:
+                result = await getattr(conn.raw, method)(sql, *args)
+            else:
+                result = await getattr(conn.raw, method)(sql, *args, timeout=timeout)
         except BaseException as error:
             if is_disconnect(error):
                 self.discard(conn)

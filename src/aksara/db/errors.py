@@ -63,10 +63,12 @@ def translate(error: BaseException) -> BaseException:
         if state.startswith(_CONNECTION_STATES):
             return exc.ConnectionError(f"Database connection lost: {message}", sqlstate=state)
         return exc.DatabaseError(message, sqlstate=state, **details)
+    if isinstance(error, asyncio.TimeoutError):  # before OSError: TimeoutError is one
+        return exc.StatementTimeoutError(
+            "The statement ran longer than its timeout and was cancelled"
+        )
     if isinstance(error, (asyncpg.InterfaceError, ConnectionError, OSError)):
         return exc.ConnectionError(f"Database connection failed: {error}")
-    if isinstance(error, asyncio.TimeoutError):
-        return exc.StatementTimeoutError(f"The statement timed out: {error}")
     if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
         cause = getattr(error.orig, "__cause__", None) or error.orig
         return translate(cause)

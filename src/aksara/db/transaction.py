@@ -8,11 +8,13 @@ starts (never lazily), so nothing inside it can autocommit by accident.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from aksara.db.database import statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
 from aksara.exceptions import AksaraError
 
@@ -91,7 +93,10 @@ class Transaction:
             raise TransactionError("This transaction has already ended")
         assert self.conn is not None
         try:
-            return await getattr(self.conn.raw, method)(sql, *args)
+            timeout = statement_timeout_var.get()
+            if timeout is None:
+                return await getattr(self.conn.raw, method)(sql, *args)
+            return await getattr(self.conn.raw, method)(sql, *args, timeout=timeout)
         except BaseException as error:
             raise translate(error) from error
 
@@ -142,22 +147,29 @@ class transaction:
     hooks run when the block they were registered in rolls back.
 
     ``isolation`` (``"serializable"``, ``"repeatable_read"``, ``"read_committed"``) and
-    ``readonly`` apply to the outermost block.
+    ``readonly`` apply to the outermost block. ``timeout`` (seconds) is the server's
+    ``statement_timeout`` for every statement of the block: one that runs longer is
+    cancelled, raises ``StatementTimeoutError``, and the block rolls back.
     """
 
-    __slots__ = ("_tx", "_token", "isolation", "readonly", "database")
+    __slots__ = ("_tx", "_token", "isolation", "readonly", "database", "timeout", "_previous")
 
     def __init__(
         self,
         *,
         isolation: str | None = None,
         readonly: bool = False,
+        timeout: float | None = None,
         database: Database | None = None,
     ) -> None:
+        if timeout is not None and timeout <= 0:
+            raise TransactionError(f"transaction(timeout=...) must be positive, got {timeout!r}")
         self.isolation = isolation
         self.readonly = readonly
+        self.timeout = timeout
         self.database = database
         self._tx: Transaction | None = None
+        self._previous: str | None = None
 
     async def __aenter__(self) -> Transaction:
         from aksara.db.connection import get_database
@@ -168,6 +180,18 @@ class transaction:
         await tx.start()
         self._tx = tx
         self._token = current.set(tx)
+        if self.timeout is not None:
+            try:
+                # Local to the transaction (a savepoint's rollback undoes it too); a value, not SQL.
+                self._previous = await tx.run(
+                    "fetchval",
+                    "SELECT current_setting('statement_timeout'), "
+                    "set_config('statement_timeout', $1, true)",
+                    (f"{max(int(self.timeout * 1000), 1)}ms",),
+                )
+            except BaseException:
+                await self.__aexit__(*sys.exc_info())
+                raise
         return tx
 
     async def __aexit__(
@@ -184,6 +208,11 @@ class transaction:
             # Exited in another context than it was entered in: still end the transaction.
             current.set(tx.parent if tx.parent is not None and not tx.parent.is_test_root else None)
         if exc_type is None:
+            if self._previous is not None and tx.parent is not None:
+                # A savepoint inside a longer transaction: give the rest of it its own limit back.
+                await tx.run(
+                    "execute", "SELECT set_config('statement_timeout', $1, true)", (self._previous,)
+                )
             try:
                 await tx.commit()
             except BaseException:
