@@ -247,3 +247,20 @@ async def test_mail_deferred_to_commit_raises_mail_error_from_the_block_after_th
             assert queued == 1
     # Not lost silently: the caller sees the MailError, but the data is committed.
     assert await FaultNote.objects.count() == 1
+
+
+async def test_mail_deferred_to_commit_with_fail_silently_is_dropped_and_the_block_commits(
+    transactional_db,
+):
+    configure_stopped_smtp()
+    async with aksara.transaction():
+        await FaultNote.objects.create(title="signed up")
+        await send_mail(
+            "Welcome",
+            "Body",
+            "from@example.com",
+            ["to@example.com"],
+            on_commit=True,
+            fail_silently=True,
+        )
+    assert await FaultNote.objects.count() == 1
