@@ -8,6 +8,7 @@ built from the query's structure, never from its values.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -79,13 +80,39 @@ def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
 class RowPlan:
     """How to turn asyncpg records of a SELECT into attribute values."""
 
-    __slots__ = ("names", "procs")
+    __slots__ = ("names", "procs", "_builders")
 
     def __init__(self, names: Sequence[str], types: Sequence[sa.types.TypeEngine[Any]]) -> None:
         self.names = tuple(names)
         self.procs = tuple(
             (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
         )
+        self._builders: dict[type, Callable[[tuple[Any, ...]], Any]] = {}
+
+    def builder(self, model: type) -> Callable[[tuple[Any, ...]], Any] | None:
+        """A function making an instance of ``model`` from a row's converted values.
+
+        It assigns the attributes one by one (``o.id, o.title = values``), so CPython keeps
+        the instances' key-sharing dictionaries: about half the memory of a dict built per
+        row, and several times faster. None when a name is not an identifier.
+        """
+        built = self._builders.get(model)
+        if built is None:
+            names = self.names
+            if not names or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+                return None
+            targets = ", ".join(f"o.{n}" for n in names)
+            source = (
+                "def build(values):\n"
+                "    o = new(cls)\n"
+                f"    {targets}, = values\n"
+                "    o._loaded = (names, values)\n"
+                "    return o\n"
+            )
+            namespace: dict[str, Any] = {"new": object.__new__, "cls": model, "names": names}
+            exec(compile(source, f"<aksara row builder for {model.__name__}>", "exec"), namespace)
+            built = self._builders[model] = namespace["build"]
+        return built
 
     def values(self, record: Any) -> tuple[Any, ...]:
         if not self.procs:

@@ -7,7 +7,7 @@ query *shape* (fields, lookups and ordering; never values) and cached on the mod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -787,7 +787,6 @@ def _rowcount(status: str) -> int:
 
 def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
     """Build instances from records without validation (values are the database's own)."""
-    new = object.__new__
     names = rows.names
     meta = model._meta
     mutable = (
@@ -796,26 +795,32 @@ def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
         else tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
     )
     convert = rows.values
+    build = rows.builder(model) or _dict_builder(model, names)
+    if not mutable:
+        return [build(convert(record)) for record in records]
+    # List and dict values get a snapshot, so changes made in place are seen by save().
+    fields = [meta.by_attname[names[i]] for i in mutable]
     result: list[M] = []
     append = result.append
-    if not mutable:
-        for record in records:
-            values = convert(record)
-            obj = new(model)
-            d = dict(zip(names, values, strict=True))
-            d["_loaded"] = (names, values)
-            obj.__dict__ = d
-            append(obj)
-        return result
-    fields = [meta.by_attname[names[i]] for i in mutable]
     for record in records:
         values = convert(record)
-        obj = new(model)
-        d = dict(zip(names, values, strict=True))
+        obj = build(values)
         snap = list(values)
         for i, field in zip(mutable, fields, strict=True):
             snap[i] = field.snapshot(snap[i])
-        d["_loaded"] = (names, tuple(snap))
-        obj.__dict__ = d
+        obj.__dict__["_loaded"] = (names, tuple(snap))
         append(obj)
     return result
+
+
+def _dict_builder(model: type[M], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], M]:
+    new = object.__new__
+
+    def build(values: tuple[Any, ...]) -> M:
+        obj = new(model)
+        d = dict(zip(names, values, strict=True))
+        d["_loaded"] = (names, values)
+        obj.__dict__ = d
+        return obj
+
+    return build
