@@ -143,7 +143,8 @@ class Stack:
     def app_is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self) -> None:
+    def stop(self, *, keep: bool = False) -> None:
+        """Stop uvicorn and PostgreSQL; drop the database and remove the files unless ``keep``."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -151,14 +152,18 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        try:
-            asyncio.run(_server.drop_database(self.server.get_uri(), DATABASE))
-        except Exception as error:  # the server may be down after a failed fault run
-            print(f"could not drop {DATABASE}: {error}", file=sys.stderr)
+        if keep:
+            print(f"kept: database {DATABASE} in {DATA_DIR}, media in {self.media_root}")
+        else:
+            try:
+                asyncio.run(_server.drop_database(self.server.get_uri(), DATABASE))
+            except Exception as error:  # the server may be down after a failed fault run
+                print(f"could not drop {DATABASE}: {error}", file=sys.stderr)
         self.server.cleanup()
         if self.log_path is not None and self.log_path.exists():
             shutil.copyfile(self.log_path, LAST_LOG)
-        shutil.rmtree(self.media_root.parent, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.media_root.parent, ignore_errors=True)
 
 
 def start_stack() -> Stack:

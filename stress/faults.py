@@ -5,7 +5,8 @@
 Runs the load of ``stress/load.py`` against the example application (a pool of 10) and,
 during it:
 
-1. at 5 s, ``pg_terminate_backend`` of every connection to the application's database;
+1. at 5 s, ``pg_terminate_backend`` of every connection to the application's database
+   (three times, 0.5 s apart);
 2. at 12 s, a PostgreSQL restart (``pg_ctl stop -m fast``, 2 s down, start again).
 
 Requests that fail while a fault lasts (plus a few seconds of grace) are expected: they
@@ -31,6 +32,7 @@ from stress import _workload
 from stress._stack import POOL_SIZE, Stack, start_stack
 
 KILL_AT = 5.0
+KILL_ROUNDS = 3
 RESTART_AT = 12.0
 DOWNTIME = 2.0
 #: Seconds after a fault ends during which failures still count as caused by it.
@@ -42,9 +44,14 @@ async def inject_faults(stack: Stack, t0: float, windows: list[tuple[str, float,
 
     await asyncio.sleep(max(0.0, t0 + KILL_AT - time.monotonic()))
     start = time.monotonic() - t0
-    killed = await stack.terminate_backends()
+    killed = []
+    for _ in range(KILL_ROUNDS):  # the pool reconnects at once: kill its new connections too
+        killed.append(await stack.terminate_backends())
+        await asyncio.sleep(0.5)
     windows.append(("pg_terminate_backend", start, time.monotonic() - t0))
-    print(f"[{start:5.1f} s] pg_terminate_backend: {killed} backends of the app killed")
+    print(
+        f"[{start:5.1f} s] pg_terminate_backend, {KILL_ROUNDS} rounds 0.5 s apart: {killed} backends killed"
+    )
 
     await asyncio.sleep(max(0.0, t0 + RESTART_AT - time.monotonic()))
     start = time.monotonic() - t0
@@ -120,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the database and media files")
     args = parser.parse_args(argv)
     if args.seconds < RESTART_AT + DOWNTIME + GRACE + 5:
         parser.error(
@@ -199,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             f"\nrequests/s {summary['requests_per_second']}, p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms"
         )
     finally:
-        stack.stop()
+        stack.stop(keep=args.keep)
     print(
         f"\n{'FAILED: ' + '; '.join(failures) if failures else 'OK'} (done in {time.monotonic() - started:.1f} s)"
     )
