@@ -340,3 +340,11 @@ async def test_bulk_create_with_array_columns_uses_values(db):
         "1",
         "2",
     ]
+
+
+def test_clone_copies_every_slot():
+    qs = Note.objects.filter(title="x").order_by("-rank").only("title")[2:5].select_for_update()
+    clone = qs._clone()
+    for slot in type(qs).__slots__:
+        if slot != "_cache":
+            assert getattr(clone, slot) == getattr(qs, slot), slot
