@@ -135,6 +135,18 @@ async def test_transaction_whose_backend_is_killed_raises_connection_error_and_w
     assert await FaultNote.objects.count() == 1
 
 
+async def test_connection_the_server_refuses_raises_connection_error(transactional_db):
+    # The server refuses the connection after the socket opened: the same path as "the
+    # database system is shutting down" (57P03) while PostgreSQL restarts.
+    url = transactional_db.engine.url.set(database="aksara_no_such_database")
+    database = Database(url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        with pytest.raises(ConnectionError, match="does not exist"):
+            await database.fetchval("SELECT 1")
+    finally:
+        await database.close()
+
+
 # -- pool exhaustion ---------------------------------------------------------------------------
 
 
@@ -264,3 +276,22 @@ async def test_mail_deferred_to_commit_with_fail_silently_is_dropped_and_the_blo
             fail_silently=True,
         )
     assert await FaultNote.objects.count() == 1
+
+
+async def test_mail_failing_after_commit_keeps_the_committed_rows_files(transactional_db):
+    configure_stopped_smtp(media_storage="memory")
+    storage = get_storage()
+    with pytest.raises(MailError):
+        async with aksara.transaction():
+            upload = await FaultUpload.objects.create(
+                title="report", file=("report.txt", b"quarterly figures")
+            )
+            assert await storage.exists(upload.file.name)
+            await send_mail(
+                "Uploaded", "Body", "from@example.com", ["to@example.com"], on_commit=True
+            )
+
+    stored = await FaultUpload.objects.get(id=upload.id)
+    # The row is committed, so its file must still be there: a failed on_commit hook is
+    # not a rollback.
+    assert await storage.exists(stored.file.name)
