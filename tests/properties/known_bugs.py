@@ -18,6 +18,7 @@ from aksara.exceptions import ValidationError
 from tests.properties.models import (
     PpArray,
     PpBinary,
+    PpDecimal,
     PpEnum,
     PpFloat,
     PpInteger,
@@ -111,6 +112,30 @@ async def test_dates_at_the_ends_of_the_range_are_stored_as_dates(db, value):
 async def test_scoped_ipv6_addresses_are_stored_as_cleaned_or_rejected(db, name, value):
     # INET has no zone: today the zone is dropped silently ("fe80::1%eth0" reads back as "fe80::1").
     await check_round_trip(PpIPAddress, name, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        decimal.Decimal("1.000000000000000000000000000001"),
+        decimal.Decimal("42579004598613.503351402437538134674"),
+    ],
+    ids=str,
+)
+async def test_decimals_with_more_places_than_the_scale_are_rejected_not_rounded(db, value):
+    # Decimal(precision=40, scale=20): _digits() calls normalize() in the default context
+    # (28 digits), which rounds the value before its places are counted; clean() then
+    # rounds it to 20 places instead of rejecting it.
+    assert await check_round_trip(PpDecimal, "wide", value) is REJECTED
+
+
+@pytest.mark.parametrize("value", [[35200270.0], [35200270], [0.0, 0.0, 35200270.0]], ids=str)
+async def test_vectors_read_back_equal_to_the_cleaned_values(db, value):
+    # float32(35200270.0) is 35200272; aksara's shortest decimal for it is 3.520027e7, which
+    # is exactly halfway between two float32s (35200268 and 35200272) and reads back as
+    # 35200272 only by ties-to-even. pgvector does not print such ties: its text is
+    # 3.5200272e+07, so the row reads back as [35200272.0] while clean() gave [35200270.0].
+    await check_round_trip(PpVector, "free", value)
 
 
 HUGE = 10**5000  # beyond Python's 4300-digit limit for int -> str

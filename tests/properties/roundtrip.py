@@ -6,6 +6,7 @@ value and same type), and the row is rolled back afterwards. If validation rejec
 ``create()`` raises ``ValidationError`` too and the table's row count does not change.
 """
 
+import os
 from typing import Any
 
 import pytest
@@ -17,9 +18,11 @@ from aksara import Model
 from aksara.exceptions import ValidationError
 
 #: Function-scoped ``db`` fixture: each example cleans up after itself (a rolled-back savepoint).
+#: No example database: the tests write nothing outside the test database.
 PROPERTY_SETTINGS = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("AKSARA_PROPERTY_EXAMPLES", "40")),
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
