@@ -10,7 +10,9 @@ import sqlalchemy.exc
 
 from aksara import exceptions as exc
 
-_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+# Lost or refused connections: connection exceptions, shutdowns, no such database,
+# authentication failures, too many connections.
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "3D000", "28", "53300")
 
 
 def _table_model_name(table: str | None) -> str | None:
@@ -72,6 +74,14 @@ def translate(error: BaseException) -> BaseException:
     if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
         cause = getattr(error.orig, "__cause__", None) or error.orig
         return translate(cause)
+    if type(error).__module__.startswith("sqlalchemy.") and isinstance(
+        error.__cause__, (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+    ):
+        # The DBAPI adapter's own error (raised by pool.connect() without SQLAlchemy's
+        # wrapping): translate the asyncpg error it carries.
+        return translate(error.__cause__)
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        return exc.DatabaseError(f"The database connection is in an unusable state: {error}")
     if isinstance(error, sqlalchemy.exc.SQLAlchemyError):
         return exc.DatabaseError(str(error))
     return error

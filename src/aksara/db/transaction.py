@@ -8,6 +8,7 @@ starts (never lazily), so nothing inside it can autocommit by accident.
 from __future__ import annotations
 
 import inspect
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from aksara.db.database import Connection, Database
 
 Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
+
+logger = logging.getLogger("aksara.db")
 
 current: ContextVar[Transaction | None] = ContextVar("aksara_transaction", default=None)
 
@@ -101,6 +104,7 @@ class Transaction:
             raise translate(error) from error
 
     async def commit(self) -> None:
+        """COMMIT (RELEASE SAVEPOINT when nested). The caller runs ``on_commit`` hooks after it."""
         self.active = False
         try:
             await self._driver_tx.commit()
@@ -110,9 +114,7 @@ class Transaction:
             raise translate(error) from error
         if self.parent is None:
             self.database.release(self.conn)  # type: ignore[arg-type]
-        if self.is_outermost:
-            await _run_hooks(self.on_commit_hooks)
-        else:
+        if not self.is_outermost:
             assert self.parent is not None
             self.parent.on_commit_hooks.extend(self.on_commit_hooks)
             self.parent.on_rollback_hooks.extend(self.on_rollback_hooks)
@@ -216,19 +218,33 @@ class transaction:
             try:
                 await tx.commit()
             except BaseException:
+                # The COMMIT itself failed: nothing was committed.
                 if tx.parent is None:
                     await _run_hooks(tx.on_rollback_hooks)
                 raise
+            if tx.is_outermost:
+                # Committed: a failing hook is reported, but undoes nothing (no rollback hooks).
+                await _run_hooks(tx.on_commit_hooks)
         else:
             await tx.rollback()
 
 
 async def _run_hooks(hooks: list[Hook]) -> None:
+    """Run every hook in order; if some fail, the others still run and the first error is raised."""
     pending, hooks[:] = list(hooks), []
+    first: BaseException | None = None
     for hook in pending:
-        result = hook()
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
+        except Exception as error:
+            if first is None:
+                first = error
+            else:
+                logger.error("transaction hook %r failed", hook, exc_info=error)
+    if first is not None:
+        raise first
 
 
 def in_transaction() -> bool:
