@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from tests.properties.models import PpBinary
 from tests.properties.roundtrip import PROPERTY_SETTINGS, REJECTED, check_round_trip, other_types
 
-# Text with lone surrogates is covered by known_bugs.py.
+# Text with lone surrogates is covered by test_edge_cases.py.
 binary_inputs = st.one_of(
     st.binary(max_size=8),
     st.binary(min_size=1000, max_size=5000),

@@ -13,7 +13,7 @@ from tests.properties.roundtrip import PROPERTY_SETTINGS, REJECTED, check_round_
 v4 = st.ip_addresses(v=4)
 v6 = st.ip_addresses(v=6)
 mapped = v4.map(lambda a: ipaddress.IPv6Address(f"::ffff:{a}"))
-# Scoped IPv6 addresses (fe80::1%eth0) are covered by known_bugs.py.
+# Scoped IPv6 addresses (fe80::1%eth0) are covered by test_edge_cases.py.
 ip_inputs = st.one_of(
     v4,
     v6,

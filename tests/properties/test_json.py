@@ -2,7 +2,7 @@
 stored as they were cleaned; values JSON cannot represent are rejected.
 
 NUL characters in strings, dicts with non-string keys, tuples and floats of magnitude 1e16
-or more are covered by known_bugs.py."""
+or more are covered by test_edge_cases.py."""
 
 import decimal
 import math

@@ -142,7 +142,7 @@ def significant_digits(value):
 @given(value=decimals)
 async def test_decimal_round_trips_or_writes_nothing(db, name, value):
     precision, scale, low, high = DECIMALS[name]
-    # More than 28 significant digits (the default decimal context) are miscounted: known_bugs.py.
+    # More than 28 significant digits (the default decimal context): test_edge_cases.py.
     assume(significant_digits(value) <= 28)
     cleaned = await check_round_trip(PpDecimal, name, value)
     if cleaned is REJECTED or value is None:

@@ -13,7 +13,7 @@ offsets = st.timedeltas(
 ).map(dt.timezone)
 # A day away from the ends of Python's range: an instant whose UTC time falls outside it (or
 # on datetime.min/max, which asyncpg sends as -infinity/infinity) is covered by
-# known_bugs.py.
+# test_edge_cases.py.
 moments = st.datetimes(
     min_value=dt.datetime(1, 1, 2),
     max_value=dt.datetime(9999, 12, 30),
@@ -90,7 +90,7 @@ async def test_time_round_trips_or_writes_nothing(db, value):
         assert cleaned == value if value.tzinfo is None else cleaned is REJECTED
 
 
-# The day counts of huge duration strings are covered by known_bugs.py.
+# The day counts of huge duration strings are covered by test_edge_cases.py.
 duration_inputs = st.one_of(
     st.timedeltas(),
     st.sampled_from([dt.timedelta.max, dt.timedelta.min, dt.timedelta(microseconds=-1)]),

@@ -12,7 +12,7 @@ from aksara.fields.vector import float32
 from tests.properties.models import PpVector
 from tests.properties.roundtrip import PROPERTY_SETTINGS, REJECTED, check_round_trip, other_types
 
-# Integers too large for a float are covered by known_bugs.py.
+# Integers too large for a float are covered by test_edge_cases.py.
 numbers = st.one_of(
     st.floats(width=32),
     st.floats(),

@@ -8,6 +8,7 @@ and its AI metadata. It never executes SQL.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypedDict, TypeVar, overload
 
@@ -58,6 +59,12 @@ class Field(Generic[T]):
     name: str
     column_name: str
     model: type[Model]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        clean = cls.__dict__.get("clean")
+        if clean is not None and not getattr(clean, "_guarded", False):
+            cls.clean = _guard_clean(clean)  # type: ignore[method-assign]
 
     def __init__(self, **options: Unpack[FieldOptions]) -> None:
         unknown = set(options) - set(FieldOptions.__annotations__) - self._extra_options()
@@ -283,6 +290,26 @@ class Field(Generic[T]):
         return f"<{type(self).__name__}>"
 
 
+def _guard_clean(clean: Any) -> Any:
+    """Make ``clean`` keep its promise: bad input raises ``ValidationError``, never a
+    conversion's own error (an int too long to print, an overflowing duration, a decimal
+    signal, text that cannot be encoded). Applied to every field class's ``clean``."""
+
+    @functools.wraps(clean)
+    def guarded(self: Field[Any], value: Any, instance: Any = None) -> Any:
+        try:
+            return clean(self, value, instance)
+        except ValidationError:
+            raise
+        except (ValueError, ArithmeticError) as error:  # OverflowError, UnicodeError, decimal
+            raise ValidationError(
+                f"Invalid value for {type(self).__name__} ({type(error).__name__})"
+            ) from None
+
+    guarded._guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
 def _copy_data(value: Any) -> Any:
     """A copy of nested lists and dicts (JSON-like data), much cheaper than ``deepcopy``."""
     kind = type(value)
@@ -308,3 +335,6 @@ def _normalise_choices(choices: Any) -> list[tuple[Any, str]] | None:
 
 
 DefaultFactory = Callable[[], Any]
+
+
+Field.clean = _guard_clean(Field.clean)  # type: ignore[method-assign]

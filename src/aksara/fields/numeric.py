@@ -303,8 +303,14 @@ def _digits(value: decimal.Decimal) -> tuple[int, int]:
     """Significant digits before and after the point, ignoring trailing zeros (``1.50`` → 1, 1)."""
     if value.is_zero():
         return 0, 0
-    _, digits, exponent = value.normalize().as_tuple()
+    # Strip trailing zeros by hand: normalize() rounds in the 28-digit default context.
+    _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    kept = len(digits)
+    while kept > 1 and digits[kept - 1] == 0:
+        kept -= 1
+    exponent += len(digits) - kept
+    digits = digits[:kept]
     if exponent >= 0:
         return len(digits) + exponent, 0
     places = -exponent

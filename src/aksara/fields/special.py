@@ -6,6 +6,7 @@ Slug, FilePath, Array and Vector have modules of their own (``slug``, ``filepath
 
 from __future__ import annotations
 
+import decimal
 import enum
 import ipaddress
 import json
@@ -93,9 +94,20 @@ class JSON(Field[Any]):
         if value is None:
             return super().clean(value, instance)
         try:
-            json.dumps(value, allow_nan=False)
+            text = json.dumps(value, allow_nan=False, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"Value is not JSON serialisable: {exc}") from None
+        if "\\u0000" in text and _has_nul(value):
+            raise ValidationError("JSON text cannot contain NUL characters (\\u0000)")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValidationError("JSON text contains unpaired surrogate characters") from None
+        if "e+" in text or _needs_normalising(value):
+            # What the database will give back: string keys, lists for tuples, and numbers
+            # such as 1e+23 as PostgreSQL prints them (100000000000000000000000, an integer).
+            value = json.loads(text, parse_float=_postgres_number)
         if self.choices is not None:
             self.validate_choices(value)
         self.validate(value)
@@ -244,6 +256,9 @@ class IPAddress(Field[str]):
                 raise ValidationError(f"Enter a valid {label} address") from None
         else:
             raise ValidationError(f"Expected an IP address string, got {type(value).__name__}")
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+            # INET has no zone: storing it would silently drop the "%eth0" part.
+            raise ValidationError("Scoped IPv6 addresses (with a %zone) cannot be stored")
         if self.unpack_ipv4 and isinstance(address, ipaddress.IPv6Address):
             address = address.ipv4_mapped or address
         if not isinstance(address, kinds):
@@ -305,3 +320,34 @@ class Binary(Field[bytes]):
         if self.max_length is not None:
             info["max_length"] = self.max_length
         return info
+
+
+def _has_nul(value: Any) -> bool:
+    """True when a string (or a key) anywhere in a JSON value holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _needs_normalising(value: Any) -> bool:
+    """True when JSON would not give ``value`` back as it is (tuples, non-string keys)."""
+    kind = type(value)
+    if kind is dict:
+        return any(type(k) is not str or _needs_normalising(v) for k, v in value.items())
+    if kind is list:
+        return any(_needs_normalising(v) for v in value)
+    return kind is tuple or isinstance(value, (dict, list))
+
+
+def _postgres_number(text: str) -> Any:
+    """A JSON number as JSONB stores and prints it: ``1e+23`` has no fraction, so it comes
+    back as the integer 10**23; ``1.5`` and ``1e-07`` stay floats."""
+    number = decimal.Decimal(text)
+    exponent = number.as_tuple().exponent
+    if "e" in text.lower() and isinstance(exponent, int) and exponent >= 0:
+        return int(number)
+    return float(text)

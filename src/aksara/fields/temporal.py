@@ -60,6 +60,10 @@ class DateTime(Field[dt.datetime]):
             raise ValidationError(f"Expected datetime, got {type(value).__name__}")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
+        utc = moment.astimezone(dt.UTC).replace(tzinfo=None)  # OverflowError past year 1/9999
+        if utc in (dt.datetime.min, dt.datetime.max):
+            # asyncpg sends these as -infinity/infinity, not as the instants themselves.
+            raise ValidationError(f"Datetime {moment.isoformat()} is out of the supported range")
         return moment
 
     def pre_save(self, instance: Model, add: bool) -> None:
@@ -102,6 +106,11 @@ class Date(Field[dt.date]):
             except ValueError:
                 raise ValidationError(f"Invalid date {value!r}: expected YYYY-MM-DD") from None
         raise ValidationError(f"Expected date, got {type(value).__name__}")
+
+    def validate(self, value: dt.date) -> None:
+        if value in (dt.date.min, dt.date.max):
+            # asyncpg sends these as -infinity/infinity, not as the dates themselves.
+            raise ValidationError(f"Date {value.isoformat()} is out of the supported range")
 
     def get_transform(self, name: str) -> Any:
         """``__year``, ``__month``, ``__day``, ``__week_day``, ... as integers."""

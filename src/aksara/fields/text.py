@@ -57,6 +57,8 @@ class _TextField(Field[str]):
             )
         if "\x00" in value:
             raise ValidationError("Text cannot contain NUL characters")
+        if not value.isascii():
+            _check_encodable(value)
         self.validate(value)
         return value
 
@@ -211,3 +213,11 @@ class URL(Text):
         info = super().describe()
         info["format"] = "uri"
         return info
+
+
+def _check_encodable(value: str) -> None:
+    """Refuse text PostgreSQL cannot store: UTF-8 has no encoding for unpaired surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Text contains unpaired surrogate characters") from None
