@@ -148,3 +148,46 @@ async def test_idle_connections_are_checked_out_without_the_greenlet_bridge(tran
     for _ in range(database.engine.sync_engine.pool.size() * 2 + 2):
         await database.fetchval("SELECT 1")
     assert database._next_idle_is_live()
+
+
+async def test_rollback_hooks_finish_when_the_task_is_cancelled(transactional_db):
+    events = []
+    started = asyncio.Event()
+
+    async def slow_cleanup():
+        started.set()
+        await asyncio.sleep(0.05)
+        events.append("cleaned up")
+
+    async def work():
+        async with aksara.transaction():
+            await aksara.on_rollback(slow_cleanup)
+            raise LookupError
+
+    task = asyncio.ensure_future(work())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.1)
+    assert events == ["cleaned up"]
+
+
+async def test_a_cancelled_upload_leaves_no_file(tmp_path):
+    from aksara.storage import FileSystemStorage
+
+    storage = FileSystemStorage(root=tmp_path / "media")
+
+    async def slow_content():
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+            yield b"x" * 100
+
+    task = asyncio.ensure_future(storage.save("uploads/big.bin", slow_content()))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.2)
+    leftovers = [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    assert leftovers == []

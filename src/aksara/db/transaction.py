@@ -7,6 +7,7 @@ starts (never lazily), so nothing inside it can autocommit by accident.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import sys
@@ -230,8 +231,25 @@ class transaction:
 
 
 async def _run_hooks(hooks: list[Hook]) -> None:
-    """Run every hook in order; if some fail, the others still run and the first error is raised."""
+    """Run every hook in order; if some fail, the others still run and the first error is raised.
+
+    Once a transaction's outcome is decided its hooks run to the end even if the task is
+    cancelled meanwhile (a client disconnect): a rollback must not leave an uploaded file
+    behind, nor a commit lose its deferred mail.
+    """
+    if not hooks:
+        return
     pending, hooks[:] = list(hooks), []
+    task = asyncio.ensure_future(_run_all(pending))
+    _running_hooks.add(task)
+    task.add_done_callback(_running_hooks.discard)
+    await asyncio.shield(task)
+
+
+_running_hooks: set[asyncio.Future[None]] = set()
+
+
+async def _run_all(pending: list[Hook]) -> None:
     first: BaseException | None = None
     for hook in pending:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from aksara.conf import Settings
 
 logger = logging.getLogger("aksara.storage")
+
+_abandoned: set[asyncio.Future[None]] = set()
 
 
 class Storage(abc.ABC):
@@ -95,9 +98,25 @@ class Storage(abc.ABC):
         """
         _names.validate_name(name)
         with self._errors("save", name):
-            final = await self._save(name, iter_content(content, self.chunk_size), max_length)
+            write = asyncio.ensure_future(
+                self._save(name, iter_content(content, self.chunk_size), max_length)
+            )
+            try:
+                final = await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # Cancelled while the write goes on (in a thread, or an upload in flight):
+                # remove the file as soon as it is complete, so nothing is left unreferenced.
+                write.add_done_callback(self._remove_abandoned)
+                raise
         await self._delete_on_rollback(final)
         return final
+
+    def _remove_abandoned(self, write: asyncio.Future[str]) -> None:
+        if write.cancelled() or write.exception() is not None:
+            return
+        task = asyncio.ensure_future(self._delete_quietly(write.result(), "cancellation"))
+        _abandoned.add(task)
+        task.add_done_callback(_abandoned.discard)
 
     async def open(self, name: str) -> StorageFile:
         """Open a stored file for reading: ``async with await storage.open(name) as f: ...``."""
