@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("aksara.storage")
 
-_abandoned: set[asyncio.Future[None]] = set()
-
 
 class Storage(abc.ABC):
     """Where media files live: a local folder, an S3 bucket, memory, or your own backend.
@@ -104,19 +102,15 @@ class Storage(abc.ABC):
             try:
                 final = await asyncio.shield(write)
             except asyncio.CancelledError:
-                # Cancelled while the write goes on (in a thread, or an upload in flight):
-                # remove the file as soon as it is complete, so nothing is left unreferenced.
-                write.add_done_callback(self._remove_abandoned)
+                # Stop the write and wait for its clean-up (the backend removes a partial
+                # file); if it had finished already, nobody will register the file: remove it.
+                write.cancel()
+                await asyncio.wait({write})
+                if not write.cancelled() and write.exception() is None:
+                    await self._delete_quietly(write.result(), "cancellation")
                 raise
         await self._delete_on_rollback(final)
         return final
-
-    def _remove_abandoned(self, write: asyncio.Future[str]) -> None:
-        if write.cancelled() or write.exception() is not None:
-            return
-        task = asyncio.ensure_future(self._delete_quietly(write.result(), "cancellation"))
-        _abandoned.add(task)
-        task.add_done_callback(_abandoned.discard)
 
     async def open(self, name: str) -> StorageFile:
         """Open a stored file for reading: ``async with await storage.open(name) as f: ...``."""
