@@ -79,11 +79,14 @@ def start_pgbouncer(url: str, *, pool_size: int = POOL_SIZE) -> PgBouncer:
         (p for p in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if os.path.exists(p)), None
     )
     if executable is None:
-        pytest.fail(
+        message = (
             "pgbouncer is not installed: the transaction-pooling tests need it "
-            "(Debian: apt-get install pgbouncer)",
-            pytrace=False,
+            "(Debian: apt-get install pgbouncer; .ci/run installs it)"
         )
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        # A developer machine with only Python and pip still runs the rest of the suite.
+        pytest.skip(message)
     host, server_port, user, _ = _server_address(url)
     directory = Path(tempfile.mkdtemp(prefix="aksara-pgbouncer-"))
     port = _free_port()
