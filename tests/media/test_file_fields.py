@@ -187,6 +187,43 @@ async def test_replaced_file_is_removed_only_after_commit(db, memory_media_stora
     assert await asset.file.read() == b"two"
 
 
+async def test_replacing_a_stale_instance_removes_the_file_the_row_holds(
+    db, memory_media_storage
+):
+    # Two requests load the same asset; both upload. The second must remove the first's
+    # file (what the row held when it wrote), not the name it loaded: that one is gone.
+    asset = await Asset.objects.create(name="s", file=("s0.txt", b"zero"))
+    first = await Asset.objects.get(pk=asset.pk)
+    second = await Asset.objects.get(pk=asset.pk)
+    first.file = ("s1.txt", b"one")
+    await first.save()
+    second.file = ("s2.txt", b"two")
+    await second.save()
+    stored = {p.rsplit("/", 1)[-1] for p in memory_media_storage.fs.find("/")}
+    assert stored == {second.file.name.rsplit("/", 1)[-1]}
+    assert await (await Asset.objects.get(pk=asset.pk)).file.read() == b"two"
+
+
+async def test_concurrent_replacements_leave_only_the_winners_file(
+    transactional_db, memory_media_storage
+):
+    import asyncio
+
+    asset = await Asset.objects.create(name="c", file=("c0.txt", b"zero"))
+
+    async def upload(n: int) -> None:
+        async with aksara.transaction():
+            obj = await Asset.objects.get(pk=asset.pk)
+            obj.file = (f"c{n}.txt", str(n).encode())
+            await obj.save()
+            await asyncio.sleep(0.01 * (n % 3))
+
+    await asyncio.gather(*(upload(n) for n in range(1, 7)))
+    row = await Asset.objects.get(pk=asset.pk)
+    stored = {p.rsplit("/", 1)[-1] for p in memory_media_storage.fs.find("/")}
+    assert stored == {row.file.name.rsplit("/", 1)[-1]}
+
+
 async def test_keep_replaced_files_setting(db, memory_media_storage):
     aksara.configure(media_keep_replaced_files=True)
     asset = await Asset.objects.create(name="k", file=("k1.txt", b"one"))

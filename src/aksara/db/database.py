@@ -136,26 +136,36 @@ class Database:
     # -- connections ---------------------------------------------------------------------
 
     async def acquire(self) -> Connection:
-        """Check a connection out of the engine's pool."""
+        """Check a connection out of the engine's pool.
+
+        A pooled connection the server has closed meanwhile (a restart, ``pg_terminate_backend``,
+        an idle timeout) is thrown away here and another one taken, so the statement does not
+        fail on it. That check costs nothing: it reads the transport's state, no round trip.
+        """
         if self.state is not State.OPEN:
             raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
+        for _ in range(self._pool.size() + 1):  # type: ignore[attr-defined]
+            conn = Connection(await self._checkout())
+            if not conn.raw.is_closed():
+                return conn
+            self.discard(conn)
+        return Connection(await self._checkout())
+
+    async def _checkout(self) -> PoolProxiedConnection:
         pool = self._pool
-        fairy = None
         if self._next_idle_is_live():
             # Fast path: an idle pooled connection needs no I/O, so no greenlet hop.
             try:
-                fairy = pool.connect()
+                return pool.connect()
             except sa_exc.MissingGreenlet:
-                fairy = None  # it had to reconnect after all
+                pass  # it had to reconnect after all
             except Exception as error:
                 raise translate(error) from error
-        if fairy is None:
-            # The pool must open a connection or wait for one: let SQLAlchemy drive it.
-            try:
-                fairy = await greenlet_spawn(pool.connect)
-            except Exception as error:
-                raise translate(error) from error
-        return Connection(fairy)
+        # The pool must open a connection or wait for one: let SQLAlchemy drive it.
+        try:
+            return await greenlet_spawn(pool.connect)
+        except Exception as error:
+            raise translate(error) from error
 
     def _next_idle_is_live(self) -> bool:
         """True when the connection the pool hands out next is open and will not be recycled,

@@ -81,7 +81,8 @@ def translate(error: BaseException) -> BaseException:
         # wrapping): translate the asyncpg error it carries.
         return translate(error.__cause__)
     if isinstance(error, asyncpg.exceptions.InternalClientError):
-        return exc.DatabaseError(f"The database connection is in an unusable state: {error}")
+        # The connection is thrown away (``is_disconnect``): to the caller it is a lost one.
+        return exc.ConnectionError(f"The database connection is in an unusable state: {error}")
     if isinstance(error, sqlalchemy.exc.SQLAlchemyError):
         return exc.DatabaseError(str(error))
     return error
@@ -95,6 +96,9 @@ def is_disconnect(error: BaseException) -> bool:
         error,
         (
             asyncpg.InterfaceError,
+            # The client's protocol state is out of step with the server's (say, a FATAL
+            # error arrived while the connection sat idle): it cannot be trusted again.
+            asyncpg.exceptions.InternalClientError,
             asyncpg.exceptions.ConnectionDoesNotExistError,
             OSError,
             ConnectionError,

@@ -219,9 +219,10 @@ class transaction:
             try:
                 await tx.commit()
             except BaseException:
-                # The COMMIT itself failed: nothing was committed.
-                if tx.parent is None:
-                    await _run_hooks(tx.on_rollback_hooks)
+                # The COMMIT itself failed: nothing was committed. A RELEASE SAVEPOINT that
+                # failed leaves the enclosing transaction aborted, so the savepoint's work is
+                # lost too: its hooks run now (they were not handed to the parent).
+                await _run_hooks(tx.on_rollback_hooks)
                 raise
             if tx.is_outermost:
                 # Committed: a failing hook is reported, but undoes nothing (no rollback hooks).

@@ -425,9 +425,25 @@ class FileField(Field[str]):
         d[self.attname] = await self.write(instance, value)
         if value.image_size is not None:
             d.setdefault("_image_sizes", {})[self.attname] = (d[self.attname], value.image_size)
-        old = _loaded_value(instance, self.attname)
-        if old and old != d[self.attname] and not get_settings().media_keep_replaced_files:
+        if get_settings().media_keep_replaced_files:
+            return
+        old = _loaded_value(instance, self.attname) if add else await self._current(instance)
+        if old and old != d[self.attname]:
             await self.get_storage().delete_on_commit(old)
+
+    async def _current(self, instance: Model) -> Any:
+        """The name the row holds now, read under a row lock (the save's transaction keeps it).
+
+        Not the name loaded with the instance: another request may have replaced the file
+        since, and deleting the loaded name would leave that request's file with no row.
+        """
+        model = type(instance)
+        names = await (
+            model.objects.filter(pk=instance.pk)
+            .select_for_update()
+            .values_list(self.name, flat=True)
+        )
+        return names[0] if names else _loaded_value(instance, self.attname)
 
     async def post_delete(self, values: list[Any]) -> None:
         if get_settings().media_keep_replaced_files:
