@@ -142,3 +142,14 @@ async def test_out_of_range_numbers_fail_validation(db, model, name, value):
     field = model._meta.get_field(name)
     with pytest.raises(ValidationError):
         field.clean(value)
+
+
+@pytest.mark.parametrize(
+    "value", [[35200270.0], [35200270], [0.0, 0.0, 35200270.0], [-16777217.0]], ids=str
+)
+async def test_vectors_halfway_between_float32s_read_back_equal_to_the_cleaned_values(db, value):
+    # float32(35200270.0) is 35200272. Its shortest decimal, 3.520027e7, lies exactly
+    # halfway between two float32s; PostgreSQL never prints such a tie (3.5200272e+07), so
+    # clean() must not give it either.
+    cleaned = await check_round_trip(PpVector, "free", value)
+    assert cleaned[-1] in (35200272.0, -16777216.0)

@@ -17,6 +17,7 @@ from aksara.fields.base import Field, FieldOptions
 MAX_DIMENSIONS = 16000
 
 _FLOAT32 = struct.Struct("f")
+_BITS = struct.Struct("I")
 
 
 def float32(value: float) -> float:
@@ -24,7 +25,10 @@ def float32(value: float) -> float:
 
     pgvector stores float32, so ``0.12`` is stored as 0.119999997...; PostgreSQL prints
     it as ``0.12``, the shortest decimal that reads back as the same float32, and this
-    returns the Python float of that decimal. Raises ``OverflowError`` past float32's range.
+    returns the Python float of that decimal. A decimal exactly halfway between two
+    float32s does not count, even where ties-to-even would read it back right: PostgreSQL
+    never prints one (35200272 prints as ``3.5200272e+07``, not ``3.520027e+07``).
+    Raises ``OverflowError`` past float32's range.
     """
     (single,) = _FLOAT32.unpack(_FLOAT32.pack(value))
     if not math.isfinite(single):
@@ -39,7 +43,7 @@ def float32(value: float) -> float:
     low, high = 1, 9
     while low < high:
         digits = (low + high) // 2
-        if _FLOAT32.unpack(_FLOAT32.pack(float(f"{single:.{digits}g}")))[0] == single:
+        if _reads_back(float(f"{single:.{digits}g}"), single):
             high = digits
         else:
             low = digits + 1
@@ -58,13 +62,26 @@ def _float32_power_of_two(single: float) -> float:
         best: decimal.Decimal | None = None
         for candidate_units in (units - 1, units, units + 1):
             candidate = decimal.Decimal(f"{sign}{candidate_units}e{int(exponent) - digits + 1}")
-            if _FLOAT32.unpack(_FLOAT32.pack(float(candidate)))[0] != single:
+            if not _reads_back(float(candidate), single):
                 continue
             if best is None or abs(candidate - exact) < abs(best - exact):
                 best = candidate
         if best is not None:
             return float(best)
     raise AssertionError("unreachable: 9 digits always identify a float32")
+
+
+def _reads_back(number: float, single: float) -> bool:
+    """True when ``number`` rounds to the float32 ``single`` and is not a tie."""
+    if _FLOAT32.unpack(_FLOAT32.pack(number))[0] != single:
+        return False
+    if number == single:
+        return True
+    # Integer order of a float32's bits is the order of magnitudes: +1 is the neighbour
+    # away from zero, -1 the one towards it (single is never 0 here).
+    bits = _BITS.unpack(_FLOAT32.pack(single))[0] + (1 if abs(number) > abs(single) else -1)
+    (neighbour,) = _FLOAT32.unpack(_BITS.pack(bits))
+    return bool(number != (single + neighbour) / 2)  # midpoints are exact in a double
 
 
 def _float32_list(numbers: list[float]) -> list[float]:
@@ -78,7 +95,17 @@ def _float32_list(numbers: list[float]) -> list[float]:
         with np.errstate(over="ignore"):
             singles = np.asarray(numbers, dtype=np.float32)
         if bool(np.isfinite(singles).all()):
-            return list(map(float, singles.astype(str)))
+            out = list(map(float, singles.astype(str)))
+            # numpy's shortest strings may be a tie between two float32s (see float32());
+            # find those, rarely any, and take the Python path for them.
+            shortest = np.asarray(out)
+            wide = singles.astype(np.float64)
+            towards = np.where(shortest > wide, np.float32(np.inf), np.float32(-np.inf))
+            with np.errstate(over="ignore"):  # past float32's largest: inf, never a tie
+                neighbour = np.nextafter(singles, towards.astype(np.float32)).astype(np.float64)
+            for index in np.flatnonzero((shortest != wide) & (shortest * 2 == wide + neighbour)):
+                out[index] = float32(float(singles[index]))
+            return out
     out = []
     for index, number in enumerate(numbers):
         try:
