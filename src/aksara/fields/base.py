@@ -8,7 +8,12 @@ and its AI metadata. It never executes SQL.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import decimal
+import enum
 import functools
+import marshal
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypedDict, TypeVar, overload
 
@@ -141,7 +146,11 @@ class Field(Generic[T]):
             return default()
         kind = type(default)
         if kind is list or kind is dict:
-            return _copy_data(default)
+            frozen = self.__dict__.get("_default_bytes")
+            if frozen is None:
+                frozen = self.__dict__["_default_bytes"] = _freeze(default)
+            # A fresh copy: unmarshalling builds new lists and dicts (about 1 µs).
+            return marshal.loads(frozen) if frozen else _copy_data(default)
         if isinstance(default, (list, dict, set)):
             return copy.deepcopy(default)
         return default
@@ -163,6 +172,70 @@ class Field(Generic[T]):
     def to_python(self, value: Any) -> T:
         """Convert an accepted input to the field's Python type, or raise ``ValidationError``."""
         return value  # type: ignore[no-any-return]
+
+    # -- shortcuts for the generated model validator ------------------------------------
+
+    #: The methods a class's ``_shortcut()`` stands for: a subclass that overrides one of
+    #: them gets no shortcut (its ``clean()`` always runs).
+    shortcut_covers: ClassVar[tuple[str, ...]] = ("clean", "to_python", "validate")
+
+    def shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        """A Python expression over ``v``, true only for values that ``clean()`` would return
+        unchanged without raising; the model's generated validator then skips the call.
+        Constants it needs go into ``names`` under keys starting with ``key``. None means
+        ``clean()`` always runs.
+
+        It accepts ``None`` for a nullable field, the field's shared default (see
+        ``shared_default()``), and what the ``_shortcut()`` of the field's class accepts.
+        """
+        parts = []
+        if self.nullable or self.db_generated:
+            parts.append("v is None")
+        shared, value = self.shared_default()
+        if shared and value is not None and self._cleans_to_itself(value):
+            names[key + "default"] = value
+            parts.append(f"v is {key}default")
+        if self.choices is None and _shortcut_applies(type(self)):
+            expr = self._shortcut(names, key)
+            if expr:
+                parts.append(f"({expr})")
+        return " or ".join(parts) or None
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        """The class's part of ``shortcut()``: an expression over ``v`` (a non-None value)."""
+        return None
+
+    def shared_default(self) -> tuple[bool, Any]:
+        """``(True, value)`` when every new instance can start with the same object: no
+        default (``None``), or a constant of an immutable type. The constant is given as
+        ``clean()`` makes it when that is an equal value of the same type (``Decimal("2.2")``
+        becomes ``Decimal("2.20")`` for two places), so saving needs no work for it.
+        ``(False, None)`` for callables, lists and dicts: ``get_default()`` runs per instance.
+        """
+        cached: tuple[bool, Any] | None = self.__dict__.get("_shared_default")
+        if cached is None:
+            cached = self.__dict__["_shared_default"] = self._shared_default()
+        return cached
+
+    def _shared_default(self) -> tuple[bool, Any]:
+        if type(self).get_default is not Field.get_default:
+            return False, None
+        default = self.default
+        if default is NOT_PROVIDED:
+            return True, None
+        if callable(default) or not isinstance(default, _IMMUTABLE):
+            return False, None
+        try:
+            cleaned = self.clean(default)
+        except ValidationError:
+            return True, default  # the error surfaces when an instance is saved
+        return True, (cleaned if _same(cleaned, default) else default)
+
+    def _cleans_to_itself(self, value: Any) -> bool:
+        try:
+            return _same(self.clean(value), value, exact=True)
+        except ValidationError:
+            return False
 
     def to_query(self, value: Any) -> Any:
         """Convert a value used in a filter (``filter(field=value)``) for its bound parameter."""
@@ -290,6 +363,44 @@ class Field(Generic[T]):
         return f"<{type(self).__name__}>"
 
 
+_IMMUTABLE = (
+    bool,
+    int,
+    float,
+    str,
+    bytes,
+    decimal.Decimal,
+    uuid.UUID,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    enum.Enum,
+    frozenset,
+)
+
+
+def _same(a: Any, b: Any, *, exact: bool = False) -> bool:
+    """Equal, of one type, and (with ``exact``) printed alike: ``Decimal("2.2")`` and
+    ``Decimal("2.20")`` are equal, not exactly the same; neither are ``0.0`` and ``-0.0``."""
+    if type(a) is not type(b):
+        return False
+    try:
+        if a != b:
+            return False
+    except Exception:
+        return False
+    return not exact or repr(a) == repr(b)
+
+
+def _shortcut_applies(cls: type) -> bool:
+    """True when the class whose ``_shortcut()`` ``cls`` inherits also gives ``cls`` every
+    method that shortcut stands for (no subclass changed what ``clean()`` does)."""
+    owner = next(c for c in cls.__mro__ if "_shortcut" in c.__dict__)
+    if owner is Field:
+        return False
+    return all(getattr(cls, name) is getattr(owner, name) for name in owner.shortcut_covers)  # type: ignore[attr-defined]
+
+
 def _guard_clean(clean: Any) -> Any:
     """Make ``clean`` keep its promise: bad input raises ``ValidationError``, never a
     conversion's own error (an int too long to print, an overflowing duration, a decimal
@@ -308,6 +419,17 @@ def _guard_clean(clean: Any) -> Any:
 
     guarded._guarded = True  # type: ignore[attr-defined]
     return guarded
+
+
+def _freeze(value: Any) -> bytes:
+    """``value`` as marshal bytes that load back as an equal copy; ``b""`` when marshal cannot
+    hold it exactly (subclasses, other objects)."""
+    try:
+        frozen = marshal.dumps(value)
+    except ValueError:
+        return b""
+    # marshal refuses subclasses of the types it knows, so an equal copy is an exact one.
+    return frozen if marshal.loads(frozen) == value else b""
 
 
 def _copy_data(value: Any) -> Any:

@@ -71,6 +71,11 @@ class Integer(Field[int]):
         if self.max_value is not None and value > self.max_value:
             raise ValidationError(f"Ensure this value is less than or equal to {self.max_value}")
 
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        low = self.range_min if self.min_value is None else max(self.range_min, self.min_value)
+        high = self.range_max if self.max_value is None else min(self.range_max, self.max_value)
+        return f"type(v) is int and {int(low)} <= v <= {int(high)}"
+
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Integer()
 
@@ -195,6 +200,12 @@ class Float(Field[float]):
         message = _bounds_message(value, self.min_value, self.max_value)
         if message:
             raise ValidationError(message)
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        if self.min_value is not None or self.max_value is not None:
+            return None
+        names["isfinite"] = math.isfinite
+        return "type(v) is float and isfinite(v)"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Double()

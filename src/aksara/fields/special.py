@@ -35,6 +35,9 @@ class Boolean(Field[bool]):
             return value
         raise ValidationError(f"Expected boolean, got {type(value).__name__}")
 
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        return "v is True or v is False"
+
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Boolean()
 
@@ -54,6 +57,10 @@ class UUID(Field[uuid.UUID]):
             except ValueError:
                 pass
         raise ValidationError(f"Invalid UUID {value!r}")
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        names["UUID"] = uuid.UUID
+        return "type(v) is UUID"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.UUID(as_uuid=True)
@@ -112,6 +119,22 @@ class JSON(Field[Any]):
             self.validate_choices(value)
         self.validate(value)
         return value
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        # A value with the marshal bytes of the (clean) list or dict default is that
+        # default, type for type: clean() gives it back as it is.
+        default = self.default
+        if type(default) not in (dict, list):
+            return None
+        try:
+            if not _same_data(self.clean(_copy_data(default)), default):
+                return None
+            names[key + "bytes"] = marshal.dumps(default)
+        except (ValidationError, ValueError):
+            return None
+        names["dumps"] = marshal.dumps
+        kind = type(default).__name__
+        return f"type(v) is {kind} and dumps(v) == {key}bytes"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.JSONB(none_as_null=True)
@@ -320,6 +343,11 @@ class Binary(Field[bytes]):
         if self.max_length is not None:
             info["max_length"] = self.max_length
         return info
+
+
+def _same_data(a: Any, b: Any) -> bool:
+    """Equal JSON-like data, type for type (``1``, ``1.0`` and ``True`` differ)."""
+    return marshal.dumps(a) == marshal.dumps(b)
 
 
 def _has_nul(value: Any) -> bool:

@@ -22,6 +22,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_FIRST = dt.datetime.min.replace(tzinfo=dt.UTC)
+_LAST = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 class DateTime(Field[dt.datetime]):
     """Timestamp with time zone. PostgreSQL type: ``TIMESTAMP WITH TIME ZONE``.
 
@@ -65,6 +69,11 @@ class DateTime(Field[dt.datetime]):
             # asyncpg sends these as -infinity/infinity, not as the instants themselves.
             raise ValidationError(f"Datetime {moment.isoformat()} is out of the supported range")
         return moment
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        # An aware UTC datetime inside the range is returned as it is (see to_python()).
+        names.update(datetime=dt.datetime, UTC=dt.UTC, FIRST=_FIRST, LAST=_LAST)
+        return "type(v) is datetime and v.tzinfo is UTC and FIRST < v < LAST"
 
     def pre_save(self, instance: Model, add: bool) -> None:
         if self.auto_now or (add and self.auto_now_add):

@@ -67,6 +67,16 @@ class _TextField(Field[str]):
             return value
         raise ValidationError(f"Expected string, got {type(value).__name__}")
 
+    shortcut_covers = ("clean", "to_python", "validate", "_clean_text")
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        if self.strip_whitespace or self.min_length is not None or self._pattern is not None:
+            return None
+        expr = "type(v) is str and v.isascii() and '\\x00' not in v"
+        if self.max_length is not None:
+            expr += f" and len(v) <= {int(self.max_length)}"
+        return expr
+
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         if self.max_length is not None:

@@ -103,8 +103,8 @@ def _float32_list(numbers: list[float]) -> list[float]:
             towards = np.where(shortest > wide, np.float32(np.inf), np.float32(-np.inf))
             with np.errstate(over="ignore"):  # past float32's largest: inf, never a tie
                 neighbour = np.nextafter(singles, towards.astype(np.float32)).astype(np.float64)
-            for index in np.flatnonzero((shortest != wide) & (shortest * 2 == wide + neighbour)):
-                out[index] = float32(float(singles[index]))
+            for tie in np.flatnonzero((shortest != wide) & (shortest * 2 == wide + neighbour)):
+                out[tie] = float32(float(singles[tie]))
             return out
     out = []
     for index, number in enumerate(numbers):

@@ -112,7 +112,9 @@ class Model(metaclass=ModelMeta):
             raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
         d = self.__dict__
         d["_loaded"] = None
-        for field in meta.concrete_fields:
+        shared, per_instance = meta.new_defaults
+        d.update(shared)
+        for field in per_instance:
             if field.name not in values and field.attname not in values:
                 d[field.attname] = field.get_default()
         for key, value in values.items():
@@ -166,8 +168,11 @@ class Model(metaclass=ModelMeta):
 
     def _clean_fields(self, fields: Any) -> None:
         d = self.__dict__
+        slow = self._meta.validator(tuple(fields))(d)
+        if not slow:
+            return
         errors: dict[str, list[str]] = {}
-        for field in fields:
+        for field in slow:
             try:
                 d[field.attname] = field.clean(d.get(field.attname), self)
             except ValidationError as error:

@@ -109,6 +109,8 @@ class Options:
         self.plans: dict[Any, Any] = {}
         self.resolved: dict[str, Any] = {}
         self._row_plan: RowPlan | None = None
+        self._validators: dict[tuple[Field[Any], ...], Any] = {}
+        self._defaults: tuple[dict[str, Any], tuple[Field[Any], ...]] | None = None
 
     # -- fields -------------------------------------------------------------------------
 
@@ -138,6 +140,8 @@ class Options:
         self.plans.clear()
         self.resolved.clear()
         self._row_plan = None
+        self._validators.clear()
+        self._defaults = None
 
     def get_field(self, name: str) -> Field[Any]:
         """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
@@ -174,6 +178,31 @@ class Options:
         return table
 
     @property
+    def new_defaults(self) -> tuple[dict[str, Any], tuple[Field[Any], ...]]:
+        """What a new instance starts with: the defaults every instance shares (by attribute
+        name), and the fields whose ``get_default()`` must run per instance."""
+        if self._defaults is None:
+            shared: dict[str, Any] = {}
+            per_instance: list[Field[Any]] = []
+            for field in self.concrete_fields:
+                ok, value = field.shared_default()
+                if ok:
+                    shared[field.attname] = value
+                else:
+                    per_instance.append(field)
+            self._defaults = (shared, tuple(per_instance))
+        return self._defaults
+
+    def validator(self, fields: tuple[Field[Any], ...]) -> Any:
+        """A function of an instance ``__dict__`` returning the ``fields`` whose values need
+        ``clean()``: those their ``shortcut()`` expression does not accept. Generated once per
+        field tuple, so a value that is already clean costs a type check, not a call."""
+        check = self._validators.get(fields)
+        if check is None:
+            check = self._validators[fields] = _build_validator(self.model_name, fields)
+        return check
+
+    @property
     def row_plan(self) -> RowPlan:
         if self._row_plan is None:
             from aksara.query._compile import RowPlan
@@ -184,6 +213,24 @@ class Options:
 
     def __repr__(self) -> str:
         return f"<Options for {self.model_name}>"
+
+
+def _build_validator(model_name: str, fields: tuple[Field[Any], ...]) -> Any:
+    names: dict[str, Any] = {}
+    lines = ["def needs_clean(d):", "    slow = []"]
+    for i, field in enumerate(fields):
+        names[f"f{i}"] = field
+        expr = field.shortcut(names, f"c{i}_")
+        if expr is None:
+            lines.append(f"    slow.append(f{i})")
+        else:
+            lines.append(f"    v = d.get({field.attname!r})")
+            lines.append(f"    if not ({expr}):")
+            lines.append(f"        slow.append(f{i})")
+    lines.append("    return slow")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<aksara validator for {model_name}>", "exec"), names)
+    return names["needs_clean"]
 
 
 def _as_index(item: Any) -> Index:

@@ -30,7 +30,7 @@ class _Const:
 class Plan:
     """A compiled statement: SQL text plus argument order and bind processors."""
 
-    __slots__ = ("sql", "_order", "_procs", "_identity")
+    __slots__ = ("sql", "_order", "_procs", "_identity", "args")
 
     def __init__(self, stmt: sa.ClauseElement) -> None:
         compiled: Any = stmt.compile(dialect=DIALECT)
@@ -48,10 +48,36 @@ class Plan:
         self._order = tuple(order)
         self._procs: tuple[Processor | None, ...] = tuple(processors.get(n) for n in names)
         self._identity = self._order == tuple(range(len(self._order))) and not any(self._procs)
-
-    def args(self, values: Sequence[Any]) -> Sequence[Any]:
+        #: ``args(values)``: the driver's positional arguments for the caller's values.
+        self.args: Callable[[Sequence[Any]], Sequence[Any]]
         if self._identity:
-            return values
+            self.args = _same_values
+        elif len(order) <= _GENERATED_ARGS_LIMIT:
+            self.args = self._generated_args()
+        else:
+            self.args = self._looped_args
+
+    def _generated_args(self) -> Callable[[Sequence[Any]], Sequence[Any]]:
+        """``args`` as one generated expression per argument: no loop, no type tests."""
+        namespace: dict[str, Any] = {}
+        parts = []
+        for j, (index, proc) in enumerate(zip(self._order, self._procs, strict=True)):
+            if isinstance(index, _Const):
+                value = index.value
+                namespace[f"c{j}"] = (
+                    proc(value) if proc is not None and value is not None else value
+                )
+                parts.append(f"c{j}")
+            elif proc is None:
+                parts.append(f"values[{index}]")
+            else:
+                namespace[f"p{j}"] = proc
+                parts.append(f"(p{j}(x) if (x := values[{index}]) is not None else None)")
+        source = "def args(values):\n    return [" + ", ".join(parts) + "]\n"
+        exec(compile(source, "<aksara statement arguments>", "exec"), namespace)
+        return namespace["args"]  # type: ignore[no-any-return]
+
+    def _looped_args(self, values: Sequence[Any]) -> Sequence[Any]:
         out = []
         for index, proc in zip(self._order, self._procs, strict=True):
             value = index.value if isinstance(index, _Const) else values[index]
@@ -60,6 +86,14 @@ class Plan:
 
     def __repr__(self) -> str:
         return f"<Plan {self.sql!r}>"
+
+
+#: Statements with more arguments than this (multi-row VALUES) loop instead.
+_GENERATED_ARGS_LIMIT = 512
+
+
+def _same_values(values: Sequence[Any]) -> Sequence[Any]:
+    return values
 
 
 def param(index: int, type_: Any = None) -> sa.BindParameter[Any]:

@@ -26,16 +26,38 @@ _MAX_PARAMS = 32767
 
 
 def _snapshot(obj: Model) -> None:
-    meta = obj._meta
-    d = obj.__dict__
-    names = meta.attnames
-    values = tuple(d[n] for n in names)
-    if meta.mutable_positions:
-        snap = list(values)
-        for i in meta.mutable_positions:
-            snap[i] = meta.concrete_fields[i].snapshot(snap[i])
-        values = tuple(snap)
-    d["_loaded"] = (names, values)
+    obj.__dict__["_loaded"] = _generated(type(obj), ("snapshot",), _build_snapshot)(obj.__dict__)
+
+
+def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[str, Any]], Any]:
+    """``_loaded`` for an instance dict: its values in column order, list/dict fields copied."""
+    meta = model._meta
+    namespace: dict[str, Any] = {"names": meta.attnames}
+    items = []
+    for i, field in enumerate(meta.concrete_fields):
+        if field.mutable:
+            namespace[f"s{i}"] = field.snapshot
+            items.append(f"s{i}(d[{field.attname!r}])")
+        else:
+            items.append(f"d[{field.attname!r}]")
+    return _compile_function(  # type: ignore[no-any-return]
+        f"def snapshot(d):\n    return (names, ({', '.join(items)},))\n", namespace, model
+    )
+
+
+def _generated(model: type[Model], key: tuple[Any, ...], build: Callable[..., Any]) -> Any:
+    """A function generated for ``model`` by ``build(model, key)``, cached with its plans."""
+    plans = model._meta.plans
+    function = plans.get(key)
+    if function is None:
+        function = plans[key] = build(model, key)
+    return function
+
+
+def _compile_function(source: str, namespace: dict[str, Any], model: type[Model]) -> Any:
+    name = source[4 : source.index("(")]
+    exec(compile(source, f"<aksara {name} for {model.__name__}>", "exec"), namespace)
+    return namespace[name]
 
 
 def _insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> Plan:
@@ -101,11 +123,32 @@ def _insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
 
 
 def _insert_values(obj: Model, generated: bool) -> list[Any]:
-    meta = obj._meta
-    d = obj.__dict__
-    if generated:
-        return [f.to_db(d[f.attname]) for f in meta.concrete_fields if f is not meta.pk]
-    return [f.to_db(d[f.attname]) for f in meta.concrete_fields]
+    return _generated(type(obj), ("insert_values", generated), _build_insert_values)(  # type: ignore[no-any-return]
+        obj.__dict__
+    )
+
+
+def _build_insert_values(
+    model: type[Model], key: tuple[Any, ...]
+) -> Callable[[dict[str, Any]], Any]:
+    """The INSERT's values for an instance dict, each field's ``to_db()`` applied where it has one."""
+    from aksara.fields.base import Field
+
+    meta = model._meta
+    generated = key[1]
+    namespace: dict[str, Any] = {}
+    items = []
+    for i, field in enumerate(meta.concrete_fields):
+        if generated and field is meta.pk:
+            continue
+        if type(field).to_db is Field.to_db:
+            items.append(f"d[{field.attname!r}]")
+        else:
+            namespace[f"t{i}"] = field.to_db
+            items.append(f"t{i}(d[{field.attname!r}])")
+    return _compile_function(  # type: ignore[no-any-return]
+        f"def values(d):\n    return [{', '.join(items)}]\n", namespace, model
+    )
 
 
 def _update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
