@@ -121,32 +121,15 @@ class RowPlan:
         self.procs = tuple(
             (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
         )
-        self._builders: dict[type, Callable[[tuple[Any, ...]], Any]] = {}
+        self._builders: dict[type, Callable[[tuple[Any, ...]], Any] | None] = {}
 
     def builder(self, model: type) -> Callable[[tuple[Any, ...]], Any] | None:
-        """A function making an instance of ``model`` from a row's converted values.
-
-        It assigns the attributes one by one (``o.id, o.title = values``), so CPython keeps
-        the instances' key-sharing dictionaries: about half the memory of a dict built per
-        row, and several times faster. None when a name is not an identifier.
-        """
-        built = self._builders.get(model)
-        if built is None:
-            names = self.names
-            if not names or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
-                return None
-            targets = ", ".join(f"o.{n}" for n in names)
-            source = (
-                "def build(values):\n"
-                "    o = new(cls)\n"
-                f"    {targets}, = values\n"
-                "    o._loaded = (names, values)\n"
-                "    return o\n"
-            )
-            namespace: dict[str, Any] = {"new": object.__new__, "cls": model, "names": names}
-            exec(compile(source, f"<aksara row builder for {model.__name__}>", "exec"), namespace)
-            built = self._builders[model] = namespace["build"]
-        return built
+        """A function making an instance of ``model`` from a row's converted values
+        (see ``instance_builder``); None when a name is not an identifier."""
+        builders = self._builders
+        if model not in builders:
+            builders[model] = instance_builder(model, self.names)
+        return builders[model]
 
     def values(self, record: Any) -> tuple[Any, ...]:
         if not self.procs:
@@ -157,3 +140,41 @@ class RowPlan:
             if value is not None:
                 values[i] = proc(value)
         return tuple(values)
+
+
+def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], Any] | None:
+    """A function making an instance of ``model`` from the values of columns ``names``.
+
+    It is generated once per model and column list. It assigns the attributes one by one
+    (``o.id, o.title = values``), so CPython keeps the instances' key-sharing dictionaries:
+    about half the memory of a dict built per row, and several times faster. It also keeps
+    ``_loaded``, the loaded values that ``save()`` compares with, with a snapshot of each
+    list or dict value (``Field.snapshot``) so that changes made in place are seen.
+    None when a name is not an identifier.
+    """
+    if not names or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+        return None
+    by_attname = model._meta.by_attname
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": model, "names": names}
+    loaded = []
+    mutable = False
+    for i, name in enumerate(names):
+        field = by_attname.get(name)
+        if field is not None and field.mutable:
+            mutable = True
+            namespace[f"s{i}"] = field.snapshot
+            loaded.append(f"None if (x := values[{i}]) is None else s{i}(x)")
+        else:
+            loaded.append(f"values[{i}]")
+    # The values themselves when no list or dict needs a copy.
+    kept = f"({', '.join(loaded)},)" if mutable else "values"
+    targets = ", ".join(f"o.{n}" for n in names)
+    source = (
+        "def build(values):\n"
+        "    o = new(cls)\n"
+        f"    {targets}, = values\n"
+        f"    o._loaded = (names, {kept})\n"
+        "    return o\n"
+    )
+    exec(compile(source, f"<aksara row builder for {model.__name__}>", "exec"), namespace)
+    return namespace["build"]  # type: ignore[no-any-return]

@@ -794,40 +794,18 @@ def _rowcount(status: str) -> int:
 
 def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
     """Build instances from records without validation (values are the database's own)."""
-    names = rows.names
-    meta = model._meta
-    mutable = (
-        meta.mutable_positions
-        if names == meta.attnames
-        else tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
-    )
     convert = rows.values
-    build = rows.builder(model) or _dict_builder(model, names)
-    if not mutable:
-        return [build(convert(record)) for record in records]
-    # List and dict values get a snapshot, so changes made in place are seen by save().
-    fields = [meta.by_attname[names[i]] for i in mutable]
-    result: list[M] = []
-    append = result.append
-    for record in records:
-        values = convert(record)
-        obj = build(values)
-        snap = list(values)
-        for i, field in zip(mutable, fields, strict=True):
-            snap[i] = field.snapshot(snap[i])
-        obj.__dict__["_loaded"] = (names, tuple(snap))
-        append(obj)
-    return result
+    build = rows.builder(model) or _dict_builder(model, rows.names)
+    return [build(convert(record)) for record in records]
 
 
 def _dict_builder(model: type[M], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], M]:
-    new = object.__new__
+    from aksara.query.related import make_instance
+
+    meta = model._meta
+    mutable = tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
 
     def build(values: tuple[Any, ...]) -> M:
-        obj = new(model)
-        d = dict(zip(names, values, strict=True))
-        d["_loaded"] = (names, values)
-        obj.__dict__ = d
-        return obj
+        return make_instance(model, names, values, mutable)
 
     return build

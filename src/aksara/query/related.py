@@ -32,7 +32,7 @@ from aksara.fields.relations import (
     delete_may_be_blocked,
     relation_named,
 )
-from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._compile import Plan, RowPlan, instance_builder, param
 from aksara.query._resolve import order_column
 from aksara.query.manager import Manager
 from aksara.query.queryset import QuerySet, _cached_plan
@@ -127,58 +127,64 @@ class JoinLayout:
         names = rows.names[:n]
         if names == meta.attnames:
             names = meta.attnames
-        mutable = _mutable_positions(meta, names)
+        build = builder_for(model, names)
         related = []
         for relation, rmodel, start, stop, parent, pk_index in self.entries:
             back = relation.remote
             back_cache = back.cache_name if back is not None and not back.multi_valued else None
-            rmeta = rmodel._meta
             related.append(
                 (
                     relation.cache_name,
                     back_cache,
-                    rmodel,
-                    rmeta.attnames,
+                    builder_for(rmodel, rmodel._meta.attnames),
                     start,
                     stop,
                     parent + 1,
                     pk_index,
-                    rmeta.mutable_positions,
                 )
             )
         convert = rows.values
-        new = object.__new__
         result: list[M] = []
         append = result.append
-        # As hydrate() does for one model, inlined: this runs once per row and related row.
+        # As hydrate() does for one model: this runs once per row and related row.
         for record in records:
             values = convert(record)
-            base = values[:n]
-            obj = new(model)
-            d = dict(zip(names, base, strict=True))
-            d["_loaded"] = (names, _snapshot(model, names, base, mutable) if mutable else base)
-            obj.__dict__ = d
+            obj = build(values[:n])
+            if not related:
+                append(obj)
+                continue
             made: list[Any] = [obj]
-            for cache, back_cache, rmodel, rnames, start, stop, parent, pk_index, rmut in related:
+            for cache, back_cache, rbuild, start, stop, parent, pk_index in related:
                 owner = made[parent]
                 part = values[start:stop]
                 if part[pk_index] is None:
                     child = None
                 else:
-                    child = new(rmodel)
-                    cd = dict(zip(rnames, part, strict=True))
-                    cd["_loaded"] = (
-                        rnames,
-                        _snapshot(rmodel, rnames, part, rmut) if rmut else part,
-                    )
-                    child.__dict__ = cd
+                    child = rbuild(part)
                     if back_cache is not None and owner is not None:
-                        cd[back_cache] = owner
+                        child.__dict__[back_cache] = owner
                 made.append(child)
                 if owner is not None:
                     owner.__dict__[cache] = child
             append(obj)
         return result
+
+
+def builder_for(model: type[M], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], M]:
+    """The instance builder of ``model`` for columns ``names`` (generated once, cached)."""
+    plans = model._meta.plans
+    key = ("builder", names)
+    build = plans.get(key)
+    if build is None:
+        build = instance_builder(model, names)
+        if build is None:
+            mutable = _mutable_positions(model._meta, names)
+
+            def build(values: Sequence[Any]) -> Any:
+                return make_instance(model, names, values, mutable)
+
+        plans[key] = build
+    return build
 
 
 def _snapshot(
@@ -342,12 +348,11 @@ def _junction_select(step: Step) -> tuple[Plan, RowPlan]:
 async def _junction_rows(step: Step, keys: list[Any]) -> list[tuple[Any, Model]]:
     plan, rows = _junction_select(step)
     records = await get_database().fetch(plan.sql, plan.args([keys]))
-    meta = step.target._meta
-    names, mutable = meta.attnames, meta.mutable_positions
+    build = builder_for(step.target, step.target._meta.attnames)
     out = []
     for record in records:
         values = rows.values(record)
-        out.append((values[0], make_instance(step.target, names, values[1:], mutable)))
+        out.append((values[0], build(values[1:])))
     return out
 
 
