@@ -187,6 +187,39 @@ async def test_exhausted_pool_raises_pool_timeout_error_after_the_pool_timeout(s
     assert await FaultNote.objects.count() == 1
 
 
+async def test_waiting_checkout_gets_the_connection_released_before_the_timeout(small_pool):
+    async def hold_briefly() -> None:
+        async with aksara.transaction():
+            await FaultNote.objects.create(title="held")
+            await asyncio.sleep(0.2)
+
+    holder = asyncio.ensure_future(hold_briefly())
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    assert await FaultNote.objects.count() == 1  # waited for the holder's connection
+    assert time.monotonic() - started < 0.45
+    await holder
+    assert small_pool._pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_overflow_connections_are_closed_when_released(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=2, pool_timeout=2)
+    try:
+        pids = await asyncio.gather(
+            *(database.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.1)") for _ in range(3))
+        )
+        assert len(set(pids)) == 3
+        for _ in range(100):  # overflow check-ins close their connection in the background
+            if database._pool.overflow() <= 0:  # type: ignore[attr-defined]
+                break
+            await asyncio.sleep(0.01)
+        pool = database._pool
+        assert pool.checkedout() == 0 and pool.overflow() <= 0  # type: ignore[attr-defined]
+        assert await database.fetchval("SELECT 1") == 1
+    finally:
+        await database.close()
+
+
 # -- S3 endpoint unreachable --------------------------------------------------------------------
 
 

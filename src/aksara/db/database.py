@@ -28,8 +28,6 @@ from aksara.db.errors import is_disconnect, translate
 from aksara.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
-    from sqlalchemy.pool import PoolProxiedConnection
-
     from aksara.db.transaction import Transaction
 
 
@@ -82,13 +80,18 @@ def normalise_url(url: str) -> str:
 
 
 class Connection:
-    """A pooled connection checked out for one statement or one transaction."""
+    """A pooled connection checked out for one statement or one transaction.
 
-    __slots__ = ("fairy", "raw")
+    It holds the pool's record of the connection (SQLAlchemy's ``_ConnectionRecord``),
+    checked out and in at the pool's queue: the same accounting, waiting and overflow
+    as ``pool.connect()``, without building a ``_ConnectionFairy`` per checkout.
+    """
 
-    def __init__(self, fairy: PoolProxiedConnection) -> None:
-        self.fairy = fairy
-        self.raw: asyncpg.Connection = fairy.dbapi_connection._connection  # type: ignore[union-attr]
+    __slots__ = ("record", "raw")
+
+    def __init__(self, record: Any) -> None:
+        self.record = record
+        self.raw: asyncpg.Connection = record.dbapi_connection._connection
 
 
 class Database:
@@ -151,19 +154,20 @@ class Database:
             self.discard(conn)
         return Connection(await self._checkout())
 
-    async def _checkout(self) -> PoolProxiedConnection:
-        pool = self._pool
+    async def _checkout(self) -> Any:
+        """A record from the pool's queue, its connection open."""
+        pool: Any = self._pool
         if self._next_idle_is_live():
             # Fast path: an idle pooled connection needs no I/O, so no greenlet hop.
             try:
-                return pool.connect()
+                return _checkout_record(pool)
             except sa_exc.MissingGreenlet:
                 pass  # it had to reconnect after all
             except Exception as error:
                 raise translate(error) from error
         # The pool must open a connection or wait for one: let SQLAlchemy drive it.
         try:
-            return await greenlet_spawn(pool.connect)
+            return await greenlet_spawn(_checkout_record, pool)
         except Exception as error:
             raise translate(error) from error
 
@@ -195,17 +199,19 @@ class Database:
             return
         if self._pool.overflow() > 0:  # type: ignore[attr-defined]
             # Check-in may close an overflow connection, which is I/O.
-            self._schedule(greenlet_spawn(conn.fairy.close))
+            self._schedule(greenlet_spawn(_checkin_record, conn.record))
         else:
-            conn.fairy.close()
+            _checkin_record(conn.record)
 
     def discard(self, conn: Connection) -> None:
         """Throw a connection away (after a broken or cancelled statement)."""
         conn.raw.terminate()
+        record = conn.record
         try:
-            conn.fairy.invalidate()
-        except sa_exc.MissingGreenlet:
-            self._schedule(greenlet_spawn(conn.fairy.invalidate))
+            record.invalidate()
+        finally:
+            # The pool's slot comes back; the next checkout opens a new connection in it.
+            _checkin_record(record)
 
     def _schedule(self, coro: Any) -> None:
         import asyncio
@@ -294,6 +300,22 @@ class Database:
 
 
 _background: set[Any] = set()
+
+
+def _checkout_record(pool: Any) -> Any:
+    """What ``pool.connect()`` does up to the fairy: take a record from the queue and make
+    sure its connection is open (reconnecting is I/O: in a greenlet, then)."""
+    record = pool._do_get()
+    try:
+        record.get_connection()
+    except BaseException as error:
+        record._checkin_failed(error, _fairy_was_created=False)
+        raise
+    return record
+
+
+def _checkin_record(record: Any) -> None:
+    record.checkin(_fairy_was_created=False)
 
 
 def text(sql: str) -> sa.TextClause:
