@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from aksara.db.transaction import Transaction
 
 
+#: The transaction ``Model.objects`` calls run in (``aksara.transaction()`` sets it).
+current: ContextVar[Transaction | None] = ContextVar("aksara_transaction", default=None)
+
 #: The client-side timeout of each statement in a ``statement_timeout()`` block.
 statement_timeout_var: ContextVar[float | None] = ContextVar(
     "aksara_statement_timeout", default=None
@@ -145,8 +148,9 @@ class Database:
         an idle timeout) is thrown away here and another one taken, so the statement does not
         fail on it. That check costs nothing: it reads the transport's state, no round trip.
         """
-        if self.state is not State.OPEN:
-            raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
+        conn = self._acquire_idle()
+        if conn is not None:
+            return conn
         for _ in range(self._pool.size() + 1):  # type: ignore[attr-defined]
             conn = Connection(await self._checkout())
             if not conn.raw.is_closed():
@@ -154,20 +158,28 @@ class Database:
             self.discard(conn)
         return Connection(await self._checkout())
 
-    async def _checkout(self) -> Any:
-        """A record from the pool's queue, its connection open."""
-        pool: Any = self._pool
-        if self._next_idle_is_live():
-            # Fast path: an idle pooled connection needs no I/O, so no greenlet hop.
-            try:
-                return _checkout_record(pool)
-            except sa_exc.MissingGreenlet:
-                pass  # it had to reconnect after all
-            except Exception as error:
-                raise translate(error) from error
-        # The pool must open a connection or wait for one: let SQLAlchemy drive it.
+    def _acquire_idle(self) -> Connection | None:
+        """An idle pooled connection that is open, without I/O; None when there is none."""
+        if self.state is not State.OPEN:
+            raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
+        if not self._next_idle_is_live():
+            return None
         try:
-            return await greenlet_spawn(_checkout_record, pool)
+            conn = Connection(_checkout_record(self._pool))
+        except sa_exc.MissingGreenlet:
+            return None  # it had to reconnect after all
+        except Exception as error:
+            raise translate(error) from error
+        if conn.raw.is_closed():
+            self.discard(conn)
+            return None
+        return conn
+
+    async def _checkout(self) -> Any:
+        """A record from the pool's queue, its connection open: SQLAlchemy opens a connection
+        or waits for one (in its greenlet bridge)."""
+        try:
+            return await greenlet_spawn(_checkout_record, self._pool)
         except Exception as error:
             raise translate(error) from error
 
@@ -224,15 +236,13 @@ class Database:
 
     async def run(self, method: str, sql: str, args: Sequence[Any]) -> Any:
         """Run ``conn.<method>(sql, *args)`` on the current transaction's connection or a pooled one."""
-        from aksara.db.transaction import current
-
         if self.listeners:
             for listener in self.listeners:
                 listener(sql, args)
         tx = current.get() or self.pinned
         if tx is not None:
             return await tx.run(method, sql, args)
-        conn = await self.acquire()
+        conn = self._acquire_idle() or await self.acquire()
         try:
             timeout = statement_timeout_var.get()
             if timeout is None:
@@ -262,8 +272,6 @@ class Database:
         return await self.run("execute", sql, args)  # type: ignore[no-any-return]
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
-        from aksara.db.transaction import current
-
         rows = list(args)
         tx = current.get() or self.pinned
         if tx is not None:

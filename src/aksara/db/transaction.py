@@ -12,11 +12,10 @@ import inspect
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from aksara.db.database import statement_timeout_var
+from aksara.db.database import current, statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
 from aksara.exceptions import AksaraError
 
@@ -26,8 +25,6 @@ if TYPE_CHECKING:
 Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
 
 logger = logging.getLogger("aksara.db")
-
-current: ContextVar[Transaction | None] = ContextVar("aksara_transaction", default=None)
 
 
 class TransactionError(AksaraError):
