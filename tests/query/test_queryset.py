@@ -83,6 +83,31 @@ async def test_get_raises_model_specific_errors(db):
     assert not issubclass(Author.DoesNotExist, Note.DoesNotExist)
 
 
+async def test_get_by_one_key_matches_filter_for_every_kind_of_value(db):
+    authors = await make_authors()
+    ada = authors[0]
+    # The single-key path of get() runs what filter(key=value)[:2] runs.
+    assert (await Author.objects.get(pk=ada.pk)).name == "Ada"
+    assert (await Author.objects.get(id=str(ada.pk))).name == "Ada"
+    assert (await Author.objects.all().get(email="ada@example.com")).pk == ada.pk
+    assert (await Author.objects.get(age=None)).name == "Linus"
+    assert (await Author.objects.get(age__gt=80)).name == "Grace"
+    assert (await Author.objects.get(name__in=["Barbara", "Nobody"])).age == 50
+    with pytest.raises(Author.MultipleObjectsReturned):
+        await Author.objects.get(age=F("age"))  # an expression: the general path
+    with pytest.raises(Author.MultipleObjectsReturned):
+        await Author.objects.get(age__gte=36)
+    with pytest.raises(Author.DoesNotExist):
+        await Author.objects.get(pk=uuid.uuid4())
+    with pytest.raises(ValidationError):
+        await Author.objects.get(pk="not a uuid")
+    with pytest.raises(QueryError):
+        await Author.objects.get(nickname="Ada")
+    # Not plain: the filter, slice and prefetch are kept.
+    with pytest.raises(Author.DoesNotExist):
+        await Author.objects.filter(active=False).get(pk=ada.pk)
+
+
 async def test_lookups(db):
     await make_authors()
 

@@ -484,13 +484,16 @@ class QuerySet(Generic[M]):
 
     async def get(self, *conditions: Q, **lookups: Any) -> M:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""
-        qs = self.filter(*conditions, **lookups) if conditions or lookups else self
-        if qs._limit is None:
-            qs = qs._clone()
-            qs._limit = 2
-        rows = await qs._fetch()
+        if len(lookups) == 1 and not conditions and self._is_plain():
+            rows = await self._get_one(lookups)
+        else:
+            qs = self.filter(*conditions, **lookups) if conditions or lookups else self
+            if qs._limit is None:
+                qs = qs._clone()
+                qs._limit = 2
+            rows = await qs._fetch()
         if len(rows) == 1:
-            return rows[0]  # type: ignore[no-any-return]
+            return rows[0]
         model = self.model
         described = ", ".join(f"{k}={v!r}" for k, v in lookups.items())
         if not rows:
@@ -498,6 +501,41 @@ class QuerySet(Generic[M]):
         raise model.MultipleObjectsReturned(
             f"get() returned more than one {model.__name__} matching ({described})"
         )
+
+    def _is_plain(self) -> bool:
+        """True for ``Model.objects`` itself or ``.all()``: instances, no condition, no limit."""
+        return (
+            not self._where
+            and self._limit is None
+            and self._offset is None
+            and self._mode == "instances"
+            and self._fields is None
+            and not self._distinct
+            and self._for_update is None
+            and not self._related
+            and not self._prefetch
+            and self._cache is None
+        )
+
+    async def _get_one(self, lookups: dict[str, Any]) -> list[M]:
+        """``get(key=value)`` on a plain queryset: what ``filter(key=value)[:2]`` runs, with its
+        plan found by the lookup's shape alone (no queryset clones, no condition tree)."""
+        ((key, value),) = lookups.items()
+        model = self.model
+        resolved = resolve(model, key)
+        if isinstance(resolved, Hop) or isinstance(value, (F, CombinedExpression, Q)):
+            return await self.filter(**lookups)[:2]._fetch()  # type: ignore[no-any-return]
+        variant, params = resolved.lookup.prepare(resolved.output_field, value)
+        order = self._ordering()
+
+        def build() -> tuple[Plan, RowPlan, Any]:
+            qs = self.filter(**lookups)
+            qs._limit = 2
+            return qs._build_select()
+
+        plan, rows, _ = _cached_plan(model, ("get", key, variant, order), build)
+        records = await get_database().fetch(plan.sql, plan.args([*params, 2]))
+        return hydrate(model, records, rows)
 
     async def get_or_none(self, *conditions: Q, **lookups: Any) -> M | None:
         try:
