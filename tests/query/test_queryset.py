@@ -340,17 +340,69 @@ async def test_capture_queries_counts_statements(db):
     assert queries.sql[0].startswith("INSERT INTO note")
 
 
-async def test_bulk_create_sends_one_unnest_statement_per_batch(db):
+async def test_bulk_create_sends_one_unnest_statement_for_a_small_batch(db):
     from aksara.testing import capture_queries
 
     with capture_queries() as queries:
         await Author.objects.bulk_create(
-            [Author(name=f"a{i}", email=f"a{i}@example.com", profile={"i": i}) for i in range(300)]
+            [Author(name=f"a{i}", email=f"a{i}@example.com", profile={"i": i}) for i in range(30)]
         )
     assert len(queries) == 1 and "unnest(" in queries.sql[0]
-    rows = await Author.objects.filter(name__in=["a0", "a299"]).order_by("name")
-    assert [(r.name, r.profile) for r in rows] == [("a0", {"i": 0}), ("a299", {"i": 299})]
+    rows = await Author.objects.filter(name__in=["a0", "a29"]).order_by("name")
+    assert [(r.name, r.profile) for r in rows] == [("a0", {"i": 0}), ("a29", {"i": 29})]
     assert all(r.joined.tzinfo is not None for r in rows)
+
+
+async def test_bulk_create_copies_a_large_batch(db):
+    from aksara.testing import capture_queries
+
+    authors = [
+        Author(name=f"a{i}", email=f"a{i}@example.com", profile={"i": [i, "x"]}, age=i or None)
+        for i in range(300)
+    ]
+    with capture_queries() as queries:
+        await Author.objects.bulk_create(authors)
+    assert len(queries) == 1 and queries.sql[0].startswith("COPY author (")
+    rows = await Author.objects.filter(name__in=["a0", "a299"]).order_by("name")
+    assert [(r.name, r.profile, r.age) for r in rows] == [
+        ("a0", {"i": [0, "x"]}, None),
+        ("a299", {"i": [299, "x"]}, 299),
+    ]
+    assert all(r.joined.tzinfo is not None for r in rows)
+    assert {r.pk for r in await Author.objects.all()} == {a.pk for a in authors}
+    assert all(a.is_saved for a in authors)
+
+
+class CopyCounted(aksara.Model):
+    id = aksara.fields.Integer(primary_key=True)
+    name = aksara.fields.String(max_length=20, unique=True)
+    amount = aksara.fields.Decimal(precision=8, scale=2, default="1.5")
+
+
+async def test_bulk_create_copy_takes_generated_ids_from_the_identity_sequence(db):
+    from aksara.testing import capture_queries
+
+    first = await CopyCounted.objects.create(name="first")
+    items = [CopyCounted(name=f"n{i}") for i in range(100)]
+    with capture_queries() as queries:
+        await CopyCounted.objects.bulk_create(items)
+    assert any(q.startswith("COPY copy_counted") for q in queries.sql)
+    ids = [item.id for item in items]
+    assert len(set(ids)) == 100 and all(i > first.id for i in ids)
+    later = await CopyCounted.objects.create(name="later")
+    assert later.id > max(ids)
+    loaded = {c.id: c for c in await CopyCounted.objects.all()}
+    assert loaded[ids[7]].name == "n7" and str(loaded[ids[7]].amount) == "1.50"
+
+
+async def test_bulk_create_copy_that_fails_writes_nothing_and_leaves_instances_unsaved(db):
+    await CopyCounted.objects.create(name="n50")
+    items = [CopyCounted(name=f"n{i}") for i in range(100)]
+    with pytest.raises(aksara.IntegrityError):
+        async with aksara.transaction():
+            await CopyCounted.objects.bulk_create(items)
+    assert await CopyCounted.objects.count() == 1
+    assert all(item.id is None for item in items)
 
 
 async def test_bulk_create_with_array_columns_uses_values(db):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -257,6 +257,41 @@ class Database:
             raise translate(error) from error
         self.release(conn)
         return result
+
+    async def run_with(self, work: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+        """``await work(connection)`` on the current transaction's asyncpg connection or a
+        pooled one, with the errors of ``run()``."""
+        tx = current.get() or self.pinned
+        if tx is not None:
+            return await tx.run_with(work)
+        conn = self._acquire_idle() or await self.acquire()
+        try:
+            result = await work(conn.raw)
+        except BaseException as error:
+            if is_disconnect(error):
+                self.discard(conn)
+            else:
+                self.release(conn)
+            raise translate(error) from error
+        self.release(conn)
+        return result
+
+    async def copy_records(
+        self, table: str, columns: Sequence[str], records: list[tuple[Any, ...]]
+    ) -> str:
+        """Binary ``COPY table (columns) FROM STDIN`` of ``records``; returns the status tag."""
+        if self.listeners:
+            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
+            for listener in self.listeners:
+                listener(statement, records)
+        timeout = statement_timeout_var.get()
+
+        async def copy(raw: asyncpg.Connection) -> Any:
+            return await raw.copy_records_to_table(
+                table, records=records, columns=list(columns), timeout=timeout
+            )
+
+        return await self.run_with(copy)  # type: ignore[no-any-return]
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[asyncpg.Record]:
         return await self.run("fetch", sql, args)  # type: ignore[no-any-return]

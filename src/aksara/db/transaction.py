@@ -101,6 +101,15 @@ class Transaction:
         except BaseException as error:
             raise translate(error) from error
 
+    async def run_with(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
+        if not self.active:
+            raise TransactionError("This transaction has already ended")
+        assert self.conn is not None
+        try:
+            return await work(self.conn.raw)
+        except BaseException as error:
+            raise translate(error) from error
+
     async def commit(self) -> None:
         """COMMIT (RELEASE SAVEPOINT when nested). The caller runs ``on_commit`` hooks after it."""
         self.active = False

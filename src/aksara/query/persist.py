@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db.connection import get_database
 from aksara.exceptions import DatabaseError, QueryError, ValidationError
+from aksara.query import _copy
 from aksara.query._compile import Plan, param
 from aksara.query.queryset import _cached_plan, _rowcount
 
@@ -369,11 +370,16 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         ncols = len(_insert_names(model, generated))
         size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
 
+    copy_row = _copy.copy_rows(model) if unnest is not None else None
+
     async def run() -> None:
         if unnest is not None:
             insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
             for start in range(0, len(objs), size):
                 chunk = objs[start : start + size]
+                if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
+                    await _copy_chunk(model, chunk, copy_row, generated)
+                    continue
                 columns = [[f.to_db(o.__dict__[f.attname]) for o in chunk] for f in insert_fields]
                 if generated:
                     # PostgreSQL returns the inserted rows in the order unnest() produced them.
@@ -415,6 +421,22 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
     for obj in objs:
         _snapshot(obj)
     return objs
+
+
+async def _copy_chunk(
+    model: type[Model], chunk: list[Model], row: Callable[[dict[str, Any]], Any], generated: bool
+) -> None:
+    pk_attname = model._meta.pk_attname
+    if generated:
+        for obj, pk in zip(chunk, await _copy.take_ids(model, len(chunk)), strict=True):
+            obj.__dict__[pk_attname] = pk
+    try:
+        await _copy.copy_in(model, chunk, row)
+    except BaseException:
+        if generated:  # nothing was written: the instances are still unsaved
+            for obj in chunk:
+                obj.__dict__[pk_attname] = None
+        raise
 
 
 async def bulk_update(
