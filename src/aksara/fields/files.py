@@ -459,10 +459,12 @@ class FileField(Field[str]):
 
 
 def _loaded_value(instance: Model, attname: str) -> Any:
-    loaded = instance.__dict__.get("_loaded")
-    if loaded is None:
+    from aksara.models.state import loaded_state
+
+    state = loaded_state(instance)
+    if state is None:
         return None
-    names, values = loaded
+    names, values = state
     try:
         return values[names.index(attname)]
     except ValueError:

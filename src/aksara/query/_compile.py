@@ -155,7 +155,9 @@ def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any,
     if not names or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
         return None
     by_attname = model._meta.by_attname
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": model, "names": names}
+    from aksara.models.state import Partial
+
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": model}
     loaded = []
     mutable = False
     for i, name in enumerate(names):
@@ -168,12 +170,15 @@ def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any,
             loaded.append(f"values[{i}]")
     # The values themselves when no list or dict needs a copy.
     kept = f"({', '.join(loaded)},)" if mutable else "values"
+    if names != model._meta.attnames:  # some columns only: the names go along
+        namespace.update(Partial=Partial, names=names)
+        kept = f"Partial(names, {kept})"
     targets = ", ".join(f"o.{n}" for n in names)
     source = (
         "def build(values):\n"
         "    o = new(cls)\n"
         f"    {targets}, = values\n"
-        f"    o._loaded = (names, {kept})\n"
+        f"    o._loaded = {kept}\n"
         "    return o\n"
     )
     exec(compile(source, f"<aksara row builder for {model.__name__}>", "exec"), namespace)

@@ -1,6 +1,6 @@
 """Writing instances: INSERT, UPDATE of changed fields, DELETE, refresh, bulk operations.
 
-A loaded instance keeps ``_loaded = (attnames, values)`` (copies for list/dict fields),
+A loaded instance keeps its loaded values in ``_loaded`` (see ``aksara.models.state``),
 so ``save()`` sends only the columns whose values changed, in-place changes included.
 """
 
@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db.connection import get_database
 from aksara.exceptions import DatabaseError, QueryError, ValidationError
+from aksara.models.state import Partial, is_whole, loaded_state
 from aksara.query import _copy
 from aksara.query._compile import Plan, param
 from aksara.query.queryset import _cached_plan, _rowcount
@@ -33,7 +34,7 @@ def _snapshot(obj: Model) -> None:
 def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[str, Any]], Any]:
     """``_loaded`` for an instance dict: its values in column order, list/dict fields copied."""
     meta = model._meta
-    namespace: dict[str, Any] = {"names": meta.attnames}
+    namespace: dict[str, Any] = {}
     items = []
     for i, field in enumerate(meta.concrete_fields):
         if field.mutable:
@@ -42,7 +43,7 @@ def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[
         else:
             items.append(f"d[{field.attname!r}]")
     return _compile_function(  # type: ignore[no-any-return]
-        f"def snapshot(d):\n    return (names, ({', '.join(items)},))\n", namespace, model
+        f"def snapshot(d):\n    return ({', '.join(items)},)\n", namespace, model
     )
 
 
@@ -183,8 +184,9 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
             await _insert(obj)
         _snapshot(obj)
         return
-    assert loaded is not None
-    names, old_values = loaded
+    state = loaded_state(obj)
+    assert state is not None
+    names, old_values = state
     if update_fields is not None:
         wanted = {meta.get_field(n).attname for n in update_fields}
         unknown = wanted - set(names)
@@ -222,7 +224,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         _snapshot(obj)
     else:
         # A partly loaded instance: refresh the snapshot of the fields it has.
-        d["_loaded"] = (
+        d["_loaded"] = Partial(
             names,
             tuple(
                 meta.by_attname[n].snapshot(d[n]) if meta.by_attname[n].mutable else d[n]
@@ -330,7 +332,9 @@ async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
     fresh = await qs.filter(pk=obj.pk).get()
     d = obj.__dict__
     fresh_d = fresh.__dict__
-    for name in fresh_d["_loaded"][0]:
+    state = loaded_state(fresh)
+    assert state is not None
+    for name in state[0]:
         d[name] = fresh_d[name]
     if not fields:
         d["_loaded"] = fresh_d["_loaded"]
@@ -461,6 +465,6 @@ async def bulk_update(
         rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), d[meta.pk_attname]]))
     await get_database().executemany(plan.sql, rows)
     for obj in objs:
-        if obj.__dict__.get("_loaded") is not None and obj.__dict__["_loaded"][0] is meta.attnames:
+        if is_whole(obj):
             _snapshot(obj)
     return len(objs)

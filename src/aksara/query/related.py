@@ -32,6 +32,7 @@ from aksara.fields.relations import (
     delete_may_be_blocked,
     relation_named,
 )
+from aksara.models.state import make_loaded
 from aksara.query._compile import Plan, RowPlan, instance_builder, param
 from aksara.query._resolve import order_column
 from aksara.query.manager import Manager
@@ -66,7 +67,9 @@ def make_instance(
     obj = object.__new__(model)
     d = dict(zip(names, values, strict=True))
     loaded = tuple(values)
-    d["_loaded"] = (names, _snapshot(model, names, loaded, mutable) if mutable else loaded)
+    d["_loaded"] = make_loaded(
+        model._meta, names, _snapshot(model, names, loaded, mutable) if mutable else loaded
+    )
     obj.__dict__ = d
     return obj
 
