@@ -306,6 +306,36 @@ async def test_only_defers_other_fields(db):
     assert note.body == "long body" and note.title == "b"
 
 
+async def test_saves_send_only_what_changed_for_whole_and_partial_loads(db):
+    from aksara.models.state import Partial, loaded_state
+    from aksara.testing import capture_queries
+
+    await Author.objects.create(name="Ada", email="ada@example.com", profile={"k": [1]})
+    whole = await Author.objects.get(email="ada@example.com")
+    assert type(whole._loaded) is tuple and loaded_state(whole)[0] == Author._meta.attnames
+    partial = await Author.objects.only("name", "profile").get(email="ada@example.com")
+    assert type(partial._loaded) is Partial
+
+    with capture_queries() as queries:
+        await whole.save()  # nothing changed but auto_now
+        partial.profile["k"].append(2)  # changed in place
+        await partial.save()
+        await partial.save()  # saved: nothing left to send
+    import re
+
+    assert [set(re.findall(r"(\w+)=\$", q.split(" WHERE")[0])) for q in queries.sql] == [
+        {"touched"},
+        {"profile", "touched"},
+        {"touched"},
+    ]
+    assert type(partial._loaded) is Partial
+    await whole.refresh_from_db(fields=["profile"])
+    assert whole.profile == {"k": [1, 2]} and type(whole._loaded) is tuple
+    whole.profile["k"].append(3)
+    await whole.save()
+    assert (await Author.objects.get(pk=whole.pk)).profile == {"k": [1, 2, 3]}
+
+
 async def test_filter_by_uuid_string(db):
     ref = uuid.uuid4()
     await Note.objects.create(title="r", ref=ref)
