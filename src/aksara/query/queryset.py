@@ -455,7 +455,7 @@ class QuerySet(Generic[M]):
         if mode == "dicts":
             names = rows.names
             if not rows.procs:  # the records' own values: no tuple per row
-                return [dict(zip(names, r)) for r in records]
+                return [dict(zip(names, r, strict=True)) for r in records]
             return [dict(zip(names, rows.values(r), strict=True)) for r in records]
         if mode == "tuples":
             return [rows.values(r) for r in records]
