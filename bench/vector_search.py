@@ -283,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         "--exact-queries", type=int, default=20, help="queries for the seq-scan row"
     )
     parser.add_argument("--sides", default=",".join(SIDES))
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns per side; each keeps its best round"
+    )
     args = parser.parse_args(argv)
     sides = [s for s in args.sides.split(",") if s]
 
@@ -293,16 +296,31 @@ def main(argv: list[str] | None = None) -> int:
     try:
         url = asyncio.run(_server.fresh_database(server.get_uri(), DATABASE))
         build = asyncio.run(setup(url, data, m=args.m, ef_construction=args.ef_construction))
-        for side in sides:
-            limit = args.exact_queries if side.startswith("exact") else None
-            try:
-                results[side] = asyncio.run(
-                    run_side(
-                        side, url, queries, truth, k=args.k, ef_search=args.ef_search, limit=limit
+        # The sides take turns, round after round, and each keeps its best round (by p50):
+        # sub-millisecond latencies drift with the machine's other work.
+        for round_ in range(args.rounds):
+            for side in sides:
+                exact = side.startswith("exact")
+                if exact and round_ > 0:
+                    continue
+                try:
+                    r = asyncio.run(
+                        run_side(
+                            side,
+                            url,
+                            queries,
+                            truth,
+                            k=args.k,
+                            ef_search=args.ef_search,
+                            limit=args.exact_queries if exact else None,
+                        )
                     )
-                )
-            except NotImplementedError as exc:
-                results[side] = {"error": str(exc)}
+                except NotImplementedError as exc:
+                    results[side] = {"error": str(exc)}
+                    continue
+                best = results.get(side)
+                if best is None or "error" in best or r["p50"] < best["p50"]:
+                    results[side] = r
         asyncio.run(_server.drop_database(server.get_uri(), DATABASE))
     finally:
         server.cleanup()
@@ -311,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         f"## Nearest neighbours: {args.rows:,} x {args.dim} vectors, HNSW (m={args.m}, "
         f"ef_construction={args.ef_construction}, ef_search={args.ef_search}), k={args.k}\n"
     )
-    print(f"Index build: {build:.1f} s\n")
+    print(f"Index build: {build:.1f} s; best of {args.rounds} alternating rounds per side\n")
     print(
         f"| side | queries | p50 ms | p95 ms | p99 ms | mean ms | {WORKERS} clients q/s | recall@{args.k} |"
     )

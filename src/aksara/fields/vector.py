@@ -17,6 +17,7 @@ from aksara.fields.base import Field, FieldOptions
 MAX_DIMENSIONS = 16000
 
 _FLOAT32 = struct.Struct("f")
+_FLOAT_ONLY = {float}
 _BITS = struct.Struct("I")
 
 
@@ -185,7 +186,9 @@ class Vector(Field[list[float]]):
                 f"A vector has at most {MAX_DIMENSIONS} dimensions, got {len(items)}"
             )
         # The common case (numpy's tolist(), embeddings from a model): plain finite floats.
-        if all(type(item) is float for item in items) and all(map(math.isfinite, items)):
+        # Both checks run in C: every item a float, and their sum finite (a NaN or an
+        # infinity makes it NaN or infinite; so may a huge sum, which the loop below accepts).
+        if {*map(type, items)} == _FLOAT_ONLY and math.isfinite(sum(items)):
             return items
         out = []
         for index, item in enumerate(items):
