@@ -250,13 +250,17 @@ class Database:
             else:
                 result = await getattr(conn.raw, method)(sql, *args, timeout=timeout)
         except BaseException as error:
-            if is_disconnect(error):
-                self.discard(conn)
-            else:
-                self.release(conn)
-            raise translate(error) from error
+            raise self._failed(conn, error) from error
         self.release(conn)
         return result
+
+    def _failed(self, conn: Connection, error: BaseException) -> BaseException:
+        """Give back a connection whose statement raised ``error``; the error to raise."""
+        if is_disconnect(error):
+            self.discard(conn)
+        else:
+            self.release(conn)
+        return translate(error)
 
     async def run_with(self, work: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
         """``await work(connection)`` on the current transaction's asyncpg connection or a
@@ -268,11 +272,7 @@ class Database:
         try:
             result = await work(conn.raw)
         except BaseException as error:
-            if is_disconnect(error):
-                self.discard(conn)
-            else:
-                self.release(conn)
-            raise translate(error) from error
+            raise self._failed(conn, error) from error
         self.release(conn)
         return result
 
