@@ -336,6 +336,23 @@ async def test_saves_send_only_what_changed_for_whole_and_partial_loads(db):
     assert (await Author.objects.get(pk=whole.pk)).profile == {"k": [1, 2, 3]}
 
 
+async def test_loaded_instances_pickle_and_copy_with_their_state(db):
+    import copy
+    import pickle
+
+    await Author.objects.create(name="Ada", email="ada@example.com", profile={"k": [1]})
+    for loaded in (
+        await Author.objects.get(email="ada@example.com"),
+        await Author.objects.only("name", "profile").get(email="ada@example.com"),
+    ):
+        for twin in (pickle.loads(pickle.dumps(loaded)), copy.deepcopy(loaded)):
+            assert twin._loaded == loaded._loaded and type(twin._loaded) is type(loaded._loaded)
+            twin.profile["k"].append(2)
+            await twin.save()
+            assert (await Author.objects.get(pk=loaded.pk)).profile["k"][-1] == 2
+            await Author.objects.filter(pk=loaded.pk).update(profile={"k": [1]})
+
+
 async def test_filter_by_uuid_string(db):
     ref = uuid.uuid4()
     await Note.objects.create(title="r", ref=ref)

@@ -27,6 +27,9 @@ class Partial(tuple):  # type: ignore[type-arg]
     def __new__(cls, names: tuple[str, ...], values: Sequence[Any]) -> Partial:
         return tuple.__new__(cls, (names, values))
 
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (self[0], self[1])  # pickle and copy call __new__(cls, names, values)
+
 
 def loaded_state(obj: Model) -> tuple[tuple[str, ...], Sequence[Any]] | None:
     """``(names, values)`` as loaded or last saved; None for an unsaved instance."""
