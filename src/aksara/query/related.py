@@ -146,12 +146,15 @@ class JoinLayout:
                     pk_index,
                 )
             )
-        convert = rows.values
+        # Without converters the record is sliced as it is (a Record slice is a tuple).
+        convert = rows.values if rows.procs else None
         result: list[M] = []
         append = result.append
-        # As hydrate() does for one model: this runs once per row and related row.
+        # As hydrate() does for one model: this runs once per row and related row. The
+        # relation caches are set as attributes: touching ``__dict__`` would make CPython
+        # build a dict object for each instance.
         for record in records:
-            values = convert(record)
+            values = record if convert is None else convert(record)
             obj = build(values[:n])
             if not related:
                 append(obj)
@@ -165,10 +168,10 @@ class JoinLayout:
                 else:
                     child = rbuild(part)
                     if back_cache is not None and owner is not None:
-                        child.__dict__[back_cache] = owner
+                        setattr(child, back_cache, owner)
                 made.append(child)
                 if owner is not None:
-                    owner.__dict__[cache] = child
+                    setattr(owner, cache, child)
             append(obj)
         return result
 
