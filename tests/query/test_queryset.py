@@ -353,6 +353,23 @@ async def test_loaded_instances_pickle_and_copy_with_their_state(db):
             await Author.objects.filter(pk=loaded.pk).update(profile={"k": [1]})
 
 
+async def test_instances_keeping_driver_records_pickle_and_copy(db):
+    import copy
+    import pickle
+
+    await Note.objects.create(title="a", body="b")
+    for loaded in (
+        await Note.objects.get(title="a"),
+        await Note.objects.only("title").get(title="a"),
+    ):
+        for twin in (pickle.loads(pickle.dumps(loaded)), copy.deepcopy(loaded), copy.copy(loaded)):
+            assert list(twin._loaded) == list(loaded._loaded)
+            twin.title = "c"
+            await twin.save()
+            assert await Note.objects.filter(title="c").count() == 1
+            await Note.objects.update(title="a")
+
+
 async def test_filter_by_uuid_string(db):
     ref = uuid.uuid4()
     await Note.objects.create(title="r", ref=ref)

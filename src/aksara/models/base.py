@@ -122,6 +122,20 @@ class Model(metaclass=ModelMeta):
                 raise TypeError(f"{type(self).__name__}() got an unexpected field {key!r}")
             setattr(self, key, value)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A loaded instance may keep the driver's record as its loaded values; pickle and
+        # copy get a plain tuple instead.
+        from aksara.models.state import Partial
+
+        state = self.__dict__.copy()
+        loaded = state.get("_loaded")
+        if type(loaded) is Partial:
+            if type(loaded[1]) is not tuple:
+                state["_loaded"] = Partial(loaded[0], tuple(loaded[1]))
+        elif loaded is not None and type(loaded) is not tuple:
+            state["_loaded"] = tuple(loaded)
+        return state
+
     # -- identity ------------------------------------------------------------------------
 
     @property

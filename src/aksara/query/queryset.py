@@ -834,8 +834,11 @@ def _rowcount(status: str) -> int:
 
 def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
     """Build instances from records without validation (values are the database's own)."""
-    convert = rows.values
     build = rows.builder(model) or _dict_builder(model, rows.names)
+    if not rows.procs:
+        # The records are the values: an instance keeps its own (see Model.__getstate__).
+        return [build(record) for record in records]
+    convert = rows.values
     return [build(convert(record)) for record in records]
 
 
