@@ -198,3 +198,20 @@ def test_new_instances_do_not_share_mutable_defaults():
     a.data["k"].append(5)
     assert b.data == {"k": [1]}
     assert a.price is b.price and str(a.price) == "2.20"
+
+
+def test_validators_per_field_tuple_stay_bounded():
+    import itertools
+
+    meta = ShortcutThing._meta
+    orders = [
+        combo
+        for size in range(1, 6)
+        for combo in itertools.permutations(meta.concrete_fields, size)
+    ]
+    assert len(orders) > 256
+    for combo in orders:
+        meta.validator(combo)
+    assert 0 < len(meta._validators) <= 256
+    thing = ShortcutThing(title="ok")
+    assert meta.validator(meta.concrete_fields)(thing.__dict__) == []

@@ -197,9 +197,12 @@ class Options:
         """A function of an instance ``__dict__`` returning the ``fields`` whose values need
         ``clean()``: those their ``shortcut()`` expression does not accept. Generated once per
         field tuple, so a value that is already clean costs a type check, not a call."""
-        check = self._validators.get(fields)
+        validators = self._validators
+        check = validators.get(fields)
         if check is None:
-            check = self._validators[fields] = _build_validator(self.model_name, fields)
+            if len(validators) >= _MAX_VALIDATORS:  # updates of ever new field sets
+                validators.clear()
+            check = validators[fields] = _build_validator(self.model_name, fields)
         return check
 
     @property
@@ -213,6 +216,10 @@ class Options:
 
     def __repr__(self) -> str:
         return f"<Options for {self.model_name}>"
+
+
+#: Generated validators kept per model (one per field tuple saved).
+_MAX_VALIDATORS = 256
 
 
 def _build_validator(model_name: str, fields: tuple[Field[Any], ...]) -> Any:
