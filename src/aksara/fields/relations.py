@@ -164,7 +164,8 @@ class Relation(Field[Any]):
         return model
 
     def step(self) -> Step:
-        raise NotImplementedError
+        """The join from this model to the related one; each kind of relation defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define step()")
 
     def is_loaded(self, instance: Model) -> bool:
         """True when ``instance`` holds this relation's objects (no query needed)."""

@@ -376,6 +376,14 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
 
     copy_row = _copy.copy_rows(model) if unnest is not None else None
 
+    async def insert(plan: Plan, values: list[Any], chunk: list[Model]) -> None:
+        if generated:
+            records = await database.fetch(plan.sql, plan.args(values))
+            for obj, record in zip(chunk, records, strict=True):
+                obj.__dict__[pk_attname] = record[0]
+        else:
+            await database.execute(plan.sql, plan.args(values))
+
     async def run() -> None:
         if unnest is not None:
             insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
@@ -385,13 +393,8 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
                     await _copy_chunk(model, chunk, copy_row, generated)
                     continue
                 columns = [[f.to_db(o.__dict__[f.attname]) for o in chunk] for f in insert_fields]
-                if generated:
-                    # PostgreSQL returns the inserted rows in the order unnest() produced them.
-                    records = await database.fetch(unnest.sql, unnest.args(columns))
-                    for obj, record in zip(chunk, records, strict=True):
-                        obj.__dict__[pk_attname] = record[0]
-                else:
-                    await database.execute(unnest.sql, unnest.args(columns))
+                # PostgreSQL returns the inserted rows in the order unnest() produced them.
+                await insert(unnest, columns, chunk)
             return
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
@@ -399,13 +402,8 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
             values: list[Any] = []
             for obj in chunk:
                 values.extend(_insert_values(obj, generated))
-            if generated:
-                # PostgreSQL returns the rows of INSERT ... VALUES in the order given.
-                records = await database.fetch(plan.sql, plan.args(values))
-                for obj, record in zip(chunk, records, strict=True):
-                    obj.__dict__[pk_attname] = record[0]
-            else:
-                await database.execute(plan.sql, plan.args(values))
+            # PostgreSQL returns the rows of INSERT ... VALUES in the order given.
+            await insert(plan, values, chunk)
 
     hooked = meta.async_save_fields
     if hooked:
