@@ -231,6 +231,27 @@ async def test_complete_example_product_category(spec_tables):
         name = fields.String(max_length=100)
 
     await spec_tables(Category, Product)
+    product = await Product.objects.create(
+        name="Kopi Luwak",
+        slug="kopi-luwak",
+        price=Decimal("24.50"),
+        sku="KL-250",
+        metadata={"origin": "Sumatra", "weight_g": 250},
+    )
+    loaded = await Product.objects.get(slug="kopi-luwak")
+    assert loaded.pk == product.pk
+    assert loaded.price == Decimal("24.50") and loaded.compare_at_price is None
+    assert (loaded.quantity, loaded.status) == (0, ProductStatus.DRAFT)
+    assert loaded.created_at == product.created_at
+    assert await Product.objects.filter(metadata__weight_g__gte=200).count() == 1
+    loaded.status = ProductStatus.ACTIVE
+    loaded.quantity = 10
+    await loaded.save()
+    again = await Product.objects.get(pk=product.pk)
+    assert (again.status, again.quantity) == (ProductStatus.ACTIVE, 10)
+    assert again.updated_at > product.updated_at
+    assert Product._meta.get_field("price").describe()["description"] == "Current price in USD"
+
     shoes = await Category.objects.create(name="Shoes")
     boot = await Product.objects.create(
         name="Boot", slug="boot", price=Decimal("89.90"), sku="B-1", category=shoes
