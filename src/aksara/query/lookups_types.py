@@ -102,12 +102,16 @@ class JSONExact(Exact):
         return column == param(start, pg.JSONB())
 
 
-class JSONCompare(Lookup):
-    """``key__gt=3``: JSONB order within one JSON type (numbers compare as numbers)."""
+class OperatorLookup(Lookup):
+    """A lookup whose name and SQL operator are given per instance (``@>``, ``?&``, ``>``...)."""
 
     def __init__(self, name: str, operator: str) -> None:
         self.name = name  # type: ignore[misc]
         self.operator = operator  # type: ignore[misc]
+
+
+class JSONCompare(OperatorLookup):
+    """``key__gt=3``: JSONB order within one JSON type (numbers compare as numbers)."""
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
@@ -140,12 +144,8 @@ class JSONIn(Lookup):
         return column == sa.any_(param(start, pg.ARRAY(pg.JSONB())))
 
 
-class JSONOperator(Lookup):
+class JSONOperator(OperatorLookup):
     """A JSONB operator with a JSON operand: ``@>`` (contains), ``<@`` (contained_by)."""
-
-    def __init__(self, name: str, operator: str) -> None:
-        self.name = name  # type: ignore[misc]
-        self.operator = operator  # type: ignore[misc]
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
@@ -171,12 +171,8 @@ class HasKey(Lookup):
         return sa.Text()
 
 
-class HasKeys(Lookup):
+class HasKeys(OperatorLookup):
     """``has_keys=[...]`` (``?&``, all of them) and ``has_any_keys=[...]`` (``?|``)."""
-
-    def __init__(self, name: str, operator: str) -> None:
-        self.name = name  # type: ignore[misc]
-        self.operator = operator  # type: ignore[misc]
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if isinstance(value, str) or not all(isinstance(k, str) for k in value):
@@ -277,12 +273,8 @@ class JSONValue(Field[Any]):
 # -- arrays ------------------------------------------------------------------------------------
 
 
-class ArrayOperator(Lookup):
+class ArrayOperator(OperatorLookup):
     """``@>`` (contains), ``<@`` (contained_by), ``&&`` (overlap) with an array of elements."""
-
-    def __init__(self, name: str, operator: str) -> None:
-        self.name = name  # type: ignore[misc]
-        self.operator = operator  # type: ignore[misc]
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
@@ -492,12 +484,8 @@ class DistanceTransform:
         return column
 
 
-class DistanceLookup(Lookup):
+class DistanceLookup(OperatorLookup):
     """``embedding__l2_distance__lt=(query_vector, 0.5)``."""
-
-    def __init__(self, name: str, operator: str) -> None:
-        self.name = name  # type: ignore[misc]
-        self.operator = operator  # type: ignore[misc]
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         assert isinstance(field, VectorDistance)
