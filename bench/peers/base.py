@@ -129,9 +129,22 @@ class Peer(abc.ABC):
         """In one transaction: delete each object, one statement each."""
 
     # Verification (untimed): turn results into workload.verify's canonical shapes.
-    @abc.abstractmethod
     def instance(self, model: str, op: str, obj: Any) -> Row:
-        """An instance from D, E or F as a dict of columns, plus the related model's extras."""
+        """An instance from D, E or F as a dict of columns, plus the related model's extras.
+
+        This reads an ORM object's columns and relations as attributes (``obj.parent``,
+        ``obj.tags``, ``obj.children``); peers whose results look otherwise override it.
+        """
+        cols = w.columns(model)
+        row = {c: getattr(obj, c) for c in cols}
+        if model == "related":
+            p = obj.parent
+            row["parent"] = None if p is None else {c: getattr(p, c) for c in cols}
+            if op in "EF":
+                row["tags"] = sorted(t.name for t in obj.tags)
+            if op == "F":
+                row["children"] = sorted(c.id for c in obj.children)
+        return row
 
     def record(self, model: str, obj: Any) -> Row:
         """A result of G."""

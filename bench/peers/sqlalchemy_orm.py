@@ -272,20 +272,6 @@ class SQLAlchemyORMPeer(Peer):
             for obj in objs:
                 await session.delete(obj)
 
-    # -- verification ---------------------------------------------------------------------------
-
-    def instance(self, model: str, op: str, obj: Any) -> Row:
-        cols = w.columns(model)
-        row = {c: getattr(obj, c) for c in cols}
-        if model == "related":
-            p = obj.parent
-            row["parent"] = None if p is None else {c: getattr(p, c) for c in cols}
-            if op in "EF":
-                row["tags"] = [t.name for t in obj.tags]
-            if op == "F":
-                row["children"] = sorted(c.id for c in obj.children)
-        return row
-
 
 if __name__ == "__main__":
     main(SQLAlchemyORMPeer())
