@@ -53,7 +53,8 @@ def _base_columns() -> list[Column[Any]]:
     ]
 
 
-_KIND_TYPES: dict[str, Any] = {
+#: The wide model's column types by kind (the SQLAlchemy ORM peer uses them too).
+KIND_TYPES: dict[str, Any] = {
     "float": Double,
     "smallint": SmallInteger,
     "int": Integer,
@@ -73,13 +74,13 @@ def _wide_columns() -> list[Column[Any]]:
                 out.append(
                     Column(
                         w.wide_column(kind, g),
-                        _KIND_TYPES[kind](),
+                        KIND_TYPES[kind](),
                         nullable=False,
                         default=w.WIDE_DEFAULTS[kind],
                     )
                 )
             else:
-                out.append(Column(w.wide_column(kind, g), _KIND_TYPES[kind](), nullable=True))
+                out.append(Column(w.wide_column(kind, g), KIND_TYPES[kind](), nullable=True))
     return out
 
 

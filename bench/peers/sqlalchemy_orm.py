@@ -14,21 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
-    Double,
     ForeignKey,
     Integer,
-    Numeric,
     SmallInteger,
     String,
     Table,
-    Text,
     UniqueConstraint,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -42,6 +37,7 @@ from sqlalchemy.orm import (
 
 from bench import workload as w
 from bench.peers.base import Keep, Peer, Row, main
+from bench.peers.sqlalchemy_core import KIND_TYPES
 
 
 def _now() -> datetime:
@@ -61,18 +57,6 @@ class Simple(Base):
     text: Mapped[str] = mapped_column(String(255), index=True)
 
 
-_KIND_TYPES: dict[str, Any] = {
-    "float": Double,
-    "smallint": SmallInteger,
-    "int": Integer,
-    "bigint": BigInteger,
-    "char": lambda: String(255),
-    "text": Text,
-    "decimal": lambda: Numeric(12, 8),
-    "json": JSONB,
-}
-
-
 def _wide_namespace() -> dict[str, Any]:
     """The wide model's class body: the four groups of eight columns written out."""
     ns: dict[str, Any] = {
@@ -86,10 +70,10 @@ def _wide_namespace() -> dict[str, Any]:
         for kind in w.WIDE_KINDS:
             if g in w.WIDE_DEFAULT_GROUPS:
                 col = mapped_column(
-                    _KIND_TYPES[kind](), nullable=False, default=w.WIDE_DEFAULTS[kind]
+                    KIND_TYPES[kind](), nullable=False, default=w.WIDE_DEFAULTS[kind]
                 )
             else:
-                col = mapped_column(_KIND_TYPES[kind](), nullable=True)
+                col = mapped_column(KIND_TYPES[kind](), nullable=True)
             ns[w.wide_column(kind, g)] = col
     return ns
 
