@@ -46,8 +46,8 @@ class DurationType(sa.types.TypeDecorator[dt.timedelta]):
         raise TypeError(f"Cannot bind {type(value).__name__} as an interval")
 
 
-class SlugType(sa.types.TypeDecorator[str]):
-    """``VARCHAR(length)`` holding a slug."""
+class _Varchar(sa.types.TypeDecorator[str]):
+    """``VARCHAR(length)`` whose values bind as ``str``."""
 
     impl = sa.String
     cache_ok = True
@@ -55,20 +55,21 @@ class SlugType(sa.types.TypeDecorator[str]):
     def __init__(self, length: int | None = None) -> None:
         super().__init__(length)
         self.length = length
+
+
+class SlugType(_Varchar):
+    """``VARCHAR(length)`` holding a slug."""
+
+    cache_ok = True  # SQLAlchemy reads it from each class itself
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else str(value)
 
 
-class FilePathType(sa.types.TypeDecorator[str]):
+class FilePathType(_Varchar):
     """``VARCHAR(length)`` holding a file system path; ``os.PathLike`` values bind as strings."""
 
-    impl = sa.String
     cache_ok = True
-
-    def __init__(self, length: int | None = None) -> None:
-        super().__init__(length)
-        self.length = length
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
