@@ -91,6 +91,32 @@ async def test_filters(db):
     assert values == [FcStatus.ARCHIVED]
 
 
+async def test_values_convert_like_instances(db, monkeypatch):
+    """values() and values_list() give each column's value as an instance holds it, for
+    columns the driver returns as they are and ones with a converter (Enum, IPAddress),
+    NULLs included; wider shapes than the generated converters take convert in a loop."""
+    from aksara.query import _compile
+
+    full = await FcSpecial.objects.create(
+        status="archived", priority=2, server_ip="10.0.0.1", file_hash=b"x"
+    )
+    empty = await FcSpecial.objects.create()
+    names = ("id", "status", "priority", "server_ip", "opted_in", "file_hash")
+    for limit in (1000, 0):
+        monkeypatch.setattr(_compile, "_GENERATED_COLUMNS_LIMIT", limit)
+        FcSpecial._meta.plans.clear()  # the converters are built under this limit
+        qs = FcSpecial.objects.order_by("status").filter(pk__in=[full.pk, empty.pk])
+        instances = await qs
+        expected = [tuple(getattr(o, n) for n in names) for o in instances]
+        assert expected[0][1:4] == (FcStatus.ARCHIVED, FcPriority.HIGH, "10.0.0.1")
+        assert expected[1][1:4] == (FcStatus.DRAFT, None, None)
+        assert await qs.values(*names) == [dict(zip(names, row, strict=True)) for row in expected]
+        assert await qs.values_list(*names) == expected
+        flat = await qs.values_list("priority", flat=True)
+        assert flat == [FcPriority.HIGH, None]
+        assert [type(p) for p in flat] == [FcPriority, type(None)]
+
+
 async def test_enum_accepts_member_or_value_and_returns_member(db):
     item = await FcSpecial.objects.create(status="draft", priority="1")
     assert item.status is FcStatus.DRAFT and item.priority is FcPriority.LOW

@@ -114,7 +114,7 @@ def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
 class RowPlan:
     """How to turn asyncpg records of a SELECT into attribute values."""
 
-    __slots__ = ("names", "procs", "_builders")
+    __slots__ = ("names", "procs", "_builders", "_dicts", "_tuples", "_flat")
 
     def __init__(self, names: Sequence[str], types: Sequence[sa.types.TypeEngine[Any]]) -> None:
         self.names = tuple(names)
@@ -122,6 +122,62 @@ class RowPlan:
             (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
         )
         self._builders: dict[type, Callable[[tuple[Any, ...]], Any] | None] = {}
+        self._dicts: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None
+        self._tuples: Callable[[Sequence[Any]], list[tuple[Any, ...]]] | None = None
+        self._flat: Callable[[Sequence[Any]], list[Any]] | None = None
+
+    def dicts(self, records: Sequence[Any]) -> list[dict[str, Any]]:
+        """Each record as a dict of ``names`` to converted values."""
+        if self._dicts is None:
+            self._dicts = self._converter("dict")
+        return self._dicts(records)
+
+    def tuples(self, records: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Each record as a tuple of converted values."""
+        if self._tuples is None:
+            self._tuples = self._converter("tuple") if self.procs else _plain_tuples
+        return self._tuples(records)
+
+    def flat(self, records: Sequence[Any]) -> list[Any]:
+        """The converted first value of each record."""
+        if self._flat is None:
+            self._flat = self._converter("flat")
+        return self._flat(records)
+
+    def _converter(self, kind: str) -> Callable[[Sequence[Any]], Any]:
+        """A list comprehension generated for this row shape and ``kind`` (dict, tuple or
+        flat): each record is unpacked into locals and one literal built from them, with
+        each column's result processor inline. Several times faster than ``dict(record)``
+        or ``dict(zip(names, record))``."""
+        names, values = self.names, self.values
+        if not names or len(names) > _GENERATED_COLUMNS_LIMIT:
+            if kind == "dict":
+                return lambda records: [dict(zip(names, values(r), strict=True)) for r in records]
+            if kind == "tuple":
+                return lambda records: [values(r) for r in records]
+            return lambda records: [values(r)[0] for r in records]
+        namespace: dict[str, Any] = {}
+        procs = dict(self.procs)
+        items = []
+        for i in range(len(names)):
+            if i in procs:
+                namespace[f"p{i}"] = procs[i]
+                items.append(f"(None if v{i} is None else p{i}(v{i}))")
+            else:
+                items.append(f"v{i}")
+        if kind == "dict":
+            # repr() of a str is a literal of that str, whatever the name holds.
+            literal = (
+                "{" + ", ".join(f"{n!r}: {v}" for n, v in zip(names, items, strict=True)) + "}"
+            )
+        elif kind == "tuple":
+            literal = "(" + ", ".join(items) + ",)"
+        else:
+            literal = items[0]
+        targets = ", ".join(f"v{i}" for i in range(len(names)))
+        source = f"def convert(records):\n    return [{literal} for {targets}, in records]\n"
+        exec(compile(source, "<aksara row converter>", "exec"), namespace)
+        return namespace["convert"]  # type: ignore[no-any-return]
 
     def builder(self, model: type) -> Callable[[tuple[Any, ...]], Any] | None:
         """A function making an instance of ``model`` from a row's converted values
@@ -140,6 +196,14 @@ class RowPlan:
             if value is not None:
                 values[i] = proc(value)
         return tuple(values)
+
+
+def _plain_tuples(records: Sequence[Any]) -> list[tuple[Any, ...]]:
+    return list(map(tuple, records))
+
+
+#: Row shapes with more columns than this convert in a loop instead.
+_GENERATED_COLUMNS_LIMIT = 1000
 
 
 def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], Any] | None:

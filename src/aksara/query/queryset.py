@@ -453,13 +453,10 @@ class QuerySet(Generic[M]):
                 return layout.hydrate(self.model, records, rows)  # type: ignore[no-any-return]
             return hydrate(self.model, records, rows)
         if mode == "dicts":
-            names = rows.names
-            if not rows.procs:  # the records' own values: no tuple per row
-                return [dict(zip(names, r, strict=True)) for r in records]
-            return [dict(zip(names, rows.values(r), strict=True)) for r in records]
+            return rows.dicts(records)
         if mode == "tuples":
-            return [rows.values(r) for r in records]
-        return [rows.values(r)[0] for r in records]
+            return rows.tuples(records)
+        return rows.flat(records)
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         """Iterate the results; inside a transaction rows stream through a server-side cursor."""
@@ -838,8 +835,7 @@ def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
     if not rows.procs:
         # The records are the values: an instance keeps its own (see Model.__getstate__).
         return [build(record) for record in records]
-    convert = rows.values
-    return [build(convert(record)) for record in records]
+    return [build(values) for values in rows.tuples(records)]
 
 
 def _dict_builder(model: type[M], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], M]:

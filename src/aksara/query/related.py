@@ -147,14 +147,12 @@ class JoinLayout:
                 )
             )
         # Without converters the record is sliced as it is (a Record slice is a tuple).
-        convert = rows.values if rows.procs else None
         result: list[M] = []
         append = result.append
         # As hydrate() does for one model: this runs once per row and related row. The
         # relation caches are set as attributes: touching ``__dict__`` would make CPython
         # build a dict object for each instance.
-        for record in records:
-            values = record if convert is None else convert(record)
+        for values in rows.tuples(records) if rows.procs else records:
             obj = build(values[:n])
             if not related:
                 append(obj)
