@@ -1,5 +1,7 @@
 """The public surface: ``aksara.__all__`` is sorted and names exactly what the package exports."""
 
+import subprocess
+import sys
 import types
 
 import aksara
@@ -9,10 +11,29 @@ def test_all_is_sorted_and_complete():
     assert aksara.__all__ == sorted(aksara.__all__)
     public = {
         name
-        for name, value in vars(aksara).items()
-        if not name.startswith("_") and (not isinstance(value, types.ModuleType) or name == "fields")
+        for name in dir(aksara)
+        if not name.startswith("_")
+        and (not isinstance(getattr(aksara, name), types.ModuleType) or name == "fields")
     }
     assert set(aksara.__all__) == public
+
+
+def test_fastapi_is_imported_on_first_use():
+    """``import aksara`` leaves FastAPI out until an application asks for its names."""
+    code = (
+        "import sys, aksara\n"
+        "assert 'fastapi' not in sys.modules, 'fastapi imported'\n"
+        "from aksara import Aksara, UploadFile\n"
+        "from aksara.contrib.fastapi import Aksara as A2\n"
+        "assert Aksara is A2 and 'fastapi' in sys.modules\n"
+        "try:\n"
+        "    aksara.Nothing\n"
+        "except AttributeError as e:\n"
+        "    assert 'Nothing' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_spec_imports():

@@ -156,7 +156,10 @@ class PiccoloPeer(Peer):
 
     async def insert_bulk(self, model: str, rows: list[Row]) -> None:
         m = MODELS[model]
-        await m.insert(*[m(**_kwargs(model, row)) for row in rows])
+        # One INSERT carries at most 32,767 parameters (asyncpg's limit).
+        per = 32767 // len(w.columns(model))
+        for start in range(0, len(rows), per):
+            await m.insert(*[m(**_kwargs(model, row)) for row in rows[start : start + per]])
 
     # -- reads ----------------------------------------------------------------------------------
 
