@@ -16,7 +16,6 @@ import os
 from typing import Any
 
 import sqlalchemy as sa
-from pgvector import Vector as PgVector
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Dialect
@@ -143,27 +142,24 @@ class IPAddressType(sa.types.TypeDecorator[str]):
 
 
 class VectorType(VECTOR):
-    """pgvector's ``VECTOR`` whose parameters travel as binary ``real[]``.
+    """pgvector's ``VECTOR`` whose parameters travel in pgvector's binary format.
 
-    A parameter is sent as a float4 array, which asyncpg encodes in C, and cast to
-    ``vector`` by the server (``CAST($1::REAL[] AS VECTOR(n))``): no decimal formatting of
-    every number on the client, and no text to parse on the server. pgvector stores float4,
-    so nothing is lost. Values read back stay pgvector's text, parsed into the shortest
-    decimals of each float4.
+    A parameter is compiled as ``CAST($1 AS VECTOR(n))`` and packed by the binary codec
+    aksara installs on a connection when it first needs it (``aksara.db.vector_codec``):
+    no decimal formatting of every number on the client, and no text to parse on the
+    server. pgvector stores float4, so nothing is lost. Columns are selected as pgvector's
+    text, parsed into the shortest decimals of each float4.
     """
 
     cache_ok = True
 
     def bind_expression(self, bindvalue: Any) -> Any:
-        return sa.cast(sa.type_coerce(bindvalue, pg.ARRAY(sa.REAL())), VECTOR(self.dim))
+        return sa.cast(bindvalue, VECTOR(self.dim))
 
     def bind_processor(self, dialect: Dialect) -> Any:
-        def process(value: Any) -> Any:
-            if type(value) is list:
-                return value
-            if isinstance(value, PgVector):
-                return value.to_list()
-            tolist = getattr(value, "tolist", None)  # a numpy array
-            return tolist() if tolist is not None else list(value)
+        return None  # lists, tuples, numpy arrays and pgvector.Vector go to the codec as they are
 
-        return process
+    def column_expression(self, colexpr: Any) -> Any:
+        # Text whatever codec the connection has: parsing pgvector's shortest decimals is
+        # cheaper than finding them from binary float4s.
+        return sa.cast(colexpr, sa.Text)

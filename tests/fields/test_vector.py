@@ -226,3 +226,75 @@ def test_clean_accepts_pgvector_values():
     assert fields.Vector(dimensions=2).clean(PgVector([0.5, 0.25])) == [0.5, 0.25]
     with pytest.raises(ValidationError):
         fields.Vector(dimensions=2).clean({"a": 1})
+
+
+async def test_query_vectors_of_every_kind_find_the_same_rows(db):
+    from pgvector import Vector as PgVector
+
+    await FcEmbedding.objects.create(title="x", embedding=[1, 0, 0])
+    await FcEmbedding.objects.create(title="y", embedding=[0, 1, 0])
+    await FcEmbedding.objects.create(title="xy", embedding=[1, 1, 0])
+    queries = [
+        [1, 0.25, 0],
+        (1.0, 0.25, 0.0),
+        np.array([1, 0.25, 0]),
+        np.array([1, 0.25, 0], dtype=np.float32),
+        np.array([4, 1, 0]),  # integers: the same direction
+        PgVector([1, 0.25, 0]),
+    ]
+    for query in queries:
+        found = await FcEmbedding.objects.nearest("embedding", query, k=None, metric="cosine")
+        assert [o.title for o in found] == ["x", "xy", "y"], query
+        near = await FcEmbedding.objects.filter(embedding__l2_distance__lt=(query, 0.5))
+        expected = ["x"] if not isinstance(query, np.ndarray) or query[0] == 1 else []
+        assert [o.title for o in near] == expected, query
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ([0.0, 1e39, 0.0], "Item 1: 1e\\+39 is out of range for float32"),
+        (np.array([0.0, -1e39, 0.0]), "out of range for float32"),
+        (np.array([0.0, np.nan, 0.0]), "NaN and infinity"),
+        (np.array([True, False, True]), "expected a number, got bool"),
+        (np.array([[1.0, 0.0, 0.0]]), "1-dimensional"),
+        (np.array([1.0, 0.0]), "3 dimensions"),
+    ],
+)
+async def test_bad_query_vectors_are_query_errors(db, query, message):
+    with pytest.raises(QueryError, match=message):
+        await FcEmbedding.objects.nearest("embedding", query)
+
+
+async def test_vector_codec_is_installed_on_a_connection_when_it_first_needs_it(db):
+    """A connection without pgvector's binary codec (opened before CREATE EXTENSION, say)
+    gets it at its first vector parameter, inside a transaction too, and the statement runs."""
+    await FcEmbedding.objects.create(title="x", embedding=[0.1, 0.2, 0.3])
+    database = get_database()
+
+    async def reset(raw):
+        await raw.reset_type_codec("vector", schema="public")
+        return await raw.fetchval("SELECT '[0.1,0.2,0.3]'::vector")
+
+    assert await database.run_with(reset) == "[0.1,0.2,0.3]"  # text: no codec
+    found = await FcEmbedding.objects.nearest("embedding", [0.1, 0.2, 0.3], k=1)
+    assert [(o.title, o.distance) for o in found] == [("x", 0.0)]
+    # The codec is back, and a hand-written query reads what the model reads.
+    loaded = await FcEmbedding.objects.get(title="x")
+    raw_read = await database.fetchval("SELECT embedding FROM fc_embedding WHERE title = 'x'")
+    assert raw_read == loaded.embedding == [0.1, 0.2, 0.3]
+    # A statement refused for another reason is not retried for ever.
+    with pytest.raises(Exception, match="expected str, got list"):
+        await database.fetchval("SELECT $1::text", [[1, 2]])
+
+
+async def test_a_new_pool_installs_the_vector_codec_outside_transactions(db):
+    from aksara.db import Database
+
+    fresh = Database(get_database().url, pool_size=1, max_overflow=0)
+    try:
+        sql = "SELECT (CAST($1 AS VECTOR(3)) <-> CAST($2 AS VECTOR(3)))::float8"
+        assert await fresh.fetchval(sql, [[3, 0, 0], np.array([0.0, 4.0, 0.0])]) == 5.0
+        assert await fresh.fetchval("SELECT '[0.12, 0.5]'::vector") == [0.12, 0.5]
+    finally:
+        await fresh.close()

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
 from aksara.conf import get_settings
+from aksara.db import vector_codec
 from aksara.db.errors import is_disconnect, translate
 from aksara.exceptions import ConfigurationError
 
@@ -250,7 +251,12 @@ class Database:
             else:
                 result = await getattr(conn.raw, method)(sql, *args, timeout=timeout)
         except BaseException as error:
-            raise self._failed(conn, error) from error
+            if not vector_codec.wants_codec(error):
+                raise self._failed(conn, error) from error
+            try:
+                result = await rerun_with_vector_codec(conn.raw, error, method, sql, args)
+            except BaseException as again:
+                raise self._failed(conn, again) from again
         self.release(conn)
         return result
 
@@ -343,6 +349,20 @@ class Database:
 
 
 _background: set[Any] = set()
+
+
+async def rerun_with_vector_codec(
+    raw: asyncpg.Connection, error: BaseException, method: str, sql: str, args: Sequence[Any]
+) -> Any:
+    """Run a statement again after asyncpg refused a vector parameter for want of the codec
+    (before sending anything; see ``aksara.db.vector_codec``). Raises ``error`` when the
+    database has no ``vector`` type after all."""
+    if not await vector_codec.register(raw):
+        raise error
+    timeout = statement_timeout_var.get()
+    if timeout is None:
+        return await getattr(raw, method)(sql, *args)
+    return await getattr(raw, method)(sql, *args, timeout=timeout)
 
 
 def _checkout_record(pool: Any) -> Any:

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from aksara.db.database import current, statement_timeout_var
+from aksara.db import vector_codec
+from aksara.db.database import current, rerun_with_vector_codec, statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
 from aksara.exceptions import AksaraError
 
@@ -98,6 +99,12 @@ class Transaction:
             if timeout is None:
                 return await getattr(self.conn.raw, method)(sql, *args)
             return await getattr(self.conn.raw, method)(sql, *args, timeout=timeout)
+        except BaseException as error:
+            if not vector_codec.wants_codec(error):
+                raise translate(error) from error
+            first = error
+        try:
+            return await rerun_with_vector_codec(self.conn.raw, first, method, sql, args)
         except BaseException as error:
             raise translate(error) from error
 

@@ -116,6 +116,21 @@ def _float32_list(numbers: list[float]) -> list[float]:
     return out
 
 
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _float32_array(value: Any) -> Any:
+    """A numeric numpy array as float32 when every item is finite there; None otherwise
+    (booleans, NaN, infinities, numbers past float32's range), for ``_numbers`` to explain."""
+    import numpy as np
+
+    if value.dtype.kind not in "fiu" or value.size > MAX_DIMENSIONS:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        single = value.astype(np.float32)
+    return single if bool(np.isfinite(single).all()) else None
+
+
 def _as_list(value: Any) -> list[Any] | None:
     if isinstance(value, (list, tuple)):
         return list(value)
@@ -168,9 +183,19 @@ class Vector(Field[list[float]]):
     def to_python(self, value: Any) -> list[float]:
         return _float32_list(self._numbers(value))
 
-    def to_query(self, value: Any) -> list[float]:
-        # A query vector is only compared in the database: no need to round it to float32.
-        return self._numbers(value)
+    def to_query(self, value: Any) -> Any:
+        """A query vector for the binary codec (``aksara.db.vector_codec``): a list of finite
+        floats, or a one-dimensional numpy array as float32. It is only compared in the
+        database, so it is not rounded to float32's shortest decimals."""
+        if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 1:
+            single = _float32_array(value)
+            if single is not None and (self.dimensions in (None, len(single))) and len(single):
+                return single
+        numbers = self._numbers(value)
+        if max(numbers) > _FLOAT32_MAX or min(numbers) < -_FLOAT32_MAX:
+            index = next(i for i, n in enumerate(numbers) if abs(n) > _FLOAT32_MAX)
+            raise ValidationError(f"Item {index}: {numbers[index]} is out of range for float32")
+        return numbers
 
     def _numbers(self, value: Any) -> list[float]:
         """``value`` as a list of finite floats of the right length, or ``ValidationError``."""
