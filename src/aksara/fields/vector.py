@@ -126,9 +126,12 @@ def _float32_array(value: Any) -> Any:
 
     if value.dtype.kind not in "fiu" or value.size > MAX_DIMENSIONS:
         return None
-    with np.errstate(over="ignore", invalid="ignore"):
-        single = value.astype(np.float32)
-    return single if bool(np.isfinite(single).all()) else None
+    if value.dtype != np.float32:
+        # In range first (NaN is not), so that the conversion cannot overflow.
+        if not bool((np.abs(value) <= _FLOAT32_MAX).all()):
+            return None
+        value = value.astype(np.float32)
+    return value if bool(np.isfinite(value).all()) else None
 
 
 def _as_list(value: Any) -> list[Any] | None:

@@ -100,9 +100,13 @@ async def nearest(
             await _set_ef_search(ef_search)
             records = await database.fetch(plan.sql, args)
     width = len(rows.names)
-    result = hydrate(model, [tuple(r)[:width] for r in records], rows)
-    for obj, record in zip(result, records, strict=True):
-        obj.__dict__[distance_attr] = record[width]
+    result = hydrate(model, [r[:width] for r in records], rows)  # a Record's slice is a tuple
+    if hasattr(model, distance_attr):  # a class attribute (a descriptor): bypass it
+        for obj, record in zip(result, records, strict=True):
+            obj.__dict__[distance_attr] = record[width]
+    else:  # setattr keeps the instance's key-sharing dict
+        for obj, record in zip(result, records, strict=True):
+            setattr(obj, distance_attr, record[width])
     return result
 
 
