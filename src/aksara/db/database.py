@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -235,14 +235,20 @@ class Database:
 
     # -- statements -------------------------------------------------------------------------
 
-    async def run(self, method: str, sql: str, args: Sequence[Any]) -> Any:
-        """Run ``conn.<method>(sql, *args)`` on the current transaction's connection or a pooled one."""
+    def run(self, method: str, sql: str, args: Sequence[Any]) -> Coroutine[Any, Any, Any]:
+        """Run ``conn.<method>(sql, *args)`` on the current transaction's connection or a pooled one.
+
+        A plain function returning the coroutine that does it (as ``fetch()`` and the others
+        are): every statement awaits one coroutine fewer on its way to asyncpg."""
         if self.listeners:
             for listener in self.listeners:
                 listener(sql, args)
         tx = current.get() or self.pinned
         if tx is not None:
-            return await tx.run(method, sql, args)
+            return tx.run(method, sql, args)
+        return self._run_pooled(method, sql, args)
+
+    async def _run_pooled(self, method: str, sql: str, args: Sequence[Any]) -> Any:
         conn = self._acquire_idle() or await self.acquire()
         try:
             timeout = statement_timeout_var.get()
@@ -299,18 +305,22 @@ class Database:
 
         return await self.run_with(copy)  # type: ignore[no-any-return]
 
-    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[asyncpg.Record]:
-        return await self.run("fetch", sql, args)  # type: ignore[no-any-return]
+    def fetch(
+        self, sql: str, args: Sequence[Any] = ()
+    ) -> Coroutine[Any, Any, list[asyncpg.Record]]:
+        return self.run("fetch", sql, args)
 
-    async def fetchrow(self, sql: str, args: Sequence[Any] = ()) -> asyncpg.Record | None:
-        return await self.run("fetchrow", sql, args)
+    def fetchrow(
+        self, sql: str, args: Sequence[Any] = ()
+    ) -> Coroutine[Any, Any, asyncpg.Record | None]:
+        return self.run("fetchrow", sql, args)
 
-    async def fetchval(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return await self.run("fetchval", sql, args)
+    def fetchval(self, sql: str, args: Sequence[Any] = ()) -> Coroutine[Any, Any, Any]:
+        return self.run("fetchval", sql, args)
 
-    async def execute(self, sql: str, args: Sequence[Any] = ()) -> str:
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Coroutine[Any, Any, str]:
         """Run a statement; return its status tag (``"UPDATE 3"``)."""
-        return await self.run("execute", sql, args)  # type: ignore[no-any-return]
+        return self.run("execute", sql, args)
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
         rows = list(args)
