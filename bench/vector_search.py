@@ -235,8 +235,10 @@ async def run_side(
 
     searchers = [await opener(url, k, ef_search) for _ in range(WORKERS)]
     try:
-        for s in searchers:  # each connection prepares its statement before the clock starts
-            await s.search(qs[0])
+        # Every connection prepares its statement before the clock starts: concurrently, so
+        # that a pool's searchers each take a connection of their own.
+        for _ in range(3):
+            await asyncio.gather(*(s.search(qs[0]) for s in searchers))
 
         async def worker(s: Searcher, share: np.ndarray) -> None:
             for q in share:
