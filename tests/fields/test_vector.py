@@ -286,6 +286,18 @@ async def test_vector_codec_is_installed_on_a_connection_when_it_first_needs_it(
     # A statement refused for another reason is not retried for ever.
     with pytest.raises(Exception, match="expected str, got list"):
         await database.fetchval("SELECT $1::text", [[1, 2]])
+    # executemany (bulk_update) and multi-row VALUES (bulk_create) find their way too.
+    for write in ("bulk_update", "bulk_create"):
+        await database.run_with(reset)
+        if write == "bulk_update":
+            loaded.embedding = [0.5, 0.25, 0.125]
+            await FcEmbedding.objects.bulk_update([loaded], ["embedding"])
+        else:
+            await FcEmbedding.objects.bulk_create(
+                [FcEmbedding(title="y", embedding=[1, 2, 3]), FcEmbedding(title="z")]
+            )
+    stored = {o.title: o.embedding for o in await FcEmbedding.objects.all()}
+    assert stored == {"x": [0.5, 0.25, 0.125], "y": [1.0, 2.0, 3.0], "z": None}
 
 
 async def test_a_new_pool_installs_the_vector_codec_outside_transactions(db):
