@@ -308,5 +308,8 @@ async def test_a_new_pool_installs_the_vector_codec_outside_transactions(db):
         sql = "SELECT (CAST($1 AS VECTOR(3)) <-> CAST($2 AS VECTOR(3)))::float8"
         assert await fresh.fetchval(sql, [[3, 0, 0], np.array([0.0, 4.0, 0.0])]) == 5.0
         assert await fresh.fetchval("SELECT '[0.12, 0.5]'::vector") == [0.12, 0.5]
+        # pgvector's text form, which hand-written SQL sent before the codec, still goes.
+        text = "SELECT CAST($1 AS VECTOR(3))::text"
+        assert await fresh.fetchval(text, ["[1, 2.5, 3]"]) == "[1,2.5,3]"
     finally:
         await fresh.close()

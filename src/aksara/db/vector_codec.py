@@ -46,7 +46,7 @@ def encode(value: Any) -> bytes:
     """pgvector's binary input: dimensions (int16), an unused int16, then big-endian float32s."""
     if isinstance(value, (list, tuple)):
         return _packer(len(value)).pack(len(value), 0, *value)
-    if isinstance(value, str):  # pgvector's text form, "[1,2,3]"
+    if isinstance(value, str):  # "[1,2,3]": hand-written SQL that sent text before the codec
         numbers = [float(n) for n in value.strip().strip("[]").split(",") if n.strip()]
         return encode(numbers)
     if type(value).__module__ == "numpy":

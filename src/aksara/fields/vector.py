@@ -192,8 +192,10 @@ class Vector(Field[list[float]]):
         database, so it is not rounded to float32's shortest decimals."""
         if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 1:
             single = _float32_array(value)
-            if single is not None and (self.dimensions in (None, len(single))) and len(single):
+            right_length = len(value) == self.dimensions or (self.dimensions is None and len(value))
+            if single is not None and right_length:
                 return single
+        # Anything else, and every bad array, gets the list checks and their messages.
         numbers = self._numbers(value)
         if max(numbers) > _FLOAT32_MAX or min(numbers) < -_FLOAT32_MAX:
             index = next(i for i, n in enumerate(numbers) if abs(n) > _FLOAT32_MAX)
