@@ -8,10 +8,9 @@ from aksara.core.mail import EmailMessage, EmailMultiAlternatives, send_mail, se
 from aksara.db import (
     Database,
     Transaction,
+    TransactionBlock,
     connect,
-    create_all,
     disconnect,
-    drop_all,
     get_database,
     in_transaction,
     on_commit,
@@ -31,6 +30,7 @@ from aksara.exceptions import (
 from aksara.fields.relations import CASCADE, PROTECT, RESTRICT, SET_NULL
 from aksara.models import Index, Model, metadata
 from aksara.query import Avg, Count, F, Manager, Max, Min, Q, QuerySet, Sum
+from aksara.schema import create_all, drop_all
 
 if typing.TYPE_CHECKING:
     from aksara.contrib.fastapi import (
@@ -41,7 +41,7 @@ if typing.TYPE_CHECKING:
         transaction_dependency,
     )
 
-__version__ = "0.1.0"
+from aksara._version import __version__ as __version__
 
 #: Imported on first use, so that an application without FastAPI routes does not load
 #: FastAPI, Starlette and their pydantic models (a fifth of the objects every full garbage
@@ -94,6 +94,7 @@ __all__ = [
     "Settings",
     "Sum",
     "Transaction",
+    "TransactionBlock",
     "UploadFile",
     "ValidationError",
     "configure",

@@ -97,7 +97,13 @@ class IntegrityError(DatabaseError):
 
 
 class ProtectedError(IntegrityError):
-    """A delete was blocked by RESTRICT/PROTECT references from another model."""
+    """A delete was blocked by RESTRICT/PROTECT references from another model.
+
+    ``blocking_model`` names the model whose rows still refer to the deleted ones (None when
+    the table belongs to no model); ``details["table"]`` is its table.
+    """
+
+    blocking_model: str | None = None
 
 
 class ConnectionError(DatabaseError):

@@ -12,13 +12,17 @@ import datetime as dt
 import decimal
 import enum
 import ipaddress
+import math
 import os
+import struct
 from typing import Any
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Dialect
+
+from aksara.exceptions import ValidationError
 
 __all__ = [
     "DurationType",
@@ -163,3 +167,104 @@ class VectorType(VECTOR):
         # Text whatever codec the connection has: parsing pgvector's shortest decimals is
         # cheaper than finding them from binary float4s.
         return sa.cast(colexpr, sa.Text)
+
+
+# -- float32, as pgvector stores and PostgreSQL prints it ----------------------------------
+
+_FLOAT32 = struct.Struct("f")
+_BITS = struct.Struct("I")
+
+
+def float32(value: float) -> float:
+    """The float32 nearest ``value``, as its shortest decimal form (what PostgreSQL prints).
+
+    pgvector stores float32, so ``0.12`` is stored as 0.119999997...; PostgreSQL prints
+    it as ``0.12``, the shortest decimal that reads back as the same float32, and this
+    returns the Python float of that decimal. A decimal exactly halfway between two
+    float32s does not count, even where ties-to-even would read it back right: PostgreSQL
+    never prints one (35200272 prints as ``3.5200272e+07``, not ``3.520027e+07``).
+    Raises ``OverflowError`` past float32's range.
+    """
+    (single,) = _FLOAT32.unpack(_FLOAT32.pack(value))
+    if not math.isfinite(single):
+        raise OverflowError(f"{value} is out of range for float32")
+    if single == 0.0:
+        return single  # type: ignore[no-any-return]
+    if abs(math.frexp(single)[0]) == 0.5:
+        return _float32_power_of_two(single)
+    # Otherwise the gaps to both neighbours are equal, and a correctly rounded decimal
+    # with more digits is never farther away: the lengths that read back as `single`
+    # are a suffix of 1..9, so binary search for the first one.
+    low, high = 1, 9
+    while low < high:
+        digits = (low + high) // 2
+        if _reads_back(float(f"{single:.{digits}g}"), single):
+            high = digits
+        else:
+            low = digits + 1
+    return float(f"{single:.{low}g}")
+
+
+def _float32_power_of_two(single: float) -> float:
+    # The float32 below a power of two is nearer than the one above, so the shortest
+    # decimal that reads back may be rounded up rather than to nearest: at each length,
+    # try the neighbours of the correctly rounded decimal too, and keep the nearest.
+    exact = decimal.Decimal(single)
+    for digits in range(1, 10):
+        mantissa, exponent = f"{single:.{digits - 1}e}".split("e")
+        units = int(mantissa.replace(".", "").replace("-", ""))
+        sign = "-" if single < 0 else ""
+        best: decimal.Decimal | None = None
+        for candidate_units in (units - 1, units, units + 1):
+            candidate = decimal.Decimal(f"{sign}{candidate_units}e{int(exponent) - digits + 1}")
+            if not _reads_back(float(candidate), single):
+                continue
+            if best is None or abs(candidate - exact) < abs(best - exact):
+                best = candidate
+        if best is not None:
+            return float(best)
+    raise AssertionError("unreachable: 9 digits always identify a float32")
+
+
+def _reads_back(number: float, single: float) -> bool:
+    """True when ``number`` rounds to the float32 ``single`` and is not a tie."""
+    if _FLOAT32.unpack(_FLOAT32.pack(number))[0] != single:
+        return False
+    if number == single:
+        return True
+    # Integer order of a float32's bits is the order of magnitudes: +1 is the neighbour
+    # away from zero, -1 the one towards it (single is never 0 here).
+    bits = _BITS.unpack(_FLOAT32.pack(single))[0] + (1 if abs(number) > abs(single) else -1)
+    (neighbour,) = _FLOAT32.unpack(_BITS.pack(bits))
+    return bool(number != (single + neighbour) / 2)  # midpoints are exact in a double
+
+
+def float32_list(numbers: list[float]) -> list[float]:
+    """Each number as ``float32()`` gives it; vectorised with numpy when it is installed
+    (its shortest float32 strings are the same decimals, about four times faster)."""
+    try:
+        import numpy as np
+    except ImportError:
+        pass
+    else:
+        with np.errstate(over="ignore"):
+            singles = np.asarray(numbers, dtype=np.float32)
+        if bool(np.isfinite(singles).all()):
+            out = list(map(float, singles.astype(str)))
+            # numpy's shortest strings may be a tie between two float32s (see float32());
+            # find those, rarely any, and take the Python path for them.
+            shortest = np.asarray(out)
+            wide = singles.astype(np.float64)
+            towards = np.where(shortest > wide, np.float32(np.inf), np.float32(-np.inf))
+            with np.errstate(over="ignore"):  # past float32's largest: inf, never a tie
+                neighbour = np.nextafter(singles, towards.astype(np.float32)).astype(np.float64)
+            for tie in np.flatnonzero((shortest != wide) & (shortest * 2 == wide + neighbour)):
+                out[tie] = float32(float(singles[tie]))
+            return out
+    out = []
+    for index, number in enumerate(numbers):
+        try:
+            out.append(float32(number))
+        except OverflowError:
+            raise ValidationError(f"Item {index}: {number} is out of range for float32") from None
+    return out

@@ -52,7 +52,7 @@ async def test_begin_is_real_and_uncommitted_work_is_invisible_outside(transacti
 
 async def _count_outside():
     # A new task started here inherits the context: step out of the transaction explicitly.
-    from aksara.db.transaction import current
+    from aksara.db._context import current
 
     current.set(None)
     return await Note.objects.count()
@@ -118,7 +118,7 @@ async def test_db_fixture_leaves_nothing_behind(db):
 async def test_create_all_refuses_references_to_undefined_models(db):
     from aksara import Model, fields
     from aksara.exceptions import ConfigurationError
-    from aksara.models.registry import registry
+    from aksara.registry import registry
 
     class DbDangling(Model):
         target = fields.ForeignKey("DbNeverDefined", on_delete=aksara.CASCADE)

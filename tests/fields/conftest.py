@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from aksara import Model
 from aksara.db import get_database
 from aksara.exceptions import ValidationError
-from aksara.models.registry import registry
 from aksara.query._compile import DIALECT
+from aksara.registry import registry
 
 
 async def column_type(model: type[Model], field: str) -> str:

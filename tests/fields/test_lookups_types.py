@@ -8,8 +8,7 @@ from tests.fields.models import FcArray, FcDocument, FcEmbedding, FcStatus, FcTi
 
 
 def compiled(qs):
-    plan, _, values = qs._select()[:3]
-    return plan.sql, list(plan.args(values))
+    return qs.sql()
 
 
 def test_json_key_paths_bind_keys_and_values():
@@ -54,9 +53,11 @@ def test_vector_distances():
 
 
 def test_same_shape_reuses_the_plan():
-    first = FcDocument.objects.filter(metadata__theme="dark")._select()[0]
-    second = FcDocument.objects.filter(metadata__theme="light")._select()[0]
-    assert first is second
+    first, _ = FcDocument.objects.filter(metadata__theme="dark").sql()
+    plans = len(FcDocument._meta.plans)
+    second, args = FcDocument.objects.filter(metadata__theme="light").sql()
+    assert first == second and args == ["theme", '"light"']
+    assert len(FcDocument._meta.plans) == plans
 
 
 def test_types_are_cacheable_and_compile_to_their_postgresql_types():

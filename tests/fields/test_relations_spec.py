@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from aksara import CASCADE, RESTRICT, SET_NULL, Model, fields
 from aksara.exceptions import ProtectedError
 from aksara.fields.relations import ManyToMany
-from aksara.models.registry import metadata, registry
 from aksara.query._compile import DIALECT
+from aksara.registry import metadata, registry
 from aksara.testing import capture_queries
 
 

@@ -9,7 +9,8 @@ import pytest
 from aksara import fields
 from aksara.db import get_database
 from aksara.exceptions import ConfigurationError, QueryError, ValidationError
-from aksara.fields.vector import _float32_list, float32
+from aksara.testing import capture_queries
+from aksara.types import float32, float32_list
 from tests.fields.conftest import assert_rejected, column_type
 from tests.fields.models import FcEmbedding, FcNeighbour
 
@@ -58,7 +59,7 @@ async def test_float32_is_the_decimal_postgresql_prints(db):
     printed = await db.fetchval("SELECT array_agg(x::text) FROM unnest($1::float4[]) x", [numbers])
     expected = [float(text) for text in printed]
     assert [float32(x) for x in numbers] == expected
-    assert _float32_list(numbers) == expected
+    assert float32_list(numbers) == expected
 
 
 async def test_null_and_any_dimension_round_trip(db):
@@ -205,11 +206,10 @@ async def test_nearest_with_hnsw_matches_exact_search(db):
         default_hits += len({n.label for n in found} & set(expected.tolist()))
     assert default_hits / total >= 0.85
 
-    plans = [p for key, p in FcNeighbour._meta.plans.items() if key[0] == "nearest"]
-    plan = plans[0][0]
-    explain = await database.fetch(
-        "EXPLAIN " + plan.sql, plan.args([[float(x) for x in queries[0]], 10])
-    )
+    with capture_queries() as captured:
+        await FcNeighbour.objects.nearest("embedding", list(queries[0]), k=10)
+    sql, args = captured.statements[-1]
+    explain = await database.fetch("EXPLAIN " + sql, args)
     assert "ix_fc_neighbour_embedding_hnsw" in "\n".join(r[0] for r in explain)
 
 

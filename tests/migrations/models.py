@@ -17,7 +17,7 @@ import aksara
 from aksara import Index, Model, fields
 from aksara.fields import CASCADE, SET_NULL
 from aksara.fields.files import FileField, ImageField
-from aksara.models.registry import NAMING_CONVENTION, registry
+from aksara.registry import NAMING_CONVENTION, registry
 
 
 class Genre(enum.StrEnum):

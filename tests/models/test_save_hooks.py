@@ -15,7 +15,7 @@ class RecordingCode(fields.String):
     has_async_pre_save: ClassVar[bool] = True
     has_post_delete: ClassVar[bool] = True
 
-    async def pre_save_async(self, instance, add):
+    async def pre_save_async(self, instance, add, context):
         value = instance.__dict__[self.attname]
         EVENTS.append(f"pre_save {value} add={add}")
         await aksara.on_rollback(lambda: EVENTS.append(f"undo {value}"))

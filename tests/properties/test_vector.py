@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aksara.fields.vector import float32
+from aksara.types import float32
 from tests.properties.models import PpVector
 from tests.properties.roundtrip import PROPERTY_SETTINGS, REJECTED, check_round_trip, other_types
 

@@ -307,7 +307,7 @@ async def test_only_defers_other_fields(db):
 
 
 async def test_saves_send_only_what_changed_for_whole_and_partial_loads(db):
-    from aksara.models.state import Partial, loaded_state
+    from aksara.state import Partial, loaded_state
     from aksara.testing import capture_queries
 
     await Author.objects.create(name="Ada", email="ada@example.com", profile={"k": [1]})

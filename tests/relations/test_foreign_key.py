@@ -137,7 +137,7 @@ async def test_filters_on_the_column_itself(db):
     assert await titles(author__pk__in=[ada.id]) == ["A"]
     assert await titles(editor__isnull=True) == ["B"]
     assert await titles(editor=None) == ["B"]
-    sql = RlPost.objects.filter(author__in=[ada])._select()[0].sql
+    sql = RlPost.objects.filter(author__in=[ada]).sql()[0]
     assert "EXISTS" not in sql and "author_id = ANY" in sql
     with pytest.raises(QueryError, match="expected|Expected"):
         await RlPost.objects.filter(author=RlTag(id=1, name="x"))

@@ -4,7 +4,7 @@ import pytest
 
 import aksara
 from aksara.exceptions import QueryError
-from aksara.query.related import prefetch_related_objects
+from aksara.query import prefetch_related_objects
 from aksara.testing import capture_queries
 from tests.relations.models import RlAuthor, RlComment, RlPost, RlProfile, RlTag
 

@@ -163,5 +163,5 @@ async def test_abstract_relations_and_hidden_reverse_sides(db):
     assert [n.text for n in await RlNote.objects.filter(labels__name="todo")] == ["remember"]
     assert not hasattr(RlTag, "rl_note_set") and not hasattr(RlTag, "+")
     with pytest.raises(QueryError, match="RlTag has no field 'rl_note'"):
-        RlTag.objects.filter(rl_note__text="remember")._select()
+        RlTag.objects.filter(rl_note__text="remember").sql()
     assert RlLink._meta.get_field("owner").model is RlLink

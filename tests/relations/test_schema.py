@@ -9,7 +9,7 @@ import aksara
 from aksara import Model, fields
 from aksara.exceptions import ConfigurationError
 from aksara.fields import SET_NULL
-from aksara.models.registry import registry
+from aksara.registry import registry
 from tests.relations.models import (
     RlAuthor,
     RlBadge,

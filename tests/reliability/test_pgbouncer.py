@@ -11,8 +11,7 @@ import pytest_asyncio
 import aksara
 from aksara import Model, fields
 from aksara.conf import configure, get_settings
-from aksara.db import Database
-from aksara.db import connection as db_connection
+from aksara.db import Database, set_database
 
 TASKS = 20
 OPERATIONS = 50
@@ -39,11 +38,11 @@ def _through(pgbouncer: Any, aksara_database: Database, cache_size: int) -> Data
 async def bounced_db(transactional_db: Database, pgbouncer: Any) -> AsyncIterator[Database]:
     """The process-wide database reached through PgBouncer with the transaction-pooler setting."""
     database = _through(pgbouncer, transactional_db, cache_size=0)
-    db_connection.set_database(database)
+    set_database(database)
     try:
         yield database
     finally:
-        db_connection.set_database(transactional_db)
+        set_database(transactional_db)
         await database.close()
 
 
@@ -103,13 +102,13 @@ async def test_named_prepared_statements_fail_through_transaction_pooling(
 ):
     """The control: with asyncpg's statement cache on, PgBouncer mixes up prepared statements."""
     database = _through(pgbouncer, transactional_db, cache_size=100)
-    db_connection.set_database(database)
+    set_database(database)
     try:
         results = await asyncio.gather(
             *(_worker(owner, {}) for owner in range(TASKS)), return_exceptions=True
         )
     finally:
-        db_connection.set_database(transactional_db)
+        set_database(transactional_db)
         await database.close()
     errors = [str(result) for result in results if isinstance(result, BaseException)]
     assert any("prepared statement" in error for error in errors), errors

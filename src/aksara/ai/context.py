@@ -12,7 +12,7 @@ from aksara.fields.relations import ForeignKey, ManyToMany, OneToOne, RelatedFie
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field
-    from aksara.fields.relations import ReverseRelation
+    from aksara.fields.relation_base import ReverseRelation
     from aksara.models.base import Model
 
 #: ``describe()`` keys rendered by ``_field_data`` itself, or not for prompts.

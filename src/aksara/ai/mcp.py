@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from aksara._version import __version__
 from aksara.ai.context import model_context
 from aksara.ai.toolkit import AgentToolkit
 from aksara.exceptions import AksaraError, ConfigurationError, ValidationError
@@ -60,8 +61,6 @@ def mcp_server(
             "aksara.ai.mcp_server() needs the MCP Python SDK: pip install 'mcp>=2'"
         ) from None
 
-    import aksara
-
     if isinstance(models, AgentToolkit):
         if toolkit_options:
             raise ConfigurationError("mcp_server(): pass toolkit options to AgentToolkit() instead")
@@ -97,7 +96,7 @@ def mcp_server(
 
     return Server(
         name,
-        version=aksara.__version__,
+        version=__version__,
         instructions=instructions,
         on_list_tools=list_tools,
         on_call_tool=call_tool,

@@ -20,7 +20,7 @@ from aksara.ai.policy import (
 from aksara.ai.schema import field_schema, filter_value_schema, value_schema
 from aksara.exceptions import ConfigurationError
 from aksara.fields.special import JSON
-from aksara.models.options import snake_case
+from aksara.registry import snake_case
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field

@@ -1,34 +1,22 @@
-"""The database layer: connection, pool, transactions and hooks."""
+"""The database layer: connection, pool, transactions and hooks. It knows nothing of fields,
+models or queries: it runs SQL text with parameters."""
 
-from aksara.db.connection import (
-    connect,
-    create_all,
-    disconnect,
-    drop_all,
-    get_database,
-    set_database,
-)
+from aksara.db._context import connected, current_transaction, get_database, set_database
+from aksara.db.connection import connect, disconnect
 from aksara.db.database import Connection, Database, statement_timeout
-from aksara.db.transaction import (
-    Transaction,
-    TransactionError,
-    current_transaction,
-    in_transaction,
-    on_commit,
-    on_rollback,
-    transaction,
-)
+from aksara.db.hooks import in_transaction, on_commit, on_rollback
+from aksara.db.transaction import Transaction, TransactionBlock, TransactionError, transaction
 
 __all__ = [
     "Connection",
     "Database",
     "Transaction",
+    "TransactionBlock",
     "TransactionError",
     "connect",
-    "create_all",
+    "connected",
     "current_transaction",
     "disconnect",
-    "drop_all",
     "get_database",
     "in_transaction",
     "on_commit",

@@ -10,12 +10,20 @@ engine the usual way.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
@@ -25,20 +33,10 @@ from sqlalchemy.util import greenlet_spawn
 
 from aksara.conf import get_settings
 from aksara.db import vector_codec
+from aksara.db._context import current, statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
+from aksara.db.transaction import Transaction, TransactionError
 from aksara.exceptions import ConfigurationError
-
-if TYPE_CHECKING:
-    from aksara.db.transaction import Transaction
-
-
-#: The transaction ``Model.objects`` calls run in (``aksara.transaction()`` sets it).
-current: ContextVar[Transaction | None] = ContextVar("aksara_transaction", default=None)
-
-#: The client-side timeout of each statement in a ``statement_timeout()`` block.
-statement_timeout_var: ContextVar[float | None] = ContextVar(
-    "aksara_statement_timeout", default=None
-)
 
 
 @contextmanager
@@ -130,7 +128,7 @@ class Database:
         self.dialect = self.engine.dialect
         self._pool = self.engine.sync_engine.pool
         self.state = State.OPEN
-        #: A transaction every statement joins when no other is current (test isolation).
+        #: The transaction every statement joins while ``pin()`` is in effect.
         self.pinned: Transaction | None = None
         self.embedded: Any = None
         #: Callables ``(sql, args)`` told about every statement (``aksara.testing.capture_queries``).
@@ -227,8 +225,6 @@ class Database:
             _checkin_record(record)
 
     def _schedule(self, coro: Any) -> None:
-        import asyncio
-
         task = asyncio.ensure_future(coro)
         _background.add(task)
         task.add_done_callback(_background.discard)
@@ -260,7 +256,9 @@ class Database:
             if not vector_codec.wants_codec(error):
                 raise self._failed(conn, error) from error
             try:
-                result = await rerun_with_vector_codec(conn.raw, error, method, sql, args)
+                result = await vector_codec.rerun(
+                    conn.raw, error, method, sql, args, statement_timeout_var.get()
+                )
             except BaseException as again:
                 raise self._failed(conn, again) from again
         self.release(conn)
@@ -323,17 +321,46 @@ class Database:
         return self.run("execute", sql, args)
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        """Run ``sql`` once per row of ``args``, all or none of them (in one transaction)."""
         rows = list(args)
+        for listener in self.listeners:
+            listener(sql, rows)
         tx = current.get() or self.pinned
         if tx is not None:
-            for listener in self.listeners:
-                listener(sql, rows)
             await tx.run("executemany", sql, (rows,))
             return
-        from aksara.db.transaction import transaction
 
-        async with transaction():
-            await self.executemany(sql, rows)
+        async def run(raw: asyncpg.Connection) -> None:
+            async with raw.transaction():
+                try:
+                    await raw.executemany(sql, rows)
+                except BaseException as error:
+                    if not vector_codec.wants_codec(error):
+                        raise
+                    await vector_codec.rerun(raw, error, "executemany", sql, (rows,), None)
+
+        await self.run_with(run)
+
+    # -- pinning ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def pin(self) -> AsyncIterator[Transaction]:
+        """Run every statement on one connection, in one transaction rolled back at the end.
+
+        This is test isolation (the pytest plugin's ``db`` fixture): statements of any task
+        join the pinned transaction, ``aksara.transaction()`` blocks inside it become
+        savepoints, and their ``on_commit`` hooks run when they end, as a commit would.
+        """
+        if self.pinned is not None:
+            raise TransactionError("This database is already pinned")
+        root = Transaction(self, None, pinned=True)
+        await root.start()
+        self.pinned = root
+        try:
+            yield root
+        finally:
+            self.pinned = None
+            await root.rollback()
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -359,20 +386,6 @@ class Database:
 
 
 _background: set[Any] = set()
-
-
-async def rerun_with_vector_codec(
-    raw: asyncpg.Connection, error: BaseException, method: str, sql: str, args: Sequence[Any]
-) -> Any:
-    """Run a statement again after asyncpg refused a vector parameter for want of the codec
-    (before sending anything; see ``aksara.db.vector_codec``). Raises ``error`` when the
-    database has no ``vector`` type after all."""
-    if not await vector_codec.register(raw):
-        raise error
-    timeout = statement_timeout_var.get()
-    if timeout is None:
-        return await getattr(raw, method)(sql, *args)
-    return await getattr(raw, method)(sql, *args, timeout=timeout)
 
 
 def _checkout_record(pool: Any) -> Any:

@@ -15,18 +15,6 @@ from aksara import exceptions as exc
 _CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "3D000", "28", "53300")
 
 
-def _table_model_name(table: str | None) -> str | None:
-    if not table:
-        return None
-    from aksara.models.registry import registry
-
-    for model in registry.models.values():
-        t = model._meta.table
-        if t is not None and t.name == table:
-            return model.__name__
-    return table
-
-
 def translate(error: BaseException) -> BaseException:
     """Map a driver/pool exception to the aksara exception to raise ``from`` it."""
     if isinstance(error, exc.AksaraError):
@@ -47,15 +35,14 @@ def translate(error: BaseException) -> BaseException:
             "column": getattr(error, "column_name", None),
         }
         if state == "23503" and str(error).startswith("update or delete on table"):
-            blocking = _table_model_name(details["table"])
-            err: exc.DatabaseError = exc.ProtectedError(
-                f"Cannot delete: rows of {blocking} still reference it "
+            # The database layer knows tables; the query layer names the model
+            # (``aksara.query.deletion``).
+            return exc.ProtectedError(
+                f"Cannot delete: rows of table {details['table']} still reference it "
                 f"(constraint {details['constraint']})",
                 sqlstate=state,
                 **details,
             )
-            err.blocking_model = blocking  # type: ignore[attr-defined]
-            return err
         if state.startswith("23"):
             return exc.IntegrityError(message, sqlstate=state, **details)
         if state == "57014":

@@ -3,29 +3,33 @@
 The current transaction lives in a context variable, so every ``Model.objects`` call
 inside the block runs on its connection. BEGIN is sent by asyncpg when the block
 starts (never lazily), so nothing inside it can autocommit by accident.
+
+```
+transaction(...)        a TransactionBlock: options, reusable, re-entrant, a decorator too
+  async with block      each entry opens a Transaction (BEGIN, or SAVEPOINT when nested)
+    as tx               the Transaction: its connection and its hooks
+```
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import logging
+import functools
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from aksara.db import vector_codec
-from aksara.db.database import current, rerun_with_vector_codec, statement_timeout_var
+from aksara.db._context import current, get_database, statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
+from aksara.db.hooks import Hook, run_hooks
 from aksara.exceptions import AksaraError
 
 if TYPE_CHECKING:
     from aksara.db.database import Connection, Database
 
-Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
-
-logger = logging.getLogger("aksara.db")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class TransactionError(AksaraError):
@@ -42,10 +46,11 @@ class Transaction:
         "_driver_tx",
         "on_commit_hooks",
         "on_rollback_hooks",
-        "is_test_root",
+        "pinned",
         "isolation",
         "readonly",
         "active",
+        "scratch",
     )
 
     def __init__(
@@ -55,6 +60,7 @@ class Transaction:
         *,
         isolation: str | None = None,
         readonly: bool = False,
+        pinned: bool = False,
     ) -> None:
         self.database = database
         self.parent = parent
@@ -62,15 +68,19 @@ class Transaction:
         self._driver_tx: Any = None
         self.on_commit_hooks: list[Hook] = []
         self.on_rollback_hooks: list[Hook] = []
-        self.is_test_root = False
+        #: The root transaction of ``Database.pin()``: never committed, rolled back at the end.
+        self.pinned = pinned
         self.isolation = isolation
         self.readonly = readonly
         self.active = False
+        #: Data the layers above keep for the length of this transaction (a field's values
+        #: reserved by saves not inserted yet); it goes with the transaction.
+        self.scratch: dict[Any, Any] = {}
 
     @property
     def is_outermost(self) -> bool:
-        """True when committing this block really commits (or, under test isolation, acts so)."""
-        return self.parent is None or self.parent.is_test_root
+        """True when committing this block really commits (or, when pinned, acts so)."""
+        return self.parent is None or self.parent.pinned
 
     async def start(self) -> None:
         if self.parent is None:
@@ -94,8 +104,8 @@ class Transaction:
         if not self.active:
             raise TransactionError("This transaction has already ended")
         assert self.conn is not None
+        timeout = statement_timeout_var.get()
         try:
-            timeout = statement_timeout_var.get()
             if timeout is None:
                 return await getattr(self.conn.raw, method)(sql, *args)
             return await getattr(self.conn.raw, method)(sql, *args, timeout=timeout)
@@ -104,7 +114,7 @@ class Transaction:
                 raise translate(error) from error
             first = error
         try:
-            return await rerun_with_vector_codec(self.conn.raw, first, method, sql, args)
+            return await vector_codec.rerun(self.conn.raw, first, method, sql, args, timeout)
         except BaseException as error:
             raise translate(error) from error
 
@@ -140,11 +150,11 @@ class Transaction:
         except BaseException as error:
             if self.parent is None:
                 self._drop_connection(error)
-            await _run_hooks(self.on_rollback_hooks)
+            await run_hooks(self.on_rollback_hooks)
             raise translate(error) from error
         if self.parent is None:
             self.database.release(self.conn)  # type: ignore[arg-type]
-        await _run_hooks(self.on_rollback_hooks)
+        await run_hooks(self.on_rollback_hooks)
 
     def _drop_connection(self, error: BaseException) -> None:
         if self.conn is None:
@@ -155,20 +165,31 @@ class Transaction:
             self.database.release(self.conn)
 
 
-class transaction:
+class _Entry:
+    """What one ``async with`` of a block opened: its transaction and what to restore."""
+
+    __slots__ = ("tx", "token", "previous_timeout")
+
+    def __init__(self, tx: Transaction, token: Any) -> None:
+        self.tx = tx
+        self.token = token
+        self.previous_timeout: str | None = None
+
+
+class TransactionBlock:
     """Run a block in a database transaction; nested blocks use savepoints.
 
-    The block commits when it ends normally and rolls back when it raises. Hooks
-    registered with ``on_commit`` run after the outermost commit; ``on_rollback``
-    hooks run when the block they were registered in rolls back.
+    Made by ``aksara.transaction(...)``. The block commits when it ends normally and rolls
+    back when it raises. Hooks registered with ``on_commit`` run after the outermost
+    commit; ``on_rollback`` hooks run when the block they were registered in rolls back.
 
-    ``isolation`` (``"serializable"``, ``"repeatable_read"``, ``"read_committed"``) and
-    ``readonly`` apply to the outermost block. ``timeout`` (seconds) is the server's
-    ``statement_timeout`` for every statement of the block: one that runs longer is
-    cancelled, raises ``StatementTimeoutError``, and the block rolls back.
+    One block may be entered again while it is open (a savepoint inside its own
+    transaction), reused afterwards, and shared by tasks: each entry keeps its own state.
+    As a decorator (``@aksara.transaction()``) it runs each call of a coroutine function
+    in a transaction of its own.
     """
 
-    __slots__ = ("_tx", "_token", "isolation", "readonly", "database", "timeout", "_previous")
+    __slots__ = ("isolation", "readonly", "timeout", "database", "_entries")
 
     def __init__(
         self,
@@ -184,22 +205,37 @@ class transaction:
         self.readonly = readonly
         self.timeout = timeout
         self.database = database
-        self._tx: Transaction | None = None
-        self._previous: str | None = None
+        self._entries: list[_Entry] = []
+
+    def _copy(self) -> TransactionBlock:
+        return TransactionBlock(
+            isolation=self.isolation,
+            readonly=self.readonly,
+            timeout=self.timeout,
+            database=self.database,
+        )
+
+    def __call__(self, function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        """Use the block as a decorator of a coroutine function."""
+
+        @functools.wraps(function)
+        async def in_transaction(*args: P.args, **kwargs: P.kwargs) -> R:
+            async with self._copy():
+                return await function(*args, **kwargs)
+
+        return in_transaction
 
     async def __aenter__(self) -> Transaction:
-        from aksara.db.connection import get_database
-
         database = self.database or get_database()
         parent = current.get() or database.pinned
         tx = Transaction(database, parent, isolation=self.isolation, readonly=self.readonly)
         await tx.start()
-        self._tx = tx
-        self._token = current.set(tx)
+        entry = _Entry(tx, current.set(tx))
+        self._entries.append(entry)
         if self.timeout is not None:
             try:
                 # Local to the transaction (a savepoint's rollback undoes it too); a value, not SQL.
-                self._previous = await tx.run(
+                entry.previous_timeout = await tx.run(
                     "fetchval",
                     "SELECT current_setting('statement_timeout'), "
                     "set_config('statement_timeout', $1, true)",
@@ -210,107 +246,67 @@ class transaction:
                 raise
         return tx
 
+    def _pop_entry(self) -> _Entry:
+        """This task's innermost entry: the one whose transaction is current here."""
+        tx = current.get()
+        for index in range(len(self._entries) - 1, -1, -1):
+            if self._entries[index].tx is tx:
+                return self._entries.pop(index)
+        if not self._entries:
+            raise TransactionError("This transaction block was exited more often than entered")
+        return self._entries.pop()
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        tx = self._tx
-        assert tx is not None
+        entry = self._pop_entry()
+        tx = entry.tx
         try:
-            current.reset(self._token)
+            current.reset(entry.token)
         except ValueError:
             # Exited in another context than it was entered in: still end the transaction.
-            current.set(tx.parent if tx.parent is not None and not tx.parent.is_test_root else None)
-        if exc_type is None:
-            if self._previous is not None and tx.parent is not None:
-                # A savepoint inside a longer transaction: give the rest of it its own limit back.
-                await tx.run(
-                    "execute", "SELECT set_config('statement_timeout', $1, true)", (self._previous,)
-                )
-            try:
-                await tx.commit()
-            except BaseException:
-                # The COMMIT itself failed: nothing was committed. A RELEASE SAVEPOINT that
-                # failed leaves the enclosing transaction aborted, so the savepoint's work is
-                # lost too: its hooks run now (they were not handed to the parent).
-                await _run_hooks(tx.on_rollback_hooks)
-                raise
-            if tx.is_outermost:
-                # Committed: a failing hook is reported, but undoes nothing (no rollback hooks).
-                await _run_hooks(tx.on_commit_hooks)
-        else:
+            current.set(tx.parent if tx.parent is not None and not tx.parent.pinned else None)
+        if exc_type is not None:
             await tx.rollback()
-
-
-async def _run_hooks(hooks: list[Hook]) -> None:
-    """Run every hook in order; if some fail, the others still run and the first error is raised.
-
-    Once a transaction's outcome is decided its hooks run to the end even if the task is
-    cancelled meanwhile (a client disconnect): a rollback must not leave an uploaded file
-    behind, nor a commit lose its deferred mail.
-    """
-    if not hooks:
-        return
-    pending, hooks[:] = list(hooks), []
-    task = asyncio.ensure_future(_run_all(pending))
-    _running_hooks.add(task)
-    task.add_done_callback(_running_hooks.discard)
-    await asyncio.shield(task)
-
-
-_running_hooks: set[asyncio.Future[None]] = set()
-
-
-async def _run_all(pending: list[Hook]) -> None:
-    first: BaseException | None = None
-    for hook in pending:
+            return
+        if entry.previous_timeout is not None and tx.parent is not None:
+            # A savepoint inside a longer transaction: give the rest of it its own limit back.
+            await tx.run(
+                "execute",
+                "SELECT set_config('statement_timeout', $1, true)",
+                (entry.previous_timeout,),
+            )
         try:
-            result = hook()
-            if inspect.isawaitable(result):
-                await result
-        except Exception as error:
-            if first is None:
-                first = error
-            else:
-                logger.error("transaction hook %r failed", hook, exc_info=error)
-    if first is not None:
-        raise first
+            await tx.commit()
+        except BaseException:
+            # The COMMIT itself failed: nothing was committed. A RELEASE SAVEPOINT that
+            # failed leaves the enclosing transaction aborted, so the savepoint's work is
+            # lost too: its hooks run now (they were not handed to the parent).
+            await run_hooks(tx.on_rollback_hooks)
+            raise
+        if tx.is_outermost:
+            # Committed: a failing hook is reported, but undoes nothing (no rollback hooks).
+            await run_hooks(tx.on_commit_hooks)
 
 
-def in_transaction() -> bool:
-    """True inside an ``aksara.transaction()`` block (or a test's isolating transaction)."""
-    if current.get() is not None:
-        return True
-    from aksara.db.connection import _database
+def transaction(
+    *,
+    isolation: str | None = None,
+    readonly: bool = False,
+    timeout: float | None = None,
+    database: Database | None = None,
+) -> TransactionBlock:
+    """A transaction block: ``async with aksara.transaction(): ...`` or ``@aksara.transaction()``.
 
-    return _database is not None and _database.pinned is not None
-
-
-def current_transaction() -> Transaction | None:
-    tx = current.get()
-    if tx is not None:
-        return tx
-    from aksara.db.connection import _database
-
-    return _database.pinned if _database is not None else None
-
-
-async def on_commit(callback: Hook) -> None:
-    """Run ``callback`` after the current transaction commits; at once when there is none.
-
-    ``callback`` takes no arguments and may be a coroutine function.
+    ``isolation`` (``"serializable"``, ``"repeatable_read"``, ``"read_committed"``) and
+    ``readonly`` apply to the outermost block. ``timeout`` (seconds) is the server's
+    ``statement_timeout`` for every statement of the block: one that runs longer is
+    cancelled, raises ``StatementTimeoutError``, and the block rolls back. ``database``
+    defaults to the connected one.
     """
-    tx = current_transaction()
-    if tx is None or tx.is_test_root:
-        await _run_hooks([callback])
-    else:
-        tx.on_commit_hooks.append(callback)
-
-
-async def on_rollback(callback: Hook) -> None:
-    """Run ``callback`` if the current transaction block rolls back; never when there is none."""
-    tx = current_transaction()
-    if tx is not None:
-        tx.on_rollback_hooks.append(callback)
+    return TransactionBlock(
+        isolation=isolation, readonly=readonly, timeout=timeout, database=database
+    )

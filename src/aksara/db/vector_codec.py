@@ -22,10 +22,13 @@ selects a vector column on a connection with the codec gets the same list of flo
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
+
+from aksara.types import float32_list
 
 _HEADER = struct.Struct(">HH")
 
@@ -64,10 +67,8 @@ def encode(value: Any) -> bytes:
 
 def decode(data: bytes) -> list[float]:
     """The vector as aksara reads it from text: the shortest decimal of each float32."""
-    from aksara.fields.vector import _float32_list
-
     dimensions, _ = _HEADER.unpack_from(data)
-    return _float32_list(list(struct.unpack_from(f">{dimensions}f", data, _HEADER.size)))
+    return float32_list(list(struct.unpack_from(f">{dimensions}f", data, _HEADER.size)))
 
 
 def wants_codec(error: BaseException) -> bool:
@@ -91,3 +92,21 @@ async def register(conn: asyncpg.Connection) -> bool:
         "vector", schema=schema, encoder=encode, decoder=decode, format="binary"
     )
     return True
+
+
+async def rerun(
+    raw: asyncpg.Connection,
+    error: BaseException,
+    method: str,
+    sql: str,
+    args: Sequence[Any],
+    seconds: float | None,
+) -> Any:
+    """Run a statement again after asyncpg refused a vector parameter for want of the codec
+    (before sending anything), with the statement timeout ``seconds``. Raises ``error``
+    when the database has no ``vector`` type."""
+    if not await register(raw):
+        raise error
+    if seconds is None:
+        return await getattr(raw, method)(sql, *args)
+    return await getattr(raw, method)(sql, *args, timeout=seconds)

@@ -78,16 +78,6 @@ class Array(Field[list[Any]]):
     def snapshot(self, value: Any) -> Any:
         return list(value) if isinstance(value, list) else value
 
-    def get_lookup(self, name: str) -> Any:
-        from aksara.query.lookups_types import ARRAY_LOOKUPS
-
-        return ARRAY_LOOKUPS.get(name) or super().get_lookup(name)
-
-    def get_transform(self, name: str) -> Any:
-        from aksara.query.lookups_types import array_transform
-
-        return array_transform(name, self)
-
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.ARRAY(BASE_TYPES[self.base_type]())
 

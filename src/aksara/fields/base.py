@@ -14,8 +14,18 @@ import enum
 import functools
 import marshal
 import uuid
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypedDict, TypeVar, overload
+from collections.abc import Callable, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Protocol,
+    Self,
+    TypedDict,
+    TypeVar,
+    overload,
+)
 
 import sqlalchemy as sa
 from typing_extensions import Unpack
@@ -44,6 +54,24 @@ class FieldOptions(TypedDict, total=False):
     help_text: str
 
 
+class SaveContext(Protocol):
+    """What a field's ``pre_save_async`` may ask of the save that runs it. The query layer
+    provides it, so a field learns what it needs of the database without running SQL."""
+
+    #: True for an INSERT, False for an UPDATE.
+    add: bool
+
+    async def stored_value(self, field: Field[Any]) -> Any:
+        """The value the row holds now, read under a row lock the save's transaction keeps
+        (the loaded value for a new instance)."""
+
+    async def values_taken(self, field: Field[Any], candidates: Sequence[Any]) -> set[Any]:
+        """Which of ``candidates`` other rows hold in ``field``'s column."""
+
+    def reserved(self, field: Field[Any]) -> set[Any]:
+        """Values of ``field`` that saves not yet inserted in this transaction have picked."""
+
+
 class Field(Generic[T]):
     """Base class of all fields. Subclasses set ``sa_type()`` and extend ``to_python()``/``validate()``.
 
@@ -60,6 +88,9 @@ class Field(Generic[T]):
     default_ai_agent_writable: ClassVar[bool] = True
     #: Whether the field has a column of its own (ManyToMany does not).
     concrete: ClassVar[bool] = True
+    #: Lookups and transform factories registered on this very class (``register_lookup``).
+    class_lookups: ClassVar[dict[str, Any]] = {}
+    class_transforms: ClassVar[dict[str | None, Any]] = {}
 
     name: str
     column_name: str
@@ -179,7 +210,7 @@ class Field(Generic[T]):
     #: them gets no shortcut (its ``clean()`` always runs).
     shortcut_covers: ClassVar[tuple[str, ...]] = ("clean", "to_python", "validate")
 
-    def shortcut(self, names: dict[str, Any], key: str) -> str | None:
+    def _validator_expression(self, names: dict[str, Any], key: str) -> str | None:
         """A Python expression over ``v``, true only for values that ``clean()`` would return
         unchanged without raising; the model's generated validator then skips the call.
         Constants it needs go into ``names`` under keys starting with ``key``. None means
@@ -202,7 +233,7 @@ class Field(Generic[T]):
         return " or ".join(parts) or None
 
     def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
-        """The class's part of ``shortcut()``: an expression over ``v`` (a non-None value)."""
+        """The class's part of ``_validator_expression()``: an expression over ``v`` (a non-None value)."""
         return None
 
     def shared_default(self) -> tuple[bool, Any]:
@@ -241,14 +272,44 @@ class Field(Generic[T]):
         """Convert a value used in a filter (``filter(field=value)``) for its bound parameter."""
         return self.to_python(value)
 
-    def get_lookup(self, name: str) -> Any:
-        """The lookup called ``name`` for this field (field families add their own)."""
-        from aksara.query.lookups import LOOKUPS
+    # -- lookups and transforms, registered by the query layer ----------------------------
 
-        return LOOKUPS.get(name)
+    @classmethod
+    def register_lookup(cls, lookup: Any, name: str | None = None) -> Any:
+        """Make ``lookup`` the ``<field>__<name>`` lookup of this class and its subclasses
+        (``name`` defaults to ``lookup.name``), as Django's ``register_lookup`` does. The query
+        layer registers every built-in lookup this way; returns ``lookup``."""
+        if "class_lookups" not in cls.__dict__:
+            cls.class_lookups = {}
+        cls.class_lookups[name or lookup.name] = lookup
+        _registered.clear()
+        return lookup
+
+    @classmethod
+    def register_transform(cls, factory: Any, name: str | None = None) -> Any:
+        """Make ``factory(name, field)`` build the ``<field>__<name>`` transform (a JSON key,
+        ``__year``, ...) of this class and its subclasses. Without ``name`` the factory is
+        asked for every name and returns None for names that are not its own."""
+        if "class_transforms" not in cls.__dict__:
+            cls.class_transforms = {}
+        cls.class_transforms[name] = factory
+        _registered.clear()
+        return factory
+
+    def get_lookup(self, name: str) -> Any:
+        """The lookup called ``name`` for this field, or None."""
+        return _lookups(type(self)).get(name)
 
     def get_transform(self, name: str) -> Any:
         """A transform (``__year``, a JSON key, ...) applied before a lookup, or None."""
+        named, factories = _transforms(type(self))
+        factory = named.get(name)
+        if factory is not None:
+            return factory(name, self)
+        for factory in factories:
+            transform = factory(name, self)
+            if transform is not None:
+                return transform
         return None
 
     def validate(self, value: T) -> None:
@@ -329,11 +390,12 @@ class Field(Generic[T]):
     async def validate_async(self, instance: Model) -> None:
         """Validation that needs I/O (reading an upload); runs for every field before any writes."""
 
-    async def pre_save_async(self, instance: Model, add: bool) -> None:
+    async def pre_save_async(self, instance: Model, add: bool, context: SaveContext) -> None:
         """I/O before the INSERT/UPDATE, after validation, inside the save's transaction.
 
         Register ``aksara.on_rollback`` to undo side effects if the write fails and
-        ``aksara.on_commit`` for clean-up that must wait for the commit.
+        ``aksara.on_commit`` for clean-up that must wait for the commit; ask ``context``
+        about the rows in the database.
         """
 
     async def post_delete(self, values: list[Any]) -> None:
@@ -361,6 +423,36 @@ class Field(Generic[T]):
         if owner is not None:
             return f"<{type(self).__name__}: {owner.__name__}.{self.name}>"
         return f"<{type(self).__name__}>"
+
+
+#: Lookups and transforms of each field class with those of its bases merged in, by class.
+_registered: dict[Any, Any] = {}
+
+
+def _lookups(cls: type[Field[Any]]) -> dict[str, Any]:
+    merged = _registered.get(cls)
+    if merged is None:
+        merged = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(klass.__dict__.get("class_lookups", {}))
+        _registered[cls] = merged
+    return merged
+
+
+def _transforms(cls: type[Field[Any]]) -> tuple[dict[str, Any], list[Any]]:
+    key = ("transforms", cls)
+    merged = _registered.get(key)
+    if merged is None:
+        named: dict[str, Any] = {}
+        factories: list[Any] = []
+        for klass in cls.__mro__:  # the class's own first
+            for name, factory in klass.__dict__.get("class_transforms", {}).items():
+                if name is None:
+                    factories.append(factory)
+                else:
+                    named.setdefault(name, factory)
+        merged = _registered[key] = (named, factories)
+    return merged
 
 
 _IMMUTABLE = (

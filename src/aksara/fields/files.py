@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
 from aksara.exceptions import StorageError, SuspiciousFileOperation, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, SaveContext
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -417,7 +417,7 @@ class FileField(Field[str]):
         if isinstance(value, PendingUpload):
             await self.validate_upload(instance, value)
 
-    async def pre_save_async(self, instance: Model, add: bool) -> None:
+    async def pre_save_async(self, instance: Model, add: bool, context: SaveContext) -> None:
         d = instance.__dict__
         value = d.get(self.attname)
         if not isinstance(value, PendingUpload):
@@ -427,23 +427,12 @@ class FileField(Field[str]):
             d.setdefault("_image_sizes", {})[self.attname] = (d[self.attname], value.image_size)
         if get_settings().media_keep_replaced_files:
             return
-        old = _loaded_value(instance, self.attname) if add else await self._current(instance)
+        # The name the row holds now, not the one loaded with the instance: another request
+        # may have replaced the file since, and deleting the loaded name would leave that
+        # request's file with no row.
+        old = await context.stored_value(self)
         if old and old != d[self.attname]:
             await self.get_storage().delete_on_commit(old)
-
-    async def _current(self, instance: Model) -> Any:
-        """The name the row holds now, read under a row lock (the save's transaction keeps it).
-
-        Not the name loaded with the instance: another request may have replaced the file
-        since, and deleting the loaded name would leave that request's file with no row.
-        """
-        model = type(instance)
-        names = await (
-            model.objects.filter(pk=instance.pk)
-            .select_for_update()
-            .values_list(self.name, flat=True)
-        )
-        return names[0] if names else _loaded_value(instance, self.attname)
 
     async def post_delete(self, values: list[Any]) -> None:
         if get_settings().media_keep_replaced_files:
@@ -456,19 +445,6 @@ class FileField(Field[str]):
         info = super().describe()
         info["max_length"] = self.max_length
         return info
-
-
-def _loaded_value(instance: Model, attname: str) -> Any:
-    from aksara.models.state import loaded_state
-
-    state = loaded_state(instance)
-    if state is None:
-        return None
-    names, values = state
-    try:
-        return values[names.index(attname)]
-    except ValueError:
-        return None
 
 
 async def _spool(content: Any) -> IO[bytes]:

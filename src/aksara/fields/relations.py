@@ -28,12 +28,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from typing_extensions import Unpack
 
-from aksara.exceptions import ConfigurationError, QueryError, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields.base import FieldOptions
+from aksara.fields.relation_base import Relation, ReverseRelation, Step, not_loaded
+from aksara.registry import ModelRoot, is_model_class, metadata, registry, snake_case
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
-    from aksara.query._resolve import Hop, Resolved
     from aksara.query.related import RelatedManager
 
 #: ``on_delete`` actions, as the database enforces them (``ON DELETE ...`` of the constraint).
@@ -53,19 +54,6 @@ _SQL_ON_DELETE = {
     PROTECT: "RESTRICT",
 }
 
-#: Bumped whenever a relation is resolved, so caches derived from the relation graph expire.
-_generation = 0
-
-
-def _model_base() -> type[Model]:
-    from aksara.models.base import Model
-
-    return Model
-
-
-def _is_model_class(value: Any) -> bool:
-    return isinstance(value, type) and issubclass(value, _model_base())
-
 
 def _on_delete(value: Any) -> str:
     key = value.upper().replace(" ", "_") if isinstance(value, str) else None
@@ -74,124 +62,6 @@ def _on_delete(value: Any) -> str:
             f"on_delete must be CASCADE, SET_NULL, RESTRICT or PROTECT, got {value!r}"
         )
     return key
-
-
-class Step:
-    """How rows of ``source`` reach rows of ``target`` through one relation, as columns.
-
-    Without a junction table: ``target.<target_attname> = source.<source_attname>``.
-    With one: ``junction.<junction_source> = source.<source_attname>`` and
-    ``junction.<junction_target> = target.<target_attname>``.
-    """
-
-    __slots__ = (
-        "source",
-        "target",
-        "multi_valued",
-        "source_attname",
-        "target_attname",
-        "junction",
-        "junction_source",
-        "junction_target",
-    )
-
-    def __init__(
-        self,
-        source: type[Model],
-        target: type[Model],
-        *,
-        multi_valued: bool,
-        source_attname: str,
-        target_attname: str,
-        junction: sa.Table | None = None,
-        junction_source: str = "",
-        junction_target: str = "",
-    ) -> None:
-        self.source = source
-        self.target = target
-        self.multi_valued = multi_valued
-        self.source_attname = source_attname
-        self.target_attname = target_attname
-        self.junction = junction
-        self.junction_source = junction_source
-        self.junction_target = junction_target
-
-    def reversed(self, *, multi_valued: bool) -> Step:
-        return Step(
-            self.target,
-            self.source,
-            multi_valued=multi_valued,
-            source_attname=self.target_attname,
-            target_attname=self.source_attname,
-            junction=self.junction,
-            junction_source=self.junction_target,
-            junction_target=self.junction_source,
-        )
-
-    def __repr__(self) -> str:
-        via = f" via {self.junction.name}" if self.junction is not None else ""
-        return f"<Step {self.source.__name__} -> {self.target.__name__}{via}>"
-
-
-def _not_loaded(model: type[Model], name: str) -> str:
-    return (
-        f"{model.__name__}.{name} is not loaded: add select_related({name!r}) or "
-        f"prefetch_related({name!r}) to the query, or `await obj.fetch_related({name!r})` first"
-    )
-
-
-class Relation(Field[Any]):
-    """What forward and reverse relations share: the model they reach, how, and where an
-    instance keeps the related objects once they are loaded (``cache_name`` in its ``__dict__``)."""
-
-    def __init__(self, **options: Unpack[FieldOptions]) -> None:
-        super().__init__(**options)
-        self.related_model: type[Model] | None = None
-        #: The other side: a ForeignKey's or ManyToMany's reverse relation, and vice versa.
-        self.remote: Relation | None = None
-        self.multi_valued = False
-        self.cache_name = ""
-        #: The relation's name in ``select_related``/``prefetch_related`` and on instances.
-        self.accessor: str | None = None
-
-    def target(self) -> type[Model]:
-        """The related model; a clear error while a string reference is still unresolved."""
-        model = self.related_model
-        if model is None:
-            raise ConfigurationError(
-                f"{self.model.__name__}.{self.name} refers to a model that is not defined"
-            )
-        return model
-
-    def step(self) -> Step:
-        """The join from this model to the related one; each kind of relation defines it."""
-        raise NotImplementedError(f"{type(self).__name__} must define step()")
-
-    def is_loaded(self, instance: Model) -> bool:
-        """True when ``instance`` holds this relation's objects (no query needed)."""
-        return self.cache_name in instance.__dict__
-
-    def resolve_path(self, key: str, rest: list[str]) -> Resolved | Hop:
-        """A filter key through a relation without a column on this side (M2M and reverse ones)."""
-        from aksara.query._resolve import Hop
-
-        target = self.target()
-        tmeta = target._meta
-        if not rest:
-            return Hop(key, self, "pk")
-        first = rest[0]
-        if (
-            len(rest) == 1
-            and first != "pk"
-            and first not in tmeta.fields
-            and first not in tmeta.reverse
-        ):
-            if first == "isnull":
-                return Hop(key, self, None)
-            if tmeta.pk.get_lookup(first) is not None:
-                return Hop(key, self, f"pk__{first}")
-        tmeta.get_field(first)
-        return Hop(key, self, "__".join(rest))
 
 
 class RelatedField(Relation):
@@ -206,7 +76,7 @@ class RelatedField(Relation):
         **options: Unpack[FieldOptions],
     ) -> None:
         super().__init__(**options)
-        if not isinstance(to, str) and not _is_model_class(to):
+        if not isinstance(to, str) and not is_model_class(to):
             raise ConfigurationError(
                 f"{type(self).__name__}() needs a model class or a model name, got {to!r}"
             )
@@ -235,15 +105,12 @@ class RelatedField(Relation):
 
     def model_ready(self) -> None:
         """Called once the model's table exists: resolve the target now or when it is defined."""
-        from aksara.models.registry import registry
-
         if isinstance(self.to, str):
             registry.lazy(self.target_name(), self._resolve)
         else:
             self._resolve(self.to)
 
     def _resolve(self, target: type[Model]) -> None:
-        global _generation
         if target._meta.abstract:
             raise ConfigurationError(
                 f"{self.model.__name__}.{self.name} cannot refer to the abstract model {target.__name__}"
@@ -257,21 +124,14 @@ class RelatedField(Relation):
         if reverse.accessor is not None:
             setattr(target, reverse.accessor, reverse)
         self.remote = reverse
-        _generation += 1
+        registry.changed()
 
     def target_ready(self, target: type[Model]) -> None:
         """Build what needs the target's table: the FOREIGN KEY constraint or the junction table."""
 
     def forget(self) -> None:
         """Undo what this field did to other models (when its model's definition fails)."""
-        global _generation
-        from aksara.models.registry import registry
-
-        pending = registry._pending
-        for name, waiting in list(pending.items()):
-            waiting[:] = [c for c in waiting if getattr(c, "__self__", None) is not self]
-            if not waiting:
-                del pending[name]
+        registry.cancel(self)
         target, reverse = self.related_model, self.remote
         if target is not None and reverse is not None:
             name, accessor = reverse.name, reverse.accessor
@@ -282,14 +142,12 @@ class RelatedField(Relation):
         self.related_model = None
         self.remote = None
         self._step = None
-        _generation += 1
+        registry.changed()
 
     def default_accessor(self, source: str) -> str:
         return f"{source}_set"
 
     def _reverse(self, target: type[Model]) -> ReverseRelation:
-        from aksara.models.options import snake_case
-
         source = snake_case(self.model.__name__)
         related_name = self.related_name
         if related_name is not None and "%(" in related_name:
@@ -418,7 +276,7 @@ class ForeignKey(RelatedField):
 
     def to_python(self, value: Any) -> Any:
         target = self.target()
-        if isinstance(value, _model_base()):
+        if isinstance(value, ModelRoot):
             if not isinstance(value, target):
                 raise ValidationError(
                     f"Expected a {target.__name__} or its {target._meta.pk.name}, "
@@ -472,7 +330,7 @@ class ForeignKey(RelatedField):
             return cached
         if d.get(self.attname, _MISSING) is None:
             return None
-        raise AttributeError(_not_loaded(type(instance), self.name))
+        raise AttributeError(not_loaded(type(instance), self.name))
 
     def __set__(self, instance: Model, value: Any) -> None:
         d = instance.__dict__
@@ -480,7 +338,7 @@ class ForeignKey(RelatedField):
             d[self.attname] = None
             d.pop(self.cache_name, None)
             return
-        if isinstance(value, _model_base()):
+        if isinstance(value, ModelRoot):
             target = self.related_model
             if not (
                 isinstance(value, target)
@@ -501,24 +359,6 @@ class ForeignKey(RelatedField):
     def is_loaded(self, instance: Model) -> bool:
         d = instance.__dict__
         return d.get(self.cache_name) is not None or d.get(self.attname, _MISSING) is None
-
-    def resolve_path(self, key: str, rest: list[str]) -> Resolved | Hop:
-        """``author__email`` crosses the relation; ``author__in``, ``author__isnull`` and
-        ``author__id`` compare the column itself."""
-        from aksara.query._resolve import Hop, Resolved
-
-        tmeta = self.target()._meta
-        first = rest[0]
-        if first in ("pk", tmeta.pk.name) and len(rest) <= 2:
-            lookup = self.get_lookup(rest[1] if len(rest) == 2 else "exact")
-            if lookup is not None:
-                return Resolved(key, self, [], lookup)
-        if len(rest) == 1 and first not in tmeta.fields and first not in tmeta.reverse:
-            lookup = self.get_lookup(first)
-            if lookup is not None:
-                return Resolved(key, self, [], lookup)
-        tmeta.get_field(first)
-        return Hop(key, self, "__".join(rest))
 
 
 class OneToOne(ForeignKey):
@@ -585,9 +425,6 @@ class ManyToMany(RelatedField):
         self.column_name = ""
 
     def target_ready(self, target: type[Model]) -> None:
-        from aksara.models.options import snake_case
-        from aksara.models.registry import metadata
-
         meta, tmeta = self.model._meta, target._meta
         table, target_table = meta.table, tmeta.table
         assert table is not None and target_table is not None
@@ -616,8 +453,6 @@ class ManyToMany(RelatedField):
         self.junction_source, self.junction_target = source_col, target_col
 
     def forget(self) -> None:
-        from aksara.models.registry import metadata
-
         junction, self.junction = self.junction, None
         if junction is not None and metadata.tables.get(junction.name) is junction:
             metadata.remove(junction)
@@ -647,9 +482,7 @@ class ManyToMany(RelatedField):
     def __get__(self, instance: Model | None, owner: type[Any]) -> Self | RelatedManager[Any]:
         if instance is None:
             return self
-        from aksara.query.related import RelatedManager
-
-        return RelatedManager(instance, self)
+        return self.manager(instance)  # type: ignore[no-any-return]
 
     def __set__(self, instance: Model, value: Any) -> None:
         raise TypeError(
@@ -659,65 +492,6 @@ class ManyToMany(RelatedField):
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         raise ConfigurationError(f"{self.model.__name__}.{self.name} has no column")
-
-
-class ReverseRelation(Relation):
-    """The reverse side of a relation, living on its target: ``user.posts`` (many),
-    ``tag.posts`` (many), ``user.profile`` (one, for a OneToOne)."""
-
-    concrete = False
-
-    def __init__(self, field: RelatedField, query_name: str, accessor: str | None) -> None:
-        super().__init__()
-        self.field = field
-        self.model = field.target()
-        self.related_model = field.model
-        self.remote = field
-        self.name = self.attname = query_name
-        self.accessor = accessor
-        self.multi_valued = field.multi_valued or not field.unique
-        self.cache_name = f"_rel:{accessor or query_name}"
-        self.nullable = True
-
-    def step(self) -> Step:
-        return self.field.step().reversed(multi_valued=self.multi_valued)
-
-    @overload
-    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
-
-    @overload
-    def __get__(self, instance: Model, owner: type[Any]) -> Any: ...
-
-    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
-        if instance is None:
-            return self
-        if self.multi_valued:
-            from aksara.query.related import RelatedManager
-
-            return RelatedManager(instance, self)
-        d = instance.__dict__
-        if self.cache_name in d:
-            return d[self.cache_name]
-        raise AttributeError(_not_loaded(type(instance), self.accessor or self.name))
-
-    def __set__(self, instance: Model, value: Any) -> None:
-        if self.multi_valued:
-            raise TypeError(
-                f"{type(instance).__name__}.{self.accessor} cannot be assigned; use its add()/set()"
-            )
-        if value is not None:
-            # user.profile = profile: point the profile at the user (saving it is up to the caller).
-            setattr(value, self.field.name, instance)
-        instance.__dict__[self.cache_name] = value
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "type": "reverse",
-            "to": self.related_model.__name__ if self.related_model else None,
-        }
-
-    def __repr__(self) -> str:
-        return f"<ReverseRelation: {self.model.__name__}.{self.name} ← {self.field!r}>"
 
 
 class _AttnameDescriptor:
@@ -772,49 +546,3 @@ def _closes_cycle(table: sa.Table, target: sa.Table) -> bool:
                 seen.add(referred)
                 stack.append(referred)
     return False
-
-
-_blocked_cache: dict[type[Any], tuple[int, bool]] = {}
-
-
-def delete_may_be_blocked(model: type[Model]) -> bool:
-    """True when a RESTRICT/PROTECT reference, directly or through cascades, can refuse
-    deleting rows of ``model``."""
-    cached = _blocked_cache.get(model)
-    if cached is not None and cached[0] == _generation:
-        return cached[1]
-    result = _blocked(model, set())
-    _blocked_cache[model] = (_generation, result)
-    return result
-
-
-def _blocked(model: type[Model], seen: set[type[Model]]) -> bool:
-    seen.add(model)
-    for reverse in model._meta.reverse.values():
-        field = reverse.field
-        if not isinstance(field, ForeignKey):
-            continue  # junction rows always cascade
-        if field.on_delete in (RESTRICT, PROTECT):
-            return True
-        if field.on_delete == CASCADE and field.model not in seen and _blocked(field.model, seen):
-            return True
-    return False
-
-
-def relation_named(model: type[Model], name: str) -> Relation:
-    """The relation ``name`` of ``model``: a declared field or a reverse accessor/query name."""
-    meta = model._meta
-    found: Any = meta.fields.get(name) or meta.reverse.get(name)
-    if found is None:
-        found = next((r for r in meta.reverse.values() if r.accessor == name), None)
-    if found is None:
-        names = sorted(
-            {n for n, f in meta.fields.items() if isinstance(f, Relation)}
-            | {r.accessor for r in meta.reverse.values() if r.accessor}
-        )
-        raise QueryError(
-            f"{model.__name__} has no relation {name!r}. Choices are: {', '.join(names) or '(none)'}"
-        )
-    if not isinstance(found, Relation):
-        raise QueryError(f"{model.__name__}.{name} is not a relation")
-    return found

@@ -155,18 +155,6 @@ class JSON(Field[Any]):
                 return True
         return bool(value != snapshot)
 
-    def get_lookup(self, name: str) -> Any:
-        """``contains``/``contained_by`` (JSONB containment), ``has_key``, ``has_keys``,
-        ``has_any_keys``, and the common lookups."""
-        from aksara.query.lookups_types import JSON_LOOKUPS
-
-        return JSON_LOOKUPS.get(name) or super().get_lookup(name)
-
-    def get_transform(self, name: str) -> Any:
-        from aksara.query.lookups_types import key_transform
-
-        return key_transform(name, self)
-
 
 class Enum(Field[enum.Enum]):
     """One member of an ``enum.Enum``. PostgreSQL type: ``VARCHAR`` holding the member's value.
@@ -287,11 +275,6 @@ class IPAddress(Field[str]):
         if not isinstance(address, kinds):
             raise ValidationError(f"Enter a valid {label} address")
         return format_ip(address)
-
-    def get_lookup(self, name: str) -> Any:
-        from aksara.query.lookups_types import IP_LOOKUPS
-
-        return IP_LOOKUPS.get(name) or super().get_lookup(name)
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return IPAddressType()

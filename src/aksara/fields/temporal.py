@@ -79,12 +79,6 @@ class DateTime(Field[dt.datetime]):
         if self.auto_now or (add and self.auto_now_add):
             instance.__dict__[self.name] = now()
 
-    def get_transform(self, name: str) -> Any:
-        """``__year``, ``__month``, ``__day``, ``__hour``, ... (integers) and ``__date``, ``__time``, in UTC."""
-        from aksara.query.lookups_types import datetime_transform
-
-        return datetime_transform(name, self)
-
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime(timezone=True)
 
@@ -121,12 +115,6 @@ class Date(Field[dt.date]):
             # asyncpg sends these as -infinity/infinity, not as the dates themselves.
             raise ValidationError(f"Date {value.isoformat()} is out of the supported range")
 
-    def get_transform(self, name: str) -> Any:
-        """``__year``, ``__month``, ``__day``, ``__week_day``, ... as integers."""
-        from aksara.query.lookups_types import date_transform
-
-        return date_transform(name, self)
-
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Date()
 
@@ -161,12 +149,6 @@ class Time(Field[dt.time]):
                 raise ValidationError("Expected a time without time zone (the column is TIME)")
             return parsed
         raise ValidationError(f"Expected time, got {type(value).__name__}")
-
-    def get_transform(self, name: str) -> Any:
-        """``__hour``, ``__minute``, ``__second`` as integers."""
-        from aksara.query.lookups_types import time_transform
-
-        return time_transform(name, self)
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Time()

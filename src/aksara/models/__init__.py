@@ -2,6 +2,6 @@
 
 from aksara.models.base import Model, ModelMeta
 from aksara.models.options import Index, Options
-from aksara.models.registry import metadata, registry
+from aksara.registry import metadata, registry
 
 __all__ = ["Index", "Model", "ModelMeta", "Options", "metadata", "registry"]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from aksara import exceptions
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field
+from aksara.fields.special import UUID
 from aksara.models.options import Options
-from aksara.models.registry import registry
 
-if TYPE_CHECKING:
-    from aksara.query.manager import Manager
+# The one upward edge of the layers: a model saves, deletes and queries itself through the
+# query layer (``Model.save()``, ``Model.objects``, ...). See ARCHITECTURE.md.
+from aksara.query import deletion, persist, prefetch
+from aksara.query.manager import Manager
+from aksara.registry import ModelRoot, registry
+from aksara.state import Partial
 
 
 class ModelMeta(type):
@@ -53,8 +57,6 @@ class ModelMeta(type):
         if opts.abstract:
             return cls
         if not any(f.primary_key for f in fields.values()):
-            from aksara.fields.special import UUID
-
             pk = UUID(primary_key=True, default=uuid.uuid4, ai_agent_writable=False)
             pk.__set_name__(cls, "id")
             setattr(cls, "id", pk)  # noqa: B010
@@ -73,8 +75,6 @@ class ModelMeta(type):
             {"__module__": cls.__module__, "__qualname__": f"{name}.MultipleObjectsReturned"},
         )
         opts.build_table()
-        from aksara.query.manager import Manager
-
         if "objects" not in attrs:
             cls.objects = Manager(cls)  # type: ignore[attr-defined]
         else:
@@ -93,7 +93,7 @@ class ModelMeta(type):
         return cls
 
 
-class Model(metaclass=ModelMeta):
+class Model(ModelRoot, metaclass=ModelMeta):
     """Base class of aksara models.
 
     ``class Post(Model): title = fields.String(max_length=200)`` gets a UUID ``id`` primary
@@ -125,8 +125,6 @@ class Model(metaclass=ModelMeta):
     def __getstate__(self) -> dict[str, Any]:
         # A loaded instance may keep the driver's record as its loaded values; pickle and
         # copy get a plain tuple instead.
-        from aksara.models.state import Partial
-
         state = self.__dict__.copy()
         loaded = state.get("_loaded")
         if type(loaded) is Partial:
@@ -214,8 +212,6 @@ class Model(metaclass=ModelMeta):
 
         Raises ``ValidationError`` (nothing is written) or ``IntegrityError``.
         """
-        from aksara.query import persist
-
         await persist.save(self, update_fields=update_fields, force_insert=force_insert)
 
     async def delete(self) -> int:
@@ -224,15 +220,10 @@ class Model(metaclass=ModelMeta):
         Rows referring to it go as their ``on_delete`` says; a RESTRICT/PROTECT reference
         raises ``ProtectedError`` and nothing is deleted.
         """
-        from aksara.query import persist
-        from aksara.query.related import guard_delete
-
-        return await guard_delete(type(self), lambda: persist.delete(self))
+        return await deletion.guard_delete(type(self), lambda: persist.delete(self))
 
     async def refresh_from_db(self, *, fields: list[str] | tuple[str, ...] | None = None) -> None:
         """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""
-        from aksara.query import persist
-
         await persist.refresh(self, fields)
         d = self.__dict__
         for key in [k for k in d if k.startswith("_rel:")]:
@@ -243,9 +234,7 @@ class Model(metaclass=ModelMeta):
         "tags")``; then ``post.author`` and ``post.tags`` need no query. Nested paths work
         (``"author__profile"``); relations loaded before are loaded again.
         """
-        from aksara.query.related import prefetch_related_objects
-
-        await prefetch_related_objects([self], *names, refresh=True)
+        await prefetch.prefetch_related_objects([self], *names, refresh=True)
 
     def to_dict(self, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
         """The loaded field values by field name (relations as their ``*_id`` values)."""

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from aksara._cache import LRUCache
+from aksara._codegen import make_function
 from aksara.exceptions import ConfigurationError, QueryError
-from aksara.models.registry import metadata
+from aksara.registry import metadata, snake_case
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field
-    from aksara.fields.relations import ReverseRelation
+    from aksara.fields.relation_base import ReverseRelation
     from aksara.models.base import Model
-    from aksara.query._compile import RowPlan
 
 _META_OPTIONS = {
     "table_name",
@@ -26,12 +26,6 @@ _META_OPTIONS = {
     "ai_description",
     "verbose_name",
 }
-
-
-def snake_case(name: str) -> str:
-    """``BlogPost`` → ``blog_post``; ``HTTPLog`` → ``http_log``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 class Index:
@@ -105,11 +99,13 @@ class Options:
         self.reverse: dict[str, ReverseRelation] = {}
         self.table: sa.Table | None = None
         self.pk: Field[Any] = None  # type: ignore[assignment]
-        # Caches, filled on first use.
-        self.plans: dict[Any, Any] = {}
-        self.resolved: dict[str, Any] = {}
-        self._row_plan: RowPlan | None = None
-        self._validators: dict[tuple[Field[Any], ...], Any] = {}
+        # Caches, filled on first use, each bounded (least recently used entries go first).
+        #: Compiled statements by query shape (``aksara.query._plans``).
+        self.plans: LRUCache[Any] = LRUCache(MAX_PLANS)
+        #: Functions generated for this model: row builders, snapshots, validators, ...
+        self.generated: LRUCache[Any] = LRUCache(MAX_GENERATED)
+        #: Filter keys (``author__name__icontains``) resolved against the fields.
+        self.resolved: LRUCache[Any] = LRUCache(MAX_RESOLVED)
         self._defaults: tuple[dict[str, Any], tuple[Field[Any], ...]] | None = None
 
     # -- fields -------------------------------------------------------------------------
@@ -138,9 +134,8 @@ class Options:
     def clear_caches(self) -> None:
         """Forget compiled statements and resolved keys (after a column's type changed)."""
         self.plans.clear()
+        self.generated.clear()
         self.resolved.clear()
-        self._row_plan = None
-        self._validators.clear()
         self._defaults = None
 
     def get_field(self, name: str) -> Field[Any]:
@@ -195,31 +190,20 @@ class Options:
 
     def validator(self, fields: tuple[Field[Any], ...]) -> Any:
         """A function of an instance ``__dict__`` returning the ``fields`` whose values need
-        ``clean()``: those their ``shortcut()`` expression does not accept. Generated once per
+        ``clean()``: those their validator expression does not accept. Generated once per
         field tuple, so a value that is already clean costs a type check, not a call."""
-        validators = self._validators
-        check = validators.get(fields)
-        if check is None:
-            if len(validators) >= _MAX_VALIDATORS:  # updates of ever new field sets
-                validators.clear()
-            check = validators[fields] = _build_validator(self.model_name, fields)
-        return check
-
-    @property
-    def row_plan(self) -> RowPlan:
-        if self._row_plan is None:
-            from aksara.query._compile import RowPlan
-
-            assert self.table is not None
-            self._row_plan = RowPlan(self.attnames, [self.table.c[a].type for a in self.attnames])
-        return self._row_plan
+        return self.generated.get(
+            ("validator", fields), lambda: _build_validator(self.model_name, fields)
+        )
 
     def __repr__(self) -> str:
         return f"<Options for {self.model_name}>"
 
 
-#: Generated validators kept per model (one per field tuple saved).
-_MAX_VALIDATORS = 256
+#: Bounds of the per-model caches.
+MAX_PLANS = 2048
+MAX_GENERATED = 512
+MAX_RESOLVED = 2048
 
 
 def _build_validator(model_name: str, fields: tuple[Field[Any], ...]) -> Any:
@@ -227,7 +211,7 @@ def _build_validator(model_name: str, fields: tuple[Field[Any], ...]) -> Any:
     lines = ["def needs_clean(d):", "    slow = []"]
     for i, field in enumerate(fields):
         names[f"f{i}"] = field
-        expr = field.shortcut(names, f"c{i}_")
+        expr = field._validator_expression(names, f"c{i}_")
         if expr is None:
             lines.append(f"    slow.append(f{i})")
         else:
@@ -235,9 +219,7 @@ def _build_validator(model_name: str, fields: tuple[Field[Any], ...]) -> Any:
             lines.append(f"    if not ({expr}):")
             lines.append(f"        slow.append(f{i})")
     lines.append("    return slow")
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<aksara validator for {model_name}>", "exec"), names)
-    return names["needs_clean"]
+    return make_function("\n".join(lines) + "\n", names, f"validator for {model_name}")
 
 
 def _as_index(item: Any) -> Index:

@@ -1,9 +1,15 @@
-"""Queries: ``Manager``, ``QuerySet``, lookups, ``Q``/``F`` expressions and aggregates."""
+"""Queries: ``Manager``, ``QuerySet``, lookups, ``Q``/``F`` expressions and aggregates.
 
+Importing the package registers the lookups and transforms on the field classes
+(``aksara.query.lookups``) and the class of related managers (``aksara.query.related``).
+"""
+
+from aksara.query import lookups, related
 from aksara.query.aggregates import Aggregate, Avg, Count, Max, Min, Sum
 from aksara.query.expressions import F, Q
 from aksara.query.lookups import Lookup, register_lookup
 from aksara.query.manager import Manager
+from aksara.query.prefetch import prefetch_related_objects
 from aksara.query.queryset import QuerySet
 
 __all__ = [
@@ -18,5 +24,8 @@ __all__ = [
     "Q",
     "QuerySet",
     "Sum",
+    "lookups",
+    "prefetch_related_objects",
     "register_lookup",
+    "related",
 ]

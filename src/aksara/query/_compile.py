@@ -8,12 +8,14 @@ built from the query's structure, never from its values.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+from aksara._codegen import is_identifier, make_function
+from aksara.state import Partial
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
@@ -74,8 +76,7 @@ class Plan:
                 namespace[f"p{j}"] = proc
                 parts.append(f"(p{j}(x) if (x := values[{index}]) is not None else None)")
         source = "def args(values):\n    return [" + ", ".join(parts) + "]\n"
-        exec(compile(source, "<aksara statement arguments>", "exec"), namespace)
-        return namespace["args"]  # type: ignore[no-any-return]
+        return make_function(source, namespace, "statement arguments")
 
     def _looped_args(self, values: Sequence[Any]) -> Sequence[Any]:
         out = []
@@ -121,7 +122,7 @@ class RowPlan:
         self.procs = tuple(
             (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
         )
-        self._builders: dict[type, Callable[[tuple[Any, ...]], Any] | None] = {}
+        self._builders: dict[type, Callable[..., Any]] = {}
         self._dicts: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None
         self._tuples: Callable[[Sequence[Any]], list[tuple[Any, ...]]] | None = None
         self._flat: Callable[[Sequence[Any]], list[Any]] | None = None
@@ -176,16 +177,17 @@ class RowPlan:
             literal = items[0]
         targets = ", ".join(f"v{i}" for i in range(len(names)))
         source = f"def convert(records):\n    return [{literal} for {targets}, in records]\n"
-        exec(compile(source, "<aksara row converter>", "exec"), namespace)
-        return namespace["convert"]  # type: ignore[no-any-return]
+        return make_function(source, namespace, f"row converter ({kind})")
 
-    def builder(self, model: type) -> Callable[[tuple[Any, ...]], Any] | None:
-        """A function making an instance of ``model`` from a row's converted values
-        (see ``instance_builder``); None when a name is not an identifier."""
-        builders = self._builders
-        if model not in builders:
-            builders[model] = instance_builder(model, self.names)
-        return builders[model]
+    def builder(
+        self, model: type, make: Callable[[Any, tuple[str, ...]], Callable[..., Any]]
+    ) -> Callable[..., Any]:
+        """The function making an instance of ``model`` from a row's converted values:
+        ``make(model, names)``, asked once per model."""
+        build = self._builders.get(model)
+        if build is None:
+            build = self._builders[model] = make(model, self.names)
+        return build
 
     def values(self, record: Any) -> tuple[Any, ...]:
         if not self.procs:
@@ -214,13 +216,11 @@ def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any,
     about half the memory of a dict built per row, and several times faster. It also keeps
     ``_loaded``, the loaded values that ``save()`` compares with, with a snapshot of each
     list or dict value (``Field.snapshot``) so that changes made in place are seen.
-    None when a name is not an identifier.
+    None when a name cannot be written as an identifier (see ``aksara._codegen``).
     """
-    if not names or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+    if not names or not all(is_identifier(n) for n in names):
         return None
     by_attname = model._meta.by_attname
-    from aksara.models.state import Partial
-
     namespace: dict[str, Any] = {"new": object.__new__, "cls": model}
     loaded = []
     mutable = False
@@ -245,5 +245,4 @@ def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any,
         f"    o._loaded = {kept}\n"
         "    return o\n"
     )
-    exec(compile(source, f"<aksara row builder for {model.__name__}>", "exec"), namespace)
-    return namespace["build"]  # type: ignore[no-any-return]
+    return make_function(source, namespace, f"row builder for {model.__name__}")

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara.db.connection import get_database
+from aksara._codegen import make_function
+from aksara.db import get_database
+from aksara.fields.base import Field
 from aksara.query._compile import DIALECT
+from aksara.query._plans import generated
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -52,10 +55,7 @@ _COPY_TYPES = (
 def copy_rows(model: type[Model]) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
     """A function giving an instance dict's row for COPY (columns in ``copy_columns`` order,
     the key included), or None when a column's type cannot be copied."""
-    plans = model._meta.plans
-    if "copy_row" not in plans:
-        plans["copy_row"] = _build_copy_row(model)
-    return plans["copy_row"]  # type: ignore[no-any-return]
+    return generated(model, ("copy_row",), _build_copy_row)  # type: ignore[no-any-return]
 
 
 def copy_columns(model: type[Model]) -> list[str]:
@@ -63,9 +63,9 @@ def copy_columns(model: type[Model]) -> list[str]:
     return [f.column_name for f in model._meta.concrete_fields]
 
 
-def _build_copy_row(model: type[Model]) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
-    from aksara.fields.base import Field
-
+def _build_copy_row(
+    model: type[Model], key: tuple[Any, ...]
+) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
     meta = model._meta
     table = meta.table
     assert table is not None
@@ -85,22 +85,21 @@ def _build_copy_row(model: type[Model]) -> Callable[[dict[str, Any]], tuple[Any,
             value = f"(None if (x := {value}) is None else p{i}(x))"
         items.append(value)
     source = f"def row(d):\n    return ({', '.join(items)},)\n"
-    exec(compile(source, f"<aksara COPY row for {model.__name__}>", "exec"), namespace)
-    return namespace["row"]  # type: ignore[no-any-return]
+    return make_function(source, namespace, f"COPY row for {model.__name__}")
 
 
 async def take_ids(model: type[Model], count: int) -> list[Any]:
     """``count`` new values of the model's identity column, from its sequence."""
     meta = model._meta
-    plans = meta.plans
-    sequence = plans.get("identity_sequence")
+    sequence = meta.generated.lookup(("identity_sequence",))
     database = get_database()
     if sequence is None:
+        # The table's name as a regclass literal, passed as a value (never SQL text).
         quoted = '"' + meta.table_name.replace('"', '""') + '"'
         sequence = await database.fetchval(
             "SELECT pg_get_serial_sequence($1, $2)", [quoted, meta.pk.column_name]
         )
-        plans["identity_sequence"] = sequence
+        meta.generated.put(("identity_sequence",), sequence)
     records = await database.fetch(
         "SELECT nextval($1::regclass) FROM generate_series(1, $2)", [sequence, count]
     )

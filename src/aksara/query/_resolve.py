@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from aksara.exceptions import QueryError
+from aksara.fields.relation_base import Relation
+from aksara.fields.relations import ForeignKey
 from aksara.query.expressions import CombinedExpression, F, Q
 from aksara.query.lookups import LOOKUPS, Lookup
+from aksara.registry import ModelRoot
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field
-    from aksara.fields.relations import Relation, Step
+    from aksara.fields.relation_base import Step
     from aksara.models.base import Model
 
 
@@ -69,16 +72,19 @@ class Hop:
 
 def resolve(model: type[Model], key: str) -> Resolved | Hop:
     meta = model._meta
-    cached = meta.resolved.get(key)
+    cached = meta.resolved.lookup(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     parts = key.split("__")
     field = meta.get_field(parts[0])
-    resolver = getattr(field, "resolve_path", None)
-    if resolver is not None and parts[0] == field.name and (len(parts) > 1 or not field.concrete):
-        # Relations resolve their own paths: a column of theirs (Resolved) or a Hop.
-        result: Resolved | Hop = resolver(key, parts[1:])
-        meta.resolved[key] = result
+    if (
+        isinstance(field, Relation)
+        and parts[0] == field.name
+        and (len(parts) > 1 or not field.concrete)
+    ):
+        # Through a relation: a column of this model (Resolved) or a Hop to the related one.
+        result = relation_path(field, key, parts[1:])
+        meta.resolved.put(key, result)
         return result
     transforms: list[Any] = []
     current: Field[Any] = field
@@ -103,8 +109,67 @@ def resolve(model: type[Model], key: str) -> Resolved | Hop:
     if lookup is None:
         lookup = current.get_lookup("exact") or LOOKUPS["exact"]
     resolved = Resolved(key, field, transforms, lookup)
-    meta.resolved[key] = resolved
+    meta.resolved.put(key, resolved)
     return resolved
+
+
+def relation_path(relation: Relation, key: str, rest: list[str]) -> Resolved | Hop:
+    """A filter key that starts with ``relation``'s name; ``rest`` is what follows it."""
+    if isinstance(relation, ForeignKey):
+        return _foreign_key_path(relation, key, rest)
+    target = relation.target()
+    tmeta = target._meta
+    if not rest:
+        return Hop(key, relation, "pk")
+    first = rest[0]
+    if (
+        len(rest) == 1
+        and first != "pk"
+        and first not in tmeta.fields
+        and first not in tmeta.reverse
+    ):
+        if first == "isnull":
+            return Hop(key, relation, None)
+        if tmeta.pk.get_lookup(first) is not None:
+            return Hop(key, relation, f"pk__{first}")
+    tmeta.get_field(first)
+    return Hop(key, relation, "__".join(rest))
+
+
+def _foreign_key_path(field: ForeignKey, key: str, rest: list[str]) -> Resolved | Hop:
+    """``author__email`` crosses the relation; ``author__in``, ``author__isnull`` and
+    ``author__id`` compare the column itself."""
+    tmeta = field.target()._meta
+    first = rest[0]
+    if first in ("pk", tmeta.pk.name) and len(rest) <= 2:
+        lookup = field.get_lookup(rest[1] if len(rest) == 2 else "exact")
+        if lookup is not None:
+            return Resolved(key, field, [], lookup)
+    if len(rest) == 1 and first not in tmeta.fields and first not in tmeta.reverse:
+        lookup = field.get_lookup(first)
+        if lookup is not None:
+            return Resolved(key, field, [], lookup)
+    tmeta.get_field(first)
+    return Hop(key, field, "__".join(rest))
+
+
+def relation_named(model: type[Model], name: str) -> Relation:
+    """The relation ``name`` of ``model``: a declared field or a reverse accessor/query name."""
+    meta = model._meta
+    found: Any = meta.fields.get(name) or meta.reverse.get(name)
+    if found is None:
+        found = next((r for r in meta.reverse.values() if r.accessor == name), None)
+    if found is None:
+        names = sorted(
+            {n for n, f in meta.fields.items() if isinstance(f, Relation)}
+            | {r.accessor for r in meta.reverse.values() if r.accessor}
+        )
+        raise QueryError(
+            f"{model.__name__} has no relation {name!r}. Choices are: {', '.join(names) or '(none)'}"
+        )
+    if not isinstance(found, Relation):
+        raise QueryError(f"{model.__name__}.{name} is not a relation")
+    return found
 
 
 # -- conditions across relations -----------------------------------------------------------
@@ -179,10 +244,9 @@ def plan_conditions(model: type[Model], q: Q) -> list[Any]:
 
 def pk_values(target: type[Model], value: Any, key: str) -> Any:
     """Model instances in a filter on a related primary key stand for their keys."""
-    from aksara.models.base import Model
 
     def one(item: Any) -> Any:
-        if isinstance(item, Model):
+        if isinstance(item, ModelRoot):
             if not isinstance(item, target):
                 raise QueryError(
                     f"{key}: expected a {target.__name__} or its primary key, "

@@ -1,12 +1,17 @@
-"""``Model.objects``: the entry point to queries. Subclass it and override ``get_queryset()``."""
+"""``Model.objects``: the entry point to queries. Subclass it and override ``get_queryset()``.
+
+Every public ``QuerySet`` method is a ``Manager`` method too, made from the queryset's own
+(as Django's ``BaseManager._get_queryset_methods`` does), so the two cannot drift apart:
+``Post.objects.filter(...)`` is ``Post.objects.get_queryset().filter(...)``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from aksara.query.aggregates import Aggregate
-from aksara.query.expressions import Q
 from aksara.query.queryset import QuerySet
 
 if TYPE_CHECKING:
@@ -14,8 +19,17 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="Model")
 
+if TYPE_CHECKING:
+    # Type checkers see every QuerySet method on a manager, with its exact signature; at
+    # run time the methods are the proxies made below.
+    _Proxies = QuerySet
+else:
 
-class Manager(Generic[M]):
+    class _Proxies(Generic[M]):
+        pass
+
+
+class Manager(_Proxies[M]):
     """``Post.objects``: every QuerySet method, starting from ``get_queryset()``."""
 
     def __init__(self, model: type[M] | None = None) -> None:
@@ -32,7 +46,12 @@ class Manager(Generic[M]):
         self.model = owner
 
     def get_queryset(self) -> QuerySet[M]:
+        """The queryset every method starts from; override it to change what the manager sees."""
         return QuerySet(self.model)
+
+    def all(self) -> QuerySet[M]:
+        """``get_queryset()`` itself: a related manager's prefetched objects stay with it."""
+        return self.get_queryset()
 
     def __repr__(self) -> str:
         return f"<Manager for {self.model.__name__}>"
@@ -46,91 +65,27 @@ class Manager(Generic[M]):
     def __getitem__(self, item: int | slice) -> Any:
         return self.get_queryset()[item]
 
-    def all(self) -> QuerySet[M]:
-        return self.get_queryset()
 
-    def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
-        return self.get_queryset().filter(*conditions, **lookups)
+def queryset_methods() -> dict[str, Callable[..., Any]]:
+    """The public methods of ``QuerySet``, by name."""
+    return {
+        name: member
+        for name, member in inspect.getmembers(QuerySet, inspect.isfunction)
+        if not name.startswith("_")
+    }
 
-    def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
-        return self.get_queryset().exclude(*conditions, **lookups)
 
-    def order_by(self, *fields: str) -> QuerySet[M]:
-        return self.get_queryset().order_by(*fields)
+def _proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    # A plain function that returns what the queryset's method returns (a coroutine for the
+    # async ones): awaiting ``Post.objects.get(...)`` awaits the queryset's own coroutine.
+    def proxy(self: Manager[Any], *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.get_queryset(), name)(*args, **kwargs)
 
-    def distinct(self) -> QuerySet[M]:
-        return self.get_queryset().distinct()
+    functools.update_wrapper(proxy, method)
+    proxy.__qualname__ = f"Manager.{name}"
+    return proxy
 
-    def only(self, *fields: str) -> QuerySet[M]:
-        return self.get_queryset().only(*fields)
 
-    def values(self, *fields: str) -> QuerySet[M]:
-        return self.get_queryset().values(*fields)
-
-    def values_list(self, *fields: str, flat: bool = False) -> QuerySet[M]:
-        return self.get_queryset().values_list(*fields, flat=flat)
-
-    def select_for_update(self, *, nowait: bool = False, skip_locked: bool = False) -> QuerySet[M]:
-        return self.get_queryset().select_for_update(nowait=nowait, skip_locked=skip_locked)
-
-    def select_related(self, *fields: str) -> QuerySet[M]:
-        return self.get_queryset().select_related(*fields)
-
-    def prefetch_related(self, *fields: str) -> QuerySet[M]:
-        return self.get_queryset().prefetch_related(*fields)
-
-    async def get(self, *conditions: Q, **lookups: Any) -> M:
-        return await self.get_queryset().get(*conditions, **lookups)
-
-    async def get_or_none(self, *conditions: Q, **lookups: Any) -> M | None:
-        return await self.get_queryset().get_or_none(*conditions, **lookups)
-
-    async def first(self) -> M | None:
-        return await self.get_queryset().first()
-
-    async def last(self) -> M | None:
-        return await self.get_queryset().last()
-
-    async def count(self) -> int:
-        return await self.get_queryset().count()
-
-    async def exists(self) -> bool:
-        return await self.get_queryset().exists()
-
-    async def aggregate(self, *aggregates: Aggregate, **named: Aggregate) -> dict[str, Any]:
-        return await self.get_queryset().aggregate(*aggregates, **named)
-
-    async def in_bulk(
-        self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
-    ) -> dict[Any, M]:
-        return await self.get_queryset().in_bulk(id_list, field_name=field_name)
-
-    async def create(self, **values: Any) -> M:
-        return await self.get_queryset().create(**values)
-
-    async def get_or_create(
-        self, defaults: dict[str, Any] | None = None, **lookups: Any
-    ) -> tuple[M, bool]:
-        return await self.get_queryset().get_or_create(defaults, **lookups)
-
-    async def update_or_create(
-        self, defaults: dict[str, Any] | None = None, **lookups: Any
-    ) -> tuple[M, bool]:
-        return await self.get_queryset().update_or_create(defaults, **lookups)
-
-    async def update(self, **values: Any) -> int:
-        return await self.get_queryset().update(**values)
-
-    async def delete(self) -> int:
-        return await self.get_queryset().delete()
-
-    async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
-        return await self.get_queryset().bulk_create(objs, batch_size=batch_size)
-
-    async def bulk_update(
-        self, objs: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
-    ) -> int:
-        return await self.get_queryset().bulk_update(objs, fields, batch_size=batch_size)
-
-    async def nearest(self, field: str, vector: Any, **options: Any) -> list[M]:
-        return await self.get_queryset().nearest(field, vector, **options)
+for _name, _method in queryset_methods().items():
+    if _name not in Manager.__dict__:
+        setattr(Manager, _name, _proxy(_name, _method))

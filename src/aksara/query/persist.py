@@ -1,7 +1,9 @@
-"""Writing instances: INSERT, UPDATE of changed fields, DELETE, refresh, bulk operations.
+"""Writing one instance: INSERT, UPDATE of changed fields, DELETE, refresh.
 
-A loaded instance keeps its loaded values in ``_loaded`` (see ``aksara.models.state``),
+A loaded instance keeps its loaded values in ``_loaded`` (see ``aksara.state``),
 so ``save()`` sends only the columns whose values changed, in-place changes included.
+Fields that do I/O around the write (files, unique slugs) get a ``SaveContext`` for
+what they need to know of the database.
 """
 
 from __future__ import annotations
@@ -12,23 +14,23 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara.db.connection import get_database
-from aksara.exceptions import DatabaseError, QueryError, ValidationError
-from aksara.models.state import Partial, is_whole, loaded_state
-from aksara.query import _copy
+from aksara._codegen import make_function
+from aksara.db import current_transaction, get_database, transaction
+from aksara.exceptions import DatabaseError, QueryError
+from aksara.fields.base import Field
+from aksara.query import _plans
 from aksara.query._compile import Plan, param
-from aksara.query.queryset import _cached_plan, _rowcount
+from aksara.query._plans import cached_plan, rowcount
+from aksara.state import Partial, loaded_state
 
 if TYPE_CHECKING:
-    from aksara.fields.base import Field
     from aksara.models.base import Model
 
-# asyncpg sends at most 32767 parameters with one statement.
-_MAX_PARAMS = 32767
 
-
-def _snapshot(obj: Model) -> None:
-    obj.__dict__["_loaded"] = _generated(type(obj), ("snapshot",), _build_snapshot)(obj.__dict__)
+def snapshot(obj: Model) -> None:
+    """Remember the instance's values as saved (``_loaded``), to compare the next save with."""
+    build = _plans.generated(type(obj), ("snapshot",), _build_snapshot)
+    obj.__dict__["_loaded"] = build(obj.__dict__)
 
 
 def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[str, Any]], Any]:
@@ -42,27 +44,11 @@ def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[
             items.append(f"s{i}(d[{field.attname!r}])")
         else:
             items.append(f"d[{field.attname!r}]")
-    return _compile_function(  # type: ignore[no-any-return]
-        f"def snapshot(d):\n    return ({', '.join(items)},)\n", namespace, model
-    )
+    source = f"def snapshot(d):\n    return ({', '.join(items)},)\n"
+    return make_function(source, namespace, f"snapshot for {model.__name__}")
 
 
-def _generated(model: type[Model], key: tuple[Any, ...], build: Callable[..., Any]) -> Any:
-    """A function generated for ``model`` by ``build(model, key)``, cached with its plans."""
-    plans = model._meta.plans
-    function = plans.get(key)
-    if function is None:
-        function = plans[key] = build(model, key)
-    return function
-
-
-def _compile_function(source: str, namespace: dict[str, Any], model: type[Model]) -> Any:
-    name = source[4 : source.index("(")]
-    exec(compile(source, f"<aksara {name} for {model.__name__}>", "exec"), namespace)
-    return namespace[name]
-
-
-def _insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> Plan:
+def insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> Plan:
     """INSERT of ``rows`` rows; with ``generated`` the database makes the primary key
     (identity column) and the statement returns it."""
 
@@ -70,7 +56,7 @@ def _insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> 
         meta = model._meta
         table = meta.table
         assert table is not None
-        names = _insert_names(model, generated)
+        names = insert_names(model, generated)
         n = len(names)
         types = [table.c[a].type for a in names]
         rows_values = [
@@ -82,60 +68,26 @@ def _insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> 
             stmt = stmt.returning(table.c[meta.pk_attname])
         return Plan(stmt)
 
-    return _cached_plan(model, ("insert", rows, generated), build)  # type: ignore[no-any-return]
+    return cached_plan(model, ("insert", rows, generated), build)  # type: ignore[no-any-return]
 
 
-def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
-    """``INSERT ... SELECT * FROM unnest($1::t1[], $2::t2[], ...)``: one array parameter per
-    column, so one statement (and one prepared plan) serves any number of rows, and the
-    server parses a handful of parameters instead of one per value. None when a column
-    cannot travel as an array element (arrays, vectors): multi-row VALUES then."""
-
-    def build() -> Plan | None:
-        meta = model._meta
-        table = meta.table
-        assert table is not None
-        names = _insert_names(model, generated)
-        columns = [table.c[a] for a in names]
-        if not all(_unnest_safe(c.type) for c in columns):
-            return None
-        source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
-        select: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(source)
-        stmt = sa.insert(table).from_select(list(names), select)
-        if generated:
-            stmt = stmt.returning(table.c[meta.pk_attname])
-        return Plan(stmt)
-
-    return _cached_plan(model, ("insert_unnest", generated), build)  # type: ignore[no-any-return]
-
-
-def _unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
-    impl = getattr(type_, "impl", type_)
-    if isinstance(type_, sa.ARRAY) or isinstance(impl, sa.ARRAY):
-        return False
-    # pgvector's types (and subclasses such as aksara's VectorType) are lists themselves.
-    return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
-
-
-def _insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
+def insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
     meta = model._meta
     if generated:
         return tuple(a for a in meta.attnames if a != meta.pk_attname)
     return meta.attnames
 
 
-def _insert_values(obj: Model, generated: bool) -> list[Any]:
-    return _generated(type(obj), ("insert_values", generated), _build_insert_values)(  # type: ignore[no-any-return]
-        obj.__dict__
-    )
+def insert_values(obj: Model, generated: bool) -> list[Any]:
+    """The INSERT's values of ``obj`` (without the key when the database makes it)."""
+    build = _plans.generated(type(obj), ("insert_values", generated), _build_insert_values)
+    return build(obj.__dict__)  # type: ignore[no-any-return]
 
 
 def _build_insert_values(
     model: type[Model], key: tuple[Any, ...]
 ) -> Callable[[dict[str, Any]], Any]:
     """The INSERT's values for an instance dict, each field's ``to_db()`` applied where it has one."""
-    from aksara.fields.base import Field
-
     meta = model._meta
     generated = key[1]
     namespace: dict[str, Any] = {}
@@ -148,12 +100,11 @@ def _build_insert_values(
         else:
             namespace[f"t{i}"] = field.to_db
             items.append(f"t{i}(d[{field.attname!r}])")
-    return _compile_function(  # type: ignore[no-any-return]
-        f"def values(d):\n    return [{', '.join(items)}]\n", namespace, model
-    )
+    source = f"def values(d):\n    return [{', '.join(items)}]\n"
+    return make_function(source, namespace, f"INSERT values for {model.__name__}")
 
 
-def _update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
+def update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
     def build() -> Plan:
         meta = model._meta
         table = meta.table
@@ -165,7 +116,7 @@ def _update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
         )
         return Plan(stmt)
 
-    return _cached_plan(model, ("update_pk", attnames), build)  # type: ignore[no-any-return]
+    return cached_plan(model, ("update_pk", attnames), build)  # type: ignore[no-any-return]
 
 
 async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert: bool) -> None:
@@ -182,7 +133,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
             await _write_with_hooks(obj, add=True, fields=meta.concrete_fields)
         else:
             await _insert(obj)
-        _snapshot(obj)
+        snapshot(obj)
         return
     state = loaded_state(obj)
     assert state is not None
@@ -221,7 +172,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     else:
         await _update(obj, fields)
     if names is meta.attnames:
-        _snapshot(obj)
+        snapshot(obj)
     else:
         # A partly loaded instance: refresh the snapshot of the fields it has.
         d["_loaded"] = Partial(
@@ -237,8 +188,8 @@ async def _insert(obj: Model) -> None:
     meta = obj._meta
     d = obj.__dict__
     generated = meta.pk.db_generated and d[meta.pk_attname] is None
-    plan = _insert_plan(type(obj), 1, generated)
-    values = _insert_values(obj, generated)
+    plan = insert_plan(type(obj), 1, generated)
+    values = insert_values(obj, generated)
     if generated:
         d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values))
     else:
@@ -248,11 +199,11 @@ async def _insert(obj: Model) -> None:
 async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
     meta = obj._meta
     d = obj.__dict__
-    plan = _update_plan(type(obj), tuple(f.attname for f in fields))
+    plan = update_plan(type(obj), tuple(f.attname for f in fields))
     values = [f.to_db(d[f.attname]) for f in fields]
     values.append(d[meta.pk_attname])
     status = await get_database().execute(plan.sql, plan.args(values))
-    if _rowcount(status) == 0:
+    if rowcount(status) == 0:
         raise DatabaseError(
             f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
         )
@@ -265,16 +216,15 @@ async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any
     the INSERT/UPDATE, so a field can undo its side effects with ``on_rollback`` when the
     statement fails, and defer clean-up of replaced data with ``on_commit``.
     """
-    from aksara.db.transaction import transaction
-
     meta = obj._meta
     active = [f for f in meta.async_save_fields if add or f in fields]
     # Every check first, so a bad value in one field writes nothing for another.
     for field in active:
         await field.validate_async(obj)
     async with transaction():
+        context = SaveContext(obj, add)
         for field in active:
-            await field.pre_save_async(obj, add)
+            await field.pre_save_async(obj, add, context)
         if add:
             await _insert(obj)
         else:
@@ -306,17 +256,16 @@ async def delete_rows(
     """
     hook_fields = model._meta.delete_hook_fields
     if not hook_fields:
-        plan: Plan = _cached_plan(model, key, lambda: Plan(build()))
+        plan: Plan = cached_plan(model, key, lambda: Plan(build()))
         status = await get_database().execute(plan.sql, plan.args(values))
-        return _rowcount(status)
-    from aksara.db.transaction import transaction
+        return rowcount(status)
 
     def build_returning() -> Plan:
         table = model._meta.table
         assert table is not None
         return Plan(build().returning(*(table.c[f.attname] for f in hook_fields)))
 
-    plan = _cached_plan(model, (*key, "returning"), build_returning)
+    plan = cached_plan(model, (*key, "returning"), build_returning)
     async with transaction():
         records = await get_database().fetch(plan.sql, plan.args(values))
         for i, field in enumerate(hook_fields):
@@ -339,130 +288,76 @@ async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
     if not fields:
         d["_loaded"] = fresh_d["_loaded"]
     elif all(n in d for n in obj._meta.attnames):
-        _snapshot(obj)
+        snapshot(obj)
 
 
-async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | None) -> list[Model]:
-    if not objs:
-        return objs
-    meta = model._meta
-    errors: dict[str, list[str]] = {}
-    for index, obj in enumerate(objs):
-        if not isinstance(obj, model):
-            raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
-        for field in meta.pre_save_fields:
-            field.pre_save(obj, True)
-        try:
-            obj._clean_fields(meta.concrete_fields)
-            obj._clean_model()
-        except ValidationError as error:
-            for name, messages in error.errors.items():
-                errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
-    if errors:
-        raise ValidationError(errors, model=meta.model_name)
-    pk_attname = meta.pk_attname
-    generated = meta.pk.db_generated and any(o.__dict__[pk_attname] is None for o in objs)
-    if generated and any(o.__dict__[pk_attname] is not None for o in objs):
-        raise QueryError(
-            f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
-        )
-    database = get_database()
-    unnest = _unnest_plan(model, generated)
-    if unnest is not None:
-        size = batch_size or 10_000
-    else:
-        ncols = len(_insert_names(model, generated))
-        size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
+class SaveContext:
+    """What a field's ``pre_save_async`` may ask of the save that runs it (see
+    ``aksara.fields.base.SaveContext``): the query layer answers, fields run no SQL."""
 
-    copy_row = _copy.copy_rows(model) if unnest is not None else None
+    __slots__ = ("instance", "add")
 
-    async def insert(plan: Plan, values: list[Any], chunk: list[Model]) -> None:
-        if generated:
-            records = await database.fetch(plan.sql, plan.args(values))
-            for obj, record in zip(chunk, records, strict=True):
-                obj.__dict__[pk_attname] = record[0]
-        else:
-            await database.execute(plan.sql, plan.args(values))
+    def __init__(self, instance: Model, add: bool) -> None:
+        self.instance = instance
+        self.add = add
 
-    async def run() -> None:
-        if unnest is not None:
-            insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
-            for start in range(0, len(objs), size):
-                chunk = objs[start : start + size]
-                if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
-                    await _copy_chunk(model, chunk, copy_row, generated)
-                    continue
-                columns = [[f.to_db(o.__dict__[f.attname]) for o in chunk] for f in insert_fields]
-                # PostgreSQL returns the inserted rows in the order unnest() produced them.
-                await insert(unnest, columns, chunk)
-            return
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
-            plan = _insert_plan(model, len(chunk), generated)
-            values: list[Any] = []
-            for obj in chunk:
-                values.extend(_insert_values(obj, generated))
-            # PostgreSQL returns the rows of INSERT ... VALUES in the order given.
-            await insert(plan, values, chunk)
+    async def stored_value(self, field: Field[Any]) -> Any:
+        """The value the row holds now, read under a row lock that the save's transaction
+        keeps (not the one loaded with the instance: another request may have changed it
+        since); the loaded value when there is no such row."""
+        loaded = _loaded_value(self.instance, field.attname)
+        if self.add:
+            return loaded
+        model = type(self.instance)
 
-    hooked = meta.async_save_fields
-    if hooked:
-        for obj in objs:
-            for field in hooked:
-                await field.validate_async(obj)
-    if len(objs) > size or hooked:
-        from aksara.db.transaction import transaction
+        def build() -> Plan:
+            table = model._meta.table
+            assert table is not None
+            pk = table.c[model._meta.pk_attname]
+            stmt = sa.select(table.c[field.attname]).where(pk == param(0, pk.type))
+            return Plan(stmt.with_for_update())
 
-        async with transaction():
-            for obj in objs:
-                for field in hooked:
-                    await field.pre_save_async(obj, True)
-            await run()
-    else:
-        await run()
-    for obj in objs:
-        _snapshot(obj)
-    return objs
+        plan = cached_plan(model, ("stored_value", field.attname), build)
+        records = await get_database().fetch(plan.sql, plan.args([self.instance.pk]))
+        return records[0][0] if records else loaded
+
+    async def values_taken(self, field: Field[Any], candidates: Sequence[Any]) -> set[Any]:
+        """Which of ``candidates`` other rows hold in ``field``'s column."""
+        model = type(self.instance)
+        exclude = not self.add and self.instance.pk is not None
+
+        def build() -> Plan:
+            table = model._meta.table
+            assert table is not None
+            column = table.c[field.attname]
+            stmt = sa.select(column).where(column == sa.any_(param(0, pg.ARRAY(column.type))))
+            if exclude:
+                pk = table.c[model._meta.pk_attname]
+                stmt = stmt.where(pk != param(1, pk.type))
+            return Plan(stmt)
+
+        plan = cached_plan(model, ("values_taken", field.attname, exclude), build)
+        values: list[Any] = [[field.to_db(c) for c in candidates]]
+        if exclude:
+            values.append(self.instance.pk)
+        return {r[0] for r in await get_database().fetch(plan.sql, plan.args(values))}
+
+    def reserved(self, field: Field[Any]) -> set[Any]:
+        """Values of ``field`` picked by saves still in this transaction (the rows of one
+        ``bulk_create()`` are inserted together, after every ``pre_save_async``)."""
+        tx = current_transaction()
+        if tx is None:
+            return set()
+        reserved: set[Any] = tx.scratch.setdefault(("reserved", field), set())
+        return reserved
 
 
-async def _copy_chunk(
-    model: type[Model], chunk: list[Model], row: Callable[[dict[str, Any]], Any], generated: bool
-) -> None:
-    pk_attname = model._meta.pk_attname
-    if generated:
-        for obj, pk in zip(chunk, await _copy.take_ids(model, len(chunk)), strict=True):
-            obj.__dict__[pk_attname] = pk
+def _loaded_value(instance: Model, attname: str) -> Any:
+    state = loaded_state(instance)
+    if state is None:
+        return None
+    names, values = state
     try:
-        await _copy.copy_in(model, chunk, row)
-    except BaseException:
-        if generated:  # nothing was written: the instances are still unsaved
-            for obj in chunk:
-                obj.__dict__[pk_attname] = None
-        raise
-
-
-async def bulk_update(
-    model: type[Model], objs: list[Model], field_names: Sequence[str], batch_size: int | None
-) -> int:
-    if not field_names:
-        raise QueryError("bulk_update() needs at least one field name")
-    if not objs:
-        return 0
-    meta = model._meta
-    fields = [meta.get_field(n) for n in field_names]
-    for field in fields:
-        if field.primary_key or not field.concrete:
-            raise QueryError(f"bulk_update() cannot update {meta.model_name}.{field.name}")
-    for obj in objs:
-        obj._clean_fields(fields)
-    attnames = tuple(f.attname for f in fields)
-    plan = _update_plan(model, attnames)
-    rows = []
-    for obj in objs:
-        d = obj.__dict__
-        rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), d[meta.pk_attname]]))
-    await get_database().executemany(plan.sql, rows)
-    for obj in objs:
-        if is_whole(obj):
-            _snapshot(obj)
-    return len(objs)
+        return values[names.index(attname)]
+    except ValueError:
+        return None

@@ -2,161 +2,32 @@
 
 Each chained call returns a clone. Awaiting a queryset runs it (``await qs`` → list);
 ``async for`` iterates it. Statements are SQLAlchemy Core constructs compiled once per
-query *shape* (fields, lookups and ordering; never values) and cached on the model.
+query *shape* (fields, lookups and ordering; never values) and cached on the model
+(see ``aksara.query._select``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
-from functools import partial
+from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import sqlalchemy as sa
-
-from aksara.db.connection import get_database
-from aksara.db.transaction import current_transaction, transaction
-from aksara.exceptions import IntegrityError, QueryError, ValidationError
-from aksara.query._compile import Plan, RowPlan, param
-from aksara.query._resolve import (
-    Hop,
-    RelatedCondition,
-    exists_condition,
-    order_column,
-    plan_conditions,
-    resolve,
-)
+from aksara.db import current_transaction, get_database, transaction
+from aksara.exceptions import IntegrityError, QueryError
+from aksara.query import _select, bulk
+from aksara.query._compile import Plan, RowPlan
+from aksara.query._plans import cached_plan, hydrate
+from aksara.query._resolve import Hop, resolve
 from aksara.query.aggregates import Aggregate
+from aksara.query.deletion import guard_delete
 from aksara.query.expressions import CombinedExpression, F, Q
+from aksara.query.joins import JoinLayout, check_join_path
+from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
+from aksara.query.vector import nearest
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
 
 M = TypeVar("M", bound="Model")
-
-_MAX_PLANS = 2048
-
-
-def _cached_plan(model: type[Model], key: Any, build: Any) -> Any:
-    plans = model._meta.plans
-    plan = plans.get(key)
-    if plan is None:
-        if len(plans) >= _MAX_PLANS:
-            plans.clear()
-        plan = plans[key] = build()
-    return plan
-
-
-# -- conditions ---------------------------------------------------------------------------
-
-
-def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
-    """The shape of condition ``q`` (values appended to ``values``, in parameter order)."""
-    # The usual case first, on every query: no key crosses a relation.
-    mark = len(values)
-    parts: list[Any] = []
-    for child in q.children:
-        if isinstance(child, Q):
-            parts.append(where_key(model, child, values))
-            continue
-        key, value = child
-        resolved = resolve(model, key)
-        if isinstance(resolved, Hop):
-            del values[mark:]
-            return _related_where_key(model, q, values)
-        parts.append(_leaf_key(key, value, resolved, values))
-    return (q.connector, q.negated, tuple(parts))
-
-
-def _leaf_key(key: str, value: Any, resolved: Any, values: list[Any]) -> Any:
-    """The shape of one ``key=value`` condition; its parameters go to ``values``."""
-    if isinstance(value, (F, CombinedExpression)):
-        return (key, "expr", expression_key(value, values))
-    variant, params = resolved.lookup.prepare(resolved.output_field, value)
-    values.extend(params)
-    return (key, variant)
-
-
-def _related_where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
-    parts: list[Any] = []
-    for item in plan_conditions(model, q):
-        if isinstance(item, Q):
-            parts.append(where_key(model, item, values))
-            continue
-        if isinstance(item, RelatedCondition):
-            parts.append(("rel", item.hop.relation.name, where_key(item.target, item.q, values)))
-            continue
-        key, value, resolved = item
-        if isinstance(resolved, Hop):
-            parts.append((key, "exists", value))
-            continue
-        parts.append(_leaf_key(key, value, resolved, values))
-    return (q.connector, q.negated, tuple(parts))
-
-
-def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> Any:
-    """Build the SQLAlchemy condition for ``q``; bound parameters numbered from ``counter``.
-
-    ``plan_conditions`` walks ``q`` in the order ``where_key`` does, so parameter numbers
-    match the order of the values.
-    """
-    clauses = []
-    for item in plan_conditions(model, q):
-        if isinstance(item, Q):
-            clauses.append(where_clause(model, table, item, counter))
-            continue
-        if isinstance(item, RelatedCondition):
-            build = partial(where_clause, item.target, q=item.q, counter=counter)
-            clauses.append(exists_condition(item.hop.step, table, build, item.pk_only()))
-            continue
-        key, value, resolved = item
-        if isinstance(resolved, Hop):
-            # <relation>__isnull=True: no related row at all.
-            exists = exists_condition(resolved.step, table, None)
-            clauses.append(sa.not_(exists) if value else exists)
-            continue
-        column = resolved.column(table)
-        if isinstance(value, (F, CombinedExpression)):
-            if resolved.lookup.name not in ("exact", "gt", "gte", "lt", "lte"):
-                raise QueryError(f"{key}: F() expressions work with exact/gt/gte/lt/lte only")
-            rhs = expression_sql(model, table, value, counter)
-            op = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[
-                resolved.lookup.name
-            ]
-            clauses.append(column.op(op, is_comparison=True)(rhs))
-            continue
-        variant, params = resolved.lookup.prepare(resolved.output_field, value)
-        clauses.append(
-            resolved.lookup.expression(column, resolved.output_field, variant, counter[0])
-        )
-        counter[0] += len(params)
-    if not clauses:
-        combined: Any = sa.true()
-    elif len(clauses) == 1:
-        combined = clauses[0]
-    else:
-        combined = sa.and_(*clauses) if q.connector == Q.AND else sa.or_(*clauses)
-    return sa.not_(combined) if q.negated else combined
-
-
-def expression_key(expr: Any, values: list[Any]) -> Any:
-    if isinstance(expr, F):
-        return ("F", expr.name)
-    if isinstance(expr, CombinedExpression):
-        return (expression_key(expr.lhs, values), expr.op, expression_key(expr.rhs, values))
-    values.append(expr)
-    return ("value", type(expr).__name__)
-
-
-def expression_sql(model: type[Model], table: sa.Table, expr: Any, counter: list[int]) -> Any:
-    if isinstance(expr, F):
-        return table.c[model._meta.get_field(expr.name).attname]
-    if isinstance(expr, CombinedExpression):
-        lhs = expression_sql(model, table, expr.lhs, counter)
-        rhs = expression_sql(model, table, expr.rhs, counter)
-        return lhs.op(expr.op)(rhs)
-    bind = param(counter[0], sa.literal(expr).type)
-    counter[0] += 1
-    return bind
 
 
 class QuerySet(Generic[M]):
@@ -186,7 +57,8 @@ class QuerySet(Generic[M]):
         self._fields: tuple[str, ...] | None = None
         self._mode: str = "instances"
         self._distinct = False
-        self._for_update: tuple[bool, bool, tuple[str, ...]] | None = None
+        #: ``(nowait, skip_locked, of, no_key, read)`` of a locking read.
+        self._for_update: tuple[bool, bool, tuple[str, ...], bool, bool] | None = None
         self._related: tuple[str, ...] = ()
         self._prefetch: tuple[str, ...] = ()
         #: Results known without a query (a related manager's prefetched objects); never cloned.
@@ -274,13 +146,47 @@ class QuerySet(Generic[M]):
         return clone
 
     def select_for_update(
+        self,
+        *,
+        nowait: bool = False,
+        skip_locked: bool = False,
+        of: Sequence[str] = (),
+        no_key: bool = False,
+    ) -> QuerySet[M]:
+        """Lock the selected rows until the transaction ends (``SELECT ... FOR UPDATE``).
+
+        ``of=("self", "author")`` locks the rows of this model and of relations loaded with
+        ``select_related()`` (by default only this model's); ``no_key=True`` takes the weaker
+        ``FOR NO KEY UPDATE`` lock, which does not block inserts referring to the rows;
+        ``nowait`` raises instead of waiting, ``skip_locked`` leaves locked rows out.
+        """
+        return self._locked("select_for_update", nowait, skip_locked, of, no_key, False)
+
+    def select_for_share(
         self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = ()
     ) -> QuerySet[M]:
-        """Lock the selected rows until the transaction ends (``SELECT ... FOR UPDATE``)."""
+        """Lock the selected rows against changes until the transaction ends, letting other
+        transactions read and share-lock them (``SELECT ... FOR SHARE``)."""
+        return self._locked("select_for_share", nowait, skip_locked, of, False, True)
+
+    def _locked(
+        self,
+        method: str,
+        nowait: bool,
+        skip_locked: bool,
+        of: Sequence[str],
+        no_key: bool,
+        read: bool,
+    ) -> QuerySet[M]:
         if nowait and skip_locked:
-            raise QueryError("select_for_update(): nowait and skip_locked exclude each other")
+            raise QueryError(f"{method}(): nowait and skip_locked exclude each other")
+        if isinstance(of, str):
+            raise QueryError(f"{method}(of=...) takes a tuple of names, e.g. of=({of!r},)")
+        for name in of:
+            if name != "self":
+                check_join_path(self.model, name, columns=False)
         clone = self._clone()
-        clone._for_update = (nowait, skip_locked, tuple(of))
+        clone._for_update = (nowait, skip_locked, tuple(of), no_key, read)
         return clone
 
     def _field_names(self, fields: Sequence[str]) -> tuple[str, ...]:
@@ -290,9 +196,7 @@ class QuerySet(Generic[M]):
         names = []
         for name in fields:
             if "__" in name:
-                # A column of a related row (author__email): selected through a LEFT JOIN.
-                from aksara.query.related import check_join_path
-
+                # A column of a related row (author__email): selected through a join.
                 check_join_path(self.model, name)
                 names.append(name)
                 continue
@@ -332,100 +236,17 @@ class QuerySet(Generic[M]):
 
     # -- compilation -------------------------------------------------------------------------
 
-    def _condition_key(self, values: list[Any]) -> tuple[Any, ...]:
-        model = self.model
-        return tuple(where_key(model, q, values) for q in self._where)
-
-    def _apply_where(self, stmt: Any, table: sa.Table, counter: list[int]) -> Any:
-        for q in self._where:
-            stmt = stmt.where(where_clause(self.model, table, q, counter))
-        return stmt
+    # -- compilation -------------------------------------------------------------------------
 
     def _ordering(self) -> tuple[str, ...]:
         return self._order if self._order is not None else self.model._meta.ordering
 
-    def _select(self) -> tuple[Plan, RowPlan, list[Any], Any]:
-        values: list[Any] = []
-        cond = self._condition_key(values)
-        order = self._ordering()
-        if self._limit is not None:
-            values.append(self._limit)
-        if self._offset is not None:
-            values.append(self._offset)
-        key = (
-            "select",
-            self._fields,
-            cond,
-            order,
-            self._limit is not None,
-            self._offset is not None,
-            self._distinct,
-            self._for_update,
-            self._mode == "instances",
-            self._related,
-        )
-        plans = _cached_plan(self.model, key, self._build_select)
-        return plans[0], plans[1], values, plans[2]
-
-    def _select_columns(self, table: sa.Table) -> tuple[list[Any], Any, Any, tuple[str, ...]]:
-        """The selected columns, the FROM clause, the ``select_related`` layout and the row names.
-
-        Columns of related rows (``values("author__email")``, ``select_related("author")``)
-        come from LEFT JOINs along single-valued relations.
-        """
-        meta = self.model._meta
-        names = self._fields or meta.attnames
-        joins = None
-        columns: list[Any] = []
-        for name in names:
-            if "__" in name:
-                if joins is None:
-                    from aksara.query.related import Joins
-
-                    joins = Joins(self.model, table)
-                columns.append(joins.column(name))
-            else:
-                columns.append(table.c[meta.get_field(name).attname])
-        layout = None
-        row_names: tuple[str, ...] = names
-        if self._mode == "instances":
-            row_names = tuple(meta.get_field(n).attname for n in names)
-            if row_names == meta.attnames:
-                row_names = meta.attnames
-            if self._related:
-                from aksara.query.related import Joins
-
-                joins = joins or Joins(self.model, table)
-                layout = joins.select_related(self._related, columns)
-                row_names = (*row_names, *layout.names)
-        return columns, (joins.from_ if joins is not None else table), layout, row_names
-
-    def _build_select(self) -> tuple[Plan, RowPlan, Any]:
-        meta = self.model._meta
-        table = meta.table
-        assert table is not None
-        columns, from_, layout, row_names = self._select_columns(table)
-        stmt: Any = sa.select(*columns).select_from(from_)
-        counter = [0]
-        stmt = self._apply_where(stmt, table, counter)
-        order = self._ordering()
-        if order:
-            stmt = stmt.order_by(*(order_column(self.model, table, o) for o in order))
-        if self._distinct:
-            stmt = stmt.distinct()
-        if self._limit is not None:
-            stmt = stmt.limit(param(counter[0], sa.BigInteger()))
-            counter[0] += 1
-        if self._offset is not None:
-            stmt = stmt.offset(param(counter[0], sa.BigInteger()))
-            counter[0] += 1
-        if self._for_update is not None:
-            nowait, skip_locked, of = self._for_update
-            # Lock this model's rows only: the nullable side of an outer join cannot be locked.
-            stmt = stmt.with_for_update(
-                nowait=nowait, skip_locked=skip_locked, of=table if from_ is not table else None
-            )
-        return Plan(stmt), RowPlan(row_names, [c.type for c in columns]), layout
+    def sql(self) -> tuple[str, list[Any]]:
+        """The SQL this queryset runs and its parameters, as the driver receives them."""
+        if self._limit == 0:
+            raise QueryError("A queryset sliced to no rows runs no SQL")
+        plan, _, values, _ = _select.select_plan(self)
+        return plan.sql, list(plan.args(values))
 
     # -- execution -----------------------------------------------------------------------------
 
@@ -437,20 +258,20 @@ class QuerySet(Generic[M]):
             return list(self._cache)
         if self._limit == 0:
             return []
-        plan, rows, values, layout = self._select()
+        plan, rows, values, layout = _select.select_plan(self)
         records = await get_database().fetch(plan.sql, plan.args(values))
         result = self._convert(records, rows, layout)
         if self._mode == "instances" and self._prefetch:
-            from aksara.query.related import prefetch_related_objects
-
             await prefetch_related_objects(result, *self._prefetch)
         return result
 
-    def _convert(self, records: Sequence[Any], rows: RowPlan, layout: Any = None) -> list[Any]:
+    def _convert(
+        self, records: Sequence[Any], rows: RowPlan, layout: JoinLayout | None = None
+    ) -> list[Any]:
         mode = self._mode
         if mode == "instances":
             if layout is not None:
-                return layout.hydrate(self.model, records, rows)  # type: ignore[no-any-return]
+                return layout.hydrate(self.model, records, rows)
             return hydrate(self.model, records, rows)
         if mode == "dicts":
             return rows.dicts(records)
@@ -469,7 +290,7 @@ class QuerySet(Generic[M]):
             for item in await self._fetch():
                 yield item
             return
-        plan, rows, values, _ = self._select()
+        plan, rows, values, _ = _select.select_plan(self)
         batch: list[Any] = []
         cursor = tx.conn.raw.cursor(plan.sql, *plan.args(values), prefetch=500)
         async for record in cursor:
@@ -530,9 +351,10 @@ class QuerySet(Generic[M]):
         def build() -> tuple[Plan, RowPlan, Any]:
             qs = self.filter(**lookups)
             qs._limit = 2
-            return qs._build_select()
+            return _select.build_select(qs)
 
-        plan, rows, _ = _cached_plan(model, ("get", key, variant, order), build)
+        # The shape of filter(key=value)[:2] on a plain queryset, in short.
+        plan, rows, _ = cached_plan(model, ("get", key, variant, order), build)
         records = await get_database().fetch(plan.sql, plan.args([*params, 2]))
         return hydrate(model, records, rows)
 
@@ -556,67 +378,13 @@ class QuerySet(Generic[M]):
     async def count(self) -> int:
         if self._cache is not None:
             return len(self._cache)
-        values: list[Any] = []
-        key = (
-            "count",
-            self._condition_key(values),
-            self._limit,
-            self._offset,
-            self._distinct,
-            self._fields if self._distinct else None,
-        )
-
-        def build() -> Plan:
-            table = self.model._meta.table
-            assert table is not None
-            if self._limit is not None or self._offset is not None or self._distinct:
-                inner = self._clone()
-                inner._mode = "tuples"
-                inner_plan = inner._build_select_stmt()
-                return Plan(sa.select(sa.func.count()).select_from(inner_plan.subquery()))
-            stmt = self._apply_where(sa.select(sa.func.count()).select_from(table), table, [0])
-            return Plan(stmt)
-
-        plan = _cached_plan(self.model, key, build)
-        if self._limit is not None or self._offset is not None or self._distinct:
-            if self._limit is not None:
-                values.append(self._limit)
-            if self._offset is not None:
-                values.append(self._offset)
+        plan, values = _select.count_plan(self)
         return int(await get_database().fetchval(plan.sql, plan.args(values)))
-
-    def _build_select_stmt(self) -> Any:
-        table = self.model._meta.table
-        assert table is not None
-        columns, from_, _, _ = self._select_columns(table)
-        stmt: Any = sa.select(*columns).select_from(from_)
-        counter = [0]
-        stmt = self._apply_where(stmt, table, counter)
-        if self._distinct:
-            stmt = stmt.distinct()
-        order = self._ordering()
-        if order:
-            stmt = stmt.order_by(*(order_column(self.model, table, o) for o in order))
-        if self._limit is not None:
-            stmt = stmt.limit(param(counter[0], sa.BigInteger()))
-            counter[0] += 1
-        if self._offset is not None:
-            stmt = stmt.offset(param(counter[0], sa.BigInteger()))
-        return stmt
 
     async def exists(self) -> bool:
         if self._cache is not None:
             return bool(self._cache)
-        values: list[Any] = []
-        key = ("exists", self._condition_key(values))
-
-        def build() -> Plan:
-            table = self.model._meta.table
-            assert table is not None
-            stmt = self._apply_where(sa.select(sa.literal(1)).select_from(table), table, [0])
-            return Plan(stmt.limit(1))
-
-        plan = _cached_plan(self.model, key, build)
+        plan, values = _select.exists_plan(self)
         return await get_database().fetchval(plan.sql, plan.args(values)) is not None
 
     async def aggregate(self, *aggregates: Aggregate, **named: Aggregate) -> dict[str, Any]:
@@ -625,30 +393,7 @@ class QuerySet(Generic[M]):
         items.update(named)
         if not items:
             raise QueryError("aggregate() needs at least one aggregate")
-        meta = self.model._meta
-        for agg in items.values():
-            if agg.field != "*" and not meta.get_field(agg.field).concrete:
-                raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
-        values: list[Any] = []
-        key = (
-            "aggregate",
-            tuple((k, type(a).__name__, a.field, a.distinct) for k, a in items.items()),
-            self._condition_key(values),
-        )
-
-        def build() -> Plan:
-            table = meta.table
-            assert table is not None
-            cols = []
-            for alias, agg in items.items():
-                column = None if agg.field == "*" else table.c[meta.get_field(agg.field).attname]
-                if column is None and not hasattr(agg, "expression"):
-                    raise QueryError(f"{type(agg).__name__} needs a field")
-                cols.append(agg.expression(column).label(alias))
-            stmt = self._apply_where(sa.select(*cols).select_from(table), table, [0])
-            return Plan(stmt)
-
-        plan = _cached_plan(self.model, key, build)
+        plan, values = _select.aggregate_plan(self, items)
         record = await get_database().fetchrow(plan.sql, plan.args(values))
         assert record is not None
         return dict(zip(items, record, strict=True))
@@ -712,91 +457,30 @@ class QuerySet(Generic[M]):
 
     async def update(self, **values: Any) -> int:
         """UPDATE every matching row; values are validated first. Returns the number of rows."""
-        if not values:
-            raise QueryError("update() needs at least one field")
         if self._limit is not None or self._offset is not None:
             raise QueryError("Cannot update a sliced queryset")
-        meta = self.model._meta
-        fields = [meta.get_field(name) for name in values]
-        params: list[Any] = []
-        shape: list[Any] = []
-        errors: dict[str, list[str]] = {}
-        for field, value in zip(fields, values.values(), strict=True):
-            if not field.concrete:
-                raise QueryError(f"{meta.model_name}.{field.name} cannot be updated with update()")
-            if isinstance(value, (F, CombinedExpression)):
-                shape.append((field.attname, expression_key(value, params)))
-                continue
-            try:
-                value = field.clean(value)
-            except ValidationError as error:
-                errors.setdefault(field.name, []).extend(error.messages)
-                continue
-            shape.append((field.attname, None))
-            params.append(field.to_db(value))
-        if errors:
-            raise ValidationError(errors, model=meta.model_name)
-        cond = self._condition_key(params)
-        key = ("update", tuple(shape), cond)
-        raw_values = values
-
-        def build() -> Plan:
-            table = meta.table
-            assert table is not None
-            counter = [0]
-            assignments: dict[str, Any] = {}
-            for field, value in zip(fields, raw_values.values(), strict=True):
-                if isinstance(value, (F, CombinedExpression)):
-                    assignments[field.attname] = expression_sql(self.model, table, value, counter)
-                else:
-                    assignments[field.attname] = param(counter[0], table.c[field.attname].type)
-                    counter[0] += 1
-            stmt = self._apply_where(sa.update(table), table, counter).values(assignments)
-            return Plan(stmt)
-
-        plan = _cached_plan(self.model, key, build)
-        status = await get_database().execute(plan.sql, plan.args(params))
-        return _rowcount(status)
+        return await bulk.update_rows(self, values)
 
     async def delete(self) -> int:
         """DELETE every matching row; returns the number of rows deleted."""
         if self._limit is not None or self._offset is not None:
             raise QueryError("Cannot delete a sliced queryset")
-        values: list[Any] = []
-        key = ("delete", self._condition_key(values))
-
-        def build() -> Any:
-            table = self.model._meta.table
-            assert table is not None
-            return self._apply_where(sa.delete(table), table, [0])
-
-        from aksara.query import persist
-        from aksara.query.related import guard_delete
-
-        return await guard_delete(
-            self.model, lambda: persist.delete_rows(self.model, key, build, values)
-        )
+        return await guard_delete(self.model, lambda: bulk.delete_matching(self))
 
     async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
         """Validate every instance, then INSERT them with one statement per batch."""
-        from aksara.query import persist
-
-        return await persist.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
+        return await bulk.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
 
     async def bulk_update(
         self, objs: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
     ) -> int:
         """Validate and UPDATE ``fields`` of every instance; returns the number of rows updated."""
-        from aksara.query import persist
-
-        return await persist.bulk_update(self.model, list(objs), fields, batch_size)
+        return await bulk.bulk_update(self.model, list(objs), fields, batch_size)
 
     def select_related(self, *fields: str) -> QuerySet[M]:
-        """Load these single-valued relations in the same query, one LEFT JOIN each:
+        """Load these single-valued relations in the same query, one join each:
         ``select_related("author", "author__team")`` (ForeignKey, OneToOne and a OneToOne's
         reverse side). Afterwards ``post.author`` needs no query."""
-        from aksara.query.related import check_join_path
-
         for name in fields:
             check_join_path(self.model, name, columns=False)
         clone = self._clone()
@@ -807,8 +491,6 @@ class QuerySet(Generic[M]):
         """Load these relations with one extra query each (and per level of ``a__b``):
         ``prefetch_related("tags", "author__posts")``. Afterwards ``post.tags`` iterates and
         ``await post.tags.all()`` answers without a query."""
-        from aksara.query.related import check_prefetch_path
-
         for name in fields:
             check_prefetch_path(self.model, name)
         clone = self._clone()
@@ -817,34 +499,4 @@ class QuerySet(Generic[M]):
 
     async def nearest(self, field: str, vector: Any, **options: Any) -> list[M]:
         """The rows nearest to ``vector`` by a Vector field (see ``aksara.query.vector.nearest``)."""
-        from aksara.query.vector import nearest
-
         return await nearest(self, field, vector, **options)
-
-
-def _rowcount(status: str) -> int:
-    try:
-        return int(status.rsplit(" ", 1)[-1])
-    except ValueError:
-        return 0
-
-
-def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
-    """Build instances from records without validation (values are the database's own)."""
-    build = rows.builder(model) or _dict_builder(model, rows.names)
-    if not rows.procs:
-        # The records are the values: an instance keeps its own (see Model.__getstate__).
-        return [build(record) for record in records]
-    return [build(values) for values in rows.tuples(records)]
-
-
-def _dict_builder(model: type[M], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], M]:
-    from aksara.query.related import make_instance
-
-    meta = model._meta
-    mutable = tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
-
-    def build(values: tuple[Any, ...]) -> M:
-        return make_instance(model, names, values, mutable)
-
-    return build

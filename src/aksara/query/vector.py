@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from aksara.db.connection import get_database
-from aksara.db.transaction import in_transaction, transaction
+from aksara.db import get_database, in_transaction, transaction
 from aksara.exceptions import QueryError
+from aksara.fields.vector import Vector
+from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan, param
-from aksara.query.lookups import query_value
-from aksara.query.lookups_types import distance, metric_name
-from aksara.query.queryset import _cached_plan, hydrate
+from aksara.query._plans import cached_plan, hydrate
+from aksara.query.lookups.base import query_value
+from aksara.query.lookups.vector import distance, metric_name
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -44,8 +45,6 @@ async def nearest(
     (approximately: raise ``ef_search`` above ``k`` for better recall on HNSW; it is
     set for this query only).
     """
-    from aksara.fields.vector import Vector
-
     model = queryset.model
     meta = model._meta
     vector_field = meta.get_field(field)
@@ -59,35 +58,15 @@ async def nearest(
     if vector is None:
         raise QueryError("nearest() needs a query vector")
     values: list[Any] = []
-    condition = queryset._condition_key(values)
+    condition = _select.where_values(queryset, values)
     values.append(query_value(vector_field, vector))
     if k is not None:
         values.append(k)
     names = queryset._fields or meta.attnames
     key = ("nearest", names, condition, vector_field.attname, name, k is not None)
-
-    def build() -> tuple[Plan, RowPlan]:
-        table = meta.table
-        assert table is not None
-        columns = [table.c[meta.get_field(n).attname] for n in names]
-        counter = [0]
-        where = sa.select(*columns)
-        where = queryset._apply_where(where, table, counter)
-        column = table.c[vector_field.attname]
-        measured = distance(column, name, param(counter[0], column.type))
-        counter[0] += 1
-        # A row without a vector has no distance: it is nobody's neighbour.
-        stmt = (
-            where.where(column.is_not(None))
-            .add_columns(measured.label("_distance"))
-            .order_by(measured)
-        )
-        if k is not None:
-            stmt = stmt.limit(param(counter[0], sa.BigInteger()))
-        row_names = tuple(meta.get_field(n).attname for n in names)
-        return Plan(stmt), RowPlan(row_names, [c.type for c in columns])
-
-    plan, rows = _cached_plan(model, key, build)
+    plan, rows = cached_plan(
+        model, key, lambda: _nearest_plan(queryset, names, vector_field, name, k is not None)
+    )
     database = get_database()
     args = plan.args(values)
     if ef_search is None:
@@ -108,6 +87,27 @@ async def nearest(
         for obj, record in zip(result, records, strict=True):
             setattr(obj, distance_attr, record[width])
     return result
+
+
+def _nearest_plan(
+    queryset: QuerySet[Any], names: tuple[str, ...], field: Vector, metric: str, limited: bool
+) -> tuple[Plan, RowPlan]:
+    meta = queryset.model._meta
+    table = meta.table
+    assert table is not None
+    columns = [table.c[meta.get_field(n).attname] for n in names]
+    counter = [0]
+    where = _select.apply_where(queryset, sa.select(*columns), table, counter)
+    column = table.c[field.attname]
+    measured = distance(column, metric, param(counter[0], column.type))
+    counter[0] += 1
+    # A row without a vector has no distance: it is nobody's neighbour.
+    stmt = where.where(column.is_not(None)).add_columns(measured.label("_distance"))
+    stmt = stmt.order_by(measured)
+    if limited:
+        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
+    row_names = tuple(meta.get_field(n).attname for n in names)
+    return Plan(stmt), RowPlan(row_names, [c.type for c in columns])
 
 
 async def _set_ef_search(value: int) -> None:

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
+from aksara.db.hooks import in_transaction, on_commit, on_rollback
 from aksara.exceptions import StorageError
 from aksara.storage import _names
 from aksara.storage._content import Content, iter_content
@@ -169,18 +170,14 @@ class Storage(abc.ABC):
         transaction cannot be undone); outside a transaction it raises.
         """
         _names.validate_name(name)
-        from aksara import db
-
-        if db.in_transaction():
-            await db.on_commit(functools.partial(self._delete_quietly, name, "commit"))
+        if in_transaction():
+            await on_commit(functools.partial(self._delete_quietly, name, "commit"))
         else:
             await self.delete(name)
 
     async def _delete_on_rollback(self, name: str) -> None:
-        from aksara import db
-
-        if db.in_transaction():
-            await db.on_rollback(functools.partial(self._delete_quietly, name, "rollback"))
+        if in_transaction():
+            await on_rollback(functools.partial(self._delete_quietly, name, "rollback"))
 
     async def _delete_quietly(self, name: str, event: str) -> None:
         # Runs in a transaction hook: raising here would hide the error that caused the

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aksara.db.connection import get_database
+from aksara.db import get_database
 
 
 @dataclass

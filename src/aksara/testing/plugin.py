@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-import aksara
-from aksara.db import Database, Transaction, embedded
-from aksara.db import connection as db_connection
+from aksara.db import Database, connect, disconnect, embedded, set_database
+from aksara.registry import metadata
+from aksara.schema import create_all, drop_all
 from aksara.testing.mail import mailoutbox, smtp_server
 from aksara.testing.media import (
     memory_media_storage,
@@ -62,7 +62,7 @@ async def _open_database(tmp_dir: str) -> Database:
     if url is None:
         server = embedded.start(tmp_dir, cleanup=True)
         url = str(server.get_uri())
-    database = await aksara.connect(url)
+    database = await connect(url)
     await database.ensure_vector_extension()
     return database
 
@@ -74,35 +74,28 @@ async def aksara_database() -> AsyncIterator[Database]:
     # which cannot enter pytest's private (0700) temp directories.
     data_dir = Path(tempfile.gettempdir()) / f"aksara-test-pg-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     database = await _open_database(str(data_dir))
-    await aksara.drop_all()
-    await aksara.create_all()
+    await drop_all()
+    await create_all()
     yield database
-    await aksara.disconnect()
+    await disconnect()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def db(aksara_database: Database) -> AsyncIterator[Database]:
     """Run the test inside a transaction that is rolled back afterwards."""
-    root = Transaction(aksara_database, None)
-    await root.start()
-    root.is_test_root = True
-    aksara_database.pinned = root
-    db_connection.set_database(aksara_database)
-    try:
+    set_database(aksara_database)
+    async with aksara_database.pin():
         yield aksara_database
-    finally:
-        aksara_database.pinned = None
-        await root.rollback()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def transactional_db(aksara_database: Database) -> AsyncIterator[Database]:
     """Let the test commit for real; truncate every table afterwards."""
-    db_connection.set_database(aksara_database)
+    set_database(aksara_database)
     try:
         yield aksara_database
     finally:
-        tables = [t.name for t in aksara.metadata.sorted_tables]
+        quote = aksara_database.dialect.identifier_preparer.quote
+        tables = [quote(t.name) for t in metadata.sorted_tables]
         if tables:
-            names = ", ".join(f'"{name}"' for name in tables)
-            await aksara_database.execute(f"TRUNCATE {names} CASCADE")
+            await aksara_database.execute(f"TRUNCATE {', '.join(tables)} CASCADE")

@@ -18,8 +18,8 @@ from aksara.contrib.fastapi import (
     schema_for,
     transaction_dependency,
 )
-from aksara.db import connection, current_transaction
-from aksara.db.transaction import current
+from aksara.db import current_transaction, get_database, set_database
+from aksara.db._context import current
 from aksara.exceptions import PermissionDenied
 from tests.contrib.fastapi.models import Gizmo
 
@@ -171,7 +171,7 @@ async def test_endpoint_queries_run_in_the_request_transaction(db):
         tx: DBTransaction, again: aksara.Transaction = Depends(transaction_dependency)
     ):
         seen["same"] = tx is again and current_transaction() is tx
-        seen["pid"] = await connection.get_database().fetchval("SELECT pg_backend_pid()")
+        seen["pid"] = await get_database().fetchval("SELECT pg_backend_pid()")
         seen["tx_pid"] = await tx.conn.raw.fetchval("SELECT pg_backend_pid()")
         return {}
 
@@ -279,8 +279,8 @@ async def test_add_exception_handlers_on_a_plain_fastapi_app(db):
 async def test_lifespan_reuses_an_open_connection_and_leaves_it_open(aksara_database):
     app = Aksara(database_url="postgresql://elsewhere.invalid/app")
     async with app.router.lifespan_context(app):
-        assert connection.get_database() is aksara_database
-    assert connection.get_database() is aksara_database
+        assert get_database() is aksara_database
+    assert get_database() is aksara_database
 
 
 async def test_lifespan_connects_and_disconnects_when_not_connected(aksara_database):
@@ -288,22 +288,22 @@ async def test_lifespan_connects_and_disconnects_when_not_connected(aksara_datab
 
     @asynccontextmanager
     async def user_lifespan(app):
-        entered.append(connection.get_database())
+        entered.append(get_database())
         yield {"greeting": "hello"}
 
     app = Aksara(database_url=aksara_database.url, lifespan=user_lifespan)
-    connection.set_database(None)
+    set_database(None)
     try:
         async with app.router.lifespan_context(app) as state:
-            database = connection.get_database()
+            database = get_database()
             assert database is not aksara_database and database.url == aksara_database.url
             assert await database.fetchval("SELECT 1") == 1
             assert state == {"greeting": "hello"}
         assert entered == [database]
         with pytest.raises(aksara.AksaraError, match="not connected"):
-            connection.get_database()
+            get_database()
     finally:
-        connection.set_database(aksara_database)
+        set_database(aksara_database)
 
 
 @pytest.fixture

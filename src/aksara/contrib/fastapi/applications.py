@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
 from aksara.contrib.fastapi.exception_handlers import EXCEPTION_HANDLERS
-from aksara.db import connection
+from aksara.db import connect, connected, disconnect
 from aksara.db.database import State
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
@@ -70,7 +70,6 @@ class Aksara(FastAPI):
                     yield state
         finally:
             if owns_database:
-                from aksara.db import disconnect
                 from aksara.storage import close_storage
 
                 await close_storage()
@@ -78,10 +77,10 @@ class Aksara(FastAPI):
 
     async def _connect(self) -> bool:
         """Connect unless aksara already is; True when this app opened the connection."""
-        database = connection._database
+        database = connected()
         if database is not None and database.state is State.OPEN:
             return False
-        await connection.connect(self.database_url)
+        await connect(self.database_url)
         return True
 
 

@@ -66,7 +66,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
 
 
 def _body_key(model_name: str | None, field_name: str) -> str:
-    from aksara.models.registry import registry
+    from aksara.registry import registry
 
     model = registry.get(model_name) if model_name else None
     if model is not None:

@@ -88,15 +88,15 @@ async def _deliver(
     backend = connection if connection is not None else get_connection(fail_silently=fail_silently)
     if on_commit:
         # Imported here: mail works without the database layer unless deferral is asked for.
-        from aksara import db
+        from aksara.db import hooks
 
-        if db.in_transaction():
+        if hooks.in_transaction():
             # Check now, so bad input fails inside the transaction rather than after it.
             queued = len(await check_messages(messages))
 
             async def send_after_commit() -> None:
                 await backend.send_messages(messages)
 
-            await db.on_commit(send_after_commit)
+            await hooks.on_commit(send_after_commit)
             return queued
     return await backend.send_messages(messages)

@@ -1,9 +1,15 @@
-"""The registry of model classes, so that string references such as ``"User"`` resolve lazily."""
+"""The registry of model classes and the metadata their tables live on.
+
+It sits below fields, models and the database layer: a relation field resolves a model
+named by a string (``"User"``) through it, and ``create_all()`` creates what it holds,
+without either importing the other.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -25,12 +31,38 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class ModelRoot:
+    """The root class of every model (``aksara.Model`` derives from it), so that layers below
+    ``models`` can tell model classes and instances from other values without importing them."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        pk: Any
+
+
+def is_model_class(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, ModelRoot)
+
+
+def snake_case(name: str) -> str:
+    """``BlogPost`` → ``blog_post``; ``HTTPLog`` → ``http_log``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
 class Registry:
     """Model classes by name, with callbacks waiting for models not defined yet."""
 
     def __init__(self) -> None:
         self.models: dict[str, type[Model]] = {}
         self._pending: dict[str, list[Callable[[type[Model]], None]]] = {}
+        #: Bumped whenever a relation between models is made or undone, so that caches
+        #: derived from the relation graph (which deletes a reference may refuse) expire.
+        self.version = 0
+
+    def changed(self) -> None:
+        self.version += 1
 
     def register(self, model: type[Model]) -> None:
         name = model.__name__
@@ -58,6 +90,21 @@ class Registry:
 
     def unresolved(self) -> list[str]:
         return sorted(self._pending)
+
+    def cancel(self, owner: object) -> None:
+        """Drop the callbacks bound to ``owner`` that still wait for a model."""
+        for name, waiting in list(self._pending.items()):
+            waiting[:] = [c for c in waiting if getattr(c, "__self__", None) is not owner]
+            if not waiting:
+                del self._pending[name]
+
+    def model_for_table(self, table: str) -> type[Model] | None:
+        """The model whose table is called ``table``."""
+        for model in self.models.values():
+            t = model._meta.table
+            if t is not None and t.name == table:
+                return model
+        return None
 
     def unregister(self, model: type[Model]) -> None:
         """Remove a model, its table and what its relations did to other models

@@ -1,23 +1,22 @@
-"""Lookups (``field__lookup=value``): how each becomes a SQL condition with bound parameters.
+"""The lookups of every field (``exact``, ``in``, ``gt``, ``icontains``, ...).
 
 A lookup ``prepare()``s a value into a hashable *variant* (part of the query's shape)
 and a list of parameter values; ``expression()`` builds the SQLAlchemy condition for a
-variant from bound parameters. Values never reach SQL text.
+variant from bound parameters. Values never reach SQL text. Lookups are registered on
+field classes (``Field.register_lookup``); a subclass inherits them and may override one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import QueryError, ValidationError
+from aksara.fields.base import Field
 from aksara.query._compile import param
-
-if TYPE_CHECKING:
-    from aksara.fields.base import Field
 
 Binds = Sequence[sa.BindParameter[Any]]
 
@@ -209,6 +208,39 @@ class IsNull(Lookup):
         return column.is_(None) if variant else column.is_not(None)
 
 
+class OperatorLookup(Lookup):
+    """A lookup whose name and SQL operator are given per instance (``@>``, ``?&``, ``>``...)."""
+
+    def __init__(self, name: str, operator: str) -> None:
+        self.name = name  # type: ignore[misc]
+        self.operator = operator  # type: ignore[misc]
+
+
+class OnText(Lookup):
+    """A text lookup (``icontains``, ``startswith``, ...) on the text form of a value."""
+
+    def __init__(self, inner: Lookup, to_text: Any) -> None:
+        self.inner = inner
+        self.to_text = to_text
+        self.name = inner.name  # type: ignore[misc]
+
+    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+        return self.inner.prepare(field, value)
+
+    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
+        return self.inner.expression(self.to_text(column), field, variant, start)
+
+
+def derived(field: Field[Any], parent: Field[Any], suffix: str) -> Field[Any]:
+    """Name the output ``field`` of a transform after ``parent`` (``preferences__theme``), so
+    that errors point at the filter."""
+    field.name = field.attname = f"{parent.name}__{suffix}"
+    model = getattr(parent, "model", None)
+    if model is not None:
+        field.model = model
+    return field
+
+
 LOOKUPS: dict[str, Lookup] = {
     lookup.name: lookup
     for lookup in (
@@ -231,7 +263,24 @@ LOOKUPS: dict[str, Lookup] = {
 }
 
 
+TEXT_LOOKUPS = tuple(
+    LOOKUPS[name]
+    for name in (
+        "iexact",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+    )
+)
+
+for _lookup in LOOKUPS.values():
+    Field.register_lookup(_lookup)
+
+
 def register_lookup(lookup: Lookup) -> Lookup:
-    """Add a lookup available on every field (field-specific ones come from ``Field.get_lookup``)."""
+    """Add a lookup available on every field: ``Field.register_lookup(lookup)``."""
     LOOKUPS[lookup.name] = lookup
-    return lookup
+    return Field.register_lookup(lookup)  # type: ignore[no-any-return]

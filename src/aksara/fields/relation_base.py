@@ -1,0 +1,186 @@
+"""What every relation shares: ``Step`` (how rows of one model reach rows of another),
+``Relation`` (the base of declared and reverse relations) and ``ReverseRelation`` (the side
+that lives on the target: ``user.posts``, ``user.profile``).
+
+Relation attributes never run queries. A multi-valued relation's attribute is a manager of
+the query layer, which installs its class as ``Relation.manager_class``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
+
+import sqlalchemy as sa
+from typing_extensions import Unpack
+
+from aksara.exceptions import ConfigurationError
+from aksara.fields.base import Field, FieldOptions
+
+if TYPE_CHECKING:
+    from aksara.fields.relations import RelatedField
+    from aksara.models.base import Model
+
+
+class Step:
+    """How rows of ``source`` reach rows of ``target`` through one relation, as columns.
+
+    Without a junction table: ``target.<target_attname> = source.<source_attname>``.
+    With one: ``junction.<junction_source> = source.<source_attname>`` and
+    ``junction.<junction_target> = target.<target_attname>``.
+    """
+
+    __slots__ = (
+        "source",
+        "target",
+        "multi_valued",
+        "source_attname",
+        "target_attname",
+        "junction",
+        "junction_source",
+        "junction_target",
+    )
+
+    def __init__(
+        self,
+        source: type[Model],
+        target: type[Model],
+        *,
+        multi_valued: bool,
+        source_attname: str,
+        target_attname: str,
+        junction: sa.Table | None = None,
+        junction_source: str = "",
+        junction_target: str = "",
+    ) -> None:
+        self.source = source
+        self.target = target
+        self.multi_valued = multi_valued
+        self.source_attname = source_attname
+        self.target_attname = target_attname
+        self.junction = junction
+        self.junction_source = junction_source
+        self.junction_target = junction_target
+
+    def reversed(self, *, multi_valued: bool) -> Step:
+        return Step(
+            self.target,
+            self.source,
+            multi_valued=multi_valued,
+            source_attname=self.target_attname,
+            target_attname=self.source_attname,
+            junction=self.junction,
+            junction_source=self.junction_target,
+            junction_target=self.junction_source,
+        )
+
+    def __repr__(self) -> str:
+        via = f" via {self.junction.name}" if self.junction is not None else ""
+        return f"<Step {self.source.__name__} -> {self.target.__name__}{via}>"
+
+
+def not_loaded(model: type[Model], name: str) -> str:
+    return (
+        f"{model.__name__}.{name} is not loaded: add select_related({name!r}) or "
+        f"prefetch_related({name!r}) to the query, or `await obj.fetch_related({name!r})` first"
+    )
+
+
+class Relation(Field[Any]):
+    """What forward and reverse relations share: the model they reach, how, and where an
+    instance keeps the related objects once they are loaded (``cache_name`` in its ``__dict__``)."""
+
+    #: The class of the managers behind multi-valued relation attributes (``post.tags``,
+    #: ``user.posts``), called as ``manager_class(instance, relation)``; the query layer
+    #: installs it (``aksara.query.related``).
+    manager_class: ClassVar[Any] = None
+
+    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+        super().__init__(**options)
+        self.related_model: type[Model] | None = None
+        #: The other side: a ForeignKey's or ManyToMany's reverse relation, and vice versa.
+        self.remote: Relation | None = None
+        self.multi_valued = False
+        self.cache_name = ""
+        #: The relation's name in ``select_related``/``prefetch_related`` and on instances.
+        self.accessor: str | None = None
+
+    def target(self) -> type[Model]:
+        """The related model; a clear error while a string reference is still unresolved."""
+        model = self.related_model
+        if model is None:
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name} refers to a model that is not defined"
+            )
+        return model
+
+    def step(self) -> Step:
+        """The join from this model to the related one; each kind of relation defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define step()")
+
+    def is_loaded(self, instance: Model) -> bool:
+        """True when ``instance`` holds this relation's objects (no query needed)."""
+        return self.cache_name in instance.__dict__
+
+    def manager(self, instance: Model) -> Any:
+        """The manager of ``instance``'s related objects through this relation."""
+        manager_class = Relation.manager_class
+        if manager_class is None:
+            raise ConfigurationError("Related managers need the query layer: import aksara")
+        return manager_class(instance, self)
+
+
+class ReverseRelation(Relation):
+    """The reverse side of a relation, living on its target: ``user.posts`` (many),
+    ``tag.posts`` (many), ``user.profile`` (one, for a OneToOne)."""
+
+    concrete = False
+
+    def __init__(self, field: RelatedField, query_name: str, accessor: str | None) -> None:
+        super().__init__()
+        self.field = field
+        self.model = field.target()
+        self.related_model = field.model
+        self.remote = field
+        self.name = self.attname = query_name
+        self.accessor = accessor
+        self.multi_valued = field.multi_valued or not field.unique
+        self.cache_name = f"_rel:{accessor or query_name}"
+        self.nullable = True
+
+    def step(self) -> Step:
+        return self.field.step().reversed(multi_valued=self.multi_valued)
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> Any: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        if self.multi_valued:
+            return self.manager(instance)
+        d = instance.__dict__
+        if self.cache_name in d:
+            return d[self.cache_name]
+        raise AttributeError(not_loaded(type(instance), self.accessor or self.name))
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        if self.multi_valued:
+            raise TypeError(
+                f"{type(instance).__name__}.{self.accessor} cannot be assigned; use its add()/set()"
+            )
+        if value is not None:
+            # user.profile = profile: point the profile at the user (saving it is up to the caller).
+            setattr(value, self.field.name, instance)
+        instance.__dict__[self.cache_name] = value
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "type": "reverse",
+            "to": self.related_model.__name__ if self.related_model else None,
+        }
+
+    def __repr__(self) -> str:
+        return f"<ReverseRelation: {self.model.__name__}.{self.name} ← {self.field!r}>"

@@ -1,0 +1,94 @@
+"""The per-model caches of the query layer, and records turned into instances.
+
+Two caches live on each model's ``_meta``, both bounded and least-recently-used first out:
+
+- ``plans``: compiled statements (``Plan``, with their ``RowPlan``), keyed by query shape;
+- ``generated``: functions generated for the model (row builders, snapshots, INSERT
+  values, COPY rows, validators).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aksara.query._compile import RowPlan, instance_builder
+from aksara.state import make_loaded
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.models.options import Options
+
+M = TypeVar("M", bound="Model")
+
+
+def cached_plan(model: type[Model], key: Any, build: Callable[[], Any]) -> Any:
+    """The statement cached under ``key`` (a query shape, never values), or ``build()``'s."""
+    return model._meta.plans.get(key, build)
+
+
+def generated(
+    model: type[Model], key: tuple[Any, ...], build: Callable[[type[Model], tuple[Any, ...]], Any]
+) -> Any:
+    """The function ``build(model, key)`` generated for ``model``, cached under ``key``."""
+    return model._meta.generated.get(key, lambda: build(model, key))
+
+
+def rowcount(status: str) -> int:
+    """The number of rows of a status tag such as ``"UPDATE 3"``."""
+    try:
+        return int(status.rsplit(" ", 1)[-1])
+    except ValueError:
+        return 0
+
+
+def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
+    """Build instances from records without validation (values are the database's own)."""
+    build = rows.builder(model, builder_for)
+    if not rows.procs:
+        # The records are the values: an instance keeps its own (see Model.__getstate__).
+        return [build(record) for record in records]
+    return [build(values) for values in rows.tuples(records)]
+
+
+def builder_for(model: type[M], names: tuple[str, ...]) -> Callable[..., M]:
+    """The instance builder of ``model`` for columns ``names`` (generated once, cached)."""
+    return generated(model, ("builder", names), _make_builder)  # type: ignore[no-any-return]
+
+
+def _make_builder(model: type[M], key: tuple[Any, ...]) -> Callable[..., M]:
+    names: tuple[str, ...] = key[1]
+    build = instance_builder(model, names)
+    if build is not None:
+        return build
+    # Names that cannot be written as identifiers: build the instance dict instead.
+    mutable = _mutable_positions(model._meta, names)
+
+    def build_dict(values: Sequence[Any]) -> M:
+        return make_instance(model, names, values, mutable)
+
+    return build_dict
+
+
+def _mutable_positions(meta: Options, names: tuple[str, ...]) -> tuple[int, ...]:
+    if names is meta.attnames:
+        return meta.mutable_positions
+    return tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)
+
+
+def make_instance(
+    model: type[M], names: tuple[str, ...], values: Sequence[Any], mutable: tuple[int, ...] = ()
+) -> M:
+    """An instance from one row's converted values, as ``hydrate()`` builds them."""
+    obj = object.__new__(model)
+    d = dict(zip(names, values, strict=True))
+    loaded = tuple(values)
+    if mutable:
+        fields = model._meta.by_attname
+        snapshot = list(loaded)
+        for i in mutable:
+            snapshot[i] = fields[names[i]].snapshot(snapshot[i])
+        loaded = tuple(snapshot)
+    d["_loaded"] = make_loaded(model._meta, names, loaded)
+    obj.__dict__ = d
+    return obj

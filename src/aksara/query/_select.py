@@ -1,0 +1,240 @@
+"""The SELECT statements of a queryset, from one canonical shape and one builder.
+
+``shape(qs, values)`` is what every read of a queryset caches its plan under, behind the
+operation's own name (``("select", shape)``, ``("count", shape)``, ...): the selected
+fields, conditions, ordering, whether there is a LIMIT and an OFFSET, DISTINCT, locking,
+the kind of rows and the ``select_related`` paths. Values never enter it; they go to
+``values`` in parameter order: the conditions', then LIMIT's, then OFFSET's.
+
+``select_statement()`` builds the one SELECT; ``count()``, ``exists()`` and ``aggregate()``
+read from it as a subquery when the queryset is sliced or DISTINCT.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara.exceptions import QueryError
+from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._plans import cached_plan
+from aksara.query._resolve import order_column
+from aksara.query._where import where_clause, where_key
+from aksara.query.joins import JoinLayout, Joins
+
+if TYPE_CHECKING:
+    from aksara.query.aggregates import Aggregate
+    from aksara.query.queryset import QuerySet
+
+
+def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
+    """The query's shape (everything that changes its SQL); its values go to ``values``."""
+    condition = where_values(qs, values)
+    if qs._limit is not None:
+        values.append(qs._limit)
+    if qs._offset is not None:
+        values.append(qs._offset)
+    return (
+        qs._fields,
+        condition,
+        qs._ordering(),
+        qs._limit is not None,
+        qs._offset is not None,
+        qs._distinct,
+        qs._for_update,
+        qs._mode == "instances",
+        qs._related,
+    )
+
+
+def where_values(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
+    """The shape of the conditions alone; their values go to ``values``."""
+    model = qs.model
+    return tuple(where_key(model, q, values) for q in qs._where)
+
+
+def apply_where(qs: QuerySet[Any], stmt: Any, table: sa.Table, counter: list[int]) -> Any:
+    for q in qs._where:
+        stmt = stmt.where(where_clause(qs.model, table, q, counter))
+    return stmt
+
+
+def is_windowed(qs: QuerySet[Any]) -> bool:
+    """True when the rows are a slice or DISTINCT: counting them needs the SELECT itself."""
+    return qs._limit is not None or qs._offset is not None or qs._distinct
+
+
+# -- the SELECT -------------------------------------------------------------------------------
+
+
+def select_plan(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, list[Any], JoinLayout | None]:
+    """The compiled SELECT of ``qs``, how to read its rows, its values and its join layout."""
+    values: list[Any] = []
+    key = ("select", shape(qs, values))
+    plan, rows, layout = cached_plan(qs.model, key, lambda: build_select(qs))
+    return plan, rows, values, layout
+
+
+def build_select(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, JoinLayout | None]:
+    stmt, columns, layout, row_names = select_statement(qs)
+    return Plan(stmt), RowPlan(row_names, [c.type for c in columns]), layout
+
+
+def select_statement(
+    qs: QuerySet[Any], *, inner: bool = False
+) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
+    """The SELECT of ``qs``: statement, columns, ``select_related`` layout and row names.
+
+    With ``inner`` it is a subquery for ``count()``, ``exists()`` or ``aggregate()``: its
+    own columns only, no ``select_related`` and no row locks.
+    """
+    table = qs.model._meta.table
+    assert table is not None
+    columns, joins, layout, row_names = _columns(qs, table, related=not inner)
+    stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
+    counter = [0]
+    stmt = apply_where(qs, stmt, table, counter)
+    order = qs._ordering()
+    if order:
+        stmt = stmt.order_by(*(order_column(qs.model, table, o) for o in order))
+    if qs._distinct:
+        stmt = stmt.distinct()
+    if qs._limit is not None:
+        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    if qs._offset is not None:
+        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    if qs._for_update is not None and not inner:
+        stmt = _lock(qs, stmt, table, joins)
+    return stmt, columns, layout, row_names
+
+
+def _columns(
+    qs: QuerySet[Any], table: sa.Table, *, related: bool
+) -> tuple[list[Any], Joins | None, JoinLayout | None, tuple[str, ...]]:
+    """The selected columns, the joins, the ``select_related`` layout and the row names.
+
+    Columns of related rows (``values("author__email")``, ``select_related("author")``)
+    come from joins along single-valued relations.
+    """
+    meta = qs.model._meta
+    names = qs._fields or meta.attnames
+    joins: Joins | None = None
+    columns: list[Any] = []
+    for name in names:
+        if "__" in name:
+            joins = joins or Joins(qs.model, table)
+            columns.append(joins.column(name))
+        else:
+            columns.append(table.c[meta.get_field(name).attname])
+    layout = None
+    row_names: tuple[str, ...] = names
+    if qs._mode == "instances":
+        row_names = tuple(meta.get_field(n).attname for n in names)
+        if row_names == meta.attnames:
+            row_names = meta.attnames
+        if qs._related and related:
+            joins = joins or Joins(qs.model, table)
+            layout = joins.select_related(qs._related, columns)
+            row_names = (*row_names, *layout.names)
+    return columns, joins, layout, row_names
+
+
+def _lock(qs: QuerySet[Any], stmt: Any, table: sa.Table, joins: Joins | None) -> Any:
+    """``FOR UPDATE`` / ``FOR NO KEY UPDATE`` / ``FOR SHARE``, of the rows ``of`` names."""
+    assert qs._for_update is not None
+    nowait, skip_locked, of, no_key, read = qs._for_update
+    targets: list[Any] = []
+    for name in of:
+        if name == "self":
+            targets.append(table)
+            continue
+        path = tuple(name.split("__"))
+        if name not in qs._related or joins is None:
+            raise QueryError(
+                f"select_for_update(of=...): {name!r} is not loaded with select_related(); "
+                f"lockable are 'self' and {', '.join(map(repr, qs._related)) or 'no relation'}"
+            )
+        if joins.is_outer(path):
+            raise QueryError(
+                f"select_for_update(of=...): the rows of {name!r} cannot be locked: the "
+                f"relation may be NULL (PostgreSQL refuses to lock the nullable side of a join)"
+            )
+        targets.append(joins.alias(path))
+    if not of and joins is not None:
+        # Without of=, lock this model's rows only: joined rows may be the nullable side.
+        targets.append(table)
+    return stmt.with_for_update(
+        nowait=nowait, skip_locked=skip_locked, of=targets or None, read=read, key_share=no_key
+    )
+
+
+# -- reads built on the SELECT ------------------------------------------------------------------
+
+
+def count_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
+    values: list[Any] = []
+    key = ("count", shape(qs, values))
+
+    def build() -> Plan:
+        if is_windowed(qs):
+            stmt = select_statement(qs, inner=True)[0]
+            return Plan(sa.select(sa.func.count()).select_from(stmt.subquery()))
+        table = qs.model._meta.table
+        assert table is not None
+        return Plan(apply_where(qs, sa.select(sa.func.count()).select_from(table), table, [0]))
+
+    return cached_plan(qs.model, key, build), values
+
+
+def exists_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
+    values: list[Any] = []
+    key = ("exists", shape(qs, values))
+
+    def build() -> Plan:
+        one: Any = sa.literal_column("1")
+        if is_windowed(qs):
+            stmt = select_statement(qs, inner=True)[0]
+            return Plan(sa.select(one).select_from(stmt.subquery()).limit(1))
+        table = qs.model._meta.table
+        assert table is not None
+        return Plan(apply_where(qs, sa.select(one).select_from(table), table, [0]).limit(1))
+
+    return cached_plan(qs.model, key, build), values
+
+
+def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan, list[Any]]:
+    meta = qs.model._meta
+    for agg in items.values():
+        if agg.field != "*" and not meta.get_field(agg.field).concrete:
+            raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
+    values: list[Any] = []
+    aggregates = tuple((k, type(a).__name__, a.field, a.distinct) for k, a in items.items())
+    key = ("aggregate", aggregates, shape(qs, values))
+
+    def build() -> Plan:
+        table = meta.table
+        assert table is not None
+        source: Any = table
+        if is_windowed(qs):
+            source = select_statement(qs, inner=True)[0].subquery()
+        cols = []
+        for alias, agg in items.items():
+            column = None
+            if agg.field != "*":
+                attname = meta.get_field(agg.field).attname
+                if attname not in source.c:
+                    raise QueryError(
+                        f"{meta.model_name}.{agg.field} is not among the selected fields "
+                        f"of the sliced queryset it aggregates"
+                    )
+                column = source.c[attname]
+            cols.append(agg.expression(column).label(alias))
+        stmt = sa.select(*cols).select_from(source)
+        if source is table:
+            stmt = apply_where(qs, stmt, table, [0])
+        return Plan(stmt)
+
+    return cached_plan(qs.model, key, build), values

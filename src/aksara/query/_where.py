@@ -1,0 +1,138 @@
+"""WHERE clauses of querysets: a condition tree (``Q``) as a shape key and as SQLAlchemy.
+
+``where_key`` gives the shape of a condition (field paths, lookups and variants, never
+values) and collects its values in parameter order; ``where_clause`` builds the condition
+with bound parameters numbered in the same order. Conditions that cross a relation become
+``EXISTS`` subqueries (see ``aksara.query._resolve``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara.exceptions import QueryError
+from aksara.query._compile import param
+from aksara.query._resolve import (
+    Hop,
+    RelatedCondition,
+    exists_condition,
+    plan_conditions,
+    resolve,
+)
+from aksara.query.expressions import CombinedExpression, F, Q
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+
+def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
+    """The shape of condition ``q`` (values appended to ``values``, in parameter order)."""
+    # The usual case first, on every query: no key crosses a relation.
+    mark = len(values)
+    parts: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            parts.append(where_key(model, child, values))
+            continue
+        key, value = child
+        resolved = resolve(model, key)
+        if isinstance(resolved, Hop):
+            del values[mark:]
+            return _related_where_key(model, q, values)
+        parts.append(_leaf_key(key, value, resolved, values))
+    return (q.connector, q.negated, tuple(parts))
+
+
+def _leaf_key(key: str, value: Any, resolved: Any, values: list[Any]) -> Any:
+    """The shape of one ``key=value`` condition; its parameters go to ``values``."""
+    if isinstance(value, (F, CombinedExpression)):
+        return (key, "expr", expression_key(value, values))
+    variant, params = resolved.lookup.prepare(resolved.output_field, value)
+    values.extend(params)
+    return (key, variant)
+
+
+def _related_where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
+    parts: list[Any] = []
+    for item in plan_conditions(model, q):
+        if isinstance(item, Q):
+            parts.append(where_key(model, item, values))
+            continue
+        if isinstance(item, RelatedCondition):
+            parts.append(("rel", item.hop.relation.name, where_key(item.target, item.q, values)))
+            continue
+        key, value, resolved = item
+        if isinstance(resolved, Hop):
+            parts.append((key, "exists", value))
+            continue
+        parts.append(_leaf_key(key, value, resolved, values))
+    return (q.connector, q.negated, tuple(parts))
+
+
+def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> Any:
+    """Build the SQLAlchemy condition for ``q``; bound parameters numbered from ``counter``.
+
+    ``plan_conditions`` walks ``q`` in the order ``where_key`` does, so parameter numbers
+    match the order of the values.
+    """
+    clauses = []
+    for item in plan_conditions(model, q):
+        if isinstance(item, Q):
+            clauses.append(where_clause(model, table, item, counter))
+            continue
+        if isinstance(item, RelatedCondition):
+            build = partial(where_clause, item.target, q=item.q, counter=counter)
+            clauses.append(exists_condition(item.hop.step, table, build, item.pk_only()))
+            continue
+        key, value, resolved = item
+        if isinstance(resolved, Hop):
+            # <relation>__isnull=True: no related row at all.
+            exists = exists_condition(resolved.step, table, None)
+            clauses.append(sa.not_(exists) if value else exists)
+            continue
+        column = resolved.column(table)
+        if isinstance(value, (F, CombinedExpression)):
+            if resolved.lookup.name not in ("exact", "gt", "gte", "lt", "lte"):
+                raise QueryError(f"{key}: F() expressions work with exact/gt/gte/lt/lte only")
+            rhs = expression_sql(model, table, value, counter)
+            op = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[
+                resolved.lookup.name
+            ]
+            clauses.append(column.op(op, is_comparison=True)(rhs))
+            continue
+        variant, params = resolved.lookup.prepare(resolved.output_field, value)
+        clauses.append(
+            resolved.lookup.expression(column, resolved.output_field, variant, counter[0])
+        )
+        counter[0] += len(params)
+    if not clauses:
+        combined: Any = sa.true()
+    elif len(clauses) == 1:
+        combined = clauses[0]
+    else:
+        combined = sa.and_(*clauses) if q.connector == Q.AND else sa.or_(*clauses)
+    return sa.not_(combined) if q.negated else combined
+
+
+def expression_key(expr: Any, values: list[Any]) -> Any:
+    if isinstance(expr, F):
+        return ("F", expr.name)
+    if isinstance(expr, CombinedExpression):
+        return (expression_key(expr.lhs, values), expr.op, expression_key(expr.rhs, values))
+    values.append(expr)
+    return ("value", type(expr).__name__)
+
+
+def expression_sql(model: type[Model], table: sa.Table, expr: Any, counter: list[int]) -> Any:
+    if isinstance(expr, F):
+        return table.c[model._meta.get_field(expr.name).attname]
+    if isinstance(expr, CombinedExpression):
+        lhs = expression_sql(model, table, expr.lhs, counter)
+        rhs = expression_sql(model, table, expr.rhs, counter)
+        return lhs.op(expr.op)(rhs)
+    bind = param(counter[0], sa.literal(expr).type)
+    counter[0] += 1
+    return bind

@@ -1,0 +1,256 @@
+"""Statements that write many rows: ``bulk_create()``, ``bulk_update()``, and a queryset's
+``update()`` and ``delete()``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from aksara.db import get_database, transaction
+from aksara.exceptions import QueryError, ValidationError
+from aksara.query import _copy, _select
+from aksara.query._compile import Plan, param
+from aksara.query._plans import cached_plan, rowcount
+from aksara.query._where import expression_key, expression_sql
+from aksara.query.expressions import CombinedExpression, F
+from aksara.query.persist import (
+    SaveContext,
+    delete_rows,
+    insert_names,
+    insert_plan,
+    insert_values,
+    snapshot,
+    update_plan,
+)
+from aksara.state import is_whole
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query.queryset import QuerySet
+
+# asyncpg sends at most 32767 parameters with one statement.
+_MAX_PARAMS = 32767
+
+
+def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
+    """``INSERT ... SELECT * FROM unnest($1::t1[], $2::t2[], ...)``: one array parameter per
+    column, so one statement (and one prepared plan) serves any number of rows, and the
+    server parses a handful of parameters instead of one per value. None when a column
+    cannot travel as an array element (arrays, vectors): multi-row VALUES then."""
+
+    def build() -> Plan | None:
+        meta = model._meta
+        table = meta.table
+        assert table is not None
+        names = insert_names(model, generated)
+        columns = [table.c[a] for a in names]
+        if not all(_unnest_safe(c.type) for c in columns):
+            return None
+        source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
+        select: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(source)
+        stmt = sa.insert(table).from_select(list(names), select)
+        if generated:
+            stmt = stmt.returning(table.c[meta.pk_attname])
+        return Plan(stmt)
+
+    return cached_plan(model, ("insert_unnest", generated), build)  # type: ignore[no-any-return]
+
+
+def _unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
+    impl = getattr(type_, "impl", type_)
+    if isinstance(type_, sa.ARRAY) or isinstance(impl, sa.ARRAY):
+        return False
+    # pgvector's types (and subclasses such as aksara's VectorType) are lists themselves.
+    return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
+
+
+def _clean_all(model: type[Model], objs: list[Model]) -> None:
+    """Validate every new instance; one ``ValidationError`` names the items that failed."""
+    meta = model._meta
+    errors: dict[str, list[str]] = {}
+    for index, obj in enumerate(objs):
+        if not isinstance(obj, model):
+            raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
+        for field in meta.pre_save_fields:
+            field.pre_save(obj, True)
+        try:
+            obj._clean_fields(meta.concrete_fields)
+            obj._clean_model()
+        except ValidationError as error:
+            for name, messages in error.errors.items():
+                errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
+    if errors:
+        raise ValidationError(errors, model=meta.model_name)
+
+
+async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | None) -> list[Model]:
+    if not objs:
+        return objs
+    meta = model._meta
+    _clean_all(model, objs)
+    pk_attname = meta.pk_attname
+    generated = meta.pk.db_generated and any(o.__dict__[pk_attname] is None for o in objs)
+    if generated and any(o.__dict__[pk_attname] is not None for o in objs):
+        raise QueryError(
+            f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
+        )
+    database = get_database()
+    unnest = _unnest_plan(model, generated)
+    if unnest is not None:
+        size = batch_size or 10_000
+    else:
+        ncols = len(insert_names(model, generated))
+        size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
+
+    copy_row = _copy.copy_rows(model) if unnest is not None else None
+
+    async def insert(plan: Plan, values: list[Any], chunk: list[Model]) -> None:
+        if generated:
+            records = await database.fetch(plan.sql, plan.args(values))
+            for obj, record in zip(chunk, records, strict=True):
+                obj.__dict__[pk_attname] = record[0]
+        else:
+            await database.execute(plan.sql, plan.args(values))
+
+    async def run() -> None:
+        if unnest is not None:
+            insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
+            for start in range(0, len(objs), size):
+                chunk = objs[start : start + size]
+                if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
+                    await _copy_chunk(model, chunk, copy_row, generated)
+                    continue
+                columns = [[f.to_db(o.__dict__[f.attname]) for o in chunk] for f in insert_fields]
+                # PostgreSQL returns the inserted rows in the order unnest() produced them.
+                await insert(unnest, columns, chunk)
+            return
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            plan = insert_plan(model, len(chunk), generated)
+            values: list[Any] = []
+            for obj in chunk:
+                values.extend(insert_values(obj, generated))
+            # PostgreSQL returns the rows of INSERT ... VALUES in the order given.
+            await insert(plan, values, chunk)
+
+    hooked = meta.async_save_fields
+    if hooked:
+        for obj in objs:
+            for field in hooked:
+                await field.validate_async(obj)
+    if len(objs) > size or hooked:
+        async with transaction():
+            for obj in objs:
+                context = SaveContext(obj, True)
+                for field in hooked:
+                    await field.pre_save_async(obj, True, context)
+            await run()
+    else:
+        await run()
+    for obj in objs:
+        snapshot(obj)
+    return objs
+
+
+async def _copy_chunk(
+    model: type[Model], chunk: list[Model], row: Callable[[dict[str, Any]], Any], generated: bool
+) -> None:
+    pk_attname = model._meta.pk_attname
+    if generated:
+        for obj, pk in zip(chunk, await _copy.take_ids(model, len(chunk)), strict=True):
+            obj.__dict__[pk_attname] = pk
+    try:
+        await _copy.copy_in(model, chunk, row)
+    except BaseException:
+        if generated:  # nothing was written: the instances are still unsaved
+            for obj in chunk:
+                obj.__dict__[pk_attname] = None
+        raise
+
+
+async def bulk_update(
+    model: type[Model], objs: list[Model], field_names: Sequence[str], batch_size: int | None
+) -> int:
+    if not field_names:
+        raise QueryError("bulk_update() needs at least one field name")
+    if not objs:
+        return 0
+    meta = model._meta
+    fields = [meta.get_field(n) for n in field_names]
+    for field in fields:
+        if field.primary_key or not field.concrete:
+            raise QueryError(f"bulk_update() cannot update {meta.model_name}.{field.name}")
+    for obj in objs:
+        obj._clean_fields(fields)
+    attnames = tuple(f.attname for f in fields)
+    plan = update_plan(model, attnames)
+    rows = []
+    for obj in objs:
+        d = obj.__dict__
+        rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), d[meta.pk_attname]]))
+    await get_database().executemany(plan.sql, rows)
+    for obj in objs:
+        if is_whole(obj):
+            snapshot(obj)
+    return len(objs)
+
+
+async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
+    """``qs.update(**values)``: validate the values, then one UPDATE of every matching row."""
+    if not values:
+        raise QueryError("update() needs at least one field")
+    meta = qs.model._meta
+    fields = [meta.get_field(name) for name in values]
+    params: list[Any] = []
+    shape: list[Any] = []
+    errors: dict[str, list[str]] = {}
+    for field, value in zip(fields, values.values(), strict=True):
+        if not field.concrete:
+            raise QueryError(f"{meta.model_name}.{field.name} cannot be updated with update()")
+        if isinstance(value, (F, CombinedExpression)):
+            shape.append((field.attname, expression_key(value, params)))
+            continue
+        try:
+            value = field.clean(value)
+        except ValidationError as error:
+            errors.setdefault(field.name, []).extend(error.messages)
+            continue
+        shape.append((field.attname, None))
+        params.append(field.to_db(value))
+    if errors:
+        raise ValidationError(errors, model=meta.model_name)
+    key = ("update", tuple(shape), _select.shape(qs, params))
+
+    def build() -> Plan:
+        table = meta.table
+        assert table is not None
+        counter = [0]
+        assignments: dict[str, Any] = {}
+        for field, value in zip(fields, values.values(), strict=True):
+            if isinstance(value, (F, CombinedExpression)):
+                assignments[field.attname] = expression_sql(qs.model, table, value, counter)
+            else:
+                assignments[field.attname] = param(counter[0], table.c[field.attname].type)
+                counter[0] += 1
+        stmt = _select.apply_where(qs, sa.update(table), table, counter).values(assignments)
+        return Plan(stmt)
+
+    plan = cached_plan(qs.model, key, build)
+    status = await get_database().execute(plan.sql, plan.args(params))
+    return rowcount(status)
+
+
+async def delete_matching(qs: QuerySet[Any]) -> int:
+    """``qs.delete()``: one DELETE of every matching row."""
+    values: list[Any] = []
+    key = ("delete", _select.shape(qs, values))
+
+    def build() -> sa.Delete:
+        table = qs.model._meta.table
+        assert table is not None
+        return _select.apply_where(qs, sa.delete(table), table, [0])  # type: ignore[no-any-return]
+
+    return await delete_rows(qs.model, key, build, values)

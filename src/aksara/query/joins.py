@@ -1,0 +1,195 @@
+"""``select_related`` and related columns (``values("author__email")``): LEFT JOINs along
+single-valued relations (INNER JOINs where the foreign key cannot be NULL), one alias per path.
+
+```
+select_related("author")     SELECT post.*, user_1.* FROM post
+                               JOIN "user" AS user_1 ON user_1.id = post.author_id
+```
+
+The related instances are built from the same row and kept in each instance's
+``__dict__`` under the relation's ``cache_name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+from aksara.exceptions import QueryError
+from aksara.fields.relation_base import Relation
+from aksara.fields.relations import ForeignKey
+from aksara.query._compile import RowPlan
+from aksara.query._plans import builder_for
+from aksara.query._resolve import relation_named
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+M = TypeVar("M", bound="Model")
+
+
+def single_valued(model: type[Model], name: str, path: str) -> Relation:
+    relation = relation_named(model, name)
+    if relation.multi_valued:
+        raise QueryError(
+            f"{model.__name__}.{name} is multi-valued and cannot be joined in {path!r}; "
+            f"use prefetch_related({path!r})"
+        )
+    return relation
+
+
+def check_join_path(model: type[Model], path: str, *, columns: bool = True) -> None:
+    """Check a ``select_related`` path (``author__team``) or, with ``columns``, a related
+    column (``author__email``): every step must be a single-valued relation."""
+    parts = path.split("__")
+    current = model
+    for part in parts[:-1] if columns else parts:
+        current = single_valued(current, part, path).target()
+    if columns:
+        field = current._meta.get_field(parts[-1])
+        if not field.concrete:
+            raise QueryError(f"{current.__name__}.{parts[-1]} has no column to select in {path!r}")
+
+
+class JoinLayout:
+    """Where each ``select_related`` model's columns sit in a row, and whose relation it fills."""
+
+    __slots__ = ("base_count", "entries", "paths", "names")
+
+    def __init__(self, base_count: int) -> None:
+        self.base_count = base_count
+        # (relation, model, start, stop, parent entry or -1 for the queried model, pk position)
+        self.entries: list[tuple[Relation, type[Model], int, int, int, int]] = []
+        self.paths: dict[tuple[str, ...], int] = {}
+        self.names: list[str] = []
+
+    def add(
+        self, path: tuple[str, ...], relation: Relation, model: type[Model], start: int
+    ) -> None:
+        meta = model._meta
+        self.paths[path] = len(self.entries)
+        parent = self.paths.get(path[:-1], -1)
+        stop = start + len(meta.attnames)
+        pk_index = meta.attnames.index(meta.pk_attname)
+        self.entries.append((relation, model, start, stop, parent, pk_index))
+        prefix = "__".join(path)
+        self.names.extend(f"{prefix}__{a}" for a in meta.attnames)
+
+    def hydrate(self, model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
+        meta = model._meta
+        n = self.base_count
+        names = rows.names[:n]
+        if names == meta.attnames:
+            names = meta.attnames
+        build = builder_for(model, names)
+        related = []
+        for relation, rmodel, start, stop, parent, pk_index in self.entries:
+            back = relation.remote
+            back_cache = back.cache_name if back is not None and not back.multi_valued else None
+            related.append(
+                (
+                    relation.cache_name,
+                    back_cache,
+                    builder_for(rmodel, rmodel._meta.attnames),
+                    start,
+                    stop,
+                    parent + 1,
+                    pk_index,
+                )
+            )
+        # Without converters the record is sliced as it is (a Record slice is a tuple).
+        result: list[M] = []
+        append = result.append
+        # As hydrate() does for one model: this runs once per row and related row. The
+        # relation caches are set as attributes: touching ``__dict__`` would make CPython
+        # build a dict object for each instance.
+        for values in rows.tuples(records) if rows.procs else records:
+            obj = build(values[:n])
+            if not related:
+                append(obj)
+                continue
+            made: list[Any] = [obj]
+            for cache, back_cache, rbuild, start, stop, parent, pk_index in related:
+                owner = made[parent]
+                part = values[start:stop]
+                if part[pk_index] is None:
+                    child = None
+                else:
+                    child = rbuild(part)
+                    if back_cache is not None and owner is not None:
+                        setattr(child, back_cache, owner)
+                made.append(child)
+                if owner is not None:
+                    setattr(owner, cache, child)
+            append(obj)
+        return result
+
+
+class Joins:
+    """The JOINs from a model's table along single-valued relations, one alias per path.
+
+    A path of foreign keys that cannot be NULL is joined with INNER JOINs (every row has its
+    related row); anything else with LEFT OUTER JOINs, and so is every step after one.
+    """
+
+    def __init__(self, model: type[Model], table: sa.Table) -> None:
+        self.from_: Any = table
+        self._paths: dict[tuple[str, ...], tuple[Any, type[Model], Relation | None]] = {
+            (): (table, model, None)
+        }
+        self._outer: set[tuple[str, ...]] = set()
+
+    def join(self, path: tuple[str, ...]) -> tuple[Any, type[Model], Relation | None]:
+        found = self._paths.get(path)
+        if found is not None:
+            return found
+        parent, parent_model, _ = self.join(path[:-1])
+        relation = single_valued(parent_model, path[-1], "__".join(path))
+        step = relation.step()
+        target_table = step.target._meta.table
+        assert target_table is not None
+        alias = target_table.alias()
+        on = alias.c[step.target_attname] == parent.c[step.source_attname]
+        if self.is_outer(path[:-1]) or not _always_related(relation):
+            self._outer.add(path)
+            self.from_ = self.from_.outerjoin(alias, on)
+        else:
+            self.from_ = self.from_.join(alias, on)
+        found = self._paths[path] = (alias, step.target, relation)
+        return found
+
+    def is_outer(self, path: tuple[str, ...]) -> bool:
+        """True when the rows of ``path`` may be missing (the nullable side of an outer join)."""
+        return path in self._outer
+
+    def alias(self, path: tuple[str, ...]) -> Any:
+        """The joined table of ``path`` (``()`` is the queried model's)."""
+        return self.join(path)[0]
+
+    def column(self, name: str) -> Any:
+        *path, last = name.split("__")
+        alias, model, _ = self.join(tuple(path))
+        return alias.c[model._meta.get_field(last).attname]
+
+    def select_related(self, names: Sequence[str], columns: list[Any]) -> JoinLayout:
+        """Join every model on the ``names`` paths and append their columns to ``columns``."""
+        layout = JoinLayout(len(columns))
+        for name in names:
+            parts = tuple(name.split("__"))
+            for i in range(1, len(parts) + 1):
+                path = parts[:i]
+                if path in layout.paths:
+                    continue
+                alias, model, relation = self.join(path)
+                assert relation is not None
+                start = len(columns)
+                columns.extend(alias.c[a] for a in model._meta.attnames)
+                layout.add(path, relation, model, start)
+        return layout
+
+
+def _always_related(relation: Relation) -> bool:
+    """True for a forward foreign key that cannot be NULL: the related row always exists."""
+    return isinstance(relation, ForeignKey) and not relation.nullable

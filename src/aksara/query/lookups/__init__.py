@@ -1,0 +1,20 @@
+"""Lookups (``field__lookup=value``) and transforms (``field__year``, ``data__key``), one module
+per family, each registering its own onto the field classes it serves
+(``Field.register_lookup`` / ``Field.register_transform``): fields know nothing of queries.
+"""
+
+from aksara.query.lookups import arrays, json, network, temporal, vector
+from aksara.query.lookups.base import LOOKUPS, Lookup, OperatorLookup, query_value, register_lookup
+
+__all__ = [
+    "LOOKUPS",
+    "Lookup",
+    "OperatorLookup",
+    "arrays",
+    "json",
+    "network",
+    "query_value",
+    "register_lookup",
+    "temporal",
+    "vector",
+]

@@ -1,0 +1,161 @@
+"""``prefetch_related``: one query per relation and level, matched to the instances in Python.
+
+```
+prefetch_related("author")   SELECT "user".* FROM "user" WHERE id = ANY($1)       the posts' author ids
+prefetch_related("posts")    SELECT post.* FROM post WHERE author_id = ANY($1)    the users' ids
+prefetch_related("tags")     SELECT j.post_id, tag.* FROM tag JOIN post_tags AS j ON j.tag_id = tag.id
+                               WHERE j.post_id = ANY($1)                          the posts' ids
+```
+
+Loaded objects live in each instance's ``__dict__`` under the relation's ``cache_name``:
+one instance (or None) for a single-valued relation, a list for a multi-valued one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from aksara.db import get_database
+from aksara.fields.relation_base import Relation, Step
+from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._plans import builder_for, cached_plan, hydrate
+from aksara.query._resolve import order_column, relation_named
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+
+def check_prefetch_path(model: type[Model], path: str) -> None:
+    current = model
+    for part in path.split("__"):
+        current = relation_named(current, part).target()
+
+
+async def prefetch_related_objects(
+    instances: Iterable[Model | None], *lookups: str, refresh: bool = False
+) -> None:
+    """Load the relations named by ``lookups`` into ``instances`` (of one model) with one
+    query per relation and level: ``await prefetch_related_objects(posts, "author", "tags")``.
+
+    Relations already loaded are kept unless ``refresh``.
+    """
+    objs = [o for o in instances if o is not None]
+    if not objs:
+        return
+    for lookup in lookups:
+        await _prefetch(objs, lookup.split("__"), refresh)
+
+
+async def _prefetch(objs: list[Model], parts: list[str], refresh: bool) -> None:
+    relation = relation_named(type(objs[0]), parts[0])
+    pending = objs if refresh else [o for o in objs if not relation.is_loaded(o)]
+    if pending:
+        await _load(relation, pending)
+    if len(parts) == 1:
+        return
+    cache = relation.cache_name
+    related: list[Model] = []
+    seen: set[int] = set()
+    for obj in objs:
+        value: Any = obj.__dict__.get(cache)
+        items: Iterable[Any] = value if relation.multi_valued else (value,)
+        for item in items:
+            if item is not None and id(item) not in seen:
+                seen.add(id(item))
+                related.append(item)
+    if related:
+        await _prefetch(related, parts[1:], refresh)
+
+
+async def _load(relation: Relation, objs: list[Model]) -> None:
+    step = relation.step()
+    source = step.source_attname
+    keys = list(dict.fromkeys(k for o in objs if (k := o.__dict__.get(source)) is not None))
+    groups: dict[Any, list[Any]] = {}
+    if keys:
+        if step.junction is None:
+            target_key = step.target_attname
+            for row in await _related_rows(step, keys):
+                groups.setdefault(row.__dict__[target_key], []).append(row)
+        else:
+            for key, row in await _junction_rows(step, keys):
+                groups.setdefault(key, []).append(row)
+    cache = relation.cache_name
+    back = relation.remote if step.junction is None else None
+    back_cache = back.cache_name if back is not None and not back.multi_valued else None
+    for obj in objs:
+        found = groups.get(obj.__dict__.get(source), ())
+        if relation.multi_valued:
+            obj.__dict__[cache] = list(found)
+            if back_cache is not None:
+                for item in found:
+                    item.__dict__[back_cache] = obj
+        else:
+            value = found[0] if found else None
+            obj.__dict__[cache] = value
+            if back_cache is not None and value is not None:
+                value.__dict__[back_cache] = obj
+
+
+def _related_select(step: Step) -> tuple[Plan, RowPlan]:
+    """``SELECT target.* FROM target WHERE <target column> = ANY($1)`` in the target's order."""
+    target = step.target
+
+    def build() -> tuple[Plan, RowPlan]:
+        tmeta = target._meta
+        table = tmeta.table
+        assert table is not None
+        key = table.c[step.target_attname]
+        columns = [table.c[a] for a in tmeta.attnames]
+        stmt = sa.select(*columns).where(key == sa.any_(param(0, pg.ARRAY(key.type))))
+        if tmeta.ordering:
+            stmt = stmt.order_by(*(order_column(target, table, o) for o in tmeta.ordering))
+        return Plan(stmt), RowPlan(tmeta.attnames, [c.type for c in columns])
+
+    return cached_plan(target, ("prefetch", step.target_attname), build)  # type: ignore[no-any-return]
+
+
+async def _related_rows(step: Step, keys: list[Any]) -> list[Model]:
+    plan, rows = _related_select(step)
+    records = await get_database().fetch(plan.sql, plan.args([keys]))
+    return hydrate(step.target, records, rows)
+
+
+def _junction_select(step: Step) -> tuple[Plan, RowPlan]:
+    target = step.target
+    junction = step.junction
+    assert junction is not None
+
+    def build() -> tuple[Plan, RowPlan]:
+        tmeta = target._meta
+        table = tmeta.table
+        assert table is not None and junction is not None
+        owner = junction.c[step.junction_source]
+        columns = [owner, *(table.c[a] for a in tmeta.attnames)]
+        link = junction.c[step.junction_target] == table.c[step.target_attname]
+        stmt = (
+            sa.select(*columns)
+            .select_from(table.join(junction, link))
+            .where(owner == sa.any_(param(0, pg.ARRAY(owner.type))))
+        )
+        if tmeta.ordering:
+            stmt = stmt.order_by(*(order_column(target, table, o) for o in tmeta.ordering))
+        return Plan(stmt), RowPlan(("", *tmeta.attnames), [c.type for c in columns])
+
+    key = ("prefetch_junction", junction.name, step.junction_source)
+    return cached_plan(target, key, build)  # type: ignore[no-any-return]
+
+
+async def _junction_rows(step: Step, keys: list[Any]) -> list[tuple[Any, Model]]:
+    plan, rows = _junction_select(step)
+    records = await get_database().fetch(plan.sql, plan.args([keys]))
+    build = builder_for(step.target, step.target._meta.attnames)
+    out = []
+    for record in records:
+        values = rows.values(record)
+        out.append((values[0], build(values[1:])))
+    return out
