@@ -130,3 +130,73 @@ async def test_create_all_refuses_references_to_undefined_models(db):
     finally:
         registry.unregister(DbDangling)
     assert registry.unresolved() == []
+
+
+async def test_one_block_entered_again_nests_a_savepoint(transactional_db):
+    block = aksara.transaction()
+    async with block as outer:
+        await Note.objects.create(title="outer")
+        with pytest.raises(Boom):
+            async with block as inner:
+                assert inner.parent is outer
+                await Note.objects.create(title="inner")
+                raise Boom
+        assert in_transaction()
+    assert not in_transaction()
+    assert await Note.objects.values_list("title", flat=True) == ["outer"]
+    # And it is reusable afterwards.
+    async with block:
+        await Note.objects.create(title="again")
+    assert await Note.objects.count() == 2
+
+
+async def test_one_block_shared_by_tasks_keeps_each_entry_apart(transactional_db):
+    block = aksara.transaction()
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with block:
+            await Note.objects.create(title="first")
+            entered.set()
+            await release.wait()
+
+    task = asyncio.ensure_future(first())
+    await entered.wait()
+    with pytest.raises(Boom):
+        async with block:  # a transaction of this task's own, on another connection
+            await Note.objects.create(title="second")
+            release.set()
+            await task  # the first task's block ends while this one is open
+            raise Boom
+    assert not in_transaction()
+    assert await Note.objects.values_list("title", flat=True) == ["first"]
+
+
+async def test_transaction_as_a_decorator(transactional_db):
+    @aksara.transaction()
+    async def create(title: str, fail: bool = False) -> Note:
+        """Docstring kept."""
+        assert in_transaction()
+        note = await Note.objects.create(title=title)
+        if fail:
+            raise Boom
+        return note
+
+    assert create.__doc__ == "Docstring kept."
+    assert (await create("kept")).title == "kept"
+    with pytest.raises(Boom):
+        await create("lost", fail=True)
+    await asyncio.gather(create("a"), create("b"), create("c"))
+    assert sorted(await Note.objects.values_list("title", flat=True)) == ["a", "b", "c", "kept"]
+
+
+async def test_exiting_a_block_never_entered_is_an_error(transactional_db):
+    with pytest.raises(aksara.db.TransactionError, match="exited more often than entered"):
+        await aksara.transaction().__aexit__(None, None, None)
+
+
+async def test_a_database_is_pinned_once(db):
+    with pytest.raises(aksara.db.TransactionError, match="already pinned"):
+        async with db.pin():
+            pass

@@ -62,6 +62,10 @@ def test_bad_definitions_fail_at_class_creation():
         fields.String(max_len=3)
     with pytest.raises(ConfigurationError):
         fields.String(max_length=0)
+    # "\ufb01eld" (with the fi ligature) would be read as "field" in generated code.
+    with pytest.raises(ConfigurationError, match="reads as itself.*'field'"):
+        type("MdLigature", (Model,), {"__module__": __name__, "\ufb01eld": fields.String()})
+    assert aksara.models.registry.get("MdLigature") is None
 
 
 def test_constraint_names_follow_the_naming_convention():

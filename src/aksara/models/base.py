@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import unicodedata
 import uuid
 from typing import Any, ClassVar, Self
 
 from aksara import exceptions
+from aksara._codegen import is_identifier
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field
 from aksara.fields.special import UUID
@@ -46,6 +48,12 @@ class ModelMeta(type):
             if isinstance(value, Field):
                 if key.startswith("_"):
                     raise ConfigurationError(f"{name}.{key}: field names cannot start with '_'")
+                if not is_identifier(key):
+                    raise ConfigurationError(
+                        f"{name}.{key!r}: a field name must be a Python identifier that reads "
+                        f"as itself (Python reads {key!r} as "
+                        f"{unicodedata.normalize('NFKC', key)!r})"
+                    )
                 if key in ("objects", "pk", "DoesNotExist", "MultipleObjectsReturned"):
                     raise ConfigurationError(f"{name}.{key}: {key!r} is reserved")
                 fields[key] = value
