@@ -51,3 +51,32 @@ def test_spec_imports():
     from aksara.conf import Settings, configure  # noqa: F401
     from aksara.core.mail import outbox, reset_outbox  # noqa: F401
     from aksara.exceptions import ValidationError  # noqa: F401
+
+
+def test_missing_extras_are_named():
+    """Without the ``fastapi`` or ``images`` extra, the error says what to install; the rest
+    of aksara works without them."""
+    code = (
+        "import sys\n"
+        "sys.modules['fastapi'] = None\n"
+        "sys.modules['PIL'] = None\n"
+        "import aksara\n"
+        "from aksara import Model, fields\n"
+        "from aksara.exceptions import ConfigurationError\n"
+        "class Plain(Model):\n"
+        "    title = fields.String(max_length=20)\n"
+        "    file = fields.FileField(nullable=True)\n"
+        "try:\n"
+        "    fields.ImageField()\n"
+        "except ConfigurationError as e:\n"
+        "    assert 'aksara[images]' in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('ImageField without Pillow')\n"
+        "try:\n"
+        "    from aksara import Aksara\n"
+        "except ImportError as e:\n"
+        "    assert 'aksara[fastapi]' in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('Aksara without FastAPI')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,8 +9,9 @@ AksaraError
  ├── DatabaseError              any error the database reported
  │    ├── IntegrityError        unique, foreign key, check, not-null violations
  │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
- │    ├── ConnectionError       the connection broke or could not be made
- │    └── PoolTimeoutError      no pooled connection became free in time
+ │    ├── DatabaseConnectionError   the connection broke or could not be made
+ │    ├── PoolTimeoutError      no pooled connection became free in time
+ │    └── StatementTimeoutError a statement ran past its timeout and was cancelled
  ├── StorageError
  │    └── SuspiciousFileOperation   a file name or path that leaves the storage root
  ├── MailError
@@ -20,6 +21,7 @@ AksaraError
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -106,8 +108,12 @@ class ProtectedError(IntegrityError):
     blocking_model: str | None = None
 
 
-class ConnectionError(DatabaseError):
-    """The database connection broke or could not be opened."""
+class DatabaseConnectionError(DatabaseError):
+    """The database connection broke or could not be opened.
+
+    Called ``ConnectionError`` before 0.2, a name that shadowed Python's own; the old name
+    still works, with a ``DeprecationWarning``, until 0.3.
+    """
 
 
 class PoolTimeoutError(DatabaseError):
@@ -136,3 +142,14 @@ class BadHeaderError(MailError, ValueError):
 
 class PermissionDenied(AksaraError):
     """An AI agent tried to read or write a field it may not."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ConnectionError":
+        warnings.warn(
+            "aksara.exceptions.ConnectionError is renamed DatabaseConnectionError",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return DatabaseConnectionError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

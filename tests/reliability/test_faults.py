@@ -17,7 +17,7 @@ import aksara
 from aksara import Model, conf, fields, send_mail
 from aksara.db import Database, set_database
 from aksara.exceptions import (
-    ConnectionError,
+    DatabaseConnectionError,
     DatabaseError,
     MailError,
     PoolTimeoutError,
@@ -92,7 +92,7 @@ async def test_pooled_connection_killed_while_idle_is_replaced_at_checkout(small
     await FaultNote.objects.create(title="after the fault")
     assert await FaultNote.objects.count() == 1
     assert await small_pool.fetchval("SELECT pg_backend_pid()") != pid
-    assert small_pool._pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert small_pool.pool_status().checked_out == 0
 
 
 async def test_statement_in_flight_when_its_backend_is_killed_raises_connection_error(
@@ -107,12 +107,11 @@ async def test_statement_in_flight_when_its_backend_is_killed_raises_connection_
             break
         await asyncio.sleep(0.01)
     assert pid is not None
-    started = time.monotonic()
     await terminate(admin, pid)
 
-    with pytest.raises(ConnectionError, match="connection"):
-        await asyncio.wait_for(running, 5)
-    assert time.monotonic() - started < 2
+    # It fails as soon as the connection is gone, not when pg_sleep(30) would have ended.
+    with pytest.raises(DatabaseConnectionError, match="connection"):
+        await asyncio.wait_for(running, 10)
     assert await small_pool.fetchval("SELECT 1") == 1
 
 
@@ -125,7 +124,7 @@ async def test_transaction_whose_backend_is_killed_raises_connection_error_and_w
             pid = await small_pool.fetchval("SELECT pg_backend_pid()")
             await terminate(admin, pid)
             await FaultNote.objects.create(title="never written")
-    assert isinstance(info.value, ConnectionError)
+    assert isinstance(info.value, DatabaseConnectionError)
 
     assert await FaultNote.objects.count() == 0
     await FaultNote.objects.create(title="after the fault")
@@ -135,7 +134,7 @@ async def test_transaction_whose_backend_is_killed_raises_connection_error_and_w
 async def test_savepoint_whose_release_fails_deletes_its_uploaded_file(small_pool, admin):
     conf.configure(media_storage="memory")
     storage = get_storage()
-    with pytest.raises(ConnectionError):
+    with pytest.raises(DatabaseConnectionError):
         async with aksara.transaction():
             async with aksara.transaction():  # a savepoint: its RELEASE meets a dead backend
                 upload = await FaultUpload.objects.create(title="lost", file=("l.txt", b"l"))
@@ -152,7 +151,7 @@ async def test_connection_the_server_refuses_raises_connection_error(transaction
     url = transactional_db.engine.url.set(database="aksara_no_such_database")
     database = Database(url.render_as_string(hide_password=False), pool_size=1)
     try:
-        with pytest.raises(ConnectionError, match="does not exist"):
+        with pytest.raises(DatabaseConnectionError, match="does not exist"):
             await database.fetchval("SELECT 1")
     finally:
         await database.close()
@@ -181,25 +180,31 @@ async def test_exhausted_pool_raises_pool_timeout_error_after_the_pool_timeout(s
     finally:
         done.set()
         await holder
-    assert 0.4 < waited < 1.5
+    assert 0.4 < waited < 10  # the pool timeout (0.5 s), not a hang
 
     # Once the connection is back, statements run again.
     assert await FaultNote.objects.count() == 1
 
 
 async def test_waiting_checkout_gets_the_connection_released_before_the_timeout(small_pool):
-    async def hold_briefly() -> None:
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold() -> None:
         async with aksara.transaction():
             await FaultNote.objects.create(title="held")
-            await asyncio.sleep(0.2)
+            holding.set()
+            await release.wait()
 
-    holder = asyncio.ensure_future(hold_briefly())
-    await asyncio.sleep(0.05)
-    started = time.monotonic()
-    assert await FaultNote.objects.count() == 1  # waited for the holder's connection
-    assert time.monotonic() - started < 0.45
+    holder = asyncio.ensure_future(hold())
+    await holding.wait()
+    waiter = asyncio.ensure_future(FaultNote.objects.count())
+    await asyncio.sleep(0.05)  # let it queue for the connection (the pool timeout is 0.5 s)
+    assert not waiter.done()
+    release.set()
+    assert await waiter == 1  # it got the holder's connection instead of PoolTimeoutError
     await holder
-    assert small_pool._pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert small_pool.pool_status().checked_out == 0
 
 
 async def test_overflow_connections_are_closed_when_released(transactional_db):
@@ -209,12 +214,12 @@ async def test_overflow_connections_are_closed_when_released(transactional_db):
             *(database.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.1)") for _ in range(3))
         )
         assert len(set(pids)) == 3
-        for _ in range(100):  # overflow check-ins close their connection in the background
-            if database._pool.overflow() <= 0:  # type: ignore[attr-defined]
+        for _ in range(500):  # overflow check-ins close their connection in the background
+            if database.pool_status().overflow <= 0:
                 break
             await asyncio.sleep(0.01)
-        pool = database._pool
-        assert pool.checkedout() == 0 and pool.overflow() <= 0  # type: ignore[attr-defined]
+        status = database.pool_status()
+        assert status.checked_out == 0 and status.overflow <= 0
         assert await database.fetchval("SELECT 1") == 1
     finally:
         await database.close()

@@ -94,7 +94,7 @@ async def test_concurrent_workload_through_transaction_pooling_has_no_errors(
     rows = await transactional_db.fetch(f'SELECT id, name, counter FROM "{table}"')
     assert {row["id"]: (row["name"], row["counter"]) for row in rows} == expected
     # aksara opened more connections than PgBouncer has server connections: they were shared.
-    assert bounced_db.engine.sync_engine.pool.checkedin() > pgbouncer.pool_size
+    assert bounced_db.pool_status().idle > pgbouncer.pool_size
 
 
 async def test_named_prepared_statements_fail_through_transaction_pooling(

@@ -155,14 +155,16 @@ async def test_saved_files_follow_the_umask_and_leave_no_temporary_file(
 
 async def test_a_file_appears_only_when_complete(local: FileSystemStorage) -> None:
     gate = asyncio.Event()
+    first_written = asyncio.Event()
 
     async def slow() -> AsyncIterator[bytes]:
         yield b"first half "
+        first_written.set()  # asked for more: the first half is written
         await gate.wait()
         yield b"second half"
 
     saving = asyncio.create_task(local.save("slow.txt", slow()))
-    await asyncio.sleep(0.05)
+    await first_written.wait()
     assert not await local.exists("slow.txt")
     gate.set()
     assert await saving == "slow.txt"
@@ -170,13 +172,17 @@ async def test_a_file_appears_only_when_complete(local: FileSystemStorage) -> No
 
 
 async def test_a_cancelled_save_leaves_nothing(local: FileSystemStorage, media_root: Path) -> None:
+    streaming = asyncio.Event()
+
     async def endless() -> AsyncIterator[bytes]:
-        while True:
+        for sent in range(1_000_000):
             yield b"x" * 1024
-            await asyncio.sleep(0.001)
+            if sent == 10:
+                streaming.set()
+                await asyncio.Event().wait()  # the rest never comes
 
     saving = asyncio.create_task(local.save("cancelled.bin", endless()))
-    await asyncio.sleep(0.05)
+    await streaming.wait()
     saving.cancel()
     with pytest.raises(asyncio.CancelledError):
         await saving

@@ -13,7 +13,7 @@ fields are visible but refused in agent writes.
 
 from aksara.ai.context import model_context
 from aksara.ai.mcp import mcp_server, serve_stdio
+from aksara.ai.tool_definitions import Tool, export_tools
 from aksara.ai.toolkit import AgentToolkit
-from aksara.ai.tools import Tool, export_tools
 
 __all__ = ["AgentToolkit", "Tool", "export_tools", "mcp_server", "model_context", "serve_stdio"]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from aksara.ai.context import model_context
 from aksara.ai.mcp import serve_stdio
-from aksara.ai.tools import ACTIONS, MAX_PAGE_SIZE, export_tools
+from aksara.ai.tool_definitions import ACTIONS, MAX_PAGE_SIZE, export_tools
 from aksara.exceptions import ConfigurationError
 from aksara.models.base import Model
 

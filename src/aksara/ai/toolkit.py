@@ -32,7 +32,7 @@ from aksara.ai.policy import (
     unique_models,
 )
 from aksara.ai.schema import from_json, to_json
-from aksara.ai.tools import (
+from aksara.ai.tool_definitions import (
     ACTIONS,
     DEFAULT_PAGE_SIZE,
     MAX_IN_VALUES,

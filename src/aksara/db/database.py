@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import time
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -23,14 +22,14 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
-import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from aksara._sa_compat import checkin_record, checkout_record, driver_connection, next_idle_is_live
 from aksara.conf import get_settings
 from aksara.db import vector_codec
 from aksara.db._context import current, statement_timeout_var
@@ -81,6 +80,19 @@ def normalise_url(url: str) -> str:
     )
 
 
+class PoolStatus(NamedTuple):
+    """A snapshot of the connection pool (``Database.pool_status()``)."""
+
+    #: Connections the pool keeps (``pool_size``).
+    size: int
+    #: Connections in use now.
+    checked_out: int
+    #: Idle connections ready in the pool.
+    idle: int
+    #: Connections open beyond ``size`` (negative: slots of ``size`` not opened yet).
+    overflow: int
+
+
 class Connection:
     """A pooled connection checked out for one statement or one transaction.
 
@@ -93,7 +105,7 @@ class Connection:
 
     def __init__(self, record: Any) -> None:
         self.record = record
-        self.raw: asyncpg.Connection = record.dbapi_connection._connection
+        self.raw: asyncpg.Connection = driver_connection(record)
 
 
 class Database:
@@ -140,6 +152,11 @@ class Database:
 
     # -- connections ---------------------------------------------------------------------
 
+    def pool_status(self) -> PoolStatus:
+        """How many connections the pool holds, lends and keeps idle now."""
+        pool: Any = self._pool
+        return PoolStatus(pool.size(), pool.checkedout(), pool.checkedin(), pool.overflow())
+
     async def acquire(self) -> Connection:
         """Check a connection out of the engine's pool.
 
@@ -161,10 +178,10 @@ class Database:
         """An idle pooled connection that is open, without I/O; None when there is none."""
         if self.state is not State.OPEN:
             raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
-        if not self._next_idle_is_live():
+        if not next_idle_is_live(self._pool):
             return None
         try:
-            conn = Connection(_checkout_record(self._pool))
+            conn = Connection(checkout_record(self._pool))
         except sa_exc.MissingGreenlet:
             return None  # it had to reconnect after all
         except Exception as error:
@@ -178,29 +195,9 @@ class Database:
         """A record from the pool's queue, its connection open: SQLAlchemy opens a connection
         or waits for one (in its greenlet bridge)."""
         try:
-            return await greenlet_spawn(_checkout_record, self._pool)
+            return await greenlet_spawn(checkout_record, self._pool)
         except Exception as error:
             raise translate(error) from error
-
-    def _next_idle_is_live(self) -> bool:
-        """True when the connection the pool hands out next is open and will not be recycled,
-        so checking it out needs no I/O. Reads the pool's internals; anything unexpected
-        means False and the greenlet path, which is always correct."""
-        pool: Any = self._pool
-        try:
-            idle = pool._pool._queue._queue
-            if not idle:
-                return False
-            record = idle[-1] if pool._pool.use_lifo else idle[0]
-            started = record.starttime
-            return bool(
-                record.dbapi_connection is not None
-                and (pool._recycle < 0 or time.time() - started <= pool._recycle)
-                and pool._invalidate_time <= started
-                and record._soft_invalidate_time <= started
-            )
-        except (AttributeError, IndexError, TypeError):
-            return False
 
     def release(self, conn: Connection) -> None:
         """Return a connection checked out with ``acquire()``."""
@@ -210,9 +207,9 @@ class Database:
             return
         if self._pool.overflow() > 0:  # type: ignore[attr-defined]
             # Check-in may close an overflow connection, which is I/O.
-            self._schedule(greenlet_spawn(_checkin_record, conn.record))
+            self._schedule(greenlet_spawn(checkin_record, conn.record))
         else:
-            _checkin_record(conn.record)
+            checkin_record(conn.record)
 
     def discard(self, conn: Connection) -> None:
         """Throw a connection away (after a broken or cancelled statement)."""
@@ -222,7 +219,7 @@ class Database:
             record.invalidate()
         finally:
             # The pool's slot comes back; the next checkout opens a new connection in it.
-            _checkin_record(record)
+            checkin_record(record)
 
     def _schedule(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -386,23 +383,3 @@ class Database:
 
 
 _background: set[Any] = set()
-
-
-def _checkout_record(pool: Any) -> Any:
-    """What ``pool.connect()`` does up to the fairy: take a record from the queue and make
-    sure its connection is open (reconnecting is I/O: in a greenlet, then)."""
-    record = pool._do_get()
-    try:
-        record.get_connection()
-    except BaseException as error:
-        record._checkin_failed(error, _fairy_was_created=False)
-        raise
-    return record
-
-
-def _checkin_record(record: Any) -> None:
-    record.checkin(_fairy_was_created=False)
-
-
-def text(sql: str) -> sa.TextClause:
-    return sa.text(sql)

@@ -50,14 +50,16 @@ def translate(error: BaseException) -> BaseException:
                 f"The statement was cancelled: {message}", sqlstate=state
             )
         if state.startswith(_CONNECTION_STATES):
-            return exc.ConnectionError(f"Database connection lost: {message}", sqlstate=state)
+            return exc.DatabaseConnectionError(
+                f"Database connection lost: {message}", sqlstate=state
+            )
         return exc.DatabaseError(message, sqlstate=state, **details)
     if isinstance(error, asyncio.TimeoutError):  # before OSError: TimeoutError is one
         return exc.StatementTimeoutError(
             "The statement ran longer than its timeout and was cancelled"
         )
     if isinstance(error, (asyncpg.InterfaceError, ConnectionError, OSError)):
-        return exc.ConnectionError(f"Database connection failed: {error}")
+        return exc.DatabaseConnectionError(f"Database connection failed: {error}")
     if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
         cause = getattr(error.orig, "__cause__", None) or error.orig
         return translate(cause)
@@ -69,7 +71,9 @@ def translate(error: BaseException) -> BaseException:
         return translate(error.__cause__)
     if isinstance(error, asyncpg.exceptions.InternalClientError):
         # The connection is thrown away (``is_disconnect``): to the caller it is a lost one.
-        return exc.ConnectionError(f"The database connection is in an unusable state: {error}")
+        return exc.DatabaseConnectionError(
+            f"The database connection is in an unusable state: {error}"
+        )
     if isinstance(error, sqlalchemy.exc.SQLAlchemyError):
         return exc.DatabaseError(str(error))
     return error

@@ -10,6 +10,7 @@ the new file, and a replaced or deleted file is removed only after the commit.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import posixpath
@@ -21,7 +22,12 @@ import sqlalchemy as sa
 
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
-from aksara.exceptions import StorageError, SuspiciousFileOperation, ValidationError
+from aksara.exceptions import (
+    ConfigurationError,
+    StorageError,
+    SuspiciousFileOperation,
+    ValidationError,
+)
 from aksara.fields.base import Field, FieldOptions, SaveContext
 
 if TYPE_CHECKING:
@@ -470,6 +476,8 @@ class ImageField(FileField):
     attr_class: ClassVar[type[FieldFile]] = ImageFieldFile
 
     def __init__(self, *, max_pixels: int | None = None, **kwargs: Any) -> None:
+        if importlib.util.find_spec("PIL") is None:
+            raise ConfigurationError('ImageField needs Pillow: pip install "aksara[images]"')
         super().__init__(**kwargs)
         self.max_pixels = max_pixels
 

@@ -14,7 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
+from aksara import _sa_compat
 from aksara._codegen import is_identifier, make_function
+from aksara._sa_compat import bind_processors, bound_values
 from aksara.state import Partial
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
@@ -38,7 +40,8 @@ class Plan:
         compiled: Any = stmt.compile(dialect=DIALECT)
         self.sql: str = compiled.string
         names: Sequence[str] = compiled.positiontup or ()
-        processors = compiled._bind_processors
+        processors = bind_processors(compiled)
+        bound = bound_values(compiled)
         # Our parameters are named p0, p1, ...: the index into the caller's value list.
         # Any other bind (a literal such as LIMIT 1) is a constant of the shape.
         order: list[int | _Const] = []
@@ -46,7 +49,7 @@ class Plan:
             if name[:1] == "p" and name[1:].isdigit():
                 order.append(int(name[1:]))
             else:
-                order.append(_Const(compiled.binds[name].effective_value))
+                order.append(_Const(bound[name]))
         self._order = tuple(order)
         self._procs: tuple[Processor | None, ...] = tuple(processors.get(n) for n in names)
         self._identity = self._order == tuple(range(len(self._order))) and not any(self._procs)
@@ -105,11 +108,11 @@ def param(index: int, type_: Any = None) -> sa.BindParameter[Any]:
 def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
     """The asyncpg dialect's result processor for a column type (None when the driver's value is final)."""
     try:
-        return type_._cached_result_processor(DIALECT, None)
+        return _sa_compat.result_processor(type_, DIALECT, None)
     except TypeError:
         # Numeric types pick their processor from the column's type OID.
         oid = 1700 if getattr(type_, "asdecimal", False) else 701
-        return type_._cached_result_processor(DIALECT, oid)
+        return _sa_compat.result_processor(type_, DIALECT, oid)
 
 
 class RowPlan:

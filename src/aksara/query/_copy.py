@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara._codegen import make_function
+from aksara._sa_compat import bind_processor
 from aksara.db import get_database
 from aksara.fields.base import Field
 from aksara.query._compile import DIALECT
@@ -79,7 +80,7 @@ def _build_copy_row(
         if type(field).to_db is not Field.to_db:
             namespace[f"t{i}"] = field.to_db
             value = f"t{i}({value})"
-        process = column.type._cached_bind_processor(DIALECT)
+        process = bind_processor(column.type, DIALECT)
         if process is not None:
             namespace[f"p{i}"] = process
             value = f"(None if (x := {value}) is None else p{i}(x))"

@@ -24,7 +24,6 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
 from aksara.db import Database, connect, disconnect, embedded, set_database
@@ -51,10 +50,6 @@ __all__ = [
 ]
 
 TEST_URL_VARIABLE = "AKSARA_TEST_DATABASE_URL"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "aksara_db: the test uses the aksara database")
 
 
 async def _open_database(tmp_dir: str) -> Database:

@@ -9,9 +9,16 @@ app = Aksara()
 async def create_product(payload: schema_for(Product, "create"), db: DBTransaction):
     return await Product.objects.create(**payload.model_dump())
 ```
+
+Needs the ``fastapi`` extra: ``pip install "aksara[fastapi]"``.
 """
 
-from fastapi import UploadFile
+try:
+    from fastapi import UploadFile
+except ModuleNotFoundError as error:  # pragma: no cover - depends on the installation
+    raise ModuleNotFoundError(
+        'aksara.contrib.fastapi needs FastAPI: pip install "aksara[fastapi]"', name=error.name
+    ) from error
 
 from aksara.contrib.fastapi.applications import Aksara, MediaFiles, mount_media
 from aksara.contrib.fastapi.dependencies import DBTransaction, transaction_dependency

@@ -1,0 +1,95 @@
+"""Every part of SQLAlchemy aksara reaches past its documented API, in one module.
+
+aksara checks pooled connections out and in at the pool's queue, without building a
+``_ConnectionFairy`` per statement and, when an idle connection is ready, without the
+greenlet hop that ``pool.connect()`` needs (see ``aksara.db.database``). Those steps use
+attributes SQLAlchemy does not document. Each is wrapped here, ``tests/test_sa_compat.py``
+fails loudly on a SQLAlchemy release that changes one of them, and ``pyproject.toml`` pins
+SQLAlchemy to the minor release those tests pass on.
+
+Everything else aksara takes from SQLAlchemy is public: compiled statements' ``string``,
+``positiontup`` and ``bind_names``, types' ``dialect_impl()`` processors, and the asyncpg
+connection as ``driver_connection``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+Processor = Callable[[Any], Any]
+
+
+# -- the pool (private) -----------------------------------------------------------------------
+
+
+def checkout_record(pool: Any) -> Any:
+    """What ``pool.connect()`` does up to the fairy: take a record from the pool's queue and
+    make sure its connection is open (reconnecting is I/O: call it in a greenlet then)."""
+    record = pool._do_get()
+    try:
+        record.get_connection()
+    except BaseException as error:
+        record._checkin_failed(error, _fairy_was_created=False)
+        raise
+    return record
+
+
+def checkin_record(record: Any) -> None:
+    """Give a record taken with ``checkout_record()`` back to its pool."""
+    record.checkin(_fairy_was_created=False)
+
+
+def next_idle_is_live(pool: Any) -> bool:
+    """True when the connection the pool hands out next is open and will not be recycled or
+    invalidated, so checking it out needs no I/O. Anything unexpected means False: the
+    caller then takes the greenlet path, which is always correct (only slower)."""
+    try:
+        idle = pool._pool._queue._queue
+        if not idle:
+            return False
+        record = idle[-1] if pool._pool.use_lifo else idle[0]
+        started = record.starttime
+        return bool(
+            record.dbapi_connection is not None
+            and (pool._recycle < 0 or time.time() - started <= pool._recycle)
+            and pool._invalidate_time <= started
+            and record._soft_invalidate_time <= started
+        )
+    except (AttributeError, IndexError, TypeError):
+        return False
+
+
+# -- public API, gathered here so that callers need no SQLAlchemy knowledge --------------------
+
+
+def driver_connection(record: Any) -> Any:
+    """The asyncpg connection of a pool record."""
+    return record.dbapi_connection.driver_connection
+
+
+def bind_processors(compiled: Any) -> dict[str, Processor]:
+    """The bind processor of each parameter of a compiled statement, by parameter name."""
+    dialect = compiled.dialect
+    processors = {}
+    for bind, name in compiled.bind_names.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return processors
+
+
+def bound_values(compiled: Any) -> dict[str, Any]:
+    """The value of each parameter of a compiled statement, by parameter name."""
+    return {name: bind.effective_value for bind, name in compiled.bind_names.items()}
+
+
+def result_processor(type_: Any, dialect: Any, coltype: Any) -> Processor | None:
+    """The result processor of ``type_`` for values of the driver's type ``coltype``."""
+    return type_.dialect_impl(dialect).result_processor(dialect, coltype)  # type: ignore[no-any-return]
+
+
+def bind_processor(type_: Any, dialect: Any) -> Processor | None:
+    """The bind processor of ``type_`` (None when the driver takes the value as it is)."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
