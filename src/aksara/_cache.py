@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
@@ -36,12 +36,13 @@ class LRUCache(Generic[V]):
         data.move_to_end(key)
         return value  # type: ignore[return-value]
 
-    def lookup(self, key: Hashable) -> V | None:
-        """The entry for ``key``, or None on a miss."""
+    def lookup(self, key: Hashable, default: Any = None) -> Any:
+        """The entry for ``key``, or ``default`` on a miss."""
         data = self._data
-        value = data.get(key)
-        if value is not None:
-            data.move_to_end(key)
+        value = data.get(key, _MISSING)
+        if value is _MISSING:
+            return default
+        data.move_to_end(key)
         return value
 
     def put(self, key: Hashable, value: V) -> V:

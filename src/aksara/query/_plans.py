@@ -31,7 +31,14 @@ def generated(
     model: type[Model], key: tuple[Any, ...], build: Callable[[type[Model], tuple[Any, ...]], Any]
 ) -> Any:
     """The function ``build(model, key)`` generated for ``model``, cached under ``key``."""
-    return model._meta.generated.get(key, lambda: build(model, key))
+    cache = model._meta.generated
+    function = cache.lookup(key, _MISSING)
+    if function is _MISSING:  # no closure made on the hot path (saves, inserts)
+        function = cache.put(key, build(model, key))
+    return function
+
+
+_MISSING = object()
 
 
 def rowcount(status: str) -> int:
