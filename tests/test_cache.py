@@ -12,14 +12,14 @@ def test_least_recently_used_entries_go_first():
     cache: LRUCache[int] = LRUCache(3)
     for key in "abc":
         cache.put(key, ord(key))
-    assert cache.get("a", lambda: 0) == ord("a")  # a is now the most recent
+    assert cache.get_or_build("a", lambda: 0) == ord("a")  # a is now the most recent
     cache.put("d", 4)
     assert "b" not in cache and list(cache) == ["c", "a", "d"]
     assert cache.lookup("c") == ord("c") and list(cache) == ["a", "d", "c"]
     assert cache.lookup("zz") is None
     built = []
-    assert cache.get("e", lambda: built.append(1) or 5) == 5 and built == [1]
-    assert cache.get("e", lambda: built.append(1) or 6) == 5 and built == [1]
+    assert cache.get_or_build("e", lambda: built.append(1) or 5) == 5 and built == [1]
+    assert cache.get_or_build("e", lambda: built.append(1) or 6) == 5 and built == [1]
     assert len(cache) == 3
     cache.clear()
     assert len(cache) == 0
@@ -30,8 +30,8 @@ def test_least_recently_used_entries_go_first():
 def test_a_cached_none_is_a_hit():
     cache: LRUCache[None] = LRUCache(2)
     calls = []
-    assert cache.get("k", lambda: calls.append(1)) is None
-    assert cache.get("k", lambda: calls.append(1)) is None
+    assert cache.get_or_build("k", lambda: calls.append(1)) is None
+    assert cache.get_or_build("k", lambda: calls.append(1)) is None
     assert calls == [1]
 
 
@@ -69,5 +69,5 @@ def test_plans_stay_bounded():
     meta = Author._meta
     meta.plans.clear()
     for i in range(MAX_PLANS + 10):
-        meta.plans.get(("synthetic", i), lambda: None)
+        meta.plans.get_or_build(("synthetic", i), lambda: None)
     assert len(meta.plans) == MAX_PLANS

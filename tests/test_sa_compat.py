@@ -32,7 +32,7 @@ async def test_an_idle_connection_is_checked_out_without_the_greenlet_hop(aksara
         assert _sa_compat.next_idle_is_live(pool), "the fast checkout path is not taken"
         record = _sa_compat.checkout_record(pool)
         assert pool.checkedout() == 1
-        raw = _sa_compat.driver_connection(record)
+        raw = record.dbapi_connection.driver_connection
         assert await raw.fetchval("SELECT 2") == 2
         _sa_compat.checkin_record(record)
         assert pool.checkedout() == 0 and pool.checkedin() == 1

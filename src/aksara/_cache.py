@@ -8,7 +8,7 @@ ones it uses and memory stays bounded.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
@@ -16,53 +16,44 @@ V = TypeVar("V")
 _MISSING = object()
 
 
-class LRUCache(Generic[V]):
-    """At most ``maxsize`` entries; a hit makes an entry the most recently used."""
+class LRUCache(OrderedDict[Hashable, V], Generic[V]):
+    """At most ``maxsize`` entries; a hit makes an entry the most recently used.
 
-    __slots__ = ("_data", "maxsize")
+    An ``OrderedDict``: hot paths read it with ``cache.get(key)`` and ``cache.move_to_end(key)``
+    (two C calls) and add with ``put()``, which evicts. ``get_or_build()`` and ``lookup()`` do
+    the same in one call where a few hundred nanoseconds do not matter.
+    """
+
+    __slots__ = ("maxsize",)
 
     def __init__(self, maxsize: int) -> None:
         if maxsize < 1:
             raise ValueError("LRUCache needs a maxsize of at least 1")
-        self._data: OrderedDict[Hashable, V] = OrderedDict()
+        super().__init__()
         self.maxsize = maxsize
 
-    def get(self, key: Hashable, build: Callable[[], V]) -> V:
+    def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
         """The entry for ``key``, made with ``build()`` and kept on a miss."""
-        data = self._data
-        value = data.get(key, _MISSING)
+        value = self.get(key, _MISSING)
         if value is _MISSING:
             return self.put(key, build())
-        data.move_to_end(key)
+        self.move_to_end(key)
         return value  # type: ignore[return-value]
 
     def lookup(self, key: Hashable, default: Any = None) -> Any:
-        """The entry for ``key``, or ``default`` on a miss."""
-        data = self._data
-        value = data.get(key, _MISSING)
+        """The entry for ``key`` (now the most recently used), or ``default`` on a miss."""
+        value = self.get(key, _MISSING)
         if value is _MISSING:
             return default
-        data.move_to_end(key)
+        self.move_to_end(key)
         return value
 
     def put(self, key: Hashable, value: V) -> V:
-        data = self._data
-        data[key] = value
-        if len(data) > self.maxsize:
-            data.popitem(last=False)
+        """Keep ``value`` under ``key``; the least recently used entry goes past ``maxsize``."""
+        self[key] = value
+        if len(self) > self.maxsize:
+            self.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        self._data.clear()
-
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._data
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._data)
-
     def __repr__(self) -> str:
-        return f"<LRUCache {len(self._data)}/{self.maxsize}>"
+        return f"<LRUCache {len(self)}/{self.maxsize}>"

@@ -62,11 +62,7 @@ def next_idle_is_live(pool: Any) -> bool:
 
 
 # -- public API, gathered here so that callers need no SQLAlchemy knowledge --------------------
-
-
-def driver_connection(record: Any) -> Any:
-    """The asyncpg connection of a pool record."""
-    return record.dbapi_connection.driver_connection
+# (a pool record's asyncpg connection is public too: ``record.dbapi_connection.driver_connection``)
 
 
 def bind_processors(compiled: Any) -> dict[str, Processor]:

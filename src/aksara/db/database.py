@@ -29,7 +29,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
-from aksara._sa_compat import checkin_record, checkout_record, driver_connection, next_idle_is_live
+from aksara._sa_compat import checkin_record, checkout_record, next_idle_is_live
 from aksara.conf import get_settings
 from aksara.db import vector_codec
 from aksara.db._context import current, statement_timeout_var
@@ -105,7 +105,7 @@ class Connection:
 
     def __init__(self, record: Any) -> None:
         self.record = record
-        self.raw: asyncpg.Connection = driver_connection(record)
+        self.raw: asyncpg.Connection = record.dbapi_connection.driver_connection
 
 
 class Database:

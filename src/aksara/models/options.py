@@ -192,7 +192,7 @@ class Options:
         """A function of an instance ``__dict__`` returning the ``fields`` whose values need
         ``clean()``: those their validator expression does not accept. Generated once per
         field tuple, so a value that is already clean costs a type check, not a call."""
-        return self.generated.get(
+        return self.generated.get_or_build(
             ("validator", fields), lambda: _build_validator(self.model_name, fields)
         )
 

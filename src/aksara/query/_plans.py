@@ -21,10 +21,17 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="Model")
 
+_MISSING = object()
+
 
 def cached_plan(model: type[Model], key: Any, build: Callable[[], Any]) -> Any:
     """The statement cached under ``key`` (a query shape, never values), or ``build()``'s."""
-    return model._meta.plans.get(key, build)
+    plans = model._meta.plans
+    plan = plans.get(key, _MISSING)
+    if plan is _MISSING:
+        return plans.put(key, build())
+    plans.move_to_end(key)
+    return plan
 
 
 def generated(
@@ -32,13 +39,11 @@ def generated(
 ) -> Any:
     """The function ``build(model, key)`` generated for ``model``, cached under ``key``."""
     cache = model._meta.generated
-    function = cache.lookup(key, _MISSING)
+    function = cache.get(key, _MISSING)
     if function is _MISSING:  # no closure made on the hot path (saves, inserts)
-        function = cache.put(key, build(model, key))
+        return cache.put(key, build(model, key))
+    cache.move_to_end(key)
     return function
-
-
-_MISSING = object()
 
 
 def rowcount(status: str) -> int:

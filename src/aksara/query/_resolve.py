@@ -72,8 +72,10 @@ class Hop:
 
 def resolve(model: type[Model], key: str) -> Resolved | Hop:
     meta = model._meta
-    cached = meta.resolved.lookup(key)
+    resolved_keys = meta.resolved
+    cached = resolved_keys.get(key)
     if cached is not None:
+        resolved_keys.move_to_end(key)
         return cached  # type: ignore[no-any-return]
     parts = key.split("__")
     field = meta.get_field(parts[0])
