@@ -498,3 +498,17 @@ def test_clone_copies_every_slot():
     for slot in type(qs).__slots__:
         if slot != "_cache":
             assert getattr(clone, slot) == getattr(qs, slot), slot
+
+
+async def test_count_exists_and_aggregate_respect_slices_and_distinct(db):
+    from aksara import Count, Max, Sum
+
+    await Note.objects.bulk_create([Note(title=f"n{i}", rank=i % 3) for i in range(6)])
+    ordered = Note.objects.order_by("title")
+    assert await ordered[:4].aggregate(total=Sum("rank"), n=Count()) == {"total": 3, "n": 4}
+    assert await ordered[4:].aggregate(top=Max("rank")) == {"top": 2}
+    assert await Note.objects.values("rank").distinct().count() == 3
+    assert await ordered[2:].exists() and not await ordered[6:].exists()
+    assert await ordered.values("title")[:2].aggregate(n=Count()) == {"n": 2}
+    with pytest.raises(QueryError, match="not among the selected fields"):
+        await ordered.values("title")[:2].aggregate(total=Sum("rank"))
