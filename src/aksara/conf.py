@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     email_use_ssl: bool = False
     email_timeout: float | None = None
     email_subject_prefix: str = ""
+    #: Seconds between the attempts at mail deferred to a commit whose sending failed.
+    email_retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0)
 
 
 _current: Settings | None = None

@@ -10,6 +10,7 @@ AksaraError
  │    ├── IntegrityError        unique, foreign key, check, not-null violations
  │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
  │    ├── DatabaseConnectionError   the connection broke or could not be made
+ │    │    └── CommitOutcomeUnknownError   it broke during COMMIT and the outcome is unknown
  │    ├── PoolTimeoutError      no pooled connection became free in time
  │    └── StatementTimeoutError a statement ran past its timeout and was cancelled
  ├── StorageError
@@ -114,6 +115,15 @@ class DatabaseConnectionError(DatabaseError):
     Called ``ConnectionError`` before 0.2, a name that shadowed Python's own; the old name
     still works, with a ``DeprecationWarning``, until 0.3.
     """
+
+
+class CommitOutcomeUnknownError(DatabaseConnectionError):
+    """The connection broke while COMMIT was in flight and whether the transaction committed
+    could not be found out (the server is unreachable, or the transaction had no hooks to
+    protect, so aksara did not note its id). No ``on_commit`` and no ``on_rollback`` hook ran.
+    ``xid`` is the transaction's id when known, for reconciling by hand."""
+
+    xid: int | None = None
 
 
 class PoolTimeoutError(DatabaseError):

@@ -15,6 +15,7 @@ import pytest_asyncio
 
 import aksara
 from aksara import Model, conf, fields, send_mail
+from aksara.core.mail import deferred_mail, discard_deferred, retry_deferred
 from aksara.db import Database, set_database
 from aksara.exceptions import (
     DatabaseConnectionError,
@@ -24,7 +25,7 @@ from aksara.exceptions import (
     StorageError,
 )
 from aksara.storage import get_storage
-from aksara.testing.mail import free_port
+from aksara.testing.mail import SMTPTestServer, free_port
 
 
 class FaultNote(Model):
@@ -47,6 +48,7 @@ def _restore_settings() -> Iterator[None]:
     previous = conf.get_settings()
     yield
     conf.configure(previous)
+    discard_deferred()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -295,19 +297,26 @@ async def test_send_mail_to_a_stopped_smtp_server_with_fail_silently_returns_zer
     assert sent == 0
 
 
-async def test_mail_deferred_to_commit_raises_mail_error_from_the_block_after_the_commit(
-    transactional_db,
+async def test_mail_deferred_to_commit_is_kept_for_retry_and_the_block_commits(
+    transactional_db, caplog
 ):
-    configure_stopped_smtp()
-    with pytest.raises(MailError, match="could not connect"):
-        async with aksara.transaction():
-            await FaultNote.objects.create(title="signed up")
-            queued = await send_mail(
-                "Welcome", "Body", "from@example.com", ["to@example.com"], on_commit=True
-            )
-            assert queued == 1
-    # Not lost silently: the caller sees the MailError, but the data is committed.
+    configure_stopped_smtp(email_retry_delays=(60.0,))
+    async with aksara.transaction():
+        await FaultNote.objects.create(title="signed up")
+        queued = await send_mail(
+            "Welcome", "Body", "from@example.com", ["to@example.com"], on_commit=True
+        )
+        assert queued == 1
+    # The data is committed and the block did not fail; the mail waits, logged by its id.
     assert await FaultNote.objects.count() == 1
+    (waiting,) = deferred_mail()
+    assert waiting.message_ids[0] in caplog.text and "kept for retry" in caplog.text
+    with SMTPTestServer() as server:
+        conf.configure(**server.settings())
+        assert await retry_deferred() == 1
+    assert deferred_mail() == []
+    (received,) = server.messages
+    assert received.message["Message-ID"] == waiting.message_ids[0]
 
 
 async def test_mail_deferred_to_commit_with_fail_silently_is_dropped_and_the_block_commits(
@@ -328,17 +337,15 @@ async def test_mail_deferred_to_commit_with_fail_silently_is_dropped_and_the_blo
 
 
 async def test_mail_failing_after_commit_keeps_the_committed_rows_files(transactional_db):
-    configure_stopped_smtp(media_storage="memory")
+    configure_stopped_smtp(media_storage="memory", email_retry_delays=(60.0,))
     storage = get_storage()
-    with pytest.raises(MailError):
-        async with aksara.transaction():
-            upload = await FaultUpload.objects.create(
-                title="report", file=("report.txt", b"quarterly figures")
-            )
-            assert await storage.exists(upload.file.name)
-            await send_mail(
-                "Uploaded", "Body", "from@example.com", ["to@example.com"], on_commit=True
-            )
+    async with aksara.transaction():
+        upload = await FaultUpload.objects.create(
+            title="report", file=("report.txt", b"quarterly figures")
+        )
+        assert await storage.exists(upload.file.name)
+        await send_mail("Uploaded", "Body", "from@example.com", ["to@example.com"], on_commit=True)
+    assert len(deferred_mail()) == 1
 
     stored = await FaultUpload.objects.get(id=upload.id)
     # The row is committed, so its file must still be there: a failed on_commit hook is

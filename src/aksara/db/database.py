@@ -288,7 +288,9 @@ class Database:
     ) -> str:
         """Binary ``COPY table (columns) FROM STDIN`` of ``records``; returns the status tag."""
         if self.listeners:
-            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
+            quote = self.dialect.identifier_preparer.quote
+            names = ", ".join(map(quote, columns))
+            statement = f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT binary)"
             for listener in self.listeners:
                 listener(statement, records)
         timeout = statement_timeout_var.get()

@@ -15,39 +15,38 @@ Hook = Callable[[], Any] | Callable[[], Awaitable[Any]]
 logger = logging.getLogger("aksara.db")
 
 
-async def run_hooks(hooks: list[Hook]) -> None:
-    """Run every hook in order; if some fail, the others still run and the first error is raised.
+async def run_hooks(hooks: list[Hook], event: str) -> list[Exception]:
+    """Run every hook in order, each one even if others fail; return the failures.
 
-    Once a transaction's outcome is decided its hooks run to the end even if the task is
-    cancelled meanwhile (a client disconnect): a rollback must not leave an uploaded file
-    behind, nor a commit lose its deferred mail.
+    A failure is logged (``aksara.db``, with the hook and its traceback) and never raised:
+    after a commit it cannot undo the commit, and after a rollback it must not hide the
+    error that caused it. Once a transaction's outcome is decided its hooks run to the end
+    even if the task is cancelled meanwhile (a client disconnect): a rollback must not leave
+    an uploaded file behind, nor a commit lose its deferred mail.
     """
     if not hooks:
-        return
+        return []
     pending, hooks[:] = list(hooks), []
-    task = asyncio.ensure_future(_run_all(pending))
+    task = asyncio.ensure_future(_run_all(pending, event))
     _running_hooks.add(task)
     task.add_done_callback(_running_hooks.discard)
-    await asyncio.shield(task)
+    return await asyncio.shield(task)
 
 
-_running_hooks: set[asyncio.Future[None]] = set()
+_running_hooks: set[asyncio.Future[list[Exception]]] = set()
 
 
-async def _run_all(pending: list[Hook]) -> None:
-    first: BaseException | None = None
+async def _run_all(pending: list[Hook], event: str) -> list[Exception]:
+    errors = []
     for hook in pending:
         try:
             result = hook()
             if inspect.isawaitable(result):
                 await result
         except Exception as error:
-            if first is None:
-                first = error
-            else:
-                logger.error("transaction hook %r failed", hook, exc_info=error)
-    if first is not None:
-        raise first
+            errors.append(error)
+            logger.error("%s hook %r failed", event, hook, exc_info=error)
+    return errors
 
 
 def in_transaction() -> bool:
@@ -62,7 +61,10 @@ async def on_commit(callback: Hook) -> None:
     """
     tx = current_transaction()
     if tx is None or tx.pinned:
-        await run_hooks([callback])
+        # Nothing to wait for: it runs now, and its error is the caller's.
+        errors = await run_hooks([callback], "on_commit")
+        if errors:
+            raise errors[0]
     else:
         tx.on_commit_hooks.append(callback)
 

@@ -13,7 +13,9 @@ transaction(...)        a TransactionBlock: options, reusable, re-entrant, a dec
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
@@ -23,13 +25,18 @@ from aksara.db import vector_codec
 from aksara.db._context import current, get_database, statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
 from aksara.db.hooks import Hook, run_hooks
-from aksara.exceptions import AksaraError
+from aksara.exceptions import AksaraError, CommitOutcomeUnknownError
 
 if TYPE_CHECKING:
     from aksara.db.database import Connection, Database
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+logger = logging.getLogger("aksara.db")
+
+#: How long the outcome of a COMMIT whose connection broke is looked for, in seconds.
+OUTCOME_WAIT = 30.0
 
 
 class TransactionError(AksaraError):
@@ -127,17 +134,85 @@ class Transaction:
         except BaseException as error:
             raise translate(error) from error
 
-    async def commit(self) -> None:
-        """COMMIT (RELEASE SAVEPOINT when nested). The caller runs ``on_commit`` hooks after it."""
+    async def commit(self) -> bool:
+        """COMMIT (RELEASE SAVEPOINT when nested). The caller runs ``on_commit`` hooks after it.
+
+        The COMMIT is shielded from cancellation: a task cancelled meanwhile waits for its
+        outcome, and ``True`` is returned to say that the caller must raise
+        ``CancelledError`` once the hooks ran. When the connection breaks during the COMMIT
+        of a transaction with hooks, its outcome is looked up on another connection
+        (``pg_xact_status``), so that the right hooks run; ``CommitOutcomeUnknownError``
+        (and no hook at all) when it cannot be found out.
+        """
         self.active = False
+        if self.parent is not None:
+            await self._release_savepoint()
+            return False
+        follows = bool(self.on_commit_hooks or self.on_rollback_hooks)
+        xid = await self._xid() if follows else None
+        work = asyncio.ensure_future(self._driver_tx.commit())
+        cancelled = False
+        while not work.done():
+            try:
+                await asyncio.shield(work)
+            except asyncio.CancelledError:
+                cancelled = cancelled or not work.done()
+            except BaseException:
+                break
+        error = work.exception() if not work.cancelled() else asyncio.CancelledError()
+        if error is None:
+            self.database.release(self.conn)  # type: ignore[arg-type]
+            return cancelled
+        self._drop_connection(error)
+        if not is_disconnect(error) or (follows and xid is None):
+            # The server refused the COMMIT, or the transaction wrote nothing: rolled back.
+            raise translate(error) from error
+        status = await self._outcome(xid) if xid is not None else None
+        if status == "committed":
+            return cancelled
+        if status == "aborted":
+            raise translate(error) from error
+        unknown = CommitOutcomeUnknownError(
+            f"The connection broke during COMMIT; whether it committed is unknown ({error})"
+        )
+        unknown.xid = xid
+        raise unknown from error
+
+    async def _xid(self) -> int | None:
+        """The transaction's id, None when it wrote nothing (so has none)."""
+        assert self.conn is not None
+        try:
+            value = await self.conn.raw.fetchval("SELECT pg_current_xact_id_if_assigned()::text")
+        except BaseException as error:
+            self._drop_connection(error)
+            raise translate(error) from error
+        return int(value) if value is not None else None
+
+    async def _outcome(self, xid: int) -> str | None:
+        """``"committed"`` or ``"aborted"``, as the server tells on another connection; None
+        when it cannot be found out within ``OUTCOME_WAIT`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + OUTCOME_WAIT
+        while True:
+            try:
+                status = await self.database.fetchval(
+                    "SELECT pg_xact_status($1::text::xid8)", [str(xid)]
+                )
+            except AksaraError:
+                status = None  # the server is unreachable for now
+            if status in ("committed", "aborted"):
+                logger.warning("the COMMIT of transaction %s lost its connection: %s", xid, status)
+                return str(status)
+            if loop.time() >= deadline:
+                logger.error("the outcome of transaction %s (COMMIT interrupted) is unknown", xid)
+                return None
+            await asyncio.sleep(0.1)  # in progress: the server is still ending it
+
+    async def _release_savepoint(self) -> None:
         try:
             await self._driver_tx.commit()
         except BaseException as error:
-            if self.parent is None:
-                self._drop_connection(error)
             raise translate(error) from error
-        if self.parent is None:
-            self.database.release(self.conn)  # type: ignore[arg-type]
         if not self.is_outermost:
             assert self.parent is not None
             self.parent.on_commit_hooks.extend(self.on_commit_hooks)
@@ -150,11 +225,11 @@ class Transaction:
         except BaseException as error:
             if self.parent is None:
                 self._drop_connection(error)
-            await run_hooks(self.on_rollback_hooks)
+            await run_hooks(self.on_rollback_hooks, "on_rollback")
             raise translate(error) from error
         if self.parent is None:
             self.database.release(self.conn)  # type: ignore[arg-type]
-        await run_hooks(self.on_rollback_hooks)
+        await run_hooks(self.on_rollback_hooks, "on_rollback")
 
     def _drop_connection(self, error: BaseException) -> None:
         if self.conn is None:
@@ -270,7 +345,12 @@ class TransactionBlock:
             # Exited in another context than it was entered in: still end the transaction.
             current.set(tx.parent if tx.parent is not None and not tx.parent.pinned else None)
         if exc_type is not None:
-            await tx.rollback()
+            try:
+                await tx.rollback()
+            except Exception:
+                # The error that ended the block is the one to raise, not the failed
+                # ROLLBACK's (the connection is thrown away, which ends the transaction).
+                logger.warning("ROLLBACK after %s failed", exc_type.__name__, exc_info=True)
             return
         if entry.previous_timeout is not None and tx.parent is not None:
             # A savepoint inside a longer transaction: give the rest of it its own limit back.
@@ -280,16 +360,23 @@ class TransactionBlock:
                 (entry.previous_timeout,),
             )
         try:
-            await tx.commit()
+            cancelled = await tx.commit()
+        except CommitOutcomeUnknownError:
+            # Neither hook would be right on a guess: a rollback hook may delete the file
+            # of a committed row, a commit hook send mail about a row that is not there.
+            logger.error("COMMIT outcome unknown: no on_commit or on_rollback hook ran")
+            raise
         except BaseException:
             # The COMMIT itself failed: nothing was committed. A RELEASE SAVEPOINT that
             # failed leaves the enclosing transaction aborted, so the savepoint's work is
             # lost too: its hooks run now (they were not handed to the parent).
-            await run_hooks(tx.on_rollback_hooks)
+            await run_hooks(tx.on_rollback_hooks, "on_rollback")
             raise
         if tx.is_outermost:
-            # Committed: a failing hook is reported, but undoes nothing (no rollback hooks).
-            await run_hooks(tx.on_commit_hooks)
+            # Committed: a failing hook is logged, and undoes nothing (no rollback hooks).
+            await run_hooks(tx.on_commit_hooks, "on_commit")
+        if cancelled:
+            raise asyncio.CancelledError
 
 
 def transaction(

@@ -83,9 +83,9 @@ class Integer(Field[int]):
         if self.range_min != 0:
             return []
         # The positive variants: the database refuses negatives written by other clients too.
-        quoted = '"' + self.column_name.replace('"', '""') + '"'
         name = check_constraint_name(self.column_name, "positive")
-        return [sa.CheckConstraint(f"{quoted} >= 0", name=name)]
+        # An expression, so that SQLAlchemy quotes the column name (never text built by hand).
+        return [sa.CheckConstraint(sa.column(self.column_name) >= 0, name=name)]
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()

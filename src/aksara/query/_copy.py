@@ -96,7 +96,7 @@ async def take_ids(model: type[Model], count: int) -> list[Any]:
     database = get_database()
     if sequence is None:
         # The table's name as a regclass literal, passed as a value (never SQL text).
-        quoted = '"' + meta.table_name.replace('"', '""') + '"'
+        quoted = database.dialect.identifier_preparer.quote_identifier(meta.table_name)
         sequence = await database.fetchval(
             "SELECT pg_get_serial_sequence($1, $2)", [quoted, meta.pk.column_name]
         )

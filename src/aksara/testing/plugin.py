@@ -90,7 +90,12 @@ async def transactional_db(aksara_database: Database) -> AsyncIterator[Database]
     try:
         yield aksara_database
     finally:
-        quote = aksara_database.dialect.identifier_preparer.quote
-        tables = [quote(t.name) for t in metadata.sorted_tables]
-        if tables:
-            await aksara_database.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        await truncate_tables(aksara_database)
+
+
+async def truncate_tables(database: Database) -> None:
+    """Empty every model's table (``TRUNCATE ... CASCADE``), names quoted by SQLAlchemy."""
+    quote = database.dialect.identifier_preparer.quote
+    tables = [quote(t.name) for t in metadata.sorted_tables]
+    if tables:
+        await database.execute(f"TRUNCATE {', '.join(tables)} CASCADE")

@@ -1,13 +1,41 @@
-"""HTTP responses for aksara's errors: 422 for ``ValidationError``, 404 for ``DoesNotExist``,
-409 for ``IntegrityError``, 403 for ``PermissionDenied`` (an AI agent's refused call)."""
+"""HTTP responses for aksara's errors, none of them showing internals.
 
+```
+ValidationError                 422   FastAPI's shape, one item per message
+QueryError                      400   a filter, lookup or ordering the request made
+  DoesNotExist                  404
+  MultipleObjectsReturned       500   the endpoint's own mistake
+IntegrityError                  409   the constraint's name
+PermissionDenied                403   an AI agent's refused call
+BadHeaderError, SuspiciousFileOperation  400
+DatabaseConnectionError, PoolTimeoutError, StatementTimeoutError  503
+any other AksaraError           500   "Internal server error" (the error itself in debug mode)
+```
+"""
+
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from aksara.exceptions import DoesNotExist, IntegrityError, PermissionDenied, ValidationError
+from aksara.exceptions import (
+    AksaraError,
+    BadHeaderError,
+    DatabaseConnectionError,
+    DoesNotExist,
+    IntegrityError,
+    MultipleObjectsReturned,
+    PermissionDenied,
+    PoolTimeoutError,
+    QueryError,
+    StatementTimeoutError,
+    SuspiciousFileOperation,
+    ValidationError,
+)
+
+logger = logging.getLogger("aksara.fastapi")
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
@@ -51,6 +79,31 @@ async def permission_denied_handler(request: Request, exc: Exception) -> Respons
     return JSONResponse({"detail": str(exc)}, status_code=403)
 
 
+async def bad_request_handler(request: Request, exc: Exception) -> Response:
+    """400 with the error's message: it names the model, field or lookup the request got wrong."""
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+async def unavailable_handler(request: Request, exc: Exception) -> Response:
+    """503: the database is unreachable, busy or too slow now; the client may try again."""
+    logger.warning("database unavailable: %s", exc)
+    body: dict[str, Any] = {"detail": "The service is temporarily unavailable; try again"}
+    if request.app.debug:
+        body["error"] = str(exc)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    """500 for any other aksara error, logged with its traceback; the message only in debug."""
+    logger.error(
+        "%s handling %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
+    )
+    body: dict[str, Any] = {"detail": "Internal server error"}
+    if request.app.debug:
+        body["error"] = f"{type(exc).__name__}: {exc}"
+    return JSONResponse(body, status_code=500)
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     """Install aksara's error responses on a FastAPI app (``Aksara`` apps have them already)."""
     for exc_class, handler in EXCEPTION_HANDLERS.items():
@@ -58,10 +111,19 @@ def add_exception_handlers(app: FastAPI) -> None:
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    # Starlette picks the handler of the nearest class in the error's MRO.
+    AksaraError: server_error_handler,
     ValidationError: validation_error_handler,
+    QueryError: bad_request_handler,
     DoesNotExist: does_not_exist_handler,
+    MultipleObjectsReturned: server_error_handler,
     IntegrityError: integrity_error_handler,
     PermissionDenied: permission_denied_handler,
+    BadHeaderError: bad_request_handler,
+    SuspiciousFileOperation: bad_request_handler,
+    DatabaseConnectionError: unavailable_handler,
+    PoolTimeoutError: unavailable_handler,
+    StatementTimeoutError: unavailable_handler,
 }
 
 

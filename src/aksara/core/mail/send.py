@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 
+from aksara.core.mail import deferred
 from aksara.core.mail.backends import get_connection
 from aksara.core.mail.backends.base import BaseEmailBackend, check_messages
 from aksara.core.mail.message import Attachment, EmailMessage, EmailMultiAlternatives
@@ -35,7 +37,9 @@ async def send_mail(
 
     With ``on_commit=True`` inside ``aksara.db.transaction()``, the message is checked now
     but sent only after the transaction commits, and never if it rolls back; the
-    return value is then the number queued. Outside a transaction it is sent at once.
+    return value is then the number queued. A transport error after the commit does not
+    make the block fail: it is logged and the message retried (``aksara.core.mail.deferred``).
+    Outside a transaction it is sent at once.
 
     Raises ``BadHeaderError`` for a newline in the subject, an address or a header,
     ``MailError`` for an invalid address (nothing is sent in either case) and, unless
@@ -93,10 +97,13 @@ async def _deliver(
         if hooks.in_transaction():
             # Check now, so bad input fails inside the transaction rather than after it.
             queued = len(await check_messages(messages))
-
-            async def send_after_commit() -> None:
-                await backend.send_messages(messages)
-
-            await hooks.on_commit(send_after_commit)
+            deferred.stamp(messages)
+            # fail_silently: the caller accepts losing the mail, so there is nothing to retry.
+            later: hooks.Hook = (
+                functools.partial(backend.send_messages, messages)
+                if fail_silently
+                else functools.partial(deferred.send_after_commit, connection, messages)
+            )
+            await hooks.on_commit(later)
             return queued
     return await backend.send_messages(messages)

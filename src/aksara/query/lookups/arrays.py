@@ -16,7 +16,7 @@ from aksara.fields.array import Array
 from aksara.fields.base import Field
 from aksara.fields.numeric import Integer
 from aksara.query._compile import param
-from aksara.query.lookups.base import Lookup, OperatorLookup, derived, query_value
+from aksara.query.lookups.base import Lookup, OperatorLookup, derived, index, query_value
 
 
 class ArrayOperator(OperatorLookup):
@@ -88,8 +88,9 @@ class ArrayIndex:
 def array_transform(name: str, parent: Array) -> Any:
     if name == "len":
         return ArrayLength(parent)
-    if name.isdigit():
-        return ArrayIndex(int(name), parent)
+    position = index(name)
+    if position is not None:
+        return ArrayIndex(position, parent)
     return None
 
 

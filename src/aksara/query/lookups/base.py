@@ -21,17 +21,63 @@ from aksara.query._compile import param
 Binds = Sequence[sa.BindParameter[Any]]
 
 
+#: The largest index an array or JSON path may name (PostgreSQL's ``integer``).
+MAX_INDEX = 2**31 - 1
+
+
 def query_value(field: Field[Any], value: Any) -> Any:
-    """Convert a filter value with the field's own conversion; a bad value is a QueryError."""
+    """Convert a filter value with the field's own conversion; a bad value is a QueryError,
+    raised before any SQL is sent (text PostgreSQL cannot hold included)."""
     if value is None:
         return None
     try:
-        return field.to_query(value)
+        converted = field.to_query(value)
     except ValidationError as error:
-        model = field.model.__name__ if hasattr(field, "model") else "?"
+        raise QueryError(f"{_where(field)}: invalid filter value: {error.messages[0]}") from None
+    except (ValueError, ArithmeticError) as error:  # OverflowError, UnicodeError, decimal
         raise QueryError(
-            f"{model}.{field.name}: invalid filter value: {error.messages[0]}"
+            f"{_where(field)}: invalid filter value ({type(error).__name__})"
         ) from None
+    sendable(converted, _where(field))
+    return converted
+
+
+def _where(field: Field[Any]) -> str:
+    model = field.model.__name__ if hasattr(field, "model") else "?"
+    return f"{model}.{field.name}"
+
+
+def sendable(value: Any, where: str) -> Any:
+    """``value`` when PostgreSQL can take every text in it; ``QueryError`` for a NUL character
+    or an unpaired surrogate (no text or JSON column can hold either), anywhere in strings,
+    lists and dict keys and values."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise QueryError(f"{where}: text cannot contain NUL characters")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise QueryError(f"{where}: text contains unpaired surrogate characters") from None
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            sendable(item, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            sendable(key, where)
+            sendable(item, where)
+    return value
+
+
+def index(name: str) -> int | None:
+    """The array index a path part names (``tags__0``): ASCII digits only, so ``²`` and
+    ``١`` are not numbers here; None for other names. ``QueryError`` past ``MAX_INDEX``."""
+    if not (name.isascii() and name.isdigit()):
+        return None
+    number = int(name)
+    if number > MAX_INDEX:
+        raise QueryError(f"index {name} is out of range (at most {MAX_INDEX})")
+    return number
 
 
 class Lookup:
@@ -75,7 +121,7 @@ class IExact(Lookup):
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             return "null", []
-        return None, [str(value)]
+        return None, [sendable(str(value), _where(field))]
 
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         if variant == "null":
@@ -122,7 +168,7 @@ class _Like(Lookup):
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if not isinstance(value, str):
             raise QueryError(f"{self.name} lookup needs a string, got {type(value).__name__}")
-        return None, [self.template.format(escape_like(value))]
+        return None, [self.template.format(escape_like(sendable(value, _where(field))))]
 
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         target = sa.cast(column, sa.Text()) if not isinstance(column.type, sa.String) else column

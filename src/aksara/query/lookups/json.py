@@ -28,7 +28,9 @@ from aksara.query.lookups.base import (
     OnText,
     OperatorLookup,
     derived,
+    index,
     query_value,
+    sendable,
 )
 
 
@@ -47,8 +49,13 @@ class KeyTransform:
 
 
 def key_transform(name: str, parent: Field[Any]) -> KeyTransform:
-    # ``items__0`` indexes a JSON array, as in Django; other parts are object keys.
-    key: str | int = int(name) if name.isdigit() else name
+    # ``items__0`` indexes a JSON array, as in Django; other parts (``²``, ``١``, numbers past
+    # an integer) are object keys.
+    try:
+        position = index(name)
+    except QueryError:
+        position = None
+    key: str | int = position if position is not None else sendable(name, parent.name)
     return KeyTransform(key, parent)
 
 
@@ -134,7 +141,7 @@ class HasKey(Lookup):
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if not isinstance(value, str):
             raise QueryError(f"has_key lookup needs a key name, got {type(value).__name__}")
-        return None, [value]
+        return None, [sendable(value, field.name)]
 
     def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
         return sa.Text()
@@ -146,7 +153,7 @@ class HasKeys(OperatorLookup):
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
         if isinstance(value, str) or not all(isinstance(k, str) for k in value):
             raise QueryError(f"{self.name} lookup needs a list of key names")
-        return None, [list(value)]
+        return None, [sendable(list(value), field.name)]
 
     def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
         return pg.ARRAY(sa.Text())
