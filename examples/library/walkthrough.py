@@ -83,7 +83,7 @@ async def walkthrough(client: httpx.AsyncClient, *, out: Callable[[str], Any] = 
     # A new address on every run, so that runs never collide.
     email = f"ada.{secrets.token_hex(3)}@example.com"
     author = await call("POST", "/authors", 201, json={"name": "Ada Lovelace", "email": email})
-    show(f"201 {author['name']} <{author['email']}>, id {author['id']}")
+    show(f"201 {author['name']}, id {author['id']} (the address is not sent back: ai_sensitive)")
 
     step("The same address again: the unique constraint answers 409, and no mail is sent")
     conflict = await call("POST", "/authors", 409, json={"name": "Ada again", "email": email})

@@ -15,8 +15,8 @@ class Settings(BaseSettings):
 
     debug: bool = False
 
-    # Database
-    database_url: str | None = None
+    # Database: a secret (it holds the password), shown as ********** in every representation.
+    database_url: SecretStr | None = None
     embedded_data_dir: str = ".aksara/pgdata"
     pool_size: int = 10
     max_overflow: int = 10
@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     email_subject_prefix: str = ""
     #: Seconds between the attempts at mail deferred to a commit whose sending failed.
     email_retry_delays: tuple[float, ...] = (1.0, 10.0, 60.0)
+
+    def database_url_value(self) -> str | None:
+        """The database URL itself (``database_url`` is a ``SecretStr``)."""
+        return self.database_url.get_secret_value() if self.database_url is not None else None
 
 
 _current: Settings | None = None

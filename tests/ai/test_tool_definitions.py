@@ -156,7 +156,9 @@ def test_mcp_annotations_say_what_each_tool_does():
 
 
 def test_product_create_schema_follows_the_fields():
-    data = schema_of(tools_by_name(AiProduct)["ai_product_create"])["properties"]["data"]
+    data = schema_of(tools_by_name(AiCategory, AiProduct)["ai_product_create"])["properties"][
+        "data"
+    ]
     props = data["properties"]
 
     assert props["name"] == {
@@ -183,6 +185,9 @@ def test_product_create_schema_follows_the_fields():
     assert props["category"]["format"] == "uuid"
     assert props["category"]["description"] == "ID of a AiCategory"
     assert props["metadata"] == {"description": "Additional product attributes", "default": {}}
+    # Exported alone, a product's foreign key to a model the agent cannot see is read-only.
+    alone = schema_of(tools_by_name(AiProduct)["ai_product_create"])["properties"]["data"]
+    assert "category" not in alone["properties"]
 
 
 def test_sample_schema_covers_every_field_family():

@@ -11,7 +11,7 @@ import aksara
 from aksara import Model, fields
 from aksara._concurrency import run_in_thread
 from aksara.exceptions import IntegrityError, StorageError, ValidationError
-from aksara.fields.files import FieldFile
+from aksara.fields.files import FieldFile, StoredFile
 from aksara.storage import get_storage
 
 
@@ -100,10 +100,10 @@ async def test_same_name_never_overwrites(db, memory_media_storage):
 
 async def test_assigning_an_existing_name_stores_it(db, memory_media_storage):
     name = await memory_media_storage.save("assets/existing.txt", b"e")
-    asset = await Asset.objects.create(name="e", file=name)
+    asset = await Asset.objects.create(name="e", file=StoredFile(name))
     assert (await Asset.objects.get(id=asset.id)).file.name == name
     with pytest.raises(ValidationError, match="file"):
-        await Asset.objects.create(name="bad", file="../outside.txt")
+        await Asset.objects.create(name="bad", file=StoredFile("../outside.txt"))
 
 
 async def test_extension_and_size_limits_write_nothing(db, memory_media_storage):

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 import aksara
 from aksara import Index, Model, fields
 from aksara.fields import CASCADE, SET_NULL
-from aksara.fields.files import FileField, ImageField
+from aksara.fields.files import FileField
+from aksara.fields.images import ImageField
 from aksara.registry import NAMING_CONVENTION, registry
 
 

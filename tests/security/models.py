@@ -12,3 +12,39 @@ class SecDoc(Model):
     tags = fields.Array(base_type="text", default=list)
     data = fields.JSON(default=dict)
     spent = fields.Duration(nullable=True)
+
+
+class SecApiKey(Model):
+    key = fields.String(max_length=64, primary_key=True, ai_sensitive=True)
+    label = fields.String(max_length=50)
+
+
+class SecUsage(Model):
+    api_key = fields.ForeignKey(SecApiKey, related_name="usages")
+    calls = fields.Integer(default=0)
+
+
+class SecAccount(Model):
+    name = fields.String(max_length=50)
+
+
+class SecAuditEntry(Model):
+    """Not exported to agents: deleting an account deletes these too."""
+
+    account = fields.ForeignKey(SecAccount, related_name="audit")
+    text = fields.String(max_length=100)
+
+
+class SecProject(Model):
+    name = fields.String(max_length=50)
+
+
+class SecInvoice(Model):
+    """Not exported: it protects projects from deletion."""
+
+    project = fields.ForeignKey(SecProject, on_delete=fields.PROTECT, related_name="invoices")
+
+
+class SecAsset(Model):
+    name = fields.String(max_length=50)
+    file = fields.FileField(upload_to="files")

@@ -38,7 +38,7 @@ async def test_truncating_every_table_quotes_hostile_names(transactional_db):
         )
         assert bad == 1
     finally:
-        await transactional_db.execute('DROP TABLE IF EXISTS sec_keepme')
+        await transactional_db.execute("DROP TABLE IF EXISTS sec_keepme")
         await transactional_db.execute(
             "DROP TABLE IF EXISTS " + transactional_db.dialect.identifier_preparer.quote(HOSTILE)
         )

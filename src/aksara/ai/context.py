@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from aksara.ai.policy import agent_writable, required_on_create, unique_models
+from aksara.ai.policy import agent_writable, is_sensitive, required_on_create, unique_models
 from aksara.ai.schema import MAX_ENUM, NO_DEFAULT, json_default, to_json
 from aksara.exceptions import ConfigurationError
 from aksara.fields.relations import ForeignKey, ManyToMany, OneToOne, RelatedField
@@ -54,18 +54,18 @@ def _model_data(model: type[Model], chosen: list[type[Model]]) -> dict[str, Any]
     data: dict[str, Any] = {"name": model.__name__}
     if meta.ai_description:
         data["description"] = meta.ai_description
-    data["fields"] = [_field_data(f) for f in meta.fields.values() if not f.ai_sensitive]
+    data["fields"] = [_field_data(f, chosen) for f in meta.fields.values() if not is_sensitive(f)]
     reverse = [
         _reverse_data(r)
         for r in meta.reverse.values()
-        if r.accessor is not None and r.related_model in chosen and not r.field.ai_sensitive
+        if r.accessor is not None and r.related_model in chosen and not is_sensitive(r.field)
     ]
     if reverse:
         data["reverse_relations"] = reverse
     return data
 
 
-def _field_data(field: Field[Any]) -> dict[str, Any]:
+def _field_data(field: Field[Any], chosen: list[type[Model]]) -> dict[str, Any]:
     info = field.describe()
     data: dict[str, Any] = {"name": field.name, "type": info["type"]}
     if isinstance(field, RelatedField):
@@ -85,7 +85,7 @@ def _field_data(field: Field[Any]) -> dict[str, Any]:
             continue  # the column type's own range says nothing about this field
         if key == "auto_from":
             source = field.model._meta.fields.get(value)
-            if source is None or source.ai_sensitive:
+            if source is None or is_sensitive(source):
                 continue
         data[key] = to_json(value)
     values = info.get("enum", info.get("choices"))
@@ -99,7 +99,7 @@ def _field_data(field: Field[Any]) -> dict[str, Any]:
         data["default"] = default
     elif field.has_default():
         data["generated_default"] = True
-    if not agent_writable(field):
+    if not agent_writable(field, chosen):
         data["read_only"] = True
     if field.ai_description:
         data["description"] = field.ai_description

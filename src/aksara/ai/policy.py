@@ -1,10 +1,14 @@
 """What an AI agent may see, filter on, sort by and write, derived from field metadata.
 
 ```
-ai_sensitive=True           absent everywhere: context, tool schemas, results, filters, sorting
+ai_sensitive=True           absent everywhere: context, tool schemas, results, filters, sorting;
+                            so is a foreign key to a model whose primary key is sensitive
 ai_agent_writable=False     visible and filterable, refused in create/update data
+foreign keys                writable only when their target model is exported too
 filled in by save() or the  (automatic keys, auto_now timestamps, files) not in write inputs
 database
+delete                      offered only when the delete changes no record of a model that is
+                            not exported (no CASCADE or SET_NULL into one)
 ```
 
 Everything the tools export and the toolkit accepts comes from one ``ModelPolicy`` per
@@ -17,7 +21,7 @@ from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from aksara.exceptions import ConfigurationError
-from aksara.fields.relations import ManyToMany, RelatedField
+from aksara.fields.relations import CASCADE, SET_NULL, ForeignKey, ManyToMany, RelatedField
 from aksara.fields.special import JSON
 from aksara.fields.vector import Vector
 
@@ -81,15 +85,45 @@ def is_generated(field: Field[Any]) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-def agent_writable(field: Field[Any]) -> bool:
-    """Whether an agent may set ``field`` in create/update data."""
+def is_sensitive(field: Field[Any]) -> bool:
+    """Hidden from agents: ``ai_sensitive``, or a relation whose target's key is (its column
+    holds that key, and a filter on it would be a guessing oracle): ``Field.sensitive``."""
+    return field.ai_sensitive or field.sensitive
+
+
+def agent_writable(field: Field[Any], peers: Collection[type[Model]] = ()) -> bool:
+    """Whether an agent may set ``field`` in create/update data: a visible, agent-writable
+    column that save() does not fill in; a foreign key only into a model in ``peers``."""
+    if isinstance(field, RelatedField) and field.related_model not in peers:
+        return False
     return (
-        not field.ai_sensitive
+        not is_sensitive(field)
         and field.ai_agent_writable
         and field.concrete
         and not is_file(field)
         and not is_generated(field)
     )
+
+
+def hidden_effects(model: type[Model], peers: Collection[type[Model]]) -> list[str]:
+    """The models outside ``peers`` whose rows deleting a ``model`` row deletes (CASCADE) or
+    changes (SET_NULL), following cascades; empty when a delete stays among ``peers``."""
+    found: list[str] = []
+    seen = {model}
+    stack = [model]
+    while stack:
+        current = stack.pop()
+        for reverse in current._meta.reverse.values():
+            field = reverse.field
+            if not isinstance(field, ForeignKey) or field.on_delete not in (CASCADE, SET_NULL):
+                continue
+            source = field.model
+            if source not in peers and source.__name__ not in found:
+                found.append(source.__name__)
+            if field.on_delete == CASCADE and source not in seen:
+                seen.add(source)
+                stack.append(source)
+    return found
 
 
 def required_on_create(field: Field[Any]) -> bool:
@@ -159,7 +193,7 @@ class ModelPolicy:
         self.name = model.__name__
         #: Visible fields in declaration order (relations included).
         self.fields: dict[str, Field[Any]] = {
-            n: f for n, f in meta.fields.items() if not f.ai_sensitive
+            n: f for n, f in meta.fields.items() if not is_sensitive(f)
         }
         #: Fields whose values reads return.
         self.readable: tuple[Field[Any], ...] = tuple(f for f in self.fields.values() if f.concrete)
@@ -168,7 +202,7 @@ class ModelPolicy:
             f for f in self.readable if not isinstance(f, Vector)
         )
         self.creatable: dict[str, Field[Any]] = {
-            n: f for n, f in self.fields.items() if agent_writable(f)
+            n: f for n, f in self.fields.items() if agent_writable(f, peers)
         }
         self.updatable: dict[str, Field[Any]] = {
             n: f for n, f in self.creatable.items() if not f.primary_key
@@ -179,6 +213,9 @@ class ModelPolicy:
         )
         self.can_create = all(n in self.creatable for n in self.required)
         self.pk: Field[Any] | None = None if meta.pk.ai_sensitive else meta.pk
+        #: Models outside the export that a delete would delete or change rows of.
+        self.delete_reaches: list[str] = hidden_effects(model, peers)
+        self.can_delete = self.pk is not None and not self.delete_reaches
         self.filters: dict[str, tuple[Field[Any], tuple[str, ...]]] = {}
         for name, field in self.fields.items():
             ops = lookups_for(field)
@@ -187,7 +224,7 @@ class ModelPolicy:
             target = getattr(field, "related_model", None)
             if isinstance(field, RelatedField) and target is not None and target in peers:
                 for tname, tfield in target._meta.fields.items():
-                    if tfield.ai_sensitive or tfield.primary_key or not tfield.concrete:
+                    if is_sensitive(tfield) or tfield.primary_key or not tfield.concrete:
                         continue
                     if isinstance(tfield, RelatedField):
                         continue

@@ -171,6 +171,8 @@ class _Builder:
         policy = self.policy
         if action in ("get", "update", "delete") and policy.pk is None:
             return None
+        if action == "delete" and not policy.can_delete:
+            return None  # it would delete or change records of models that are not exported
         if action == "create" and not policy.can_create:
             # A required field the agent cannot set: every create would fail.
             return None

@@ -29,6 +29,7 @@ from aksara.ai.policy import (
     TEXT_PATTERN_LOOKUPS,
     ModelPolicy,
     default_metric,
+    is_sensitive,
     unique_models,
 )
 from aksara.ai.schema import from_json, to_json
@@ -119,7 +120,8 @@ class AgentToolkit:
             raise
         except DatabaseError as error:
             # The agent sees the new message; logs keep the original as the cause.
-            raise _database_error(policy, error) from error
+            peers = [model.__name__ for model in self.models]
+            raise _database_error(policy, error, peers) from error
         except QueryError as error:
             # Checked arguments make these rare; their texts may list every field name.
             raise QueryError(f"{policy.name}: the query could not be run") from error
@@ -388,11 +390,14 @@ _CONSTRAINT_KINDS: Final = {
 }
 
 
-def _database_error(policy: ModelPolicy, error: DatabaseError) -> DatabaseError:
+def _database_error(
+    policy: ModelPolicy, error: DatabaseError, peers: Collection[str]
+) -> DatabaseError:
     """A database error retold without its detail text, which quotes row values (hidden
     ones included); constraint columns are named only when agents can see them all."""
     if isinstance(error, ProtectedError):
-        blocking = getattr(error, "blocking_model", None) or "another model"
+        # Only an exported model may be named: the others do not exist for the agent.
+        blocking = error.blocking_model if error.blocking_model in peers else "another model"
         return ProtectedError(
             f"{policy.name}: cannot delete, records of {blocking} still refer to it",
             sqlstate=error.sqlstate,
@@ -426,6 +431,6 @@ def _constraint_columns(policy: ModelPolicy, error: DatabaseError) -> list[str]:
             names = [n.strip() for n in match.group(1).split(",")] if match else []
     by_column = {f.column_name: f for f in policy.model._meta.concrete_fields}
     fields = [by_column.get(n) for n in names]
-    if not fields or any(f is None or f.ai_sensitive for f in fields):
+    if not fields or any(f is None or is_sensitive(f) for f in fields):
         return []
     return [f.name for f in fields if f is not None]

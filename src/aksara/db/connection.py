@@ -20,7 +20,7 @@ async def connect(url: str | None = None, **engine_options: Any) -> Database:
     if previous is not None:
         await previous.close()
     settings = get_settings()
-    url = url or settings.database_url
+    url = url or settings.database_url_value()
     server = None
     if url is None:
         server = embedded.start(settings.embedded_data_dir)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import re
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -26,6 +27,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
@@ -64,19 +66,31 @@ class State(enum.Enum):
 
 
 def normalise_url(url: str) -> str:
-    """Accept ``postgres://`` and ``postgresql://`` URLs and point them at the asyncpg driver."""
+    """Accept ``postgres://`` and ``postgresql://`` URLs and point them at the asyncpg driver.
+
+    A URL that is not one raises ``ConfigurationError`` naming at most its scheme: a URL
+    holds a password, which no error message may show.
+    """
     for prefix in (
         "postgres://",
         "postgresql://",
         "postgresql+psycopg://",
         "postgresql+psycopg2://",
+        "postgresql+asyncpg://",
     ):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    if url.startswith("postgresql+asyncpg://"):
-        return url
+            normalised = "postgresql+asyncpg://" + url[len(prefix) :]
+            try:
+                make_url(normalised).port  # noqa: B018  (parses the port too)
+            except (ValueError, sa_exc.ArgumentError):
+                raise ConfigurationError(
+                    "The database URL cannot be parsed (postgresql://user:password@host:port/db)"
+                ) from None
+            return normalised
+    scheme, found, _ = url.partition("://")
+    shown = f"{scheme}://..." if found and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "?"
     raise ConfigurationError(
-        f"aksara needs a PostgreSQL URL (postgresql://user:password@host/db), got {url.split(':', 1)[0]}://..."
+        f"aksara needs a PostgreSQL URL (postgresql://user:password@host/db), got {shown}"
     )
 
 

@@ -3,7 +3,8 @@
 from aksara.fields.array import Array
 from aksara.fields.base import Field, FieldOptions
 from aksara.fields.filepath import FilePath
-from aksara.fields.files import FieldFile, FileField, ImageField, ImageFieldFile
+from aksara.fields.files import FieldFile, FileField, StoredFile
+from aksara.fields.images import ImageField, ImageFieldFile
 from aksara.fields.numeric import (
     BigInteger,
     Decimal,
@@ -75,6 +76,7 @@ __all__ = [
     "PositiveSmallInteger",
     "Slug",
     "SmallInteger",
+    "StoredFile",
     "String",
     "Text",
     "Time",

@@ -118,6 +118,10 @@ class Field(Generic[T]):
         self.ai_agent_writable: bool = options.get(
             "ai_agent_writable", self.default_ai_agent_writable
         )
+        # As declared on this field (not a field class's default, such as Binary's): a secret,
+        # or a value clients must not set. API schemas follow these too (``schema_for``).
+        self.declared_sensitive: bool = options.get("ai_sensitive") is True
+        self.declared_read_only: bool = options.get("ai_agent_writable") is False
         self.help_text: str = options.get("help_text", "")
         self.choices: list[tuple[Any, str]] | None = _normalise_choices(options.get("choices"))
         if self.primary_key:
@@ -129,6 +133,12 @@ class Field(Generic[T]):
     @classmethod
     def _extra_options(cls) -> set[str]:
         return set()
+
+    @property
+    def sensitive(self) -> bool:
+        """Whether this field holds a secret that stays on the server unless asked for by name:
+        declared ``ai_sensitive=True``, or a relation to a model whose key is sensitive."""
+        return self.declared_sensitive
 
     # -- class wiring -------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Media fields: ``FileField`` and ``ImageField``, with ``FieldFile`` values on instances.
+"""``FileField``, with ``FieldFile`` values on instances (``ImageField`` is in ``fields.images``).
 
 Three roles, as in Django: the field holds the options (``upload_to``, ``storage``,
 limits); a descriptor turns whatever is assigned (a stored name, a ``(filename,
@@ -10,12 +10,10 @@ the new file, and a replaced or deleted file is removed only after the commit.
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import os
 import posixpath
 import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Unpack
 
 import sqlalchemy as sa
@@ -23,12 +21,12 @@ import sqlalchemy as sa
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
 from aksara.exceptions import (
-    ConfigurationError,
     StorageError,
     SuspiciousFileOperation,
     ValidationError,
 )
 from aksara.fields.base import Field, FieldOptions, SaveContext
+from aksara.state import loaded_state
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -162,6 +160,12 @@ class FieldFile:
         """``async with await file.open() as f: data = await f.read(1024)``."""
         return await self.storage.open(self._require())
 
+    def adopt(self, name: str) -> None:
+        """Point the field at ``name``, a file already in storage (trusted code only; see
+        ``StoredFile``). The change is saved with the instance."""
+        setattr(self.instance, self.field.name, StoredFile(name))
+        self.name = name
+
     async def save(self, filename: str, content: Any, *, save: bool = True) -> None:
         """Store ``content`` as a new file named after ``filename`` and point the field at it.
 
@@ -193,56 +197,40 @@ class FieldFile:
             except BaseException:
                 self.instance.__dict__[self.field.attname] = name
                 raise
-            await self.storage.delete_on_commit(name)
+            await self.field.release(name)
         else:
-            await self.storage.delete(name)
+            # The row still holds the name (it is not saved): only other rows count.
+            await self.field.release(name, now=True, besides=self.instance)
         self.name = self.instance.__dict__[self.field.attname]
 
 
-class ImageFieldFile(FieldFile):
-    """An image file: also ``width``/``height`` (known after an upload or ``await dimensions()``)."""
+class StoredFile:
+    """A file already in storage, assigned on purpose by trusted code:
+    ``asset.file = StoredFile("reports/q1.pdf")`` (or ``asset.file.adopt(name)``).
 
-    _dimensions: tuple[int, int] | None = None
+    A plain string is refused by file fields (unless it is the name the field holds
+    already): a client that names a stored file could point its row at another user's
+    file, read it through the row and delete it with the row. Only code that knows where
+    the name comes from wraps it in ``StoredFile``.
+    """
 
-    @property
-    def width(self) -> int:
-        return self._known_dimensions()[0]
+    __slots__ = ("name",)
 
-    @property
-    def height(self) -> int:
-        return self._known_dimensions()[1]
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValidationError("StoredFile needs a stored file name")
+        self.name = name
 
-    def _known_dimensions(self) -> tuple[int, int]:
-        cached = self.instance.__dict__.get("_image_sizes", {}).get(self.field.attname)
-        if cached is not None and cached[0] == self.name:
-            return cached[1]  # type: ignore[no-any-return]
-        raise AttributeError(
-            f"{type(self.instance).__name__}.{self.field.name}: the image size is not loaded; "
-            "call `await instance.field.dimensions()` first"
-        )
-
-    async def dimensions(self) -> tuple[int, int]:
-        """``(width, height)`` read from the stored image's header (cached on the instance)."""
-        name = self._require()
-        try:
-            return self._known_dimensions()
-        except AttributeError:
-            pass
-        data = await self.read()
-        size = await run_in_thread(_image_size, data)
-        self.instance.__dict__.setdefault("_image_sizes", {})[self.field.attname] = (name, size)
-        return size
+    def __repr__(self) -> str:
+        return f"StoredFile({self.name!r})"
 
 
-def _image_size(data: bytes) -> tuple[int, int]:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        return image.size
+_HYDRATING = object()
 
 
 class FileDescriptor:
-    """Instance access gives a ``FieldFile``; assignment accepts names, uploads and None."""
+    """Instance access gives a ``FieldFile``; assignment accepts uploads, ``StoredFile`` names,
+    another ``FieldFile``, the name already held, and None."""
 
     def __init__(self, field: FileField) -> None:
         self.field = field
@@ -263,8 +251,10 @@ class FileDescriptor:
 
     def __set__(self, instance: Model, value: Any) -> None:
         field = self.field
-        if isinstance(value, FieldFile):
-            value = value.name
+        if isinstance(value, (FieldFile, StoredFile)):
+            value = value.name  # a server-side object: code chose this name
+        elif isinstance(value, str) and value:
+            self._check_name(instance, value)
         elif value is not None and not isinstance(value, str):
             upload = _as_upload(value)
             if upload is None:
@@ -274,6 +264,35 @@ class FileDescriptor:
                 )
             value = upload
         instance.__dict__[field.attname] = value
+
+    def _check_name(self, instance: Model, name: str) -> None:
+        """A plain name is taken only from the database (a row being loaded) or when the field
+        holds it already; anything else may be a client pointing at another row's file."""
+        if getattr(instance, "_loaded", _HYDRATING) is _HYDRATING:
+            return  # a row being built from the database (its state is set last)
+        field = self.field
+        if name == instance.__dict__.get(field.attname) or name == _loaded_name(instance, field):
+            return
+        raise ValidationError(
+            {
+                field.name: [
+                    "A stored file name cannot be assigned: assign an upload (a (filename, "
+                    "content) tuple or an UploadFile), or StoredFile(name) from trusted code"
+                ]
+            },
+            model=type(instance).__name__,
+        )
+
+
+def _loaded_name(instance: Model, field: FileField) -> Any:
+    state = loaded_state(instance)
+    if state is None:
+        return None
+    names, values = state
+    try:
+        return values[names.index(field.attname)]
+    except ValueError:
+        return None
 
 
 class FileField(Field[str]):
@@ -438,14 +457,33 @@ class FileField(Field[str]):
         # request's file with no row.
         old = await context.stored_value(self)
         if old and old != d[self.attname]:
-            await self.get_storage().delete_on_commit(old)
+            await self.release(old)
 
     async def post_delete(self, values: list[Any]) -> None:
         if get_settings().media_keep_replaced_files:
             return
-        storage = self.get_storage()
         for name in values:
-            await storage.delete_on_commit(name)
+            await self.release(name)
+
+    #: ``referenced(storage, name, besides)``: whether a row (other than ``besides``, an
+    #: instance) refers to that stored file; installed by the query layer
+    #: (``aksara.query.files``), which can ask every model.
+    referenced: ClassVar[Callable[[Storage, str, Any], Awaitable[bool]] | None] = None
+
+    async def release(self, name: str, *, now: bool = False, besides: Any = None) -> None:
+        """Delete the stored file ``name`` after the commit (``now``: at once), unless some row
+        (other than ``besides``) still refers to it then: several rows may share a file
+        (``StoredFile``), and one of them going must not take it from the others."""
+        storage = self.get_storage()
+        referenced = FileField.referenced
+
+        async def in_use() -> bool:
+            return referenced is not None and await referenced(storage, name, besides)
+
+        if not now:
+            await storage.delete_on_commit(name, unless=in_use)
+        elif not await in_use():
+            await storage.delete(name)
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
@@ -464,70 +502,4 @@ async def _spool(content: Any) -> IO[bytes]:
     return spooled
 
 
-class ImageField(FileField):
-    """A ``FileField`` whose content must be a real image (checked with Pillow in a worker thread).
-
-    ``avatar = fields.ImageField(upload_to="avatars", nullable=True)``. Content that is not an
-    image, is truncated, or has more pixels than ``max_pixels`` (default
-    ``settings.media_max_image_pixels``: decompression bombs) is rejected with
-    ``ValidationError`` before anything is written.
-    """
-
-    attr_class: ClassVar[type[FieldFile]] = ImageFieldFile
-
-    def __init__(self, *, max_pixels: int | None = None, **kwargs: Any) -> None:
-        if importlib.util.find_spec("PIL") is None:
-            raise ConfigurationError('ImageField needs Pillow: pip install "aksara[images]"')
-        super().__init__(**kwargs)
-        self.max_pixels = max_pixels
-
-    async def validate_upload(self, instance: Model, upload: PendingUpload) -> None:
-        await super().validate_upload(instance, upload)
-        content = upload.content
-        if _is_async_reader(content) and getattr(content, "file", None) is None:
-            content = upload.content = await _spool(content)
-        fileobj = getattr(content, "file", content)
-        if isinstance(fileobj, bytes | bytearray | memoryview):
-            fileobj = io.BytesIO(fileobj)
-        limit = self.max_pixels or get_settings().media_max_image_pixels
-        try:
-            upload.image_size = await run_in_thread(_verify_image, fileobj, limit)
-        except ValidationError as error:
-            raise ValidationError(
-                {self.name: error.messages}, model=type(instance).__name__
-            ) from None
-
-
-def _verify_image(fileobj: Any, max_pixels: int) -> tuple[int, int]:
-    """Check that ``fileobj`` holds a complete image of at most ``max_pixels``; return its size."""
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    start = fileobj.tell() if hasattr(fileobj, "tell") else 0
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb warning: the explicit pixel limit below decides.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(fileobj) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ValidationError(
-                        f"Image is too large ({width}x{height} pixels; at most {max_pixels})"
-                    )
-                image.verify()
-            fileobj.seek(start)
-            with Image.open(fileobj) as image:
-                image.load()  # a full decode: catches truncated data verify() misses
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise ValidationError("Upload a valid image: the file is not an image") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(f"Upload a valid image: the image is damaged ({error})") from None
-    finally:
-        fileobj.seek(start)
-    return width, height
-
-
-__all__ = ["FieldFile", "FileField", "ImageField", "ImageFieldFile", "PendingUpload"]
+__all__ = ["FieldFile", "FileField", "PendingUpload", "StoredFile"]

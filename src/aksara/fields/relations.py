@@ -97,6 +97,12 @@ class RelatedField(Relation):
                 f"{model.__name__}.{name} cannot refer to the abstract model {self.to.__name__}"
             )
 
+    @property
+    def sensitive(self) -> bool:
+        # The column holds the target's key: a secret key is as secret here.
+        target = self.related_model
+        return self.declared_sensitive or (target is not None and target._meta.pk.ai_sensitive)
+
     def target_name(self) -> str:
         to = self.to
         if isinstance(to, str):

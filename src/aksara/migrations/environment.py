@@ -70,7 +70,7 @@ def database_url(url: str | None = None) -> str:
     (started if needed; the one ``aksara.connect()`` uses in development).
     """
     settings = get_settings()
-    url = url or settings.database_url
+    url = url or settings.database_url_value()
     if url is None:
         from aksara.db import embedded
 

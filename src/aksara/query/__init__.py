@@ -4,7 +4,7 @@ Importing the package registers the lookups and transforms on the field classes
 (``aksara.query.lookups``) and the class of related managers (``aksara.query.related``).
 """
 
-from aksara.query import lookups, related
+from aksara.query import files, lookups, related
 from aksara.query.aggregates import Aggregate, Avg, Count, Max, Min, Sum
 from aksara.query.expressions import F, Q
 from aksara.query.lookups import Lookup, register_lookup
@@ -24,6 +24,7 @@ __all__ = [
     "Q",
     "QuerySet",
     "Sum",
+    "files",
     "lookups",
     "prefetch_related_objects",
     "register_lookup",

@@ -6,7 +6,7 @@ import abc
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -162,18 +162,32 @@ class Storage(abc.ABC):
             f"{self!r} has no local filesystem path for {name!r}; use url(), open() or read()"
         )
 
-    async def delete_on_commit(self, name: str) -> None:
+    async def delete_on_commit(
+        self, name: str, *, unless: Callable[[], Awaitable[bool]] | None = None
+    ) -> None:
         """Delete ``name`` once the current transaction commits; at once outside a transaction.
 
         This is how a replaced file goes away: never before the row that stopped
-        pointing at it is committed. After a commit, a failed delete is logged (the
-        transaction cannot be undone); outside a transaction it raises.
+        pointing at it is committed. ``unless`` is asked first, after the commit: the file
+        stays when it returns True (another row still refers to it). After a commit, a
+        failed delete is logged (the transaction cannot be undone); outside a transaction
+        it raises.
         """
         _names.validate_name(name)
+
+        async def delete(quietly: bool) -> None:
+            if unless is not None and await unless():
+                logger.info("kept %r: still referred to", name)
+                return
+            if quietly:
+                await self._delete_quietly(name, "commit")
+            else:
+                await self.delete(name)
+
         if in_transaction():
-            await on_commit(functools.partial(self._delete_quietly, name, "commit"))
+            await on_commit(functools.partial(delete, True))
         else:
-            await self.delete(name)
+            await delete(False)
 
     async def _delete_on_rollback(self, name: str) -> None:
         if in_transaction():

@@ -4,7 +4,8 @@ import enum
 from pathlib import Path
 
 from aksara import Model, ValidationError, fields
-from aksara.fields.files import FileField, ImageField
+from aksara.fields.files import FileField
+from aksara.fields.images import ImageField
 
 
 class Gizmo(Model):

@@ -33,26 +33,39 @@ def schema_for(
     *,
     include: Collection[str] | None = None,
     exclude: Collection[str] = (),
+    read_only: Collection[str] = (),
     name: str | None = None,
 ) -> type[BaseModel]:
     """A pydantic model of ``model``'s fields, for ``response_model=`` and request bodies.
 
-    - ``"create"`` (``ProductCreate``): the writable fields (not an automatic primary key,
-      not ``auto_now``/``auto_now_add``); required unless nullable, defaulted or filled on
-      save. ``await Product.objects.create(**payload.model_dump())``.
+    - ``"create"`` (``ProductCreate``): the fields a client may set; required unless
+      nullable, defaulted or filled on save. ``await Product.objects.create(**payload.model_dump())``.
     - ``"update"`` (``ProductUpdate``): the same fields, all optional; apply what was sent
       with ``payload.model_dump(exclude_unset=True)``.
-    - ``"read"`` (``ProductRead``): every field, read from a model instance
+    - ``"read"`` (``ProductRead``): the fields a client may see, read from a model instance
       (``from_attributes=True``), so an endpoint can return the instance.
+
+    Safe by default, as a public API needs:
+
+    - read schemas leave out fields declared ``ai_sensitive=True`` (and relations to a
+      model whose key is sensitive): a client may send an email address at sign-up, and
+      never get one back;
+    - create and update leave out what the client must not set: automatic keys,
+      ``auto_now``/``auto_now_add`` timestamps, fields declared ``ai_agent_writable=False``,
+      the fields named in ``read_only``, and file and image fields (a file arrives as an
+      upload, ``asset.file = upload``, never as a stored name a client could point at
+      another row's file). A file field included by name is typed as an ``UploadFile``.
+
+    ``include`` names exactly the fields wanted (overriding those defaults, sensitive
+    fields included); ``exclude`` leaves fields out of every variant. The schema is then
+    named after them (``ProductReadWithIdName``) unless ``name`` is given.
 
     Field options become pydantic constraints and show in OpenAPI: ``max_length`` →
     ``maxLength``, ``regex`` → ``pattern``, ``choices``/``Enum`` → ``enum``,
     ``min_value``/``max_value`` → ``minimum``/``maximum``, plus formats such as
-    ``uuid`` and ``date-time``. File and image fields are strings (the stored name).
-    Relations appear as their ``*_id`` column. ``include``/``exclude`` take field names;
-    an explicitly included field is kept even when the variant would leave it out, and
-    the schema is named after them (``ProductReadWithIdName``) unless ``name`` is given.
-    ``ConfigurationError`` names an unknown field. Results are cached per arguments.
+    ``uuid`` and ``date-time``. File and image fields read as their stored name.
+    Relations appear as their ``*_id`` column. ``ConfigurationError`` names an unknown
+    field. Results are cached per arguments.
     """
     if variant not in _VARIANTS:
         raise ConfigurationError(
@@ -60,11 +73,17 @@ def schema_for(
         )
     if model._meta.abstract:
         raise ConfigurationError(f"schema_for({model.__name__}): the model is abstract")
-    key = (variant, None if include is None else tuple(include), frozenset(exclude), name)
+    key = (
+        variant,
+        None if include is None else tuple(include),
+        frozenset(exclude),
+        frozenset(read_only),
+        name,
+    )
     schemas = _cache.setdefault(model, {})
     schema = schemas.get(key)
     if schema is None:
-        schema = schemas[key] = _build(model, variant, include, exclude, name)
+        schema = schemas[key] = _build(model, variant, include, exclude, read_only, name)
     return schema
 
 
@@ -73,11 +92,12 @@ def _build(
     variant: Variant,
     include: Collection[str] | None,
     exclude: Collection[str],
+    read_only: Collection[str],
     name: str | None,
 ) -> type[BaseModel]:
     definitions: dict[str, Any] = {
         field.attname: _definition(field, variant)
-        for field in _select(model, variant, include, exclude)
+        for field in _select(model, variant, include, exclude, read_only)
     }
     config = ConfigDict(
         from_attributes=True,
@@ -119,13 +139,17 @@ def _select(
     variant: Variant,
     include: Collection[str] | None,
     exclude: Collection[str],
+    read_only: Collection[str],
 ) -> list[Field[Any]]:
     fields = list(model._meta.concrete_fields)
+    kept = {id(_get_field(model, n)) for n in read_only}
     if include is not None:
         wanted = {id(_get_field(model, n)) for n in include}
         fields = [f for f in fields if id(f) in wanted]
-    elif variant != "read":
-        fields = [f for f in fields if _writable(f)]
+    elif variant == "read":
+        fields = [f for f in fields if not f.sensitive]
+    else:
+        fields = [f for f in fields if _writable(f) and id(f) not in kept]
     excluded = {id(_get_field(model, n)) for n in exclude}
     return [f for f in fields if id(f) not in excluded]
 
@@ -138,15 +162,24 @@ def _get_field(model: type[Model], name: str) -> Field[Any]:
 
 
 def _writable(field: Field[Any]) -> bool:
-    """False for values the database or ``save()`` fills in: automatic keys, timestamps."""
+    """False for values the database or ``save()`` fills in (automatic keys, timestamps), for
+    fields marked not writable by agents, and for files (uploads, not names)."""
     if field.primary_key and (field.has_default() or getattr(field, "db_generated", False)):
+        return False
+    if field.declared_read_only or _is_file(field):
         return False
     return not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+def _is_file(field: Field[Any]) -> bool:
+    return getattr(field, "attr_class", None) is not None
+
+
 def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
     info = field.describe()
-    is_file = getattr(field, "attr_class", None) is not None
+    is_file = _is_file(field)
+    if is_file and variant != "read":
+        return _upload_definition(field, variant)
     value_type = str if is_file else _value_type(field)
     constraints, keywords = _constraints(field, info, value_type)
     extra: dict[str, Any] = {}
@@ -198,6 +231,16 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
             options["default"], hide_default = None, True
     options["json_schema_extra"] = _schema_extra(extra, hide_default)
     return annotation, pydantic.Field(**options)
+
+
+def _upload_definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
+    """A file field in a request (only when named in ``include``): an upload, never a name."""
+    from fastapi import UploadFile
+
+    annotation: Any = UploadFile | None if field.nullable or variant == "update" else UploadFile
+    required = variant == "create" and not field.nullable
+    default: Any = ... if required else None
+    return annotation, pydantic.Field(default, description=field.help_text or None)
 
 
 def _value_type(field: Field[Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from email import _header_value_parser as parser
 from email.errors import HeaderParseError, NonASCIILocalPartDefect
@@ -11,6 +12,11 @@ from aksara.exceptions import BadHeaderError, MailError
 
 # RFC 5322 field names: printable US-ASCII except ':'.
 _FIELD_NAME_CHARS = frozenset(chr(c) for c in range(33, 127)) - {":"}
+# Control characters no header value may hold (a tab may fold a long line).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What an envelope address (MAIL FROM / RCPT TO) may not hold, quoted or not: it would end
+# the address or add parameters to the command (``"a> SIZE=1"@example.com``).
+_ENVELOPE_UNSAFE = re.compile(r"[<>\s\x00-\x1f\x7f]")
 
 
 def check_header_name(name: str) -> None:
@@ -26,6 +32,8 @@ def check_header_value(name: str, value: str) -> None:
     # str.splitlines() knows every line break the email package refuses, not only CR and LF.
     if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
         raise BadHeaderError(f"{name}: {value!r} contains a newline")
+    if _CONTROL.search(value):
+        raise BadHeaderError(f"{name}: {value!r} contains a control character")
 
 
 def parse_address(value: str, *, field: str) -> Address:
@@ -48,6 +56,8 @@ def parse_address(value: str, *, field: str) -> Address:
     if rest.strip() or defects or not token.local_part or not token.domain:
         raise invalid
     domain = token.domain
+    if _ENVELOPE_UNSAFE.search(token.local_part) or _ENVELOPE_UNSAFE.search(domain):
+        raise invalid
     if not domain.isascii():
         try:
             domain = domain.encode("idna").decode("ascii")

@@ -1,0 +1,61 @@
+"""Stored files and the rows that refer to them.
+
+A file is deleted with a row (or replaced in it) only when no row of any model still refers
+to it, in any file field on the same storage: rows may share a file (``StoredFile``), and
+one of them going must not take it from the others. Importing this module installs the check
+as ``FileField.referenced``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara.db import get_database
+from aksara.fields.files import FileField
+from aksara.query._compile import Plan, param
+from aksara.query._plans import cached_plan
+from aksara.registry import registry
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.storage import Storage
+
+
+async def file_referenced(storage: Storage, name: str, besides: Model | None = None) -> bool:
+    """True when a row of some model (other than the row of ``besides``) holds ``name`` in a
+    file field on ``storage`` (or on a storage at the same place)."""
+    for model in list(registry.models.values()):
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FileField) and _same_place(field.get_storage(), storage):
+                other = besides.pk if besides is not None and type(besides) is model else None
+                plan = _referenced_plan(model, field, other is not None)
+                values = [name] if other is None else [name, other]
+                if await get_database().fetchval(plan.sql, plan.args(values)) is not None:
+                    return True
+    return False
+
+
+def _same_place(one: Storage, other: Storage) -> bool:
+    # Equal descriptions (root, bucket, prefix, ...) count as one place: when in doubt the
+    # file is kept, never deleted.
+    return one is other or repr(one) == repr(other)
+
+
+def _referenced_plan(model: type[Model], field: FileField, besides: bool) -> Plan:
+    def build() -> Plan:
+        table = model._meta.table
+        assert table is not None
+        column = table.c[field.attname]
+        stmt: Any = sa.select(sa.literal_column("1")).where(column == param(0, column.type))
+        if besides:
+            pk = table.c[model._meta.pk_attname]
+            stmt = stmt.where(pk != param(1, pk.type))
+        return Plan(stmt.limit(1))
+
+    key = ("file_referenced", field.attname, besides)
+    return cached_plan(model, key, build)  # type: ignore[no-any-return]
+
+
+FileField.referenced = file_referenced
