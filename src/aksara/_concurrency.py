@@ -14,3 +14,21 @@ T = TypeVar("T")
 async def run_in_thread(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """Run ``func(*args, **kwargs)`` in a worker thread and await its result."""
     return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
+
+
+async def run_to_the_end(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``run_in_thread()``, awaited to its end even when the task is cancelled meanwhile (a
+    thread cannot be stopped): ``CancelledError`` is raised once the work is done, so that
+    the caller's clean-up knows what the work did."""
+    work = asyncio.ensure_future(run_in_thread(func, *args, **kwargs))
+    cancelled = False
+    while not work.done():
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            cancelled = cancelled or not work.done()
+        except BaseException:
+            break
+    if cancelled:
+        raise asyncio.CancelledError
+    return work.result()

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     media_public_base_url: str | None = None
     media_url_expires: int = 3600
     media_keep_replaced_files: bool = False
-    media_max_image_pixels: int = 50_000_000
+    #: Larger images are refused: decompression bombs. A decode takes up to 4 bytes a pixel.
+    media_max_image_pixels: int = 25_000_000
 
     # Mail
     email_backend: str = "console"

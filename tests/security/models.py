@@ -48,3 +48,9 @@ class SecInvoice(Model):
 class SecAsset(Model):
     name = fields.String(max_length=50)
     file = fields.FileField(upload_to="files")
+
+
+class SecPicture(Model):
+    title = fields.String(max_length=50)
+    image = fields.ImageField(upload_to="pictures", nullable=True)
+    attachment = fields.FileField(upload_to="attachments", nullable=True, max_size=1024 * 1024)

@@ -416,16 +416,17 @@ class FileField(Field[str]):
 
     async def validate_upload(self, instance: Model, upload: PendingUpload) -> None:
         """The checks that need I/O: the size of streamed content (and image content)."""
-        if upload.size is None and self.max_size is not None:
-            upload.content = await _spool(upload.content)
-            upload.size = _known_size(upload.content)
-        if upload.size is not None:
-            try:
+        try:
+            if upload.size is None and self.max_size is not None:
+                # Read no further than the limit: a larger stream is refused part-way.
+                upload.content = await _spool(upload.content, self.max_size)
+                upload.size = _known_size(upload.content)
+            if upload.size is not None:
                 self._check_size(upload.size)
-            except ValidationError as error:
-                raise ValidationError(
-                    {self.name: error.messages}, model=type(instance).__name__
-                ) from None
+        except ValidationError as error:
+            raise ValidationError(
+                {self.name: error.messages}, model=type(instance).__name__
+            ) from None
 
     async def write(self, instance: Model, upload: PendingUpload) -> str:
         name = self.get_storage().generate_filename(self.upload_to, upload.filename, instance)
@@ -491,13 +492,25 @@ class FileField(Field[str]):
         return info
 
 
-async def _spool(content: Any) -> IO[bytes]:
-    """Copy streamed content to a temporary file (in memory up to 1 MiB) to learn its size."""
+async def _spool(content: Any, limit: int | None = None) -> IO[bytes]:
+    """Copy streamed content to a temporary file (in memory up to 1 MiB) to learn its size.
+
+    With ``limit``, reading stops as soon as more than ``limit`` bytes came: the upload is
+    refused (``ValidationError``) without taking in the rest.
+    """
     from aksara.storage._content import iter_content
 
     spooled: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
-    async for chunk in iter_content(content, 256 * 1024):
-        await run_in_thread(spooled.write, chunk)
+    total = 0
+    try:
+        async for chunk in iter_content(content, 256 * 1024):
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise ValidationError(f"File is too large (more than {limit} bytes)")
+            await run_in_thread(spooled.write, chunk)
+    except BaseException:
+        spooled.close()
+        raise
     await run_in_thread(spooled.seek, 0)
     return spooled
 

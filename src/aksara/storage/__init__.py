@@ -1,7 +1,12 @@
 """Media storage: where uploaded files live (local disk, S3, memory) and how they are named."""
 
 from aksara.storage._content import AsyncReadable, Content, SyncReadable, iter_content
-from aksara.storage._names import generate_filename, get_valid_name, validate_name
+from aksara.storage._names import (
+    generate_filename,
+    get_valid_name,
+    split_extension,
+    validate_name,
+)
 from aksara.storage.base import Storage, StorageFile
 from aksara.storage.local import FileSystemStorage
 from aksara.storage.memory import MemoryStorage
@@ -22,6 +27,7 @@ __all__ = [
     "get_storage",
     "get_valid_name",
     "iter_content",
+    "split_extension",
     "storage_from_settings",
     "validate_name",
 ]

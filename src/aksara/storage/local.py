@@ -6,13 +6,14 @@ import errno
 import os
 import posixpath
 import secrets
+import time
 from collections.abc import AsyncIterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Self
 
 from fsspec.implementations.local import LocalFileSystem
 
-from aksara._concurrency import run_in_thread
+from aksara._concurrency import run_in_thread, run_to_the_end
 from aksara.exceptions import SuspiciousFileOperation
 from aksara.storage._names import validate_name
 from aksara.storage.base import Storage, StorageFile
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 
 # Filesystems that refuse hard links (FAT, some SMB and FUSE mounts) answer with these.
 _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+#: Uploads are written under such a name next to their folder, then published.
+TEMP_PREFIX = ".aksara-upload-"
+TEMP_SUFFIX = ".part"
 
 
 class FileSystemStorage(Storage):
@@ -64,25 +69,53 @@ class FileSystemStorage(Storage):
         return path
 
     async def _save(self, name: str, chunks: AsyncIterator[bytes], max_length: int | None) -> str:
-        folder = await run_in_thread(self._make_folder, posixpath.dirname(name))
-        temp = os.path.join(folder, f".aksara-upload-{secrets.token_hex(8)}.part")
+        # Each step in a thread runs to its end even when the task is cancelled, so the
+        # clean-up below always knows what exists: the temporary file, and the published one.
+        folder = await run_to_the_end(self._make_folder, posixpath.dirname(name))
+        temp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}")
+        published: list[str] = []
         try:
-            file = await run_in_thread(self.fs.open, temp, "xb")
+            file = await run_to_the_end(self.fs.open, temp, "xb")
             try:
                 async for chunk in chunks:
-                    await run_in_thread(file.write, chunk)
+                    await run_to_the_end(file.write, chunk)
             finally:
-                await run_in_thread(file.close)
-            return await run_in_thread(self._publish, temp, name, max_length)
+                await run_to_the_end(file.close)
+            return await run_to_the_end(self._publish, temp, name, max_length, published)
+        except BaseException:
+            for candidate in published:  # published, but the caller never gets its name
+                await run_to_the_end(_remove_if_present, self._resolve(candidate))
+            raise
         finally:
-            await run_in_thread(_remove_if_present, temp)
+            await run_to_the_end(_remove_if_present, temp)
+
+    def sweep_temporary_files(self, older_than: float = 3600.0) -> int:
+        """Remove upload files left half-written (a process killed mid-upload) that are older
+        than ``older_than`` seconds; returns how many. Blocking: call it in a thread
+        (``Aksara`` apps do at start-up)."""
+        cutoff = time.time() - older_than
+        removed = 0
+        root = self._resolve(".", folder=True)
+        for folder, _, files in os.walk(root):
+            for base in files:
+                if base.startswith(TEMP_PREFIX) and base.endswith(TEMP_SUFFIX):
+                    path = os.path.join(folder, base)
+                    try:
+                        if os.lstat(path).st_mtime < cutoff:
+                            os.unlink(path)
+                            removed += 1
+                    except FileNotFoundError:
+                        pass
+        return removed
 
     def _make_folder(self, folder: str) -> str:
         path = self._resolve(folder or ".", folder=True)
         os.makedirs(path, exist_ok=True)
         return path
 
-    def _publish(self, temp: str, name: str, max_length: int | None) -> str:
+    def _publish(
+        self, temp: str, name: str, max_length: int | None, published: list[str] | None = None
+    ) -> str:
         folders: dict[str, str] = {}
         for candidate in self.candidate_names(name, max_length):
             folder, base = posixpath.split(candidate)
@@ -104,6 +137,8 @@ class FileSystemStorage(Storage):
                 except FileExistsError:
                     continue
                 os.replace(temp, target)
+            if published is not None:
+                published.append(candidate)
             return candidate
         raise self._no_free_name(name)
 

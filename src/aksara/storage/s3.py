@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import mimetypes
 from collections.abc import AsyncIterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Self
 from pydantic import SecretStr
 
 from aksara.exceptions import ConfigurationError
+from aksara.storage._mimetypes import content_type, inline_safe
 from aksara.storage._names import validate_name
 from aksara.storage.base import Storage, StorageFile
 
@@ -190,8 +190,13 @@ class S3Storage(Storage):
         return await self._put_multipart(name, stream, max_length)
 
     def _extra_args(self, name: str) -> dict[str, Any]:
-        content_type, _ = mimetypes.guess_type(name)
-        return {"ContentType": content_type} if content_type else {}
+        # S3 serves the object (public or presigned URL) with these: a type that could run
+        # in a browser is downloaded, never shown as a page of the site.
+        media_type = content_type(name)
+        args: dict[str, Any] = {"ContentType": media_type}
+        if not inline_safe(media_type):
+            args["ContentDisposition"] = "attachment"
+        return args
 
     async def _put_whole(self, name: str, data: bytes, max_length: int | None) -> str:
         for candidate in self.candidate_names(name, max_length):

@@ -2,12 +2,14 @@
 
 # No ``from __future__ import annotations``: FastAPI inspects this module's callables.
 
+import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from aksara._concurrency import run_in_thread
@@ -15,8 +17,14 @@ from aksara.conf import get_settings
 from aksara.contrib.fastapi.exception_handlers import EXCEPTION_HANDLERS
 from aksara.db import connect, connected, disconnect
 from aksara.db.database import State
+from aksara.storage import FileSystemStorage, get_storage
+from aksara.storage._mimetypes import inline_safe
+from aksara.storage.registry import BACKENDS
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+logger = logging.getLogger("aksara.fastapi")
 
 
 class Aksara(FastAPI):
@@ -62,6 +70,7 @@ class Aksara(FastAPI):
     @asynccontextmanager
     async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
         owns_database = await self._connect()
+        await _sweep_uploads()
         try:
             if self._user_lifespan is None:
                 yield None
@@ -84,8 +93,37 @@ class Aksara(FastAPI):
         return True
 
 
+def _local_storage() -> FileSystemStorage | None:
+    """The configured media storage when it is on the local disk."""
+    settings = get_settings()
+    if settings.media_storage != "filesystem" and settings.media_storage in BACKENDS:
+        return None  # known not to be local: do not build it (S3 may lack its extra)
+    storage = get_storage()
+    return storage if isinstance(storage, FileSystemStorage) else None
+
+
+async def _sweep_uploads() -> None:
+    """Remove half-written uploads a killed process left in local media storage."""
+    storage = _local_storage()
+    if storage is not None and await run_in_thread(os.path.isdir, storage.root):
+        removed = await run_in_thread(storage.sweep_temporary_files)
+        if removed:
+            logger.info("removed %d half-written uploads from %s", removed, storage.root)
+
+
 class MediaFiles(StaticFiles):
-    """``StaticFiles`` for uploaded media: the folder may not exist until the first upload."""
+    """``StaticFiles`` for uploaded media: the folder may not exist until the first upload.
+
+    Every response says ``X-Content-Type-Options: nosniff``, and a file whose type a browser
+    could run (HTML, SVG, ...) is sent as an attachment: an upload never runs as a page.
+    """
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if not inline_safe(response.media_type or response.headers.get("content-type")):
+            response.headers["Content-Disposition"] = "attachment"
+        return response
 
     async def check_config(self) -> None:
         if self.directory is not None and not await run_in_thread(os.path.exists, self.directory):
@@ -102,15 +140,9 @@ def mount_media(app: FastAPI) -> bool:
     ``Aksara`` calls this in debug mode; in production let the web server or a CDN serve
     media. Does nothing (and returns False) for other storages or an absolute ``media_url``.
     """
-    from aksara.storage import FileSystemStorage, get_storage
-    from aksara.storage.registry import BACKENDS
-
-    settings = get_settings()
-    url = settings.media_url
-    if settings.media_storage != "filesystem" and settings.media_storage in BACKENDS:
-        return False  # known not to be local: do not build it (S3 may lack its extra)
-    storage = get_storage()
-    if not isinstance(storage, FileSystemStorage) or not url.startswith("/"):
+    url = get_settings().media_url
+    storage = _local_storage()
+    if storage is None or not url.startswith("/"):
         return False
     path = "/" + url.strip("/")
     if path == "/":
