@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from aksara.query.queryset import QuerySet
+from aksara.query.queryset import QuerySet, sync_misuse
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -64,6 +64,24 @@ class Manager(_Proxies[M]):
 
     def __getitem__(self, item: int | slice) -> Any:
         return self.get_queryset()[item]
+
+    # As on querysets: ``for obj in Post.objects`` must not loop on ``__getitem__``.
+
+    def __iter__(self) -> Iterator[M]:
+        raise TypeError(
+            sync_misuse(
+                "iterated", "`async for obj in Model.objects`, or `await Model.objects.all()`"
+            )
+        )
+
+    def __len__(self) -> int:
+        raise TypeError(sync_misuse("measured with len()", "`await Model.objects.count()`"))
+
+    def __bool__(self) -> bool:
+        return True  # a manager is always there (``Model.objects or ...``)
+
+    def __contains__(self, item: object) -> bool:
+        raise TypeError(sync_misuse("searched with `in`", "`await qs.filter(pk=obj.pk).exists()`"))
 
 
 def queryset_methods() -> dict[str, Callable[..., Any]]:

@@ -8,7 +8,7 @@ query *shape* (fields, lookups and ordering; never values) and cached on the mod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aksara.db import current_transaction, get_database, transaction
@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from aksara.models.base import Model
 
 M = TypeVar("M", bound="Model")
+
+
+def sync_misuse(what: str, instead: str) -> str:
+    return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
 
 class QuerySet(Generic[M]):
@@ -83,6 +87,21 @@ class QuerySet(Generic[M]):
 
     def __repr__(self) -> str:
         return f"<QuerySet {self.model.__name__} where={list(self._where)!r} order={self._order!r}>"
+
+    # A queryset is asynchronous: without these, ``for obj in qs`` would fall back on
+    # ``qs[0]``, ``qs[1]``, ... (each a new coroutine) and loop until memory runs out.
+
+    def __iter__(self) -> Iterator[M]:
+        raise TypeError(sync_misuse("iterated", "`async for obj in qs`, or `await qs` for a list"))
+
+    def __len__(self) -> int:
+        raise TypeError(sync_misuse("measured with len()", "`await qs.count()`"))
+
+    def __bool__(self) -> bool:
+        raise TypeError(sync_misuse("tested for truth", "`await qs.exists()`"))
+
+    def __contains__(self, item: object) -> bool:
+        raise TypeError(sync_misuse("searched with `in`", "`await qs.filter(pk=obj.pk).exists()`"))
 
     # -- chaining -------------------------------------------------------------------------
 
