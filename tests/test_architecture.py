@@ -102,7 +102,9 @@ def _imports(module: str, path: pathlib.Path) -> Iterator[tuple[str, int]]:
             else:
                 target = node.module or ""
             for alias in node.names:
-                # ``from aksara.query import persist`` imports a submodule, after the package.
+                # ``from aksara.query import persist`` imports a submodule (its package runs
+                # first, as for any import of a submodule); ``from aksara import Model`` takes a
+                # name of the package itself.
                 submodule = f"{target}.{alias.name}"
                 yield (submodule if submodule in MODULES else target), node.lineno
 

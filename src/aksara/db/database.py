@@ -392,6 +392,18 @@ class Database:
                 self.vector_available = False
         return self.vector_available
 
+    async def close_connections(self) -> None:
+        """Close every pooled connection; the database stays usable and opens new ones.
+
+        Connections belong to the event loop that opened them. Call this before that loop
+        ends when another loop will use the database afterwards (the pytest plugin does,
+        after each test, when every test has an event loop of its own).
+        """
+        if self.pinned is not None:
+            raise TransactionError("close_connections() while pinned: the pin holds one")
+        await self.engine.dispose()
+        self._pool = self.engine.sync_engine.pool
+
     async def close(self) -> None:
         if self.state is State.OPEN:
             self.state = State.CLOSED

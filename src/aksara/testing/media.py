@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from aksara.conf import configure, get_settings
 from aksara.storage import MemoryStorage, S3Storage, get_storage
@@ -134,14 +133,28 @@ def moto_s3_server() -> Iterator[S3Server]:
         yield server
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def s3_storages(moto_s3_server: S3Server) -> AsyncIterator[S3Storages]:
-    """Makes S3 storages on the moto server (``s3_storages.new()``); closes them at the end."""
-    storages = S3Storages(moto_s3_server)
-    try:
-        yield storages
-    finally:
-        await storages.close()
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - depends on the installation
+    pytest_asyncio = None  # type: ignore[assignment]
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture(scope="session", loop_scope="session")
+    async def s3_storages(moto_s3_server: S3Server) -> AsyncIterator[S3Storages]:
+        """Makes S3 storages on the moto server (``s3_storages.new()``); closes them at the end."""
+        storages = S3Storages(moto_s3_server)
+        try:
+            yield storages
+        finally:
+            await storages.close()
+
+else:  # pragma: no cover - depends on the installation
+
+    def _needs_pytest_asyncio(moto_s3_server: S3Server) -> Iterator[S3Storages]:
+        raise pytest.UsageError("s3_storages needs pytest-asyncio: pip install 'aksara[testing]'")
+
+    s3_storages = pytest.fixture(scope="session", name="s3_storages")(_needs_pytest_asyncio)
 
 
 @pytest.fixture
