@@ -26,7 +26,9 @@ async def run_to_the_end(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwa
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
-            cancelled = cancelled or not work.done()
+            if work.cancelled():
+                break
+            cancelled = True
         except BaseException:
             break
     if cancelled:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     media_keep_replaced_files: bool = False
     #: Larger images are refused: decompression bombs. A decode takes up to 4 bytes a pixel.
     media_max_image_pixels: int = 25_000_000
+    #: Larger image files are refused unread (an image field's own ``max_size`` wins).
+    media_max_image_bytes: int = 50 * 1024 * 1024
 
     # Mail
     email_backend: str = "console"

@@ -54,3 +54,23 @@ class SecPicture(Model):
     title = fields.String(max_length=50)
     image = fields.ImageField(upload_to="pictures", nullable=True)
     attachment = fields.FileField(upload_to="attachments", nullable=True, max_size=1024 * 1024)
+
+
+class SecKeyProfile(Model):
+    """Its key is a relation to a sensitive key: as secret."""
+
+    key = fields.OneToOne(SecApiKey, primary_key=True, related_name="profile")
+    note = fields.String(max_length=30)
+
+
+class SecLabel(Model):
+    name = fields.String(max_length=30)
+
+
+class SecArticle(Model):
+    """Not exported: deleting a label changes an article's labels."""
+
+    title = fields.String(max_length=30)
+    labels = fields.ManyToMany(SecLabel, related_name="articles")
+    score = fields.Decimal(precision=5, scale=2, default=0)
+    rank = fields.SmallInteger(default=0)

@@ -8,7 +8,8 @@ foreign keys                writable only when their target model is exported to
 filled in by save() or the  (automatic keys, auto_now timestamps, files) not in write inputs
 database
 delete                      offered only when the delete changes no record of a model that is
-                            not exported (no CASCADE or SET_NULL into one)
+                            not exported (no CASCADE or SET_NULL into one, no many-to-many
+                            relation with one)
 ```
 
 Everything the tools export and the toolkit accepts comes from one ``ModelPolicy`` per
@@ -111,18 +112,27 @@ def hidden_effects(model: type[Model], peers: Collection[type[Model]]) -> list[s
     found: list[str] = []
     seen = {model}
     stack = [model]
+
+    def reaches(other: type[Model]) -> None:
+        if other not in peers and other.__name__ not in found:
+            found.append(other.__name__)
+
     while stack:
         current = stack.pop()
+        for field in current._meta.fields.values():
+            if isinstance(field, ManyToMany) and field.related_model is not None:
+                reaches(field.related_model)  # its junction rows (the other side's relation)
         for reverse in current._meta.reverse.values():
             field = reverse.field
+            if isinstance(field, ManyToMany):
+                reaches(field.model)
+                continue
             if not isinstance(field, ForeignKey) or field.on_delete not in (CASCADE, SET_NULL):
                 continue
-            source = field.model
-            if source not in peers and source.__name__ not in found:
-                found.append(source.__name__)
-            if field.on_delete == CASCADE and source not in seen:
-                seen.add(source)
-                stack.append(source)
+            reaches(field.model)
+            if field.on_delete == CASCADE and field.model not in seen:
+                seen.add(field.model)
+                stack.append(field.model)
     return found
 
 
@@ -212,7 +222,8 @@ class ModelPolicy:
             n for n, f in meta.fields.items() if required_on_create(f)
         )
         self.can_create = all(n in self.creatable for n in self.required)
-        self.pk: Field[Any] | None = None if meta.pk.ai_sensitive else meta.pk
+        # A key that is a relation to a secret key is secret too (get() would be an oracle).
+        self.pk: Field[Any] | None = None if is_sensitive(meta.pk) else meta.pk
         #: Models outside the export that a delete would delete or change rows of.
         self.delete_reaches: list[str] = hidden_effects(model, peers)
         self.can_delete = self.pk is not None and not self.delete_reaches

@@ -59,6 +59,21 @@ def statement_timeout(seconds: float | None) -> Iterator[None]:
         statement_timeout_var.reset(token)
 
 
+def safe_url(url: str) -> str:
+    """``url`` without its password: none of the password's places (``user:password@``, a
+    ``password=`` parameter, an unencoded ``@`` that pushes part of it into the host) and
+    no query parameter but ``host`` (a socket folder) are shown."""
+    parsed = make_url(url)
+    host = (parsed.host or "").rpartition("@")[2]
+    where = f"{host}:{parsed.port}" if parsed.port else host
+    user = f"{parsed.username.rpartition('@')[2]}@" if parsed.username else ""
+    shown = f"{parsed.drivername}://{user}{where}/{parsed.database or ''}"
+    socket = parsed.query.get("host")
+    if isinstance(socket, str):
+        shown += f"?host={socket}"
+    return shown
+
+
 class State(enum.Enum):
     UNOPENED = 1
     OPEN = 2
@@ -162,7 +177,7 @@ class Database:
         self.vector_available: bool | None = None
 
     def __repr__(self) -> str:
-        return f"<Database {self.engine.url.render_as_string(hide_password=True)} {self.state.name.lower()}>"
+        return f"<Database {safe_url(self.url)} {self.state.name.lower()}>"
 
     # -- connections ---------------------------------------------------------------------
 

@@ -156,7 +156,9 @@ class Transaction:
             try:
                 await asyncio.shield(work)
             except asyncio.CancelledError:
-                cancelled = cancelled or not work.done()
+                if work.cancelled():
+                    break  # the COMMIT itself was cancelled (its loop is closing)
+                cancelled = True  # this task was: it learns the outcome first
             except BaseException:
                 break
         error = work.exception() if not work.cancelled() else asyncio.CancelledError()
@@ -354,11 +356,15 @@ class TransactionBlock:
             return
         if entry.previous_timeout is not None and tx.parent is not None:
             # A savepoint inside a longer transaction: give the rest of it its own limit back.
-            await tx.run(
-                "execute",
-                "SELECT set_config('statement_timeout', $1, true)",
-                (entry.previous_timeout,),
-            )
+            try:
+                await tx.run(
+                    "execute",
+                    "SELECT set_config('statement_timeout', $1, true)",
+                    (entry.previous_timeout,),
+                )
+            except BaseException:
+                await tx.rollback()  # neither released nor kept: undone, with its hooks
+                raise
         try:
             cancelled = await tx.commit()
         except CommitOutcomeUnknownError:

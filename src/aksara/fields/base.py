@@ -210,6 +210,10 @@ class Field(Generic[T]):
         self.validate(value)
         return value  # type: ignore[no-any-return]
 
+    def clean_for_update(self, value: Any) -> Any:
+        """``clean()`` for ``QuerySet.update()``, which writes many rows with no instance."""
+        return self.clean(value)
+
     def to_python(self, value: Any) -> T:
         """Convert an accepted input to the field's Python type, or raise ``ValidationError``."""
         return value  # type: ignore[no-any-return]
@@ -518,6 +522,8 @@ def _guard_clean(clean: Any) -> Any:
             raise ValidationError(
                 f"Invalid value for {type(self).__name__} ({type(error).__name__})"
             ) from None
+        except RecursionError:
+            raise ValidationError(f"Value for {type(self).__name__} is nested too deeply") from None
 
     guarded._guarded = True  # type: ignore[attr-defined]
     return guarded

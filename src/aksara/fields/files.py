@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 import tempfile
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Unpack
 
@@ -38,13 +39,22 @@ _SPOOL_MEMORY = 1024 * 1024
 class PendingUpload:
     """Content assigned to a file field and not written yet."""
 
-    __slots__ = ("filename", "content", "size", "image_size")
+    __slots__ = ("filename", "content", "size", "image_size", "__weakref__")
 
     def __init__(self, filename: str, content: Any) -> None:
         self.filename = filename
         self.content = content
         self.size: int | None = _known_size(content)
         self.image_size: tuple[int, int] | None = None
+
+    async def spool(self, limit: int | None) -> IO[bytes]:
+        """Take the streamed content into a temporary file (see ``_spool``), closed once the
+        upload is written or dropped."""
+        spooled = await _spool(self.content, limit)
+        weakref.finalize(self, spooled.close)
+        self.content = spooled
+        self.size = _known_size(spooled)
+        return spooled
 
     def __repr__(self) -> str:
         return f"<PendingUpload {self.filename!r}>"
@@ -351,8 +361,23 @@ class FileField(Field[str]):
 
     # -- validation (sync part: names, extensions, known sizes) ----------------------------
 
+    def clean_for_update(self, value: Any) -> Any:
+        """``update(file=...)`` sets stored names in many rows: ``StoredFile(name)`` (trusted
+        code) or None only. A plain name could come from a client; an upload cannot be
+        written for rows that are not loaded (assign it to an instance and save it)."""
+        if isinstance(value, StoredFile):
+            return self.clean(value.name)
+        if value is None or value == "":
+            return self.clean(value)
+        if isinstance(value, str):
+            raise ValidationError(
+                "A stored file name cannot be set with update(): use StoredFile(name) from "
+                "trusted code"
+            )
+        raise ValidationError("update() cannot store an upload: assign it to an instance and save")
+
     def clean(self, value: Any, instance: Any = None) -> Any:
-        if isinstance(value, FieldFile):
+        if isinstance(value, (FieldFile, StoredFile)):
             value = value.name
         if value == "":
             # "No file" after FieldFile.delete() on a field that is not nullable.
@@ -396,9 +421,10 @@ class FileField(Field[str]):
                     f"File extension {ext or '(none)'!r} is not allowed ({allowed})"
                 )
 
-    def _check_size(self, size: int) -> None:
-        if self.max_size is not None and size > self.max_size:
-            raise ValidationError(f"File is too large ({size} bytes; at most {self.max_size})")
+    def _check_size(self, size: int, limit: int | None = None) -> None:
+        limit = self.max_size if limit is None else limit
+        if limit is not None and size > limit:
+            raise ValidationError(f"File is too large ({size} bytes; at most {limit})")
 
     def to_query(self, value: Any) -> Any:
         if isinstance(value, FieldFile):
@@ -419,8 +445,7 @@ class FileField(Field[str]):
         try:
             if upload.size is None and self.max_size is not None:
                 # Read no further than the limit: a larger stream is refused part-way.
-                upload.content = await _spool(upload.content, self.max_size)
-                upload.size = _known_size(upload.content)
+                await upload.spool(self.max_size)
             if upload.size is not None:
                 self._check_size(upload.size)
         except ValidationError as error:
@@ -449,6 +474,8 @@ class FileField(Field[str]):
         if not isinstance(value, PendingUpload):
             return
         d[self.attname] = await self.write(instance, value)
+        if isinstance(value.content, tempfile.SpooledTemporaryFile):
+            value.content.close()  # written: the spooled copy is done with
         if value.image_size is not None:
             d.setdefault("_image_sizes", {})[self.attname] = (d[self.attname], value.image_size)
         if get_settings().media_keep_replaced_files:

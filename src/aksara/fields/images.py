@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.files import FieldFile, FileField, PendingUpload, _is_async_reader, _spool
+from aksara.fields.files import FieldFile, FileField, PendingUpload, _is_async_reader
 from aksara.storage import split_extension
 
 if TYPE_CHECKING:
@@ -88,9 +88,11 @@ class ImageField(FileField):
     written. The stored name gets the extension of the format found (``photo.html`` holding
     a GIF is stored as ``photo.gif``), so the file is served as what it is.
 
-    Memory: PNGs are checked chunk by chunk without decoding, JPEGs decoded at 1/8 scale;
-    other formats are decoded whole, at most two at a time in the process (up to 4 bytes
-    per pixel each: 100 MB at the default limit).
+    Memory: files larger than ``max_size`` (default ``settings.media_max_image_bytes``, 50
+    MB) are refused unread; PNGs are checked chunk by chunk without decoding, baseline JPEGs
+    decoded at 1/8 scale; other formats (and progressive JPEGs) are decoded whole. At most
+    two images are checked at a time in the process (a decode takes up to 4 bytes per
+    pixel: 100 MB at the default pixel limit).
     """
 
     attr_class: ClassVar[type[FieldFile]] = ImageFieldFile
@@ -117,14 +119,16 @@ class ImageField(FileField):
 
     async def validate_upload(self, instance: Model, upload: PendingUpload) -> None:
         await super().validate_upload(instance, upload)
-        content = upload.content
-        limit = self.max_pixels or get_settings().media_max_image_pixels
+        settings = get_settings()
+        limit = self.max_pixels or settings.media_max_image_pixels
+        # Checking reads the file (PNG chunks whole): a larger one is refused unread.
+        largest = self.max_size or settings.media_max_image_bytes
         try:
-            if _is_async_reader(content) and getattr(content, "file", None) is None:
-                content = upload.content = await _spool(content, self.max_size)
-            fileobj = getattr(content, "file", content)
-            if isinstance(fileobj, bytes | bytearray | memoryview):
-                fileobj = io.BytesIO(fileobj)
+            if upload.size is not None:
+                self._check_size(upload.size, largest)
+            fileobj = _readable(upload.content)
+            if fileobj is None:  # a stream: spooled, up to the limit
+                fileobj = await upload.spool(largest)
             upload.image_size, found = await run_in_thread(
                 _verify_image, fileobj, limit, self.formats
             )
@@ -135,6 +139,16 @@ class ImageField(FileField):
             raise ValidationError(
                 {self.name: error.messages}, model=type(instance).__name__
             ) from None
+
+
+def _readable(content: Any) -> Any:
+    """A seekable binary file of ``content``, or None when it is a stream to spool first."""
+    if isinstance(content, bytes | bytearray | memoryview):
+        return io.BytesIO(content)
+    fileobj = getattr(content, "file", content)
+    if hasattr(fileobj, "read") and hasattr(fileobj, "seek") and not _is_async_reader(fileobj):
+        return fileobj
+    return None
 
 
 def with_extension(filename: str, extension: str) -> str:
@@ -155,15 +169,15 @@ def _verify_image(
         with warnings.catch_warnings():
             # Pillow's own bomb warning: the explicit pixel limit below decides.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(fileobj, formats=list(formats)) as image:
+            with _DECODES, Image.open(fileobj, formats=list(formats)) as image:
                 found = str(image.format)
                 width, height = image.size
                 if width * height > max_pixels:
                     raise ValidationError(
                         f"Image is too large ({width}x{height} pixels; at most {max_pixels})"
                     )
-                image.verify()
-            if found != "PNG":  # PNG's verify() read every chunk and checked its CRC
+                image.verify()  # PNG: reads every chunk (each whole) and checks its CRC
+            if found != "PNG":
                 fileobj.seek(start)
                 with _DECODES, Image.open(fileobj, formats=[found]) as image:
                     if found == "JPEG":

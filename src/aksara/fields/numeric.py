@@ -60,6 +60,19 @@ class Integer(Field[int]):
                 pass
         raise ValidationError("Expected integer")
 
+    def to_query(self, value: Any) -> Any:
+        # Outside the column's type a parameter cannot even be sent: say so before SQL.
+        number = self.to_python(value)
+        self._check_range(number)
+        return number
+
+    def _check_range(self, value: int) -> None:
+        if not self.range_min <= value <= self.range_max:
+            raise ValidationError(
+                f"Value {value} is out of range for {type(self).__name__} "
+                f"({self.range_min} to {self.range_max})"
+            )
+
     def validate(self, value: int) -> None:
         if not self.range_min <= value <= self.range_max:
             raise ValidationError(
@@ -278,6 +291,17 @@ class Decimal(Field[decimal.Decimal]):
         if cleaned is None:
             return None
         return cleaned.quantize(self._quantum, context=decimal.Context(prec=self.precision + 1))
+
+    def to_query(self, value: Any) -> Any:
+        # A number with more digits before the point than the column holds overflows the
+        # parameter's NUMERIC(precision, scale): refuse it before SQL.
+        number = self.to_python(value)
+        whole, _ = _digits(number)
+        if whole > self.precision - self.scale:
+            raise ValidationError(
+                f"{str(number)!r} is out of range for NUMERIC({self.precision}, {self.scale})"
+            )
+        return number
 
     def validate(self, value: decimal.Decimal) -> None:
         whole, places = _digits(value)

@@ -96,6 +96,13 @@ class JSON(Field[Any]):
     mutable: ClassVar[bool] = True
     ai_type: ClassVar[str] = "object"
 
+    def to_query(self, value: Any) -> Any:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"Value is not JSON serialisable: {exc}") from None
+        return value
+
     def clean(self, value: Any, instance: Any = None) -> Any:
         # JSON null is a value of its own: None is stored as SQL NULL when nullable.
         if value is None:

@@ -214,7 +214,7 @@ async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
             shape.append((field.attname, expression_key(value, params)))
             continue
         try:
-            value = field.clean(value)
+            value = field.clean_for_update(value)
         except ValidationError as error:
             errors.setdefault(field.name, []).extend(error.messages)
             continue

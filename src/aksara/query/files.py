@@ -1,8 +1,10 @@
 """Stored files and the rows that refer to them.
 
 A file is deleted with a row (or replaced in it) only when no row of any model still refers
-to it, in any file field on the same storage: rows may share a file (``StoredFile``), and
-one of them going must not take it from the others. Importing this module installs the check
+to it, in any file field whose storage reaches that file: rows may share a file
+(``StoredFile``), and one of them going must not take it from the others. The check runs
+after the commit: a transaction still open that adopts the file meanwhile is not seen
+(sharing is for trusted code; keep such adoptions in the transaction that deletes). Importing this module installs the check
 as ``FileField.referenced``.
 """
 
@@ -24,23 +26,24 @@ if TYPE_CHECKING:
 
 
 async def file_referenced(storage: Storage, name: str, besides: Model | None = None) -> bool:
-    """True when a row of some model (other than the row of ``besides``) holds ``name`` in a
-    file field on ``storage`` (or on a storage at the same place)."""
+    """True when a row of some model (other than the row of ``besides``) holds the file
+    ``name`` of ``storage``, under whatever name another field's storage gives that file (the
+    same folder or bucket, or one inside the other)."""
+    where = storage.location(name)
     for model in list(registry.models.values()):
         for field in model._meta.concrete_fields:
-            if isinstance(field, FileField) and _same_place(field.get_storage(), storage):
-                other = besides.pk if besides is not None and type(besides) is model else None
-                plan = _referenced_plan(model, field, other is not None)
-                values = [name] if other is None else [name, other]
-                if await get_database().fetchval(plan.sql, plan.args(values)) is not None:
-                    return True
+            if not isinstance(field, FileField):
+                continue
+            there = field.get_storage()
+            held_as = name if there is storage else there.name_at(where)
+            if held_as is None:
+                continue
+            other = besides.pk if besides is not None and type(besides) is model else None
+            plan = _referenced_plan(model, field, other is not None)
+            values = [held_as] if other is None else [held_as, other]
+            if await get_database().fetchval(plan.sql, plan.args(values)) is not None:
+                return True
     return False
-
-
-def _same_place(one: Storage, other: Storage) -> bool:
-    # Equal descriptions (root, bucket, prefix, ...) count as one place: when in doubt the
-    # file is kept, never deleted.
-    return one is other or repr(one) == repr(other)
 
 
 def _referenced_plan(model: type[Model], field: FileField, besides: bool) -> Plan:

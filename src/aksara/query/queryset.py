@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 
+#: The largest LIMIT or OFFSET (a bigint).
+MAX_ROWS = 2**63 - 1
+
+
 def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
@@ -230,10 +234,16 @@ class QuerySet(Generic[M]):
             if item.step not in (None, 1):
                 raise QueryError("QuerySet slicing does not support steps")
             start, stop = item.start or 0, item.stop
+            for bound in (start, stop):
+                if isinstance(bound, bool) or (bound is not None and not isinstance(bound, int)):
+                    raise TypeError("QuerySet slices take integers")
             if start < 0 or (stop is not None and stop < 0):
                 raise QueryError("QuerySet slicing does not support negative indexes")
-            clone = self._clone()
             base_offset = self._offset or 0
+            if base_offset + start > MAX_ROWS or (stop is not None and stop > MAX_ROWS):
+                # LIMIT and OFFSET are bigints: a larger number (a client's page) cannot be sent.
+                raise QueryError(f"QuerySet slices go up to {MAX_ROWS}")
+            clone = self._clone()
             clone._offset = base_offset + start or None
             if stop is not None:
                 limit = max(stop - start, 0)
@@ -241,9 +251,11 @@ class QuerySet(Generic[M]):
             elif self._limit is not None:
                 clone._limit = max(self._limit - start, 0)
             return clone
-        if isinstance(item, int):
+        if isinstance(item, int) and not isinstance(item, bool):
             if item < 0:
                 raise QueryError("QuerySet indexing does not support negative indexes")
+            if item >= MAX_ROWS:
+                raise QueryError(f"QuerySet indexes go up to {MAX_ROWS - 1}")
             return self._index(item)
         raise TypeError(f"QuerySet indices must be integers or slices, not {type(item).__name__}")
 

@@ -149,6 +149,18 @@ class Storage(abc.ABC):
         with self._errors("delete", name):
             await self._delete(name)
 
+    # Where files are, whatever storage object names them (several may share a place).
+
+    def location(self, name: str) -> tuple[str, ...]:
+        """Where the file ``name`` is, independent of this object: two storages on one place
+        (one folder, one bucket) give its file one location."""
+        return ("object", str(id(self)), name)
+
+    def name_at(self, location: tuple[str, ...]) -> str | None:
+        """This storage's name for the file at ``location``; None when it lies outside."""
+        own = ("object", str(id(self)))
+        return location[2] if location[:2] == own and len(location) == 3 else None
+
     def url(self, name: str) -> str:
         """The URL a browser fetches the file from: ``base_url`` followed by the quoted name."""
         _names.validate_name(name)

@@ -59,6 +59,18 @@ class FileSystemStorage(Storage):
         validate_name(name)
         return self._resolve(name)
 
+    def location(self, name: str) -> tuple[str, ...]:
+        return ("file", os.path.normpath(os.path.join(os.path.abspath(self.root), name)))
+
+    def name_at(self, location: tuple[str, ...]) -> str | None:
+        if location[0] != "file":
+            return None
+        root = os.path.abspath(self.root)
+        path = location[1]
+        if not path.startswith(root + os.sep):
+            return None
+        return os.path.relpath(path, root).replace(os.sep, "/")
+
     def _resolve(self, name: str, *, folder: bool = False) -> str:
         # Blocking (it reads symlinks): call it in a worker thread on the async paths.
         root = os.path.realpath(self.root)

@@ -112,6 +112,17 @@ class S3Storage(Storage):
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
 
+    def location(self, name: str) -> tuple[str, ...]:
+        return ("s3", self.endpoint_url or "", self.bucket, self._key(name))
+
+    def name_at(self, location: tuple[str, ...]) -> str | None:
+        if location[:3] != ("s3", self.endpoint_url or "", self.bucket) or len(location) != 4:
+            return None
+        key = location[3]
+        if not self.prefix:
+            return key
+        return key[len(self.prefix) + 1 :] if key.startswith(self.prefix + "/") else None
+
     @property
     def fs(self) -> Any:
         """The ``s3fs.S3FileSystem`` (asynchronous) used on the current event loop."""

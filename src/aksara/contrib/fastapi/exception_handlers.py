@@ -3,7 +3,7 @@
 ```
 ValidationError                 422   FastAPI's shape, one item per message
 QueryError                      400   a filter, lookup or ordering the request made
-  DoesNotExist                  404
+  DoesNotExist                  404   "<Model> not found"
   MultipleObjectsReturned       500   the endpoint's own mistake
 IntegrityError                  409   the constraint's name
 PermissionDenied                403   an AI agent's refused call
@@ -58,8 +58,13 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
 
 
 async def does_not_exist_handler(request: Request, exc: Exception) -> Response:
-    """404 with the error's message (``"Product matching (id=...) does not exist"``)."""
-    return JSONResponse({"detail": str(exc)}, status_code=404)
+    """404 naming the model (``"Product not found"``); the values looked for (some perhaps
+    added by the server, such as an owner) only in debug mode."""
+    model = type(exc).__qualname__.rpartition(".DoesNotExist")[0]
+    body: dict[str, Any] = {"detail": f"{model} not found" if model else "Not found"}
+    if request.app.debug:
+        body["error"] = str(exc)
+    return JSONResponse(body, status_code=404)
 
 
 async def integrity_error_handler(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,7 @@ import email.policy
 import email.utils
 import mimetypes
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -162,9 +163,9 @@ class EmailMessage:
         if mimetype is None:
             guessed = mimetypes.guess_type(filename)[0] if filename else None
             mimetype = guessed or DEFAULT_ATTACHMENT_MIMETYPE
-        maintype, _, subtype = mimetype.partition("/")
-        if not maintype or not subtype or any(c.isspace() for c in mimetype):
+        if not is_mime_type(mimetype):
             raise MailError(f"attachment {filename!r}: {mimetype!r} is not a MIME type")
+        maintype = mimetype.partition("/")[0]
         if maintype == "text" and isinstance(content, bytes):
             try:
                 content = content.decode("utf-8")
@@ -287,8 +288,7 @@ class EmailMultiAlternatives(EmailMessage):
 
     def attach_alternative(self, content: str, mimetype: str) -> None:
         """Add another rendering of the body, e.g. ``attach_alternative(html, "text/html")``."""
-        maintype, _, subtype = mimetype.partition("/")
-        if maintype != "text" or not subtype or any(c.isspace() for c in mimetype):
+        if not is_mime_type(mimetype) or mimetype.partition("/")[0].lower() != "text":
             raise MailError(f"alternative: expected a text/* MIME type, got {mimetype!r}")
         if not isinstance(content, str):
             raise TypeError(f"alternative content must be a string, got {type(content).__name__}")
@@ -298,6 +298,18 @@ class EmailMultiAlternatives(EmailMessage):
         super()._set_body(msg)
         for content, mimetype in self.alternatives:
             msg.add_alternative(content, subtype=mimetype.partition("/")[2])
+
+
+#: ``type/subtype`` with the characters RFC 6838 allows in names: no parameters, no controls.
+_MIME_TYPE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+)
+
+
+def is_mime_type(value: object) -> bool:
+    """True for a bare MIME type (``application/pdf``): parameters and control characters
+    would be written into the part's header as they are."""
+    return isinstance(value, str) and _MIME_TYPE.fullmatch(value) is not None
 
 
 def _unique(addresses: list[Address]) -> list[str]:

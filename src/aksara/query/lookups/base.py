@@ -34,7 +34,7 @@ def query_value(field: Field[Any], value: Any) -> Any:
         converted = field.to_query(value)
     except ValidationError as error:
         raise QueryError(f"{_where(field)}: invalid filter value: {error.messages[0]}") from None
-    except (ValueError, ArithmeticError) as error:  # OverflowError, UnicodeError, decimal
+    except (ValueError, ArithmeticError, RecursionError) as error:  # overflow, nesting, ...
         raise QueryError(
             f"{_where(field)}: invalid filter value ({type(error).__name__})"
         ) from None
