@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -21,16 +21,22 @@ async def run_to_the_end(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwa
     thread cannot be stopped): ``CancelledError`` is raised once the work is done, so that
     the caller's clean-up knows what the work did."""
     work = asyncio.ensure_future(run_in_thread(func, *args, **kwargs))
+    if await settle(work):
+        raise asyncio.CancelledError
+    return work.result()
+
+
+async def settle(work: asyncio.Future[Any]) -> bool:
+    """Wait for ``work`` to end, even when this task is cancelled meanwhile; return True when
+    it was (the caller raises ``CancelledError`` once it has dealt with the outcome)."""
     cancelled = False
     while not work.done():
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
             if work.cancelled():
-                break
+                break  # the work itself was cancelled (its loop is closing)
             cancelled = True
         except BaseException:
             break
-    if cancelled:
-        raise asyncio.CancelledError
-    return work.result()
+    return cancelled

@@ -52,3 +52,15 @@ def is_whole(obj: Model) -> bool:
     """True when the instance was loaded (or saved) with every column."""
     loaded = obj.__dict__.get("_loaded")
     return loaded is not None and type(loaded) is not Partial
+
+
+def loaded_value(obj: Model, attname: str) -> Any:
+    """The value of column ``attname`` as loaded or last saved; None when unknown."""
+    state = loaded_state(obj)
+    if state is None:
+        return None
+    names, values = state
+    try:
+        return values[names.index(attname)]
+    except ValueError:
+        return None

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from aksara._concurrency import settle
 from aksara.db import vector_codec
 from aksara.db._context import current, get_database, statement_timeout_var
 from aksara.db.errors import is_disconnect, translate
@@ -151,16 +152,7 @@ class Transaction:
         follows = bool(self.on_commit_hooks or self.on_rollback_hooks)
         xid = await self._xid() if follows else None
         work = asyncio.ensure_future(self._driver_tx.commit())
-        cancelled = False
-        while not work.done():
-            try:
-                await asyncio.shield(work)
-            except asyncio.CancelledError:
-                if work.cancelled():
-                    break  # the COMMIT itself was cancelled (its loop is closing)
-                cancelled = True  # this task was: it learns the outcome first
-            except BaseException:
-                break
+        cancelled = await settle(work)  # a cancelled task learns the outcome first
         error = work.exception() if not work.cancelled() else asyncio.CancelledError()
         if error is None:
             self.database.release(self.conn)  # type: ignore[arg-type]

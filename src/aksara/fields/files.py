@@ -27,7 +27,7 @@ from aksara.exceptions import (
     ValidationError,
 )
 from aksara.fields.base import Field, FieldOptions, SaveContext
-from aksara.state import loaded_state
+from aksara.state import loaded_value
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -281,7 +281,9 @@ class FileDescriptor:
         if getattr(instance, "_loaded", _HYDRATING) is _HYDRATING:
             return  # a row being built from the database (its state is set last)
         field = self.field
-        if name == instance.__dict__.get(field.attname) or name == _loaded_name(instance, field):
+        if name == instance.__dict__.get(field.attname) or name == loaded_value(
+            instance, field.attname
+        ):
             return
         raise ValidationError(
             {
@@ -292,17 +294,6 @@ class FileDescriptor:
             },
             model=type(instance).__name__,
         )
-
-
-def _loaded_name(instance: Model, field: FileField) -> Any:
-    state = loaded_state(instance)
-    if state is None:
-        return None
-    names, values = state
-    try:
-        return values[names.index(field.attname)]
-    except ValueError:
-        return None
 
 
 class FileField(Field[str]):

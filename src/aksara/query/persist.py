@@ -21,7 +21,7 @@ from aksara.fields.base import Field
 from aksara.query import _plans
 from aksara.query._compile import Plan, param
 from aksara.query._plans import cached_plan, rowcount
-from aksara.state import Partial, loaded_state
+from aksara.state import Partial, loaded_state, loaded_value
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -305,7 +305,7 @@ class SaveContext:
         """The value the row holds now, read under a row lock that the save's transaction
         keeps (not the one loaded with the instance: another request may have changed it
         since); the loaded value when there is no such row."""
-        loaded = _loaded_value(self.instance, field.attname)
+        loaded = loaded_value(self.instance, field.attname)
         if self.add:
             return loaded
         model = type(self.instance)
@@ -350,14 +350,3 @@ class SaveContext:
             return set()
         reserved: set[Any] = tx.scratch.setdefault(("reserved", field), set())
         return reserved
-
-
-def _loaded_value(instance: Model, attname: str) -> Any:
-    state = loaded_state(instance)
-    if state is None:
-        return None
-    names, values = state
-    try:
-        return values[names.index(attname)]
-    except ValueError:
-        return None

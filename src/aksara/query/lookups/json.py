@@ -9,14 +9,13 @@ Key names and indexes are bound parameters (constants of the query shape), never
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara.exceptions import QueryError, ValidationError
+from aksara.exceptions import QueryError
 from aksara.fields.base import Field
 from aksara.fields.special import JSON
 from aksara.query._compile import param
@@ -195,12 +194,7 @@ JSON_VALUE_LOOKUPS: dict[str, Lookup] = {
 class JSONValue(Field[Any]):
     """The value at a JSON key path in a filter: compared as JSON, with JSON-aware lookups."""
 
-    def to_query(self, value: Any) -> Any:
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"Value is not JSON serialisable: {exc}") from None
-        return value
+    to_query = JSON.to_query
 
     def get_lookup(self, name: str) -> Any:
         return JSON_VALUE_LOOKUPS.get(name) or (LOOKUPS.get(name) if name == "isnull" else None)
