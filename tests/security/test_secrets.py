@@ -37,6 +37,7 @@ def test_settings_keep_the_url_secret_in_every_representation():
     "url",
     [
         f"postgresql://app:{SECRET}@db:notaport/app",
+        f"postgresql://app:{SECRET}@db:99999/app",
         f"app:{SECRET}@db/app",
         f"postgresql//app:{SECRET}@db/app",
         f"mysql://app:{SECRET}@db/app",

@@ -96,11 +96,13 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             normalised = "postgresql+asyncpg://" + url[len(prefix) :]
             try:
-                make_url(normalised).port  # noqa: B018  (parses the port too)
+                port = make_url(normalised).port  # parses the port too
             except (ValueError, sa_exc.ArgumentError):
+                port = -1
+            if port is not None and not 0 < port < 65536:
                 raise ConfigurationError(
                     "The database URL cannot be parsed (postgresql://user:password@host:port/db)"
-                ) from None
+                )
             return normalised
     scheme, found, _ = url.partition("://")
     shown = f"{scheme}://..." if found and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "?"
