@@ -56,3 +56,18 @@ def test_processors_of_compiled_statements():
     assert plan.args([{"a": 1}]) == ['{"a": 1}', 3]
     assert _sa_compat.result_processor(sa.Float(), DIALECT, 1700)(decimal.Decimal("1.5")) == 1.5
     assert _sa_compat.bind_processor(sa.Integer(), DIALECT) is None
+
+
+def test_constraint_names_with_the_naming_convention_applied():
+    from aksara.registry import NAMING_CONVENTION
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    table = sa.Table(
+        "post",
+        metadata,
+        sa.Column("views", sa.Integer),
+        sa.CheckConstraint(sa.column("views") >= 0, name="views_positive"),
+    )
+    (check,) = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    assert _sa_compat.constraint_name(check, DIALECT) == "ck_post_views_positive"
+    assert _sa_compat.constraint_name(sa.CheckConstraint("x > 0"), DIALECT) is None

@@ -89,3 +89,12 @@ def result_processor(type_: Any, dialect: Any, coltype: Any) -> Processor | None
 def bind_processor(type_: Any, dialect: Any) -> Processor | None:
     """The bind processor of ``type_`` (None when the driver takes the value as it is)."""
     return type_.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+def constraint_name(constraint: Any, dialect: Any) -> str | None:
+    """A constraint's name as the database has it: the metadata's naming convention applied
+    (``level_positive`` → ``ck_post_level_positive``), unquoted. What Alembic itself uses
+    to compare named constraints (``_alembic_quote`` is the preparer's switch for it)."""
+    if constraint.name is None:
+        return None
+    return str(dialect.identifier_preparer.format_constraint(constraint, _alembic_quote=False))

@@ -6,6 +6,7 @@ tables included) removed, so the test session never creates them and the migrati
 see only them.
 """
 
+import decimal
 import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,5 +109,33 @@ def library(version: int) -> sa.MetaData:
         class MigReview(Model):
             book = fields.OneToOne(MigBook, on_delete=CASCADE, related_name="review")
             text = fields.Text()
+
+    return target
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+def articles(version: int) -> sa.MetaData:
+    """Version 1: a table. Version 2: required columns with defaults added to it (as to a
+    table that already has rows), a positive column with its CHECK, and a unique required
+    column no default can fill."""
+    target = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    with detached(target):
+
+        class MigArticle(Model):
+            title = fields.String(max_length=100)
+            if version >= 2:
+                featured = fields.Boolean(default=False)
+                views = fields.PositiveSmallInteger(default=0)
+                tagline = fields.String(max_length=50, default="it's new")
+                status = fields.Enum(enum_class=Status, default=Status.DRAFT)
+                keywords = fields.Array(base_type="text", default=list)
+                extra = fields.JSON(default=dict)
+                price = fields.Decimal(precision=6, scale=2, default=decimal.Decimal("9.50"))
+                touched = fields.DateTime(auto_now=True)
+                note = fields.Text(nullable=True)
 
     return target

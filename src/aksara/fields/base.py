@@ -33,6 +33,13 @@ from typing_extensions import Unpack
 from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, ValidationError
 
+#: The key of a column's ``info`` that holds the field it was compiled from (copies of the
+#: table, as Alembic's target metadata, keep it).
+COLUMN_FIELD = "aksara_field"
+
+#: Defaults whose result is the same every time: a migration may give it to existing rows.
+_BUILTIN_FACTORIES: frozenset[Any] = frozenset({list, dict, set, tuple, str, int, float, bool})
+
 if TYPE_CHECKING:
     from aksara.models.base import Model
 
@@ -360,6 +367,7 @@ class Field(Generic[T]):
                 sa.Identity(),
                 key=self.attname,
                 primary_key=True,
+                info={COLUMN_FIELD: self},
                 **self.sa_column_kwargs(),
             )
         return sa.Column(
@@ -370,6 +378,7 @@ class Field(Generic[T]):
             nullable=self.nullable,
             unique=self.unique or None,
             index=self.db_index or None,
+            info={COLUMN_FIELD: self},
             **self.sa_column_kwargs(),
         )
 
@@ -380,6 +389,25 @@ class Field(Generic[T]):
     def to_db(self, value: Any) -> Any:
         """A cleaned Python value as the statement parameter (the column type's processors still apply)."""
         return value
+
+    def existing_rows_default(self) -> Any:
+        """What rows already in a table get when this field's column is added to it.
+
+        A migration that adds a required column gives it this value as a server default and
+        then drops the default: the field's constant default, or the result of a built-in
+        factory given as the default (``list``, ``dict``, ...). ``NOT_PROVIDED`` when there
+        is none (no default, a function, a unique column): such a column is added as Alembic
+        writes it, and a table with rows needs a hand-written backfill. A SQLAlchemy
+        expression (``now()``) is used as it is.
+        """
+        default = self.default
+        if default is NOT_PROVIDED or self.unique or self.primary_key:
+            return NOT_PROVIDED
+        if callable(default):
+            if default not in _BUILTIN_FACTORIES:
+                return NOT_PROVIDED
+            default = default()
+        return self.to_db(default)
 
     def changed(self, value: Any, snapshot: Any) -> bool:
         """Whether ``value`` differs from a loaded value's ``snapshot()`` (``mutable`` fields)."""

@@ -82,6 +82,12 @@ class DateTime(Field[dt.datetime]):
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime(timezone=True)
 
+    def existing_rows_default(self) -> Any:
+        # auto_now/auto_now_add: the rows get the time of the migration.
+        if self.auto_now or self.auto_now_add:
+            return sa.func.now()
+        return super().existing_rows_default()
+
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         info["format"] = "date-time"

@@ -1,7 +1,9 @@
 """Alembic migrations for aksara models.
 
-The repository's ``alembic.ini`` and ``alembic/env.py`` are ready to copy. In an ``env.py``
-of your own, three lines make autogenerate understand aksara:
+``python -m aksara.migrations init migrations --models blog.models`` writes an alembic.ini
+and a ``migrations/`` directory whose ``env.py`` is ``run_environment(context)``: it imports
+the models, finds the database (``AKSARA_DATABASE_URL`` or the embedded server) and runs on
+asyncpg. In an ``env.py`` of your own, three lines make autogenerate understand aksara:
 
 ```python
 import aksara, myapp.models  # your models: their tables are on aksara.metadata
@@ -31,7 +33,12 @@ from aksara.migrations.autogenerate import (
     process_revision_directives,
     render_item,
 )
-from aksara.migrations.environment import context_options, database_url, import_models
+from aksara.migrations.environment import (
+    context_options,
+    database_url,
+    import_models,
+    run_environment,
+)
 
 __all__ = [
     "CREATE_VECTOR_EXTENSION",
@@ -45,4 +52,5 @@ __all__ = [
     "is_vector_type",
     "process_revision_directives",
     "render_item",
+    "run_environment",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -9,19 +10,29 @@ from typing import TYPE_CHECKING, Any, Literal
 import pgvector.sqlalchemy
 import sqlalchemy as sa
 from alembic.operations import ops
+from alembic.runtime.plugins import Plugin
+from alembic.util import PriorityDispatchResult
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
+
+from aksara._sa_compat import constraint_name
+from aksara._typing import NOT_PROVIDED
+from aksara.fields.base import COLUMN_FIELD
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.engine import Dialect
+    from sqlalchemy.sql.elements import quoted_name
     from sqlalchemy.types import TypeEngine
 
 #: Tables PostgreSQL extensions create in the public schema; never a model's, never dropped.
 EXTENSION_TABLES = frozenset({"spatial_ref_sys"})
 
 CREATE_VECTOR_EXTENSION = "CREATE EXTENSION IF NOT EXISTS vector"
+
+#: The Alembic autogenerate plugin aksara registers (``context_options()`` names it).
+PLUGIN = "aksara.autogenerate"
 
 
 def is_aksara_type(type_: Any) -> bool:
@@ -116,17 +127,106 @@ def include_object(
 def process_revision_directives(
     context: MigrationContext, revision: Any, directives: list[Any]
 ) -> None:
-    """Start a generated upgrade with ``CREATE EXTENSION IF NOT EXISTS vector`` when it needs pgvector.
+    """Make a generated upgrade run on a database that has rows and pgvector's types.
 
-    Added when the upgrade creates or changes a column of a pgvector type; the downgrade
-    keeps the extension (other tables may use it).
+    - A required column added to an existing table, whose field has a default (a constant,
+      ``list``/``dict``, ``auto_now``), is added with that value as a server default, which
+      is then dropped: the rows already there get the default, as they would in Django.
+    - ``CREATE EXTENSION IF NOT EXISTS vector`` comes first when the upgrade creates or
+      changes a column of a pgvector type; the downgrade keeps the extension (other tables
+      may use it).
     """
     for script in directives:
         for upgrade_ops in getattr(script, "upgrade_ops_list", ()):
+            _backfill_added_columns(upgrade_ops)
             if _already_creates_extension(upgrade_ops):
                 continue
             if any(is_vector_type(t) for t in _new_column_types(upgrade_ops)):
                 upgrade_ops.ops.insert(0, ops.ExecuteSQLOp(CREATE_VECTOR_EXTENSION))
+
+
+def compare_check_constraints(
+    autogen_context: AutogenContext,
+    modify_ops: ops.ModifyTableOps,
+    schema: str | None,
+    table_name: quoted_name | str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Named CHECK constraints of a table in both the models and the database: one the models
+    declare and the database lacks is created (a ``PositiveSmallInteger`` column added later
+    keeps its check), one the database has and the models no longer declare is dropped.
+
+    Alembic compares no CHECK constraints itself (their SQL text cannot be compared); these
+    are compared by name, which aksara's naming convention derives from the declaration.
+    """
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    dialect = _dialect(autogen_context.dialect)
+    declared = {constraint_name(c, dialect): c for c in _checks(metadata_table)}
+    existing = {str(c.name): c for c in _checks(conn_table)}
+    for name in sorted(declared.keys() - existing.keys(), key=str):
+        modify_ops.ops.append(ops.CreateCheckConstraintOp.from_constraint(declared[name]))
+    for name in sorted(existing.keys() - declared.keys(), key=str):
+        modify_ops.ops.append(ops.DropConstraintOp.from_constraint(existing[name]))
+    return PriorityDispatchResult.CONTINUE
+
+
+def _checks(table: sa.Table) -> list[sa.CheckConstraint]:
+    return [c for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name]
+
+
+Plugin(PLUGIN).add_autogenerate_comparator(compare_check_constraints, "table", "check_constraints")
+
+
+def _backfill_added_columns(container: Any) -> None:
+    ops_list = getattr(container, "ops", None)
+    if ops_list is None:
+        return
+    index = 0
+    while index < len(ops_list):
+        op = ops_list[index]
+        if isinstance(op, ops.AddColumnOp):
+            default = _existing_rows_default(op.column)
+            if default is not None:
+                column = op.column._copy()
+                column.server_default = sa.DefaultClause(default)
+                ops_list[index] = ops.AddColumnOp(op.table_name, column, schema=op.schema)
+                drop = ops.AlterColumnOp(
+                    op.table_name,
+                    column.name,
+                    schema=op.schema,
+                    modify_server_default=None,
+                    existing_type=column.type,
+                    existing_nullable=False,
+                    existing_server_default=column.server_default,
+                )
+                ops_list.insert(index + 1, drop)
+                index += 1
+        else:
+            _backfill_added_columns(op)
+        index += 1
+
+
+def _existing_rows_default(column: sa.Column[Any]) -> sa.TextClause | None:
+    """The SQL of the server default that fills a new required column's existing rows."""
+    if column.nullable or column.server_default is not None or column.primary_key:
+        return None
+    field = column.info.get(COLUMN_FIELD)
+    if field is None:
+        return None
+    value = field.existing_rows_default()
+    if value is NOT_PROVIDED:
+        return None
+    expression = value if isinstance(value, sa.ColumnElement) else _literal(value, column.type)
+    try:
+        compiled = expression.compile(
+            dialect=postgresql.dialect(),  # type: ignore[no-untyped-call]
+            compile_kwargs={"literal_binds": True},
+        )
+    except (sa_exc.CompileError, NotImplementedError, TypeError, ValueError):
+        return None  # a type without literals (a vector): added as Alembic writes it
+    return sa.text(str(compiled))
 
 
 def _is_custom(type_: Any) -> bool:
@@ -146,6 +246,16 @@ def _ddl(type_: TypeEngine[Any], dialect: Dialect) -> str | None:
     except (sa_exc.CompileError, sa_exc.UnsupportedCompilationError, NotImplementedError):
         return None
     return re.sub(r"\s+", " ", compiled).strip().upper()
+
+
+def _literal(value: Any, type_: TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    # JSON has no literal form of its own: its text, cast (as the driver sends it). An
+    # array literal needs its type (ARRAY[] alone has none).
+    if isinstance(type_, sa.JSON):
+        return sa.cast(sa.literal(json.dumps(value), sa.Text()), type_)
+    if isinstance(type_, sa.ARRAY):
+        return sa.cast(sa.literal(value, type_), type_)
+    return sa.literal(value, type_)
 
 
 def _new_column_types(container: Any) -> Iterator[TypeEngine[Any]]:

@@ -1,0 +1,1 @@
+from tests.migrations.conftest import fresh_database_url  # noqa: F401
