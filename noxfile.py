@@ -16,14 +16,14 @@ def tests(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "examples", "bench")
+    session.run("ruff", "check", "src", "tests", "examples", "bench", "stress", "alembic")
     session.run("ruff", "format", "--check", "src")
 
 
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
-    session.run("mypy", "src/aksara")
+    session.run("mypy", "src/aksara", "examples/library")
 
 
 @nox.session(python="3.11")

@@ -36,6 +36,7 @@ if typing.TYPE_CHECKING:
     from aksara.contrib.fastapi import (
         Aksara,
         DBTransaction,
+        ModelSchema,
         UploadFile,
         schema_for,
         transaction_dependency,
@@ -47,7 +48,14 @@ from aksara._version import __version__ as __version__
 #: FastAPI, Starlette and their pydantic models (a fifth of the objects every full garbage
 #: collection walks, and a third of the import time).
 _FASTAPI_NAMES = frozenset(
-    ("Aksara", "DBTransaction", "UploadFile", "schema_for", "transaction_dependency")
+    (
+        "Aksara",
+        "DBTransaction",
+        "ModelSchema",
+        "UploadFile",
+        "schema_for",
+        "transaction_dependency",
+    )
 )
 
 
@@ -83,6 +91,7 @@ __all__ = [
     "Max",
     "Min",
     "Model",
+    "ModelSchema",
     "MultipleObjectsReturned",
     "PROTECT",
     "PermissionDenied",

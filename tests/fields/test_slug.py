@@ -147,3 +147,22 @@ def test_auto_from_must_name_a_field():
         class FcBadSlug(Model):
             title = fields.String()
             slug = fields.Slug(auto_from="headline")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [({}, "cannot be null"), ({"title": "x" * 201}, "at most 200 characters")],
+)
+async def test_a_wrong_title_is_the_only_error_of_a_slug_made_from_it(db, values, message):
+    with pytest.raises(aksara.ValidationError) as caught:
+        await FcArticle.objects.create(**values)
+    assert caught.value.model == "FcArticle"
+    assert set(caught.value.errors) == {"title"}
+    assert message in caught.value.errors["title"][0]
+    assert await FcArticle.objects.count() == 0
+
+
+async def test_a_slug_given_wrong_is_reported_with_the_title(db):
+    with pytest.raises(aksara.ValidationError) as caught:
+        await FcArticle.objects.create(slug="not a slug")
+    assert set(caught.value.errors) == {"title", "slug"}

@@ -8,12 +8,8 @@ and its AI metadata. It never executes SQL.
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import decimal
-import enum
 import functools
 import marshal
-import uuid
 from collections.abc import Callable, Sequence
 from typing import (
     TYPE_CHECKING,
@@ -32,6 +28,11 @@ from typing_extensions import Unpack
 
 from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields._values import IMMUTABLE as _IMMUTABLE
+from aksara.fields._values import copy_data as _copy_data
+from aksara.fields._values import freeze as _freeze
+from aksara.fields._values import normalise_choices as _normalise_choices
+from aksara.fields._values import same as _same
 
 #: The key of a column's ``info`` that holds the field it was compiled from (copies of the
 #: table, as Alembic's target metadata, keep it).
@@ -42,6 +43,7 @@ _BUILTIN_FACTORIES: frozenset[Any] = frozenset({list, dict, set, tuple, str, int
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
+    from aksara.query.expressions import Combinable
 
 T = TypeVar("T")
 
@@ -179,6 +181,12 @@ class Field(Generic[T]):
             f"{type(instance).__name__}.{self.name} was not loaded by the query "
             f"(see only()/defer()); call refresh_from_db() to load it"
         )
+
+    if TYPE_CHECKING:
+        # For type checkers only: at run time the value goes to the instance ``__dict__``.
+        # None is accepted (a nullable field's value; validation refuses it elsewhere) and
+        # so is an F() expression, which save() has the database compute.
+        def __set__(self, instance: Model, value: T | Combinable | None) -> None: ...
 
     # -- defaults ----------------------------------------------------------------------
 
@@ -390,6 +398,14 @@ class Field(Generic[T]):
         """A cleaned Python value as the statement parameter (the column type's processors still apply)."""
         return value
 
+    @property
+    def derived_from(self) -> str | None:
+        """The field an empty value of this one is generated from on save (a slug's title).
+
+        When both fail validation only the source is reported: it is the one to fix.
+        """
+        return None
+
     def existing_rows_default(self) -> Any:
         """What rows already in a table get when this field's column is added to it.
 
@@ -497,35 +513,6 @@ def _transforms(cls: type[Field[Any]]) -> tuple[dict[str, Any], list[Any]]:
     return merged
 
 
-_IMMUTABLE = (
-    bool,
-    int,
-    float,
-    str,
-    bytes,
-    decimal.Decimal,
-    uuid.UUID,
-    dt.date,
-    dt.time,
-    dt.timedelta,
-    enum.Enum,
-    frozenset,
-)
-
-
-def _same(a: Any, b: Any, *, exact: bool = False) -> bool:
-    """Equal, of one type, and (with ``exact``) printed alike: ``Decimal("2.2")`` and
-    ``Decimal("2.20")`` are equal, not exactly the same; neither are ``0.0`` and ``-0.0``."""
-    if type(a) is not type(b):
-        return False
-    try:
-        if a != b:
-            return False
-    except Exception:
-        return False
-    return not exact or repr(a) == repr(b)
-
-
 def _shortcut_applies(cls: type) -> bool:
     """True when the class whose ``_shortcut()`` ``cls`` inherits also gives ``cls`` every
     method that shortcut stands for (no subclass changed what ``clean()`` does)."""
@@ -555,41 +542,6 @@ def _guard_clean(clean: Any) -> Any:
 
     guarded._guarded = True  # type: ignore[attr-defined]
     return guarded
-
-
-def _freeze(value: Any) -> bytes:
-    """``value`` as marshal bytes that load back as an equal copy; ``b""`` when marshal cannot
-    hold it exactly (subclasses, other objects)."""
-    try:
-        frozen = marshal.dumps(value)
-    except ValueError:
-        return b""
-    # marshal refuses subclasses of the types it knows, so an equal copy is an exact one.
-    return frozen if marshal.loads(frozen) == value else b""
-
-
-def _copy_data(value: Any) -> Any:
-    """A copy of nested lists and dicts (JSON-like data), much cheaper than ``deepcopy``."""
-    kind = type(value)
-    if kind is dict or isinstance(value, dict):
-        return {k: _copy_data(v) for k, v in value.items()}
-    if kind is list or isinstance(value, list):
-        return [_copy_data(v) for v in value]
-    if isinstance(value, (set, tuple)):
-        return copy.deepcopy(value)
-    return value
-
-
-def _normalise_choices(choices: Any) -> list[tuple[Any, str]] | None:
-    if choices is None:
-        return None
-    out: list[tuple[Any, str]] = []
-    for choice in choices:
-        if isinstance(choice, (tuple, list)) and len(choice) == 2:
-            out.append((choice[0], str(choice[1])))
-        else:
-            out.append((choice, str(choice)))
-    return out
 
 
 DefaultFactory = Callable[[], Any]

@@ -15,7 +15,7 @@ import posixpath
 import tempfile
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any, ClassVar, Unpack
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeAlias, Unpack, overload
 
 import sqlalchemy as sa
 
@@ -100,6 +100,22 @@ def _as_upload(value: Any) -> PendingUpload | None:
         # Starlette/FastAPI UploadFile (async read, a .file to read synchronously).
         return PendingUpload(filename, value)
     return None
+
+
+class UploadLike(Protocol):
+    """An upload a file field accepts: Starlette's and FastAPI's ``UploadFile`` (a name and
+    an async ``read()``)."""
+
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+#: What a file field accepts: an upload, a ``(filename, content)`` tuple, ``StoredFile``
+#: (trusted code), another ``FieldFile``, the name it holds already, or None.
+FileValue: TypeAlias = (
+    "UploadLike | tuple[str, bytes | IO[bytes]] | StoredFile | FieldFile | str | None"
+)
 
 
 class FieldFile:
@@ -306,6 +322,17 @@ class FileField(Field[str]):
     """
 
     attr_class: ClassVar[type[FieldFile]] = FieldFile
+
+    if TYPE_CHECKING:
+        # What type checkers see of ``post.attachment`` (FileDescriptor does it at run time).
+        @overload  # type: ignore[override]
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: Model, owner: type[Any]) -> FieldFile: ...
+        def __get__(self, instance: Model | None, owner: type[Any]) -> Self | FieldFile: ...
+        def __set__(self, instance: Model, value: FileValue) -> None:  # type: ignore[override]
+            ...
+
     descriptor_class: ClassVar[type[FileDescriptor]] = FileDescriptor
     has_async_pre_save: ClassVar[bool] = True
     has_post_delete: ClassVar[bool] = True

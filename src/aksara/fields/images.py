@@ -8,7 +8,7 @@ import io
 import threading
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
 
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
@@ -96,6 +96,14 @@ class ImageField(FileField):
     """
 
     attr_class: ClassVar[type[FieldFile]] = ImageFieldFile
+
+    if TYPE_CHECKING:
+
+        @overload  # type: ignore[override]
+        def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+        @overload
+        def __get__(self, instance: Model, owner: type[Any]) -> ImageFieldFile: ...
+        def __get__(self, instance: Model | None, owner: type[Any]) -> Self | ImageFieldFile: ...
 
     def __init__(
         self,

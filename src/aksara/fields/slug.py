@@ -80,6 +80,10 @@ class Slug(String):
                 f"of {self.model.__name__}"
             )
 
+    @property
+    def derived_from(self) -> str | None:
+        return self.auto_from
+
     def validate(self, value: str) -> None:
         if self._slug_pattern.fullmatch(value) is None:
             letters = "letters" if self.allow_unicode else "ASCII letters"

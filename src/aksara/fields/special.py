@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions, _copy_data
+from aksara.fields._values import copy_data as _copy_data
+from aksara.fields.base import Field, FieldOptions
 from aksara.types import EnumType, IPAddressType, format_ip
 
 

@@ -197,6 +197,12 @@ class Model(ModelRoot, metaclass=ModelMeta):
                 d[field.attname] = field.clean(d.get(field.attname), self)
             except ValidationError as error:
                 errors.setdefault(field.name, []).extend(error.messages)
+        for field in slow:
+            # An empty field filled from another (a slug from its title) is not the user's
+            # to fix when that other field is wrong: only the source is reported.
+            source = field.derived_from
+            if source in errors and field.name in errors and not d.get(field.attname):
+                del errors[field.name]
         if errors:
             raise ValidationError(errors, model=type(self).__name__)
 

@@ -126,7 +126,7 @@ def _columns(
     for name in names:
         if "__" in name:
             joins = joins or Joins(qs.model, table)
-            columns.append(joins.column(name))
+            columns.append(joins.column(qs.model, name))
         else:
             columns.append(table.c[meta.get_field(name).attname])
     layout = None

@@ -25,6 +25,7 @@ from aksara.query._plans import builder_for
 from aksara.query._resolve import relation_named
 
 if TYPE_CHECKING:
+    from aksara.fields.base import Field
     from aksara.models.base import Model
 
 M = TypeVar("M", bound="Model")
@@ -41,16 +42,49 @@ def single_valued(model: type[Model], name: str, path: str) -> Relation:
 
 
 def check_join_path(model: type[Model], path: str, *, columns: bool = True) -> None:
-    """Check a ``select_related`` path (``author__team``) or, with ``columns``, a related
-    column (``author__email``): every step must be a single-valued relation."""
-    parts = path.split("__")
-    current = model
-    for part in parts[:-1] if columns else parts:
-        current = single_valued(current, part, path).target()
+    """Check a ``select_related`` path (``author__team``) or, with ``columns``, a selected
+    column (``author__email``, ``metadata__lang``, ``author__profile__lang``)."""
     if columns:
-        field = current._meta.get_field(parts[-1])
-        if not field.concrete:
-            raise QueryError(f"{current.__name__}.{parts[-1]} has no column to select in {path!r}")
+        column_path(model, path)
+        return
+    current = model
+    for part in path.split("__"):
+        current = single_valued(current, part, path).target()
+
+
+def column_path(
+    model: type[Model], name: str
+) -> tuple[tuple[str, ...], Field[Any], tuple[Any, ...]]:
+    """What ``values(name)`` selects: the single-valued relations to join, the field whose
+    column it is, and the transforms applied to that column, as ``filter()`` reads a key
+    (``author__profile__lang``: join ``author``, its ``profile`` column, key ``lang``).
+
+    After the field every part is a transform (a JSON key may be called ``contains``).
+    """
+    parts = name.split("__")
+    current = model
+    relations: list[str] = []
+    while True:
+        part = parts[len(relations)]
+        field = current._meta.get_field(part)
+        more = len(relations) + 1 < len(parts)
+        if not (more and isinstance(field, Relation) and part == field.name):
+            break
+        current = single_valued(current, part, name).target()
+        relations.append(part)
+    if not field.concrete:
+        raise QueryError(f"{current.__name__}.{field.name} has no column to select in {name!r}")
+    transforms: list[Any] = []
+    output: Any = field
+    for part in parts[len(relations) + 1 :]:
+        transform = output.get_transform(part)
+        if transform is None:
+            raise QueryError(
+                f"{current.__name__}.{field.name}: cannot resolve {part!r} in {name!r}"
+            )
+        transforms.append(transform)
+        output = transform.output_field
+    return tuple(relations), field, tuple(transforms)
 
 
 class JoinLayout:
@@ -168,10 +202,14 @@ class Joins:
         """The joined table of ``path`` (``()`` is the queried model's)."""
         return self.join(path)[0]
 
-    def column(self, name: str) -> Any:
-        *path, last = name.split("__")
-        alias, model, _ = self.join(tuple(path))
-        return alias.c[model._meta.get_field(last).attname]
+    def column(self, model: type[Model], name: str) -> Any:
+        """The column ``values(name)`` selects (see ``column_path``), joined as it needs."""
+        path, field, transforms = column_path(model, name)
+        alias = self.join(path)[0]
+        column = alias.c[field.attname]
+        for transform in transforms:
+            column = transform.apply(column)
+        return column
 
     def select_related(self, names: Sequence[str], columns: list[Any]) -> JoinLayout:
         """Join every model on the ``names`` paths and append their columns to ``columns``."""

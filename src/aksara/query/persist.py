@@ -16,11 +16,13 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara._codegen import make_function
 from aksara.db import current_transaction, get_database, transaction
-from aksara.exceptions import DatabaseError, QueryError
+from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _plans
-from aksara.query._compile import Plan, param
+from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan, rowcount
+from aksara.query._where import expression_key, expression_sql
+from aksara.query.expressions import Combinable
 from aksara.state import Partial, loaded_state, loaded_value
 
 if TYPE_CHECKING:
@@ -127,7 +129,11 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     for field in meta.pre_save_fields:
         field.pre_save(obj, add)
     if add:
-        obj._clean_fields(meta.concrete_fields)
+        try:
+            obj._clean_fields(meta.concrete_fields)
+        except ValidationError as error:
+            _refuse_expressions(obj, meta.concrete_fields, "insert a row", error)
+            raise
         obj._clean_model()
         if meta.async_save_fields:
             await _write_with_hooks(obj, add=True, fields=meta.concrete_fields)
@@ -165,7 +171,13 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if not changed:
         return
     fields = tuple(meta.by_attname[a] for a in changed)
-    obj._clean_fields(fields)
+    expressions = [f for f in fields if isinstance(d[f.attname], Combinable)]
+    if expressions:
+        _refuse_expressions(obj, [f for f in expressions if f.has_pre_save], "fill this field")
+        _refuse_expressions(obj, [f for f in expressions if f in meta.async_save_fields], "")
+        obj._clean_fields([f for f in fields if f not in expressions])
+    else:
+        obj._clean_fields(fields)
     obj._clean_model()
     if meta.async_save_fields:
         await _write_with_hooks(obj, add=False, fields=fields)
@@ -196,9 +208,30 @@ async def _insert(obj: Model) -> None:
         await get_database().execute(plan.sql, plan.args(values))
 
 
+def _refuse_expressions(
+    obj: Model, fields: Sequence[Field[Any]], action: str, error: ValidationError | None = None
+) -> None:
+    """A ``ValidationError`` for fields set to ``F()`` expressions where they cannot be used."""
+    d = obj.__dict__
+    wrong = [f for f in fields if isinstance(d.get(f.attname), Combinable)]
+    if not wrong:
+        return
+    reason = f"cannot {action}" if action else "cannot set this field"
+    message = (
+        f"An F() expression {reason}: it updates the value a saved row holds "
+        "(or use Model.objects.filter(pk=...).update())"
+    )
+    errors = dict(error.errors) if error is not None else {}
+    errors.update({f.name: [message] for f in wrong})
+    raise ValidationError(errors, model=obj._meta.model_name)
+
+
 async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
     meta = obj._meta
     d = obj.__dict__
+    if any(isinstance(d[f.attname], Combinable) for f in fields):
+        await _update_returning(obj, fields)
+        return
     plan = update_plan(type(obj), tuple(f.attname for f in fields))
     values = [f.to_db(d[f.attname]) for f in fields]
     values.append(d[meta.pk_attname])
@@ -207,6 +240,54 @@ async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
         raise DatabaseError(
             f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
         )
+
+
+async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
+    """The UPDATE of a row some of whose fields are set to ``F()`` expressions
+    (``post.views = F("views") + 1``): computed by the database, which returns the new
+    values, so the instance holds them afterwards (no ``refresh_from_db()`` needed)."""
+    model = type(obj)
+    meta = obj._meta
+    d = obj.__dict__
+    params: list[Any] = []
+    shape: list[Any] = []
+    for field in fields:
+        value = d[field.attname]
+        if isinstance(value, Combinable):
+            shape.append((field.attname, expression_key(value, params)))
+        else:
+            shape.append((field.attname, None))
+            params.append(field.to_db(value))
+    params.append(d[meta.pk_attname])
+    returned = tuple(a for a, expression in shape if expression is not None)
+
+    def build() -> Plan:
+        table = meta.table
+        assert table is not None
+        counter = [0]
+        assignments: dict[str, Any] = {}
+        for field in fields:
+            value = d[field.attname]
+            if isinstance(value, Combinable):
+                assignments[field.attname] = expression_sql(model, table, value, counter)
+            else:
+                assignments[field.attname] = param(counter[0], table.c[field.attname].type)
+                counter[0] += 1
+        pk = table.c[meta.pk_attname]
+        stmt = sa.update(table).values(assignments).where(pk == param(counter[0], pk.type))
+        return Plan(stmt.returning(*(table.c[a] for a in returned)))
+
+    plan = cached_plan(model, ("update_pk_returning", tuple(shape)), build)
+    record = await get_database().fetchrow(plan.sql, plan.args(params))
+    if record is None:
+        raise DatabaseError(
+            f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
+        )
+    table = meta.table
+    assert table is not None
+    rows = RowPlan(returned, [table.c[a].type for a in returned])
+    for name, value in zip(returned, rows.values(record), strict=True):
+        d[name] = value
 
 
 async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any]]) -> None:

@@ -130,3 +130,40 @@ def test_subset_schemas_have_their_own_names_in_openapi():
     async def brief(): ...
 
     assert set(app.openapi()["components"]["schemas"]) == {"GizmoRead", "GizmoReadWithIdName"}
+
+
+def test_model_schema_classes_are_schema_for_as_a_class_statement():
+    from aksara import ModelSchema
+    from aksara.contrib.fastapi import Aksara
+
+    class GizmoIn(ModelSchema, model=Gizmo, variant="create", exclude=["extra"]):
+        tags: list[str] = []
+
+    class GizmoOut(ModelSchema, model=Gizmo, read_only=["sku"]):
+        pass
+
+    class Plain(ModelSchema):
+        note: str
+
+    generated = schema_for(Gizmo, "create", exclude=["extra"])
+    assert issubclass(GizmoIn, generated) and issubclass(GizmoIn, ModelSchema)
+    assert list(GizmoIn.model_fields) == [*generated.model_fields, "tags"]
+    with pytest.raises(pydantic.ValidationError) as caught:
+        GizmoIn(name="x" * 101, sku="SPR-001")  # the model's constraints, as in schema_for
+    assert [e["loc"] for e in caught.value.errors()] == [("name",)]
+    payload = GizmoIn(name="Sprocket", sku="SPR-001", tags=["a"])
+    assert payload.model_dump()["tags"] == ["a"] and "extra" not in payload.model_dump()
+    gizmo = Gizmo(name="Sprocket", sku="SPR-001", created_at=dt.datetime(2024, 1, 2, tzinfo=dt.UTC))
+    assert GizmoOut.model_validate(gizmo).model_dump()["name"] == "Sprocket"  # from attributes
+    assert list(Plain.model_fields) == ["note"]
+
+    app = Aksara()
+
+    @app.post("/gizmos", response_model=GizmoOut)
+    async def create(payload: GizmoIn): ...
+
+    assert {"GizmoIn", "GizmoOut"} <= set(app.openapi()["components"]["schemas"])
+    with pytest.raises(ConfigurationError, match="variant"):
+
+        class Wrong(ModelSchema, model=Gizmo, variant="delete"):  # type: ignore[arg-type]
+            pass

@@ -23,7 +23,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - depends on the instal
 from aksara.contrib.fastapi.applications import Aksara, MediaFiles, mount_media
 from aksara.contrib.fastapi.dependencies import DBTransaction, transaction_dependency
 from aksara.contrib.fastapi.exception_handlers import add_exception_handlers
-from aksara.contrib.fastapi.schemas import Variant, schema_for
+from aksara.contrib.fastapi.schemas import ModelSchema, Variant, schema_for
 
 __all__ = [
     "Aksara",
@@ -33,6 +33,7 @@ __all__ = [
     "Variant",
     "add_exception_handlers",
     "mount_media",
+    "ModelSchema",
     "schema_for",
     "transaction_dependency",
 ]

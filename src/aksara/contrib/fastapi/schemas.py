@@ -18,6 +18,12 @@ from aksara.exceptions import ConfigurationError, QueryError
 from aksara.fields.base import Field
 from aksara.models.base import Model
 
+if typing.TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass
+    from typing_extensions import Unpack
+else:
+    ModelMetaclass = type(BaseModel)
+
 Variant = Literal["create", "update", "read"]
 
 _VARIANTS: tuple[str, ...] = typing.get_args(Variant)
@@ -85,6 +91,58 @@ def schema_for(
     if schema is None:
         schema = schemas[key] = _build(model, variant, include, exclude, read_only, name)
     return schema
+
+
+class _ModelSchemaMeta(ModelMetaclass):
+    def __new__(
+        mcs,
+        name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        *,
+        model: type[Model] | None = None,
+        variant: Variant = "read",
+        include: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+        read_only: Collection[str] = (),
+        **kwargs: Any,
+    ) -> type:
+        if model is not None:
+            fields = schema_for(
+                model, variant, include=include, exclude=exclude, read_only=read_only
+            )
+            bases = (fields, *bases)
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class ModelSchema(BaseModel, metaclass=_ModelSchemaMeta):
+    """``schema_for()`` as a class statement, which type checkers and editors understand.
+
+    ```python
+    class PostCreate(ModelSchema, model=Post, variant="create", exclude=["body"]):
+        tags: list[str] = []           # fields of your own, as on any pydantic model
+
+    async def create_post(payload: PostCreate, db: DBTransaction): ...
+    ```
+
+    The class has the fields ``schema_for(model, variant, include=, exclude=, read_only=)``
+    gives (the same safe defaults) and is named as you name it in OpenAPI. Type checkers see
+    a pydantic model (``model_dump()``, ``model_validate()``); they do not know the generated
+    fields, so read them from ``model_dump()`` or declare the ones your code reads.
+    """
+
+    if typing.TYPE_CHECKING:
+
+        def __init_subclass__(
+            cls,
+            *,
+            model: type[Model] | None = None,
+            variant: Variant = "read",
+            include: Collection[str] | None = None,
+            exclude: Collection[str] = (),
+            read_only: Collection[str] = (),
+            **kwargs: Unpack[ConfigDict],
+        ) -> None: ...
 
 
 def _build(
