@@ -6,6 +6,7 @@ coroutines ``qs[0]``, ``qs[1]``, ... until the process ran out of memory.
 
 import pytest
 
+from aksara.exceptions import QueryError
 from tests.query.models import Note
 from tests.relations.models import RlAuthor
 
@@ -45,3 +46,12 @@ async def test_prefetched_related_managers_still_iterate(db):
     assert [p.title for p in loaded.posts] == ["One"]
     async for post in loaded.posts.all():
         assert post.title == "One"
+
+
+async def test_a_related_manager_not_prefetched_says_what_to_write(db):
+    ada = await RlAuthor.objects.create(name="Ada", email="ada@example.com")
+    with pytest.raises(QueryError, match="not prefetched: use `await obj.posts.all"):
+        for _ in ada.posts:
+            pass
+    with pytest.raises((TypeError, QueryError)):
+        len(ada.posts)
