@@ -213,19 +213,24 @@ class In(Lookup):
     """``field__in=[...]``: one array parameter (``= ANY($1)``), so every list length shares a plan."""
 
     name = "in"
+    #: Iterables that are one value, not a list of them.
+    single_values: tuple[type, ...] = (str, bytes)
 
     def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        if isinstance(value, self.single_values) or not hasattr(value, "__iter__"):
             raise QueryError("in lookup needs a list, tuple or set of values")
         values = [query_value(field, v) for v in value]
         if not values:
             return "empty", []
         return None, [values]
 
+    def element_type(self, column: Any) -> Any:
+        return column.type
+
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         if variant == "empty":
             return sa.false()
-        return column == sa.any_(param(start, pg.ARRAY(column.type)))
+        return column == sa.any_(param(start, pg.ARRAY(self.element_type(column))))
 
 
 class Range(Lookup):

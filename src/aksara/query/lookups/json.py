@@ -23,6 +23,7 @@ from aksara.query.lookups.base import (
     LOOKUPS,
     TEXT_LOOKUPS,
     Exact,
+    In,
     Lookup,
     OnText,
     OperatorLookup,
@@ -102,21 +103,13 @@ class JSONCompare(OperatorLookup):
         )
 
 
-class JSONIn(Lookup):
-    name = "in"
+class JSONIn(In):
+    """``data__key__in=[...]``: each value compared as JSON (a dict is one value)."""
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-            raise QueryError("in lookup needs a list, tuple or set of values")
-        values = [query_value(field, v) for v in value]
-        if not values:
-            return "empty", []
-        return None, [values]
+    single_values = (str, bytes, dict)
 
-    def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
-        if variant == "empty":
-            return sa.false()
-        return column == sa.any_(param(start, pg.ARRAY(pg.JSONB())))
+    def element_type(self, column: Any) -> Any:
+        return pg.JSONB()
 
 
 class JSONOperator(OperatorLookup):
