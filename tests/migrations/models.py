@@ -6,6 +6,7 @@ tables included) removed, so the test session never creates them and the migrati
 see only them.
 """
 
+import datetime
 import decimal
 import enum
 from collections.abc import Iterator
@@ -137,5 +138,16 @@ def articles(version: int) -> sa.MetaData:
                 price = fields.Decimal(precision=6, scale=2, default=decimal.Decimal("9.50"))
                 touched = fields.DateTime(auto_now=True)
                 note = fields.Text(nullable=True)
+                # Values whose SQL is easy to get wrong: quotes, colons, percent signs,
+                # bytes, NaN, text forms that must be cleaned first.
+                motto = fields.String(max_length=60, default="It's :todo, 100% \\ done")
+                settings = fields.JSON(default={"k": "a :b", "p": "5%", "n": [1, 2]})
+                blob = fields.Binary(default=b"a\\b\x00\xff")
+                address = fields.IPAddress(default="10.0.0.1")
+                ratio = fields.Float(default=0.25)
+                wait = fields.Duration(default=datetime.timedelta(days=1, seconds=5))
+                since = fields.Date(default="2024-01-01")
+                moment = fields.DateTime(default=datetime.datetime(2024, 1, 1, 12))
+                point = fields.Vector(dimensions=2, default=(1, 2))
 
     return target

@@ -1,6 +1,7 @@
 """Alembic with aksara: autogenerate from models, upgrade, check for drift, change, downgrade."""
 
 import asyncio
+import datetime
 import decimal
 from pathlib import Path
 
@@ -194,7 +195,8 @@ async def test_columns_added_to_a_table_with_rows_get_their_defaults_and_checks(
     assert "server_default=sa.text(\"'it''s new'\")" in upgrade
     assert "server_default=sa.text('now()')" in upgrade
     assert "op.alter_column('mig_article', 'featured'" in upgrade
-    assert upgrade.count("server_default=None") == 8  # every default dropped again
+    assert upgrade.count("server_default=None") == 17
+    assert "sa.text(\"'It''s \\\\:todo, 100% \\\\ done'\")" in upgrade  # no bind parameter
     assert "op.create_check_constraint(op.f('ck_mig_article_views_positive')" in upgrade
     assert "note" in upgrade and "server_default" not in upgrade.split("'note'")[1].split("\n")[0]
 
@@ -207,6 +209,22 @@ async def test_columns_added_to_a_table_with_rows_get_their_defaults_and_checks(
     )
     assert (
         rows == [(False, 0, "it's new", "draft", [], {}, decimal.Decimal("9.50"), True, None)] * 2
+    )
+    (rows,) = await execute(
+        url,
+        "SELECT motto, settings, blob, host(address), ratio, wait, since, moment, point::text"
+        " FROM mig_article",
+    )
+    assert rows[0] == (
+        "It's :todo, 100% \\ done",
+        {"k": "a :b", "p": "5%", "n": [1, 2]},
+        b"a\\b\x00\xff",
+        "10.0.0.1",
+        0.25,
+        datetime.timedelta(days=1, seconds=5),
+        datetime.date(2024, 1, 1),
+        datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.UTC),  # naive means UTC, as in aksara
+        "[1,2]",
     )
     (defaults,) = await execute(
         url,
@@ -256,3 +274,45 @@ def test_what_existing_rows_get_from_a_field_default():
         fields.DateTime(default=lambda: dt.datetime.now(dt.UTC)),
     ):
         assert field.existing_rows_default() is NOT_PROVIDED, field
+
+
+async def test_check_constraints_aksara_did_not_name_are_left_alone(fresh_database_url):
+    url = fresh_database_url
+    second = articles(2)
+    engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS vector")
+            await connection.run_sync(second.create_all)
+            await connection.exec_driver_sql(
+                "ALTER TABLE mig_article ADD CONSTRAINT title_not_blank CHECK (title <> '')"
+            )
+            await connection.exec_driver_sql(
+                "ALTER TABLE mig_article DROP CONSTRAINT ck_mig_article_views_positive"
+            )
+    finally:
+        await engine.dispose()
+    changes = flatten(await differences(url, second))
+    assert [(c[0], c[1].name) for c in changes] == [
+        ("add_constraint", "ck_mig_article_views_positive")
+    ]  # the hand-made title_not_blank stays
+
+    seen = []
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        seen.append((type_, name))
+        return type_ != "check_constraint"
+
+    engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+
+            def compare(sync_connection):
+                options = context_options(include_object=include_object)
+                context = MigrationContext.configure(sync_connection, opts=options)
+                return compare_metadata(context, second)
+
+            assert await connection.run_sync(compare) == []
+    finally:
+        await engine.dispose()
+    assert ("check_constraint", "ck_mig_article_views_positive") in seen

@@ -52,6 +52,15 @@ def test_an_existing_ini_is_kept_and_a_directory_in_use_is_refused(tmp_path, cap
     code = scaffold.main(["init", str(tmp_path / "migrations"), "-c", str(ini)])
     assert code == 1
     assert "already exists and is not empty" in capsys.readouterr().err
+    assert scaffold.main(["init", str(tmp_path / "other"), "-c", str(ini), "--models", "b.m"]) == 0
+    assert "was kept: set aksara_models = b.m in it yourself" in capsys.readouterr().out
+
+
+def test_an_ini_in_a_missing_directory_is_refused_before_anything_is_written(tmp_path, capsys):
+    code = scaffold.main(["init", str(tmp_path / "m"), "-c", str(tmp_path / "sub" / "alembic.ini")])
+    assert code == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize("models", ["blog.models\n[alembic]", "blog-models", "x; rm", ""])

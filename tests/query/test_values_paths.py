@@ -40,7 +40,7 @@ async def test_json_keys_after_a_relation(db):
 def test_paths_that_select_nothing_are_query_errors():
     with pytest.raises(QueryError, match="cannot resolve 'lang' in 'name__lang'"):
         Author.objects.values("name__lang")
-    with pytest.raises(QueryError, match="multi-valued"):
+    with pytest.raises(QueryError, match=r"multi-valued .* use prefetch_related\('tags'\)"):
         RlPost.objects.values("tags__name")
     with pytest.raises(QueryError, match="no column to select"):
         RlPost.objects.values("tags")

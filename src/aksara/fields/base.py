@@ -423,7 +423,11 @@ class Field(Generic[T]):
             if default not in _BUILTIN_FACTORIES:
                 return NOT_PROVIDED
             default = default()
-        return self.to_db(default)
+        try:
+            # As a new instance gets it: cleaned (a naive datetime is UTC, "2024-01-01" a date).
+            return self.to_db(self.clean(default))
+        except ValidationError:
+            return NOT_PROVIDED
 
     def changed(self, value: Any, snapshot: Any) -> bool:
         """Whether ``value`` differs from a loaded value's ``snapshot()`` (``mutable`` fields)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,8 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
 
 from aksara._sa_compat import constraint_name
-from aksara._typing import NOT_PROVIDED
-from aksara.fields.base import COLUMN_FIELD
+from aksara.migrations.backfill import existing_rows_sql
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -66,6 +64,8 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     an enum. pgvector's types are written as ``pgvector.sqlalchemy.VECTOR(dim=384)`` and
     the file imports ``pgvector.sqlalchemy``. Everything else renders as Alembic does.
     """
+    if type_ == "server_default":
+        return _render_escaped_text(obj, autogen_context)
     if type_ != "type":
         return False
     base = _pgvector_base(obj)
@@ -82,6 +82,20 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
         impl = obj.load_dialect_impl(_dialect(autogen_context.dialect))
         return _repr_type(impl, autogen_context)
     return False
+
+
+def _render_escaped_text(obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    # Alembic writes a text default as the SQL it compiles to, wrapped in text() again, so an
+    # escaped colon (a backfilled "a :b") would read as a bind parameter in the migration.
+    # Such a default is written with its escapes.
+    arg = getattr(obj, "arg", None)
+    if not isinstance(obj, sa.DefaultClause) or not isinstance(arg, sa.TextClause):
+        return False
+    if "\\:" not in arg.text:
+        return False
+    from alembic.autogenerate.render import _sqlalchemy_autogenerate_prefix
+
+    return f"{_sqlalchemy_autogenerate_prefix(autogen_context)}text({arg.text!r})"
 
 
 def compare_type(
@@ -159,16 +173,27 @@ def compare_check_constraints(
 
     Alembic compares no CHECK constraints itself (their SQL text cannot be compared); these
     are compared by name, which aksara's naming convention derives from the declaration.
+    Only constraints named as aksara names them (``ck_<table>_...``) are dropped, and
+    ``include_object`` is asked about each, with ``type_="check_constraint"``.
     """
     if conn_table is None or metadata_table is None:
         return PriorityDispatchResult.CONTINUE
     dialect = _dialect(autogen_context.dialect)
-    declared = {constraint_name(c, dialect): c for c in _checks(metadata_table)}
+    declared = {str(constraint_name(c, dialect)): c for c in _checks(metadata_table)}
     existing = {str(c.name): c for c in _checks(conn_table)}
-    for name in sorted(declared.keys() - existing.keys(), key=str):
-        modify_ops.ops.append(ops.CreateCheckConstraintOp.from_constraint(declared[name]))
-    for name in sorted(existing.keys() - declared.keys(), key=str):
-        modify_ops.ops.append(ops.DropConstraintOp.from_constraint(existing[name]))
+    # Only the constraints aksara names (``ck_<table>_...``) are dropped: one added by hand
+    # or by another tool is not the models' to remove.
+    ours = f"ck_{table_name}_"
+    for name in sorted(declared.keys() - existing.keys()):
+        constraint = declared[name]
+        if autogen_context.run_object_filters(constraint, name, "check_constraint", False, None):
+            modify_ops.ops.append(ops.CreateCheckConstraintOp.from_constraint(constraint))
+    for name in sorted(existing.keys() - declared.keys()):
+        constraint = existing[name]
+        if name.startswith(ours) and autogen_context.run_object_filters(
+            constraint, name, "check_constraint", True, None
+        ):
+            modify_ops.ops.append(ops.DropConstraintOp.from_constraint(constraint))
     return PriorityDispatchResult.CONTINUE
 
 
@@ -187,7 +212,7 @@ def _backfill_added_columns(container: Any) -> None:
     while index < len(ops_list):
         op = ops_list[index]
         if isinstance(op, ops.AddColumnOp):
-            default = _existing_rows_default(op.column)
+            default = existing_rows_sql(op.column)
             if default is not None:
                 column = op.column._copy()
                 column.server_default = sa.DefaultClause(default)
@@ -208,27 +233,6 @@ def _backfill_added_columns(container: Any) -> None:
         index += 1
 
 
-def _existing_rows_default(column: sa.Column[Any]) -> sa.TextClause | None:
-    """The SQL of the server default that fills a new required column's existing rows."""
-    if column.nullable or column.server_default is not None or column.primary_key:
-        return None
-    field = column.info.get(COLUMN_FIELD)
-    if field is None:
-        return None
-    value = field.existing_rows_default()
-    if value is NOT_PROVIDED:
-        return None
-    expression = value if isinstance(value, sa.ColumnElement) else _literal(value, column.type)
-    try:
-        compiled = expression.compile(
-            dialect=postgresql.dialect(),  # type: ignore[no-untyped-call]
-            compile_kwargs={"literal_binds": True},
-        )
-    except (sa_exc.CompileError, NotImplementedError, TypeError, ValueError):
-        return None  # a type without literals (a vector): added as Alembic writes it
-    return sa.text(str(compiled))
-
-
 def _is_custom(type_: Any) -> bool:
     if is_aksara_type(type_) or is_vector_type(type_):
         return True
@@ -246,16 +250,6 @@ def _ddl(type_: TypeEngine[Any], dialect: Dialect) -> str | None:
     except (sa_exc.CompileError, sa_exc.UnsupportedCompilationError, NotImplementedError):
         return None
     return re.sub(r"\s+", " ", compiled).strip().upper()
-
-
-def _literal(value: Any, type_: TypeEngine[Any]) -> sa.ColumnElement[Any]:
-    # JSON has no literal form of its own: its text, cast (as the driver sends it). An
-    # array literal needs its type (ARRAY[] alone has none).
-    if isinstance(type_, sa.JSON):
-        return sa.cast(sa.literal(json.dumps(value), sa.Text()), type_)
-    if isinstance(type_, sa.ARRAY):
-        return sa.cast(sa.literal(value, type_), type_)
-    return sa.literal(value, type_)
 
 
 def _new_column_types(container: Any) -> Iterator[TypeEngine[Any]]:

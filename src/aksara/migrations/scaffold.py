@@ -43,6 +43,8 @@ def init(
     if models is not None and not _MODULES.fullmatch(models.strip()):
         raise CommandError(f"--models takes module names separated by commas, not {models!r}")
     ini = Path(config_file)
+    if not ini.parent.is_dir():
+        raise CommandError(f"{ini.parent} does not exist: create it, or name another ini file")
     existed = ini.exists()
     command.init(
         _AksaraTemplates(str(ini)), str(directory), template=TEMPLATE.name, package=package
@@ -70,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--package", action="store_true", help="write __init__.py files into the directory"
     )
     args = parser.parse_args(argv)
+    kept = Path(args.config).exists()
     try:
         ini = init(
             args.directory, models=args.models, config_file=args.config, package=args.package
@@ -77,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if not args.models:
+    if kept and args.models:
+        print(f"{ini} exists and was kept: set aksara_models = {args.models} in it yourself.")
+    elif not args.models:
         print(f"Now name your models' modules as aksara_models in {ini}.")
     print('Then: alembic revision --autogenerate -m "first models" && alembic upgrade head')
     return 0

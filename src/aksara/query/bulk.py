@@ -19,6 +19,7 @@ from aksara.query.expressions import CombinedExpression, F
 from aksara.query.persist import (
     SaveContext,
     delete_rows,
+    expression_error,
     insert_names,
     insert_plan,
     insert_values,
@@ -79,7 +80,8 @@ def _clean_all(model: type[Model], objs: list[Model]) -> None:
         try:
             obj._clean_fields(meta.concrete_fields)
             obj._clean_model()
-        except ValidationError as error:
+        except ValidationError as failed:
+            error = expression_error(obj, meta.concrete_fields, "insert a row", failed)
             for name, messages in error.errors.items():
                 errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
     if errors:
@@ -184,7 +186,11 @@ async def bulk_update(
         if field.primary_key or not field.concrete:
             raise QueryError(f"bulk_update() cannot update {meta.model_name}.{field.name}")
     for obj in objs:
-        obj._clean_fields(fields)
+        try:
+            obj._clean_fields(fields)
+        except ValidationError as error:
+            action = "be used in bulk_update(), which sends values"
+            raise expression_error(obj, fields, action, error) from None
     attnames = tuple(f.attname for f in fields)
     plan = update_plan(model, attnames)
     rows = []

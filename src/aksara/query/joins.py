@@ -70,8 +70,8 @@ def column_path(
         more = len(relations) + 1 < len(parts)
         if not (more and isinstance(field, Relation) and part == field.name):
             break
-        current = single_valued(current, part, name).target()
         relations.append(part)
+        current = single_valued(current, part, "__".join(relations)).target()
     if not field.concrete:
         raise QueryError(f"{current.__name__}.{field.name} has no column to select in {name!r}")
     transforms: list[Any] = []

@@ -127,13 +127,14 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     loaded = d.get("_loaded")
     add = loaded is None or force_insert
     for field in meta.pre_save_fields:
+        if field.derived_from is not None:
+            _check_source(obj, field)
         field.pre_save(obj, add)
     if add:
         try:
             obj._clean_fields(meta.concrete_fields)
         except ValidationError as error:
-            _refuse_expressions(obj, meta.concrete_fields, "insert a row", error)
-            raise
+            raise expression_error(obj, meta.concrete_fields, "insert a row", error) from None
         obj._clean_model()
         if meta.async_save_fields:
             await _write_with_hooks(obj, add=True, fields=meta.concrete_fields)
@@ -144,37 +145,13 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     state = loaded_state(obj)
     assert state is not None
     names, old_values = state
-    if update_fields is not None:
-        wanted = {meta.get_field(n).attname for n in update_fields}
-        unknown = wanted - set(names)
-        if unknown:
-            raise QueryError(
-                f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded"
-            )
-        changed = tuple(a for a in meta.attnames if a in wanted)
-    else:
-        missing = object()
-        mutable = meta.mutable_attnames
-        changed = tuple(
-            name
-            for name, old in zip(names, old_values, strict=True)
-            if (new := d.get(name, missing)) is not old
-            and new is not missing
-            and (meta.by_attname[name].changed(new, old) if name in mutable else new != old)
-        )
-        auto = tuple(
-            f.attname
-            for f in meta.pre_save_fields
-            if f.attname not in changed and getattr(f, "auto_now", False)
-        )
-        changed += auto
+    changed = _changed(obj, names, old_values, update_fields)
     if not changed:
         return
     fields = tuple(meta.by_attname[a] for a in changed)
     expressions = [f for f in fields if isinstance(d[f.attname], Combinable)]
     if expressions:
-        _refuse_expressions(obj, [f for f in expressions if f.has_pre_save], "fill this field")
-        _refuse_expressions(obj, [f for f in expressions if f in meta.async_save_fields], "")
+        _check_expressions(obj, expressions)
         obj._clean_fields([f for f in fields if f not in expressions])
     else:
         obj._clean_fields(fields)
@@ -186,7 +163,8 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if names is meta.attnames:
         snapshot(obj)
     else:
-        # A partly loaded instance: refresh the snapshot of the fields it has.
+        # A partly loaded instance: refresh the snapshot of the fields it has now.
+        names = tuple(n for n in meta.attnames if n in d)
         d["_loaded"] = Partial(
             names,
             tuple(
@@ -194,6 +172,73 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
                 for n in names
             ),
         )
+
+
+def _changed(
+    obj: Model,
+    names: tuple[str, ...],
+    old_values: Sequence[Any],
+    update_fields: Sequence[str] | None,
+) -> tuple[str, ...]:
+    """The columns an UPDATE of ``obj`` writes: ``update_fields``, or every loaded field whose
+    value changed, plus fields assigned on a partly loaded instance and ``auto_now`` ones."""
+    meta = obj._meta
+    d = obj.__dict__
+    partial = names is not meta.attnames
+    if update_fields is not None:
+        wanted = {meta.get_field(n).attname for n in update_fields}
+        unknown = {a for a in wanted if a not in names and not (partial and a in d)}
+        if unknown:
+            raise QueryError(
+                f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded"
+            )
+        return tuple(a for a in meta.attnames if a in wanted)
+    missing = object()
+    mutable = meta.mutable_attnames
+    changed = {
+        name
+        for name, old in zip(names, old_values, strict=True)
+        if (new := d.get(name, missing)) is not old
+        and new is not missing
+        and (meta.by_attname[name].changed(new, old) if name in mutable else new != old)
+    }
+    if partial:
+        # Fields the query did not load and the code has assigned since (as Django saves them).
+        changed.update(a for a in meta.attnames if a in d and a not in names)
+    changed.update(f.attname for f in meta.pre_save_fields if getattr(f, "auto_now", False))
+    return tuple(a for a in meta.attnames if a in changed)
+
+
+def _check_source(obj: Model, field: Field[Any]) -> None:
+    """A field generated from another (a slug from its title) cannot be generated from an
+    ``F()`` expression: the database has not computed it yet."""
+    d = obj.__dict__
+    source = obj._meta.get_field(field.derived_from or "")
+    if isinstance(d.get(source.attname), Combinable) and not d.get(field.attname):
+        message = (
+            f"An F() expression cannot be the source of {field.name}, which is made from it "
+            f"on save: set {field.name} too, or use Model.objects.filter(pk=...).update()"
+        )
+        raise ValidationError({source.name: [message]}, model=obj._meta.model_name)
+
+
+def _check_expressions(obj: Model, fields: Sequence[Field[Any]]) -> None:
+    """``F()`` expressions may update plain columns; not a key, nor a field made from another
+    (``auto_now`` replaces any value, an expression too)."""
+    meta = obj._meta
+    errors: dict[str, list[str]] = {}
+    for field in fields:
+        if field is meta.pk:
+            reason = "cannot change the primary key"
+        elif field.derived_from is not None:
+            reason = "cannot set a field that is filled on save"
+        elif field in meta.async_save_fields:
+            reason = "cannot set this field"
+        else:
+            continue
+        errors[field.name] = [f"An F() expression {reason}"]
+    if errors:
+        raise ValidationError(errors, model=meta.model_name)
 
 
 async def _insert(obj: Model) -> None:
@@ -208,22 +253,22 @@ async def _insert(obj: Model) -> None:
         await get_database().execute(plan.sql, plan.args(values))
 
 
-def _refuse_expressions(
-    obj: Model, fields: Sequence[Field[Any]], action: str, error: ValidationError | None = None
-) -> None:
-    """A ``ValidationError`` for fields set to ``F()`` expressions where they cannot be used."""
+def expression_error(
+    obj: Model, fields: Sequence[Field[Any]], action: str, error: ValidationError
+) -> ValidationError:
+    """``error``, with the fields that hold ``F()`` expressions explained: an expression only
+    updates a saved row (``action`` says what it was asked to do instead)."""
     d = obj.__dict__
     wrong = [f for f in fields if isinstance(d.get(f.attname), Combinable)]
     if not wrong:
-        return
-    reason = f"cannot {action}" if action else "cannot set this field"
+        return error
     message = (
-        f"An F() expression {reason}: it updates the value a saved row holds "
-        "(or use Model.objects.filter(pk=...).update())"
+        f"An F() expression cannot {action}: it updates the value a saved row holds "
+        "(obj.field = F(...); await obj.save(), or Model.objects.filter(...).update())"
     )
-    errors = dict(error.errors) if error is not None else {}
+    errors = dict(error.errors)
     errors.update({f.name: [message] for f in wrong})
-    raise ValidationError(errors, model=obj._meta.model_name)
+    return ValidationError(errors, model=obj._meta.model_name)
 
 
 async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:

@@ -146,7 +146,7 @@ def test_model_schema_classes_are_schema_for_as_a_class_statement():
         note: str
 
     generated = schema_for(Gizmo, "create", exclude=["extra"])
-    assert issubclass(GizmoIn, generated) and issubclass(GizmoIn, ModelSchema)
+    assert issubclass(GizmoIn, ModelSchema)
     assert list(GizmoIn.model_fields) == [*generated.model_fields, "tags"]
     with pytest.raises(pydantic.ValidationError) as caught:
         GizmoIn(name="x" * 101, sku="SPR-001")  # the model's constraints, as in schema_for
@@ -167,3 +167,46 @@ def test_model_schema_classes_are_schema_for_as_a_class_statement():
 
         class Wrong(ModelSchema, model=Gizmo, variant="delete"):  # type: ignore[arg-type]
             pass
+
+
+def test_model_schema_options_need_a_model_and_one_model_only():
+    from aksara import ModelSchema
+
+    class GizmoOut(ModelSchema, model=Gizmo):
+        pass
+
+    class GizmoOutMore(GizmoOut):  # a plain subclass keeps the fields
+        extra_note: str = ""
+
+    assert "sku" in GizmoOutMore.model_fields and "extra_note" in GizmoOutMore.model_fields
+    with pytest.raises(ConfigurationError, match="name it"):
+
+        class Public(GizmoOut, exclude=["sku"]):
+            pass
+
+    with pytest.raises(ConfigurationError, match="already has the fields of Gizmo"):
+
+        class Mixed(GizmoOut, model=GizmoMaker):
+            pass
+
+    for wrong in (int, "Gizmo", Gizmo(name="x", sku="ABC-123")):
+        with pytest.raises(ConfigurationError, match="takes an aksara Model class"):
+
+            class Wrong(ModelSchema, model=wrong):  # type: ignore[arg-type]
+                pass
+
+
+def test_a_model_schema_named_like_a_generated_schema_keeps_its_name_in_openapi():
+    from aksara import ModelSchema
+    from aksara.contrib.fastapi import Aksara
+
+    class GizmoCreate(ModelSchema, model=Gizmo, variant="create"):
+        tags: list[str] = []
+
+    app = Aksara()
+
+    @app.post("/a", response_model=schema_for(Gizmo))
+    async def a(payload: GizmoCreate): ...
+
+    assert set(app.openapi()["components"]["schemas"]) >= {"GizmoRead", "GizmoCreate"}
+    assert not any(name.endswith("Fields") for name in app.openapi()["components"]["schemas"])

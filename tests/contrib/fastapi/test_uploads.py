@@ -44,7 +44,9 @@ def client_for(app) -> httpx.AsyncClient:
 
 
 async def test_spec_upload_endpoint_stores_the_file_and_debug_mode_serves_it(db, local_media):
-    asset = await GizmoAsset.objects.create(name="Quarterly Report", file=StoredFile("assets/old.pdf"))
+    asset = await GizmoAsset.objects.create(
+        name="Quarterly Report", file=StoredFile("assets/old.pdf")
+    )
     async with client_for(build_app(debug=True)) as client:
         uploaded = await client.post(
             f"/assets/{asset.id}/upload",

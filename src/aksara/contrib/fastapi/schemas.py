@@ -107,12 +107,40 @@ class _ModelSchemaMeta(ModelMetaclass):
         read_only: Collection[str] = (),
         **kwargs: Any,
     ) -> type:
-        if model is not None:
+        built_from = next(
+            (b.__aksara_model__ for b in bases if hasattr(b, "__aksara_model__")), None
+        )
+        if model is None:
+            if variant != "read" or include is not None or exclude or read_only:
+                raise ConfigurationError(
+                    f"{name}: variant, include, exclude and read_only choose a model's fields; "
+                    f"name it: class {name}(ModelSchema, model=..., ...)"
+                )
+        else:
+            if not (isinstance(model, type) and issubclass(model, Model)):
+                raise ConfigurationError(
+                    f"{name}: model= takes an aksara Model class, not {model!r}"
+                )
+            if built_from is not None:
+                raise ConfigurationError(
+                    f"{name}: a base already has the fields of {built_from.__name__}; "
+                    f"derive {name} from ModelSchema itself"
+                )
+            # The fields come from a base of their own (named apart, so that OpenAPI knows
+            # only the name given here).
             fields = schema_for(
-                model, variant, include=include, exclude=exclude, read_only=read_only
+                model,
+                variant,
+                include=include,
+                exclude=exclude,
+                read_only=read_only,
+                name=f"{name}Fields",
             )
             bases = (fields, *bases)
-        return super().__new__(mcs, name, bases, namespace, **kwargs)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        if model is not None:
+            type.__setattr__(cls, "__aksara_model__", model)
+        return cls
 
 
 class ModelSchema(BaseModel, metaclass=_ModelSchemaMeta):
