@@ -9,16 +9,16 @@ from typing import Any
 
 import asyncpg
 
-DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "aksara-bench-pg"
+DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "aksara-bench-pg18"
 
 
 def start_server(data_dir: Path = DEFAULT_DATA_DIR) -> Any:
-    """Start (or reuse) pgserver's PostgreSQL with pgvector; ``cleanup()`` stops it."""
+    """Start (or reuse) the embedded PostgreSQL with pgvector; ``cleanup()`` stops it."""
+    from aksara.db import embedded
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pgserver
-
-        return pgserver.get_server(str(data_dir), cleanup_mode="stop")
+        return embedded.start(data_dir)
 
 
 def database_url(server_uri: str, name: str) -> str:

