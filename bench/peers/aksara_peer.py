@@ -116,7 +116,7 @@ if not missing("related"):
 class AksaraPeer(Peer):
     name = "aksara"
     label = "aksara"
-    packages = ("aksara", "sqlalchemy", "asyncpg")
+    packages = ("aksara-orm", "sqlalchemy", "asyncpg")
 
     def unsupported(self, model: str) -> str | None:
         names = missing(model)

@@ -33,7 +33,7 @@ def test_missing_binaries_give_a_clear_error(monkeypatch, tmp_path):
     with pytest.raises(ConfigurationError) as info:
         embedded._start_system_postgres(str(tmp_path), cleanup=True)
     message = str(info.value)
-    assert "AKSARA_DATABASE_URL" in message and 'pip install "aksara[embedded]"' in message
+    assert "AKSARA_DATABASE_URL" in message and 'pip install "aksara-orm[embedded]"' in message
 
 
 def test_the_embedded_server_is_postgresql_18_with_the_contrib_extensions(tmp_path):

@@ -108,4 +108,4 @@ def test_without_pytest_asyncio_the_plugin_loads_and_says_what_to_install(
     result = _pytest(project, aksara_database.url, "-p", "no:asyncio", path=str(missing))
     output = result.stdout + result.stderr
     assert "1 passed" in output  # a project's other tests are not affected
-    assert "pip install 'aksara[testing]'" in output
+    assert "pip install 'aksara-orm[testing]'" in output

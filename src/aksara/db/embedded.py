@@ -164,7 +164,7 @@ def _start_system_postgres(path: str, cleanup: bool) -> SystemPostgres:
         raise ConfigurationError(
             "No database configured and no embedded PostgreSQL available. Either set "
             "AKSARA_DATABASE_URL (or pass database_url=...), or install the embedded server "
-            'with `pip install "aksara[embedded]"`, or install PostgreSQL '
+            'with `pip install "aksara-orm[embedded]"`, or install PostgreSQL '
             "server binaries (initdb, pg_ctl)."
         )
     return SystemPostgres(bindir, path, cleanup)

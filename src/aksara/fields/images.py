@@ -113,7 +113,7 @@ class ImageField(FileField):
         **kwargs: Any,
     ) -> None:
         if importlib.util.find_spec("PIL") is None:
-            raise ConfigurationError('ImageField needs Pillow: pip install "aksara[images]"')
+            raise ConfigurationError('ImageField needs Pillow: pip install "aksara-orm[images]"')
         super().__init__(**kwargs)
         self.max_pixels = max_pixels
         chosen = tuple(f.upper() for f in (formats or IMAGE_FORMATS))

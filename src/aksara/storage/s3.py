@@ -28,7 +28,7 @@ def _import_s3fs() -> ModuleType:
         return importlib.import_module("s3fs")
     except ImportError as exc:
         raise ConfigurationError(
-            'S3 media storage needs s3fs, which is not installed: pip install "aksara[s3]"'
+            'S3 media storage needs s3fs, which is not installed: pip install "aksara-orm[s3]"'
         ) from exc
 
 

@@ -1,6 +1,6 @@
 """The aksara pytest plugin (registered through the ``pytest11`` entry point).
 
-Fixtures (the database ones need pytest-asyncio: ``pip install "aksara[testing]"``; without
+Fixtures (the database ones need pytest-asyncio: ``pip install "aksara-orm[testing]"``; without
 it the plugin still loads, and a test asking for them is told what to install):
 
 - ``aksara_database`` (session): connects to ``AKSARA_TEST_DATABASE_URL``, or starts one
@@ -64,7 +64,7 @@ __all__ = [
 TEST_URL_VARIABLE = "AKSARA_TEST_DATABASE_URL"
 
 NEEDS_PYTEST_ASYNCIO = (
-    "aksara's database fixtures need pytest-asyncio: pip install 'aksara[testing]' "
+    "aksara's database fixtures need pytest-asyncio: pip install 'aksara-orm[testing]' "
     "(or pytest-asyncio)"
 )
 

@@ -10,14 +10,14 @@ async def create_product(payload: schema_for(Product, "create"), db: DBTransacti
     return await Product.objects.create(**payload.model_dump())
 ```
 
-Needs the ``fastapi`` extra: ``pip install "aksara[fastapi]"``.
+Needs the ``fastapi`` extra: ``pip install "aksara-orm[fastapi]"``.
 """
 
 try:
     from fastapi import UploadFile
 except ModuleNotFoundError as error:  # pragma: no cover - depends on the installation
     raise ModuleNotFoundError(
-        'aksara.contrib.fastapi needs FastAPI: pip install "aksara[fastapi]"', name=error.name
+        'aksara.contrib.fastapi needs FastAPI: pip install "aksara-orm[fastapi]"', name=error.name
     ) from error
 
 from aksara.contrib.fastapi.applications import Aksara, MediaFiles, mount_media
