@@ -1,14 +1,31 @@
 """Developer entry points: ``nox -s lint typecheck tests``, ``nox -s demo``, ``nox -s bench``,
 ``nox -s stress``."""
 
+import os
+
 import nox
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+# A Python this machine does not have is skipped, not an error (3.14 where it exists).
+nox.options.error_on_missing_interpreters = False
+
+PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The suite on every supported Python found here, on the embedded PostgreSQL 18."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
 
 
 @nox.session(python="3.11")
-def tests(session: nox.Session) -> None:
+def tests_external(session: nox.Session) -> None:
+    """The suite against a PostgreSQL of your own (14 or later, with pgvector installed):
+    ``AKSARA_TEST_DATABASE_URL=postgresql://user@host/db nox -s tests_external``."""
+    if not os.environ.get("AKSARA_TEST_DATABASE_URL"):
+        session.error("Set AKSARA_TEST_DATABASE_URL to the server to test against")
     session.install("-e", ".[dev]")
     session.run("pytest", *session.posargs)
 

@@ -1,0 +1,29 @@
+"""Every page of ``docs/`` runs: its Python blocks in order, or, on a project page, its files
+and commands from an empty directory (see ``tests/docs/pages.py``)."""
+
+import pytest
+
+from tests.docs.pages import DOCS, blocks, is_project, run_project, run_session
+
+PAGES = sorted(DOCS.rglob("*.md"))
+#: Pages with a test of their own, which also checks what they produce.
+OWN_TESTS = {DOCS / "tutorial" / "first-project.md"}
+RUN = [p for p in PAGES if p not in OWN_TESTS]
+
+
+@pytest.mark.parametrize("path", RUN, ids=[str(p.relative_to(DOCS)) for p in RUN])
+def test_the_page_runs(path, tmp_path, fresh_database_url):
+    page = blocks(path.read_text(encoding="utf-8"))
+    name = str(path.relative_to(DOCS.parent))
+    if is_project(page):
+        run_project(page, tmp_path, fresh_database_url)
+    else:
+        run_session(page, name, tmp_path, fresh_database_url)
+
+
+def test_blocks_that_do_not_run_say_why():
+    for path in PAGES:
+        for block in blocks(path.read_text(encoding="utf-8")):
+            if block.language in ("python", "py") and not block.runs:
+                reason = block.body.lstrip()[len("# not run:") :].split("\n", 1)[0].strip()
+                assert reason, f"{path}:{block.line}: say why the block does not run"
