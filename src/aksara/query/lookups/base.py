@@ -47,26 +47,38 @@ def _where(field: Field[Any]) -> str:
     return f"{model}.{field.name}"
 
 
+#: How deeply lists and dicts in a filter value may nest (PostgreSQL's JSON allows less).
+MAX_NESTING = 1000
+
+
 def sendable(value: Any, where: str) -> Any:
     """``value`` when PostgreSQL can take every text in it; ``QueryError`` for a NUL character
     or an unpaired surrogate (no text or JSON column can hold either), anywhere in strings,
-    lists and dict keys and values."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise QueryError(f"{where}: text cannot contain NUL characters")
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise QueryError(f"{where}: text contains unpaired surrogate characters") from None
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            sendable(item, where)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            sendable(key, where)
-            sendable(item, where)
+    lists and dict keys and values, or for nesting deeper than ``MAX_NESTING``. Walked with a
+    stack of its own: no Python version's recursion limit decides."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item, where)
+        elif isinstance(item, (list, tuple, dict)):
+            if depth >= MAX_NESTING:
+                raise QueryError(f"{where}: the value is nested too deeply")
+            if isinstance(item, dict):
+                pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+            else:
+                pending.extend((part, depth + 1) for part in item)
     return value
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise QueryError(f"{where}: text cannot contain NUL characters")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError(f"{where}: text contains unpaired surrogate characters") from None
 
 
 def index(name: str) -> int | None:
