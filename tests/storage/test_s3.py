@@ -152,7 +152,7 @@ async def test_storage_works_again_from_another_event_loop(s3: S3Storage) -> Non
 
 def test_without_s3fs_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "s3fs", None)
-    with pytest.raises(ConfigurationError, match=r'pip install "aksara\[s3\]"'):
+    with pytest.raises(ConfigurationError, match=r'pip install "aksara-orm\[s3\]"'):
         S3Storage(bucket="media")
 
 
