@@ -143,7 +143,7 @@ def test_mcp_annotations_say_what_each_tool_does():
     }
     assert hints("ai_product_get")["readOnlyHint"] is True
     assert hints("ai_product_create") == {
-        "title": "Create a AiProduct",
+        "title": "Create AiProduct",
         "readOnlyHint": False,
         "destructiveHint": False,
         "idempotentHint": False,

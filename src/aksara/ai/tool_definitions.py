@@ -300,7 +300,7 @@ class _Builder:
         assert pk is not None
         return self._tool(
             "get",
-            f"Get a {self.name}",
+            f"Get {self.name}",
             f"Get one {self.name}{self.about} by its {pk.name}.",
             self._object(self._pk_property(), [pk.name]),
             read_only=True,
@@ -322,8 +322,8 @@ class _Builder:
         data["description"] = f"Field values of the new {self.name}"
         return self._tool(
             "create",
-            f"Create a {self.name}",
-            f"Create a {self.name}{self.about}. Fields left out take their defaults. "
+            f"Create {self.name}",
+            f"Create one {self.name}{self.about}. Fields left out take their defaults. "
             "Returns the created record.",
             self._object({"data": data}, ["data"]),
         )
@@ -335,7 +335,7 @@ class _Builder:
         data["description"] = "The fields to change and their new values"
         return self._tool(
             "update",
-            f"Update a {self.name}",
+            f"Update {self.name}",
             f"Change fields of one {self.name}{self.about}, found by its {pk.name}; "
             "fields left out keep their values. Returns the updated record.",
             self._object({**self._pk_property(), "data": data}, [pk.name, "data"]),
@@ -348,7 +348,7 @@ class _Builder:
         assert pk is not None
         return self._tool(
             "delete",
-            f"Delete a {self.name}",
+            f"Delete {self.name}",
             f"Delete one {self.name}{self.about} by its {pk.name}. Records that depend "
             "on it may be deleted or unlinked too, as the schema's relations say.",
             self._object(self._pk_property(), [pk.name]),

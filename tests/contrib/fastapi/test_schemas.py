@@ -210,3 +210,13 @@ def test_a_model_schema_named_like_a_generated_schema_keeps_its_name_in_openapi(
 
     assert set(app.openapi()["components"]["schemas"]) >= {"GizmoRead", "GizmoCreate"}
     assert not any(name.endswith("Fields") for name in app.openapi()["components"]["schemas"])
+
+
+def test_read_only_fields_are_left_out_of_writes_even_when_included_and_name_the_schema():
+    plain = schema_for(Gizmo, "update")
+    locked = schema_for(Gizmo, "update", read_only=["sku"])
+    assert locked.__name__ == "GizmoUpdateReadOnlySku" != plain.__name__
+    assert "sku" not in locked.model_fields and "sku" in plain.model_fields
+    picked = schema_for(Gizmo, "create", include=["name", "sku"], read_only=["sku"])
+    assert list(picked.model_fields) == ["name"]
+    assert "sku" in schema_for(Gizmo, include=["name", "sku"], read_only=["sku"]).model_fields

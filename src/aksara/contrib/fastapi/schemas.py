@@ -194,7 +194,7 @@ def _build(
         protected_namespaces=(),
     )
     schema: type[BaseModel] = pydantic.create_model(
-        name or _default_name(model, variant, include, exclude),
+        name or _default_name(model, variant, include, exclude, read_only),
         __config__=config,
         __doc__=(model.__doc__ or "").strip() or None,
         __module__=model.__module__,
@@ -204,7 +204,11 @@ def _build(
 
 
 def _default_name(
-    model: type[Model], variant: Variant, include: Collection[str] | None, exclude: Collection[str]
+    model: type[Model],
+    variant: Variant,
+    include: Collection[str] | None,
+    exclude: Collection[str],
+    read_only: Collection[str] = (),
 ) -> str:
     """``ProductRead``; ``ProductReadWithIdName`` and ``ProductCreateWithoutNotes`` for subsets,
     so that every schema has its own name in OpenAPI."""
@@ -213,6 +217,8 @@ def _default_name(
         name += "With" + "".join(_camel(n) for n in include)
     if exclude:
         name += "Without" + "".join(_camel(n) for n in exclude)
+    if read_only and variant != "read":
+        name += "ReadOnly" + "".join(_camel(n) for n in read_only)
     return name
 
 
@@ -230,8 +236,11 @@ def _select(
     fields = list(model._meta.concrete_fields)
     kept = {id(_get_field(model, n)) for n in read_only}
     if include is not None:
+        # The fields named, as they are; read_only still keeps them out of create/update.
         wanted = {id(_get_field(model, n)) for n in include}
         fields = [f for f in fields if id(f) in wanted]
+        if variant != "read":
+            fields = [f for f in fields if id(f) not in kept]
     elif variant == "read":
         fields = [f for f in fields if not f.sensitive]
     else:
