@@ -145,7 +145,7 @@ def main() -> None:
     trees = {"this tree": ROOT} | ({"baseline": args.baseline} if args.baseline else {})
     best: dict[str, dict[str, float]] = {}
     for round_ in range(args.rounds):
-        for label, tree in (trees.items() if round_ % 2 == 0 else reversed(trees.items())):
+        for label, tree in trees.items() if round_ % 2 == 0 else reversed(trees.items()):
             results = _run_tree(tree, label.replace(" ", "_"))
             into = best.setdefault(label, {})
             for op, ms in results.items():

@@ -178,9 +178,7 @@ class AksaraSearcher:
 
     async def search(self, query: np.ndarray) -> list[int]:
         model = self.model_for(len(query))
-        rows = await model.objects.only("id").nearest(
-            "embedding", query, k=self.k, metric="cosine"
-        )
+        rows = await model.objects.only("id").nearest("embedding", query, k=self.k, metric="cosine")
         return [row.id for row in rows]
 
     async def close(self) -> None:

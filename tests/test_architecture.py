@@ -136,7 +136,9 @@ def test_layers_import_downward_only() -> None:
 
 def test_the_seam_is_only_in_model_base() -> None:
     """The models → query seam is used by ``models/base.py`` and nowhere else in ``models``."""
-    users = {m for m, t, _ in edges() if m.startswith("aksara.models") and t.startswith("aksara.query")}
+    users = {
+        m for m, t, _ in edges() if m.startswith("aksara.models") and t.startswith("aksara.query")
+    }
     assert users <= {"aksara.models.base"}
 
 

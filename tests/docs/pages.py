@@ -6,6 +6,18 @@ directory and the ``$ `` lines of console blocks run there, as a reader would ty
 any other page the ``python`` blocks run one after another in one namespace (top-level
 ``await`` allowed), in a fresh interpreter against a fresh database given as
 ``AKSARA_DATABASE_URL``. A block that starts with ``# not run: <why>`` is skipped.
+
+A page that needs a server names it in an HTML comment, ``<!-- services: smtp, s3 -->``;
+``start_services`` runs each on 127.0.0.1 for that page's run only (and stops it after) and
+hands the page's interpreter its address as the ``AKSARA_*`` variables aksara's settings
+read:
+
+- ``smtp``: an aiosmtpd server (``aksara.testing.mail.SMTPTestServer``, plain, no AUTH):
+  ``AKSARA_EMAIL_HOST``, ``AKSARA_EMAIL_PORT``. The page must send it at least one message.
+- ``s3``: moto's S3 server (``aksara.testing.media.run_moto_s3``) with an empty bucket:
+  ``AKSARA_MEDIA_S3_ENDPOINT_URL``, ``AKSARA_MEDIA_S3_BUCKET``, ``AKSARA_MEDIA_S3_REGION``,
+  ``AKSARA_MEDIA_S3_ACCESS_KEY_ID``, ``AKSARA_MEDIA_S3_SECRET_ACCESS_KEY`` (dummy ones). The
+  page must leave at least one object in the bucket. ``media_storage`` is left to the page.
 """
 
 from __future__ import annotations
@@ -16,8 +28,12 @@ import re
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -27,6 +43,7 @@ _FENCE = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 _TITLE = re.compile(r'title="([^"]*)"')
+_SERVICES = re.compile(r"<!--\s*services:(?P<names>[^>]*?)-->")
 
 #: What a console line's first word runs: this interpreter's tools.
 COMMANDS = {
@@ -67,24 +84,84 @@ def is_project(page: list[Block]) -> bool:
     return any(b.language == "console" for b in page)
 
 
-def environment(database_url: str) -> dict[str, str]:
-    """The environment of a reader's shell: none of this run's settings, the page's database."""
+def services(text: str) -> list[str]:
+    """The services a page asks for with ``<!-- services: smtp, s3 -->``."""
+    names = (n.strip() for m in _SERVICES.finditer(text) for n in m["names"].split(","))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+@dataclass
+class Services:
+    """The servers running for a page, and the variables that point its interpreter at them."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    smtp: Any = None  # aksara.testing.mail.SMTPTestServer
+    s3: Any = None  # aksara.testing.media.S3Server
+
+    def check_used(self) -> None:
+        """A page asking for a server uses it: mail received, objects left in the bucket."""
+        if self.smtp is not None:
+            assert self.smtp.messages, "the page asks for smtp but sends it nothing"
+        if self.s3 is not None:
+            client = self.s3.client()
+            try:
+                listed = client.list_objects_v2(Bucket=self.s3.bucket)
+            finally:
+                client.close()
+            assert listed.get("KeyCount"), "the page asks for s3 but stores nothing there"
+
+
+@contextmanager
+def start_services(names: list[str]) -> Iterator[Services]:
+    """Run the named services on 127.0.0.1 (see the module's docstring); stop them after."""
+    running = Services()
+    with ExitStack() as stack:
+        for name in names:
+            if name == "smtp":
+                from aksara.testing.mail import SMTPTestServer
+
+                smtp = running.smtp = stack.enter_context(SMTPTestServer())
+                running.env |= {"AKSARA_EMAIL_HOST": smtp.host, "AKSARA_EMAIL_PORT": str(smtp.port)}
+            elif name == "s3":
+                from aksara.testing.media import run_moto_s3
+
+                # One process shares moto's state between its servers: a bucket of its own.
+                bucket = f"aksara-docs-{uuid.uuid4().hex[:12]}"
+                s3 = running.s3 = stack.enter_context(run_moto_s3(bucket=bucket))
+                running.env |= {
+                    "AKSARA_MEDIA_S3_ENDPOINT_URL": s3.endpoint_url,
+                    "AKSARA_MEDIA_S3_BUCKET": s3.bucket,
+                    "AKSARA_MEDIA_S3_REGION": s3.region,
+                    "AKSARA_MEDIA_S3_ACCESS_KEY_ID": s3.access_key_id,
+                    "AKSARA_MEDIA_S3_SECRET_ACCESS_KEY": s3.secret_access_key,
+                }
+            else:
+                raise ValueError(f"unknown service {name!r} (known: smtp, s3)")
+        yield running
+
+
+def environment(database_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a reader's shell: none of this run's settings, the page's database
+    (and the addresses of the page's services, ``extra``)."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AKSARA_", "PYTEST_", "PYTHON"))
     }
-    return env | {"AKSARA_DATABASE_URL": database_url, "AKSARA_TEST_DATABASE_URL": database_url}
+    env |= {"AKSARA_DATABASE_URL": database_url, "AKSARA_TEST_DATABASE_URL": database_url}
+    return env | dict(extra or {})
 
 
-def run_project(page: list[Block], directory: Path, database_url: str) -> list[tuple[str, str]]:
+def run_project(
+    page: list[Block], directory: Path, database_url: str, env: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
     """Write the page's files and run its commands in ``directory``; each command's output."""
     outputs = []
     for block in page:
         if block.language == "console":
             for line in block.body.splitlines():
                 if line.startswith("$ "):
-                    outputs.append((line[2:], _command(line[2:], directory, database_url)))
+                    outputs.append((line[2:], _command(line[2:], directory, database_url, env)))
         elif block.title is not None and block.runs:
             path = directory / block.title
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,12 +169,14 @@ def run_project(page: list[Block], directory: Path, database_url: str) -> list[t
     return outputs
 
 
-def _command(command: str, directory: Path, database_url: str) -> str:
+def _command(
+    command: str, directory: Path, database_url: str, env: Mapping[str, str] | None = None
+) -> str:
     program, *arguments = shlex.split(command)
     result = subprocess.run(
         [*COMMANDS[program], *arguments],
         cwd=directory,
-        env=environment(database_url),
+        env=environment(database_url, env),
         capture_output=True,
         text=True,
         timeout=180,
@@ -126,7 +205,13 @@ asyncio.run(main())
 """
 
 
-def run_session(page: list[Block], name: str, directory: Path, database_url: str) -> str:
+def run_session(
+    page: list[Block],
+    name: str,
+    directory: Path,
+    database_url: str,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """Run the page's Python blocks in one interpreter; its output."""
     code = [
         {"page": name, "line": b.line, "code": b.body}
@@ -137,7 +222,7 @@ def run_session(page: list[Block], name: str, directory: Path, database_url: str
         [sys.executable, "-c", _SESSION],
         input=json.dumps(code),
         cwd=directory,
-        env=environment(database_url),
+        env=environment(database_url, env),
         capture_output=True,
         text=True,
         timeout=180,

@@ -1,9 +1,18 @@
 """Every page of ``docs/`` runs: its Python blocks in order, or, on a project page, its files
-and commands from an empty directory (see ``tests/docs/pages.py``)."""
+and commands from an empty directory, with the servers it asks for (``<!-- services: smtp,
+s3 -->``) running (see ``tests/docs/pages.py``)."""
 
 import pytest
 
-from tests.docs.pages import DOCS, blocks, is_project, run_project, run_session
+from tests.docs.pages import (
+    DOCS,
+    blocks,
+    is_project,
+    run_project,
+    run_session,
+    services,
+    start_services,
+)
 
 PAGES = sorted(DOCS.rglob("*.md"))
 #: Pages with a test of their own, which also checks what they produce.
@@ -13,12 +22,15 @@ RUN = [p for p in PAGES if p not in OWN_TESTS]
 
 @pytest.mark.parametrize("path", RUN, ids=[str(p.relative_to(DOCS)) for p in RUN])
 def test_the_page_runs(path, tmp_path, fresh_database_url):
-    page = blocks(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    page = blocks(text)
     name = str(path.relative_to(DOCS.parent))
-    if is_project(page):
-        run_project(page, tmp_path, fresh_database_url)
-    else:
-        run_session(page, name, tmp_path, fresh_database_url)
+    with start_services(services(text)) as running:
+        if is_project(page):
+            run_project(page, tmp_path, fresh_database_url, running.env)
+        else:
+            run_session(page, name, tmp_path, fresh_database_url, running.env)
+        running.check_used()
 
 
 def test_blocks_that_do_not_run_say_why():

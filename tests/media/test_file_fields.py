@@ -187,9 +187,7 @@ async def test_replaced_file_is_removed_only_after_commit(db, memory_media_stora
     assert await asset.file.read() == b"two"
 
 
-async def test_replacing_a_stale_instance_removes_the_file_the_row_holds(
-    db, memory_media_storage
-):
+async def test_replacing_a_stale_instance_removes_the_file_the_row_holds(db, memory_media_storage):
     # Two requests load the same asset; both upload. The second must remove the first's
     # file (what the row held when it wrote), not the name it loaded: that one is gone.
     asset = await Asset.objects.create(name="s", file=("s0.txt", b"zero"))

@@ -187,4 +187,3 @@ async def test_a_cancelled_upload_leaves_no_file(tmp_path):
         await task
     leftovers = [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
     assert leftovers == []
-

@@ -11,7 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-MODELS = '''
+MODELS = """
 from aksara import Model, fields
 
 
@@ -20,9 +20,9 @@ class FpNote(Model):
 
     class Meta:
         table_name = "fresh_project_note"
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import pytest
 
 import aksara
@@ -51,7 +51,7 @@ async def test_blocks_commit_for_real(transactional_db):
 
 async def test_and_are_truncated(transactional_db):
     assert await FpNote.objects.count() == 0
-'''
+"""
 
 
 def _project(tmp_path: Path, config: str) -> Path:
@@ -80,9 +80,7 @@ def _pytest(
     )
 
 
-def test_the_documented_configuration_works_with_pytest_asyncio_defaults(
-    tmp_path, aksara_database
-):
+def test_the_documented_configuration_works_with_pytest_asyncio_defaults(tmp_path, aksara_database):
     project = _project(
         tmp_path,
         """

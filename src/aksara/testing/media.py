@@ -152,7 +152,9 @@ if pytest_asyncio is not None:
 else:  # pragma: no cover - depends on the installation
 
     def _needs_pytest_asyncio(moto_s3_server: S3Server) -> Iterator[S3Storages]:
-        raise pytest.UsageError("s3_storages needs pytest-asyncio: pip install 'aksara-orm[testing]'")
+        raise pytest.UsageError(
+            "s3_storages needs pytest-asyncio: pip install 'aksara-orm[testing]'"
+        )
 
     s3_storages = pytest.fixture(scope="session", name="s3_storages")(_needs_pytest_asyncio)
 
