@@ -33,8 +33,9 @@ def tests_external(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "examples", "bench", "stress", "alembic")
-    session.run("ruff", "format", "--check", "src")
+    directories = ("src", "tests", "examples", "bench", "stress", "alembic")
+    session.run("ruff", "check", *directories)
+    session.run("ruff", "format", "--check", *directories)
 
 
 @nox.session(python="3.11")
