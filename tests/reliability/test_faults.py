@@ -15,6 +15,7 @@ import pytest_asyncio
 
 import aksara
 from aksara import Model, conf, fields, send_mail
+from aksara.contrib.fastapi import Aksara
 from aksara.core.mail import deferred_mail, discard_deferred, retry_deferred
 from aksara.db import Database, set_database
 from aksara.exceptions import (
@@ -351,3 +352,31 @@ async def test_mail_failing_after_commit_keeps_the_committed_rows_files(transact
     # The row is committed, so its file must still be there: a failed on_commit hook is
     # not a rollback.
     assert await storage.exists(stored.file.name)
+
+
+async def test_app_shutdown_sends_deferred_mail_once_more(transactional_db):
+    configure_stopped_smtp(email_retry_delays=(60.0,))
+    for subject in ("One", "Two"):
+        async with aksara.transaction():
+            await send_mail(subject, "Body", "from@example.com", ["to@example.com"], on_commit=True)
+    assert len(deferred_mail()) == 2
+    app = Aksara()
+    with SMTPTestServer() as server:
+        conf.configure(**server.settings())
+        async with app.router.lifespan_context(app):
+            pass
+    assert sorted(m.message["Subject"] for m in server.messages) == ["One", "Two"]
+    assert deferred_mail() == []
+
+
+async def test_app_shutdown_logs_deferred_mail_it_still_cannot_send(transactional_db, caplog):
+    configure_stopped_smtp(email_retry_delays=(60.0,))
+    async with aksara.transaction():
+        await send_mail("Lost", "Body", "from@example.com", ["to@example.com"], on_commit=True)
+    (waiting,) = deferred_mail()
+    app = Aksara()
+    async with app.router.lifespan_context(app):
+        pass
+    assert deferred_mail() == []
+    assert "could not be sent" in caplog.text
+    assert f"deferred mail discarded: {waiting.message_ids[0]}" in caplog.text

@@ -34,7 +34,9 @@ class Aksara(FastAPI):
     configured one is used (``AKSARA_DATABASE_URL``), else an embedded PostgreSQL. If aksara
     is already connected when the app starts (a test's database, a script that connected
     first), the app uses that connection and leaves it open at shutdown; otherwise it
-    connects at startup and disconnects at shutdown. An app driven in-process through
+    connects at startup and disconnects at shutdown. At shutdown it first tries once more to
+    send mail deferred to a commit that the mail server refused (``retry_deferred()``), and
+    logs what still fails as dropped. An app driven in-process through
     httpx's ``ASGITransport`` runs no lifespan and uses whatever aksara is connected to.
 
     ``debug`` defaults to ``settings.debug``. In debug mode with filesystem media storage,
@@ -78,6 +80,7 @@ class Aksara(FastAPI):
                 async with self._user_lifespan(app) as state:
                     yield state
         finally:
+            await _send_deferred_mail()
             if owns_database:
                 from aksara.storage import close_storage
 
@@ -91,6 +94,20 @@ class Aksara(FastAPI):
             return False
         await connect(self.database_url)
         return True
+
+
+async def _send_deferred_mail() -> None:
+    """Mail a commit deferred and the mail server refused waits in this process only: try it
+    once more before the process ends, and log what is still unsent as dropped (by its
+    ``Message-ID``s) rather than lose it silently."""
+    from aksara.core.mail import deferred_mail, discard_deferred, retry_deferred
+
+    if not deferred_mail():
+        return
+    await retry_deferred()
+    if deferred_mail():
+        logger.error("shutting down with deferred mail that could not be sent")
+        discard_deferred()
 
 
 def _local_storage() -> FileSystemStorage | None:
