@@ -18,6 +18,9 @@ read:
   ``AKSARA_MEDIA_S3_ENDPOINT_URL``, ``AKSARA_MEDIA_S3_BUCKET``, ``AKSARA_MEDIA_S3_REGION``,
   ``AKSARA_MEDIA_S3_ACCESS_KEY_ID``, ``AKSARA_MEDIA_S3_SECRET_ACCESS_KEY`` (dummy ones). The
   page must leave at least one object in the bucket. ``media_storage`` is left to the page.
+- ``pgbouncer``: PgBouncer in transaction-pooling mode in front of the page's database
+  (``tests.reliability.conftest.start_pgbouncer``): ``AKSARA_DATABASE_URL`` points at it
+  instead. The page must log in through it.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class Services:
     env: dict[str, str] = field(default_factory=dict)
     smtp: Any = None  # aksara.testing.mail.SMTPTestServer
     s3: Any = None  # aksara.testing.media.S3Server
+    pgbouncer: Any = None  # tests.reliability.conftest.PgBouncer
 
     def check_used(self) -> None:
         """A page asking for a server uses it: mail received, objects left in the bucket."""
@@ -109,14 +113,29 @@ class Services:
             finally:
                 client.close()
             assert listed.get("KeyCount"), "the page asks for s3 but stores nothing there"
+        if self.pgbouncer is not None:
+            assert "login attempt" in self.pgbouncer.log(), (
+                "the page asks for pgbouncer but never connects through it"
+            )
 
 
 @contextmanager
-def start_services(names: list[str]) -> Iterator[Services]:
+def start_services(names: list[str], database_url: str) -> Iterator[Services]:
     """Run the named services on 127.0.0.1 (see the module's docstring); stop them after."""
     running = Services()
     with ExitStack() as stack:
         for name in names:
+            if name == "pgbouncer":
+                from sqlalchemy.engine import make_url
+
+                from tests.reliability.conftest import start_pgbouncer
+
+                bouncer = running.pgbouncer = start_pgbouncer(database_url)
+                stack.callback(bouncer.stop)
+                target = make_url(database_url)
+                through = bouncer.url(target.username or "postgres", target.database or "postgres")
+                running.env["AKSARA_DATABASE_URL"] = through
+                continue
             if name == "smtp":
                 from aksara.testing.mail import SMTPTestServer
 
@@ -136,7 +155,7 @@ def start_services(names: list[str]) -> Iterator[Services]:
                     "AKSARA_MEDIA_S3_SECRET_ACCESS_KEY": s3.secret_access_key,
                 }
             else:
-                raise ValueError(f"unknown service {name!r} (known: smtp, s3)")
+                raise ValueError(f"unknown service {name!r} (known: smtp, s3, pgbouncer)")
         yield running
 
 

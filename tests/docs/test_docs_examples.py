@@ -25,7 +25,7 @@ def test_the_page_runs(path, tmp_path, fresh_database_url):
     text = path.read_text(encoding="utf-8")
     page = blocks(text)
     name = str(path.relative_to(DOCS.parent))
-    with start_services(services(text)) as running:
+    with start_services(services(text), fresh_database_url) as running:
         if is_project(page):
             run_project(page, tmp_path, fresh_database_url, running.env)
         else:
