@@ -33,6 +33,11 @@ def test_the_page_runs(path, tmp_path, fresh_database_url):
         running.check_used()
 
 
+def test_the_readme_example_runs(tmp_path, fresh_database_url):
+    readme = DOCS.parent / "README.md"
+    run_session(blocks(readme.read_text(encoding="utf-8")), "README.md", tmp_path, fresh_database_url)
+
+
 def test_blocks_that_do_not_run_say_why():
     for path in PAGES:
         for block in blocks(path.read_text(encoding="utf-8")):
