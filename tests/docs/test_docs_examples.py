@@ -35,7 +35,9 @@ def test_the_page_runs(path, tmp_path, fresh_database_url):
 
 def test_the_readme_example_runs(tmp_path, fresh_database_url):
     readme = DOCS.parent / "README.md"
-    run_session(blocks(readme.read_text(encoding="utf-8")), "README.md", tmp_path, fresh_database_url)
+    run_session(
+        blocks(readme.read_text(encoding="utf-8")), "README.md", tmp_path, fresh_database_url
+    )
 
 
 def test_blocks_that_do_not_run_say_why():
@@ -44,3 +46,14 @@ def test_blocks_that_do_not_run_say_why():
             if block.language in ("python", "py") and not block.runs:
                 reason = block.body.lstrip()[len("# not run:") :].split("\n", 1)[0].strip()
                 assert reason, f"{path}:{block.line}: say why the block does not run"
+
+
+def test_python_blocks_of_project_pages_are_files():
+    """On a project page only titled blocks become files: an untitled Python block would
+    silently never run."""
+    for path in PAGES:
+        page = blocks(path.read_text(encoding="utf-8"))
+        if is_project(page):
+            for block in page:
+                if block.language in ("python", "py") and block.runs:
+                    assert block.title, f'{path}:{block.line}: give it title="path" or # not run'

@@ -32,7 +32,7 @@ class Index:
     """An index declared in ``Meta.indexes``.
 
     ``Index("level", "text")``; ``Index("embedding", using="hnsw", opclasses=["vector_cosine_ops"],
-    with_={"m": 16, "ef_construction": 64})``; ``Index("email", unique=True, where=...)``.
+    with_={"m": 16, "ef_construction": 64})``; ``Index("email", unique=True)``.
     """
 
     def __init__(
