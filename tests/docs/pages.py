@@ -21,6 +21,8 @@ read:
 - ``pgbouncer``: PgBouncer in transaction-pooling mode in front of the page's database
   (``tests.reliability.conftest.start_pgbouncer``): ``AKSARA_DATABASE_URL`` points at it
   instead. The page must log in through it.
+- ``replica``: a streaming replica of the embedded test server (``tests.replica``), with the
+  page's database: ``REPLICA_DATABASE_URL``. The page must run transactions on it.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class Services:
     smtp: Any = None  # aksara.testing.mail.SMTPTestServer
     s3: Any = None  # aksara.testing.media.S3Server
     pgbouncer: Any = None  # tests.reliability.conftest.PgBouncer
+    replica: Any = None  # tests.replica.Replica
 
     def check_used(self) -> None:
         """A page asking for a server uses it: mail received, objects left in the bucket."""
@@ -113,6 +116,10 @@ class Services:
             finally:
                 client.close()
             assert listed.get("KeyCount"), "the page asks for s3 but stores nothing there"
+        if self.replica is not None:
+            assert "connection authorized" in self.replica.log(), (
+                "the page asks for a replica but never connects to it"
+            )
         if self.pgbouncer is not None:
             assert "login attempt" in self.pgbouncer.log(), (
                 "the page asks for pgbouncer but never connects through it"
@@ -125,6 +132,13 @@ def start_services(names: list[str], database_url: str) -> Iterator[Services]:
     running = Services()
     with ExitStack() as stack:
         for name in names:
+            if name == "replica":
+                from tests.replica import start_replica
+
+                replica = running.replica = start_replica(database_url)
+                stack.callback(replica.stop)
+                running.env["REPLICA_DATABASE_URL"] = replica.url(database_url)
+                continue
             if name == "pgbouncer":
                 from sqlalchemy.engine import make_url
 
@@ -155,7 +169,7 @@ def start_services(names: list[str], database_url: str) -> Iterator[Services]:
                     "AKSARA_MEDIA_S3_SECRET_ACCESS_KEY": s3.secret_access_key,
                 }
             else:
-                raise ValueError(f"unknown service {name!r} (known: smtp, s3, pgbouncer)")
+                raise ValueError(f"unknown service {name!r} (known: smtp, s3, pgbouncer, replica)")
         yield running
 
 
