@@ -58,6 +58,20 @@ def _values_sql(model: str) -> str:
     return f"SELECT * FROM {table} AS c"
 
 
+def _unpacker(stmt: asyncpg.prepared_stmt.PreparedStatement, kind: str) -> Any:
+    """The fastest rows-to-dicts (or tuples) a hand-written query gets: one comprehension with
+    the columns spelled out (``[{"id": r[0], ...} for r in rows]``), which builds each dict or
+    tuple as a literal instead of through ``dict(record)``."""
+    names = [a.name for a in stmt.get_attributes()]
+    if kind == "dict":
+        item = "{" + ", ".join(f"{n!r}: r[{i}]" for i, n in enumerate(names)) + "}"
+    else:
+        item = "(" + "".join(f"r[{i}], " for i in range(len(names))) + ")"
+    namespace: dict[str, Any] = {}
+    exec(f"def unpack(rows):\n    return [{item} for r in rows]\n", namespace)
+    return namespace["unpack"]
+
+
 class AsyncpgPeer(Peer):
     name = "asyncpg"
     label = "asyncpg (raw)"
@@ -180,14 +194,16 @@ class AsyncpgPeer(Peer):
     async def filter_dicts(self, model: str, levels: list[int], keep: Keep) -> None:
         async with self.pool.acquire() as conn:
             stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
+            unpack = _unpacker(stmt, "dict")
             for level in levels:
-                keep(level, [dict(r) for r in await stmt.fetch(level)])
+                keep(level, unpack(await stmt.fetch(level)))
 
     async def filter_tuples(self, model: str, levels: list[int], keep: Keep) -> None:
         async with self.pool.acquire() as conn:
             stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
+            unpack = _unpacker(stmt, "tuple")
             for level in levels:
-                keep(level, [tuple(r) for r in await stmt.fetch(level)])
+                keep(level, unpack(await stmt.fetch(level)))
 
     # -- updates and deletes --------------------------------------------------------------------
 
