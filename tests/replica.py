@@ -54,7 +54,10 @@ def _primary(url: str) -> tuple[Path, int]:
     host = query.get("host", [parts.hostname or ""])[0]
     port = int(query.get("port", [parts.port or 5432])[0])
     data = Path(host)
-    if not (data / "PG_VERSION").is_file():
+    from aksara.db.embedded import embedded_major_version
+
+    version = data / "PG_VERSION"
+    if not version.is_file() or version.read_text().strip() != str(embedded_major_version()):
         pytest.skip("a streaming replica is made of the embedded test server only")
     return data, port
 
