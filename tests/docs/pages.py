@@ -7,6 +7,10 @@ any other page the ``python`` blocks run one after another in one namespace (top
 ``await`` allowed), in a fresh interpreter against a fresh database given as
 ``AKSARA_DATABASE_URL``. A block that starts with ``# not run: <why>`` is skipped.
 
+A page that needs PostgreSQL extensions beyond ``vector`` names them,
+``<!-- extensions: pg_trgm -->``: on a server of your own without them the page is skipped
+(the embedded server has them all, so there it must run).
+
 A page that needs a server names it in an HTML comment, ``<!-- services: smtp, s3 -->``;
 ``start_services`` runs each on 127.0.0.1 for that page's run only (and stops it after) and
 hands the page's interpreter its address as the ``AKSARA_*`` variables aksara's settings
@@ -49,6 +53,7 @@ _FENCE = re.compile(
 )
 _TITLE = re.compile(r'title="([^"]*)"')
 _SERVICES = re.compile(r"<!--\s*services:(?P<names>[^>]*?)-->")
+_EXTENSIONS = re.compile(r"<!--\s*extensions:(?P<names>[^>]*?)-->")
 
 #: What a console line's first word runs: this interpreter's tools.
 COMMANDS = {
@@ -93,6 +98,39 @@ def services(text: str) -> list[str]:
     """The services a page asks for with ``<!-- services: smtp, s3 -->``."""
     names = (n.strip() for m in _SERVICES.finditer(text) for n in m["names"].split(","))
     return list(dict.fromkeys(n for n in names if n))
+
+
+def extensions(text: str) -> list[str]:
+    """The PostgreSQL extensions a page needs, ``<!-- extensions: pg_trgm -->``."""
+    return [
+        n.strip() for m in _EXTENSIONS.finditer(text) for n in m["names"].split(",") if n.strip()
+    ]
+
+
+def uses_embedded_server() -> bool:
+    """Whether this run's server is aksara's embedded one (which has every contrib extension)."""
+    return not os.environ.get("AKSARA_TEST_DATABASE_URL")
+
+
+def missing_extensions(database_url: str, names: list[str]) -> list[str]:
+    """Those of ``names`` the server cannot create (a server of your own may lack contrib)."""
+    if not names:
+        return []
+    import asyncio
+
+    import asyncpg
+
+    async def available() -> set[str]:
+        url = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch("SELECT name FROM pg_available_extensions")
+        finally:
+            await conn.close()
+        return {r["name"] for r in rows}
+
+    found = asyncio.run(available())
+    return [n for n in names if n not in found]
 
 
 @dataclass

@@ -7,11 +7,14 @@ import pytest
 from tests.docs.pages import (
     DOCS,
     blocks,
+    extensions,
     is_project,
+    missing_extensions,
     run_project,
     run_session,
     services,
     start_services,
+    uses_embedded_server,
 )
 
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -25,6 +28,10 @@ def test_the_page_runs(path, tmp_path, fresh_database_url):
     text = path.read_text(encoding="utf-8")
     page = blocks(text)
     name = str(path.relative_to(DOCS.parent))
+    missing = missing_extensions(fresh_database_url, extensions(text))
+    if missing:
+        assert not uses_embedded_server(), f"the embedded server lacks {missing}"
+        pytest.skip(f"the server has no {', '.join(missing)} extension")
     with start_services(services(text), fresh_database_url) as running:
         if is_project(page):
             run_project(page, tmp_path, fresh_database_url, running.env)
