@@ -244,17 +244,24 @@ def _command(
     command: str, directory: Path, database_url: str, env: Mapping[str, str] | None = None
 ) -> str:
     program, *arguments = shlex.split(command)
+    argv = [*COMMANDS[program], *arguments]
+    return _run(argv, directory, environment(database_url, env), f"$ {command}")
+
+
+def _run(argv: list[str], directory: Path, env: dict[str, str], label: str, stdin: str = "") -> str:
+    """Run ``argv`` in ``directory``; its output, which a failure shows under ``label``."""
     result = subprocess.run(
-        [*COMMANDS[program], *arguments],
+        argv,
+        input=stdin,
         cwd=directory,
-        env=environment(database_url, env),
+        env=env,
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"$ {command}\n{output}"
+    assert result.returncode == 0, f"{label}\n{output}"
     return output
 
 
@@ -289,16 +296,5 @@ def run_session(
         for b in page
         if b.language in ("python", "py") and b.runs
     ]
-    result = subprocess.run(
-        [sys.executable, "-c", _SESSION],
-        input=json.dumps(code),
-        cwd=directory,
-        env=environment(database_url, env),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{name}\n{output}"
-    return output
+    argv = [sys.executable, "-c", _SESSION]
+    return _run(argv, directory, environment(database_url, env), name, json.dumps(code))
