@@ -74,7 +74,7 @@ def _make_builder(model: type[M], key: tuple[Any, ...]) -> Callable[..., M]:
     if build is not None:
         return build
     # Names that cannot be written as identifiers: build the instance dict instead.
-    mutable = _mutable_positions(model._meta, names)
+    mutable = mutable_positions(model._meta, names)
 
     def build_dict(values: Sequence[Any]) -> M:
         return make_instance(model, names, values, mutable)
@@ -82,7 +82,7 @@ def _make_builder(model: type[M], key: tuple[Any, ...]) -> Callable[..., M]:
     return build_dict
 
 
-def _mutable_positions(meta: Options, names: tuple[str, ...]) -> tuple[int, ...]:
+def mutable_positions(meta: Options, names: tuple[str, ...]) -> tuple[int, ...]:
     if names is meta.attnames:
         return meta.mutable_positions
     return tuple(i for i, n in enumerate(names) if meta.by_attname[n].mutable)

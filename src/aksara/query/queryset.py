@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aksara.db import current_transaction, get_database, transaction
 from aksara.exceptions import IntegrityError, QueryError
-from aksara.query import _select, bulk
+from aksara.query import _select, bulk, reporting
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
@@ -279,6 +279,16 @@ class QuerySet(Generic[M]):
         plan, _, values, _ = _select.select_plan(self)
         return plan.sql, list(plan.args(values))
 
+    async def explain(
+        self, *, analyze: bool = False, buffers: bool = False, format: str = "text"
+    ) -> Any:
+        """PostgreSQL's plan for this queryset: ``print(await qs.explain())``.
+
+        ``format`` is ``"text"`` (a string), ``"json"`` (parsed), ``"yaml"`` or ``"xml"``;
+        ``analyze=True`` runs the query to time it, ``buffers=True`` (with ``analyze``) adds
+        buffer use."""
+        return await reporting.explain(self, analyze=analyze, buffers=buffers, format=format)
+
     # -- execution -----------------------------------------------------------------------------
 
     def __await__(self) -> Generator[Any, None, list[Any]]:
@@ -332,6 +342,23 @@ class QuerySet(Generic[M]):
                 batch = []
         for item in self._convert(batch, rows):
             yield item
+
+    async def fetch_with_count(self) -> tuple[list[Any], int]:
+        """A page and the number of rows it was cut from, in one statement:
+        ``posts, total = await Post.objects.order_by("id")[40:60].fetch_with_count()``."""
+        return await reporting.fetch_with_count(self)
+
+    async def raw(self, sql: str, params: Sequence[Any] = ()) -> list[M]:
+        """Instances from SQL of your own, with ``$1`` parameters:
+        ``await Post.objects.raw("SELECT * FROM post WHERE views > $1", [100])``.
+
+        Columns match fields by column name and must include the primary key; fields
+        without a column are deferred, other columns become attributes."""
+        if self._where or self._order is not None or self._fields or self._limit is not None:
+            raise QueryError(
+                "raw() runs its own SQL: call it on the manager, not a narrowed queryset"
+            )
+        return await reporting.raw(self.model, sql, params)
 
     async def get(self, *conditions: Q, **lookups: Any) -> M:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""

@@ -1,0 +1,156 @@
+"""Reads that report on a query rather than just run it: ``explain()``, ``fetch_with_count()``
+and ``raw()``.
+
+``explain()`` runs ``EXPLAIN`` of the queryset's own compiled SELECT, with options built from
+a fixed vocabulary (nothing a caller passes reaches the SQL text). ``fetch_with_count()``
+adds ``COUNT(*) OVER ()`` to the SELECT, so one statement gives a page and the number of
+rows it was cut from. ``raw()`` makes instances from SQL of your own, with the fields'
+result conversions; its SQL is the application's, its values parameters (``$1``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+from aksara.db import get_database
+from aksara.exceptions import QueryError
+from aksara.query import _select
+from aksara.query._compile import Plan, RowPlan
+from aksara.query._plans import cached_plan, make_instance, mutable_positions
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query.queryset import QuerySet
+
+M = TypeVar("M", bound="Model")
+
+#: ``EXPLAIN``'s output formats.
+EXPLAIN_FORMATS = ("text", "json", "yaml", "xml")
+#: The label of the window count ``fetch_with_count()`` adds; a name no field can have.
+_TOTAL = "aksara total"
+
+
+async def explain(
+    qs: QuerySet[Any], *, analyze: bool = False, buffers: bool = False, format: str = "text"
+) -> Any:
+    """The plan PostgreSQL makes for ``qs``: text (one string), or JSON as Python objects.
+
+    ``analyze=True`` runs the query to measure it (``EXPLAIN ANALYZE``), as Django does;
+    ``buffers=True`` adds buffer usage and needs ``analyze``.
+    """
+    if format not in EXPLAIN_FORMATS:
+        raise QueryError(
+            f"explain(format=...) is one of {', '.join(map(repr, EXPLAIN_FORMATS))}, got {format!r}"
+        )
+    if not isinstance(analyze, bool) or not isinstance(buffers, bool):
+        raise QueryError("explain(analyze=..., buffers=...) take True or False")
+    if buffers and not analyze:
+        raise QueryError("explain(buffers=True) needs analyze=True")
+    if qs._limit == 0:
+        raise QueryError("A queryset sliced to no rows runs no SQL")
+    options = [f"FORMAT {format.upper()}"]
+    if analyze:
+        options.append("ANALYZE")
+    if buffers:
+        options.append("BUFFERS")
+    plan, _, values, _ = _select.select_plan(qs)
+    rows = await get_database().fetch(
+        f"EXPLAIN ({', '.join(options)}) {plan.sql}", plan.args(values)
+    )
+    if format == "json":
+        document = rows[0][0]
+        return json.loads(document) if isinstance(document, str) else document
+    return "\n".join(str(r[0]) for r in rows)
+
+
+async def fetch_with_count(qs: QuerySet[M]) -> tuple[list[Any], int]:
+    """The rows of ``qs`` and how many rows match it before slicing, from one statement.
+
+    A page past the last row has no row to carry the count: then it is counted apart.
+    DISTINCT rows are counted apart as well (a window counts before DISTINCT).
+    """
+    if qs._for_update is not None:
+        raise QueryError(
+            "fetch_with_count() cannot lock rows: PostgreSQL refuses FOR UPDATE with a window"
+        )
+    if qs._distinct or qs._limit == 0 or qs._cache is not None:
+        return await qs._fetch(), await _unsliced(qs).count()
+    values: list[Any] = []
+    key = ("with_count", _select.shape(qs, values))
+    plan, rows, layout = cached_plan(qs.model, key, lambda: _build_with_count(qs))
+    records = await get_database().fetch(plan.sql, plan.args(values))
+    if not records:
+        return [], (await _unsliced(qs).count() if qs._offset else 0)
+    total = int(records[0][-1])
+    result = qs._convert([tuple(r)[:-1] for r in records], rows, layout)
+    if qs._mode == "instances" and qs._prefetch:
+        from aksara.query.prefetch import prefetch_related_objects
+
+        await prefetch_related_objects(result, *qs._prefetch)
+    return result, total
+
+
+def _unsliced(qs: QuerySet[M]) -> QuerySet[M]:
+    whole = qs._clone()
+    whole._limit = whole._offset = None
+    return whole
+
+
+def _build_with_count(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, Any]:
+    stmt, columns, layout, row_names = _select.select_statement(qs)
+    stmt = stmt.add_columns(sa.func.count().over().label(_TOTAL))
+    return Plan(stmt), RowPlan(row_names, [c.type for c in columns]), layout
+
+
+async def raw(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
+    """Instances of ``model`` from SQL of your own: ``raw("SELECT * FROM post WHERE ...", [x])``.
+
+    Columns are matched to fields by column name (``author_id``); the primary key must be
+    among them. Fields without a column are deferred (reading one raises until
+    ``refresh_from_db()``, as after ``only()``); other columns become plain attributes.
+    """
+    if not isinstance(sql, str):
+        raise QueryError(f"raw() takes the SQL as a string, got {type(sql).__name__}")
+    if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
+        raise QueryError("raw() takes its parameters as a list or tuple: raw(sql, [value, ...])")
+    records = await get_database().fetch(sql, list(params))
+    if not records:
+        return []
+    return _instances(model, list(records[0].keys()), records)
+
+
+def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> list[M]:
+    meta = model._meta
+    if len(set(columns)) != len(columns):
+        raise QueryError(f"raw() SQL for {meta.model_name} returns a column name twice: {columns}")
+    if meta.pk.attname not in columns:
+        raise QueryError(
+            f"raw() SQL for {meta.model_name} must return the primary key column {meta.pk.attname!r}"
+        )
+    # Field columns in the model's own order; the rest are extra attributes.
+    names = tuple(n for n in meta.attnames if n in columns)
+    positions = [columns.index(n) for n in names]
+    extras = [(i, c) for i, c in enumerate(columns) if c not in meta.by_attname]
+    for _, name in extras:
+        if name.startswith("_") or hasattr(model, name):
+            raise QueryError(
+                f"raw() SQL for {meta.model_name} returns a column {name!r} that would hide an "
+                f"attribute of the model: rename it in the SQL (AS ...)"
+            )
+    table = meta.table
+    assert table is not None
+    plan = RowPlan(names, [table.c[n].type for n in names])
+    picked = [tuple(r[i] for i in positions) for r in records]
+    converted = plan.tuples(picked)
+    mutable = mutable_positions(meta, names)
+    result = []
+    for record, row in zip(records, converted, strict=True):
+        obj = make_instance(model, names, row, mutable)
+        for i, name in extras:
+            obj.__dict__[name] = record[i]
+        result.append(obj)
+    return result
