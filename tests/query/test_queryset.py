@@ -306,6 +306,31 @@ async def test_only_defers_other_fields(db):
     assert note.body == "long body" and note.title == "b"
 
 
+async def test_defer_loads_every_field_but_the_deferred_ones(db):
+    await Note.objects.create(title="a", body="long body", rank=3)
+    note = await Note.objects.defer("body").get(title="a")
+    assert (note.title, note.rank) == ("a", 3)
+    with pytest.raises(AttributeError, match="not loaded"):
+        _ = note.body
+    sql, _ = Note.objects.defer("body", "ref").sql()
+    assert "note.body" not in sql and "note.ref" not in sql and "note.rank" in sql
+    # After only(), defer() narrows what only() loads.
+    [row] = await Note.objects.only("title", "body").defer("body").values_list("id", "title")
+    assert row[1] == "a"
+    narrowed = await Note.objects.only("title", "body").defer("body").get(title="a")
+    assert narrowed.title == "a"
+    with pytest.raises(AttributeError, match="not loaded"):
+        _ = narrowed.rank
+    note.rank = 4
+    await note.save()
+    await note.refresh_from_db()
+    assert (note.body, note.rank) == ("long body", 4)
+    with pytest.raises(QueryError, match="primary key"):
+        Note.objects.defer("id")
+    with pytest.raises(QueryError, match="has no field"):
+        Note.objects.defer("nope")
+
+
 async def test_saves_send_only_what_changed_for_whole_and_partial_loads(db):
     from aksara.testing import capture_queries
 

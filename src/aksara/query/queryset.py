@@ -152,6 +152,22 @@ class QuerySet(Generic[M]):
         clone._fields = tuple(dict.fromkeys([meta.pk.name, *names]))
         return clone
 
+    def defer(self, *fields: str) -> QuerySet[M]:
+        """Load every field but these (never the primary key); they load on ``refresh_from_db()``."""
+        meta = self.model._meta
+        deferred = set()
+        for name in fields:
+            field = meta.get_field(name)
+            if not field.concrete:
+                raise QueryError(f"{meta.model_name}.{name} has no column to defer")
+            if field is meta.pk:
+                raise QueryError(f"{meta.model_name}.{name} is the primary key: it is always loaded")
+            deferred.add(field.name)
+        loaded = self._fields or tuple(f.name for f in meta.concrete_fields)
+        clone = self._clone()
+        clone._fields = tuple(n for n in loaded if n not in deferred)
+        return clone
+
     def values(self, *fields: str) -> QuerySet[M]:
         """Rows as dicts of field values (all fields, or ``fields``)."""
         clone = self._clone()
