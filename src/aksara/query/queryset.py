@@ -161,7 +161,9 @@ class QuerySet(Generic[M]):
             if not field.concrete:
                 raise QueryError(f"{meta.model_name}.{name} has no column to defer")
             if field is meta.pk:
-                raise QueryError(f"{meta.model_name}.{name} is the primary key: it is always loaded")
+                raise QueryError(
+                    f"{meta.model_name}.{name} is the primary key: it is always loaded"
+                )
             deferred.add(field.name)
         loaded = self._fields or tuple(f.name for f in meta.concrete_fields)
         clone = self._clone()
