@@ -29,7 +29,24 @@ from aksara.exceptions import (
 )
 from aksara.fields.relations import CASCADE, PROTECT, RESTRICT, SET_NULL
 from aksara.models import Index, Model, metadata
-from aksara.query import Avg, Count, F, Manager, Max, Min, Q, QuerySet, Sum
+from aksara.query import (
+    ArrayAgg,
+    Avg,
+    BoolAnd,
+    BoolOr,
+    Count,
+    F,
+    JSONBAgg,
+    Manager,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    StdDev,
+    StringAgg,
+    Sum,
+    Variance,
+)
 from aksara.schema import create_all, drop_all
 
 if typing.TYPE_CHECKING:
@@ -76,7 +93,10 @@ def __dir__() -> list[str]:
 __all__ = [
     "Aksara",
     "AksaraError",
+    "ArrayAgg",
     "Avg",
+    "BoolAnd",
+    "BoolOr",
     "CASCADE",
     "Count",
     "DBTransaction",
@@ -87,6 +107,7 @@ __all__ = [
     "F",
     "Index",
     "IntegrityError",
+    "JSONBAgg",
     "Manager",
     "Max",
     "Min",
@@ -101,11 +122,14 @@ __all__ = [
     "RESTRICT",
     "SET_NULL",
     "Settings",
+    "StdDev",
+    "StringAgg",
     "Sum",
     "Transaction",
     "TransactionBlock",
     "UploadFile",
     "ValidationError",
+    "Variance",
     "configure",
     "connect",
     "create_all",

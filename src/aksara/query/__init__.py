@@ -5,7 +5,21 @@ Importing the package registers the lookups and transforms on the field classes
 """
 
 from aksara.query import files, lookups, related
-from aksara.query.aggregates import Aggregate, Avg, Count, Max, Min, Sum
+from aksara.query.aggregates import (
+    Aggregate,
+    ArrayAgg,
+    Avg,
+    BoolAnd,
+    BoolOr,
+    Count,
+    JSONBAgg,
+    Max,
+    Min,
+    StdDev,
+    StringAgg,
+    Sum,
+    Variance,
+)
 from aksara.query.expressions import F, Q
 from aksara.query.lookups import Lookup, register_lookup
 from aksara.query.manager import Manager
@@ -14,16 +28,23 @@ from aksara.query.queryset import QuerySet
 
 __all__ = [
     "Aggregate",
+    "ArrayAgg",
     "Avg",
+    "BoolAnd",
+    "BoolOr",
     "Count",
     "F",
+    "JSONBAgg",
     "Lookup",
     "Manager",
     "Max",
     "Min",
     "Q",
     "QuerySet",
+    "StdDev",
+    "StringAgg",
     "Sum",
+    "Variance",
     "files",
     "lookups",
     "prefetch_related_objects",

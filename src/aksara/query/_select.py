@@ -206,35 +206,72 @@ def exists_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
 
 
 def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan, list[Any]]:
+    """The SELECT of ``aggregate()``. Values in parameter order: the queryset's (its
+    conditions, or its subquery's), then each aggregate's ``filter`` and ``params()``."""
     meta = qs.model._meta
+    windowed = is_windowed(qs)
     for agg in items.values():
-        if agg.field != "*" and not meta.get_field(agg.field).concrete:
-            raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
+        for name in (agg.field, *agg.ordering):
+            name = name.lstrip("-")
+            if name != "*" and not meta.get_field(name).concrete:
+                raise QueryError(f"{meta.model_name}.{name} has no column to aggregate")
+        if agg.field != "*":
+            agg.check(meta.get_field(agg.field))
+        if windowed and (agg.filter is not None or agg.ordering):
+            raise QueryError(
+                f"{type(agg).__name__}(filter=..., ordering=...) cannot aggregate a sliced or "
+                f"distinct queryset: filter the queryset instead"
+            )
     values: list[Any] = []
-    aggregates = tuple((k, type(a).__name__, a.field, a.distinct) for k, a in items.items())
-    key = ("aggregate", aggregates, shape(qs, values))
+    queryset_key = shape(qs, values)
+    parts = []
+    for alias, agg in items.items():
+        condition = where_key(qs.model, agg.filter, values) if agg.filter is not None else None
+        values.extend(agg.params())
+        parts.append((alias, agg.key(), condition))
+    key = ("aggregate", tuple(parts), queryset_key)
 
     def build() -> Plan:
         table = meta.table
         assert table is not None
         source: Any = table
-        if is_windowed(qs):
+        counter = [0]
+        conditions = []
+        if windowed:
             source = select_statement(qs, inner=True)[0].subquery()
+            counter[0] = _queryset_values(qs)  # its parameters come first
+        else:
+            conditions = [where_clause(qs.model, table, q, counter) for q in qs._where]
         cols = []
         for alias, agg in items.items():
-            column = None
-            if agg.field != "*":
-                attname = meta.get_field(agg.field).attname
-                if attname not in source.c:
-                    raise QueryError(
-                        f"{meta.model_name}.{agg.field} is not among the selected fields "
-                        f"of the sliced queryset it aggregates"
-                    )
-                column = source.c[attname]
-            cols.append(agg.expression(column).label(alias))
+            column = None if agg.field == "*" else _aggregated_column(meta, source, agg.field)
+            condition = None
+            if agg.filter is not None:
+                condition = where_clause(qs.model, table, agg.filter, counter)
+            binds = [param(counter[0] + i) for i in range(len(agg.params()))]
+            counter[0] += len(binds)
+            order = [order_column(qs.model, table, o) for o in agg.ordering]
+            cols.append(agg.expression(column, condition, binds, order).label(alias))
         stmt = sa.select(*cols).select_from(source)
-        if source is table:
-            stmt = apply_where(qs, stmt, table, [0])
+        for condition in conditions:
+            stmt = stmt.where(condition)
         return Plan(stmt)
 
     return cached_plan(qs.model, key, build), values
+
+
+def _queryset_values(qs: QuerySet[Any]) -> int:
+    """How many parameters the queryset's own SELECT takes."""
+    values: list[Any] = []
+    shape(qs, values)
+    return len(values)
+
+
+def _aggregated_column(meta: Any, source: Any, name: str) -> Any:
+    attname = meta.get_field(name).attname
+    if attname not in source.c:
+        raise QueryError(
+            f"{meta.model_name}.{name} is not among the selected fields "
+            f"of the sliced queryset it aggregates"
+        )
+    return source.c[attname]

@@ -472,7 +472,10 @@ class QuerySet(Generic[M]):
         plan, values = _select.aggregate_plan(self, items)
         record = await get_database().fetchrow(plan.sql, plan.args(values))
         assert record is not None
-        return dict(zip(items, record, strict=True))
+        return {
+            alias: agg.convert(value)
+            for (alias, agg), value in zip(items.items(), record, strict=True)
+        }
 
     async def in_bulk(
         self, id_list: Iterable[Any] | None = None, *, field_name: str = "pk"
