@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from aksara.db import current_transaction, get_database, transaction
-from aksara.exceptions import IntegrityError, QueryError
-from aksara.query import _select, bulk, reporting
+from aksara.db import current_transaction, get_database
+from aksara.exceptions import QueryError
+from aksara.query import _select, reporting
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
+from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
-from aksara.query.deletion import guard_delete
 from aksara.query.expressions import CombinedExpression, F, Q
 from aksara.query.joins import JoinLayout, check_join_path
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
@@ -38,7 +38,7 @@ def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
 
-class QuerySet(Generic[M]):
+class QuerySet(Writes[M], Generic[M]):
     """A lazy query over ``model``: ``Post.objects.filter(published=True).order_by("-created_at")[:10]``."""
 
     __slots__ = (
@@ -486,75 +486,6 @@ class QuerySet(Generic[M]):
             raise QueryError(f"in_bulk() needs a unique field, and {field_name!r} is not unique")
         qs = self if id_list is None else self.filter(**{f"{field.name}__in": list(id_list)})
         return {obj.__dict__[field.attname]: obj for obj in await qs._fetch()}
-
-    # -- writes -------------------------------------------------------------------------------
-
-    async def create(self, **values: Any) -> M:
-        """Build an instance, validate it and INSERT it."""
-        obj = self.model(**values)
-        await obj.save(force_insert=True)
-        return obj
-
-    async def get_or_create(
-        self, defaults: dict[str, Any] | None = None, **lookups: Any
-    ) -> tuple[M, bool]:
-        """Get the row matching ``lookups`` or create it (with ``defaults``); safe under concurrency
-        when a unique constraint covers ``lookups``."""
-        try:
-            return await self.get(**lookups), False
-        except self.model.DoesNotExist:
-            pass
-        params = {k: v for k, v in lookups.items() if "__" not in k}
-        params.update(defaults or {})
-        try:
-            async with transaction():
-                obj = await self.create(**params)
-            return obj, True
-        except IntegrityError:
-            try:
-                return await self.get(**lookups), False
-            except self.model.DoesNotExist:
-                pass
-            raise
-
-    async def update_or_create(
-        self, defaults: dict[str, Any] | None = None, **lookups: Any
-    ) -> tuple[M, bool]:
-        """Update the row matching ``lookups`` with ``defaults``, or create it."""
-        defaults = defaults or {}
-        async with transaction():
-            obj = await self.select_for_update().get_or_none(**lookups)
-            if obj is not None:
-                for name, value in defaults.items():
-                    setattr(obj, name, value)
-                await obj.save()
-                return obj, False
-        obj, created = await self.get_or_create(defaults, **lookups)
-        if not created:
-            return await self.update_or_create(defaults, **lookups)
-        return obj, True
-
-    async def update(self, **values: Any) -> int:
-        """UPDATE every matching row; values are validated first. Returns the number of rows."""
-        if self._limit is not None or self._offset is not None:
-            raise QueryError("Cannot update a sliced queryset")
-        return await bulk.update_rows(self, values)
-
-    async def delete(self) -> int:
-        """DELETE every matching row; returns the number of rows deleted."""
-        if self._limit is not None or self._offset is not None:
-            raise QueryError("Cannot delete a sliced queryset")
-        return await guard_delete(self.model, lambda: bulk.delete_matching(self))
-
-    async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
-        """Validate every instance, then INSERT them with one statement per batch."""
-        return await bulk.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
-
-    async def bulk_update(
-        self, objs: Iterable[M], fields: Sequence[str], *, batch_size: int | None = None
-    ) -> int:
-        """Validate and UPDATE ``fields`` of every instance; returns the number of rows updated."""
-        return await bulk.bulk_update(self.model, list(objs), fields, batch_size)
 
     def select_related(self, *fields: str) -> QuerySet[M]:
         """Load these single-valued relations in the same query, one join each:

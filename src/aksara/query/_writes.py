@@ -1,0 +1,115 @@
+"""The writes of a queryset: ``create``, ``get_or_create``, ``update_or_create``, ``update``,
+``delete`` and the bulk ones. ``QuerySet`` inherits them (and ``Manager`` has them as it has
+every public queryset method)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from aksara.db import transaction
+from aksara.exceptions import IntegrityError, QueryError
+from aksara.query import bulk
+from aksara.query.deletion import guard_delete
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query.queryset import QuerySet
+
+M = TypeVar("M", bound="Model")
+
+
+class Writes(Generic[M]):
+    """The write methods of ``QuerySet``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what the writes use of the queryset
+        model: type[M]
+        _limit: int | None
+        _offset: int | None
+
+        async def get(self, *conditions: Any, **lookups: Any) -> M: ...
+        async def get_or_none(self, *conditions: Any, **lookups: Any) -> M | None: ...
+        def select_for_update(
+            self,
+            *,
+            nowait: bool = ...,
+            skip_locked: bool = ...,
+            of: Sequence[str] = ...,
+            no_key: bool = ...,
+        ) -> QuerySet[M]: ...
+
+    def _queryset(self) -> QuerySet[M]:
+        return cast("QuerySet[M]", self)
+
+    async def create(self, **values: Any) -> M:
+        """Build an instance, validate it and INSERT it."""
+        obj = self.model(**values)
+        await obj.save(force_insert=True)
+        return obj
+
+    async def get_or_create(
+        self, defaults: dict[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
+        """Get the row matching ``lookups`` or create it (with ``defaults``); safe under concurrency
+        when a unique constraint covers ``lookups``."""
+        try:
+            return await self.get(**lookups), False
+        except self.model.DoesNotExist:
+            pass
+        params = {k: v for k, v in lookups.items() if "__" not in k}
+        params.update(defaults or {})
+        try:
+            async with transaction():
+                obj = await self.create(**params)
+            return obj, True
+        except IntegrityError:
+            try:
+                return await self.get(**lookups), False
+            except self.model.DoesNotExist:
+                pass
+            raise
+
+    async def update_or_create(
+        self, defaults: dict[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
+        """Update the row matching ``lookups`` with ``defaults``, or create it."""
+        defaults = defaults or {}
+        async with transaction():
+            obj = await self.select_for_update().get_or_none(**lookups)
+            if obj is not None:
+                for name, value in defaults.items():
+                    setattr(obj, name, value)
+                await obj.save()
+                return obj, False
+        obj, created = await self.get_or_create(defaults, **lookups)
+        if not created:
+            return await self.update_or_create(defaults, **lookups)
+        return obj, True
+
+    async def update(self, **values: Any) -> int:
+        """UPDATE every matching row; values are validated first. Returns the number of rows."""
+        if self._limit is not None or self._offset is not None:
+            raise QueryError("Cannot update a sliced queryset")
+        return await bulk.update_rows(self._queryset(), values)
+
+    async def delete(self) -> int:
+        """DELETE every matching row; returns the number of rows deleted."""
+        if self._limit is not None or self._offset is not None:
+            raise QueryError("Cannot delete a sliced queryset")
+        return await guard_delete(self.model, lambda: bulk.delete_matching(self._queryset()))
+
+    async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
+        """Validate every instance, then INSERT them with one statement per batch."""
+        return await bulk.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
+
+    async def bulk_update(
+        self,
+        objs: Iterable[M],
+        fields: Sequence[str],
+        *,
+        batch_size: int | None = None,
+    ) -> int:
+        """Validate and UPDATE ``fields`` of every instance; returns the number of rows updated."""
+        return await bulk.bulk_update(self.model, list(objs), fields, batch_size)
