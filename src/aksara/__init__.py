@@ -45,6 +45,7 @@ from aksara.query import (
     StdDev,
     StringAgg,
     Sum,
+    Value,
     Variance,
 )
 from aksara.schema import create_all, drop_all
@@ -129,6 +130,7 @@ __all__ = [
     "TransactionBlock",
     "UploadFile",
     "ValidationError",
+    "Value",
     "Variance",
     "configure",
     "connect",

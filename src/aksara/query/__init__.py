@@ -20,6 +20,7 @@ from aksara.query.aggregates import (
     Sum,
     Variance,
 )
+from aksara.query.annotations import Value
 from aksara.query.expressions import F, Q
 from aksara.query.lookups import Lookup, register_lookup
 from aksara.query.manager import Manager
@@ -44,6 +45,7 @@ __all__ = [
     "StdDev",
     "StringAgg",
     "Sum",
+    "Value",
     "Variance",
     "files",
     "lookups",

@@ -118,10 +118,12 @@ def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
 class RowPlan:
     """How to turn asyncpg records of a SELECT into attribute values."""
 
-    __slots__ = ("names", "procs", "_builders", "_dicts", "_tuples", "_flat")
+    __slots__ = ("names", "procs", "extra", "_builders", "_dicts", "_tuples", "_flat")
 
     def __init__(self, names: Sequence[str], types: Sequence[sa.types.TypeEngine[Any]]) -> None:
         self.names = tuple(names)
+        #: The annotations that follow the instance's columns in each record (``annotate()``).
+        self.extra: RowPlan | None = None
         self.procs = tuple(
             (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
         )

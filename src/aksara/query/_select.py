@@ -21,6 +21,13 @@ from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan
 from aksara.query._resolve import order_column
 from aksara.query._where import where_clause, where_key
+from aksara.query.annotations import (
+    Annotations,
+    annotation_key,
+    build_annotations,
+    having_clause,
+    having_key,
+)
 from aksara.query.joins import JoinLayout, Joins
 
 if TYPE_CHECKING:
@@ -29,8 +36,16 @@ if TYPE_CHECKING:
 
 
 def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
-    """The query's shape (everything that changes its SQL); its values go to ``values``."""
+    """The query's shape (everything that changes its SQL); its values go to ``values``:
+    the annotations', the conditions', the conditions on annotations', LIMIT's, OFFSET's."""
+    annotated: Any = None
+    if qs._annotations:
+        model = qs.model
+        exprs = tuple((n, annotation_key(model, e, values)) for n, e in qs._annotations)
+        annotated = (exprs, qs._group)
     condition = where_values(qs, values)
+    if qs._having:
+        annotated = (annotated, having_key(qs, values))
     if qs._limit is not None:
         values.append(qs._limit)
     if qs._offset is not None:
@@ -45,6 +60,7 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
         qs._for_update,
         qs._mode == "instances",
         qs._related,
+        annotated,
     )
 
 
@@ -61,8 +77,8 @@ def apply_where(qs: QuerySet[Any], stmt: Any, table: sa.Table, counter: list[int
 
 
 def is_windowed(qs: QuerySet[Any]) -> bool:
-    """True when the rows are a slice or DISTINCT: counting them needs the SELECT itself."""
-    return qs._limit is not None or qs._offset is not None or qs._distinct
+    """True when the rows are a slice, DISTINCT or annotated: counting them needs the SELECT."""
+    return qs._limit is not None or qs._offset is not None or qs._distinct or bool(qs._annotations)
 
 
 # -- the SELECT -------------------------------------------------------------------------------
@@ -78,7 +94,18 @@ def select_plan(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, list[Any], JoinLayout
 
 def build_select(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, JoinLayout | None]:
     stmt, columns, layout, row_names = select_statement(qs)
-    return Plan(stmt), RowPlan(row_names, [c.type for c in columns]), layout
+    return Plan(stmt), row_plan(qs, columns, row_names), layout
+
+
+def row_plan(qs: QuerySet[Any], columns: list[Any], row_names: tuple[str, ...]) -> RowPlan:
+    """How to read the rows; for instances, the annotations that follow their columns apart."""
+    types = [c.type for c in columns]
+    extra = len(qs._annotations) if qs._mode == "instances" else 0
+    if not extra:
+        return RowPlan(row_names, types)
+    rows = RowPlan(row_names[:-extra], types[:-extra])
+    rows.extra = RowPlan(row_names[-extra:], types[-extra:])
+    return rows
 
 
 def select_statement(
@@ -91,13 +118,19 @@ def select_statement(
     """
     table = qs.model._meta.table
     assert table is not None
-    columns, joins, layout, row_names = _columns(qs, table, related=not inner)
-    stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
     counter = [0]
+    annotations = build_annotations(qs, table, counter)
+    columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
+    stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
     stmt = apply_where(qs, stmt, table, counter)
+    if qs._having:
+        having = having_clause(qs, table, annotations.expressions, counter)
+        stmt = stmt.having(having) if qs._group is not None else stmt.where(having)
+    if qs._group is not None:
+        stmt = stmt.group_by(*annotations.group)
     order = qs._ordering()
     if order:
-        stmt = stmt.order_by(*(order_column(qs.model, table, o) for o in order))
+        stmt = stmt.order_by(*(_order_column(qs, table, annotations, o) for o in order))
     if qs._distinct:
         stmt = stmt.distinct()
     if qs._limit is not None:
@@ -112,23 +145,28 @@ def select_statement(
 
 
 def _columns(
-    qs: QuerySet[Any], table: sa.Table, *, related: bool
+    qs: QuerySet[Any], table: sa.Table, annotations: Annotations, *, related: bool
 ) -> tuple[list[Any], Joins | None, JoinLayout | None, tuple[str, ...]]:
     """The selected columns, the joins, the ``select_related`` layout and the row names.
 
     Columns of related rows (``values("author__email")``, ``select_related("author")``)
-    come from joins along single-valued relations.
+    come from joins along single-valued relations. Annotations are selected by name in
+    ``values()``, and after the instance's columns otherwise.
     """
     meta = qs.model._meta
     names = qs._fields or meta.attnames
-    joins: Joins | None = None
+    joins: Joins | None = annotations.joins
     columns: list[Any] = []
     for name in names:
-        if "__" in name:
+        if name in annotations.expressions:
+            columns.append(annotations.labelled[name])
+        elif "__" in name:
             joins = joins or Joins(qs.model, table)
             columns.append(joins.column(qs.model, name))
+            annotations.group.append(columns[-1])
         else:
             columns.append(table.c[meta.get_field(name).attname])
+            annotations.group.append(columns[-1])
     layout = None
     row_names: tuple[str, ...] = names
     if qs._mode == "instances":
@@ -139,7 +177,20 @@ def _columns(
             joins = joins or Joins(qs.model, table)
             layout = joins.select_related(qs._related, columns)
             row_names = (*row_names, *layout.names)
+        if qs._annotations:
+            columns.extend(annotations.labelled.values())
+            row_names = (*row_names, *annotations.labelled)
     return columns, joins, layout, row_names
+
+
+def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: str) -> Any:
+    name = spec.lstrip("-+")
+    if name in annotations.expressions:
+        selected = qs._mode == "instances" or name in (qs._fields or ())
+        # By its label when it is selected (ORDER BY n DESC), else by its expression.
+        column = annotations.labelled[name] if selected else annotations.expressions[name]
+        return column.desc() if spec.startswith("-") else column.asc()
+    return order_column(qs.model, table, spec)
 
 
 def _lock(qs: QuerySet[Any], stmt: Any, table: sa.Table, joins: Joins | None) -> Any:

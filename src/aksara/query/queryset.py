@@ -19,6 +19,13 @@ from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
+from aksara.query.annotations import (
+    annotated_instances,
+    check_condition,
+    check_expression,
+    check_name,
+    on_annotations,
+)
 from aksara.query.expressions import CombinedExpression, F, Q
 from aksara.query.joins import JoinLayout, check_join_path
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
@@ -53,6 +60,9 @@ class QuerySet(Writes[M], Generic[M]):
         "_for_update",
         "_related",
         "_prefetch",
+        "_annotations",
+        "_having",
+        "_group",
         "_cache",
     )
 
@@ -69,6 +79,11 @@ class QuerySet(Writes[M], Generic[M]):
         self._for_update: tuple[bool, bool, tuple[str, ...], bool, bool] | None = None
         self._related: tuple[str, ...] = ()
         self._prefetch: tuple[str, ...] = ()
+        #: ``annotate()``: ``(name, expression)`` pairs; conditions on them (``_having``);
+        #: the ``values()`` fields grouped by when aggregates were annotated after them.
+        self._annotations: tuple[tuple[str, Any], ...] = ()
+        self._having: tuple[Q, ...] = ()
+        self._group: tuple[str, ...] | None = None
         #: Results known without a query (a related manager's prefetched objects); never cloned.
         self._cache: list[M] | None = None
 
@@ -86,6 +101,9 @@ class QuerySet(Writes[M], Generic[M]):
         clone._for_update = self._for_update
         clone._related = self._related
         clone._prefetch = self._prefetch
+        clone._annotations = self._annotations
+        clone._having = self._having
+        clone._group = self._group
         clone._cache = None
         return clone
 
@@ -114,21 +132,52 @@ class QuerySet(Writes[M], Generic[M]):
 
     def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
         """Rows matching every condition: ``filter(title__icontains="db", views__gte=10)``."""
-        clone = self._clone()
         if conditions or lookups:
-            clone._where = (*self._where, Q(*conditions, **lookups))
-        return clone
+            return self._add_condition(Q(*conditions, **lookups))
+        return self._clone()
 
     def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
         """Rows matching none of the conditions together (``NOT (...)``)."""
+        return self._add_condition(~Q(*conditions, **lookups))
+
+    def _add_condition(self, q: Q) -> QuerySet[M]:
         clone = self._clone()
-        clone._where = (*self._where, ~Q(*conditions, **lookups))
+        annotated = dict(self._annotations)
+        if annotated and on_annotations(q, annotated):
+            check_condition(self.model, annotated, q)
+            clone._having = (*self._having, q)
+        else:
+            clone._where = (*self._where, q)
+        return clone
+
+    def annotate(self, **expressions: Any) -> QuerySet[M]:
+        """Named expressions selected with each row: ``annotate(n=Count("posts"))``.
+
+        On instances they are attributes; in ``values()`` they are keys. After
+        ``values("author")`` aggregates group the rows by those fields (GROUP BY). Filters
+        on them come after ``annotate()`` (HAVING when grouped), and ``order_by`` takes them.
+        """
+        grouped = self._group is not None or self._mode != "instances"
+        known = dict(self._annotations)
+        for name, expr in expressions.items():
+            check_name(self.model, name)
+            if name in known:
+                raise QueryError(f"annotate(): {name!r} is already an annotation")
+            check_expression(self.model, name, expr, grouped=grouped)
+        clone = self._clone()
+        clone._annotations = (*self._annotations, *expressions.items())
+        if grouped:
+            if self._for_update is not None:
+                raise QueryError("A grouped queryset cannot lock rows (FOR UPDATE)")
+            clone._group = self._group if self._group is not None else self._fields or ()
+            clone._fields = (*(self._fields or ()), *expressions)
         return clone
 
     def order_by(self, *fields: str) -> QuerySet[M]:
         """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly."""
+        annotated = dict(self._annotations)
         for spec in fields:
-            if spec != "?":
+            if spec != "?" and spec.lstrip("-+") not in annotated:
                 self.model._meta.get_field(spec.lstrip("-+").split("__")[0])
         clone = self._clone()
         clone._order = tuple(fields)
@@ -232,10 +281,14 @@ class QuerySet(Writes[M], Generic[M]):
 
     def _field_names(self, fields: Sequence[str]) -> tuple[str, ...]:
         meta = self.model._meta
+        annotated = [name for name, _ in self._annotations]
         if not fields:
-            return tuple(f.attname for f in meta.concrete_fields)
+            return (*(f.attname for f in meta.concrete_fields), *annotated)
         names = []
         for name in fields:
+            if name in annotated:
+                names.append(name)
+                continue
             if "__" in name:
                 # A column of a related row (author__email): selected through a join.
                 check_join_path(self.model, name)
@@ -288,7 +341,10 @@ class QuerySet(Writes[M], Generic[M]):
     # -- compilation -------------------------------------------------------------------------
 
     def _ordering(self) -> tuple[str, ...]:
-        return self._order if self._order is not None else self.model._meta.ordering
+        if self._order is not None:
+            return self._order
+        # Meta.ordering does not apply to grouped rows (its fields are not grouped by).
+        return self.model._meta.ordering if self._group is None else ()
 
     def sql(self) -> tuple[str, list[Any]]:
         """The SQL this queryset runs and its parameters, as the driver receives them."""
@@ -329,6 +385,8 @@ class QuerySet(Writes[M], Generic[M]):
     ) -> list[Any]:
         mode = self._mode
         if mode == "instances":
+            if rows.extra is not None:
+                return annotated_instances(self.model, records, rows, layout)
             if layout is not None:
                 return layout.hydrate(self.model, records, rows)
             return hydrate(self.model, records, rows)
@@ -410,6 +468,7 @@ class QuerySet(Writes[M], Generic[M]):
             and self._for_update is None
             and not self._related
             and not self._prefetch
+            and not self._annotations
             and self._cache is None
         )
 

@@ -45,6 +45,8 @@ async def nearest(
     (approximately: raise ``ef_search`` above ``k`` for better recall on HNSW; it is
     set for this query only).
     """
+    if queryset._annotations:
+        raise QueryError("nearest() of an annotated queryset is not supported yet")
     model = queryset.model
     meta = model._meta
     vector_field = meta.get_field(field)

@@ -1,0 +1,446 @@
+"""``annotate()``: named expressions selected beside a model's fields.
+
+An annotation is an aggregate over a multi-valued relation (``Count("posts")``,
+``Sum("posts__views", filter=Q(posts__published=True))``), an ``F()`` expression with
+arithmetic, or a ``Value``. Without grouping, each relation aggregate is a correlated
+scalar subquery of its own, so two of them never multiply each other (an author with 3
+posts and 2 books gets 3 and 2). After ``values("author", ...)`` the query is grouped by
+those fields and aggregates run over the grouped rows (own fields and forward paths).
+
+Like conditions, an annotation has a shape (``annotation_key``: names, functions, lookups;
+its values go to the statement's parameters in order) and a SQL expression
+(``annotation_sql``, numbering its parameters in the same order). Names come from the
+caller: each is checked against the model before any SQL is built and never reaches the SQL
+text but as a quoted label.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara import fields
+from aksara._codegen import is_identifier
+from aksara.exceptions import QueryError
+from aksara.fields.relation_base import Relation
+from aksara.query._compile import RowPlan, param
+from aksara.query._where import where_clause, where_key
+from aksara.query.aggregates import Aggregate, Avg, Count, StdDev
+from aksara.query.expressions import Combinable, CombinedExpression, F, Q
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query.joins import JoinLayout, Joins
+    from aksara.query.queryset import QuerySet
+
+
+class Value(Combinable):
+    """A constant, sent as a parameter: ``annotate(kind=Value("book"))``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Value({self.value!r})"
+
+
+_VALUE_FIELDS: list[tuple[type, type[fields.Field[Any]]]] = [
+    (bool, fields.Boolean),
+    (int, fields.BigInteger),
+    (float, fields.Float),
+    (decimal.Decimal, fields.Decimal),
+    (str, fields.Text),
+    (datetime.datetime, fields.DateTime),
+    (datetime.date, fields.Date),
+]
+
+
+def check_name(model: type[Model], name: str) -> None:
+    """An annotation's name: an identifier that hides nothing of the model."""
+    meta = model._meta
+    if not is_identifier(name) or name.startswith("_") or "__" in name:
+        raise QueryError(f"annotate(): {name!r} is not a valid annotation name")
+    if name in meta.fields or name in meta.by_attname or hasattr(model, name) or name == "pk":
+        raise QueryError(
+            f"annotate(): {name!r} conflicts with a field or attribute of {meta.model_name}"
+        )
+
+
+def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool) -> None:
+    """Refuse, before any SQL, what ``annotate()`` cannot compute."""
+    if isinstance(expr, Aggregate):
+        _aggregate_source(model, expr, grouped=grouped)
+        return
+    if grouped:
+        raise QueryError(
+            f"annotate({name}=...): after values(...) only aggregates can be annotated"
+        )
+    if isinstance(expr, F):
+        field = model._meta.get_field(expr.name)
+        if not field.concrete:
+            raise QueryError(f"{model._meta.model_name}.{expr.name} has no column")
+        return
+    if isinstance(expr, CombinedExpression):
+        for side in (expr.lhs, expr.rhs):
+            if not _constant(side):  # F("rank") * 2: a plain number is a value
+                check_expression(model, name, side, grouped=False)
+        return
+    if isinstance(expr, Value):
+        output_field(model, expr)
+        return
+    raise QueryError(
+        f"annotate({name}=...) takes an aggregate, F() or Value(), got {type(expr).__name__}"
+    )
+
+
+def _constant(value: Any) -> bool:
+    return any(isinstance(value, kind) for kind, _ in _VALUE_FIELDS)
+
+
+def _aggregate_source(model: type[Model], agg: Aggregate, *, grouped: bool) -> Any:
+    """Where ``agg`` reads: ``("relation", relation, rest)`` or ``("row", path)``."""
+    meta = model._meta
+    if agg.field == "*":
+        if grouped:
+            return ("row", "*")
+        raise QueryError(f"annotate(): {type(agg).__name__}() needs a relation to count")
+    first, _, rest = agg.field.partition("__")
+    field = meta.get_field(first)
+    if isinstance(field, Relation) and field.multi_valued:
+        if grouped:
+            raise QueryError(
+                f"annotate(): aggregating {agg.field!r} after values(...) is not supported yet; "
+                f"annotate the instances instead"
+            )
+        target = field.target()
+        if rest:
+            if "__" in rest or not target._meta.get_field(rest).concrete:
+                raise QueryError(
+                    f"annotate(): {agg.field!r} must name a column of {target._meta.model_name}"
+                )
+            agg.check(target._meta.get_field(rest))
+        elif not isinstance(agg, Count):
+            raise QueryError(f"annotate(): {type(agg).__name__}({agg.field!r}) needs a field")
+        for name in agg.ordering:
+            target._meta.get_field(name.lstrip("-"))
+        if agg.filter is not None:
+            where_key(target, _strip(agg.filter, first + "__"), [])  # unknown names raise here
+        return ("relation", field, rest or None)
+    if not grouped:
+        raise QueryError(
+            f"annotate(): {type(agg).__name__}({agg.field!r}) aggregates nothing per row; "
+            f"aggregate a multi-valued relation, or group with values(...) first"
+        )
+    if rest:
+        related = field.target() if isinstance(field, Relation) else None
+        if related is None or "__" in rest or not related._meta.get_field(rest).concrete:
+            raise QueryError(f"annotate(): {agg.field!r} is not a column to aggregate")
+    elif not field.concrete:
+        raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
+    else:
+        agg.check(field)
+    if agg.filter is not None or agg.ordering:
+        raise QueryError(
+            "annotate(): filter= and ordering= after values(...) are not supported yet"
+        )
+    return ("row", agg.field)
+
+
+# -- shapes and values ----------------------------------------------------------------------------
+
+
+def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
+    """The shape of ``expr``; its parameters go to ``values`` in the order SQL numbers them."""
+    if isinstance(expr, Aggregate):
+        condition = None
+        if expr.filter is not None:
+            target, prefix = _filter_target(model, expr)
+            condition = where_key(target, _strip(expr.filter, prefix), values)
+        values.extend(expr.params())
+        return ("agg", expr.key(), condition)
+    if isinstance(expr, F):
+        return ("F", expr.name)
+    if isinstance(expr, CombinedExpression):
+        return (
+            annotation_key(model, expr.lhs, values),
+            expr.op,
+            annotation_key(model, expr.rhs, values),
+        )
+    value = expr.value if isinstance(expr, Value) else expr
+    values.append(value)
+    return ("value", type(value).__name__)
+
+
+def _filter_target(model: type[Model], agg: Aggregate) -> tuple[type[Model], str]:
+    """The related model an aggregate's ``filter`` applies to, and its keys' prefix."""
+    first = agg.field.partition("__")[0]
+    relation = model._meta.get_field(first)
+    assert isinstance(relation, Relation)
+    return relation.target(), first + "__"
+
+
+def _strip(q: Q, prefix: str) -> Q:
+    """``Q(posts__published=True)`` as a condition on the related row (``published=True``)."""
+    children: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_strip(child, prefix))
+            continue
+        key, value = child
+        if not key.startswith(prefix) or key == prefix:
+            raise QueryError(
+                f"annotate(): the filter of an aggregate over {prefix[:-2]!r} takes conditions "
+                f"on it ({prefix}...), got {key!r}"
+            )
+        children.append((key[len(prefix) :], value))
+    return Q(*children, _connector=q.connector, _negated=q.negated)
+
+
+# -- SQL --------------------------------------------------------------------------------------------
+
+
+class Annotations:
+    """A queryset's annotations as SQL: by name, labelled for the select list, and what the
+    query groups by (the selected columns, when it is grouped)."""
+
+    __slots__ = ("expressions", "labelled", "group", "joins")
+
+    def __init__(self) -> None:
+        self.expressions: dict[str, Any] = {}
+        self.labelled: dict[str, Any] = {}
+        self.group: list[Any] = []
+        self.joins: Joins | None = None
+
+
+def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Annotations:
+    """The SQL of ``qs``'s annotations, numbering their parameters first (as ``shape`` puts
+    their values first)."""
+    built = Annotations()
+    if not qs._annotations:
+        return built
+    grouped = qs._group is not None
+    if grouped:
+        from aksara.query.joins import Joins
+
+        built.joins = Joins(qs.model, table)
+    for name, expr in qs._annotations:
+        sql = annotation_sql(qs.model, table, expr, counter, built.joins, grouped=grouped)
+        built.expressions[name] = sql
+        built.labelled[name] = sql.label(name)
+    return built
+
+
+def check_condition(model: type[Model], annotations: dict[str, Any], q: Q) -> None:
+    """Refuse, before any SQL, a condition on annotations that cannot be built."""
+    _condition(model, annotations, q, [], None, None)
+
+
+def having_key(qs: QuerySet[Any], values: list[Any]) -> Any:
+    """The shape of the conditions on annotations; their values go to ``values``."""
+    exprs = dict(qs._annotations)
+    return tuple(_condition(qs.model, exprs, q, values, None, None) for q in qs._having)
+
+
+def having_clause(qs: QuerySet[Any], table: Any, built: dict[str, Any], counter: list[int]) -> Any:
+    """The conditions on annotations as SQL (HAVING when grouped, WHERE otherwise)."""
+    exprs = dict(qs._annotations)
+    return sa.and_(*(_condition(qs.model, exprs, q, [], built, counter) for q in qs._having))
+
+
+def _condition(
+    model: type[Model],
+    exprs: dict[str, Any],
+    q: Q,
+    values: list[Any],
+    built: dict[str, Any] | None,
+    counter: list[int] | None,
+) -> Any:
+    """Walk ``q`` once: its shape (``built`` None) or its SQL (numbered from ``counter``)."""
+    parts = []
+    for child in q.children:
+        if isinstance(child, Q):
+            parts.append(_condition(model, exprs, child, values, built, counter))
+            continue
+        key, value = child
+        name, _, lookup_name = key.partition("__")
+        field = output_field(model, exprs[name])
+        if getattr(field, "model", None) is None:  # a field of its own: named for messages
+            field.name = field.attname = name
+            field.model = model
+        lookup = field.get_lookup(lookup_name or "exact")
+        if lookup is None:
+            raise QueryError(f"{name}: no lookup {lookup_name!r} on an annotation of this type")
+        if isinstance(value, Combinable):
+            raise QueryError(f"{key}: compare an annotation with a value, not an expression")
+        variant, params = lookup.prepare(field, value)
+        if built is None:
+            values.extend(params)
+            parts.append((name, lookup.name, variant))
+        else:
+            assert counter is not None
+            parts.append(lookup.expression(built[name], field, variant, counter[0]))
+            counter[0] += len(params)
+    if built is None:
+        return (q.connector, q.negated, tuple(parts))
+    combined = sa.and_(*parts) if q.connector == Q.AND else sa.or_(*parts)
+    return sa.not_(combined) if q.negated else combined
+
+
+def annotation_sql(
+    model: type[Model],
+    table: Any,
+    expr: Any,
+    counter: list[int],
+    joins: Joins | None = None,
+    *,
+    grouped: bool = False,
+) -> Any:
+    """The SQL expression of ``expr``; its parameters numbered from ``counter``."""
+    if isinstance(expr, Aggregate):
+        source = _aggregate_source(model, expr, grouped=grouped)
+        if source[0] == "relation":
+            return _relation_aggregate(model, table, expr, source[1], source[2], counter)
+        column = None if source[1] == "*" else _row_column(model, table, source[1], joins)
+        binds = _binds(expr, counter)
+        return expr.expression(column, None, binds, [])
+    if isinstance(expr, F):
+        return table.c[model._meta.get_field(expr.name).attname]
+    if isinstance(expr, CombinedExpression):
+        lhs = annotation_sql(model, table, expr.lhs, counter, joins, grouped=grouped)
+        rhs = annotation_sql(model, table, expr.rhs, counter, joins, grouped=grouped)
+        return lhs.op(expr.op)(rhs)
+    bind = param(counter[0], output_field(model, expr).sa_type())
+    counter[0] += 1
+    return bind
+
+
+def _binds(agg: Aggregate, counter: list[int]) -> list[Any]:
+    binds = [param(counter[0] + i) for i in range(len(agg.params()))]
+    counter[0] += len(binds)
+    return binds
+
+
+def _row_column(model: type[Model], table: Any, path: str, joins: Joins | None) -> Any:
+    if "__" in path:
+        assert joins is not None
+        return joins.column(model, path)
+    return table.c[model._meta.get_field(path).attname]
+
+
+def _relation_aggregate(
+    model: type[Model],
+    outer: Any,
+    agg: Aggregate,
+    relation: Relation,
+    rest: str | None,
+    counter: list[int],
+) -> Any:
+    """``(SELECT agg(...) FROM related WHERE <related to outer's row> [AND filter])``."""
+    step = relation.step()
+    target = step.target
+    target_table = target._meta.table
+    assert target_table is not None
+    inner = target_table.alias()
+    if step.junction is None:
+        source: Any = inner
+        link = inner.c[step.target_attname] == outer.c[step.source_attname]
+    else:
+        junction = step.junction.alias()
+        source = junction.join(
+            inner, inner.c[step.target_attname] == junction.c[step.junction_target]
+        )
+        link = junction.c[step.junction_source] == outer.c[step.source_attname]
+    column = inner.c[target._meta.get_field(rest).attname] if rest else None
+    if column is None and agg.distinct:
+        column = inner.c[target._meta.pk.attname]
+    condition = None
+    if agg.filter is not None:
+        condition = where_clause(target, inner, _strip(agg.filter, relation.name + "__"), counter)
+    binds = _binds(agg, counter)
+    order = [_order(target, inner, o) for o in agg.ordering]
+    expr = agg.expression(column, condition, binds, order)
+    return sa.select(expr).select_from(source).where(link).correlate(outer).scalar_subquery()
+
+
+def _order(model: type[Model], table: Any, spec: str) -> Any:
+    column = table.c[model._meta.get_field(spec.lstrip("-")).attname]
+    return column.desc() if spec.startswith("-") else column.asc()
+
+
+# -- output fields ------------------------------------------------------------------------------
+
+
+def output_field(model: type[Model], expr: Any) -> Any:
+    """The field whose lookups and conversions apply to ``expr``'s values."""
+    if isinstance(expr, Aggregate):
+        return _aggregate_output(model, expr)
+    if isinstance(expr, F):
+        return model._meta.get_field(expr.name)
+    if isinstance(expr, CombinedExpression):
+        for side in (expr.lhs, expr.rhs):
+            if not isinstance(side, Value) and not _constant(side):
+                return output_field(model, side)
+        return output_field(model, expr.lhs)
+    value = expr.value if isinstance(expr, Value) else expr
+    for kind, field_class in _VALUE_FIELDS:
+        if isinstance(value, kind):
+            return field_class()
+    raise QueryError(f"Value({value!r}): no field type for {type(value).__name__}")
+
+
+def _aggregate_output(model: type[Model], agg: Aggregate) -> Any:
+    if isinstance(agg, Count):
+        return fields.BigInteger()
+    if isinstance(agg, (Avg, StdDev)):
+        return fields.Float()
+    first, _, rest = agg.field.partition("__")
+    field = model._meta.get_field(first)
+    if rest and isinstance(field, Relation):
+        field = field.target()._meta.get_field(rest)
+    if isinstance(field, fields.Integer):
+        return fields.BigInteger()  # a sum of integers is a bigint
+    return field
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def on_annotations(q: Q, annotations: dict[str, Any]) -> bool:
+    """Whether condition ``q`` is on annotations (all its keys) or on fields (none of them)."""
+    keys = list(_keys(q))
+    on = [key.partition("__")[0] in annotations for key in keys]
+    if any(on) and not all(on):
+        raise QueryError(
+            "A condition mixes annotations and fields: filter on each in a call of its own"
+        )
+    return bool(on) and on[0]
+
+
+def _keys(q: Q) -> Any:
+    for child in q.children:
+        if isinstance(child, Q):
+            yield from _keys(child)
+        else:
+            yield child[0]
+
+
+def annotated_instances(
+    model: type[Model], records: Sequence[Any], rows: RowPlan, layout: JoinLayout | None
+) -> list[Any]:
+    """Instances from records whose last columns are annotations, set as attributes."""
+    from aksara.query._plans import hydrate
+
+    assert rows.extra is not None
+    width = len(rows.names)
+    head = [r[:width] for r in records]
+    objs = layout.hydrate(model, head, rows) if layout is not None else hydrate(model, head, rows)
+    names = rows.extra.names
+    for obj, values in zip(objs, rows.extra.tuples([r[width:] for r in records]), strict=True):
+        obj.__dict__.update(zip(names, values, strict=True))
+    return objs

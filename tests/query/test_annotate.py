@@ -1,0 +1,214 @@
+"""annotate(): relation aggregates per row, GROUP BY after values(), conditions on
+annotations (WHERE, or HAVING when grouped), ordering, each checked against hand-computed
+values and the same query in plain SQL."""
+
+import pytest
+
+import aksara
+from aksara import Avg, Count, F, Max, Q, Sum, Value
+from aksara.exceptions import QueryError
+from aksara.testing import capture_queries
+from tests.query.models import Note
+from tests.relations.models import RlAuthor, RlComment, RlPost, RlTag
+
+
+async def blog():
+    """Ada: 3 posts, editor of 2; Bo: 1 post, editor of none; Cy: nothing."""
+    ada = await RlAuthor.objects.create(name="Ada", email="ada@example.com")
+    bo = await RlAuthor.objects.create(name="Bo", email="bo@example.com")
+    cy = await RlAuthor.objects.create(name="Cy", email="cy@example.com")
+    posts = [
+        await RlPost.objects.create(title="a1", rank=5, author=ada, editor=bo),
+        await RlPost.objects.create(title="a2", rank=7, author=ada, editor=ada),
+        await RlPost.objects.create(title="a3", rank=1, author=ada),
+        await RlPost.objects.create(title="b1", rank=4, author=bo, editor=ada),
+    ]
+    red = await RlTag.objects.create(name="red")
+    blue = await RlTag.objects.create(name="blue")
+    await posts[0].tags.add(red, blue)
+    await posts[1].tags.add(red)
+    for body in ("x", "y", "z"):
+        await RlComment.objects.create(post=posts[0], body=body)
+    return ada, bo, cy, posts
+
+
+async def plain(sql, *args):
+    return [tuple(r) for r in await aksara.get_database().fetch(sql, list(args))]
+
+
+async def test_two_multi_valued_aggregates_do_not_multiply_each_other(db):
+    await blog()
+    rows = await RlAuthor.objects.annotate(
+        n_posts=Count("posts"), n_edited=Count("edited_posts"), total=Sum("posts__rank")
+    )
+    got = [(a.name, a.n_posts, a.n_edited, a.total) for a in rows]
+    assert got == [("Ada", 3, 1 + 1, 13), ("Bo", 1, 1, 4), ("Cy", 0, 0, None)]
+    expected = await plain(
+        "SELECT name, (SELECT count(*) FROM rl_post p WHERE p.author_id = a.id),"
+        " (SELECT count(*) FROM rl_post p WHERE p.editor_id = a.id),"
+        " (SELECT sum(rank) FROM rl_post p WHERE p.author_id = a.id)"
+        " FROM rl_author a ORDER BY name"
+    )
+    assert got == expected
+
+
+async def test_many_to_many_reverse_and_filtered_aggregates(db):
+    await blog()
+    posts = await RlPost.objects.annotate(
+        n_tags=Count("tags"),
+        n_comments=Count("comments"),
+        red=Count("tags", filter=Q(tags__name="red")),
+        top=Max("comments__body", default="-"),
+    )
+    got = [(p.title, p.n_tags, p.n_comments, p.red, p.top) for p in posts]
+    assert got == [
+        ("a1", 2, 3, 1, "z"),
+        ("a2", 1, 0, 1, "-"),
+        ("a3", 0, 0, 0, "-"),
+        ("b1", 0, 0, 0, "-"),
+    ]
+    distinct = await RlAuthor.objects.annotate(
+        ranks=Count("posts__rank", distinct=True), avg=Avg("posts__rank")
+    ).get(name="Ada")
+    assert distinct.ranks == 3 and float(distinct.avg) == pytest.approx(13 / 3)
+
+
+async def test_conditions_and_ordering_on_annotations(db):
+    await blog()
+    busy = RlAuthor.objects.annotate(n=Count("posts")).filter(n__gte=1).order_by("-n")
+    assert [(a.name, a.n) for a in await busy] == [("Ada", 3), ("Bo", 1)]
+    assert await busy.count() == 2
+    assert await busy.exists()
+    assert [a.name for a in await busy.exclude(n=3)] == ["Bo"]
+    assert [a.name for a in await busy[1:]] == ["Bo"]
+    either = RlAuthor.objects.annotate(n=Count("posts")).filter(Q(n=0) | Q(n__gt=2))
+    assert sorted(a.name for a in await either) == ["Ada", "Cy"]
+    # Fields and annotations together: a condition each.
+    both = RlAuthor.objects.annotate(n=Count("posts")).filter(n__lt=3).filter(name__startswith="B")
+    assert [a.name for a in await both] == ["Bo"]
+    with pytest.raises(QueryError, match="mixes annotations and fields"):
+        RlAuthor.objects.annotate(n=Count("posts")).filter(Q(n=1) | Q(name="Bo"))
+
+
+async def test_values_of_annotations_and_expressions(db):
+    await blog()
+    rows = await RlPost.objects.annotate(double=F("rank") * 2, kind=Value("post")).values(
+        "title", "double", "kind"
+    )
+    assert rows[:2] == [
+        {"title": "a1", "double": 10, "kind": "post"},
+        {"title": "a2", "double": 14, "kind": "post"},
+    ]
+    first = await RlPost.objects.annotate(bonus=F("rank") + 10).order_by("-bonus").first()
+    assert first is not None and (first.title, first.bonus) == ("a2", 17)
+    flat = await RlAuthor.objects.annotate(n=Count("posts")).values_list("n", flat=True)
+    assert flat == [3, 1, 0]
+    everything = await RlAuthor.objects.annotate(n=Count("posts")).filter(name="Bo").values()
+    assert everything[0]["n"] == 1 and everything[0]["email"] == "bo@example.com"
+
+
+async def test_group_by_after_values(db):
+    await Note.objects.bulk_create(
+        [Note(title=t, rank=r, body=b) for t, r, b in [("a", 1, "x"), ("a", 2, "x"), ("b", 5, "y")]]
+        + [Note(title="c", rank=7, body="y")]
+    )
+    grouped = (
+        Note.objects.values("body").annotate(n=Count("id"), total=Sum("rank")).order_by("body")
+    )
+    assert await grouped == [
+        {"body": "x", "n": 2, "total": 3},
+        {"body": "y", "n": 2, "total": 12},
+    ]
+    assert await grouped == [
+        dict(zip(("body", "n", "total"), r, strict=True))
+        for r in await plain(
+            "SELECT body, count(id), sum(rank) FROM note GROUP BY body ORDER BY body"
+        )
+    ]
+    having = Note.objects.values("title").annotate(total=Sum("rank")).filter(total__gt=3)
+    assert sorted(await having.values_list("title", flat=True)) == ["b", "c"]
+    assert await having.count() == 2
+    tuples = await Note.objects.values_list("body").annotate(top=Max("rank")).order_by("-top")
+    assert tuples == [("y", 7), ("x", 2)]
+    rows = await Note.objects.filter(rank__gt=1).values("body").annotate(n=Count()).order_by("n")
+    assert rows == [{"body": "x", "n": 1}, {"body": "y", "n": 2}]
+
+
+async def test_grouping_leaves_meta_ordering_out(db):
+    ada, bo, _, _ = await blog()
+    rows = await RlPost.objects.values("author").annotate(n=Count("id"), top=Max("rank"))
+    assert sorted((r["author_id"], r["n"], r["top"]) for r in rows) == sorted(
+        [(ada.id, 3, 7), (bo.id, 1, 4)]
+    )
+    by_count = RlPost.objects.values("author").annotate(n=Count("id")).order_by("n")
+    assert [r["n"] for r in await by_count] == [1, 3]
+
+
+async def test_one_statement_and_plans_shared_by_shape(db):
+    await blog()
+    qs = RlAuthor.objects.annotate(n=Count("posts", filter=Q(posts__rank__gt=3)))
+    with capture_queries() as queries:
+        first = await qs.filter(n__gte=1)
+    assert len(queries) == 1 and [a.name for a in first] == ["Ada", "Bo"]
+    plans = len(RlAuthor._meta.plans)
+    again = await RlAuthor.objects.annotate(n=Count("posts", filter=Q(posts__rank__gt=6))).filter(
+        n__gte=1
+    )
+    assert [a.name for a in again] == ["Ada"] and len(RlAuthor._meta.plans) == plans
+
+
+async def test_annotated_instances_save_as_others(db):
+    ada, *_ = await blog()
+    author = await RlAuthor.objects.annotate(n=Count("posts")).get(name="Ada")
+    author.name = "Ada L."
+    await author.save()
+    assert (await RlAuthor.objects.get(pk=ada.pk)).name == "Ada L."
+    related = (
+        await RlPost.objects.select_related("author").annotate(n=Count("tags")).get(title="a1")
+    )
+    assert related.author.name == "Ada L." and related.n == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: RlAuthor.objects.annotate(name=Count("posts")), "conflicts with a field"),
+        (lambda: RlAuthor.objects.annotate(save=Count("posts")), "conflicts with a field"),
+        (lambda: RlAuthor.objects.annotate(**{"a b": Count("posts")}), "not a valid annotation"),
+        (lambda: RlAuthor.objects.annotate(**{"x__y": Count("posts")}), "not a valid annotation"),
+        (lambda: RlAuthor.objects.annotate(n=Count("nope")), "has no field"),
+        (lambda: RlAuthor.objects.annotate(n=Sum("posts__nope")), "has no field"),
+        (lambda: RlAuthor.objects.annotate(n=Sum("name")), "aggregates nothing per row"),
+        (lambda: RlAuthor.objects.annotate(n="SELECT 1"), "takes an aggregate"),
+        (
+            lambda: RlAuthor.objects.annotate(n=Count("posts", filter=Q(name="x"))),
+            "takes conditions on it",
+        ),
+        (lambda: RlAuthor.objects.annotate(n=Count("posts")).order_by("-m"), "has no field"),
+        (lambda: RlAuthor.objects.annotate(n=Count("posts")).filter(n__nope=1), "no lookup"),
+    ],
+)
+def test_bad_annotations_are_refused_before_any_sql(make, message):
+    with pytest.raises(QueryError, match=message):
+        make()
+
+
+async def test_annotated_querysets_refuse_writes(db):
+    await blog()
+    annotated = RlAuthor.objects.annotate(n=Count("posts")).filter(n=0)
+    with pytest.raises(QueryError, match="annotated queryset"):
+        await annotated.delete()
+    with pytest.raises(QueryError, match="annotated queryset"):
+        await annotated.update(name="x")
+    assert await RlAuthor.objects.count() == 3
+
+
+async def test_annotation_values_are_parameters(db):
+    await blog()
+    hostile = "'); DROP TABLE rl_author; --"
+    rows = await RlAuthor.objects.annotate(
+        tagged=Value(hostile), n=Count("posts", filter=Q(posts__title=hostile))
+    ).values_list("tagged", "n")
+    assert rows == [(hostile, 0)] * 3
+    sql, params = RlAuthor.objects.annotate(tagged=Value(hostile)).sql()
+    assert hostile not in sql and hostile in params
