@@ -260,19 +260,6 @@ def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan
     """The SELECT of ``aggregate()``. Values in parameter order: the queryset's (its
     conditions, or its subquery's), then each aggregate's ``filter`` and ``params()``."""
     meta = qs.model._meta
-    windowed = is_windowed(qs)
-    for agg in items.values():
-        for name in (agg.field, *agg.ordering):
-            name = name.lstrip("-")
-            if name != "*" and not meta.get_field(name).concrete:
-                raise QueryError(f"{meta.model_name}.{name} has no column to aggregate")
-        if agg.field != "*":
-            agg.check(meta.get_field(agg.field))
-        if windowed and (agg.filter is not None or agg.ordering):
-            raise QueryError(
-                f"{type(agg).__name__}(filter=..., ordering=...) cannot aggregate a sliced or "
-                f"distinct queryset: filter the queryset instead"
-            )
     values: list[Any] = []
     queryset_key = shape(qs, values)
     parts = []
@@ -283,6 +270,9 @@ def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan
     key = ("aggregate", tuple(parts), queryset_key)
 
     def build() -> Plan:
+        # Checked here, once per shape: a key is cached only once its plan was built.
+        windowed = is_windowed(qs)
+        _check_aggregates(meta, items, windowed)
         table = meta.table
         assert table is not None
         source: Any = table
@@ -309,6 +299,21 @@ def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan
         return Plan(stmt)
 
     return cached_plan(qs.model, key, build), values
+
+
+def _check_aggregates(meta: Any, items: dict[str, Aggregate], windowed: bool) -> None:
+    for agg in items.values():
+        for name in (agg.field, *agg.ordering):
+            name = name.lstrip("-")
+            if name != "*" and not meta.get_field(name).concrete:
+                raise QueryError(f"{meta.model_name}.{name} has no column to aggregate")
+        if agg.field != "*":
+            agg.check(meta.get_field(agg.field))
+        if windowed and (agg.filter is not None or agg.ordering):
+            raise QueryError(
+                f"{type(agg).__name__}(filter=..., ordering=...) cannot aggregate a sliced or "
+                f"distinct queryset: filter the queryset instead"
+            )
 
 
 def _queryset_values(qs: QuerySet[Any]) -> int:

@@ -1,0 +1,208 @@
+"""Reporting queries: aksara against raw asyncpg running the same SQL, and SQLAlchemy Core.
+
+    python bench/reporting.py [--rows 100000] [--repeat 30]
+
+On ``rep_sale`` (``--rows`` sales of 1,000 customers in 20 regions) it times, one query at
+a time, best of ``--repeat`` after a warm-up:
+
+- **group by**: ``values("region").annotate(n=Count("id"), total=Sum("amount"))``, 20 rows;
+- **annotate**: ``Customer.objects.annotate(n=Count("sales"), total=Sum("sales__amount"))``,
+  a correlated subquery per customer and aggregate, 1,000 instances;
+- **aggregate filter**: ``aggregate(big=Count("id", filter=Q(amount__gt=500)), total=Sum(...))``.
+
+Raw asyncpg runs the very SQL aksara sends (``QuerySet.sql()``) on a prepared statement and
+builds its dicts with one literal comprehension: the practical limit. SQLAlchemy Core runs
+the same query built with its own constructs on its async engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+import aksara  # noqa: E402
+from aksara import Count, Model, Q, Sum, fields  # noqa: E402
+from aksara.query._select import aggregate_plan  # noqa: E402
+from bench import _server  # noqa: E402
+
+DATABASE = "bench_reporting"
+CUSTOMERS = 1_000
+REGIONS = 20
+
+
+class RepCustomer(Model):
+    id = fields.Integer(primary_key=True)
+    name = fields.String(max_length=50)
+
+
+class RepSale(Model):
+    id = fields.Integer(primary_key=True)
+    customer = fields.ForeignKey(RepCustomer, on_delete=aksara.CASCADE, related_name="sales")
+    region = fields.String(max_length=20, db_index=True)
+    amount = fields.Integer()
+
+
+def queries() -> dict[str, Callable[[], Any]]:
+    """Each benchmark's aksara queryset (or coroutine factory)."""
+    return {
+        "group by": lambda: RepSale.objects.values("region").annotate(
+            n=Count("id"), total=Sum("amount")
+        ),
+        "annotate": lambda: RepCustomer.objects.annotate(
+            n=Count("sales"), total=Sum("sales__amount")
+        ).order_by("id"),
+        "aggregate filter": lambda: RepSale.objects.filter(region__lt="r10"),
+    }
+
+
+def core_queries() -> dict[str, Any]:
+    """The same queries in SQLAlchemy Core."""
+    sale = RepSale._meta.table
+    customer = RepCustomer._meta.table
+    assert sale is not None and customer is not None
+    inner = sale.alias()
+    n = sa.select(sa.func.count()).where(inner.c.customer_id == customer.c.id).scalar_subquery()
+    total = sa.select(sa.func.sum(inner.c.amount)).where(inner.c.customer_id == customer.c.id)
+    return {
+        "group by": sa.select(
+            sale.c.region,
+            sa.func.count(sale.c.id).label("n"),
+            sa.func.sum(sale.c.amount).label("total"),
+        ).group_by(sale.c.region),
+        "annotate": sa.select(
+            customer, n.label("n"), total.scalar_subquery().label("total")
+        ).order_by(customer.c.id),
+        "aggregate filter": sa.select(
+            sa.func.count(sale.c.id).filter(sale.c.amount > 500).label("big"),
+            sa.func.sum(sale.c.amount).label("total"),
+        ).where(sale.c.region < "r10"),
+    }
+
+
+async def fill(url: str, rows: int) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO rep_customer (id, name) SELECT g, 'c' || g FROM generate_series(1, $1) g",
+            CUSTOMERS,
+        )
+        await conn.execute(
+            "INSERT INTO rep_sale (id, customer_id, region, amount)"
+            " SELECT g, 1 + g % $2, 'r' || lpad((g % $3)::text, 2, '0'), (g * 37) % 1000"
+            " FROM generate_series(1, $1) g",
+            rows,
+            CUSTOMERS,
+            REGIONS,
+        )
+        await conn.execute("CREATE INDEX ON rep_sale (customer_id)")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+async def best(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, Any]:
+    result = await run()  # warm-up: plans compiled and cached, statements prepared
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await run()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def literal_dicts(names: list[str]) -> Callable[[list[Any]], list[dict[str, Any]]]:
+    item = "{" + ", ".join(f"{n!r}: r[{i}]" for i, n in enumerate(names)) + "}"
+    namespace: dict[str, Any] = {}
+    exec(f"def unpack(rows):\n    return [{item} for r in rows]\n", namespace)
+    return namespace["unpack"]  # type: ignore[no-any-return]
+
+
+async def measure(
+    name: str, make: Callable[[], Any], core: Any, raw: asyncpg.Connection, engine: Any, repeat: int
+) -> tuple[float, float, float]:
+    """Best times of raw asyncpg, SQLAlchemy Core and aksara; their results checked equal."""
+    qs = make()
+    aggregates = {"big": Count("id", filter=Q(amount__gt=500)), "total": Sum("amount")}
+    if name == "aggregate filter":
+        plan, values = aggregate_plan(qs, aggregates)
+        sql, args = plan.sql, list(plan.args(values))
+    else:
+        sql, args = qs.sql()
+    statement = await raw.prepare(sql)
+    unpack = literal_dicts([a.name for a in statement.get_attributes()])
+
+    async def run_raw() -> Any:
+        if name == "aggregate filter":
+            return dict(await statement.fetchrow(*args))
+        return unpack(await statement.fetch(*args))
+
+    async def run_aksara() -> Any:
+        if name == "aggregate filter":
+            return await make().aggregate(**aggregates)
+        return await make()
+
+    async def run_core() -> Any:
+        async with engine.connect() as conn:
+            return (await conn.execute(core)).mappings().all()
+
+    t_raw, r_raw = await best(run_raw, repeat)
+    t_core, r_core = await best(run_core, repeat)
+    t_aksara, r_aksara = await best(run_aksara, repeat)
+    if name == "annotate":
+        assert [(c.n, c.total) for c in r_aksara] == [(r["n"], r["total"]) for r in r_raw]
+        assert len(r_core) == len(r_raw)
+    elif name == "group by":
+        assert sorted(tuple(d.values()) for d in r_aksara) == sorted(
+            tuple(d.values()) for d in r_raw
+        )
+        assert sorted(tuple(d.values()) for d in r_core) == sorted(tuple(d.values()) for d in r_raw)
+    else:
+        assert r_aksara == r_raw == dict(r_core[0])
+    return t_raw, t_core, t_aksara
+
+
+async def main(rows: int, repeat: int) -> None:
+    server = _server.start_server()
+    url = await _server.fresh_database(server.get_uri(), DATABASE)
+    await aksara.connect(url)
+    await aksara.create_all()
+    await fill(url, rows)
+    raw = await asyncpg.connect(url)
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    core = core_queries()
+    print(f"{rows:,} sales, {CUSTOMERS:,} customers, {REGIONS} regions; best of {repeat}, ms")
+    print("| query | asyncpg (raw) | SQLAlchemy Core | aksara |\n|---|---:|---:|---:|")
+    try:
+        for name, make in queries().items():
+            times = await measure(name, make, core[name], raw, engine, repeat)
+            t_raw, t_core, t_aksara = times
+            print(
+                f"| {name} | {t_raw * 1e3:.2f} (1.00×) | {t_core * 1e3:.2f} ({t_raw / t_core:.2f}×)"
+                f" | {t_aksara * 1e3:.2f} ({t_raw / t_aksara:.2f}×) |"
+            )
+    finally:
+        await raw.close()
+        await engine.dispose()
+        await aksara.disconnect()
+        await _server.drop_database(server.get_uri(), DATABASE)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    options = parser.parse_args()
+    asyncio.run(main(options.rows, options.repeat))
