@@ -212,3 +212,85 @@ async def test_annotation_values_are_parameters(db):
     assert rows == [(hostile, 0)] * 3
     sql, params = RlAuthor.objects.annotate(tagged=Value(hostile)).sql()
     assert hostile not in sql and hostile in params
+
+
+async def test_database_functions(db):
+    from aksara import fields
+    from aksara.query.functions import (
+        Abs,
+        Cast,
+        Coalesce,
+        Concat,
+        Extract,
+        Func,
+        Greatest,
+        Left,
+        Length,
+        Lower,
+        NullIf,
+        Replace,
+        Round,
+        StrIndex,
+        Substr,
+        TruncMonth,
+        Upper,
+    )
+
+    await blog()
+    rows = await RlAuthor.objects.annotate(
+        low=Lower("name"),
+        up=Upper("email"),
+        size=Length("name"),
+        label=Concat("name", Value(" <"), "email", Value(">")),
+        first=Left("name", 2),
+        middle=Substr("email", 2, 3),
+        swapped=Replace("email", Value("example"), Value("test")),
+        at=StrIndex("email", Value("@")),
+        n=Coalesce(Count("posts", filter=Q(posts__rank__gt=100)), 0),
+    ).order_by("name")
+    ada = rows[0]
+    assert (ada.low, ada.up, ada.size) == ("ada", "ADA@EXAMPLE.COM", 3)
+    assert ada.label == "Ada <ada@example.com>"
+    assert (ada.first, ada.middle, ada.swapped, ada.at) == ("Ad", "da@", "ada@test.com", 4)
+    assert [r.n for r in rows] == [0, 0, 0]
+    expected = await plain(
+        "SELECT lower(name), upper(email), length(name), left(name, 2), strpos(email, '@')"
+        " FROM rl_author ORDER BY name"
+    )
+    assert [(r.low, r.up, r.size, r.first, r.at) for r in rows] == expected
+    # Lookups apply to annotations; functions nest and mix with arithmetic.
+    starts = RlAuthor.objects.annotate(low=Lower("name")).filter(low__startswith="b")
+    assert [a.name for a in await starts] == ["Bo"]
+    posts = await RlPost.objects.annotate(
+        score=Abs(F("rank") - 5),
+        big=Greatest("rank", 5),
+        none=NullIf("rank", 5),
+        text=Cast("rank", fields.Text()),
+        month=TruncMonth(Func(function="now", output_field=fields.DateTime())),
+        year=Extract(Func(function="now", output_field=fields.DateTime()), "year"),
+        half=Round(Cast("rank", fields.Decimal(precision=6, scale=2)) / 2, 1),
+        sim=Func("rank", Value(2), function="mod", output_field=fields.Integer()),
+    ).order_by("title")
+    assert [(p.score, p.big, p.none, p.text, p.sim) for p in posts] == [
+        (0, 5, None, "5", 1),
+        (2, 7, 7, "7", 1),
+        (4, 5, 1, "1", 1),
+        (1, 5, 4, "4", 0),
+    ]
+    assert posts[0].month.day == 1 and posts[0].year >= 2024
+    assert [str(p.half) for p in posts] == ["2.5", "3.5", "0.5", "2.0"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: __import__("aksara.query.functions").query.functions.Func(
+            "name", function="lower(name); DROP TABLE x; --"
+        ),
+        lambda: __import__("aksara.query.functions").query.functions.Extract("name", "year'"),
+        lambda: __import__("aksara.query.functions").query.functions.Trunc("name", "'; --"),
+    ],
+)
+def test_function_names_and_units_come_from_code(make):
+    with pytest.raises(QueryError):
+        make()

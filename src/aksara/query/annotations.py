@@ -31,6 +31,7 @@ from aksara.query._compile import RowPlan, param
 from aksara.query._where import where_clause, where_key
 from aksara.query.aggregates import Aggregate, Avg, Count, StdDev
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q
+from aksara.query.functions import Func
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -94,8 +95,14 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
     if isinstance(expr, Value):
         output_field(model, expr)
         return
+    if isinstance(expr, Func):
+        for argument in expr.expressions:
+            if not _constant(argument):
+                check_expression(model, name, argument, grouped=False)
+        return
     raise QueryError(
-        f"annotate({name}=...) takes an aggregate, F() or Value(), got {type(expr).__name__}"
+        f"annotate({name}=...) takes an aggregate, a function, F() or Value(), "
+        f"got {type(expr).__name__}"
     )
 
 
@@ -172,9 +179,14 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
             expr.op,
             annotation_key(model, expr.rhs, values),
         )
+    if isinstance(expr, Func):
+        arguments = tuple(annotation_key(model, a, values) for a in expr.expressions)
+        return ("func", expr.key(), arguments)
+    if not isinstance(expr, Value) and not _constant(expr):
+        raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     value = expr.value if isinstance(expr, Value) else expr
     values.append(value)
-    return ("value", type(value).__name__)
+    return ("value", type(value).__name__, output_field(model, expr).sa_type().__class__.__name__)
 
 
 def _filter_target(model: type[Model], agg: Aggregate) -> tuple[type[Model], str]:
@@ -315,6 +327,12 @@ def annotation_sql(
         lhs = annotation_sql(model, table, expr.lhs, counter, joins, grouped=grouped)
         rhs = annotation_sql(model, table, expr.rhs, counter, joins, grouped=grouped)
         return lhs.op(expr.op)(rhs)
+    if isinstance(expr, Func):
+        arguments = [
+            annotation_sql(model, table, a, counter, joins, grouped=grouped)
+            for a in expr.expressions
+        ]
+        return expr.sql(arguments, output_field(model, expr).sa_type())
     bind = param(counter[0], output_field(model, expr).sa_type())
     counter[0] += 1
     return bind
@@ -382,12 +400,20 @@ def output_field(model: type[Model], expr: Any) -> Any:
         return _aggregate_output(model, expr)
     if isinstance(expr, F):
         return model._meta.get_field(expr.name)
+    if isinstance(expr, Func):
+        if expr.output_field is not None:
+            return expr.output_field
+        if not expr.expressions:
+            raise QueryError(f"{expr!r} needs output_field=")
+        return output_field(model, expr.expressions[0])
     if isinstance(expr, CombinedExpression):
         for side in (expr.lhs, expr.rhs):
             if not isinstance(side, Value) and not _constant(side):
                 return output_field(model, side)
         return output_field(model, expr.lhs)
     value = expr.value if isinstance(expr, Value) else expr
+    if type(value) is int and -(2**31) <= value < 2**31:
+        return fields.Integer()  # left(name, 3): PostgreSQL has no left(text, bigint)
     for kind, field_class in _VALUE_FIELDS:
         if isinstance(value, kind):
             return field_class()
