@@ -139,3 +139,32 @@ async def test_raw_takes_values_as_parameters_only(db):
         await Author.objects.raw("SELECT * FROM author WHERE name = $1", "Ada")
     with pytest.raises(QueryError, match="not a narrowed queryset"):
         await Author.objects.filter(name="Ada").raw("SELECT * FROM author")
+
+
+# -- values_list(named=True), distinct(*fields) -------------------------------------------------
+
+
+async def test_named_rows(db):
+    await make_notes(3)
+    rows = await Note.objects.order_by("title").values_list("title", "rank", named=True)
+    assert rows[0].title == "note 00" and rows[2].rank == 2 and tuple(rows[1]) == ("note 01", 1)
+    with pytest.raises(QueryError, match="not both"):
+        Note.objects.values_list("title", flat=True, named=True)
+
+
+async def test_distinct_on_keeps_the_first_row_per_value(db):
+    await make_notes(10)  # ranks 0..4, twice each
+    best = Note.objects.distinct("rank").order_by("rank", "-title")
+    rows = await best.values_list("rank", "title")
+    assert rows == [(0, "note 05"), (1, "note 06"), (2, "note 07"), (3, "note 08"), (4, "note 09")]
+    assert rows == [
+        tuple(r)
+        for r in await aksara.get_database().fetch(
+            "SELECT DISTINCT ON (rank) rank, title FROM note ORDER BY rank, title DESC"
+        )
+    ]
+    assert await best.count() == 5
+    sql, _ = best.sql()
+    assert "DISTINCT ON (note.rank)" in sql
+    with pytest.raises(QueryError, match="has no field"):
+        Note.objects.distinct("nope")

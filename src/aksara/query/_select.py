@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
@@ -78,7 +79,12 @@ def apply_where(qs: QuerySet[Any], stmt: Any, table: sa.Table, counter: list[int
 
 def is_windowed(qs: QuerySet[Any]) -> bool:
     """True when the rows are a slice, DISTINCT or annotated: counting them needs the SELECT."""
-    return qs._limit is not None or qs._offset is not None or qs._distinct or bool(qs._annotations)
+    return (
+        qs._limit is not None
+        or qs._offset is not None
+        or bool(qs._distinct)
+        or bool(qs._annotations)
+    )
 
 
 # -- the SELECT -------------------------------------------------------------------------------
@@ -131,7 +137,9 @@ def select_statement(
     order = qs._ordering()
     if order:
         stmt = stmt.order_by(*(_order_column(qs, table, annotations, o) for o in order))
-    if qs._distinct:
+    if isinstance(qs._distinct, tuple):
+        stmt = stmt.ext(distinct_on(*(table.c[name] for name in qs._distinct)))
+    elif qs._distinct:
         stmt = stmt.distinct()
     if qs._limit is not None:
         stmt = stmt.limit(param(counter[0], sa.BigInteger()))

@@ -8,6 +8,8 @@ query *shape* (fields, lookups and ordering; never values) and cached on the mod
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -39,6 +41,12 @@ M = TypeVar("M", bound="Model")
 
 #: The largest LIMIT or OFFSET (a bigint).
 MAX_ROWS = 2**63 - 1
+
+
+@functools.lru_cache(maxsize=256)
+def named_row(names: tuple[str, ...]) -> Any:
+    """The named-tuple class of ``values_list(..., named=True)`` rows with these columns."""
+    return collections.namedtuple("Row", names, rename=True)
 
 
 def sync_misuse(what: str, instead: str) -> str:
@@ -74,7 +82,8 @@ class QuerySet(Writes[M], Generic[M]):
         self._offset: int | None = None
         self._fields: tuple[str, ...] | None = None
         self._mode: str = "instances"
-        self._distinct = False
+        #: True for DISTINCT, the column names of DISTINCT ON.
+        self._distinct: bool | tuple[str, ...] = False
         #: ``(nowait, skip_locked, of, no_key, read)`` of a locking read.
         self._for_update: tuple[bool, bool, tuple[str, ...], bool, bool] | None = None
         self._related: tuple[str, ...] = ()
@@ -183,9 +192,18 @@ class QuerySet(Writes[M], Generic[M]):
         clone._order = tuple(fields)
         return clone
 
-    def distinct(self) -> QuerySet[M]:
+    def distinct(self, *fields: str) -> QuerySet[M]:
+        """Each row once; ``distinct("author")`` keeps the first row per author
+        (``DISTINCT ON``: order by those fields first, then by what picks the row)."""
         clone = self._clone()
-        clone._distinct = True
+        if fields:
+            meta = self.model._meta
+            for name in fields:
+                if not meta.get_field(name).concrete:
+                    raise QueryError(f"{meta.model_name}.{name} has no column to be distinct on")
+            clone._distinct = tuple(meta.get_field(n).attname for n in fields)
+        else:
+            clone._distinct = True
         return clone
 
     def only(self, *fields: str) -> QuerySet[M]:
@@ -226,12 +244,15 @@ class QuerySet(Writes[M], Generic[M]):
         clone._fields = self._field_names(fields)
         return clone
 
-    def values_list(self, *fields: str, flat: bool = False) -> QuerySet[M]:
-        """Rows as tuples; ``flat=True`` with one field gives the values themselves."""
+    def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[M]:
+        """Rows as tuples; ``flat=True`` with one field gives the values themselves,
+        ``named=True`` named tuples (``row.title``)."""
         if flat and len(fields) != 1:
             raise QueryError("values_list(flat=True) needs exactly one field")
+        if flat and named:
+            raise QueryError("values_list() takes flat=True or named=True, not both")
         clone = self._clone()
-        clone._mode = "flat" if flat else "tuples"
+        clone._mode = "flat" if flat else "named" if named else "tuples"
         clone._fields = self._field_names(fields)
         return clone
 
@@ -394,6 +415,9 @@ class QuerySet(Writes[M], Generic[M]):
             return rows.dicts(records)
         if mode == "tuples":
             return rows.tuples(records)
+        if mode == "named":
+            row = named_row(rows.names)
+            return [row._make(values) for values in rows.tuples(records)]
         return rows.flat(records)
 
     async def __aiter__(self) -> AsyncIterator[Any]:
