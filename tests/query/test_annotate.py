@@ -294,3 +294,40 @@ async def test_database_functions(db):
 def test_function_names_and_units_come_from_code(make):
     with pytest.raises(QueryError):
         make()
+
+
+async def test_case_when(db):
+    from aksara.query.functions import Case, When
+
+    await blog()
+    level = Case(
+        When(rank__gte=6, then=Value("high")),
+        When(Q(rank__gte=4) & ~Q(title="b1"), then=Value("mid")),
+        default=Value("low"),
+    )
+    rows = (
+        await RlPost.objects.annotate(level=level).order_by("title").values_list("title", "level")
+    )
+    assert rows == [("a1", "mid"), ("a2", "high"), ("a3", "low"), ("b1", "low")]
+    assert rows == await plain(
+        "SELECT title, CASE WHEN rank >= 6 THEN 'high' WHEN rank >= 4 AND NOT title = 'b1'"
+        " THEN 'mid' ELSE 'low' END FROM rl_post ORDER BY title"
+    )
+    # In filters and ordering, with field values and no default (NULL).
+    boosted = RlPost.objects.annotate(
+        boost=Case(When(title__startswith="a", then=F("rank") * 10))
+    ).order_by("-boost", "title")
+    assert [(p.title, p.boost) for p in await boosted] == [
+        ("b1", None),  # PostgreSQL puts NULLs first in descending order
+        ("a2", 70),
+        ("a1", 50),
+        ("a3", 10),
+    ]
+    # An annotation that is neither selected, filtered on nor ordered by costs nothing.
+    titles = await RlPost.objects.annotate(unused=Value("x")).order_by("title").values("title")
+    assert [r["title"] for r in titles] == ["a1", "a2", "a3", "b1"]
+    assert [p.title for p in await boosted.filter(boost__gt=20)] == ["a2", "a1"]
+    with pytest.raises(QueryError, match="has no field"):
+        RlPost.objects.annotate(x=Case(When(nope=1, then=Value(1))))
+    with pytest.raises(QueryError, match="takes one or more When"):
+        Case(Value(1))

@@ -28,6 +28,7 @@ from aksara.query.annotations import (
     build_annotations,
     having_clause,
     having_key,
+    used_annotations,
 )
 from aksara.query.joins import JoinLayout, Joins
 
@@ -42,7 +43,7 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     annotated: Any = None
     if qs._annotations:
         model = qs.model
-        exprs = tuple((n, annotation_key(model, e, values)) for n, e in qs._annotations)
+        exprs = tuple((n, annotation_key(model, e, values)) for n, e in used_annotations(qs))
         annotated = (exprs, qs._group)
     condition = where_values(qs, values)
     if qs._having:

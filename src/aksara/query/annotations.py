@@ -31,7 +31,7 @@ from aksara.query._compile import RowPlan, param
 from aksara.query._where import where_clause, where_key
 from aksara.query.aggregates import Aggregate, Avg, Count, StdDev
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q
-from aksara.query.functions import Func
+from aksara.query.functions import Case, Func
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -99,6 +99,15 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
         for argument in expr.expressions:
             if not _constant(argument):
                 check_expression(model, name, argument, grouped=False)
+        return
+    if isinstance(expr, Case):
+        for when in expr.whens:
+            where_key(model, when.condition, [])  # unknown names raise here
+            if not _constant(when.then) and when.then is not None:
+                check_expression(model, name, when.then, grouped=False)
+        if expr.default is not None and not _constant(expr.default):
+            check_expression(model, name, expr.default, grouped=False)
+        output_field(model, expr)
         return
     raise QueryError(
         f"annotate({name}=...) takes an aggregate, a function, F() or Value(), "
@@ -182,11 +191,22 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
     if isinstance(expr, Func):
         arguments = tuple(annotation_key(model, a, values) for a in expr.expressions)
         return ("func", expr.key(), arguments)
+    if isinstance(expr, Case):
+        whens = tuple(
+            (where_key(model, w.condition, values), _optional_key(model, w.then, values))
+            for w in expr.whens
+        )
+        default = _optional_key(model, expr.default, values)
+        return ("case", whens, default, type(output_field(model, expr)).__name__)
     if not isinstance(expr, Value) and not _constant(expr):
         raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     value = expr.value if isinstance(expr, Value) else expr
     values.append(value)
     return ("value", type(value).__name__, output_field(model, expr).sa_type().__class__.__name__)
+
+
+def _optional_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
+    return None if expr is None else annotation_key(model, expr, values)
 
 
 def _filter_target(model: type[Model], agg: Aggregate) -> tuple[type[Model], str]:
@@ -230,6 +250,17 @@ class Annotations:
         self.joins: Joins | None = None
 
 
+def used_annotations(qs: QuerySet[Any]) -> tuple[tuple[str, Any], ...]:
+    """The annotations the query needs: all of them for instances; in ``values()`` those
+    selected, filtered on or ordered by (the others would leave values without a place)."""
+    if qs._mode == "instances" or not qs._annotations:
+        return qs._annotations
+    used = set(qs._fields or ())
+    used.update(key.partition("__")[0] for q in qs._having for key in _keys(q))
+    used.update(spec.lstrip("-+") for spec in qs._ordering())
+    return tuple((name, expr) for name, expr in qs._annotations if name in used)
+
+
 def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Annotations:
     """The SQL of ``qs``'s annotations, numbering their parameters first (as ``shape`` puts
     their values first)."""
@@ -241,7 +272,7 @@ def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Anno
         from aksara.query.joins import Joins
 
         built.joins = Joins(qs.model, table)
-    for name, expr in qs._annotations:
+    for name, expr in used_annotations(qs):
         sql = annotation_sql(qs.model, table, expr, counter, built.joins, grouped=grouped)
         built.expressions[name] = sql
         built.labelled[name] = sql.label(name)
@@ -333,9 +364,30 @@ def annotation_sql(
             for a in expr.expressions
         ]
         return expr.sql(arguments, output_field(model, expr).sa_type())
+    if isinstance(expr, Case):
+        type_ = output_field(model, expr).sa_type()
+        branches = []
+        for when in expr.whens:
+            condition = where_clause(model, table, when.condition, counter)
+            branches.append((condition, _case_value(model, table, when.then, counter, type_)))
+        default = _case_value(model, table, expr.default, counter, type_)
+        return sa.type_coerce(sa.case(*branches, else_=default), type_)
+    if not isinstance(expr, Value) and not _constant(expr):
+        raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     bind = param(counter[0], output_field(model, expr).sa_type())
     counter[0] += 1
     return bind
+
+
+def _case_value(model: type[Model], table: Any, expr: Any, counter: list[int], type_: Any) -> Any:
+    """A branch's value: NULL of the case's type for None, else the expression."""
+    if expr is None:
+        return None
+    if isinstance(expr, Value) or _constant(expr):
+        bind = param(counter[0], type_)  # typed as the case, so every branch agrees
+        counter[0] += 1
+        return bind
+    return annotation_sql(model, table, expr, counter)
 
 
 def _binds(agg: Aggregate, counter: list[int]) -> list[Any]:
@@ -400,6 +452,13 @@ def output_field(model: type[Model], expr: Any) -> Any:
         return _aggregate_output(model, expr)
     if isinstance(expr, F):
         return model._meta.get_field(expr.name)
+    if isinstance(expr, Case):
+        if expr.output_field is not None:
+            return expr.output_field
+        for branch in (*(w.then for w in expr.whens), expr.default):
+            if branch is not None:
+                return output_field(model, branch)
+        raise QueryError("Case() needs output_field= when every branch is None")
     if isinstance(expr, Func):
         if expr.output_field is not None:
             return expr.output_field

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from aksara import fields
 from aksara.exceptions import QueryError
-from aksara.query.expressions import Combinable, F
+from aksara.query.expressions import Combinable, F, Q
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 
@@ -266,3 +266,33 @@ TruncQuarter = _trunc("quarter")
 TruncMonth = _trunc("month")
 TruncWeek = _trunc("week")
 TruncDay = _trunc("day")
+
+
+class When:
+    """A branch of ``Case``: ``When(Q(rank__gte=5), then=Value("high"))`` (or keyword
+    conditions, ``When(rank__gte=5, then=...)``)."""
+
+    __slots__ = ("condition", "then")
+
+    def __init__(self, condition: Q | None = None, *, then: Any, **lookups: Any) -> None:
+        if condition is not None and not isinstance(condition, Q):
+            raise QueryError(f"When() takes a Q object or keyword conditions, got {condition!r}")
+        if condition is None and not lookups:
+            raise QueryError("When() needs a condition")
+        parts = [condition] if condition is not None else []
+        self.condition = Q(*parts, **lookups)
+        self.then = F(then) if isinstance(then, str) else then
+
+
+class Case(Combinable):
+    """The first ``When`` whose condition holds gives the value, else ``default``:
+    ``Case(When(rank__gte=5, then=Value("high")), default=Value("low"))``."""
+
+    __slots__ = ("whens", "default", "output_field")
+
+    def __init__(self, *whens: When, default: Any = None, output_field: Any = None) -> None:
+        if not whens or not all(isinstance(w, When) for w in whens):
+            raise QueryError("Case() takes one or more When(...)")
+        self.whens = whens
+        self.default = F(default) if isinstance(default, str) else default
+        self.output_field = output_field
