@@ -331,3 +331,119 @@ async def test_case_when(db):
         RlPost.objects.annotate(x=Case(When(nope=1, then=Value(1))))
     with pytest.raises(QueryError, match="takes one or more When"):
         Case(Value(1))
+
+
+async def test_subquery_outerref_exists_and_in(db):
+    from aksara.query.expressions import OuterRef
+    from aksara.query.functions import Exists, Subquery
+
+    ada, bo, cy, posts = await blog()
+    latest = RlPost.objects.filter(author=OuterRef("pk")).order_by("-rank").values("title")[:1]
+    authors = await RlAuthor.objects.annotate(
+        best=Subquery(latest),
+        has_posts=Exists(RlPost.objects.filter(author=OuterRef("pk"))),
+        edits=Exists(RlPost.objects.filter(editor=OuterRef("pk"), rank__gt=4)),
+    ).order_by("name")
+    got = [(a.name, a.best, a.has_posts, a.edits) for a in authors]
+    assert got == [("Ada", "a2", True, True), ("Bo", "b1", True, True), ("Cy", None, False, False)]
+    assert got == await plain(
+        "SELECT a.name,"
+        " (SELECT title FROM rl_post p WHERE p.author_id = a.id ORDER BY rank DESC LIMIT 1),"
+        " EXISTS (SELECT 1 FROM rl_post p WHERE p.author_id = a.id),"
+        " EXISTS (SELECT 1 FROM rl_post p WHERE p.editor_id = a.id AND p.rank > $1)"
+        " FROM rl_author a ORDER BY a.name",
+        4,
+    )
+    # Filter on them, and __in with a queryset: one statement each.
+    with capture_queries() as queries:
+        active = await RlAuthor.objects.annotate(
+            has_posts=Exists(RlPost.objects.filter(author=OuterRef("pk")))
+        ).filter(has_posts=False)
+        in_sub = await RlPost.objects.filter(
+            author__in=RlAuthor.objects.filter(name__startswith="B")
+        ).values_list("title", flat=True)
+        same_model = await RlPost.objects.filter(
+            id__in=RlPost.objects.filter(rank__gt=4).values("id")
+        ).order_by("title")
+    assert len(queries) == 3
+    assert [a.name for a in active] == ["Cy"]
+    assert in_sub == ["b1"]
+    assert [p.title for p in same_model] == ["a1", "a2"]
+
+
+def test_bad_subqueries_are_refused():
+    from aksara.query.expressions import OuterRef
+    from aksara.query.functions import Subquery
+
+    with pytest.raises(QueryError, match="takes a queryset"):
+        Subquery([1, 2])
+    with pytest.raises(QueryError, match="selects one column"):
+        RlAuthor.objects.annotate(x=Subquery(RlPost.objects.values("title", "rank"))).sql()
+    with pytest.raises(QueryError, match="only valid inside"):
+        RlPost.objects.filter(author=OuterRef("pk")).sql()
+    with pytest.raises(QueryError, match="not supported yet"):
+        RlPost.objects.annotate(
+            x=Subquery(RlPost.objects.filter(author=OuterRef("author")).values("id")[:1])
+        ).sql()
+    with pytest.raises(QueryError, match="__in lookup only"):
+        RlPost.objects.filter(author=RlAuthor.objects.all()).sql()
+
+
+async def test_review_findings_grouping_ordering_and_types(db):
+    from aksara.query.aggregates import StringAgg
+
+    ada, bo, _, _ = await blog()
+    # Re-selecting after a grouped annotate keeps the grouping.
+    grouped = RlPost.objects.values("author").annotate(n=Count("id"))
+    assert sorted(await grouped.values_list("n", flat=True)) == [1, 3]
+    assert await grouped.count() == 2
+    first = await grouped.first()
+    assert first is not None and first["n"] in (1, 3)
+    # Grouped by a join path, ordered by it.
+    by_name = RlPost.objects.values("author__name").annotate(n=Count("id")).order_by("author__name")
+    assert await by_name == [{"author__name": "Ada", "n": 3}, {"author__name": "Bo", "n": 1}]
+    # Counts compared with big numbers: bigints.
+    assert await RlAuthor.objects.annotate(n=Count("posts")).filter(n__lt=2**40).count() == 3
+    many = Note.objects.values("title").annotate(s=Sum("rank")).filter(s__gt=2**31)
+    assert await many == []
+    # Ordering by an annotation named like a joined column.
+    rows = (
+        await RlPost.objects.select_related("author")
+        .annotate(email=Count("tags"))
+        .order_by("-email", "title")
+    )
+    assert [(p.title, p.email) for p in rows] == [("a1", 2), ("a2", 1), ("a3", 0), ("b1", 0)]
+    # Float arithmetic compares as floats.
+    scaled = RlPost.objects.annotate(x=F("rank") * 1.5).filter(x__gt=7.6)
+    assert [p.title for p in await scaled] == ["a2"]
+    # DISTINCT string aggregates ordered by their own field.
+    joined = await RlAuthor.objects.annotate(
+        s=StringAgg("posts__title", ",", distinct=True, ordering="-title")
+    ).get(name="Ada")
+    assert joined.s == "a3,a2,a1"
+    with pytest.raises(QueryError, match="ordered by the aggregated field only"):
+        StringAgg("posts__title", ",", distinct=True, ordering="rank")
+    with pytest.raises(QueryError, match="cannot lock rows"):
+        grouped.select_for_update()
+    with pytest.raises(QueryError, match="narrowed queryset"):
+        await RlAuthor.objects.annotate(n=Count("posts")).raw("SELECT * FROM rl_author")
+    assert await RlAuthor.objects.exclude().count() == 3
+
+
+async def test_review_findings_sliced_values_and_fetch_with_count(db):
+    await blog()
+    with pytest.raises(QueryError, match="not among the selected fields"):
+        await RlPost.objects.values("author__id")[:10].aggregate(n=Count("id", distinct=True))
+    rows, total = (
+        await RlPost.objects.select_related("author")
+        .annotate(n=Count("tags"))
+        .order_by("title")
+        .fetch_with_count()
+    )
+    assert total == 4 and [(p.title, p.n, p.author.name) for p in rows][0] == ("a1", 2, "Ada")
+    plain_rows, _ = (
+        await RlPost.objects.annotate(n=Count("tags")).order_by("title").fetch_with_count()
+    )
+    from aksara.state import is_whole
+
+    assert is_whole(plain_rows[0]) and plain_rows[0].n == 2

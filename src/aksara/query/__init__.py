@@ -21,7 +21,8 @@ from aksara.query.aggregates import (
     Variance,
 )
 from aksara.query.annotations import Value
-from aksara.query.expressions import F, Q
+from aksara.query.expressions import F, OuterRef, Q
+from aksara.query.functions import Case, Exists, Func, Subquery, When
 from aksara.query.lookups import Lookup, register_lookup
 from aksara.query.manager import Manager
 from aksara.query.prefetch import prefetch_related_objects
@@ -33,20 +34,26 @@ __all__ = [
     "Avg",
     "BoolAnd",
     "BoolOr",
+    "Case",
     "Count",
+    "Exists",
     "F",
+    "Func",
     "JSONBAgg",
     "Lookup",
     "Manager",
     "Max",
     "Min",
+    "OuterRef",
     "Q",
     "QuerySet",
     "StdDev",
     "StringAgg",
+    "Subquery",
     "Sum",
     "Value",
     "Variance",
+    "When",
     "files",
     "lookups",
     "prefetch_related_objects",

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.fields.relations import ForeignKey
-from aksara.query.expressions import CombinedExpression, F, Q
+from aksara.query.expressions import CombinedExpression, F, OuterRef, Q
 from aksara.query.lookups import LOOKUPS, Lookup
 from aksara.registry import ModelRoot
 
@@ -221,14 +221,16 @@ def plan_conditions(model: type[Model], q: Q) -> list[Any]:
         if type(resolved) is not Hop:
             items.append((key, value, resolved))
             continue
-        if isinstance(value, (F, CombinedExpression)):
-            raise QueryError(f"{key}: F() expressions cannot be compared across a relation")
+        if isinstance(value, (F, CombinedExpression, OuterRef)):
+            raise QueryError(
+                f"{key}: F() expressions cannot be compared across a relation (nor OuterRef())"
+            )
         if resolved.rest is None:
             if not isinstance(value, bool):
                 raise QueryError(f"{key}: isnull lookup needs True or False")
             items.append((key, value, resolved))
             continue
-        if resolved.by_pk:
+        if resolved.by_pk and not getattr(value, "is_queryset", False):
             value = pk_values(resolved.relation.target(), value, key)
         group = None
         if q.connector == Q.AND:

@@ -116,7 +116,7 @@ def row_plan(qs: QuerySet[Any], columns: list[Any], row_names: tuple[str, ...]) 
 
 
 def select_statement(
-    qs: QuerySet[Any], *, inner: bool = False
+    qs: QuerySet[Any], *, inner: bool = False, counter: list[int] | None = None
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
     """The SELECT of ``qs``: statement, columns, ``select_related`` layout and row names.
 
@@ -125,7 +125,8 @@ def select_statement(
     """
     table = qs.model._meta.table
     assert table is not None
-    counter = [0]
+    if counter is None:
+        counter = [0]  # a subquery continues its enclosing query's numbering
     annotations = build_annotations(qs, table, counter)
     columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
     stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
@@ -134,7 +135,7 @@ def select_statement(
         having = having_clause(qs, table, annotations.expressions, counter)
         stmt = stmt.having(having) if qs._group is not None else stmt.where(having)
     if qs._group is not None:
-        stmt = stmt.group_by(*annotations.group)
+        stmt = stmt.group_by(*_group_columns(qs, table, annotations))
     order = qs._ordering()
     if order:
         stmt = stmt.order_by(*(_order_column(qs, table, annotations, o) for o in order))
@@ -171,11 +172,10 @@ def _columns(
             columns.append(annotations.labelled[name])
         elif "__" in name:
             joins = joins or Joins(qs.model, table)
-            columns.append(joins.column(qs.model, name))
-            annotations.group.append(columns[-1])
+            # Labelled with its path: a subquery's columns are then found by name.
+            columns.append(joins.column(qs.model, name).label(name))
         else:
             columns.append(table.c[meta.get_field(name).attname])
-            annotations.group.append(columns[-1])
     layout = None
     row_names: tuple[str, ...] = names
     if qs._mode == "instances":
@@ -194,12 +194,32 @@ def _columns(
 
 def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: str) -> Any:
     name = spec.lstrip("-+")
+    descending = spec.startswith("-")
     if name in annotations.expressions:
         selected = qs._mode == "instances" or name in (qs._fields or ())
-        # By its label when it is selected (ORDER BY n DESC), else by its expression.
-        column = annotations.labelled[name] if selected else annotations.expressions[name]
-        return column.desc() if spec.startswith("-") else column.asc()
+        # By its label when it is selected and unambiguous (ORDER BY n DESC), else by its
+        # expression (joined rows' columns may have the annotation's name).
+        by_label = selected and not qs._related
+        column = annotations.labelled[name] if by_label else annotations.expressions[name]
+        return column.desc() if descending else column.asc()
+    if qs._group is not None and "__" in name and annotations.joins is not None:
+        # The joined column the rows are grouped by, not a correlated subquery.
+        joined = annotations.joins.column(qs.model, name)
+        return joined.desc() if descending else joined.asc()
     return order_column(qs.model, table, spec)
+
+
+def _group_columns(qs: QuerySet[Any], table: sa.Table, annotations: Annotations) -> list[Any]:
+    """The columns of the fields ``values()`` named before the aggregates were annotated."""
+    meta = qs.model._meta
+    columns = []
+    for name in qs._group or ():
+        if "__" in name:
+            assert annotations.joins is not None
+            columns.append(annotations.joins.column(qs.model, name))
+        else:
+            columns.append(table.c[meta.get_field(name).attname])
+    return columns
 
 
 def _lock(qs: QuerySet[Any], stmt: Any, table: sa.Table, joins: Joins | None) -> Any:

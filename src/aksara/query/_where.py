@@ -8,6 +8,7 @@ with bound parameters numbered in the same order. Conditions that cross a relati
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from aksara.query._resolve import (
     plan_conditions,
     resolve,
 )
-from aksara.query.expressions import CombinedExpression, F, Q
+from aksara.query.expressions import CombinedExpression, F, OuterRef, Q
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -46,10 +47,24 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
     return (q.connector, q.negated, tuple(parts))
 
 
+#: The enclosing queries' ``(model, table)``, innermost last, while a subquery is built:
+#: what ``OuterRef`` refers to.
+outer_queries: ContextVar[tuple[tuple[Any, Any], ...]] = ContextVar("outer_queries", default=())
+
+_COMPARISONS = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
 def _leaf_key(key: str, value: Any, resolved: Any, values: list[Any]) -> Any:
     """The shape of one ``key=value`` condition; its parameters go to ``values``."""
     if isinstance(value, (F, CombinedExpression)):
         return (key, "expr", expression_key(value, values))
+    if isinstance(value, OuterRef):
+        _comparison(key, resolved, "OuterRef()")
+        return (key, "outer", value.name)
+    if getattr(value, "is_queryset", False):
+        if resolved.lookup.name != "in":
+            raise QueryError(f"{key}: a queryset is a value of an __in lookup only")
+        return (key, "in-subquery", value.subquery_key(values))
     variant, params = resolved.lookup.prepare(resolved.output_field, value)
     values.extend(params)
     return (key, variant)
@@ -95,13 +110,17 @@ def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> An
             continue
         column = resolved.column(table)
         if isinstance(value, (F, CombinedExpression)):
-            if resolved.lookup.name not in ("exact", "gt", "gte", "lt", "lte"):
-                raise QueryError(f"{key}: F() expressions work with exact/gt/gte/lt/lte only")
+            op = _comparison(key, resolved, "F() expressions")
             rhs = expression_sql(model, table, value, counter)
-            op = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[
-                resolved.lookup.name
-            ]
             clauses.append(column.op(op, is_comparison=True)(rhs))
+            continue
+        if isinstance(value, OuterRef):
+            op = _comparison(key, resolved, "OuterRef()")
+            clauses.append(column.op(op, is_comparison=True)(outer_column(model, value)))
+            continue
+        if getattr(value, "is_queryset", False):
+            # Not correlated: the same table inside keeps its own FROM.
+            clauses.append(column.in_(value.subquery_select(counter).correlate(None)))
             continue
         variant, params = resolved.lookup.prepare(resolved.output_field, value)
         clauses.append(
@@ -115,6 +134,32 @@ def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> An
     else:
         combined = sa.and_(*clauses) if q.connector == Q.AND else sa.or_(*clauses)
     return sa.not_(combined) if q.negated else combined
+
+
+def _comparison(key: str, resolved: Any, what: str) -> str:
+    """The SQL operator of a comparison with an expression (exact, gt, gte, lt, lte)."""
+    op = _COMPARISONS.get(resolved.lookup.name)
+    if op is None:
+        raise QueryError(f"{key}: {what} work with exact/gt/gte/lt/lte only")
+    return op
+
+
+def outer_column(model: type[Model], ref: OuterRef) -> Any:
+    """The enclosing query's column that ``ref`` names."""
+    stack = outer_queries.get()
+    if not stack:
+        raise QueryError(f"{ref!r} is only valid inside Subquery() or Exists()")
+    outer_model, outer_table = stack[-1]
+    if outer_model is model:
+        raise QueryError(
+            f"{ref!r}: a subquery on {model.__name__} inside a query on {model.__name__} "
+            f"is not supported yet"
+        )
+    meta = outer_model._meta
+    field = meta.pk if ref.name == "pk" else meta.get_field(ref.name)
+    if not field.concrete:
+        raise QueryError(f"{ref!r}: {meta.model_name}.{ref.name} has no column")
+    return outer_table.c[field.attname]
 
 
 def expression_key(expr: Any, values: list[Any]) -> Any:

@@ -171,6 +171,11 @@ class OrderedAggregate(Aggregate):
         if not all(isinstance(o, str) and o.lstrip("-") for o in ordering):
             raise QueryError(f"{type(self).__name__}(ordering=...) takes field names")
         self.ordering = tuple(ordering)
+        if self.distinct and any(o.lstrip("-") != field.rpartition("__")[2] for o in ordering):
+            raise QueryError(
+                f"{type(self).__name__}(distinct=True) can be ordered by the aggregated field only "
+                f"(PostgreSQL orders DISTINCT aggregates by their argument)"
+            )
 
     def key(self) -> tuple[Any, ...]:
         return (*super().key(), self.ordering)
@@ -210,6 +215,8 @@ class StringAgg(OrderedAggregate):
         # string_agg(value, delimiter ORDER BY ...): the ordering follows the delimiter.
         value = sa.cast(column, sa.Text())
         delimiter: Any = sa.cast(binds.pop(0), sa.Text())
+        if order and self.distinct:  # ordered by the argument itself, as PostgreSQL requires
+            order = [value.desc() if o.startswith("-") else value.asc() for o in self.ordering]
         if order:
             delimiter = aggregate_order_by(delimiter, *order)
         return sa.func.string_agg(sa.distinct(value) if self.distinct else value, delimiter)

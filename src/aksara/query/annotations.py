@@ -28,10 +28,10 @@ from aksara._codegen import is_identifier
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query._compile import RowPlan, param
-from aksara.query._where import where_clause, where_key
-from aksara.query.aggregates import Aggregate, Avg, Count, StdDev
+from aksara.query._where import outer_queries, where_clause, where_key
+from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q
-from aksara.query.functions import Case, Func
+from aksara.query.functions import Case, Exists, Func, Subquery
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -67,6 +67,8 @@ def check_name(model: type[Model], name: str) -> None:
     meta = model._meta
     if not is_identifier(name) or name.startswith("_") or "__" in name:
         raise QueryError(f"annotate(): {name!r} is not a valid annotation name")
+    if len(name.encode()) > 63:
+        raise QueryError(f"annotate(): {name!r} is longer than PostgreSQL's 63-byte names")
     if name in meta.fields or name in meta.by_attname or hasattr(model, name) or name == "pk":
         raise QueryError(
             f"annotate(): {name!r} conflicts with a field or attribute of {meta.model_name}"
@@ -99,6 +101,9 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
         for argument in expr.expressions:
             if not _constant(argument):
                 check_expression(model, name, argument, grouped=False)
+        return
+    if isinstance(expr, Subquery):
+        output_field(model, expr)
         return
     if isinstance(expr, Case):
         for when in expr.whens:
@@ -191,6 +196,8 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
     if isinstance(expr, Func):
         arguments = tuple(annotation_key(model, a, values) for a in expr.expressions)
         return ("func", expr.key(), arguments)
+    if isinstance(expr, Subquery):
+        return (type(expr).__name__, expr.queryset.subquery_key(values))
     if isinstance(expr, Case):
         whens = tuple(
             (where_key(model, w.condition, values), _optional_key(model, w.then, values))
@@ -238,15 +245,14 @@ def _strip(q: Q, prefix: str) -> Q:
 
 
 class Annotations:
-    """A queryset's annotations as SQL: by name, labelled for the select list, and what the
-    query groups by (the selected columns, when it is grouped)."""
+    """A queryset's annotations as SQL: by name, labelled for the select list, and the joins
+    of a grouped query (its aggregates', its grouped fields' and its ordering's)."""
 
-    __slots__ = ("expressions", "labelled", "group", "joins")
+    __slots__ = ("expressions", "labelled", "joins")
 
     def __init__(self) -> None:
         self.expressions: dict[str, Any] = {}
         self.labelled: dict[str, Any] = {}
-        self.group: list[Any] = []
         self.joins: Joins | None = None
 
 
@@ -327,7 +333,9 @@ def _condition(
             parts.append((name, lookup.name, variant))
         else:
             assert counter is not None
-            parts.append(lookup.expression(built[name], field, variant, counter[0]))
+            # Typed as the annotation's field: a count's values are bigints, not integers.
+            column = sa.type_coerce(built[name], field.sa_type())
+            parts.append(lookup.expression(column, field, variant, counter[0]))
             counter[0] += len(params)
     if built is None:
         return (q.connector, q.negated, tuple(parts))
@@ -364,6 +372,15 @@ def annotation_sql(
             for a in expr.expressions
         ]
         return expr.sql(arguments, output_field(model, expr).sa_type())
+    if isinstance(expr, Subquery):
+        token = outer_queries.set((*outer_queries.get(), (model, table)))
+        try:
+            select = expr.queryset.subquery_select(counter).correlate(table)
+        finally:
+            outer_queries.reset(token)
+        if isinstance(expr, Exists):
+            return select.exists()
+        return select.scalar_subquery()
     if isinstance(expr, Case):
         type_ = output_field(model, expr).sa_type()
         branches = []
@@ -452,6 +469,10 @@ def output_field(model: type[Model], expr: Any) -> Any:
         return _aggregate_output(model, expr)
     if isinstance(expr, F):
         return model._meta.get_field(expr.name)
+    if isinstance(expr, Exists):
+        return fields.Boolean()
+    if isinstance(expr, Subquery):
+        return _subquery_output(expr.queryset)
     if isinstance(expr, Case):
         if expr.output_field is not None:
             return expr.output_field
@@ -466,7 +487,10 @@ def output_field(model: type[Model], expr: Any) -> Any:
             raise QueryError(f"{expr!r} needs output_field=")
         return output_field(model, expr.expressions[0])
     if isinstance(expr, CombinedExpression):
-        for side in (expr.lhs, expr.rhs):
+        sides = (expr.lhs, expr.rhs)
+        if any(isinstance(_plain(side), float) for side in sides):
+            return fields.Float()
+        for side in sides:
             if not isinstance(side, Value) and not _constant(side):
                 return output_field(model, side)
         return output_field(model, expr.lhs)
@@ -479,9 +503,40 @@ def output_field(model: type[Model], expr: Any) -> Any:
     raise QueryError(f"Value({value!r}): no field type for {type(value).__name__}")
 
 
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Value) else value
+
+
+def _subquery_output(qs: Any) -> Any:
+    """The field of the one column a subquery selects."""
+    meta = qs.model._meta
+    if qs._mode == "instances":
+        return meta.pk
+    names: tuple[str, ...] = qs._fields or ()
+    if len(names) != 1:
+        raise QueryError(
+            f"A subquery selects one column; this one selects {len(names) or 'every'}: "
+            f"use values('field') or values_list('field', flat=True)"
+        )
+    name = names[0]
+    annotated = dict(qs._annotations)
+    if name in annotated:
+        return output_field(qs.model, annotated[name])
+    if "__" in name:
+        from aksara.query.joins import column_path
+
+        _, field, transforms = column_path(qs.model, name)
+        return transforms[len(transforms) - 1].output_field if transforms else field
+    return meta.by_attname.get(name) or meta.get_field(name)
+
+
 def _aggregate_output(model: type[Model], agg: Aggregate) -> Any:
     if isinstance(agg, Count):
         return fields.BigInteger()
+    if isinstance(agg, StringAgg):
+        return fields.Text()
+    if isinstance(agg, JSONBAgg):
+        return fields.JSON()
     if isinstance(agg, (Avg, StdDev)):
         return fields.Float()
     first, _, rest = agg.field.partition("__")

@@ -95,6 +95,21 @@ class F(Combinable):
         return f"F({self.name!r})"
 
 
+class OuterRef:
+    """A field of the enclosing query's row, inside ``Subquery()`` or ``Exists()``:
+    ``Post.objects.filter(author=OuterRef("pk"))``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"OuterRef() takes a field name, got {name!r}")
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"OuterRef({self.name!r})"
+
+
 class CombinedExpression(Combinable):
     __slots__ = ("lhs", "op", "rhs")
 

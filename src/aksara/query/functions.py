@@ -296,3 +296,27 @@ class Case(Combinable):
         self.whens = whens
         self.default = F(default) if isinstance(default, str) else default
         self.output_field = output_field
+
+
+class Subquery(Combinable):
+    """The one value a queryset selects, per row of the enclosing query:
+    ``Subquery(Post.objects.filter(author=OuterRef("pk")).order_by("-id").values("title")[:1])``.
+
+    It selects one column (``values("x")``, ``values_list("x", flat=True)``, or the primary
+    key of instances) and should return at most one row (slice it ``[:1]``)."""
+
+    __slots__ = ("queryset",)
+
+    def __init__(self, queryset: Any) -> None:
+        if not getattr(queryset, "is_queryset", False):
+            raise QueryError(f"{type(self).__name__}() takes a queryset, got {queryset!r}")
+        self.queryset = queryset
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.queryset!r})"
+
+
+class Exists(Subquery):
+    """True when the queryset has a row, per row of the enclosing query (``EXISTS``)."""
+
+    __slots__ = ()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aksara.db import current_transaction, get_database
 from aksara.exceptions import QueryError
-from aksara.query import _select, reporting
+from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
@@ -31,6 +31,7 @@ from aksara.query.annotations import (
 from aksara.query.expressions import CombinedExpression, F, Q
 from aksara.query.joins import JoinLayout, check_join_path
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
+from aksara.query.reporting import Reports
 from aksara.query.vector import nearest
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
 
-class QuerySet(Writes[M], Generic[M]):
+class QuerySet(Writes[M], Reports[M], Generic[M]):
     """A lazy query over ``model``: ``Post.objects.filter(published=True).order_by("-created_at")[:10]``."""
 
     __slots__ = (
@@ -95,6 +96,9 @@ class QuerySet(Writes[M], Generic[M]):
         self._group: tuple[str, ...] | None = None
         #: Results known without a query (a related manager's prefetched objects); never cloned.
         self._cache: list[M] | None = None
+
+    #: What ``Subquery``, ``Exists`` and ``__in`` recognise a queryset by (no import cycle).
+    is_queryset = True
 
     def _clone(self) -> QuerySet[M]:
         # Spelled out: a loop of getattr/setattr costs several microseconds per clone.
@@ -147,7 +151,9 @@ class QuerySet(Writes[M], Generic[M]):
 
     def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
         """Rows matching none of the conditions together (``NOT (...)``)."""
-        return self._add_condition(~Q(*conditions, **lookups))
+        if conditions or lookups:
+            return self._add_condition(~Q(*conditions, **lookups))
+        return self._clone()
 
     def _add_condition(self, q: Q) -> QuerySet[M]:
         clone = self._clone()
@@ -291,6 +297,8 @@ class QuerySet(Writes[M], Generic[M]):
     ) -> QuerySet[M]:
         if nowait and skip_locked:
             raise QueryError(f"{method}(): nowait and skip_locked exclude each other")
+        if self._group is not None:
+            raise QueryError(f"{method}(): a grouped queryset cannot lock rows")
         if isinstance(of, str):
             raise QueryError(f"{method}(of=...) takes a tuple of names, e.g. of=({of!r},)")
         for name in of:
@@ -374,16 +382,6 @@ class QuerySet(Writes[M], Generic[M]):
         plan, _, values, _ = _select.select_plan(self)
         return plan.sql, list(plan.args(values))
 
-    async def explain(
-        self, *, analyze: bool = False, buffers: bool = False, format: str = "text"
-    ) -> Any:
-        """PostgreSQL's plan for this queryset: ``print(await qs.explain())``.
-
-        ``format`` is ``"text"`` (a string), ``"json"`` (parsed), ``"yaml"`` or ``"xml"``;
-        ``analyze=True`` runs the query to time it, ``buffers=True`` (with ``analyze``) adds
-        buffer use."""
-        return await reporting.explain(self, analyze=analyze, buffers=buffers, format=format)
-
     # -- execution -----------------------------------------------------------------------------
 
     def __await__(self) -> Generator[Any, None, list[Any]]:
@@ -442,23 +440,6 @@ class QuerySet(Writes[M], Generic[M]):
                 batch = []
         for item in self._convert(batch, rows):
             yield item
-
-    async def fetch_with_count(self) -> tuple[list[Any], int]:
-        """A page and the number of rows it was cut from, in one statement:
-        ``posts, total = await Post.objects.order_by("id")[40:60].fetch_with_count()``."""
-        return await reporting.fetch_with_count(self)
-
-    async def raw(self, sql: str, params: Sequence[Any] = ()) -> list[M]:
-        """Instances from SQL of your own, with ``$1`` parameters:
-        ``await Post.objects.raw("SELECT * FROM post WHERE views > $1", [100])``.
-
-        Columns match fields by column name and must include the primary key; fields
-        without a column are deferred, other columns become attributes."""
-        if self._where or self._order is not None or self._fields or self._limit is not None:
-            raise QueryError(
-                "raw() runs its own SQL: call it on the manager, not a narrowed queryset"
-            )
-        return await reporting.raw(self.model, sql, params)
 
     async def get(self, *conditions: Q, **lookups: Any) -> M:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""
@@ -523,13 +504,18 @@ class QuerySet(Writes[M], Generic[M]):
         except self.model.DoesNotExist:
             return None
 
+    def _default_order(self) -> tuple[str, ...]:
+        """What ``first()`` and ``last()`` order by when nothing else does: the primary key,
+        or the grouped fields of a grouped query."""
+        return tuple(self._group) if self._group else ("pk",)
+
     async def first(self) -> M | None:
-        qs = self if self._ordering() else self.order_by("pk")
+        qs = self if self._ordering() else self.order_by(*self._default_order())
         rows = await qs[0:1]._fetch()
         return rows[0] if rows else None
 
     async def last(self) -> M | None:
-        order = self._ordering() or ("pk",)
+        order = self._ordering() or self._default_order()
         reversed_order = tuple(o[1:] if o.startswith("-") else f"-{o}" for o in order)
         rows = await self.order_by(*reversed_order)[0:1]._fetch()
         return rows[0] if rows else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -103,7 +103,7 @@ def _unsliced(qs: QuerySet[M]) -> QuerySet[M]:
 def _build_with_count(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, Any]:
     stmt, columns, layout, row_names = _select.select_statement(qs)
     stmt = stmt.add_columns(sa.func.count().over().label(_TOTAL))
-    return Plan(stmt), RowPlan(row_names, [c.type for c in columns]), layout
+    return Plan(stmt), _select.row_plan(qs, columns, row_names), layout
 
 
 async def raw(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
@@ -154,3 +154,68 @@ def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> li
             obj.__dict__[name] = record[i]
         result.append(obj)
     return result
+
+
+class Reports(Generic[M]):
+    """The reporting methods of ``QuerySet``: ``explain``, ``fetch_with_count``, ``raw`` and
+    what ``Subquery``, ``Exists`` and ``__in`` ask of a queryset."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what they use of the queryset
+        model: type[M]
+        _mode: str
+        _order: tuple[str, ...] | None
+
+        def _is_plain(self) -> bool: ...
+
+    def _queryset(self) -> QuerySet[M]:
+        return cast("QuerySet[M]", self)
+
+    async def explain(
+        self, *, analyze: bool = False, buffers: bool = False, format: str = "text"
+    ) -> Any:
+        """PostgreSQL's plan for this queryset: ``print(await qs.explain())``.
+
+        ``format`` is ``"text"`` (a string), ``"json"`` (parsed), ``"yaml"`` or ``"xml"``;
+        ``analyze=True`` runs the query to time it, ``buffers=True`` (with ``analyze``) adds
+        buffer use."""
+        return await explain(self._queryset(), analyze=analyze, buffers=buffers, format=format)
+
+    async def fetch_with_count(self) -> tuple[list[Any], int]:
+        """A page and the number of rows it was cut from, in one statement:
+        ``posts, total = await Post.objects.order_by("id")[40:60].fetch_with_count()``."""
+        return await fetch_with_count(self._queryset())
+
+    async def raw(self, sql: str, params: Sequence[Any] = ()) -> list[M]:
+        """Instances from SQL of your own, with ``$1`` parameters:
+        ``await Post.objects.raw("SELECT * FROM post WHERE views > $1", [100])``.
+
+        Columns match fields by column name and must include the primary key; fields
+        without a column are deferred, other columns become attributes."""
+        if not self._is_plain() or self._order is not None:
+            raise QueryError(
+                "raw() runs its own SQL: call it on the manager, not a narrowed queryset"
+            )
+        return await raw(self.model, sql, params)
+
+    def subquery_key(self, values: list[Any]) -> tuple[Any, ...]:
+        """The shape of this queryset as a subquery; its values go to ``values``."""
+        return (self.model, _select.shape(self._queryset(), values))
+
+    def subquery_select(self, counter: list[int]) -> Any:
+        """This queryset as a subquery selecting one column, parameters numbered from
+        ``counter``: its ``values()`` field, or the primary key of instances."""
+        stmt, columns, _, _ = _select.select_statement(
+            self._queryset(), inner=True, counter=counter
+        )
+        if self._mode == "instances":
+            table = self.model._meta.table
+            assert table is not None
+            stmt = stmt.with_only_columns(table.c[self.model._meta.pk.attname])
+        elif len(columns) != 1:
+            raise QueryError(
+                f"A subquery selects one column; this one selects {len(columns)}: "
+                f"use values('field') or values_list('field', flat=True)"
+            )
+        return stmt
