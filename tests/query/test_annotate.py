@@ -425,6 +425,10 @@ async def test_review_findings_grouping_ordering_and_types(db):
         StringAgg("posts__title", ",", distinct=True, ordering="rank")
     with pytest.raises(QueryError, match="cannot lock rows"):
         grouped.select_for_update()
+    from aksara.query.functions import RowNumber, Window
+
+    with pytest.raises(QueryError, match="cannot lock rows"):
+        RlPost.objects.annotate(n=Window(RowNumber())).select_for_update()
     with pytest.raises(QueryError, match="narrowed queryset"):
         await RlAuthor.objects.annotate(n=Count("posts")).raw("SELECT * FROM rl_author")
     assert await RlAuthor.objects.exclude().count() == 3

@@ -26,6 +26,7 @@ from aksara.query.annotations import (
     Annotations,
     annotation_key,
     build_annotations,
+    filters_windows,
     having_clause,
     having_key,
     used_annotations,
@@ -131,16 +132,22 @@ def select_statement(
     columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
     stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
     stmt = apply_where(qs, stmt, table, counter)
-    if qs._having:
+    sub = None
+    if qs._having and qs._group is None and filters_windows(qs):
+        stmt, columns, sub = _wrap_windows(qs, stmt, row_names, annotations, counter)
+    elif qs._having:
         having = having_clause(qs, table, annotations.expressions, counter)
         stmt = stmt.having(having) if qs._group is not None else stmt.where(having)
     if qs._group is not None:
         stmt = stmt.group_by(*_group_columns(qs, table, annotations))
     order = qs._ordering()
-    if order:
+    if order and sub is not None:
+        stmt = stmt.order_by(*(_wrapped_column(qs, sub, o) for o in order))
+    elif order:
         stmt = stmt.order_by(*(_order_column(qs, table, annotations, o) for o in order))
     if isinstance(qs._distinct, tuple):
-        stmt = stmt.ext(distinct_on(*(table.c[name] for name in qs._distinct)))
+        source: Any = sub.c if sub is not None else table.c
+        stmt = stmt.ext(distinct_on(*(source[name] for name in qs._distinct)))
     elif qs._distinct:
         stmt = stmt.distinct()
     if qs._limit is not None:
@@ -207,6 +214,49 @@ def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, 
         joined = annotations.joins.column(qs.model, name)
         return joined.desc() if descending else joined.asc()
     return order_column(qs.model, table, spec)
+
+
+def _wrap_windows(
+    qs: QuerySet[Any],
+    stmt: Any,
+    row_names: tuple[str, ...],
+    annotations: Annotations,
+    counter: list[int],
+) -> tuple[Any, list[Any], Any]:
+    """``SELECT ... FROM (the query) AS windowed WHERE <conditions on its annotations>``:
+    PostgreSQL computes windows after WHERE, so conditions on them go around the query."""
+    if qs._related:
+        raise QueryError("Filtering on a window with select_related() is not supported yet")
+    extra = [column for name, column in annotations.labelled.items() if name not in row_names]
+    table = qs.model._meta.table
+    assert table is not None
+    for spec in qs._ordering():  # the fields it is ordered by, selected or not
+        name = spec.lstrip("-+")
+        if spec != "?" and "__" not in name and name not in annotations.labelled:
+            attname = qs.model._meta.get_field(name).attname
+            if attname not in row_names:
+                extra.append(table.c[attname])
+    sub = stmt.add_columns(*extra).subquery("windowed")
+    built = {name: sub.c[name] for name in annotations.labelled}
+    condition = having_clause(qs, table, built, counter)
+    columns = [sub.c[name] for name in row_names]
+    return sa.select(*columns).where(condition), columns, sub
+
+
+def _wrapped_column(qs: QuerySet[Any], sub: Any, spec: str) -> Any:
+    """An ordering of a query wrapped around windows, by the columns it selects."""
+    if spec == "?":
+        return sa.func.random()
+    name = spec.lstrip("-+")
+    names = set(sub.c.keys())
+    if name not in names and "__" not in name and name not in dict(qs._annotations):
+        name = qs.model._meta.get_field(name).attname
+    if name not in names:
+        raise QueryError(
+            f"order_by({spec!r}): a query filtered on a window orders by what it selects"
+        )
+    column = sub.c[name]
+    return column.desc() if spec.startswith("-") else column.asc()
 
 
 def _group_columns(qs: QuerySet[Any], table: sa.Table, annotations: Annotations) -> list[Any]:

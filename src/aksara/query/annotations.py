@@ -31,7 +31,7 @@ from aksara.query._compile import RowPlan, param
 from aksara.query._where import outer_queries, where_clause, where_key
 from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q
-from aksara.query.functions import Case, Exists, Func, Subquery
+from aksara.query.functions import Case, Exists, Func, Subquery, Window
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -105,6 +105,9 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
     if isinstance(expr, Subquery):
         output_field(model, expr)
         return
+    if isinstance(expr, Window):
+        _check_window(model, name, expr)
+        return
     if isinstance(expr, Case):
         for when in expr.whens:
             where_key(model, when.condition, [])  # unknown names raise here
@@ -118,6 +121,40 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
         f"annotate({name}=...) takes an aggregate, a function, F() or Value(), "
         f"got {type(expr).__name__}"
     )
+
+
+def _check_window(model: type[Model], name: str, window: Window) -> None:
+    meta = model._meta
+    inner = window.expression
+    if isinstance(inner, Aggregate):
+        if inner.field != "*" and not meta.get_field(inner.field).concrete:
+            raise QueryError(f"Window({inner!r}): {meta.model_name}.{inner.field} has no column")
+        if inner.default is not None or inner.ordering:
+            raise QueryError(f"Window({inner!r}): default= and ordering= are not supported here")
+        if inner.filter is not None:
+            where_key(model, inner.filter, [])
+    else:
+        check_expression(model, name, inner, grouped=False)
+    for spec in (*window.partition_by, *window.order_by):
+        if not meta.get_field(spec.lstrip("-")).concrete:
+            raise QueryError(f"Window(): {meta.model_name}.{spec.lstrip('-')} has no column")
+
+
+def filters_windows(qs: QuerySet[Any]) -> bool:
+    """Whether a condition of ``qs`` is on an annotation with a window in it."""
+    windows = {name for name, expr in qs._annotations if has_window(expr)}
+    return any(key.partition("__")[0] in windows for q in qs._having for key in _keys(q))
+
+
+def has_window(expr: Any) -> bool:
+    """Whether ``expr`` is, or contains, a window (PostgreSQL filters those apart)."""
+    if isinstance(expr, Window):
+        return True
+    if isinstance(expr, CombinedExpression):
+        return has_window(expr.lhs) or has_window(expr.rhs)
+    if isinstance(expr, Func):
+        return any(has_window(a) for a in expr.expressions)
+    return False
 
 
 def _constant(value: Any) -> bool:
@@ -198,6 +235,15 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         return ("func", expr.key(), arguments)
     if isinstance(expr, Subquery):
         return (type(expr).__name__, expr.queryset.subquery_key(values))
+    if isinstance(expr, Window):
+        inner = expr.expression
+        if isinstance(inner, Aggregate):
+            condition = where_key(model, inner.filter, values) if inner.filter is not None else None
+            inner_key: Any = ("agg", inner.key(), condition)
+        else:
+            inner_key = annotation_key(model, inner, values)
+        frame = expr.frame.key() if expr.frame is not None else None
+        return ("window", inner_key, expr.partition_by, expr.order_by, frame)
     if isinstance(expr, Case):
         whens = tuple(
             (where_key(model, w.condition, values), _optional_key(model, w.then, values))
@@ -372,6 +418,8 @@ def annotation_sql(
             for a in expr.expressions
         ]
         return expr.sql(arguments, output_field(model, expr).sa_type())
+    if isinstance(expr, Window):
+        return _window_sql(model, table, expr, counter)
     if isinstance(expr, Subquery):
         token = outer_queries.set((*outer_queries.get(), (model, table)))
         try:
@@ -394,6 +442,29 @@ def annotation_sql(
     bind = param(counter[0], output_field(model, expr).sa_type())
     counter[0] += 1
     return bind
+
+
+def _window_sql(model: type[Model], table: Any, window: Window, counter: list[int]) -> Any:
+    meta = model._meta
+    inner = window.expression
+    if isinstance(inner, Aggregate):
+        column = None if inner.field == "*" else table.c[meta.get_field(inner.field).attname]
+        condition = None
+        if inner.filter is not None:
+            condition = where_clause(model, table, inner.filter, counter)
+        call = inner.expression(column, condition, _binds(inner, counter), [])
+    else:
+        call = annotation_sql(model, table, inner, counter)
+    partition = [table.c[meta.get_field(n).attname] for n in window.partition_by]
+    order = []
+    for spec in window.order_by:
+        column = table.c[meta.get_field(spec.lstrip("-")).attname]
+        order.append(column.desc() if spec.startswith("-") else column.asc())
+    options: dict[str, Any] = {}
+    if window.frame is not None:
+        kind = "rows" if window.frame.kind == "rows" else "range_"
+        options[kind] = (window.frame.start, window.frame.end)
+    return call.over(partition_by=partition or None, order_by=order or None, **options)
 
 
 def _case_value(model: type[Model], table: Any, expr: Any, counter: list[int], type_: Any) -> Any:
@@ -469,6 +540,8 @@ def output_field(model: type[Model], expr: Any) -> Any:
         return _aggregate_output(model, expr)
     if isinstance(expr, F):
         return model._meta.get_field(expr.name)
+    if isinstance(expr, Window):
+        return output_field(model, expr.expression)
     if isinstance(expr, Exists):
         return fields.Boolean()
     if isinstance(expr, Subquery):

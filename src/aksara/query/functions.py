@@ -320,3 +320,157 @@ class Exists(Subquery):
     """True when the queryset has a row, per row of the enclosing query (``EXISTS``)."""
 
     __slots__ = ()
+
+
+# -- window functions --------------------------------------------------------------------------
+
+
+class WindowFunction(Func):
+    """A function computed over a window of rows (``Window(RowNumber(), ...)``)."""
+
+    output: ClassVar[type[fields.Field[Any]] | None] = fields.BigInteger
+
+
+class RowNumber(WindowFunction):
+    function = "row_number"
+
+
+class Rank(WindowFunction):
+    function = "rank"
+
+
+class DenseRank(WindowFunction):
+    function = "dense_rank"
+
+
+class PercentRank(WindowFunction):
+    function = "percent_rank"
+    output = fields.Float
+
+
+class CumeDist(WindowFunction):
+    function = "cume_dist"
+    output = fields.Float
+
+
+class NTile(WindowFunction):
+    """The rows split into ``num_buckets`` groups, numbered from 1: ``NTile(4)``."""
+
+    function = "ntile"
+    output = fields.Integer
+
+    def __init__(self, num_buckets: int) -> None:
+        if type(num_buckets) is not int or num_buckets < 1:
+            raise QueryError(f"NTile() takes a positive number of buckets, got {num_buckets!r}")
+        super().__init__(num_buckets)
+
+
+class Lag(WindowFunction):
+    """The value ``offset`` rows before (``Lead``: after), or ``default``: ``Lag("price")``."""
+
+    function = "lag"
+    output = None
+
+    def __init__(self, expression: Any, offset: int = 1, default: Any = None) -> None:
+        if type(offset) is not int or offset < 0:
+            raise QueryError(f"{type(self).__name__}(offset=...) takes an integer >= 0")
+        arguments = [expression, offset] if default is None else [expression, offset, default]
+        super().__init__(*arguments)
+
+
+class Lead(Lag):
+    function = "lead"
+
+
+class FirstValue(WindowFunction):
+    function = "first_value"
+    output = None
+
+
+class LastValue(WindowFunction):
+    function = "last_value"
+    output = None
+
+
+class NthValue(WindowFunction):
+    function = "nth_value"
+    output = None
+
+    def __init__(self, expression: Any, nth: int = 1) -> None:
+        if type(nth) is not int or nth < 1:
+            raise QueryError(f"NthValue(nth=...) takes an integer >= 1, got {nth!r}")
+        super().__init__(expression, nth)
+
+
+class RowRange:
+    """``ROWS BETWEEN``: ``RowRange(start=-2, end=0)`` is the two rows before and this one;
+    None is unbounded, negative numbers are rows before, positive after, 0 the current row."""
+
+    kind = "rows"
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int | None = None, end: int | None = None) -> None:
+        for bound in (start, end):
+            if bound is not None and type(bound) is not int:
+                raise QueryError(
+                    f"{type(self).__name__}() bounds are integers or None, got {bound!r}"
+                )
+        self.start, self.end = start, end
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.kind, self.start, self.end)
+
+
+class ValueRange(RowRange):
+    """``RANGE BETWEEN``, the same bounds as ``RowRange`` in the ordering's values."""
+
+    kind = "range"
+    __slots__ = ()
+
+
+class Window(Combinable):
+    """An aggregate or window function over the rows that share ``partition_by``, in
+    ``order_by`` order: ``Window(Rank(), partition_by="category", order_by="-score")``.
+
+    Conditions on a window annotation (``filter(rank__lte=3)``: top 3 per category) are
+    applied to the rows it was computed over, in a query wrapped around them."""
+
+    __slots__ = ("expression", "partition_by", "order_by", "frame")
+
+    def __init__(
+        self,
+        expression: Any,
+        partition_by: Any = None,
+        order_by: Any = None,
+        frame: RowRange | None = None,
+    ) -> None:
+        from aksara.query.aggregates import Aggregate
+
+        if not isinstance(expression, (WindowFunction, Aggregate)):
+            raise QueryError(
+                f"Window() takes a window function or an aggregate, got {expression!r}"
+            )
+        if frame is not None and not isinstance(frame, RowRange):
+            raise QueryError("Window(frame=...) takes a RowRange or a ValueRange")
+        self.expression = expression
+        self.partition_by = _names(partition_by, "partition_by")
+        self.order_by = _names(order_by, "order_by")
+        self.frame = frame
+
+
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, F)):
+        items: tuple[Any, ...] = (value,)
+    elif isinstance(value, (list, tuple)):
+        items = tuple(value)
+    else:
+        raise QueryError(f"Window({what}=...) takes field names, got {value!r}")
+    names = []
+    for item in items:
+        name = item.name if isinstance(item, F) else item
+        if not isinstance(name, str):
+            raise QueryError(f"Window({what}=...) takes field names, got {item!r}")
+        names.append(name)
+    return tuple(names)

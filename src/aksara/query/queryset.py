@@ -26,6 +26,7 @@ from aksara.query.annotations import (
     check_condition,
     check_expression,
     check_name,
+    has_window,
     on_annotations,
 )
 from aksara.query.expressions import CombinedExpression, F, Q
@@ -179,6 +180,8 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
             if name in known:
                 raise QueryError(f"annotate(): {name!r} is already an annotation")
             check_expression(self.model, name, expr, grouped=grouped)
+        if self._for_update is not None and any(map(has_window, expressions.values())):
+            raise QueryError("A windowed queryset cannot lock rows (FOR UPDATE)")
         clone = self._clone()
         clone._annotations = (*self._annotations, *expressions.items())
         if grouped:
@@ -297,8 +300,8 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
     ) -> QuerySet[M]:
         if nowait and skip_locked:
             raise QueryError(f"{method}(): nowait and skip_locked exclude each other")
-        if self._group is not None:
-            raise QueryError(f"{method}(): a grouped queryset cannot lock rows")
+        if self._group is not None or any(has_window(e) for _, e in self._annotations):
+            raise QueryError(f"{method}(): a grouped or windowed queryset cannot lock rows")
         if isinstance(of, str):
             raise QueryError(f"{method}(of=...) takes a tuple of names, e.g. of=({of!r},)")
         for name in of:
