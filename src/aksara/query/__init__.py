@@ -20,8 +20,7 @@ from aksara.query.aggregates import (
     Sum,
     Variance,
 )
-from aksara.query.annotations import Value
-from aksara.query.expressions import F, OuterRef, Q
+from aksara.query.expressions import F, OuterRef, Q, Value
 from aksara.query.functions import Case, Exists, Func, Subquery, When
 from aksara.query.lookups import Lookup, register_lookup
 from aksara.query.manager import Manager

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     """The query's shape (everything that changes its SQL); its values go to ``values``:
     the annotations', the conditions', the conditions on annotations', LIMIT's, OFFSET's."""
+    if qs._combined is not None:
+        return _combined_shape(qs, values)
     annotated: Any = None
     if qs._annotations:
         model = qs.model
@@ -67,6 +69,19 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     )
 
 
+def _combined_shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
+    """A union's (intersection's, difference's) shape: its querysets', then its own."""
+    assert qs._combined is not None
+    operation, all_rows, parts = qs._combined
+    combined = (operation, all_rows, tuple(shape(p, values) for p in parts))
+    if qs._limit is not None:
+        values.append(qs._limit)
+    if qs._offset is not None:
+        values.append(qs._offset)
+    limits = (qs._limit is not None, qs._offset is not None)
+    return ("combined", combined, qs._ordering(), limits, qs._mode == "instances")
+
+
 def where_values(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     """The shape of the conditions alone; their values go to ``values``."""
     model = qs.model
@@ -86,6 +101,7 @@ def is_windowed(qs: QuerySet[Any]) -> bool:
         or qs._offset is not None
         or bool(qs._distinct)
         or bool(qs._annotations)
+        or qs._combined is not None
     )
 
 
@@ -128,6 +144,8 @@ def select_statement(
     assert table is not None
     if counter is None:
         counter = [0]  # a subquery continues its enclosing query's numbering
+    if qs._combined is not None:
+        return _combined_statement(qs, counter, inner=inner)
     annotations = build_annotations(qs, table, counter)
     columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
     stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
@@ -214,6 +232,37 @@ def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, 
         joined = annotations.joins.column(qs.model, name)
         return joined.desc() if descending else joined.asc()
     return order_column(qs.model, table, spec)
+
+
+def _combined_statement(
+    qs: QuerySet[Any], counter: list[int], *, inner: bool
+) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
+    """``SELECT ... FROM (a UNION b ...) AS combined ORDER BY ... LIMIT ...``."""
+    assert qs._combined is not None
+    operation, all_rows, parts = qs._combined
+    selects = []
+    row_names: tuple[str, ...] = ()
+    for part in parts:
+        select, _, _, names = select_statement(part, inner=True, counter=counter)
+        selects.append(select)
+        row_names = row_names or names
+    combine = {
+        "union": sa.union_all if all_rows else sa.union,
+        "intersect": sa.intersect,
+        "except": sa.except_,
+    }[operation]
+    sub = combine(*selects).subquery("combined")
+    columns = [sub.c[name] for name in row_names]
+    stmt: Any = sa.select(*columns)
+    for spec in qs._ordering():
+        stmt = stmt.order_by(_wrapped_column(qs, sub, spec))
+    if qs._limit is not None:
+        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    if qs._offset is not None:
+        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    return stmt, columns, None, row_names
 
 
 def _wrap_windows(

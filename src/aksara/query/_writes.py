@@ -29,6 +29,7 @@ class Writes(Generic[M]):
         _limit: int | None
         _offset: int | None
         _annotations: tuple[tuple[str, Any], ...]
+        _combined: Any
 
         async def get(self, *conditions: Any, **lookups: Any) -> M: ...
         async def get_or_none(self, *conditions: Any, **lookups: Any) -> M | None: ...
@@ -93,16 +94,16 @@ class Writes(Generic[M]):
         """UPDATE every matching row; values are validated first. Returns the number of rows."""
         if self._limit is not None or self._offset is not None:
             raise QueryError("Cannot update a sliced queryset")
-        if self._annotations:
-            raise QueryError("Cannot update an annotated queryset: filter by fields instead")
+        if self._annotations or self._combined is not None:
+            raise QueryError("Cannot update an annotated or combined queryset: filter by fields")
         return await bulk.update_rows(self._queryset(), values)
 
     async def delete(self) -> int:
         """DELETE every matching row; returns the number of rows deleted."""
         if self._limit is not None or self._offset is not None:
             raise QueryError("Cannot delete a sliced queryset")
-        if self._annotations:
-            raise QueryError("Cannot delete an annotated queryset: filter by fields instead")
+        if self._annotations or self._combined is not None:
+            raise QueryError("Cannot delete an annotated or combined queryset: filter by fields")
         return await guard_delete(self.model, lambda: bulk.delete_matching(self._queryset()))
 
     async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:

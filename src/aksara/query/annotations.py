@@ -16,50 +16,25 @@ text but as a quoted label.
 
 from __future__ import annotations
 
-import datetime
-import decimal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from aksara import fields
 from aksara._codegen import is_identifier
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query._compile import RowPlan, param
+from aksara.query._output import constant, output_field
 from aksara.query._where import outer_queries, where_clause, where_key
-from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
-from aksara.query.expressions import Combinable, CombinedExpression, F, Q
+from aksara.query.aggregates import Aggregate, Count
+from aksara.query.expressions import Combinable, CombinedExpression, F, Q, Value
 from aksara.query.functions import Case, Exists, Func, Subquery, Window
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
     from aksara.query.joins import JoinLayout, Joins
     from aksara.query.queryset import QuerySet
-
-
-class Value(Combinable):
-    """A constant, sent as a parameter: ``annotate(kind=Value("book"))``."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"Value({self.value!r})"
-
-
-_VALUE_FIELDS: list[tuple[type, type[fields.Field[Any]]]] = [
-    (bool, fields.Boolean),
-    (int, fields.BigInteger),
-    (float, fields.Float),
-    (decimal.Decimal, fields.Decimal),
-    (str, fields.Text),
-    (datetime.datetime, fields.DateTime),
-    (datetime.date, fields.Date),
-]
 
 
 def check_name(model: type[Model], name: str) -> None:
@@ -91,7 +66,7 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
         return
     if isinstance(expr, CombinedExpression):
         for side in (expr.lhs, expr.rhs):
-            if not _constant(side):  # F("rank") * 2: a plain number is a value
+            if not constant(side):  # F("rank") * 2: a plain number is a value
                 check_expression(model, name, side, grouped=False)
         return
     if isinstance(expr, Value):
@@ -99,7 +74,7 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
         return
     if isinstance(expr, Func):
         for argument in expr.expressions:
-            if not _constant(argument):
+            if not constant(argument):
                 check_expression(model, name, argument, grouped=False)
         return
     if isinstance(expr, Subquery):
@@ -111,9 +86,9 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
     if isinstance(expr, Case):
         for when in expr.whens:
             where_key(model, when.condition, [])  # unknown names raise here
-            if not _constant(when.then) and when.then is not None:
+            if not constant(when.then) and when.then is not None:
                 check_expression(model, name, when.then, grouped=False)
-        if expr.default is not None and not _constant(expr.default):
+        if expr.default is not None and not constant(expr.default):
             check_expression(model, name, expr.default, grouped=False)
         output_field(model, expr)
         return
@@ -155,10 +130,6 @@ def has_window(expr: Any) -> bool:
     if isinstance(expr, Func):
         return any(has_window(a) for a in expr.expressions)
     return False
-
-
-def _constant(value: Any) -> bool:
-    return any(isinstance(value, kind) for kind, _ in _VALUE_FIELDS)
 
 
 def _aggregate_source(model: type[Model], agg: Aggregate, *, grouped: bool) -> Any:
@@ -251,7 +222,7 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         )
         default = _optional_key(model, expr.default, values)
         return ("case", whens, default, type(output_field(model, expr)).__name__)
-    if not isinstance(expr, Value) and not _constant(expr):
+    if not isinstance(expr, Value) and not constant(expr):
         raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     value = expr.value if isinstance(expr, Value) else expr
     values.append(value)
@@ -437,7 +408,7 @@ def annotation_sql(
             branches.append((condition, _case_value(model, table, when.then, counter, type_)))
         default = _case_value(model, table, expr.default, counter, type_)
         return sa.type_coerce(sa.case(*branches, else_=default), type_)
-    if not isinstance(expr, Value) and not _constant(expr):
+    if not isinstance(expr, Value) and not constant(expr):
         raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     bind = param(counter[0], output_field(model, expr).sa_type())
     counter[0] += 1
@@ -471,7 +442,7 @@ def _case_value(model: type[Model], table: Any, expr: Any, counter: list[int], t
     """A branch's value: NULL of the case's type for None, else the expression."""
     if expr is None:
         return None
-    if isinstance(expr, Value) or _constant(expr):
+    if isinstance(expr, Value) or constant(expr):
         bind = param(counter[0], type_)  # typed as the case, so every branch agrees
         counter[0] += 1
         return bind
@@ -529,96 +500,6 @@ def _relation_aggregate(
 def _order(model: type[Model], table: Any, spec: str) -> Any:
     column = table.c[model._meta.get_field(spec.lstrip("-")).attname]
     return column.desc() if spec.startswith("-") else column.asc()
-
-
-# -- output fields ------------------------------------------------------------------------------
-
-
-def output_field(model: type[Model], expr: Any) -> Any:
-    """The field whose lookups and conversions apply to ``expr``'s values."""
-    if isinstance(expr, Aggregate):
-        return _aggregate_output(model, expr)
-    if isinstance(expr, F):
-        return model._meta.get_field(expr.name)
-    if isinstance(expr, Window):
-        return output_field(model, expr.expression)
-    if isinstance(expr, Exists):
-        return fields.Boolean()
-    if isinstance(expr, Subquery):
-        return _subquery_output(expr.queryset)
-    if isinstance(expr, Case):
-        if expr.output_field is not None:
-            return expr.output_field
-        for branch in (*(w.then for w in expr.whens), expr.default):
-            if branch is not None:
-                return output_field(model, branch)
-        raise QueryError("Case() needs output_field= when every branch is None")
-    if isinstance(expr, Func):
-        if expr.output_field is not None:
-            return expr.output_field
-        if not expr.expressions:
-            raise QueryError(f"{expr!r} needs output_field=")
-        return output_field(model, expr.expressions[0])
-    if isinstance(expr, CombinedExpression):
-        sides = (expr.lhs, expr.rhs)
-        if any(isinstance(_plain(side), float) for side in sides):
-            return fields.Float()
-        for side in sides:
-            if not isinstance(side, Value) and not _constant(side):
-                return output_field(model, side)
-        return output_field(model, expr.lhs)
-    value = expr.value if isinstance(expr, Value) else expr
-    if type(value) is int and -(2**31) <= value < 2**31:
-        return fields.Integer()  # left(name, 3): PostgreSQL has no left(text, bigint)
-    for kind, field_class in _VALUE_FIELDS:
-        if isinstance(value, kind):
-            return field_class()
-    raise QueryError(f"Value({value!r}): no field type for {type(value).__name__}")
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Value) else value
-
-
-def _subquery_output(qs: Any) -> Any:
-    """The field of the one column a subquery selects."""
-    meta = qs.model._meta
-    if qs._mode == "instances":
-        return meta.pk
-    names: tuple[str, ...] = qs._fields or ()
-    if len(names) != 1:
-        raise QueryError(
-            f"A subquery selects one column; this one selects {len(names) or 'every'}: "
-            f"use values('field') or values_list('field', flat=True)"
-        )
-    name = names[0]
-    annotated = dict(qs._annotations)
-    if name in annotated:
-        return output_field(qs.model, annotated[name])
-    if "__" in name:
-        from aksara.query.joins import column_path
-
-        _, field, transforms = column_path(qs.model, name)
-        return transforms[len(transforms) - 1].output_field if transforms else field
-    return meta.by_attname.get(name) or meta.get_field(name)
-
-
-def _aggregate_output(model: type[Model], agg: Aggregate) -> Any:
-    if isinstance(agg, Count):
-        return fields.BigInteger()
-    if isinstance(agg, StringAgg):
-        return fields.Text()
-    if isinstance(agg, JSONBAgg):
-        return fields.JSON()
-    if isinstance(agg, (Avg, StdDev)):
-        return fields.Float()
-    first, _, rest = agg.field.partition("__")
-    field = model._meta.get_field(first)
-    if rest and isinstance(field, Relation):
-        field = field.target()._meta.get_field(rest)
-    if isinstance(field, fields.Integer):
-        return fields.BigInteger()  # a sum of integers is a bigint
-    return field
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -118,3 +118,15 @@ class CombinedExpression(Combinable):
 
     def __repr__(self) -> str:
         return f"({self.lhs!r} {self.op} {self.rhs!r})"
+
+
+class Value(Combinable):
+    """A constant, sent as a parameter: ``annotate(kind=Value("book"))``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Value({self.value!r})"

@@ -31,6 +31,7 @@ from aksara.query.annotations import (
 )
 from aksara.query.expressions import CombinedExpression, F, Q
 from aksara.query.joins import JoinLayout, check_join_path
+from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
 from aksara.query.reporting import Reports
 from aksara.query.vector import nearest
@@ -55,7 +56,7 @@ def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
 
-class QuerySet(Writes[M], Reports[M], Generic[M]):
+class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
     """A lazy query over ``model``: ``Post.objects.filter(published=True).order_by("-created_at")[:10]``."""
 
     __slots__ = (
@@ -73,6 +74,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
         "_annotations",
         "_having",
         "_group",
+        "_combined",
         "_cache",
     )
 
@@ -95,6 +97,8 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
         self._annotations: tuple[tuple[str, Any], ...] = ()
         self._having: tuple[Q, ...] = ()
         self._group: tuple[str, ...] | None = None
+        #: ``(operation, all, querysets)`` of a union, intersection or difference.
+        self._combined: tuple[str, bool, tuple[Any, ...]] | None = None
         #: Results known without a query (a related manager's prefetched objects); never cloned.
         self._cache: list[M] | None = None
 
@@ -118,6 +122,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
         clone._annotations = self._annotations
         clone._having = self._having
         clone._group = self._group
+        clone._combined = self._combined
         clone._cache = None
         return clone
 
@@ -156,7 +161,15 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
             return self._add_condition(~Q(*conditions, **lookups))
         return self._clone()
 
+    def _not_combined(self, method: str) -> None:
+        if self._combined is not None:
+            raise QueryError(
+                f"{method}() cannot follow union(), intersection() or difference(): "
+                f"apply it to each queryset before combining them"
+            )
+
     def _add_condition(self, q: Q) -> QuerySet[M]:
+        self._not_combined("filter")
         clone = self._clone()
         annotated = dict(self._annotations)
         if annotated and on_annotations(q, annotated):
@@ -173,6 +186,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
         ``values("author")`` aggregates group the rows by those fields (GROUP BY). Filters
         on them come after ``annotate()`` (HAVING when grouped), and ``order_by`` takes them.
         """
+        self._not_combined("annotate")
         grouped = self._group is not None or self._mode != "instances"
         known = dict(self._annotations)
         for name, expr in expressions.items():
@@ -204,6 +218,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
     def distinct(self, *fields: str) -> QuerySet[M]:
         """Each row once; ``distinct("author")`` keeps the first row per author
         (``DISTINCT ON``: order by those fields first, then by what picks the row)."""
+        self._not_combined("distinct")
         clone = self._clone()
         if fields:
             meta = self.model._meta
@@ -217,6 +232,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
 
     def only(self, *fields: str) -> QuerySet[M]:
         """Load only these fields (and the primary key); others raise ``AttributeError`` until refreshed."""
+        self._not_combined("only")
         meta = self.model._meta
         names = []
         for name in fields:
@@ -230,6 +246,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
 
     def defer(self, *fields: str) -> QuerySet[M]:
         """Load every field but these (never the primary key); they load on ``refresh_from_db()``."""
+        self._not_combined("defer")
         meta = self.model._meta
         deferred = set()
         for name in fields:
@@ -248,6 +265,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
 
     def values(self, *fields: str) -> QuerySet[M]:
         """Rows as dicts of field values (all fields, or ``fields``)."""
+        self._not_combined("values")
         clone = self._clone()
         clone._mode = "dicts"
         clone._fields = self._field_names(fields)
@@ -256,6 +274,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
     def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[M]:
         """Rows as tuples; ``flat=True`` with one field gives the values themselves,
         ``named=True`` named tuples (``row.title``)."""
+        self._not_combined("values_list")
         if flat and len(fields) != 1:
             raise QueryError("values_list(flat=True) needs exactly one field")
         if flat and named:
@@ -263,52 +282,6 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
         clone = self._clone()
         clone._mode = "flat" if flat else "named" if named else "tuples"
         clone._fields = self._field_names(fields)
-        return clone
-
-    def select_for_update(
-        self,
-        *,
-        nowait: bool = False,
-        skip_locked: bool = False,
-        of: Sequence[str] = (),
-        no_key: bool = False,
-    ) -> QuerySet[M]:
-        """Lock the selected rows until the transaction ends (``SELECT ... FOR UPDATE``).
-
-        ``of=("self", "author")`` locks the rows of this model and of relations loaded with
-        ``select_related()`` (by default only this model's); ``no_key=True`` takes the weaker
-        ``FOR NO KEY UPDATE`` lock, which does not block inserts referring to the rows;
-        ``nowait`` raises instead of waiting, ``skip_locked`` leaves locked rows out.
-        """
-        return self._locked("select_for_update", nowait, skip_locked, of, no_key, False)
-
-    def select_for_share(
-        self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = ()
-    ) -> QuerySet[M]:
-        """Lock the selected rows against changes until the transaction ends, letting other
-        transactions read and share-lock them (``SELECT ... FOR SHARE``)."""
-        return self._locked("select_for_share", nowait, skip_locked, of, False, True)
-
-    def _locked(
-        self,
-        method: str,
-        nowait: bool,
-        skip_locked: bool,
-        of: Sequence[str],
-        no_key: bool,
-        read: bool,
-    ) -> QuerySet[M]:
-        if nowait and skip_locked:
-            raise QueryError(f"{method}(): nowait and skip_locked exclude each other")
-        if self._group is not None or any(has_window(e) for _, e in self._annotations):
-            raise QueryError(f"{method}(): a grouped or windowed queryset cannot lock rows")
-        if isinstance(of, str):
-            raise QueryError(f"{method}(of=...) takes a tuple of names, e.g. of=({of!r},)")
-        for name in of:
-            if name != "self":
-                check_join_path(self.model, name, columns=False)
-        clone = self._clone()
-        clone._for_update = (nowait, skip_locked, tuple(of), no_key, read)
         return clone
 
     def _field_names(self, fields: Sequence[str]) -> tuple[str, ...]:
@@ -375,8 +348,10 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
     def _ordering(self) -> tuple[str, ...]:
         if self._order is not None:
             return self._order
-        # Meta.ordering does not apply to grouped rows (its fields are not grouped by).
-        return self.model._meta.ordering if self._group is None else ()
+        # Meta.ordering does not apply to grouped rows (its fields are not grouped by), nor
+        # to a union's (whose columns may not include them).
+        plain = self._group is None and self._combined is None
+        return self.model._meta.ordering if plain else ()
 
     def sql(self) -> tuple[str, list[Any]]:
         """The SQL this queryset runs and its parameters, as the driver receives them."""
@@ -477,6 +452,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
             and not self._related
             and not self._prefetch
             and not self._annotations
+            and self._combined is None
             and self._cache is None
         )
 
@@ -563,6 +539,7 @@ class QuerySet(Writes[M], Reports[M], Generic[M]):
         """Load these single-valued relations in the same query, one join each:
         ``select_related("author", "author__team")`` (ForeignKey, OneToOne and a OneToOne's
         reverse side). Afterwards ``post.author`` needs no query."""
+        self._not_combined("select_related")
         for name in fields:
             check_join_path(self.model, name, columns=False)
         clone = self._clone()

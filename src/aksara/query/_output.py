@@ -1,0 +1,118 @@
+"""The field an annotation's values are read and compared as (``output_field``)."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import TYPE_CHECKING, Any
+
+from aksara import fields
+from aksara.exceptions import QueryError
+from aksara.fields.relation_base import Relation
+from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
+from aksara.query.expressions import CombinedExpression, F, Value
+from aksara.query.functions import Case, Exists, Func, Subquery, Window
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+_VALUE_FIELDS: list[tuple[type, type[fields.Field[Any]]]] = [
+    (bool, fields.Boolean),
+    (int, fields.BigInteger),
+    (float, fields.Float),
+    (decimal.Decimal, fields.Decimal),
+    (str, fields.Text),
+    (datetime.datetime, fields.DateTime),
+    (datetime.date, fields.Date),
+]
+
+
+def constant(value: Any) -> bool:
+    return any(isinstance(value, kind) for kind, _ in _VALUE_FIELDS)
+
+
+def output_field(model: type[Model], expr: Any) -> Any:
+    """The field whose lookups and conversions apply to ``expr``'s values."""
+    if isinstance(expr, Aggregate):
+        return _aggregate_output(model, expr)
+    if isinstance(expr, F):
+        return model._meta.get_field(expr.name)
+    if isinstance(expr, Window):
+        return output_field(model, expr.expression)
+    if isinstance(expr, Exists):
+        return fields.Boolean()
+    if isinstance(expr, Subquery):
+        return _subquery_output(expr.queryset)
+    if isinstance(expr, Case):
+        if expr.output_field is not None:
+            return expr.output_field
+        for branch in (*(w.then for w in expr.whens), expr.default):
+            if branch is not None:
+                return output_field(model, branch)
+        raise QueryError("Case() needs output_field= when every branch is None")
+    if isinstance(expr, Func):
+        if expr.output_field is not None:
+            return expr.output_field
+        if not expr.expressions:
+            raise QueryError(f"{expr!r} needs output_field=")
+        return output_field(model, expr.expressions[0])
+    if isinstance(expr, CombinedExpression):
+        sides = (expr.lhs, expr.rhs)
+        if any(isinstance(_plain(side), float) for side in sides):
+            return fields.Float()
+        for side in sides:
+            if not isinstance(side, Value) and not constant(side):
+                return output_field(model, side)
+        return output_field(model, expr.lhs)
+    value = expr.value if isinstance(expr, Value) else expr
+    if type(value) is int and -(2**31) <= value < 2**31:
+        return fields.Integer()  # left(name, 3): PostgreSQL has no left(text, bigint)
+    for kind, field_class in _VALUE_FIELDS:
+        if isinstance(value, kind):
+            return field_class()
+    raise QueryError(f"Value({value!r}): no field type for {type(value).__name__}")
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Value) else value
+
+
+def _subquery_output(qs: Any) -> Any:
+    """The field of the one column a subquery selects."""
+    meta = qs.model._meta
+    if qs._mode == "instances":
+        return meta.pk
+    names: tuple[str, ...] = qs._fields or ()
+    if len(names) != 1:
+        raise QueryError(
+            f"A subquery selects one column; this one selects {len(names) or 'every'}: "
+            f"use values('field') or values_list('field', flat=True)"
+        )
+    name = names[0]
+    annotated = dict(qs._annotations)
+    if name in annotated:
+        return output_field(qs.model, annotated[name])
+    if "__" in name:
+        from aksara.query.joins import column_path
+
+        _, field, transforms = column_path(qs.model, name)
+        return transforms[len(transforms) - 1].output_field if transforms else field
+    return meta.by_attname.get(name) or meta.get_field(name)
+
+
+def _aggregate_output(model: type[Model], agg: Aggregate) -> Any:
+    if isinstance(agg, Count):
+        return fields.BigInteger()
+    if isinstance(agg, StringAgg):
+        return fields.Text()
+    if isinstance(agg, JSONBAgg):
+        return fields.JSON()
+    if isinstance(agg, (Avg, StdDev)):
+        return fields.Float()
+    first, _, rest = agg.field.partition("__")
+    field = model._meta.get_field(first)
+    if rest and isinstance(field, Relation):
+        field = field.target()._meta.get_field(rest)
+    if isinstance(field, fields.Integer):
+        return fields.BigInteger()  # a sum of integers is a bigint
+    return field
