@@ -78,6 +78,16 @@ class QueryError(AksaraError):
     """A query names an unknown field or lookup, or cannot be built."""
 
 
+class FieldError(QueryError):
+    """A name that is no field of the model: ``model``, the ``name`` and the valid ``choices``."""
+
+    def __init__(self, model: str, name: str, choices: list[str]) -> None:
+        self.model = model
+        self.name = name
+        self.choices = choices
+        super().__init__(f"{model} has no field {name!r}. Choices are: {', '.join(choices)}")
+
+
 class DoesNotExist(QueryError, LookupError):
     """``get()`` matched no row."""
 

@@ -313,3 +313,40 @@ async def test_a_new_pool_installs_the_vector_codec_outside_transactions(db):
         assert await fresh.fetchval(text, ["[1, 2.5, 3]"]) == "[1,2.5,3]"
     finally:
         await fresh.close()
+
+
+async def test_distances_as_annotations_order_and_filter(db):
+    from aksara.query.functions import CosineDistance, L1Distance, L2Distance, MaxInnerProduct
+
+    rows = [("x", [1.0, 0.0, 0.0]), ("y", [0.0, 1.0, 0.0]), ("xy", [1.0, 1.0, 0.0])]
+    for title, vector in rows:
+        await FcEmbedding.objects.create(title=title, embedding=vector)
+    query = [1.0, 0.1, 0.0]
+    ranked = (
+        FcEmbedding.objects.annotate(
+            cos=CosineDistance("embedding", query),
+            l2=L2Distance("embedding", query),
+            l1=L1Distance("embedding", query),
+            ip=MaxInnerProduct("embedding", query),
+        )
+        .filter(cos__lt=0.5)
+        .order_by("cos")
+    )
+    got = [
+        (e.title, round(e.cos, 4), round(e.l2, 4), round(e.l1, 4), round(e.ip, 4))
+        for e in await ranked
+    ]
+    expected = await get_database().fetch(
+        "SELECT title, round((embedding <=> $1)::numeric, 4)::float8,"
+        " round((embedding <-> $1)::numeric, 4)::float8,"
+        " round(l1_distance(embedding, $1)::numeric, 4)::float8,"
+        " round((embedding <#> $1)::numeric, 4)::float8"
+        " FROM fc_embedding WHERE embedding <=> $1 < 0.5 ORDER BY embedding <=> $1",
+        ["[1,0.1,0]"],
+    )
+    assert got == [tuple(r) for r in expected]
+    assert [t for t, *_ in got] == ["x", "xy"]
+    with pytest.raises(QueryError, match="Expected 3 dimensions"):
+        await FcEmbedding.objects.annotate(d=L2Distance("embedding", [1.0, 2.0]))
+    with pytest.raises(QueryError, match="not a Vector field"):
+        FcEmbedding.objects.annotate(d=L2Distance("title", [1.0, 2.0, 3.0]))

@@ -451,3 +451,14 @@ async def test_review_findings_sliced_values_and_fetch_with_count(db):
     from aksara.state import is_whole
 
     assert is_whole(plain_rows[0]) and plain_rows[0].n == 2
+
+
+def test_unknown_names_are_field_errors_with_the_choices():
+    from aksara.exceptions import FieldError
+
+    with pytest.raises(FieldError) as caught:
+        RlAuthor.objects.annotate(n=Count("postz"))
+    error = caught.value
+    assert (error.model, error.name) == ("RlAuthor", "postz")
+    assert "posts" in error.choices and "name" in error.choices
+    assert isinstance(error, QueryError)

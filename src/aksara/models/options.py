@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from aksara._cache import LRUCache
 from aksara._codegen import make_function
-from aksara.exceptions import ConfigurationError, QueryError
+from aksara.exceptions import ConfigurationError, FieldError
 from aksara.registry import metadata, snake_case
 
 if TYPE_CHECKING:
@@ -149,8 +149,7 @@ class Options:
         if field is not None:
             return field
         visible = {n for n in self.reverse if not n.startswith("+")}
-        choices = ", ".join(sorted(set(self.fields) | visible | {"pk"}))
-        raise QueryError(f"{self.model_name} has no field {name!r}. Choices are: {choices}")
+        raise FieldError(self.model_name, name, sorted(set(self.fields) | visible | {"pk"}))
 
     # -- table ----------------------------------------------------------------------------
 

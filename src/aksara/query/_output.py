@@ -11,7 +11,7 @@ from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
 from aksara.query.expressions import CombinedExpression, F, Value
-from aksara.query.functions import Case, Exists, Func, Subquery, Window
+from aksara.query.functions import Case, Exists, Func, Subquery, VectorValue, Window
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -64,6 +64,11 @@ def output_field(model: type[Model], expr: Any) -> Any:
             if not isinstance(side, Value) and not constant(side):
                 return output_field(model, side)
         return output_field(model, expr.lhs)
+    if isinstance(expr, VectorValue):
+        field = model._meta.get_field(expr.like)
+        if not isinstance(field, fields.Vector):
+            raise QueryError(f"{model._meta.model_name}.{expr.like} is not a Vector field")
+        return field
     value = expr.value if isinstance(expr, Value) else expr
     if type(value) is int and -(2**31) <= value < 2**31:
         return fields.Integer()  # left(name, 3): PostgreSQL has no left(text, bigint)

@@ -29,7 +29,8 @@ from aksara.query._output import constant, output_field
 from aksara.query._where import outer_queries, where_clause, where_key
 from aksara.query.aggregates import Aggregate, Count
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q, Value
-from aksara.query.functions import Case, Exists, Func, Subquery, Window
+from aksara.query.functions import Case, Exists, Func, Subquery, VectorValue, Window
+from aksara.query.lookups.base import query_value
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -222,6 +223,10 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         )
         default = _optional_key(model, expr.default, values)
         return ("case", whens, default, type(output_field(model, expr)).__name__)
+    if isinstance(expr, VectorValue):
+        field = output_field(model, expr)
+        values.append(query_value(field, expr.value))  # checked: its dimensions, its numbers
+        return ("vector", field.attname)
     if not isinstance(expr, Value) and not constant(expr):
         raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     value = expr.value if isinstance(expr, Value) else expr

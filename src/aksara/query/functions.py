@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from aksara import fields
 from aksara.exceptions import QueryError
-from aksara.query.expressions import Combinable, F, Q
+from aksara.query.expressions import Combinable, F, Q, Value
+from aksara.query.lookups.vector import distance
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 
@@ -474,3 +475,52 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
             raise QueryError(f"Window({what}=...) takes field names, got {item!r}")
         names.append(name)
     return tuple(names)
+
+
+# -- vector distances ---------------------------------------------------------------------------
+
+
+class VectorValue(Value):
+    """A query vector, sent typed as the ``Vector`` field it is compared with."""
+
+    __slots__ = ("like",)
+
+    def __init__(self, value: Any, like: str) -> None:
+        super().__init__(value)
+        self.like = like
+
+
+class VectorDistance(Func):
+    """The pgvector distance between a ``Vector`` field and a query vector, as an annotation
+    to order or filter by: ``annotate(d=CosineDistance("embedding", v)).order_by("d")``."""
+
+    metric: ClassVar[str] = ""
+    output = fields.Float
+
+    def __init__(self, field: str, vector: Any) -> None:
+        if not isinstance(field, str):
+            raise QueryError(f"{type(self).__name__}() takes a field name, got {field!r}")
+        if vector is None:
+            raise QueryError(f"{type(self).__name__}() needs a query vector")
+        super().__init__(field, VectorValue(vector, field))
+
+    def sql(self, arguments: list[Any], type_: Any) -> Any:
+        return distance(arguments[0], self.metric, arguments[1])
+
+
+class L2Distance(VectorDistance):
+    function = metric = "l2_distance"
+
+
+class CosineDistance(VectorDistance):
+    function = metric = "cosine_distance"
+
+
+class MaxInnerProduct(VectorDistance):
+    """The negative inner product (smaller is nearer, as for the distances)."""
+
+    function = metric = "max_inner_product"
+
+
+class L1Distance(VectorDistance):
+    function = metric = "l1_distance"
