@@ -8,7 +8,11 @@ a time, best of ``--repeat`` after a warm-up:
 - **group by**: ``values("region").annotate(n=Count("id"), total=Sum("amount"))``, 20 rows;
 - **annotate**: ``Customer.objects.annotate(n=Count("sales"), total=Sum("sales__amount"))``,
   a correlated subquery per customer and aggregate, 1,000 instances;
-- **aggregate filter**: ``aggregate(big=Count("id", filter=Q(amount__gt=500)), total=Sum(...))``.
+- **aggregate filter**: ``aggregate(big=Count("id", filter=Q(amount__gt=500)), total=Sum(...))``;
+- **latest per group**: the latest sale of each customer, ``Window(RowNumber(), ...)``
+  filtered ``place=1`` around the window, 1,000 rows;
+- **subquery**: each customer's latest amount, ``Subquery(... OuterRef("pk") ...[:1])``;
+- **union**: the sales of one region ``union()`` the largest sales, as values.
 
 Raw asyncpg runs the very SQL aksara sends (``QuerySet.sql()``) on a prepared statement and
 builds its dicts with one literal comprehension: the practical limit. SQLAlchemy Core runs
@@ -35,7 +39,9 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 import aksara  # noqa: E402
 from aksara import Count, Model, Q, Sum, fields  # noqa: E402
+from aksara.query import OuterRef, Subquery  # noqa: E402
 from aksara.query._select import aggregate_plan  # noqa: E402
+from aksara.query.functions import RowNumber, Window  # noqa: E402
 from bench import _server  # noqa: E402
 
 DATABASE = "bench_reporting"
@@ -65,6 +71,23 @@ def queries() -> dict[str, Callable[[], Any]]:
             n=Count("sales"), total=Sum("sales__amount")
         ).order_by("id"),
         "aggregate filter": lambda: RepSale.objects.filter(region__lt="r10"),
+        "latest per group": lambda: (
+            RepSale.objects.annotate(
+                place=Window(RowNumber(), partition_by="customer", order_by="-id")
+            )
+            .filter(place=1)
+            .values("customer", "id", "amount")
+        ),
+        "subquery": lambda: RepCustomer.objects.annotate(
+            last=Subquery(
+                RepSale.objects.filter(customer=OuterRef("pk")).order_by("-id").values("amount")[:1]
+            )
+        ).order_by("id"),
+        "union": lambda: (
+            RepSale.objects.filter(region="r01")
+            .values("id", "amount")
+            .union(RepSale.objects.filter(amount__gt=990).values("id", "amount"))
+        ),
     }
 
 
@@ -76,6 +99,15 @@ def core_queries() -> dict[str, Any]:
     inner = sale.alias()
     n = sa.select(sa.func.count()).where(inner.c.customer_id == customer.c.id).scalar_subquery()
     total = sa.select(sa.func.sum(inner.c.amount)).where(inner.c.customer_id == customer.c.id)
+    place = sa.func.row_number().over(partition_by=sale.c.customer_id, order_by=sale.c.id.desc())
+    ranked = sa.select(sale, place.label("place")).subquery()
+    last = (
+        sa.select(inner.c.amount)
+        .where(inner.c.customer_id == customer.c.id)
+        .order_by(inner.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return {
         "group by": sa.select(
             sale.c.region,
@@ -89,6 +121,14 @@ def core_queries() -> dict[str, Any]:
             sa.func.count(sale.c.id).filter(sale.c.amount > 500).label("big"),
             sa.func.sum(sale.c.amount).label("total"),
         ).where(sale.c.region < "r10"),
+        "latest per group": sa.select(ranked.c.customer_id, ranked.c.id, ranked.c.amount).where(
+            ranked.c.place == 1
+        ),
+        "subquery": sa.select(customer, last.label("last")).order_by(customer.c.id),
+        "union": sa.union(
+            sa.select(sale.c.id, sale.c.amount).where(sale.c.region == "r01"),
+            sa.select(sale.c.id, sale.c.amount).where(sale.c.amount > 990),
+        ),
     }
 
 
@@ -169,6 +209,14 @@ async def measure(
             tuple(d.values()) for d in r_raw
         )
         assert sorted(tuple(d.values()) for d in r_core) == sorted(tuple(d.values()) for d in r_raw)
+    elif name == "subquery":
+        assert [c.last for c in r_aksara] == [r["last"] for r in r_raw]
+        assert len(r_core) == len(r_raw)
+    elif name in ("latest per group", "union"):
+        assert sorted(tuple(d.values()) for d in r_aksara) == sorted(
+            tuple(d.values()) for d in r_raw
+        )
+        assert len(r_core) == len(r_raw)
     else:
         assert r_aksara == r_raw == dict(r_core[0])
     return t_raw, t_core, t_aksara
