@@ -3,7 +3,7 @@
     python bench/reporting.py [--rows 100000] [--repeat 30]
 
 On ``rep_sale`` (``--rows`` sales of 1,000 customers in 20 regions) it times, one query at
-a time, best of ``--repeat`` after a warm-up:
+a time, best of ``--repeat`` rounds in which the sides take turns, after a warm-up:
 
 - **group by**: ``values("region").annotate(n=Count("id"), total=Sum("amount"))``, 20 rows;
 - **annotate**: ``Customer.objects.annotate(n=Count("sales"), total=Sum("sales__amount"))``,
@@ -153,14 +153,19 @@ async def fill(url: str, rows: int) -> None:
         await conn.close()
 
 
-async def best(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, Any]:
-    result = await run()  # warm-up: plans compiled and cached, statements prepared
-    times = []
+async def alternating(
+    sides: tuple[Callable[[], Awaitable[Any]], ...], repeat: int
+) -> list[tuple[float, Any]]:
+    """Each side's best time and result, the sides taking turns ``repeat`` times (so that a
+    slow spell of a shared machine falls on all of them), after a warm-up each."""
+    results = [await run() for run in sides]  # plans compiled and cached, statements prepared
+    best = [float("inf")] * len(sides)
     for _ in range(repeat):
-        start = time.perf_counter()
-        await run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+        for i, run in enumerate(sides):
+            start = time.perf_counter()
+            await run()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return list(zip(best, results, strict=True))
 
 
 def literal_dicts(names: list[str]) -> Callable[[list[Any]], list[dict[str, Any]]]:
@@ -198,9 +203,9 @@ async def measure(
         async with engine.connect() as conn:
             return (await conn.execute(core)).mappings().all()
 
-    t_raw, r_raw = await best(run_raw, repeat)
-    t_core, r_core = await best(run_core, repeat)
-    t_aksara, r_aksara = await best(run_aksara, repeat)
+    (t_raw, r_raw), (t_core, r_core), (t_aksara, r_aksara) = await alternating(
+        (run_raw, run_core, run_aksara), repeat
+    )
     if name == "annotate":
         assert [(c.n, c.total) for c in r_aksara] == [(r["n"], r["total"]) for r in r_raw]
         assert len(r_core) == len(r_raw)
