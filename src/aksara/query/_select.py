@@ -168,12 +168,7 @@ def select_statement(
         stmt = stmt.ext(distinct_on(*(source[name] for name in qs._distinct)))
     elif qs._distinct:
         stmt = stmt.distinct()
-    if qs._limit is not None:
-        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
-        counter[0] += 1
-    if qs._offset is not None:
-        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
-        counter[0] += 1
+    stmt = _slice(qs, stmt, counter)
     if qs._for_update is not None and not inner:
         stmt = _lock(qs, stmt, table, joins)
     return stmt, columns, layout, row_names
@@ -234,6 +229,17 @@ def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, 
     return order_column(qs.model, table, spec)
 
 
+def _slice(qs: QuerySet[Any], stmt: Any, counter: list[int]) -> Any:
+    """LIMIT and OFFSET, as parameters numbered after everything else."""
+    if qs._limit is not None:
+        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    if qs._offset is not None:
+        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    return stmt
+
+
 def _combined_statement(
     qs: QuerySet[Any], counter: list[int], *, inner: bool
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
@@ -256,13 +262,7 @@ def _combined_statement(
     stmt: Any = sa.select(*columns)
     for spec in qs._ordering():
         stmt = stmt.order_by(_wrapped_column(qs, sub, spec))
-    if qs._limit is not None:
-        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
-        counter[0] += 1
-    if qs._offset is not None:
-        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
-        counter[0] += 1
-    return stmt, columns, None, row_names
+    return _slice(qs, stmt, counter), columns, None, row_names
 
 
 def _wrap_windows(
