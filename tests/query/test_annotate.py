@@ -462,3 +462,31 @@ def test_unknown_names_are_field_errors_with_the_choices():
     assert (error.model, error.name) == ("RlAuthor", "postz")
     assert "posts" in error.choices and "name" in error.choices
     assert isinstance(error, QueryError)
+
+
+async def test_update_with_computed_values(db):
+    from aksara.query import Case, OuterRef, Subquery, When
+    from aksara.query.functions import Upper
+
+    ada, bo, cy, _ = await blog()
+    changed = await RlPost.objects.update(
+        title=Case(When(rank__gte=5, then=Upper("title")), default=F("title")),
+        rank=F("rank") + Count("tags"),
+    )
+    assert changed == 4
+    rows = await RlPost.objects.order_by("title").values_list("title", "rank")
+    assert rows == [("A1", 7), ("A2", 8), ("a3", 1), ("b1", 4)]
+    # A value from a related row, per row, in one UPDATE.
+    from aksara.query.functions import Coalesce
+
+    latest = RlPost.objects.filter(author=OuterRef("pk")).order_by("-rank").values("title")[:1]
+    await RlAuthor.objects.update(name=Coalesce(Subquery(latest), "name"))
+    names = await RlAuthor.objects.order_by("email").values_list("name", flat=True)
+    assert names == ["A2", "b1", "Cy"]
+    hostile = "x'); DROP TABLE rl_post; --"
+    await RlPost.objects.filter(title="a3").update(title=Upper(Value(hostile)))
+    assert await RlPost.objects.filter(title=hostile.upper()).count() == 1
+    from aksara.query.functions import RowNumber, Window
+
+    with pytest.raises(QueryError, match="no window in an UPDATE"):
+        await RlPost.objects.update(rank=Window(RowNumber()))

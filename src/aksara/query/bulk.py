@@ -15,7 +15,10 @@ from aksara.query import _copy, _select
 from aksara.query._compile import Plan, param
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
-from aksara.query.expressions import CombinedExpression, F
+from aksara.query.aggregates import Aggregate
+from aksara.query.annotations import annotation_key, annotation_sql, check_expression, has_window
+from aksara.query.expressions import CombinedExpression, F, Value
+from aksara.query.functions import Case, Func, Subquery, Window
 from aksara.query.persist import (
     SaveContext,
     delete_rows,
@@ -204,6 +207,20 @@ async def bulk_update(
     return len(objs)
 
 
+def computed(value: Any) -> bool:
+    """Whether an ``update()`` value is an expression only the annotation compiler builds
+    (``Case``, a function, ``Subquery``, a relation aggregate), alone or in arithmetic."""
+    if isinstance(value, CombinedExpression):
+        return computed(value.lhs) or computed(value.rhs)
+    return isinstance(value, (Case, Func, Subquery, Aggregate, Window))
+
+
+def check_update_expression(model: Any, field: Any, value: Any) -> None:
+    check_expression(model, field.name, value, grouped=False)
+    if has_window(value):
+        raise QueryError(f"update({field.name}=...): PostgreSQL computes no window in an UPDATE")
+
+
 async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
     """``qs.update(**values)``: validate the values, then one UPDATE of every matching row."""
     if not values:
@@ -216,8 +233,14 @@ async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
     for field, value in zip(fields, values.values(), strict=True):
         if not field.concrete:
             raise QueryError(f"{meta.model_name}.{field.name} cannot be updated with update()")
-        if isinstance(value, (F, CombinedExpression)):
+        if isinstance(value, Value):
+            value = value.value  # a constant: cleaned as any value
+        if isinstance(value, (F, CombinedExpression)) and not computed(value):
             shape.append((field.attname, expression_key(value, params)))
+            continue
+        if computed(value):
+            check_update_expression(qs.model, field, value)
+            shape.append((field.attname, ("computed", annotation_key(qs.model, value, params))))
             continue
         try:
             value = field.clean_for_update(value)
@@ -236,7 +259,9 @@ async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
         counter = [0]
         assignments: dict[str, Any] = {}
         for field, value in zip(fields, values.values(), strict=True):
-            if isinstance(value, (F, CombinedExpression)):
+            if computed(value):
+                assignments[field.attname] = annotation_sql(qs.model, table, value, counter)
+            elif isinstance(value, (F, CombinedExpression)):
                 assignments[field.attname] = expression_sql(qs.model, table, value, counter)
             else:
                 assignments[field.attname] = param(counter[0], table.c[field.attname].type)
