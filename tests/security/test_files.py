@@ -76,3 +76,15 @@ async def test_a_shared_file_stays_until_its_last_row_goes(transactional_db, mem
     assert await memory_media_storage.exists(name) is False
     await SecAsset.objects.filter(id=third.id).delete()
     assert not await memory_media_storage.exists(name)
+
+
+async def test_update_refuses_computed_file_names(db, memory_media_storage):
+    from aksara import Value
+    from aksara.exceptions import QueryError
+    from aksara.query.functions import Concat
+
+    await SecAsset.objects.create(name="mine", file=("mine.txt", b"mine"))
+    with pytest.raises(QueryError, match="takes no computed value"):
+        await SecAsset.objects.update(file=Concat(Value("files/"), Value("secret.pdf")))
+    [row] = await SecAsset.objects.values_list("file", flat=True)
+    assert "secret" not in row

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
+from aksara.fields.base import Field
 from aksara.query import _copy, _select
 from aksara.query._compile import Plan, param
 from aksara.query._plans import cached_plan, rowcount
@@ -216,6 +217,11 @@ def computed(value: Any) -> bool:
 
 
 def check_update_expression(model: Any, field: Any, value: Any) -> None:
+    if type(field).clean_for_update is not Field.clean_for_update:
+        # A file field, say: its update() checks (StoredFile only) would be skipped.
+        raise QueryError(
+            f"update({field.name}=...): {type(field).__name__} takes no computed value"
+        )
     check_expression(model, field.name, value, grouped=False)
     if has_window(value):
         raise QueryError(f"update({field.name}=...): PostgreSQL computes no window in an UPDATE")
