@@ -490,3 +490,26 @@ async def test_update_with_computed_values(db):
 
     with pytest.raises(QueryError, match="no window in an UPDATE"):
         await RlPost.objects.update(rank=Window(RowNumber()))
+
+
+async def test_nulls_first_and_last(db):
+    from aksara.query import Case, When
+
+    await blog()
+    boosted = RlPost.objects.annotate(boost=Case(When(title__startswith="a", then=F("rank"))))
+    last = await boosted.order_by(F("boost").desc(nulls_last=True), "title")
+    assert [(p.title, p.boost) for p in last] == [("a2", 7), ("a1", 5), ("a3", 1), ("b1", None)]
+    first = await boosted.order_by(F("boost").asc(nulls_first=True))
+    assert [p.title for p in first] == ["b1", "a3", "a1", "a2"]
+    plain = await RlPost.objects.order_by(F("editor").asc(nulls_last=True), "title").values_list(
+        "title", flat=True
+    )
+    assert plain[-1] == "a3"  # no editor: last
+    newest = await boosted.order_by(F("boost").desc(nulls_last=True)).last()
+    assert newest is not None and newest.title == "b1"
+    # The placement of NULLs is part of the plan's shape.
+    sql_last = boosted.order_by(F("boost").desc(nulls_last=True)).sql()[0]
+    sql_first = boosted.order_by(F("boost").desc(nulls_first=True)).sql()[0]
+    assert "NULLS LAST" in sql_last and "NULLS FIRST" in sql_first
+    with pytest.raises(TypeError, match="exclude each other"):
+        F("rank").asc(nulls_first=True, nulls_last=True)

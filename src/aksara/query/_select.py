@@ -160,7 +160,7 @@ def select_statement(
         stmt = stmt.group_by(*_group_columns(qs, table, annotations))
     order = qs._ordering()
     if order and sub is not None:
-        stmt = stmt.order_by(*(_wrapped_column(qs, sub, o) for o in order))
+        stmt = stmt.order_by(*(nulls_placed(o, _wrapped_column(qs, sub, o)) for o in order))
     elif order:
         stmt = stmt.order_by(*(_order_column(qs, table, annotations, o) for o in order))
     if isinstance(qs._distinct, tuple):
@@ -213,6 +213,18 @@ def _columns(
 
 
 def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: str) -> Any:
+    return nulls_placed(spec, _ordered_column(qs, table, annotations, spec))
+
+
+def nulls_placed(spec: str, column: Any) -> Any:
+    """``NULLS FIRST`` / ``NULLS LAST`` when the ordering (an ``OrderBy``) asks for them."""
+    nulls = getattr(spec, "nulls", None)
+    if nulls is None:
+        return column
+    return column.nulls_first() if nulls == "first" else column.nulls_last()
+
+
+def _ordered_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: str) -> Any:
     name = spec.lstrip("-+")
     descending = spec.startswith("-")
     if name in annotations.expressions:
@@ -261,7 +273,7 @@ def _combined_statement(
     columns = [sub.c[name] for name in row_names]
     stmt: Any = sa.select(*columns)
     for spec in qs._ordering():
-        stmt = stmt.order_by(_wrapped_column(qs, sub, spec))
+        stmt = stmt.order_by(nulls_placed(spec, _wrapped_column(qs, sub, spec)))
     return _slice(qs, stmt, counter), columns, None, row_names
 
 

@@ -83,6 +83,42 @@ class Combinable:
         return self._op("*", other, reverse=True)
 
 
+class OrderBy(str):
+    """An ordering with NULLs placed: ``order_by(F("due").desc(nulls_last=True))``. It is
+    the ordering's string (``"-due"``) with ``nulls``, ``"first"`` or ``"last"``."""
+
+    nulls: str
+
+    def __new__(cls, spec: str, nulls: str) -> OrderBy:
+        ordering = super().__new__(cls, spec)
+        ordering.nulls = nulls
+        return ordering
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OrderBy) and str(self) == str(other) and self.nulls == other.nulls
+
+    def __hash__(self) -> int:
+        return hash((str(self), self.nulls))
+
+    def __repr__(self) -> str:
+        return f"OrderBy({str(self)!r}, nulls={self.nulls!r})"
+
+    def reversed(self) -> OrderBy:
+        """The opposite ordering, NULLs at the other end (as ``last()`` needs)."""
+        spec = self[1:] if self.startswith("-") else f"-{self}"
+        return OrderBy(spec, "first" if self.nulls == "last" else "last")
+
+
+def ordering(spec: str, descending: bool, nulls_first: bool, nulls_last: bool) -> str:
+    """``spec`` ascending or descending, as a string or, with NULLs placed, an ``OrderBy``."""
+    if nulls_first and nulls_last:
+        raise TypeError("nulls_first and nulls_last exclude each other")
+    spec = f"-{spec}" if descending else spec
+    if nulls_first or nulls_last:
+        return OrderBy(spec, "first" if nulls_first else "last")
+    return spec
+
+
 class F(Combinable):
     """A reference to a field of the row itself: ``update(views=F("views") + 1)``."""
 
@@ -90,6 +126,14 @@ class F(Combinable):
 
     def __init__(self, name: str) -> None:
         self.name = name
+
+    def asc(self, *, nulls_first: bool = False, nulls_last: bool = False) -> str:
+        """``order_by(F("due").asc(nulls_first=True))``."""
+        return ordering(self.name, False, nulls_first, nulls_last)
+
+    def desc(self, *, nulls_first: bool = False, nulls_last: bool = False) -> str:
+        """``order_by(F("due").desc(nulls_last=True))``."""
+        return ordering(self.name, True, nulls_first, nulls_last)
 
     def __repr__(self) -> str:
         return f"F({self.name!r})"

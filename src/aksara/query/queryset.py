@@ -29,7 +29,7 @@ from aksara.query.annotations import (
     has_window,
     on_annotations,
 )
-from aksara.query.expressions import CombinedExpression, F, Q
+from aksara.query.expressions import CombinedExpression, F, OrderBy, Q
 from aksara.query.joins import JoinLayout, check_join_path
 from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
@@ -205,14 +205,18 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             clone._fields = (*(self._fields or ()), *expressions)
         return clone
 
-    def order_by(self, *fields: str) -> QuerySet[M]:
-        """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly."""
+    def order_by(self, *fields: str | F) -> QuerySet[M]:
+        """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
+        ``F("due").desc(nulls_last=True)`` places NULLs."""
+        specs = tuple(f.name if isinstance(f, F) else f for f in fields)
         annotated = dict(self._annotations)
-        for spec in fields:
+        for spec in specs:
+            if not isinstance(spec, str):
+                raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
             if spec != "?" and spec.lstrip("-+") not in annotated:
                 self.model._meta.get_field(spec.lstrip("-+").split("__")[0])
         clone = self._clone()
-        clone._order = tuple(fields)
+        clone._order = specs
         return clone
 
     def distinct(self, *fields: str) -> QuerySet[M]:
@@ -495,7 +499,10 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
 
     async def last(self) -> M | None:
         order = self._ordering() or self._default_order()
-        reversed_order = tuple(o[1:] if o.startswith("-") else f"-{o}" for o in order)
+        reversed_order = tuple(
+            o.reversed() if isinstance(o, OrderBy) else o[1:] if o.startswith("-") else f"-{o}"
+            for o in order
+        )
         rows = await self.order_by(*reversed_order)[0:1]._fetch()
         return rows[0] if rows else None
 
