@@ -43,6 +43,7 @@ from aksara.query import OuterRef, Subquery  # noqa: E402
 from aksara.query._select import aggregate_plan  # noqa: E402
 from aksara.query.functions import RowNumber, Window  # noqa: E402
 from bench import _server  # noqa: E402
+from bench.peers.asyncpg_raw import unpacker  # noqa: E402
 
 DATABASE = "bench_reporting"
 CUSTOMERS = 1_000
@@ -168,13 +169,6 @@ async def alternating(
     return list(zip(best, results, strict=True))
 
 
-def literal_dicts(names: list[str]) -> Callable[[list[Any]], list[dict[str, Any]]]:
-    item = "{" + ", ".join(f"{n!r}: r[{i}]" for i, n in enumerate(names)) + "}"
-    namespace: dict[str, Any] = {}
-    exec(f"def unpack(rows):\n    return [{item} for r in rows]\n", namespace)
-    return namespace["unpack"]  # type: ignore[no-any-return]
-
-
 async def measure(
     name: str, make: Callable[[], Any], core: Any, raw: asyncpg.Connection, engine: Any, repeat: int
 ) -> tuple[float, float, float]:
@@ -187,7 +181,7 @@ async def measure(
     else:
         sql, args = qs.sql()
     statement = await raw.prepare(sql)
-    unpack = literal_dicts([a.name for a in statement.get_attributes()])
+    unpack = unpacker(statement, "dict")
 
     async def run_raw() -> Any:
         if name == "aggregate filter":

@@ -58,7 +58,7 @@ def _values_sql(model: str) -> str:
     return f"SELECT * FROM {table} AS c"
 
 
-def _unpacker(stmt: asyncpg.prepared_stmt.PreparedStatement, kind: str) -> Any:
+def unpacker(stmt: asyncpg.prepared_stmt.PreparedStatement, kind: str) -> Any:
     """The fastest rows-to-dicts (or tuples) a hand-written query gets: one comprehension with
     the columns spelled out (``[{"id": r[0], ...} for r in rows]``), which builds each dict or
     tuple as a literal instead of through ``dict(record)``."""
@@ -194,14 +194,14 @@ class AsyncpgPeer(Peer):
     async def filter_dicts(self, model: str, levels: list[int], keep: Keep) -> None:
         async with self.pool.acquire() as conn:
             stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
-            unpack = _unpacker(stmt, "dict")
+            unpack = unpacker(stmt, "dict")
             for level in levels:
                 keep(level, unpack(await stmt.fetch(level)))
 
     async def filter_tuples(self, model: str, levels: list[int], keep: Keep) -> None:
         async with self.pool.acquire() as conn:
             stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
-            unpack = _unpacker(stmt, "tuple")
+            unpack = unpacker(stmt, "tuple")
             for level in levels:
                 keep(level, unpack(await stmt.fetch(level)))
 

@@ -5,11 +5,12 @@ every public queryset method)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aksara.db import transaction
 from aksara.exceptions import IntegrityError, QueryError
 from aksara.query import bulk
+from aksara.query._part import QuerySetPart
 from aksara.query.deletion import guard_delete
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 
-class Writes(Generic[M]):
+class Writes(QuerySetPart[M]):
     """The write methods of ``QuerySet``."""
 
     __slots__ = ()
@@ -41,9 +42,6 @@ class Writes(Generic[M]):
             of: Sequence[str] = ...,
             no_key: bool = ...,
         ) -> QuerySet[M]: ...
-
-    def _queryset(self) -> QuerySet[M]:
-        return cast("QuerySet[M]", self)
 
     async def create(self, **values: Any) -> M:
         """Build an instance, validate it and INSERT it."""

@@ -432,10 +432,7 @@ def _window_sql(model: type[Model], table: Any, window: Window, counter: list[in
     else:
         call = annotation_sql(model, table, inner, counter)
     partition = [table.c[meta.get_field(n).attname] for n in window.partition_by]
-    order = []
-    for spec in window.order_by:
-        column = table.c[meta.get_field(spec.lstrip("-")).attname]
-        order.append(column.desc() if spec.startswith("-") else column.asc())
+    order = [_order(model, table, spec) for spec in window.order_by]
     options: dict[str, Any] = {}
     if window.frame is not None:
         kind = "rows" if window.frame.kind == "rows" else "range_"

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aksara.exceptions import QueryError
+from aksara.query._part import QuerySetPart
 from aksara.query.annotations import has_window
 from aksara.query.joins import check_join_path
 
@@ -20,7 +21,7 @@ M = TypeVar("M", bound="Model")
 OPERATIONS = ("union", "intersect", "except")
 
 
-class LocksAndSets(Generic[M]):
+class LocksAndSets(QuerySetPart[M]):
     """The row locks and set operations of ``QuerySet``."""
 
     __slots__ = ()
@@ -36,9 +37,6 @@ class LocksAndSets(Generic[M]):
         _offset: int | None
         _for_update: Any
         _order: tuple[str, ...] | None
-
-    def _queryset(self) -> QuerySet[M]:
-        return cast("QuerySet[M]", self)
 
     def select_for_update(
         self,

@@ -169,11 +169,11 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             )
 
     def _add_condition(self, q: Q) -> QuerySet[M]:
-        self._not_combined("filter")
+        if self._combined is not None:
+            self._not_combined("filter")
         clone = self._clone()
-        annotated = dict(self._annotations)
-        if annotated and on_annotations(q, annotated):
-            check_condition(self.model, annotated, q)
+        if self._annotations and on_annotations(q, dict(self._annotations)):
+            check_condition(self.model, dict(self._annotations), q)
             clone._having = (*self._having, q)
         else:
             clone._where = (*self._where, q)

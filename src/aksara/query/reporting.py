@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
+from aksara.query._part import QuerySetPart
 from aksara.query._plans import cached_plan, make_instance, mutable_positions
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> li
     return result
 
 
-class Reports(Generic[M]):
+class Reports(QuerySetPart[M]):
     """The reporting methods of ``QuerySet``: ``explain``, ``fetch_with_count``, ``raw`` and
     what ``Subquery``, ``Exists`` and ``__in`` ask of a queryset."""
 
@@ -168,9 +169,6 @@ class Reports(Generic[M]):
         _order: tuple[str, ...] | None
 
         def _is_plain(self) -> bool: ...
-
-    def _queryset(self) -> QuerySet[M]:
-        return cast("QuerySet[M]", self)
 
     async def explain(
         self, *, analyze: bool = False, buffers: bool = False, format: str = "text"
