@@ -13,7 +13,7 @@ import functools
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from aksara.db import current_transaction, get_database
+from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
@@ -34,6 +34,7 @@ from aksara.query.joins import JoinLayout, check_join_path
 from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
 from aksara.query.reporting import Reports
+from aksara.query.streaming import DEFAULT_CHUNK_SIZE, check_chunk_size, stream
 from aksara.query.vector import nearest
 
 if TYPE_CHECKING:
@@ -400,28 +401,16 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             return [row._make(values) for values in rows.tuples(records)]
         return rows.flat(records)
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        """Iterate the results; inside a transaction rows stream through a server-side cursor."""
-        if self._cache is not None:
-            for item in list(self._cache):
-                yield item
-            return
-        tx = current_transaction()
-        if tx is None or tx.conn is None or self._prefetch or self._related:
-            for item in await self._fetch():
-                yield item
-            return
-        plan, rows, values, _ = _select.select_plan(self)
-        batch: list[Any] = []
-        cursor = tx.conn.raw.cursor(plan.sql, *plan.args(values), prefetch=500)
-        async for record in cursor:
-            batch.append(record)
-            if len(batch) >= 500:
-                for item in self._convert(batch, rows):
-                    yield item
-                batch = []
-        for item in self._convert(batch, rows):
-            yield item
+    def __aiter__(self) -> AsyncIterator[Any]:
+        """Iterate the results, streamed from a server-side cursor (see ``iterator()``)."""
+        return stream(self, DEFAULT_CHUNK_SIZE)
+
+    def iterator(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[Any]:
+        """Stream the results ``chunk_size`` rows per round trip: ``async for obj in
+        qs.iterator(chunk_size=500)``. Outside a transaction the cursor holds one pooled
+        connection (and a read-only transaction) until the loop ends; ``prefetch_related``
+        runs per chunk. Nothing is cached on the queryset."""
+        return stream(self, check_chunk_size(chunk_size))
 
     async def get(self, *conditions: Q, **lookups: Any) -> M:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""
