@@ -98,3 +98,14 @@ def constraint_name(constraint: Any, dialect: Any) -> str | None:
     if constraint.name is None:
         return None
     return str(dialect.identifier_preparer.format_constraint(constraint, _alembic_quote=False))
+
+
+# -- expressions (private) ----------------------------------------------------------------------
+
+
+def cache_key(element: Any) -> Any:
+    """SQLAlchemy's cache key of a Core element without its parameter values (the structure
+    its compiled SQL depends on), or None when the element cannot be cached. The statement
+    cache's own key (``ClauseElement._generate_cache_key``)."""
+    key = element._generate_cache_key()
+    return None if key is None else key.key

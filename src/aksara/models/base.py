@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import unicodedata
 import uuid
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from aksara import exceptions
 from aksara._codegen import is_identifier
@@ -21,9 +21,38 @@ from aksara.query.manager import Manager
 from aksara.registry import ModelRoot, registry
 from aksara.state import Partial
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+class _TableOf:
+    """``Model.table`` / ``Model.c``: the model's SQLAlchemy table and its columns, for the
+    SQLAlchemy escape hatch (``Post.objects.filter(Post.c.views > 10)``).
+
+    A non-data descriptor of the metaclass: a field of the same name (a model may have a
+    field called ``table``) takes precedence, and ``Model._meta.table`` is always there."""
+
+    def __init__(self, columns: bool) -> None:
+        self.columns = columns
+
+    def __get__(self, cls: Any, owner: Any = None) -> Any:
+        table = cls._meta.table
+        if table is None:
+            raise AttributeError(f"{cls.__name__} is abstract: it has no table")
+        return table.c if self.columns else table
+
 
 class ModelMeta(type):
     """Collects fields in declaration order, adds the ``id`` primary key, compiles the table."""
+
+    if TYPE_CHECKING:
+        #: The model's SQLAlchemy ``Table``.
+        table: sa.Table
+        #: Its columns by column name: ``Post.c.author_id``.
+        c: sa.ColumnCollection[str, sa.Column[Any]]
+    else:
+        table = _TableOf(columns=False)
+        c = _TableOf(columns=True)
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any

@@ -6,9 +6,12 @@ import datetime
 import decimal
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from aksara import fields
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
+from aksara.query._resolve import path_field
 from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
 from aksara.query.expressions import CombinedExpression, F, Value
 from aksara.query.functions import Case, Exists, Func, Subquery, VectorValue, Window
@@ -36,7 +39,9 @@ def output_field(model: type[Model], expr: Any) -> Any:
     if isinstance(expr, Aggregate):
         return _aggregate_output(model, expr)
     if isinstance(expr, F):
-        return model._meta.get_field(expr.name)
+        return path_field(model, expr.name)
+    if isinstance(expr, sa.ColumnElement):
+        return _sqlalchemy_output(expr)
     if isinstance(expr, Window):
         return output_field(model, expr.expression)
     if isinstance(expr, Exists):
@@ -58,6 +63,10 @@ def output_field(model: type[Model], expr: Any) -> Any:
         return output_field(model, expr.expressions[0])
     if isinstance(expr, CombinedExpression):
         sides = (expr.lhs, expr.rhs)
+        if expr.op == "-" and all(
+            isinstance(output_field(model, side), (fields.DateTime, fields.Date)) for side in sides
+        ):
+            return fields.Duration()  # due - created: a timedelta
         if any(isinstance(_plain(side), float) for side in sides):
             return fields.Float()
         for side in sides:
@@ -76,6 +85,34 @@ def output_field(model: type[Model], expr: Any) -> Any:
         if isinstance(value, kind):
             return field_class()
     raise QueryError(f"Value({value!r}): no field type for {type(value).__name__}")
+
+
+#: SQLAlchemy types and the fields they read as, most specific first.
+_SQLALCHEMY_FIELDS: list[tuple[type, type[fields.Field[Any]]]] = [
+    (sa.Boolean, fields.Boolean),
+    (sa.BigInteger, fields.BigInteger),
+    (sa.Integer, fields.Integer),
+    (sa.Float, fields.Float),
+    (sa.Numeric, fields.Decimal),
+    (sa.DateTime, fields.DateTime),
+    (sa.Date, fields.Date),
+    (sa.Interval, fields.Duration),
+    (sa.String, fields.Text),
+    (sa.JSON, fields.JSON),
+    (sa.Uuid, fields.UUID),
+]
+
+
+def _sqlalchemy_output(expr: Any) -> Any:
+    """The field a SQLAlchemy expression's values read as, by its type."""
+    type_ = expr.type
+    for kind, field_class in _SQLALCHEMY_FIELDS:
+        if isinstance(type_, kind):
+            return field_class()
+    raise QueryError(
+        f"{expr!r}: a SQLAlchemy expression of type {type(type_).__name__}; give it a type "
+        f"(sqlalchemy.func.x(..., type_=sa.Float()) or ExpressionWrapper(expr, output_field=))"
+    )
 
 
 def _plain(value: Any) -> Any:

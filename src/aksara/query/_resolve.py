@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from aksara.exceptions import QueryError
+from aksara.exceptions import FieldError, QueryError
 from aksara.fields.relation_base import Relation
 from aksara.fields.relations import ForeignKey
 from aksara.query.expressions import CombinedExpression, F, OuterRef, Q
@@ -196,7 +196,7 @@ class RelatedCondition:
         answers it without joining the related table."""
         target = self.target
         pk = target._meta.pk
-        for key, _ in self.q.children:  # type: ignore[misc]
+        for key, _ in self.q.children:
             resolved = resolve(target, key)
             if (
                 not isinstance(resolved, Resolved)
@@ -207,6 +207,16 @@ class RelatedCondition:
         return True
 
 
+class Condition:
+    """A child of a ``Q`` that is a condition of its own: ``Exists(...)``, a SQLAlchemy
+    boolean expression."""
+
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: Any) -> None:
+        self.expression = expression
+
+
 def plan_conditions(model: type[Model], q: Q) -> list[Any]:
     """The children of ``q`` in evaluation order: nested ``Q``s, ``(key, value, resolved)``
     and ``RelatedCondition``s (in an AND node, one per relation, where its first key was)."""
@@ -215,6 +225,9 @@ def plan_conditions(model: type[Model], q: Q) -> list[Any]:
     for child in q.children:
         if isinstance(child, Q):
             items.append(child)
+            continue
+        if type(child) is not tuple:
+            items.append(Condition(child))
             continue
         key, value = child
         resolved = resolve(model, key)
@@ -341,18 +354,42 @@ def order_column(model: type[Model], table: sa.Table, spec: str) -> sa.ColumnEle
         return sa.func.random()
     descending = spec.startswith("-")
     name = spec.lstrip("-+")
-    if "__" in name:
-        resolved = resolve(model, name)
-        if isinstance(resolved, Hop):
-            column = related_order_column(resolved, table)
-        else:
-            # A transform (JSON key, ...) or a relation's own column (author__id); no lookup.
-            if resolved.lookup.name != "exact" or name.endswith("__exact"):
-                raise QueryError(f"{model.__name__}: cannot order by {spec!r}")
-            column = resolved.column(table)
-    else:
+    if "__" not in name and not model._meta.get_field(name).concrete:
+        raise QueryError(f"{model.__name__}: cannot order by {spec!r}, it has no column")
+    try:
+        column = path_column(model, table, name)
+    except FieldError:
+        raise
+    except QueryError as error:
+        raise QueryError(f"{model.__name__}: cannot order by {spec!r} ({error})") from None
+    return column.desc() if descending else column.asc()
+
+
+def path_column(model: type[Model], table: Any, name: str) -> sa.ColumnElement[Any]:
+    """The value ``name`` reads for each row: a column, a transform of one
+    (``data__address__city``, ``created__year``), or a single-valued relation's column
+    (``author__name``, a correlated scalar subquery)."""
+    if "__" not in name:
         field = model._meta.get_field(name)
         if not field.concrete:
-            raise QueryError(f"{model.__name__}: cannot order by {spec!r}, it has no column")
-        column = table.c[field.attname]
-    return column.desc() if descending else column.asc()
+            raise QueryError(f"{model._meta.model_name}.{name} has no column")
+        return table.c[field.attname]  # type: ignore[no-any-return]
+    resolved = resolve(model, name)
+    if isinstance(resolved, Hop):
+        return related_order_column(resolved, table)
+    # A transform (JSON key, ...) or a relation's own column (author__id); no lookup.
+    if resolved.lookup.name != "exact" or name.endswith("__exact"):
+        raise QueryError(f"{name!r} ends in a lookup, not a value")
+    return resolved.column(table)
+
+
+def path_field(model: type[Model], name: str) -> Any:
+    """The field whose values ``path_column(model, table, name)`` reads."""
+    if "__" not in name:
+        return model._meta.get_field(name)
+    resolved = resolve(model, name)
+    if isinstance(resolved, Hop):
+        if resolved.rest is None or resolved.relation.multi_valued:
+            raise QueryError(f"{name!r}: {resolved.relation.name} is multi-valued")
+        return path_field(resolved.relation.step().target, resolved.rest)
+    return resolved.output_field

@@ -21,6 +21,7 @@ from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan
 from aksara.query._resolve import order_column
+from aksara.query._sqlalchemy import SQLAlchemyOrder
 from aksara.query._where import where_clause, where_key
 from aksara.query.annotations import (
     Annotations,
@@ -51,6 +52,10 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     condition = where_values(qs, values)
     if qs._having:
         annotated = (annotated, having_key(qs, values))
+    order = qs._ordering()
+    for spec in order:
+        if isinstance(spec, SQLAlchemyOrder):
+            values.extend(spec.params)  # ORDER BY comes after HAVING, before LIMIT
     if qs._limit is not None:
         values.append(qs._limit)
     if qs._offset is not None:
@@ -58,7 +63,7 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     return (
         qs._fields,
         condition,
-        qs._ordering(),
+        order,
         qs._limit is not None,
         qs._offset is not None,
         qs._distinct,
@@ -162,7 +167,7 @@ def select_statement(
     if order and sub is not None:
         stmt = stmt.order_by(*(nulls_placed(o, _wrapped_column(qs, sub, o)) for o in order))
     elif order:
-        stmt = stmt.order_by(*(_order_column(qs, table, annotations, o) for o in order))
+        stmt = stmt.order_by(*(_order_column(qs, table, annotations, o, counter) for o in order))
     if isinstance(qs._distinct, tuple):
         source: Any = sub.c if sub is not None else table.c
         stmt = stmt.ext(distinct_on(*(source[name] for name in qs._distinct)))
@@ -212,7 +217,11 @@ def _columns(
     return columns, joins, layout, row_names
 
 
-def _order_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: str) -> Any:
+def _order_column(
+    qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: Any, counter: list[int]
+) -> Any:
+    if isinstance(spec, SQLAlchemyOrder):
+        return spec.sql(counter)
     return nulls_placed(spec, _ordered_column(qs, table, annotations, spec))
 
 
@@ -292,6 +301,8 @@ def _wrap_windows(
     table = qs.model._meta.table
     assert table is not None
     for spec in qs._ordering():  # the fields it is ordered by, selected or not
+        if isinstance(spec, SQLAlchemyOrder):
+            raise QueryError("A query filtered on a window orders by field names only")
         name = spec.lstrip("-+")
         if spec != "?" and "__" not in name and name not in annotations.labelled:
             attname = qs.model._meta.get_field(name).attname

@@ -17,9 +17,11 @@ import sqlalchemy as sa
 from aksara.exceptions import QueryError
 from aksara.query._compile import param
 from aksara.query._resolve import (
+    Condition,
     Hop,
     RelatedCondition,
     exists_condition,
+    path_column,
     plan_conditions,
     resolve,
 )
@@ -38,6 +40,9 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         if isinstance(child, Q):
             parts.append(where_key(model, child, values))
             continue
+        if type(child) is not tuple:
+            parts.append(("condition", compile_condition[0](model, child, values)))
+            continue
         key, value = child
         resolved = resolve(model, key)
         if isinstance(resolved, Hop):
@@ -46,6 +51,11 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         parts.append(_leaf_key(key, value, resolved, values))
     return (q.connector, q.negated, tuple(parts))
 
+
+#: How a condition of its own (``Exists(...)``, a SQLAlchemy expression) compiles: its
+#: ``key(model, expr, values)`` and ``sql(model, table, expr, counter)``. Expressions are
+#: compiled by ``aksara.query.annotations``, which imports this module and sets these.
+compile_condition: list[Any] = [None, None]
 
 #: The enclosing queries' ``(model, table)``, innermost last, while a subquery is built:
 #: what ``OuterRef`` refers to.
@@ -79,6 +89,9 @@ def _related_where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         if isinstance(item, RelatedCondition):
             parts.append(("rel", item.hop.relation.name, where_key(item.target, item.q, values)))
             continue
+        if isinstance(item, Condition):
+            parts.append(("condition", compile_condition[0](model, item.expression, values)))
+            continue
         key, value, resolved = item
         if isinstance(resolved, Hop):
             parts.append((key, "exists", value))
@@ -101,6 +114,9 @@ def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> An
         if isinstance(item, RelatedCondition):
             build = partial(where_clause, item.target, q=item.q, counter=counter)
             clauses.append(exists_condition(item.hop.step, table, build, item.pk_only()))
+            continue
+        if isinstance(item, Condition):
+            clauses.append(compile_condition[1](model, table, item.expression, counter))
             continue
         key, value, resolved = item
         if isinstance(resolved, Hop):
@@ -173,7 +189,7 @@ def expression_key(expr: Any, values: list[Any]) -> Any:
 
 def expression_sql(model: type[Model], table: sa.Table, expr: Any, counter: list[int]) -> Any:
     if isinstance(expr, F):
-        return table.c[model._meta.get_field(expr.name).attname]
+        return path_column(model, table, expr.name)
     if isinstance(expr, CombinedExpression):
         lhs = expression_sql(model, table, expr.lhs, counter)
         rhs = expression_sql(model, table, expr.rhs, counter)

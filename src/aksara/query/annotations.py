@@ -21,11 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from aksara import fields
 from aksara._codegen import is_identifier
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
+from aksara.query import _where
 from aksara.query._compile import RowPlan, param
 from aksara.query._output import constant, output_field
+from aksara.query._resolve import path_column, path_field
+from aksara.query._sqlalchemy import is_sqlalchemy, sqlalchemy_key, sqlalchemy_sql
 from aksara.query._where import outer_queries, where_clause, where_key
 from aksara.query.aggregates import Aggregate, Count
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q, Value
@@ -56,12 +60,14 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
     if isinstance(expr, Aggregate):
         _aggregate_source(model, expr, grouped=grouped)
         return
+    if is_sqlalchemy(expr):
+        return  # built by the caller on the tables; aggregates after values() included
     if grouped:
         raise QueryError(
             f"annotate({name}=...): after values(...) only aggregates can be annotated"
         )
     if isinstance(expr, F):
-        field = model._meta.get_field(expr.name)
+        field = path_field(model, expr.name)
         if not field.concrete:
             raise QueryError(f"{model._meta.model_name}.{expr.name} has no column")
         return
@@ -227,11 +233,41 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         field = output_field(model, expr)
         values.append(query_value(field, expr.value))  # checked: its dimensions, its numbers
         return ("vector", field.attname)
+    if is_sqlalchemy(expr):
+        return sqlalchemy_key(expr, values)
     if not isinstance(expr, Value) and not constant(expr):
         raise QueryError(f"Not an expression aksara can compute: {expr!r}")
     value = expr.value if isinstance(expr, Value) else expr
     values.append(value)
     return ("value", type(value).__name__, output_field(model, expr).sa_type().__class__.__name__)
+
+
+def condition_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
+    """The shape of a condition of its own in ``filter()`` (``Exists(...)``, a boolean
+    function, a SQLAlchemy condition)."""
+    if not is_sqlalchemy(expr):
+        check_expression(model, "filter", expr, grouped=False)
+        if not isinstance(output_field(model, expr), fields.Boolean):
+            raise QueryError(
+                f"filter() takes Q(), keyword lookups and boolean expressions; "
+                f"{expr!r} is not boolean"
+            )
+    return annotation_key(model, expr, values)
+
+
+def condition_sql(model: type[Model], table: Any, expr: Any, counter: list[int]) -> Any:
+    return annotation_sql(model, table, expr, counter)
+
+
+_where.compile_condition[:] = [condition_key, condition_sql]
+
+_ONE_DAY = sa.literal_column("interval '1 day'", sa.Interval())
+
+
+def is_date_difference(model: type[Model], expr: CombinedExpression) -> bool:
+    """Whether ``expr`` subtracts a date from a date (not datetimes)."""
+    sides = [output_field(model, side) for side in (expr.lhs, expr.rhs)]
+    return all(isinstance(f, fields.Date) for f in sides)
 
 
 def _optional_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
@@ -253,6 +289,11 @@ def _strip(q: Q, prefix: str) -> Q:
         if isinstance(child, Q):
             children.append(_strip(child, prefix))
             continue
+        if type(child) is not tuple:
+            raise QueryError(
+                f"annotate(): the filter of an aggregate over {prefix[:-2]!r} takes field "
+                f"lookups, got {child!r}"
+            )
         key, value = child
         if not key.startswith(prefix) or key == prefix:
             raise QueryError(
@@ -285,7 +326,7 @@ def used_annotations(qs: QuerySet[Any]) -> tuple[tuple[str, Any], ...]:
         return qs._annotations
     used = set(qs._fields or ())
     used.update(key.partition("__")[0] for q in qs._having for key in _keys(q))
-    used.update(spec.lstrip("-+") for spec in qs._ordering())
+    used.update(spec.lstrip("-+") for spec in qs._ordering() if isinstance(spec, str))
     return tuple((name, expr) for name, expr in qs._annotations if name in used)
 
 
@@ -338,6 +379,8 @@ def _condition(
         if isinstance(child, Q):
             parts.append(_condition(model, exprs, child, values, built, counter))
             continue
+        if type(child) is not tuple:
+            raise QueryError("A condition on annotations takes lookups on them only")
         key, value = child
         name, _, lookup_name = key.partition("__")
         field = output_field(model, exprs[name])
@@ -383,11 +426,18 @@ def annotation_sql(
         binds = _binds(expr, counter)
         return expr.expression(column, None, binds, [])
     if isinstance(expr, F):
-        return table.c[model._meta.get_field(expr.name).attname]
+        return path_column(model, table, expr.name)
     if isinstance(expr, CombinedExpression):
         lhs = annotation_sql(model, table, expr.lhs, counter, joins, grouped=grouped)
         rhs = annotation_sql(model, table, expr.rhs, counter, joins, grouped=grouped)
+        if expr.op == "-" and is_date_difference(model, expr):
+            # date - date is a number of days in PostgreSQL; as an interval it reads as a
+            # timedelta, as datetime - datetime does (Django's spelling too).
+            days = _ONE_DAY.op("*")(lhs.op("-")(rhs))
+            return sa.type_coerce(days, fields.Duration().sa_type())
         return lhs.op(expr.op)(rhs)
+    if is_sqlalchemy(expr):
+        return sqlalchemy_sql(expr, counter)
     if isinstance(expr, Func):
         arguments = [
             annotation_sql(model, table, a, counter, joins, grouped=grouped)
@@ -522,8 +572,10 @@ def _keys(q: Q) -> Any:
     for child in q.children:
         if isinstance(child, Q):
             yield from _keys(child)
-        else:
+        elif type(child) is tuple:
             yield child[0]
+        else:
+            yield ""  # a condition of its own (Exists, SQLAlchemy): on the rows' fields
 
 
 def annotated_instances(

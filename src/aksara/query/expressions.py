@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
+
+def is_condition(value: Any) -> bool:
+    """True for an expression that may be a condition of its own: ``Exists(...)``, an
+    expression of aksara (a boolean one, checked when the query is built) or a SQLAlchemy
+    boolean expression (``Post.c.views > 10``)."""
+    return isinstance(value, (Combinable, sa.ColumnElement))
+
 
 class Q:
-    """A condition tree: ``Q(a=1) | Q(b=2)``, ``Q(a=1) & ~Q(b=2)``."""
+    """A condition tree: ``Q(a=1) | Q(b=2)``, ``Q(a=1) & ~Q(b=2)``; its children are
+    ``Q``s, ``(key, value)`` lookups and conditions of their own (``Exists(...)``, a
+    SQLAlchemy boolean expression)."""
 
     AND = "AND"
     OR = "OR"
@@ -14,16 +25,24 @@ class Q:
 
     def __init__(
         self,
-        *args: Q | tuple[str, Any],
+        *args: Q | tuple[str, Any] | Any,
         _connector: str = "AND",
         _negated: bool = False,
         **kwargs: Any,
     ) -> None:
-        self.children: list[Q | tuple[str, Any]] = [*args, *sorted(kwargs.items())]
+        for arg in args:
+            if not isinstance(arg, (Q, tuple)) and not is_condition(arg):
+                raise TypeError(
+                    f"Q() takes Q objects, keyword lookups, Exists() and SQLAlchemy conditions, "
+                    f"got {arg!r}"
+                )
+        self.children: list[Any] = [*args, *sorted(kwargs.items())]
         self.connector = _connector
         self.negated = _negated
 
     def _combine(self, other: Q, connector: str) -> Q:
+        if is_condition(other):
+            other = Q(other)
         if not isinstance(other, Q):
             raise TypeError(f"Cannot combine Q with {type(other).__name__}")
         return Q(self, other, _connector=connector)

@@ -59,6 +59,31 @@ class Func(Combinable):
         return f"{type(self).__name__}({', '.join(map(repr, self.expressions))})"
 
 
+class ExpressionWrapper(Func):
+    """``expression`` read and compared as ``output_field``: ``ExpressionWrapper(F("price")
+    * F("qty"), output_field=fields.Decimal(max_digits=12, decimal_places=2))``. It adds no
+    SQL (PostgreSQL's value is returned as it is; ``Cast()`` converts): it tells aksara the
+    type of arithmetic or of a SQLAlchemy expression, for lookups and reading."""
+
+    __slots__ = ()
+
+    def __init__(self, expression: Any, output_field: Any) -> None:
+        if not isinstance(output_field, fields.Field):
+            raise QueryError(
+                f"ExpressionWrapper() needs output_field=, a field such as fields.Float(); "
+                f"got {output_field!r}"
+            )
+        self.name = "expression_wrapper"
+        self.expressions = (F(expression) if isinstance(expression, str) else expression,)
+        self.output_field = output_field
+
+    def key(self) -> tuple[Any, ...]:
+        return ("ExpressionWrapper", type(self.output_field).__name__)
+
+    def sql(self, arguments: list[Any], type_: Any) -> Any:
+        return sa.type_coerce(arguments[0], type_)
+
+
 class Lower(Func):
     function = "lower"
     output = fields.Text
@@ -318,9 +343,20 @@ class Subquery(Combinable):
 
 
 class Exists(Subquery):
-    """True when the queryset has a row, per row of the enclosing query (``EXISTS``)."""
+    """True when the queryset has a row, per row of the enclosing query (``EXISTS``).
+    A condition of its own: ``filter(Exists(...))``, ``filter(~Exists(...))``,
+    ``Q(Exists(...)) | Q(...)``."""
 
     __slots__ = ()
+
+    def __invert__(self) -> Q:
+        return ~Q(self)
+
+    def __and__(self, other: Q) -> Q:
+        return Q(self) & other
+
+    def __or__(self, other: Q) -> Q:
+        return Q(self) | other
 
 
 # -- window functions --------------------------------------------------------------------------

@@ -13,12 +13,15 @@ import functools
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import sqlalchemy as sa
+
 from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
+from aksara.query._sqlalchemy import SQLAlchemyOrder, is_sqlalchemy
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import (
@@ -206,18 +209,26 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             clone._fields = (*(self._fields or ()), *expressions)
         return clone
 
-    def order_by(self, *fields: str | F) -> QuerySet[M]:
+    def order_by(self, *fields: str | F | sa.ColumnElement[Any]) -> QuerySet[M]:
         """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
-        ``F("due").desc(nulls_last=True)`` places NULLs."""
-        specs = tuple(f.name if isinstance(f, F) else f for f in fields)
+        ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
+        (``Post.c.views.desc()``) orders by itself."""
         annotated = dict(self._annotations)
-        for spec in specs:
+        specs: list[Any] = []
+        for spec in fields:
+            if is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
+                if self._combined is not None:
+                    raise QueryError("A union orders by the names of its columns")
+                specs.append(spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec))
+                continue
+            spec = spec.name if isinstance(spec, F) else spec
             if not isinstance(spec, str):
                 raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
             if spec != "?" and spec.lstrip("-+") not in annotated:
                 self.model._meta.get_field(spec.lstrip("-+").split("__")[0])
+            specs.append(spec)
         clone = self._clone()
-        clone._order = specs
+        clone._order = tuple(specs)
         return clone
 
     def distinct(self, *fields: str) -> QuerySet[M]:
@@ -489,7 +500,11 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
     async def last(self) -> M | None:
         order = self._ordering() or self._default_order()
         reversed_order = tuple(
-            o.reversed() if isinstance(o, OrderBy) else o[1:] if o.startswith("-") else f"-{o}"
+            o.reversed()
+            if isinstance(o, (OrderBy, SQLAlchemyOrder))
+            else o[1:]
+            if o.startswith("-")
+            else f"-{o}"
             for o in order
         )
         rows = await self.order_by(*reversed_order)[0:1]._fetch()

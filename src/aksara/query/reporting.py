@@ -22,6 +22,7 @@ from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._part import QuerySetPart
 from aksara.query._plans import cached_plan, make_instance, mutable_positions
+from aksara.query._sqlalchemy import sqlalchemy_key, sqlalchemy_sql
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -124,6 +125,30 @@ async def raw(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     return _instances(model, list(records[0].keys()), records)
 
 
+async def from_statement(model: type[M], stmt: Any) -> list[M]:
+    """Instances of ``model`` from a SQLAlchemy SELECT of your own (or ``sa.text()``):
+    ``Post.objects.from_statement(sa.select(Post.table).where(Post.c.views > 10))``.
+    Columns match fields as in ``raw()``; the statement is compiled once per shape and its
+    values are sent as parameters."""
+    if not isinstance(stmt, (sa.Select, sa.CompoundSelect, sa.TextClause)):
+        raise QueryError(
+            f"from_statement() takes a SQLAlchemy select() or text(), got {type(stmt).__name__}"
+        )
+    selected = getattr(stmt, "selected_columns", None)
+    if selected is not None and model._meta.pk.attname not in selected.keys():
+        raise QueryError(
+            f"from_statement() for {model._meta.model_name} must select the primary key "
+            f"column {model._meta.pk.attname!r}"
+        )
+    values: list[Any] = []
+    key = ("statement", sqlalchemy_key(stmt, values))
+    plan = cached_plan(model, key, lambda: Plan(sqlalchemy_sql(stmt, [0])))
+    records = await get_database().fetch(plan.sql, plan.args(values))
+    if not records:
+        return []
+    return _instances(model, list(records[0].keys()), records)
+
+
 def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> list[M]:
     meta = model._meta
     if len(set(columns)) != len(columns):
@@ -196,6 +221,16 @@ class Reports(QuerySetPart[M]):
                 "raw() runs its own SQL: call it on the manager, not a narrowed queryset"
             )
         return await raw(self.model, sql, params)
+
+    async def from_statement(self, stmt: Any) -> list[M]:
+        """Instances from a SQLAlchemy statement: ``await Post.objects.from_statement(
+        sa.select(Post.table).where(Post.c.views > 10))`` (see ``raw()`` for the columns)."""
+        if not self._is_plain() or self._order is not None:
+            raise QueryError(
+                "from_statement() runs its own statement: call it on the manager, not a "
+                "narrowed queryset"
+            )
+        return await from_statement(self.model, stmt)
 
     def subquery_key(self, values: list[Any]) -> tuple[Any, ...]:
         """The shape of this queryset as a subquery; its values go to ``values``."""
