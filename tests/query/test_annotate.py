@@ -513,3 +513,51 @@ async def test_nulls_first_and_last(db):
     assert "NULLS LAST" in sql_last and "NULLS FIRST" in sql_first
     with pytest.raises(TypeError, match="exclude each other"):
         F("rank").asc(nulls_first=True, nulls_last=True)
+
+
+async def test_grouped_aggregates_over_multi_valued_relations_do_not_multiply(db):
+    ada, bo, _, _ = await blog()
+    rows = await (
+        RlPost.objects.values("author")
+        .annotate(
+            n_tags=Count("tags"),
+            n_comments=Count("comments"),
+            red=Count("tags", filter=Q(tags__name="red")),
+            posts=Count("id"),
+        )
+        .order_by("author__name")
+    )
+    assert rows == [
+        {"author_id": ada.id, "n_tags": 3, "n_comments": 3, "red": 2, "posts": 3},
+        {"author_id": bo.id, "n_tags": 0, "n_comments": 0, "red": 0, "posts": 1},
+    ]
+    expected = await plain(
+        "SELECT p.author_id,"
+        " (SELECT count(*) FROM rl_post_tags j JOIN rl_post q ON q.id = j.rl_post_id"
+        "  WHERE q.author_id = p.author_id),"
+        " (SELECT count(*) FROM rl_comment c JOIN rl_post q ON q.id = c.post_id"
+        "  WHERE q.author_id = p.author_id)"
+        " FROM rl_post p GROUP BY p.author_id"
+    )
+    assert sorted((r["author_id"], r["n_tags"], r["n_comments"]) for r in rows) == sorted(expected)
+    # The outer WHERE applies: only the rows of the group that pass it count.
+    ranked = await RlPost.objects.filter(rank__gte=5).values("author").annotate(c=Count("comments"))
+    assert ranked == [{"author_id": ada.id, "c": 3}]
+
+
+async def test_grouped_row_aggregates_take_filter_and_ordering(db):
+    from aksara.query.aggregates import StringAgg
+
+    ada, bo, _, _ = await blog()
+    rows = await (
+        RlPost.objects.values("author")
+        .annotate(
+            high=Count("id", filter=Q(rank__gte=5)),
+            titles=StringAgg("title", ",", ordering="-rank"),
+        )
+        .order_by("author__name")
+    )
+    assert rows == [
+        {"author_id": ada.id, "high": 2, "titles": "a2,a1,a3"},
+        {"author_id": bo.id, "high": 0, "titles": "b1"},
+    ]

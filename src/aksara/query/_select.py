@@ -243,7 +243,7 @@ def _ordered_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations
         by_label = selected and not qs._related
         column = annotations.labelled[name] if by_label else annotations.expressions[name]
         return column.desc() if descending else column.asc()
-    if qs._group is not None and "__" in name and annotations.joins is not None:
+    if qs._group and name in qs._group and "__" in name and annotations.joins is not None:
         # The joined column the rows are grouped by, not a correlated subquery.
         joined = annotations.joins.column(qs.model, name)
         return joined.desc() if descending else joined.asc()

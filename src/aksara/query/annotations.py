@@ -49,7 +49,9 @@ def check_name(model: type[Model], name: str) -> None:
         raise QueryError(f"annotate(): {name!r} is not a valid annotation name")
     if len(name.encode()) > 63:
         raise QueryError(f"annotate(): {name!r} is longer than PostgreSQL's 63-byte names")
-    if name in meta.fields or name in meta.by_attname or hasattr(model, name) or name == "pk":
+    # What an instance would find (the class's attributes, not its metaclass's: Model.c).
+    on_instances = any(name in vars(klass) for klass in model.__mro__)
+    if name in meta.fields or name in meta.by_attname or on_instances or name == "pk":
         raise QueryError(
             f"annotate(): {name!r} conflicts with a field or attribute of {meta.model_name}"
         )
@@ -149,11 +151,6 @@ def _aggregate_source(model: type[Model], agg: Aggregate, *, grouped: bool) -> A
     first, _, rest = agg.field.partition("__")
     field = meta.get_field(first)
     if isinstance(field, Relation) and field.multi_valued:
-        if grouped:
-            raise QueryError(
-                f"annotate(): aggregating {agg.field!r} after values(...) is not supported yet; "
-                f"annotate the instances instead"
-            )
         target = field.target()
         if rest:
             if "__" in rest or not target._meta.get_field(rest).concrete:
@@ -181,10 +178,10 @@ def _aggregate_source(model: type[Model], agg: Aggregate, *, grouped: bool) -> A
         raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
     else:
         agg.check(field)
-    if agg.filter is not None or agg.ordering:
-        raise QueryError(
-            "annotate(): filter= and ordering= after values(...) are not supported yet"
-        )
+    for name in agg.ordering:
+        meta.get_field(name.lstrip("-"))
+    if agg.filter is not None:
+        where_key(model, agg.filter, [])  # unknown names raise here
     return ("row", agg.field)
 
 
@@ -197,7 +194,8 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         condition = None
         if expr.filter is not None:
             target, prefix = _filter_target(model, expr)
-            condition = where_key(target, _strip(expr.filter, prefix), values)
+            on_target = _strip(expr.filter, prefix) if prefix else expr.filter
+            condition = where_key(target, on_target, values)
         values.extend(expr.params())
         return ("agg", expr.key(), condition)
     if isinstance(expr, F):
@@ -275,10 +273,12 @@ def _optional_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
 
 
 def _filter_target(model: type[Model], agg: Aggregate) -> tuple[type[Model], str]:
-    """The related model an aggregate's ``filter`` applies to, and its keys' prefix."""
+    """The model an aggregate's ``filter`` applies to, and its keys' prefix: the related
+    model over a multi-valued relation, else the model itself (no prefix)."""
     first = agg.field.partition("__")[0]
-    relation = model._meta.get_field(first)
-    assert isinstance(relation, Relation)
+    relation = model._meta.get_field(first) if first != "*" else None
+    if not isinstance(relation, Relation) or not relation.multi_valued:
+        return model, ""
     return relation.target(), first + "__"
 
 
@@ -421,10 +421,16 @@ def annotation_sql(
     if isinstance(expr, Aggregate):
         source = _aggregate_source(model, expr, grouped=grouped)
         if source[0] == "relation":
-            return _relation_aggregate(model, table, expr, source[1], source[2], counter)
+            return _relation_aggregate(
+                model, table, expr, source[1], source[2], counter, grouped=grouped
+            )
         column = None if source[1] == "*" else _row_column(model, table, source[1], joins)
+        condition = None
+        if expr.filter is not None:
+            condition = where_clause(model, table, expr.filter, counter)
         binds = _binds(expr, counter)
-        return expr.expression(column, None, binds, [])
+        order = [_order(model, table, o) for o in expr.ordering]
+        return expr.expression(column, condition, binds, order)
     if isinstance(expr, F):
         return path_column(model, table, expr.name)
     if isinstance(expr, CombinedExpression):
@@ -521,22 +527,32 @@ def _relation_aggregate(
     relation: Relation,
     rest: str | None,
     counter: list[int],
+    *,
+    grouped: bool = False,
 ) -> Any:
-    """``(SELECT agg(...) FROM related WHERE <related to outer's row> [AND filter])``."""
+    """``(SELECT agg(...) FROM related WHERE <related to outer's row> [AND filter])``.
+
+    In a grouped query the related rows are those of every row of the group:
+    ``<related key> = ANY(array_agg(<outer key>))``, an aggregate of the enclosing query
+    (PostgreSQL evaluates an aggregate at the level its arguments come from). Each relation
+    is still aggregated in a subquery of its own, so two never multiply each other."""
     step = relation.step()
     target = step.target
     target_table = target._meta.table
     assert target_table is not None
     inner = target_table.alias()
+    outer_key: Any = outer.c[step.source_attname]
+    if grouped:
+        outer_key = sa.any_(sa.func.array_agg(outer_key))
     if step.junction is None:
         source: Any = inner
-        link = inner.c[step.target_attname] == outer.c[step.source_attname]
+        link = inner.c[step.target_attname] == outer_key
     else:
         junction = step.junction.alias()
         source = junction.join(
             inner, inner.c[step.target_attname] == junction.c[step.junction_target]
         )
-        link = junction.c[step.junction_source] == outer.c[step.source_attname]
+        link = junction.c[step.junction_source] == outer_key
     column = inner.c[target._meta.get_field(rest).attname] if rest else None
     if column is None and agg.distinct:
         column = inner.c[target._meta.pk.attname]

@@ -162,7 +162,7 @@ def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> li
     positions = [columns.index(n) for n in names]
     extras = [(i, c) for i, c in enumerate(columns) if c not in meta.by_attname]
     for _, name in extras:
-        if name.startswith("_") or hasattr(model, name):
+        if name.startswith("_") or any(name in vars(k) for k in model.__mro__):
             raise QueryError(
                 f"raw() SQL for {meta.model_name} returns a column {name!r} that would hide an "
                 f"attribute of the model: rename it in the SQL (AS ...)"
