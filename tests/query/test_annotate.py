@@ -381,10 +381,6 @@ def test_bad_subqueries_are_refused():
         RlAuthor.objects.annotate(x=Subquery(RlPost.objects.values("title", "rank"))).sql()
     with pytest.raises(QueryError, match="only valid inside"):
         RlPost.objects.filter(author=OuterRef("pk")).sql()
-    with pytest.raises(QueryError, match="not supported yet"):
-        RlPost.objects.annotate(
-            x=Subquery(RlPost.objects.filter(author=OuterRef("author")).values("id")[:1])
-        ).sql()
     with pytest.raises(QueryError, match="__in lookup only"):
         RlPost.objects.filter(author=RlAuthor.objects.all()).sql()
 
@@ -561,3 +557,29 @@ async def test_grouped_row_aggregates_take_filter_and_ordering(db):
         {"author_id": ada.id, "high": 2, "titles": "a2,a1,a3"},
         {"author_id": bo.id, "high": 0, "titles": "b1"},
     ]
+
+
+async def test_subqueries_on_the_model_of_their_enclosing_query(db):
+    from aksara.query import Exists, OuterRef, Subquery
+
+    await blog()
+    top = RlPost.objects.filter(author=OuterRef("author")).order_by("-rank").values("title")[:1]
+    outranked = Exists(RlPost.objects.filter(author=OuterRef("author"), rank__gt=OuterRef("rank")))
+    rows = await RlPost.objects.annotate(top=Subquery(top), outranked=outranked).values_list(
+        "title", "top", "outranked"
+    )
+    assert rows == [
+        ("a1", "a2", True),
+        ("a2", "a2", False),
+        ("a3", "a2", True),
+        ("b1", "b1", False),
+    ]
+    expected = await plain(
+        "SELECT p.title, (SELECT q.title FROM rl_post q WHERE q.author_id = p.author_id"
+        " ORDER BY q.rank DESC LIMIT 1),"
+        " EXISTS (SELECT 1 FROM rl_post q WHERE q.author_id = p.author_id AND q.rank > p.rank)"
+        " FROM rl_post p ORDER BY p.title"
+    )
+    assert rows == expected
+    best = await RlPost.objects.filter(~outranked).values_list("title", flat=True)
+    assert best == ["a2", "b1"]

@@ -138,14 +138,20 @@ def row_plan(qs: QuerySet[Any], columns: list[Any], row_names: tuple[str, ...]) 
 
 
 def select_statement(
-    qs: QuerySet[Any], *, inner: bool = False, counter: list[int] | None = None
+    qs: QuerySet[Any],
+    *,
+    inner: bool = False,
+    counter: list[int] | None = None,
+    table: Any = None,
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
     """The SELECT of ``qs``: statement, columns, ``select_related`` layout and row names.
 
     With ``inner`` it is a subquery for ``count()``, ``exists()`` or ``aggregate()``: its
-    own columns only, no ``select_related`` and no row locks.
+    own columns only, no ``select_related`` and no row locks. ``table`` is the model's table
+    or an alias of it (a subquery on the model of its enclosing query).
     """
-    table = qs.model._meta.table
+    if table is None:
+        table = qs.model._meta.table
     assert table is not None
     if counter is None:
         counter = [0]  # a subquery continues its enclosing query's numbering
@@ -157,7 +163,7 @@ def select_statement(
     stmt = apply_where(qs, stmt, table, counter)
     sub = None
     if qs._having and qs._group is None and filters_windows(qs):
-        stmt, columns, sub = _wrap_windows(qs, stmt, row_names, annotations, counter)
+        stmt, columns, sub = _wrap_windows(qs, stmt, row_names, annotations, counter, table)
     elif qs._having:
         having = having_clause(qs, table, annotations.expressions, counter)
         stmt = stmt.having(having) if qs._group is not None else stmt.where(having)
@@ -292,14 +298,13 @@ def _wrap_windows(
     row_names: tuple[str, ...],
     annotations: Annotations,
     counter: list[int],
+    table: Any,
 ) -> tuple[Any, list[Any], Any]:
     """``SELECT ... FROM (the query) AS windowed WHERE <conditions on its annotations>``:
     PostgreSQL computes windows after WHERE, so conditions on them go around the query."""
     if qs._related:
         raise QueryError("Filtering on a window with select_related() is not supported yet")
     extra = [column for name, column in annotations.labelled.items() if name not in row_names]
-    table = qs.model._meta.table
-    assert table is not None
     for spec in qs._ordering():  # the fields it is ordered by, selected or not
         if isinstance(spec, SQLAlchemyOrder):
             raise QueryError("A query filtered on a window orders by field names only")

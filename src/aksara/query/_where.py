@@ -166,11 +166,6 @@ def outer_column(model: type[Model], ref: OuterRef) -> Any:
     if not stack:
         raise QueryError(f"{ref!r} is only valid inside Subquery() or Exists()")
     outer_model, outer_table = stack[-1]
-    if outer_model is model:
-        raise QueryError(
-            f"{ref!r}: a subquery on {model.__name__} inside a query on {model.__name__} "
-            f"is not supported yet"
-        )
     meta = outer_model._meta
     field = meta.pk if ref.name == "pk" else meta.get_field(ref.name)
     if not field.concrete:

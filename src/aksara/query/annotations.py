@@ -453,9 +453,13 @@ def annotation_sql(
     if isinstance(expr, Window):
         return _window_sql(model, table, expr, counter)
     if isinstance(expr, Subquery):
-        token = outer_queries.set((*outer_queries.get(), (model, table)))
+        stack = (*outer_queries.get(), (model, table))
+        token = outer_queries.set(stack)
+        inner_model = expr.queryset.model
+        # On a model of an enclosing query, the subquery reads an alias of its table.
+        own = inner_model._meta.table.alias() if any(m is inner_model for m, _ in stack) else None
         try:
-            select = expr.queryset.subquery_select(counter).correlate(table)
+            select = expr.queryset.subquery_select(counter, own).correlate(table)
         finally:
             outer_queries.reset(token)
         if isinstance(expr, Exists):

@@ -236,15 +236,16 @@ class Reports(QuerySetPart[M]):
         """The shape of this queryset as a subquery; its values go to ``values``."""
         return (self.model, _select.shape(self._queryset(), values))
 
-    def subquery_select(self, counter: list[int]) -> Any:
+    def subquery_select(self, counter: list[int], table: Any = None) -> Any:
         """This queryset as a subquery selecting one column, parameters numbered from
-        ``counter``: its ``values()`` field, or the primary key of instances."""
+        ``counter``: its ``values()`` field, or the primary key of instances. ``table`` is
+        an alias of the model's table to read from (inside a query on the same model)."""
+        if table is None:
+            table = self.model._meta.table
         stmt, columns, _, _ = _select.select_statement(
-            self._queryset(), inner=True, counter=counter
+            self._queryset(), inner=True, counter=counter, table=table
         )
         if self._mode == "instances":
-            table = self.model._meta.table
-            assert table is not None
             stmt = stmt.with_only_columns(table.c[self.model._meta.pk.attname])
         elif len(columns) != 1:
             raise QueryError(
