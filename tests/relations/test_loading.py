@@ -3,7 +3,7 @@
 import pytest
 
 import aksara
-from aksara.exceptions import QueryError
+from aksara.exceptions import FieldError, QueryError
 from aksara.query import prefetch_related_objects
 from aksara.testing import capture_queries
 from tests.relations.models import RlAuthor, RlComment, RlPost, RlProfile, RlTag
@@ -163,3 +163,31 @@ async def test_bad_relation_names_fail_when_the_query_is_built(db):
         RlPost.objects.select_related("tags")
     with pytest.raises(QueryError, match="RlAuthor has no relation 'nope'"):
         RlPost.objects.prefetch_related("author__nope")
+
+
+async def test_only_across_relations_loads_the_named_related_fields(db):
+    ada = await RlAuthor.objects.create(name="Ada", email="ada@example.com", settings={"x": 1})
+    await RlPost.objects.create(title="p1", author=ada, rank=3)
+    qs = RlPost.objects.select_related("author").only("title", "author__name")
+    with capture_queries() as queries:
+        (post,) = await qs
+    assert len(queries) == 1
+    sql = queries.sql[0]
+    assert "email" not in sql and "settings" not in sql and "rank" not in sql
+    assert post.title == "p1" and post.author_id == ada.id
+    assert post.author.name == "Ada" and post.author.pk == ada.pk
+    with pytest.raises(AttributeError, match="not loaded"):
+        post.author.email  # noqa: B018
+    with pytest.raises(AttributeError, match="not loaded"):
+        post.rank  # noqa: B018
+    await post.author.refresh_from_db()
+    assert post.author.email == "ada@example.com"
+    # select_related() may come first or last; without it only() names what is missing.
+    (again,) = await RlPost.objects.only("author__email").select_related("author")
+    assert again.author.email == "ada@example.com"
+    with pytest.raises(QueryError, match="add select_related\\('author'\\)"):
+        await RlPost.objects.only("title", "author__name")
+    with pytest.raises(QueryError, match="multi-valued"):
+        RlPost.objects.only("tags__name")
+    with pytest.raises(FieldError):
+        RlPost.objects.only("author__nope")

@@ -70,6 +70,7 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
         qs._for_update,
         qs._mode == "instances",
         qs._related,
+        qs._related_only,
         annotated,
     )
 
@@ -213,9 +214,14 @@ def _columns(
         row_names = tuple(meta.get_field(n).attname for n in names)
         if row_names == meta.attnames:
             row_names = meta.attnames
+        for path, _ in qs._related_only:
+            if path not in qs._related:
+                raise QueryError(
+                    f"only({path}__...) loads fields of a relation: add select_related({path!r})"
+                )
         if qs._related and related:
             joins = joins or Joins(qs.model, table)
-            layout = joins.select_related(qs._related, columns)
+            layout = joins.select_related(qs._related, columns, dict(qs._related_only))
             row_names = (*row_names, *layout.names)
         if qs._annotations:
             columns.extend(annotations.labelled.values())

@@ -41,6 +41,14 @@ def single_valued(model: type[Model], name: str, path: str) -> Relation:
     return relation
 
 
+def related_model(model: type[Model], path: str) -> type[Model]:
+    """The model at the end of a ``select_related`` path (``author__team``)."""
+    current = model
+    for part in path.split("__"):
+        current = single_valued(current, part, path).target()
+    return current
+
+
 def check_join_path(model: type[Model], path: str, *, columns: bool = True) -> None:
     """Check a ``select_related`` path (``author__team``) or, with ``columns``, a selected
     column (``author__email``, ``metadata__lang``, ``author__profile__lang``)."""
@@ -94,22 +102,28 @@ class JoinLayout:
 
     def __init__(self, base_count: int) -> None:
         self.base_count = base_count
-        # (relation, model, start, stop, parent entry or -1 for the queried model, pk position)
-        self.entries: list[tuple[Relation, type[Model], int, int, int, int]] = []
+        # (relation, model, start, stop, parent entry or -1 for the queried model, pk
+        # position, the column names loaded)
+        self.entries: list[tuple[Relation, type[Model], int, int, int, int, tuple[str, ...]]] = []
         self.paths: dict[tuple[str, ...], int] = {}
         self.names: list[str] = []
 
     def add(
-        self, path: tuple[str, ...], relation: Relation, model: type[Model], start: int
+        self,
+        path: tuple[str, ...],
+        relation: Relation,
+        model: type[Model],
+        start: int,
+        attnames: tuple[str, ...],
     ) -> None:
         meta = model._meta
         self.paths[path] = len(self.entries)
         parent = self.paths.get(path[:-1], -1)
-        stop = start + len(meta.attnames)
-        pk_index = meta.attnames.index(meta.pk_attname)
-        self.entries.append((relation, model, start, stop, parent, pk_index))
+        stop = start + len(attnames)
+        pk_index = attnames.index(meta.pk_attname)
+        self.entries.append((relation, model, start, stop, parent, pk_index, attnames))
         prefix = "__".join(path)
-        self.names.extend(f"{prefix}__{a}" for a in meta.attnames)
+        self.names.extend(f"{prefix}__{a}" for a in attnames)
 
     def hydrate(self, model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
         meta = model._meta
@@ -119,14 +133,14 @@ class JoinLayout:
             names = meta.attnames
         build = builder_for(model, names)
         related = []
-        for relation, rmodel, start, stop, parent, pk_index in self.entries:
+        for relation, rmodel, start, stop, parent, pk_index, attnames in self.entries:
             back = relation.remote
             back_cache = back.cache_name if back is not None and not back.multi_valued else None
             related.append(
                 (
                     relation.cache_name,
                     back_cache,
-                    builder_for(rmodel, rmodel._meta.attnames),
+                    builder_for(rmodel, attnames),
                     start,
                     stop,
                     parent + 1,
@@ -211,8 +225,16 @@ class Joins:
             column = transform.apply(column)
         return column
 
-    def select_related(self, names: Sequence[str], columns: list[Any]) -> JoinLayout:
-        """Join every model on the ``names`` paths and append their columns to ``columns``."""
+    def select_related(
+        self,
+        names: Sequence[str],
+        columns: list[Any],
+        only: dict[str, tuple[str, ...]] | None = None,
+    ) -> JoinLayout:
+        """Join every model on the ``names`` paths and append their columns to ``columns``;
+        ``only`` limits a path's to the named fields (its key and the keys of the paths
+        joined through it are loaded too)."""
+        only = only or {}
         layout = JoinLayout(len(columns))
         for name in names:
             parts = tuple(name.split("__"))
@@ -222,10 +244,26 @@ class Joins:
                     continue
                 alias, model, relation = self.join(path)
                 assert relation is not None
+                attnames = _loaded(model, "__".join(path), names, only)
                 start = len(columns)
-                columns.extend(alias.c[a] for a in model._meta.attnames)
-                layout.add(path, relation, model, start)
+                columns.extend(alias.c[a] for a in attnames)
+                layout.add(path, relation, model, start, attnames)
         return layout
+
+
+def _loaded(
+    model: type[Model], path: str, names: Sequence[str], only: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The columns loaded for the related ``model`` at ``path``."""
+    meta = model._meta
+    fields = only.get(path)
+    if fields is None:
+        return meta.attnames
+    wanted = {meta.pk.name, *fields}
+    # The foreign keys that deeper select_related paths go through.
+    prefix = path + "__"
+    wanted.update(n[len(prefix) :].split("__")[0] for n in names if n.startswith(prefix))
+    return tuple(f.attname for f in meta.concrete_fields if f.name in wanted)
 
 
 def _always_related(relation: Relation) -> bool:

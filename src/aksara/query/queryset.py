@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from aksara.db import get_database
 from aksara.exceptions import QueryError
+from aksara.fields.relation_base import Relation
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
@@ -33,7 +34,7 @@ from aksara.query.annotations import (
     on_annotations,
 )
 from aksara.query.expressions import CombinedExpression, F, OrderBy, Q
-from aksara.query.joins import JoinLayout, check_join_path
+from aksara.query.joins import JoinLayout, check_join_path, related_model
 from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
 from aksara.query.reporting import Reports
@@ -74,6 +75,7 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         "_distinct",
         "_for_update",
         "_related",
+        "_related_only",
         "_prefetch",
         "_annotations",
         "_having",
@@ -95,6 +97,8 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         #: ``(nowait, skip_locked, of, no_key, read)`` of a locking read.
         self._for_update: tuple[bool, bool, tuple[str, ...], bool, bool] | None = None
         self._related: tuple[str, ...] = ()
+        #: ``only("author__name")``: the fields loaded per ``select_related`` path.
+        self._related_only: tuple[tuple[str, tuple[str, ...]], ...] = ()
         self._prefetch: tuple[str, ...] = ()
         #: ``annotate()``: ``(name, expression)`` pairs; conditions on them (``_having``);
         #: the ``values()`` fields grouped by when aggregates were annotated after them.
@@ -122,6 +126,7 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         clone._distinct = self._distinct
         clone._for_update = self._for_update
         clone._related = self._related
+        clone._related_only = self._related_only
         clone._prefetch = self._prefetch
         clone._annotations = self._annotations
         clone._having = self._having
@@ -247,17 +252,31 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         return clone
 
     def only(self, *fields: str) -> QuerySet[M]:
-        """Load only these fields (and the primary key); others raise ``AttributeError`` until refreshed."""
+        """Load only these fields (and the primary key); others raise ``AttributeError`` until
+        refreshed. ``only("title", "author__name")`` with ``select_related("author")`` loads
+        only the author's name (and key) too."""
         self._not_combined("only")
         meta = self.model._meta
         names = []
+        related: dict[str, list[str]] = {}
         for name in fields:
+            path, _, rest = name.rpartition("__")
+            if path and isinstance(meta.fields.get(name.partition("__")[0]), Relation):
+                check_join_path(self.model, path, columns=False)
+                target = related_model(self.model, path)
+                field = target._meta.get_field(rest)
+                if not field.concrete:
+                    raise QueryError(f"{target._meta.model_name}.{rest} has no column to load")
+                related.setdefault(path, []).append(field.name)
+                names.append(meta.get_field(name.partition("__")[0]).name)
+                continue
             field = meta.get_field(name)
             if not field.concrete:
                 raise QueryError(f"{meta.model_name}.{name} has no column to load")
             names.append(field.name)
         clone = self._clone()
         clone._fields = tuple(dict.fromkeys([meta.pk.name, *names]))
+        clone._related_only = tuple((path, tuple(loaded)) for path, loaded in related.items())
         return clone
 
     def defer(self, *fields: str) -> QuerySet[M]:
