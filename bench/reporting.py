@@ -16,7 +16,9 @@ a time, best of ``--repeat`` rounds in which the sides take turns, after a warm-
 
 Raw asyncpg runs the very SQL aksara sends (``QuerySet.sql()``) on a prepared statement and
 builds its dicts with one literal comprehension: the practical limit. SQLAlchemy Core runs
-the same query built with its own constructs on its async engine.
+the same query built with its own constructs on its async engine. Tortoise ORM runs the
+queries it can express (``bench/peers/tortoise_reporting.py``: no windows, correlated
+subqueries or unions); ``--no-tortoise`` leaves it out.
 """
 
 from __future__ import annotations
@@ -170,9 +172,16 @@ async def alternating(
 
 
 async def measure(
-    name: str, make: Callable[[], Any], core: Any, raw: asyncpg.Connection, engine: Any, repeat: int
-) -> tuple[float, float, float]:
-    """Best times of raw asyncpg, SQLAlchemy Core and aksara; their results checked equal."""
+    name: str,
+    make: Callable[[], Any],
+    core: Any,
+    raw: asyncpg.Connection,
+    engine: Any,
+    repeat: int,
+    tortoise: Callable[[], Any] | None,
+) -> tuple[float, float, float, float | None]:
+    """Best times of raw asyncpg, SQLAlchemy Core, aksara and Tortoise (None when it cannot
+    express the query); their results checked equal."""
     qs = make()
     aggregates = {"big": Count("id", filter=Q(amount__gt=500)), "total": Sum("amount")}
     if name == "aggregate filter":
@@ -197,9 +206,17 @@ async def measure(
         async with engine.connect() as conn:
             return (await conn.execute(core)).mappings().all()
 
-    (t_raw, r_raw), (t_core, r_core), (t_aksara, r_aksara) = await alternating(
-        (run_raw, run_core, run_aksara), repeat
-    )
+    async def run_tortoise() -> Any:
+        assert tortoise is not None
+        return await tortoise()
+
+    sides = (run_raw, run_core, run_aksara, *((run_tortoise,) if tortoise else ()))
+    timed = await alternating(sides, repeat)
+    (t_raw, r_raw), (t_core, r_core), (t_aksara, r_aksara) = timed[:3]
+    t_tortoise = None
+    if tortoise is not None:
+        t_tortoise, r_tortoise = timed[3]
+        check_tortoise(name, r_tortoise, r_raw)
     if name == "annotate":
         assert [(c.n, c.total) for c in r_aksara] == [(r["n"], r["total"]) for r in r_raw]
         assert len(r_core) == len(r_raw)
@@ -218,10 +235,20 @@ async def measure(
         assert len(r_core) == len(r_raw)
     else:
         assert r_aksara == r_raw == dict(r_core[0])
-    return t_raw, t_core, t_aksara
+    return t_raw, t_core, t_aksara, t_tortoise
 
 
-async def main(rows: int, repeat: int) -> None:
+def check_tortoise(name: str, result: Any, raw: Any) -> None:
+    """Tortoise's rows are the same as raw asyncpg's."""
+    if name == "annotate":
+        assert [(c.n, c.total) for c in result] == [(r["n"], r["total"]) for r in raw]
+    elif name == "group by":
+        assert sorted(tuple(d.values()) for d in result) == sorted(tuple(d.values()) for d in raw)
+    else:
+        assert result == raw
+
+
+async def main(rows: int, repeat: int, with_tortoise: bool) -> None:
     server = _server.start_server()
     url = await _server.fresh_database(server.get_uri(), DATABASE)
     await aksara.connect(url)
@@ -230,17 +257,31 @@ async def main(rows: int, repeat: int) -> None:
     raw = await asyncpg.connect(url)
     engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
     core = core_queries()
+    tortoise: dict[str, Any] = {}
+    if with_tortoise:
+        from bench.peers import tortoise_reporting
+
+        await tortoise_reporting.start(url)
+        tortoise = tortoise_reporting.queries()
     print(f"{rows:,} sales, {CUSTOMERS:,} customers, {REGIONS} regions; best of {repeat}, ms")
-    print("| query | asyncpg (raw) | SQLAlchemy Core | aksara |\n|---|---:|---:|---:|")
+    print("| query | asyncpg (raw) | SQLAlchemy Core | Tortoise | aksara |")
+    print("|---|---:|---:|---:|---:|")
     try:
         for name, make in queries().items():
-            times = await measure(name, make, core[name], raw, engine, repeat)
-            t_raw, t_core, t_aksara = times
+            times = await measure(name, make, core[name], raw, engine, repeat, tortoise.get(name))
+            t_raw, t_core, t_aksara, t_tortoise = times
+            peer = (
+                "–" if t_tortoise is None else f"{t_tortoise * 1e3:.2f} ({t_raw / t_tortoise:.2f}×)"
+            )
             print(
                 f"| {name} | {t_raw * 1e3:.2f} (1.00×) | {t_core * 1e3:.2f} ({t_raw / t_core:.2f}×)"
-                f" | {t_aksara * 1e3:.2f} ({t_raw / t_aksara:.2f}×) |"
+                f" | {peer} | {t_aksara * 1e3:.2f} ({t_raw / t_aksara:.2f}×) |"
             )
     finally:
+        if with_tortoise:
+            from bench.peers import tortoise_reporting
+
+            await tortoise_reporting.stop()
         await raw.close()
         await engine.dispose()
         await aksara.disconnect()
@@ -251,5 +292,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--no-tortoise", action="store_true", help="leave Tortoise ORM out")
     options = parser.parse_args()
-    asyncio.run(main(options.rows, options.repeat))
+    asyncio.run(main(options.rows, options.repeat, not options.no_tortoise))
