@@ -7,7 +7,8 @@ a time, best of ``--repeat`` rounds in which the sides take turns, after a warm-
 
 - **group by**: ``values("region").annotate(n=Count("id"), total=Sum("amount"))``, 20 rows;
 - **annotate**: ``Customer.objects.annotate(n=Count("sales"), total=Sum("sales__amount"))``,
-  a correlated subquery per customer and aggregate, 1,000 instances;
+  one LEFT JOIN of the sales grouped by customer (both aggregates read one relation),
+  1,000 instances;
 - **aggregate filter**: ``aggregate(big=Count("id", filter=Q(amount__gt=500)), total=Sum(...))``;
 - **latest per group**: the latest sale of each customer, ``Window(RowNumber(), ...)``
   filtered ``place=1`` around the window, 1,000 rows;
@@ -100,8 +101,7 @@ def core_queries() -> dict[str, Any]:
     customer = RepCustomer._meta.table
     assert sale is not None and customer is not None
     inner = sale.alias()
-    n = sa.select(sa.func.count()).where(inner.c.customer_id == customer.c.id).scalar_subquery()
-    total = sa.select(sa.func.sum(inner.c.amount)).where(inner.c.customer_id == customer.c.id)
+    joined = customer.outerjoin(inner, inner.c.customer_id == customer.c.id)
     place = sa.func.row_number().over(partition_by=sale.c.customer_id, order_by=sale.c.id.desc())
     ranked = sa.select(sale, place.label("place")).subquery()
     last = (
@@ -118,8 +118,13 @@ def core_queries() -> dict[str, Any]:
             sa.func.sum(sale.c.amount).label("total"),
         ).group_by(sale.c.region),
         "annotate": sa.select(
-            customer, n.label("n"), total.scalar_subquery().label("total")
-        ).order_by(customer.c.id),
+            customer,
+            sa.func.count(inner.c.id).label("n"),
+            sa.func.sum(inner.c.amount).label("total"),
+        )
+        .select_from(joined)
+        .group_by(customer.c.id)
+        .order_by(customer.c.id),
         "aggregate filter": sa.select(
             sa.func.count(sale.c.id).filter(sale.c.amount > 500).label("big"),
             sa.func.sum(sale.c.amount).label("total"),

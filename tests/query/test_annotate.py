@@ -583,3 +583,72 @@ async def test_subqueries_on_the_model_of_their_enclosing_query(db):
     assert rows == expected
     best = await RlPost.objects.filter(~outranked).values_list("title", flat=True)
     assert best == ["a2", "b1"]
+
+
+async def test_aggregates_over_one_relation_join_it_once(db):
+    from aksara.query.aggregates import ArrayAgg, StringAgg
+
+    ada, bo, cy, _ = await blog()
+    qs = RlAuthor.objects.annotate(
+        n=Count("posts"),
+        high=Count("posts", filter=Q(posts__rank__gte=5)),
+        total=Sum("posts__rank"),
+        titles=StringAgg("posts__title", ",", ordering="title"),
+        ranks=ArrayAgg("posts__rank", ordering="-rank"),
+        twice=Count("posts") * 2,
+    ).order_by("name")
+    sql, _ = qs.sql()
+    assert "LEFT OUTER JOIN rl_post" in sql and "GROUP BY rl_author.id" in sql
+    assert sql.count("SELECT") == 1
+    rows = [(a.name, a.n, a.high, a.total, a.titles, a.ranks, a.twice) for a in await qs]
+    assert rows == [
+        ("Ada", 3, 2, 13, "a1,a2,a3", [7, 5, 1], 6),
+        ("Bo", 1, 0, 4, "b1", [4], 2),
+        ("Cy", 0, 0, None, None, None, 0),  # what a subquery over no rows gives
+    ]
+    # Conditions on the aggregates are HAVING; counting, paging and values() agree.
+    busy = qs.filter(n__gte=1)
+    assert [a.name for a in await busy] == ["Ada", "Bo"]
+    assert await busy.count() == 2 and await busy.exists()
+    assert await qs.filter(n__gte=1).values_list("name", "n") == [("Ada", 3), ("Bo", 1)]
+    assert [a.name for a in await qs.order_by("-total")[:1]] == ["Cy"]  # NULLs first, as PG
+    # Through a many-to-many relation: junction and target joined.
+    tagged = RlPost.objects.annotate(n=Count("tags"), red=Count("tags", filter=Q(tags__name="red")))
+    assert "JOIN" in tagged.sql()[0]
+    assert await tagged.order_by("title").values_list("title", "n", "red") == [
+        ("a1", 2, 1),
+        ("a2", 1, 1),
+        ("a3", 0, 0),
+        ("b1", 0, 0),
+    ]
+
+
+async def test_aggregates_over_two_relations_stay_in_subqueries(db):
+    await blog()
+    qs = RlAuthor.objects.annotate(n=Count("posts"), edited=Count("edited_posts"))
+    sql, _ = qs.sql()
+    assert "GROUP BY" not in sql and sql.count("SELECT") == 3
+    # select_related rows are not grouped either: the relation is aggregated in a subquery.
+    related = RlPost.objects.select_related("author").annotate(n=Count("tags"))
+    assert "GROUP BY" not in related.sql()[0]
+    assert [(p.title, p.n) for p in await related.order_by("title")] == [
+        ("a1", 2),
+        ("a2", 1),
+        ("a3", 0),
+        ("b1", 0),
+    ]
+
+
+async def test_aggregates_take_arithmetic(db):
+    ada, bo, _, _ = await blog()
+    rows = await (
+        RlPost.objects.values("author")
+        .annotate(double=Sum("rank") * 2, spread=Max("rank") - Count("id"))
+        .order_by("author__name")
+    )
+    assert rows == [
+        {"author_id": ada.id, "double": 26, "spread": 4},
+        {"author_id": bo.id, "double": 8, "spread": 3},
+    ]
+    with pytest.raises(QueryError, match="only aggregates"):
+        RlPost.objects.values("author").annotate(x=F("rank") + Count("id"))

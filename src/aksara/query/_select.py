@@ -160,16 +160,22 @@ def select_statement(
         return _combined_statement(qs, counter, inner=inner)
     annotations = build_annotations(qs, table, counter)
     columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
-    stmt: Any = sa.select(*columns).select_from(joins.from_ if joins is not None else table)
+    joined = annotations.joined
+    from_ = joins.from_ if joins is not None else joined.from_ if joined is not None else table
+    stmt: Any = sa.select(*columns).select_from(from_)
     stmt = apply_where(qs, stmt, table, counter)
     sub = None
     if qs._having and qs._group is None and filters_windows(qs):
         stmt, columns, sub = _wrap_windows(qs, stmt, row_names, annotations, counter, table)
     elif qs._having:
         having = having_clause(qs, table, annotations.expressions, counter)
-        stmt = stmt.having(having) if qs._group is not None else stmt.where(having)
+        grouped = qs._group is not None or joined is not None
+        stmt = stmt.having(having) if grouped else stmt.where(having)
     if qs._group is not None:
         stmt = stmt.group_by(*_group_columns(qs, table, annotations))
+    elif joined is not None:
+        # One row per row of the table, its own columns functionally dependent on the key.
+        stmt = stmt.group_by(table.c[qs.model._meta.pk.attname])
     order = qs._ordering()
     if order and sub is not None:
         stmt = stmt.order_by(*(nulls_placed(o, _wrapped_column(qs, sub, o)) for o in order))

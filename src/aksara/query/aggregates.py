@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 
 from aksara.exceptions import QueryError
-from aksara.query.expressions import Q
+from aksara.query.expressions import Combinable, Q
 
 
-class Aggregate:
+class Aggregate(Combinable):
     """An aggregate function over one field (``"*"``: the rows themselves)."""
 
     function: ClassVar[str]

@@ -24,17 +24,27 @@ import sqlalchemy as sa
 from aksara import fields
 from aksara._codegen import is_identifier
 from aksara.exceptions import QueryError
-from aksara.fields.relation_base import Relation
 from aksara.query import _where
 from aksara.query._compile import RowPlan, param
 from aksara.query._output import constant, output_field
 from aksara.query._resolve import path_column, path_field
 from aksara.query._sqlalchemy import is_sqlalchemy, sqlalchemy_key, sqlalchemy_sql
 from aksara.query._where import outer_queries, where_clause, where_key
-from aksara.query.aggregates import Aggregate, Count
+from aksara.query.aggregates import Aggregate
 from aksara.query.expressions import Combinable, CombinedExpression, F, Q, Value
 from aksara.query.functions import Case, Exists, Func, Subquery, VectorValue, Window
 from aksara.query.lookups.base import query_value
+from aksara.query.relation_aggregates import (
+    JoinedRelation,
+    aggregate_binds,
+    aggregate_order,
+    aggregate_source,
+    filter_target,
+    join_plan,
+    joined_relation,
+    relation_aggregate,
+    strip,
+)
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -60,10 +70,15 @@ def check_name(model: type[Model], name: str) -> None:
 def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool) -> None:
     """Refuse, before any SQL, what ``annotate()`` cannot compute."""
     if isinstance(expr, Aggregate):
-        _aggregate_source(model, expr, grouped=grouped)
+        aggregate_source(model, expr, grouped=grouped)
         return
     if is_sqlalchemy(expr):
         return  # built by the caller on the tables; aggregates after values() included
+    if grouped and isinstance(expr, CombinedExpression):
+        for side in (expr.lhs, expr.rhs):  # Sum("price") * 2, Sum("a") - Sum("b")
+            if not constant(side) and not isinstance(side, Value):
+                check_expression(model, name, side, grouped=True)
+        return
     if grouped:
         raise QueryError(
             f"annotate({name}=...): after values(...) only aggregates can be annotated"
@@ -141,50 +156,6 @@ def has_window(expr: Any) -> bool:
     return False
 
 
-def _aggregate_source(model: type[Model], agg: Aggregate, *, grouped: bool) -> Any:
-    """Where ``agg`` reads: ``("relation", relation, rest)`` or ``("row", path)``."""
-    meta = model._meta
-    if agg.field == "*":
-        if grouped:
-            return ("row", "*")
-        raise QueryError(f"annotate(): {type(agg).__name__}() needs a relation to count")
-    first, _, rest = agg.field.partition("__")
-    field = meta.get_field(first)
-    if isinstance(field, Relation) and field.multi_valued:
-        target = field.target()
-        if rest:
-            if "__" in rest or not target._meta.get_field(rest).concrete:
-                raise QueryError(
-                    f"annotate(): {agg.field!r} must name a column of {target._meta.model_name}"
-                )
-            agg.check(target._meta.get_field(rest))
-        elif not isinstance(agg, Count):
-            raise QueryError(f"annotate(): {type(agg).__name__}({agg.field!r}) needs a field")
-        for name in agg.ordering:
-            target._meta.get_field(name.lstrip("-"))
-        if agg.filter is not None:
-            where_key(target, _strip(agg.filter, first + "__"), [])  # unknown names raise here
-        return ("relation", field, rest or None)
-    if not grouped:
-        raise QueryError(
-            f"annotate(): {type(agg).__name__}({agg.field!r}) aggregates nothing per row; "
-            f"aggregate a multi-valued relation, or group with values(...) first"
-        )
-    if rest:
-        related = field.target() if isinstance(field, Relation) else None
-        if related is None or "__" in rest or not related._meta.get_field(rest).concrete:
-            raise QueryError(f"annotate(): {agg.field!r} is not a column to aggregate")
-    elif not field.concrete:
-        raise QueryError(f"{meta.model_name}.{agg.field} has no column to aggregate")
-    else:
-        agg.check(field)
-    for name in agg.ordering:
-        meta.get_field(name.lstrip("-"))
-    if agg.filter is not None:
-        where_key(model, agg.filter, [])  # unknown names raise here
-    return ("row", agg.field)
-
-
 # -- shapes and values ----------------------------------------------------------------------------
 
 
@@ -193,8 +164,8 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
     if isinstance(expr, Aggregate):
         condition = None
         if expr.filter is not None:
-            target, prefix = _filter_target(model, expr)
-            on_target = _strip(expr.filter, prefix) if prefix else expr.filter
+            target, prefix = filter_target(model, expr)
+            on_target = strip(expr.filter, prefix) if prefix else expr.filter
             condition = where_key(target, on_target, values)
         values.extend(expr.params())
         return ("agg", expr.key(), condition)
@@ -272,38 +243,6 @@ def _optional_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
     return None if expr is None else annotation_key(model, expr, values)
 
 
-def _filter_target(model: type[Model], agg: Aggregate) -> tuple[type[Model], str]:
-    """The model an aggregate's ``filter`` applies to, and its keys' prefix: the related
-    model over a multi-valued relation, else the model itself (no prefix)."""
-    first = agg.field.partition("__")[0]
-    relation = model._meta.get_field(first) if first != "*" else None
-    if not isinstance(relation, Relation) or not relation.multi_valued:
-        return model, ""
-    return relation.target(), first + "__"
-
-
-def _strip(q: Q, prefix: str) -> Q:
-    """``Q(posts__published=True)`` as a condition on the related row (``published=True``)."""
-    children: list[Any] = []
-    for child in q.children:
-        if isinstance(child, Q):
-            children.append(_strip(child, prefix))
-            continue
-        if type(child) is not tuple:
-            raise QueryError(
-                f"annotate(): the filter of an aggregate over {prefix[:-2]!r} takes field "
-                f"lookups, got {child!r}"
-            )
-        key, value = child
-        if not key.startswith(prefix) or key == prefix:
-            raise QueryError(
-                f"annotate(): the filter of an aggregate over {prefix[:-2]!r} takes conditions "
-                f"on it ({prefix}...), got {key!r}"
-            )
-        children.append((key[len(prefix) :], value))
-    return Q(*children, _connector=q.connector, _negated=q.negated)
-
-
 # -- SQL --------------------------------------------------------------------------------------------
 
 
@@ -311,12 +250,14 @@ class Annotations:
     """A queryset's annotations as SQL: by name, labelled for the select list, and the joins
     of a grouped query (its aggregates', its grouped fields' and its ordering's)."""
 
-    __slots__ = ("expressions", "labelled", "joins")
+    __slots__ = ("expressions", "labelled", "joins", "joined")
 
     def __init__(self) -> None:
         self.expressions: dict[str, Any] = {}
         self.labelled: dict[str, Any] = {}
         self.joins: Joins | None = None
+        #: The one relation the aggregates read, joined (the query groups by primary key).
+        self.joined: JoinedRelation | None = None
 
 
 def used_annotations(qs: QuerySet[Any]) -> tuple[tuple[str, Any], ...]:
@@ -341,10 +282,16 @@ def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Anno
         from aksara.query.joins import Joins
 
         built.joins = Joins(qs.model, table)
-    for name, expr in used_annotations(qs):
-        sql = annotation_sql(qs.model, table, expr, counter, built.joins, grouped=grouped)
-        built.expressions[name] = sql
-        built.labelled[name] = sql.label(name)
+    used = used_annotations(qs)
+    built.joined = join_plan(qs, used, table)
+    token = joined_relation.set(built.joined)
+    try:
+        for name, expr in used:
+            sql = annotation_sql(qs.model, table, expr, counter, built.joins, grouped=grouped)
+            built.expressions[name] = sql
+            built.labelled[name] = sql.label(name)
+    finally:
+        joined_relation.reset(token)
     return built
 
 
@@ -419,17 +366,17 @@ def annotation_sql(
 ) -> Any:
     """The SQL expression of ``expr``; its parameters numbered from ``counter``."""
     if isinstance(expr, Aggregate):
-        source = _aggregate_source(model, expr, grouped=grouped)
+        source = aggregate_source(model, expr, grouped=grouped)
         if source[0] == "relation":
-            return _relation_aggregate(
+            return relation_aggregate(
                 model, table, expr, source[1], source[2], counter, grouped=grouped
             )
         column = None if source[1] == "*" else _row_column(model, table, source[1], joins)
         condition = None
         if expr.filter is not None:
             condition = where_clause(model, table, expr.filter, counter)
-        binds = _binds(expr, counter)
-        order = [_order(model, table, o) for o in expr.ordering]
+        binds = aggregate_binds(expr, counter)
+        order = [aggregate_order(model, table, o) for o in expr.ordering]
         return expr.expression(column, condition, binds, order)
     if isinstance(expr, F):
         return path_column(model, table, expr.name)
@@ -488,11 +435,11 @@ def _window_sql(model: type[Model], table: Any, window: Window, counter: list[in
         condition = None
         if inner.filter is not None:
             condition = where_clause(model, table, inner.filter, counter)
-        call = inner.expression(column, condition, _binds(inner, counter), [])
+        call = inner.expression(column, condition, aggregate_binds(inner, counter), [])
     else:
         call = annotation_sql(model, table, inner, counter)
     partition = [table.c[meta.get_field(n).attname] for n in window.partition_by]
-    order = [_order(model, table, spec) for spec in window.order_by]
+    order = [aggregate_order(model, table, spec) for spec in window.order_by]
     options: dict[str, Any] = {}
     if window.frame is not None:
         kind = "rows" if window.frame.kind == "rows" else "range_"
@@ -511,67 +458,11 @@ def _case_value(model: type[Model], table: Any, expr: Any, counter: list[int], t
     return annotation_sql(model, table, expr, counter)
 
 
-def _binds(agg: Aggregate, counter: list[int]) -> list[Any]:
-    binds = [param(counter[0] + i) for i in range(len(agg.params()))]
-    counter[0] += len(binds)
-    return binds
-
-
 def _row_column(model: type[Model], table: Any, path: str, joins: Joins | None) -> Any:
     if "__" in path:
         assert joins is not None
         return joins.column(model, path)
     return table.c[model._meta.get_field(path).attname]
-
-
-def _relation_aggregate(
-    model: type[Model],
-    outer: Any,
-    agg: Aggregate,
-    relation: Relation,
-    rest: str | None,
-    counter: list[int],
-    *,
-    grouped: bool = False,
-) -> Any:
-    """``(SELECT agg(...) FROM related WHERE <related to outer's row> [AND filter])``.
-
-    In a grouped query the related rows are those of every row of the group:
-    ``<related key> = ANY(array_agg(<outer key>))``, an aggregate of the enclosing query
-    (PostgreSQL evaluates an aggregate at the level its arguments come from). Each relation
-    is still aggregated in a subquery of its own, so two never multiply each other."""
-    step = relation.step()
-    target = step.target
-    target_table = target._meta.table
-    assert target_table is not None
-    inner = target_table.alias()
-    outer_key: Any = outer.c[step.source_attname]
-    if grouped:
-        outer_key = sa.any_(sa.func.array_agg(outer_key))
-    if step.junction is None:
-        source: Any = inner
-        link = inner.c[step.target_attname] == outer_key
-    else:
-        junction = step.junction.alias()
-        source = junction.join(
-            inner, inner.c[step.target_attname] == junction.c[step.junction_target]
-        )
-        link = junction.c[step.junction_source] == outer_key
-    column = inner.c[target._meta.get_field(rest).attname] if rest else None
-    if column is None and agg.distinct:
-        column = inner.c[target._meta.pk.attname]
-    condition = None
-    if agg.filter is not None:
-        condition = where_clause(target, inner, _strip(agg.filter, relation.name + "__"), counter)
-    binds = _binds(agg, counter)
-    order = [_order(target, inner, o) for o in agg.ordering]
-    expr = agg.expression(column, condition, binds, order)
-    return sa.select(expr).select_from(source).where(link).correlate(outer).scalar_subquery()
-
-
-def _order(model: type[Model], table: Any, spec: str) -> Any:
-    column = table.c[model._meta.get_field(spec.lstrip("-")).attname]
-    return column.desc() if spec.startswith("-") else column.asc()
 
 
 # -- reading ------------------------------------------------------------------------------------
