@@ -7,6 +7,7 @@ import pytest
 import aksara
 from aksara import Avg, Count, F, Max, Q, Sum, Value
 from aksara.exceptions import QueryError
+from aksara.query import Case, When
 from aksara.testing import capture_queries
 from tests.query.models import Note
 from tests.relations.models import RlAuthor, RlComment, RlPost, RlTag
@@ -652,3 +653,43 @@ async def test_aggregates_take_arithmetic(db):
     ]
     with pytest.raises(QueryError, match="only aggregates"):
         RlPost.objects.values("author").annotate(x=F("rank") + Count("id"))
+
+
+async def test_later_expressions_read_earlier_annotations(db):
+    await blog()
+    qs = RlAuthor.objects.annotate(n=Count("posts"), total=Sum("posts__rank", default=0))
+    qs = qs.annotate(per_post=F("total") / Case(When(n=0, then=Value(1)), default=F("n")))
+    qs = qs.annotate(double=F("n") * 2).order_by("name")
+    rows = [(a.name, a.n, a.per_post, a.double) for a in await qs]
+    assert rows == [("Ada", 3, 4, 6), ("Bo", 1, 4, 2), ("Cy", 0, 0, 0)]
+    # values() selects a later one alone: the ones it reads are computed with it.
+    assert await qs.values_list("name", "double") == [("Ada", 6), ("Bo", 2), ("Cy", 0)]
+    assert await qs.filter(double__gte=2).count() == 2
+    # Its parameters are counted once, however many expressions read it.
+    high = RlAuthor.objects.annotate(h=Count("posts", filter=Q(posts__rank__gte=5)))
+    sql, args = high.annotate(h2=F("h") + F("h")).sql()
+    assert args == [5] and "$2" not in sql  # one parameter, read where each reads it
+    assert [(a.h, a.h2) for a in await high.annotate(h2=F("h") + F("h"))] == [
+        (2, 4),
+        (0, 0),
+        (0, 0),
+    ]
+
+
+async def test_alias_is_computed_where_used_and_never_selected(db):
+    await blog()
+    qs = RlAuthor.objects.alias(n=Count("posts")).filter(n__gte=1).order_by("-n")
+    authors = await qs
+    assert [a.name for a in authors] == ["Ada", "Bo"]
+    assert not hasattr(authors[0], "n")
+    assert "AS n" not in qs.sql()[0]
+    assert await qs.values_list("name", flat=True) == ["Ada", "Bo"]
+    assert await qs.count() == 2
+    both = RlAuthor.objects.alias(n=Count("posts")).annotate(twice=F("n") * 2).order_by("name")
+    assert [(a.name, a.twice) for a in await both] == [("Ada", 6), ("Bo", 2), ("Cy", 0)]
+    assert await both.values() == await both.values()  # no alias among the keys
+    assert "n" not in (await both.values())[0]
+    unused = RlAuthor.objects.alias(n=Count("posts", filter=Q(posts__rank__gt=3)))
+    assert [a.name for a in await unused] == ["Ada", "Bo", "Cy"]  # its parameter is not sent
+    with pytest.raises(QueryError, match="already an annotation"):
+        RlAuthor.objects.alias(n=Count("posts")).annotate(n=Count("posts"))

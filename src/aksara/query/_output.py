@@ -12,6 +12,7 @@ from aksara import fields
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query._resolve import path_field
+from aksara.query._scope import annotation
 from aksara.query.aggregates import Aggregate, Avg, Count, JSONBAgg, StdDev, StringAgg
 from aksara.query.expressions import CombinedExpression, F, Value
 from aksara.query.functions import Case, Exists, Func, Subquery, VectorValue, Window
@@ -39,6 +40,9 @@ def output_field(model: type[Model], expr: Any) -> Any:
     if isinstance(expr, Aggregate):
         return _aggregate_output(model, expr)
     if isinstance(expr, F):
+        read = annotation(expr.name)  # an earlier annotation's expression, when in scope
+        if read is not None:
+            return output_field(model, read)
         return path_field(model, expr.name)
     if isinstance(expr, sa.ColumnElement):
         return _sqlalchemy_output(expr)

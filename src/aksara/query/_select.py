@@ -21,6 +21,7 @@ from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan
 from aksara.query._resolve import order_column
+from aksara.query._scope import in_scope
 from aksara.query._sqlalchemy import SQLAlchemyOrder
 from aksara.query._where import where_clause, where_key
 from aksara.query.annotations import (
@@ -47,8 +48,10 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     annotated: Any = None
     if qs._annotations:
         model = qs.model
-        exprs = tuple((n, annotation_key(model, e, values)) for n, e in used_annotations(qs))
-        annotated = (exprs, qs._group)
+        with in_scope(dict(qs._annotations)):
+            used = used_annotations(qs)
+            exprs = tuple((n, annotation_key(model, e, values)) for n, e in used)
+        annotated = (exprs, qs._group, qs._aliases)
     condition = where_values(qs, values)
     if qs._having:
         annotated = (annotated, having_key(qs, values))
@@ -130,7 +133,7 @@ def build_select(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, JoinLayout | None]:
 def row_plan(qs: QuerySet[Any], columns: list[Any], row_names: tuple[str, ...]) -> RowPlan:
     """How to read the rows; for instances, the annotations that follow their columns apart."""
     types = [c.type for c in columns]
-    extra = len(qs._annotations) if qs._mode == "instances" else 0
+    extra = len(qs._annotations) - len(qs._aliases) if qs._mode == "instances" else 0
     if not extra:
         return RowPlan(row_names, types)
     rows = RowPlan(row_names[:-extra], types[:-extra])
@@ -230,8 +233,10 @@ def _columns(
             layout = joins.select_related(qs._related, columns, dict(qs._related_only))
             row_names = (*row_names, *layout.names)
         if qs._annotations:
-            columns.extend(annotations.labelled.values())
-            row_names = (*row_names, *annotations.labelled)
+            aliases = qs._aliases
+            selected = [n for n in annotations.labelled if n not in aliases]
+            columns.extend(annotations.labelled[n] for n in selected)
+            row_names = (*row_names, *selected)
     return columns, joins, layout, row_names
 
 
@@ -255,7 +260,9 @@ def _ordered_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations
     name = spec.lstrip("-+")
     descending = spec.startswith("-")
     if name in annotations.expressions:
-        selected = qs._mode == "instances" or name in (qs._fields or ())
+        selected = (qs._mode == "instances" and name not in qs._aliases) or name in (
+            qs._fields or ()
+        )
         # By its label when it is selected and unambiguous (ORDER BY n DESC), else by its
         # expression (joined rows' columns may have the annotation's name).
         by_label = selected and not qs._related

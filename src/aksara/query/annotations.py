@@ -28,6 +28,7 @@ from aksara.query import _where
 from aksara.query._compile import RowPlan, param
 from aksara.query._output import constant, output_field
 from aksara.query._resolve import path_column, path_field
+from aksara.query._scope import annotation, annotations_in_scope, compiled, in_scope
 from aksara.query._sqlalchemy import is_sqlalchemy, sqlalchemy_key, sqlalchemy_sql
 from aksara.query._where import outer_queries, where_clause, where_key
 from aksara.query.aggregates import Aggregate
@@ -84,6 +85,10 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
             f"annotate({name}=...): after values(...) only aggregates can be annotated"
         )
     if isinstance(expr, F):
+        if annotation(expr.name) is not None:
+            if grouped and not isinstance(annotation(expr.name), Aggregate):
+                raise QueryError(f"annotate({name}=...): after values(...) only aggregates")
+            return
         field = path_field(model, expr.name)
         if not field.concrete:
             raise QueryError(f"{model._meta.model_name}.{expr.name} has no column")
@@ -109,7 +114,7 @@ def check_expression(model: type[Model], name: str, expr: Any, *, grouped: bool)
         return
     if isinstance(expr, Case):
         for when in expr.whens:
-            where_key(model, when.condition, [])  # unknown names raise here
+            _when_key(model, when.condition, [])  # unknown names raise here
             if not constant(when.then) and when.then is not None:
                 check_expression(model, name, when.then, grouped=False)
         if expr.default is not None and not constant(expr.default):
@@ -170,7 +175,7 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         values.extend(expr.params())
         return ("agg", expr.key(), condition)
     if isinstance(expr, F):
-        return ("F", expr.name)
+        return ("F", expr.name)  # a field, or an earlier annotation (its values counted once)
     if isinstance(expr, CombinedExpression):
         return (
             annotation_key(model, expr.lhs, values),
@@ -193,7 +198,7 @@ def annotation_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
         return ("window", inner_key, expr.partition_by, expr.order_by, frame)
     if isinstance(expr, Case):
         whens = tuple(
-            (where_key(model, w.condition, values), _optional_key(model, w.then, values))
+            (_when_key(model, w.condition, values), _optional_key(model, w.then, values))
             for w in expr.whens
         )
         default = _optional_key(model, expr.default, values)
@@ -239,6 +244,22 @@ def is_date_difference(model: type[Model], expr: CombinedExpression) -> bool:
     return all(isinstance(f, fields.Date) for f in sides)
 
 
+def _when_key(model: type[Model], q: Q, values: list[Any]) -> Any:
+    """The shape of a ``When`` condition: on fields, or on annotations in scope."""
+    exprs = annotations_in_scope()
+    if exprs and on_annotations(q, exprs):
+        return ("on annotations", _condition(model, exprs, q, values, None, None))
+    return where_key(model, q, values)
+
+
+def _when_sql(model: type[Model], table: Any, q: Q, counter: list[int]) -> Any:
+    exprs = annotations_in_scope()
+    if exprs and on_annotations(q, exprs):
+        built = {name: compiled(name) for name in exprs if compiled(name) is not None}
+        return _condition(model, exprs, q, [], built, counter)
+    return where_clause(model, table, q, counter)
+
+
 def _optional_key(model: type[Model], expr: Any, values: list[Any]) -> Any:
     return None if expr is None else annotation_key(model, expr, values)
 
@@ -261,14 +282,41 @@ class Annotations:
 
 
 def used_annotations(qs: QuerySet[Any]) -> tuple[tuple[str, Any], ...]:
-    """The annotations the query needs: all of them for instances; in ``values()`` those
-    selected, filtered on or ordered by (the others would leave values without a place)."""
-    if qs._mode == "instances" or not qs._annotations:
-        return qs._annotations
-    used = set(qs._fields or ())
+    """The annotations the query needs: those selected (every one but the aliases on
+    instances; the named ones in ``values()``), filtered on or ordered by, and those they
+    read (``F("n")``). The others would leave values without a place in the SQL."""
+    if not qs._annotations:
+        return ()
+    if qs._mode == "instances":
+        used = {name for name, _ in qs._annotations if name not in qs._aliases}
+        if len(used) == len(qs._annotations):
+            return qs._annotations
+    else:
+        used = set(qs._fields or ())
     used.update(key.partition("__")[0] for q in qs._having for key in _keys(q))
     used.update(spec.lstrip("-+") for spec in qs._ordering() if isinstance(spec, str))
+    exprs = dict(qs._annotations)
+    for name, expr in reversed(qs._annotations):  # a later one reads only earlier ones
+        if name in used:
+            used.update(n for n in _names_read(expr) if n in exprs)
     return tuple((name, expr) for name, expr in qs._annotations if name in used)
+
+
+def _names_read(expr: Any) -> Any:
+    """The names ``expr`` reads with ``F()`` (fields or annotations)."""
+    if isinstance(expr, F):
+        yield expr.name
+    elif isinstance(expr, CombinedExpression):
+        yield from _names_read(expr.lhs)
+        yield from _names_read(expr.rhs)
+    elif isinstance(expr, Func):
+        for argument in expr.expressions:
+            yield from _names_read(argument)
+    elif isinstance(expr, Case):
+        for part in (*(w.then for w in expr.whens), expr.default):
+            yield from _names_read(part)
+    elif isinstance(expr, Window):
+        yield from _names_read(expr.expression)
 
 
 def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Annotations:
@@ -286,10 +334,11 @@ def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Anno
     built.joined = join_plan(qs, used, table)
     token = joined_relation.set(built.joined)
     try:
-        for name, expr in used:
-            sql = annotation_sql(qs.model, table, expr, counter, built.joins, grouped=grouped)
-            built.expressions[name] = sql
-            built.labelled[name] = sql.label(name)
+        with in_scope(dict(qs._annotations), built.expressions):  # F("n"): earlier ones
+            for name, expr in used:
+                sql = annotation_sql(qs.model, table, expr, counter, built.joins, grouped=grouped)
+                built.expressions[name] = sql
+                built.labelled[name] = sql.label(name)
     finally:
         joined_relation.reset(token)
     return built
@@ -297,19 +346,22 @@ def build_annotations(qs: QuerySet[Any], table: Any, counter: list[int]) -> Anno
 
 def check_condition(model: type[Model], annotations: dict[str, Any], q: Q) -> None:
     """Refuse, before any SQL, a condition on annotations that cannot be built."""
-    _condition(model, annotations, q, [], None, None)
+    with in_scope(annotations):
+        _condition(model, annotations, q, [], None, None)
 
 
 def having_key(qs: QuerySet[Any], values: list[Any]) -> Any:
     """The shape of the conditions on annotations; their values go to ``values``."""
     exprs = dict(qs._annotations)
-    return tuple(_condition(qs.model, exprs, q, values, None, None) for q in qs._having)
+    with in_scope(exprs):
+        return tuple(_condition(qs.model, exprs, q, values, None, None) for q in qs._having)
 
 
 def having_clause(qs: QuerySet[Any], table: Any, built: dict[str, Any], counter: list[int]) -> Any:
     """The conditions on annotations as SQL (HAVING when grouped, WHERE otherwise)."""
     exprs = dict(qs._annotations)
-    return sa.and_(*(_condition(qs.model, exprs, q, [], built, counter) for q in qs._having))
+    with in_scope(exprs, built):
+        return sa.and_(*(_condition(qs.model, exprs, q, [], built, counter) for q in qs._having))
 
 
 def _condition(
@@ -379,7 +431,8 @@ def annotation_sql(
         order = [aggregate_order(model, table, o) for o in expr.ordering]
         return expr.expression(column, condition, binds, order)
     if isinstance(expr, F):
-        return path_column(model, table, expr.name)
+        built = compiled(expr.name)
+        return built if built is not None else path_column(model, table, expr.name)
     if isinstance(expr, CombinedExpression):
         lhs = annotation_sql(model, table, expr.lhs, counter, joins, grouped=grouped)
         rhs = annotation_sql(model, table, expr.rhs, counter, joins, grouped=grouped)
@@ -416,7 +469,7 @@ def annotation_sql(
         type_ = output_field(model, expr).sa_type()
         branches = []
         for when in expr.whens:
-            condition = where_clause(model, table, when.condition, counter)
+            condition = _when_sql(model, table, when.condition, counter)
             branches.append((condition, _case_value(model, table, when.then, counter, type_)))
         default = _case_value(model, table, expr.default, counter, type_)
         return sa.type_coerce(sa.case(*branches, else_=default), type_)

@@ -13,8 +13,6 @@ import functools
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import sqlalchemy as sa
-
 from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
@@ -22,15 +20,12 @@ from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
-from aksara.query._sqlalchemy import SQLAlchemyOrder, is_sqlalchemy
+from aksara.query._sqlalchemy import SQLAlchemyOrder
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import (
     annotated_instances,
     check_condition,
-    check_expression,
-    check_name,
-    has_window,
     on_annotations,
 )
 from aksara.query.expressions import CombinedExpression, F, OrderBy, Q
@@ -38,6 +33,7 @@ from aksara.query.joins import JoinLayout, check_join_path, related_model
 from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
 from aksara.query.reporting import Reports
+from aksara.query.shaping import Shaping
 from aksara.query.streaming import DEFAULT_CHUNK_SIZE, check_chunk_size, stream
 from aksara.query.vector import nearest
 
@@ -61,7 +57,7 @@ def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
 
-class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
+class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
     """A lazy query over ``model``: ``Post.objects.filter(published=True).order_by("-created_at")[:10]``."""
 
     __slots__ = (
@@ -78,6 +74,7 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         "_related_only",
         "_prefetch",
         "_annotations",
+        "_aliases",
         "_having",
         "_group",
         "_combined",
@@ -103,6 +100,8 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         #: ``annotate()``: ``(name, expression)`` pairs; conditions on them (``_having``);
         #: the ``values()`` fields grouped by when aggregates were annotated after them.
         self._annotations: tuple[tuple[str, Any], ...] = ()
+        #: The annotations of ``alias()``: computed where used, never selected.
+        self._aliases: frozenset[str] = frozenset()
         self._having: tuple[Q, ...] = ()
         self._group: tuple[str, ...] | None = None
         #: ``(operation, all, querysets)`` of a union, intersection or difference.
@@ -129,6 +128,7 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         clone._related_only = self._related_only
         clone._prefetch = self._prefetch
         clone._annotations = self._annotations
+        clone._aliases = self._aliases
         clone._having = self._having
         clone._group = self._group
         clone._combined = self._combined
@@ -186,54 +186,6 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             clone._having = (*self._having, q)
         else:
             clone._where = (*self._where, q)
-        return clone
-
-    def annotate(self, **expressions: Any) -> QuerySet[M]:
-        """Named expressions selected with each row: ``annotate(n=Count("posts"))``.
-
-        On instances they are attributes; in ``values()`` they are keys. After
-        ``values("author")`` aggregates group the rows by those fields (GROUP BY). Filters
-        on them come after ``annotate()`` (HAVING when grouped), and ``order_by`` takes them.
-        """
-        self._not_combined("annotate")
-        grouped = self._group is not None or self._mode != "instances"
-        known = dict(self._annotations)
-        for name, expr in expressions.items():
-            check_name(self.model, name)
-            if name in known:
-                raise QueryError(f"annotate(): {name!r} is already an annotation")
-            check_expression(self.model, name, expr, grouped=grouped)
-        if self._for_update is not None and any(map(has_window, expressions.values())):
-            raise QueryError("A windowed queryset cannot lock rows (FOR UPDATE)")
-        clone = self._clone()
-        clone._annotations = (*self._annotations, *expressions.items())
-        if grouped:
-            if self._for_update is not None:
-                raise QueryError("A grouped queryset cannot lock rows (FOR UPDATE)")
-            clone._group = self._group if self._group is not None else self._fields or ()
-            clone._fields = (*(self._fields or ()), *expressions)
-        return clone
-
-    def order_by(self, *fields: str | F | sa.ColumnElement[Any]) -> QuerySet[M]:
-        """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
-        ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
-        (``Post.c.views.desc()``) orders by itself."""
-        annotated = dict(self._annotations)
-        specs: list[Any] = []
-        for spec in fields:
-            if is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
-                if self._combined is not None:
-                    raise QueryError("A union orders by the names of its columns")
-                specs.append(spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec))
-                continue
-            spec = spec.name if isinstance(spec, F) else spec
-            if not isinstance(spec, str):
-                raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
-            if spec != "?" and spec.lstrip("-+") not in annotated:
-                self.model._meta.get_field(spec.lstrip("-+").split("__")[0])
-            specs.append(spec)
-        clone = self._clone()
-        clone._order = tuple(specs)
         return clone
 
     def distinct(self, *fields: str) -> QuerySet[M]:
@@ -321,7 +273,7 @@ class QuerySet(Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
 
     def _field_names(self, fields: Sequence[str]) -> tuple[str, ...]:
         meta = self.model._meta
-        annotated = [name for name, _ in self._annotations]
+        annotated = [name for name, _ in self._annotations if name not in self._aliases]
         if not fields:
             return (*(f.attname for f in meta.concrete_fields), *annotated)
         names = []

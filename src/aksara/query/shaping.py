@@ -1,0 +1,102 @@
+"""``annotate()``, ``alias()`` and ``order_by()`` of a queryset; ``QuerySet`` inherits them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+from aksara.exceptions import QueryError
+from aksara.query._part import QuerySetPart
+from aksara.query._scope import in_scope
+from aksara.query._sqlalchemy import SQLAlchemyOrder, is_sqlalchemy
+from aksara.query.annotations import check_expression, check_name, has_window
+from aksara.query.expressions import F
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.query.queryset import QuerySet
+
+M = TypeVar("M", bound="Model")
+
+
+class Shaping(QuerySetPart[M]):
+    """What a queryset computes per row and in which order."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what they use of the queryset
+        model: type[M]
+        _mode: str
+        _fields: tuple[str, ...] | None
+        _group: tuple[str, ...] | None
+        _annotations: tuple[tuple[str, Any], ...]
+        _aliases: frozenset[str]
+        _combined: Any
+        _for_update: Any
+        _order: tuple[Any, ...] | None
+
+        def _not_combined(self, method: str) -> None: ...
+        def _clone(self) -> QuerySet[M]: ...
+
+    def annotate(self, **expressions: Any) -> QuerySet[M]:
+        """Named expressions selected with each row: ``annotate(n=Count("posts"))``.
+
+        On instances they are attributes; in ``values()`` they are keys. After
+        ``values("author")`` aggregates group the rows by those fields (GROUP BY). Filters
+        on them come after ``annotate()`` (HAVING when grouped), ``order_by`` takes them,
+        and later expressions read them as ``F("n")``.
+        """
+        return self._annotate("annotate", expressions, selected=True)
+
+    def alias(self, **expressions: Any) -> QuerySet[M]:
+        """Named expressions as ``annotate()`` makes them, for ``filter()``, ``order_by()``
+        and later expressions only: never selected (``alias(n=Count("posts")).filter(n=0)``)."""
+        return self._annotate("alias", expressions, selected=False)
+
+    def _annotate(self, method: str, expressions: dict[str, Any], *, selected: bool) -> QuerySet[M]:
+        self._not_combined(method)
+        grouped = self._group is not None or self._mode != "instances"
+        known = dict(self._annotations)
+        for name, expr in expressions.items():
+            check_name(self.model, name)
+            if name in known:
+                raise QueryError(f"{method}(): {name!r} is already an annotation")
+            with in_scope(known):
+                check_expression(self.model, name, expr, grouped=grouped)
+            known[name] = expr
+        if self._for_update is not None and any(map(has_window, expressions.values())):
+            raise QueryError("A windowed queryset cannot lock rows (FOR UPDATE)")
+        clone = self._clone()
+        clone._annotations = (*self._annotations, *expressions.items())
+        if not selected:
+            clone._aliases = self._aliases | frozenset(expressions)
+        if grouped:
+            if self._for_update is not None:
+                raise QueryError("A grouped queryset cannot lock rows (FOR UPDATE)")
+            clone._group = self._group if self._group is not None else self._fields or ()
+            if selected:
+                clone._fields = (*(self._fields or ()), *expressions)
+        return clone
+
+    def order_by(self, *fields: str | F | sa.ColumnElement[Any]) -> QuerySet[M]:
+        """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
+        ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
+        (``Post.c.views.desc()``) orders by itself."""
+        annotated = dict(self._annotations)
+        specs: list[Any] = []
+        for spec in fields:
+            if is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
+                if self._combined is not None:
+                    raise QueryError("A union orders by the names of its columns")
+                specs.append(spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec))
+                continue
+            spec = spec.name if isinstance(spec, F) else spec
+            if not isinstance(spec, str):
+                raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
+            if spec != "?" and spec.lstrip("-+") not in annotated:
+                self.model._meta.get_field(spec.lstrip("-+").split("__")[0])
+            specs.append(spec)
+        clone = self._clone()
+        clone._order = tuple(specs)
+        return clone
