@@ -693,3 +693,24 @@ async def test_alias_is_computed_where_used_and_never_selected(db):
     assert [a.name for a in await unused] == ["Ada", "Bo", "Cy"]  # its parameter is not sent
     with pytest.raises(QueryError, match="already an annotation"):
         RlAuthor.objects.alias(n=Count("posts")).annotate(n=Count("posts"))
+
+
+async def test_order_by_expressions(db):
+    from aksara.query.functions import Length, Lower
+
+    await blog()
+    by_case = RlPost.objects.order_by(
+        Case(When(rank__gte=5, then=Value(0)), default=Value(1)), "-rank"
+    )
+    assert [p.title for p in await by_case] == ["a2", "a1", "b1", "a3"]
+    assert (await by_case.last()).title == "a3"  # through the reversed expression
+    by_length = RlAuthor.objects.order_by(Length("email").desc(), Lower("name"))
+    assert [a.name for a in await by_length] == ["Ada", "Bo", "Cy"]
+    counted = RlAuthor.objects.annotate(n=Count("posts")).order_by((F("n") * -1).asc(), "name")
+    assert [a.name for a in await counted] == ["Ada", "Bo", "Cy"]
+    sql, args = RlPost.objects.order_by(
+        Case(When(rank__gte=5, then=Value(0)), default=Value(1))
+    ).sql()
+    assert args == [5, 0, 1]
+    with pytest.raises(QueryError):
+        RlPost.objects.order_by(Lower("nope"))

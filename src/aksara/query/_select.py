@@ -34,6 +34,7 @@ from aksara.query.annotations import (
     used_annotations,
 )
 from aksara.query.joins import JoinLayout, Joins
+from aksara.query.shaping import ExpressionOrder
 
 if TYPE_CHECKING:
     from aksara.query.aggregates import Aggregate
@@ -57,7 +58,7 @@ def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
         annotated = (annotated, having_key(qs, values))
     order = qs._ordering()
     for spec in order:
-        if isinstance(spec, SQLAlchemyOrder):
+        if isinstance(spec, (SQLAlchemyOrder, ExpressionOrder)):
             values.extend(spec.params)  # ORDER BY comes after HAVING, before LIMIT
     if qs._limit is not None:
         values.append(qs._limit)
@@ -243,8 +244,8 @@ def _columns(
 def _order_column(
     qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: Any, counter: list[int]
 ) -> Any:
-    if isinstance(spec, SQLAlchemyOrder):
-        return spec.sql(counter)
+    if isinstance(spec, (SQLAlchemyOrder, ExpressionOrder)):
+        return spec.sql(counter, table, annotations.expressions)
     return nulls_placed(spec, _ordered_column(qs, table, annotations, spec))
 
 
@@ -325,7 +326,7 @@ def _wrap_windows(
         raise QueryError("Filtering on a window with select_related() is not supported yet")
     extra = [column for name, column in annotations.labelled.items() if name not in row_names]
     for spec in qs._ordering():  # the fields it is ordered by, selected or not
-        if isinstance(spec, SQLAlchemyOrder):
+        if isinstance(spec, (SQLAlchemyOrder, ExpressionOrder)):
             raise QueryError("A query filtered on a window orders by field names only")
         name = spec.lstrip("-+")
         if spec != "?" and "__" not in name and name not in annotations.labelled:

@@ -123,6 +123,6 @@ class SQLAlchemyOrder:
         flipped.key = (self.key[0], flipped.descending)
         return flipped
 
-    def sql(self, counter: list[int]) -> Any:
+    def sql(self, counter: list[int], table: Any = None, built: Any = None) -> Any:
         column = sqlalchemy_sql(self.element, counter)
         return column.desc() if self.descending else column.asc()

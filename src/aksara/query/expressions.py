@@ -75,6 +75,14 @@ class Q:
 class Combinable:
     """Arithmetic on column references: ``F("views") + 1``."""
 
+    def asc(self, *, nulls_first: bool = False, nulls_last: bool = False) -> Any:
+        """``order_by(Lower("name").asc())``: order by this expression."""
+        return ExpressionOrdering(self, False, nulls_first, nulls_last)
+
+    def desc(self, *, nulls_first: bool = False, nulls_last: bool = False) -> Any:
+        """``order_by(Length("title").desc(nulls_last=True))``."""
+        return ExpressionOrdering(self, True, nulls_first, nulls_last)
+
     def _op(self, op: str, other: Any, reverse: bool = False) -> CombinedExpression:
         if reverse:
             return CombinedExpression(other, op, self)
@@ -193,3 +201,22 @@ class Value(Combinable):
 
     def __repr__(self) -> str:
         return f"Value({self.value!r})"
+
+
+class ExpressionOrdering:
+    """An expression to order by, its direction and where its NULLs go
+    (``Case(...).desc(nulls_last=True)``); the queryset compiles it."""
+
+    __slots__ = ("expression", "descending", "nulls")
+
+    def __init__(
+        self, expression: Any, descending: bool, nulls_first: bool = False, nulls_last: bool = False
+    ) -> None:
+        if nulls_first and nulls_last:
+            raise TypeError("nulls_first and nulls_last exclude each other")
+        self.expression = expression
+        self.descending = descending
+        self.nulls = "first" if nulls_first else "last" if nulls_last else None
+
+    def __repr__(self) -> str:
+        return f"{self.expression!r}.{'desc' if self.descending else 'asc'}()"

@@ -20,7 +20,6 @@ from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
-from aksara.query._sqlalchemy import SQLAlchemyOrder
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import (
@@ -472,7 +471,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         order = self._ordering() or self._default_order()
         reversed_order = tuple(
             o.reversed()
-            if isinstance(o, (OrderBy, SQLAlchemyOrder))
+            if not isinstance(o, str) or isinstance(o, OrderBy)
             else o[1:]
             if o.startswith("-")
             else f"-{o}"

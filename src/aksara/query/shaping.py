@@ -10,8 +10,14 @@ from aksara.exceptions import QueryError
 from aksara.query._part import QuerySetPart
 from aksara.query._scope import in_scope
 from aksara.query._sqlalchemy import SQLAlchemyOrder, is_sqlalchemy
-from aksara.query.annotations import check_expression, check_name, has_window
-from aksara.query.expressions import F
+from aksara.query.annotations import (
+    annotation_key,
+    annotation_sql,
+    check_expression,
+    check_name,
+    has_window,
+)
+from aksara.query.expressions import Combinable, ExpressionOrdering, F
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -79,7 +85,9 @@ class Shaping(QuerySetPart[M]):
                 clone._fields = (*(self._fields or ()), *expressions)
         return clone
 
-    def order_by(self, *fields: str | F | sa.ColumnElement[Any]) -> QuerySet[M]:
+    def order_by(
+        self, *fields: str | F | Combinable | ExpressionOrdering | sa.ColumnElement[Any]
+    ) -> QuerySet[M]:
         """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
         ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
         (``Post.c.views.desc()``) orders by itself."""
@@ -91,6 +99,17 @@ class Shaping(QuerySetPart[M]):
                     raise QueryError("A union orders by the names of its columns")
                 specs.append(spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec))
                 continue
+            if isinstance(spec, (ExpressionOrdering, ExpressionOrder)) or (
+                isinstance(spec, Combinable) and not isinstance(spec, F)
+            ):
+                if self._combined is not None:
+                    raise QueryError("A union orders by the names of its columns")
+                if not isinstance(spec, ExpressionOrder):
+                    ordering = spec if isinstance(spec, ExpressionOrdering) else spec.asc()
+                    specs.append(ExpressionOrder(self.model, ordering, dict(self._annotations)))
+                else:
+                    specs.append(spec)
+                continue
             spec = spec.name if isinstance(spec, F) else spec
             if not isinstance(spec, str):
                 raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
@@ -100,3 +119,48 @@ class Shaping(QuerySetPart[M]):
         clone = self._clone()
         clone._order = tuple(specs)
         return clone
+
+
+class ExpressionOrder:
+    """``order_by(Lower("name").desc())``, ready to compile: the expression checked against
+    the model, its shape (its key, direction and NULLs) and its parameter values."""
+
+    __slots__ = ("model", "expression", "descending", "nulls", "annotations", "params", "key")
+
+    def __init__(
+        self, model: type[Model], ordering: ExpressionOrdering, annotations: dict[str, Any]
+    ) -> None:
+        self.model = model
+        self.expression = ordering.expression
+        self.descending = ordering.descending
+        self.nulls = ordering.nulls
+        self.annotations = annotations
+        self.params: list[Any] = []
+        with in_scope(annotations):
+            check_expression(model, "order_by", self.expression, grouped=False)
+            shape = annotation_key(model, self.expression, self.params)
+        self.key = (shape, self.descending, self.nulls)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExpressionOrder) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"{self.expression!r}{' DESC' if self.descending else ''}"
+
+    def reversed(self) -> ExpressionOrder:
+        """The opposite ordering, NULLs at the other end (as ``last()`` needs)."""
+        flipped = ExpressionOrdering(
+            self.expression, not self.descending, self.nulls == "last", self.nulls == "first"
+        )
+        return ExpressionOrder(self.model, flipped, self.annotations)
+
+    def sql(self, counter: list[int], table: Any, built: dict[str, Any]) -> Any:
+        with in_scope(self.annotations, built):
+            column = annotation_sql(self.model, table, self.expression, counter)
+        column = column.desc() if self.descending else column.asc()
+        if self.nulls is not None:
+            column = column.nulls_first() if self.nulls == "first" else column.nulls_last()
+        return column
