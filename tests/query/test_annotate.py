@@ -4,37 +4,13 @@ values and the same query in plain SQL."""
 
 import pytest
 
-import aksara
 from aksara import Avg, Count, F, Max, Q, Sum, Value
 from aksara.exceptions import QueryError
 from aksara.query import Case, When
 from aksara.testing import capture_queries
+from tests.query.blog import blog, plain
 from tests.query.models import Note
-from tests.relations.models import RlAuthor, RlComment, RlPost, RlTag
-
-
-async def blog():
-    """Ada: 3 posts, editor of 2; Bo: 1 post, editor of none; Cy: nothing."""
-    ada = await RlAuthor.objects.create(name="Ada", email="ada@example.com")
-    bo = await RlAuthor.objects.create(name="Bo", email="bo@example.com")
-    cy = await RlAuthor.objects.create(name="Cy", email="cy@example.com")
-    posts = [
-        await RlPost.objects.create(title="a1", rank=5, author=ada, editor=bo),
-        await RlPost.objects.create(title="a2", rank=7, author=ada, editor=ada),
-        await RlPost.objects.create(title="a3", rank=1, author=ada),
-        await RlPost.objects.create(title="b1", rank=4, author=bo, editor=ada),
-    ]
-    red = await RlTag.objects.create(name="red")
-    blue = await RlTag.objects.create(name="blue")
-    await posts[0].tags.add(red, blue)
-    await posts[1].tags.add(red)
-    for body in ("x", "y", "z"):
-        await RlComment.objects.create(post=posts[0], body=body)
-    return ada, bo, cy, posts
-
-
-async def plain(sql, *args):
-    return [tuple(r) for r in await aksara.get_database().fetch(sql, list(args))]
+from tests.relations.models import RlAuthor, RlPost
 
 
 async def test_two_multi_valued_aggregates_do_not_multiply_each_other(db):
@@ -215,177 +191,6 @@ async def test_annotation_values_are_parameters(db):
     assert hostile not in sql and hostile in params
 
 
-async def test_database_functions(db):
-    from aksara import fields
-    from aksara.query.functions import (
-        Abs,
-        Cast,
-        Coalesce,
-        Concat,
-        Extract,
-        Func,
-        Greatest,
-        Left,
-        Length,
-        Lower,
-        NullIf,
-        Replace,
-        Round,
-        StrIndex,
-        Substr,
-        TruncMonth,
-        Upper,
-    )
-
-    await blog()
-    rows = await RlAuthor.objects.annotate(
-        low=Lower("name"),
-        up=Upper("email"),
-        size=Length("name"),
-        label=Concat("name", Value(" <"), "email", Value(">")),
-        first=Left("name", 2),
-        middle=Substr("email", 2, 3),
-        swapped=Replace("email", Value("example"), Value("test")),
-        at=StrIndex("email", Value("@")),
-        n=Coalesce(Count("posts", filter=Q(posts__rank__gt=100)), 0),
-    ).order_by("name")
-    ada = rows[0]
-    assert (ada.low, ada.up, ada.size) == ("ada", "ADA@EXAMPLE.COM", 3)
-    assert ada.label == "Ada <ada@example.com>"
-    assert (ada.first, ada.middle, ada.swapped, ada.at) == ("Ad", "da@", "ada@test.com", 4)
-    assert [r.n for r in rows] == [0, 0, 0]
-    expected = await plain(
-        "SELECT lower(name), upper(email), length(name), left(name, 2), strpos(email, '@')"
-        " FROM rl_author ORDER BY name"
-    )
-    assert [(r.low, r.up, r.size, r.first, r.at) for r in rows] == expected
-    # Lookups apply to annotations; functions nest and mix with arithmetic.
-    starts = RlAuthor.objects.annotate(low=Lower("name")).filter(low__startswith="b")
-    assert [a.name for a in await starts] == ["Bo"]
-    posts = await RlPost.objects.annotate(
-        score=Abs(F("rank") - 5),
-        big=Greatest("rank", 5),
-        none=NullIf("rank", 5),
-        text=Cast("rank", fields.Text()),
-        month=TruncMonth(Func(function="now", output_field=fields.DateTime())),
-        year=Extract(Func(function="now", output_field=fields.DateTime()), "year"),
-        half=Round(Cast("rank", fields.Decimal(precision=6, scale=2)) / 2, 1),
-        sim=Func("rank", Value(2), function="mod", output_field=fields.Integer()),
-    ).order_by("title")
-    assert [(p.score, p.big, p.none, p.text, p.sim) for p in posts] == [
-        (0, 5, None, "5", 1),
-        (2, 7, 7, "7", 1),
-        (4, 5, 1, "1", 1),
-        (1, 5, 4, "4", 0),
-    ]
-    assert posts[0].month.day == 1 and posts[0].year >= 2024
-    assert [str(p.half) for p in posts] == ["2.5", "3.5", "0.5", "2.0"]
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: __import__("aksara.query.functions").query.functions.Func(
-            "name", function="lower(name); DROP TABLE x; --"
-        ),
-        lambda: __import__("aksara.query.functions").query.functions.Extract("name", "year'"),
-        lambda: __import__("aksara.query.functions").query.functions.Trunc("name", "'; --"),
-    ],
-)
-def test_function_names_and_units_come_from_code(make):
-    with pytest.raises(QueryError):
-        make()
-
-
-async def test_case_when(db):
-    from aksara.query.functions import Case, When
-
-    await blog()
-    level = Case(
-        When(rank__gte=6, then=Value("high")),
-        When(Q(rank__gte=4) & ~Q(title="b1"), then=Value("mid")),
-        default=Value("low"),
-    )
-    rows = (
-        await RlPost.objects.annotate(level=level).order_by("title").values_list("title", "level")
-    )
-    assert rows == [("a1", "mid"), ("a2", "high"), ("a3", "low"), ("b1", "low")]
-    assert rows == await plain(
-        "SELECT title, CASE WHEN rank >= 6 THEN 'high' WHEN rank >= 4 AND NOT title = 'b1'"
-        " THEN 'mid' ELSE 'low' END FROM rl_post ORDER BY title"
-    )
-    # In filters and ordering, with field values and no default (NULL).
-    boosted = RlPost.objects.annotate(
-        boost=Case(When(title__startswith="a", then=F("rank") * 10))
-    ).order_by("-boost", "title")
-    assert [(p.title, p.boost) for p in await boosted] == [
-        ("b1", None),  # PostgreSQL puts NULLs first in descending order
-        ("a2", 70),
-        ("a1", 50),
-        ("a3", 10),
-    ]
-    # An annotation that is neither selected, filtered on nor ordered by costs nothing.
-    titles = await RlPost.objects.annotate(unused=Value("x")).order_by("title").values("title")
-    assert [r["title"] for r in titles] == ["a1", "a2", "a3", "b1"]
-    assert [p.title for p in await boosted.filter(boost__gt=20)] == ["a2", "a1"]
-    with pytest.raises(QueryError, match="has no field"):
-        RlPost.objects.annotate(x=Case(When(nope=1, then=Value(1))))
-    with pytest.raises(QueryError, match="takes one or more When"):
-        Case(Value(1))
-
-
-async def test_subquery_outerref_exists_and_in(db):
-    from aksara.query.expressions import OuterRef
-    from aksara.query.functions import Exists, Subquery
-
-    ada, bo, cy, posts = await blog()
-    latest = RlPost.objects.filter(author=OuterRef("pk")).order_by("-rank").values("title")[:1]
-    authors = await RlAuthor.objects.annotate(
-        best=Subquery(latest),
-        has_posts=Exists(RlPost.objects.filter(author=OuterRef("pk"))),
-        edits=Exists(RlPost.objects.filter(editor=OuterRef("pk"), rank__gt=4)),
-    ).order_by("name")
-    got = [(a.name, a.best, a.has_posts, a.edits) for a in authors]
-    assert got == [("Ada", "a2", True, True), ("Bo", "b1", True, True), ("Cy", None, False, False)]
-    assert got == await plain(
-        "SELECT a.name,"
-        " (SELECT title FROM rl_post p WHERE p.author_id = a.id ORDER BY rank DESC LIMIT 1),"
-        " EXISTS (SELECT 1 FROM rl_post p WHERE p.author_id = a.id),"
-        " EXISTS (SELECT 1 FROM rl_post p WHERE p.editor_id = a.id AND p.rank > $1)"
-        " FROM rl_author a ORDER BY a.name",
-        4,
-    )
-    # Filter on them, and __in with a queryset: one statement each.
-    with capture_queries() as queries:
-        active = await RlAuthor.objects.annotate(
-            has_posts=Exists(RlPost.objects.filter(author=OuterRef("pk")))
-        ).filter(has_posts=False)
-        in_sub = await RlPost.objects.filter(
-            author__in=RlAuthor.objects.filter(name__startswith="B")
-        ).values_list("title", flat=True)
-        same_model = await RlPost.objects.filter(
-            id__in=RlPost.objects.filter(rank__gt=4).values("id")
-        ).order_by("title")
-    assert len(queries) == 3
-    assert [a.name for a in active] == ["Cy"]
-    assert in_sub == ["b1"]
-    assert [p.title for p in same_model] == ["a1", "a2"]
-
-
-def test_bad_subqueries_are_refused():
-    from aksara.query.expressions import OuterRef
-    from aksara.query.functions import Subquery
-
-    with pytest.raises(QueryError, match="takes a queryset"):
-        Subquery([1, 2])
-    with pytest.raises(QueryError, match="selects one column"):
-        RlAuthor.objects.annotate(x=Subquery(RlPost.objects.values("title", "rank"))).sql()
-    with pytest.raises(QueryError, match="only valid inside"):
-        RlPost.objects.filter(author=OuterRef("pk")).sql()
-    with pytest.raises(QueryError, match="__in lookup only"):
-        RlPost.objects.filter(author=RlAuthor.objects.all()).sql()
-
-
 async def test_review_findings_grouping_ordering_and_types(db):
     from aksara.query.aggregates import StringAgg
 
@@ -461,57 +266,6 @@ def test_unknown_names_are_field_errors_with_the_choices():
     assert isinstance(error, QueryError)
 
 
-async def test_update_with_computed_values(db):
-    from aksara.query import Case, OuterRef, Subquery, When
-    from aksara.query.functions import Upper
-
-    ada, bo, cy, _ = await blog()
-    changed = await RlPost.objects.update(
-        title=Case(When(rank__gte=5, then=Upper("title")), default=F("title")),
-        rank=F("rank") + Count("tags"),
-    )
-    assert changed == 4
-    rows = await RlPost.objects.order_by("title").values_list("title", "rank")
-    assert rows == [("A1", 7), ("A2", 8), ("a3", 1), ("b1", 4)]
-    # A value from a related row, per row, in one UPDATE.
-    from aksara.query.functions import Coalesce
-
-    latest = RlPost.objects.filter(author=OuterRef("pk")).order_by("-rank").values("title")[:1]
-    await RlAuthor.objects.update(name=Coalesce(Subquery(latest), "name"))
-    names = await RlAuthor.objects.order_by("email").values_list("name", flat=True)
-    assert names == ["A2", "b1", "Cy"]
-    hostile = "x'); DROP TABLE rl_post; --"
-    await RlPost.objects.filter(title="a3").update(title=Upper(Value(hostile)))
-    assert await RlPost.objects.filter(title=hostile.upper()).count() == 1
-    from aksara.query.functions import RowNumber, Window
-
-    with pytest.raises(QueryError, match="no window in an UPDATE"):
-        await RlPost.objects.update(rank=Window(RowNumber()))
-
-
-async def test_nulls_first_and_last(db):
-    from aksara.query import Case, When
-
-    await blog()
-    boosted = RlPost.objects.annotate(boost=Case(When(title__startswith="a", then=F("rank"))))
-    last = await boosted.order_by(F("boost").desc(nulls_last=True), "title")
-    assert [(p.title, p.boost) for p in last] == [("a2", 7), ("a1", 5), ("a3", 1), ("b1", None)]
-    first = await boosted.order_by(F("boost").asc(nulls_first=True))
-    assert [p.title for p in first] == ["b1", "a3", "a1", "a2"]
-    plain = await RlPost.objects.order_by(F("editor").asc(nulls_last=True), "title").values_list(
-        "title", flat=True
-    )
-    assert plain[-1] == "a3"  # no editor: last
-    newest = await boosted.order_by(F("boost").desc(nulls_last=True)).last()
-    assert newest is not None and newest.title == "b1"
-    # The placement of NULLs is part of the plan's shape.
-    sql_last = boosted.order_by(F("boost").desc(nulls_last=True)).sql()[0]
-    sql_first = boosted.order_by(F("boost").desc(nulls_first=True)).sql()[0]
-    assert "NULLS LAST" in sql_last and "NULLS FIRST" in sql_first
-    with pytest.raises(TypeError, match="exclude each other"):
-        F("rank").asc(nulls_first=True, nulls_last=True)
-
-
 async def test_grouped_aggregates_over_multi_valued_relations_do_not_multiply(db):
     ada, bo, _, _ = await blog()
     rows = await (
@@ -558,32 +312,6 @@ async def test_grouped_row_aggregates_take_filter_and_ordering(db):
         {"author_id": ada.id, "high": 2, "titles": "a2,a1,a3"},
         {"author_id": bo.id, "high": 0, "titles": "b1"},
     ]
-
-
-async def test_subqueries_on_the_model_of_their_enclosing_query(db):
-    from aksara.query import Exists, OuterRef, Subquery
-
-    await blog()
-    top = RlPost.objects.filter(author=OuterRef("author")).order_by("-rank").values("title")[:1]
-    outranked = Exists(RlPost.objects.filter(author=OuterRef("author"), rank__gt=OuterRef("rank")))
-    rows = await RlPost.objects.annotate(top=Subquery(top), outranked=outranked).values_list(
-        "title", "top", "outranked"
-    )
-    assert rows == [
-        ("a1", "a2", True),
-        ("a2", "a2", False),
-        ("a3", "a2", True),
-        ("b1", "b1", False),
-    ]
-    expected = await plain(
-        "SELECT p.title, (SELECT q.title FROM rl_post q WHERE q.author_id = p.author_id"
-        " ORDER BY q.rank DESC LIMIT 1),"
-        " EXISTS (SELECT 1 FROM rl_post q WHERE q.author_id = p.author_id AND q.rank > p.rank)"
-        " FROM rl_post p ORDER BY p.title"
-    )
-    assert rows == expected
-    best = await RlPost.objects.filter(~outranked).values_list("title", flat=True)
-    assert best == ["a2", "b1"]
 
 
 async def test_aggregates_over_one_relation_join_it_once(db):
@@ -693,24 +421,3 @@ async def test_alias_is_computed_where_used_and_never_selected(db):
     assert [a.name for a in await unused] == ["Ada", "Bo", "Cy"]  # its parameter is not sent
     with pytest.raises(QueryError, match="already an annotation"):
         RlAuthor.objects.alias(n=Count("posts")).annotate(n=Count("posts"))
-
-
-async def test_order_by_expressions(db):
-    from aksara.query.functions import Length, Lower
-
-    await blog()
-    by_case = RlPost.objects.order_by(
-        Case(When(rank__gte=5, then=Value(0)), default=Value(1)), "-rank"
-    )
-    assert [p.title for p in await by_case] == ["a2", "a1", "b1", "a3"]
-    assert (await by_case.last()).title == "a3"  # through the reversed expression
-    by_length = RlAuthor.objects.order_by(Length("email").desc(), Lower("name"))
-    assert [a.name for a in await by_length] == ["Ada", "Bo", "Cy"]
-    counted = RlAuthor.objects.annotate(n=Count("posts")).order_by((F("n") * -1).asc(), "name")
-    assert [a.name for a in await counted] == ["Ada", "Bo", "Cy"]
-    sql, args = RlPost.objects.order_by(
-        Case(When(rank__gte=5, then=Value(0)), default=Value(1))
-    ).sql()
-    assert args == [5, 0, 1]
-    with pytest.raises(QueryError):
-        RlPost.objects.order_by(Lower("nope"))

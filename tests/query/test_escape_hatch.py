@@ -204,3 +204,14 @@ async def test_date_and_datetime_differences_are_timedeltas(db):
     await Author.objects.create(name="A", email="a@x")
     (gap,) = await Author.objects.annotate(g=F("touched") - F("joined")).values_list("g", flat=True)
     assert isinstance(gap, dt.timedelta) and gap >= dt.timedelta(0)
+
+
+async def test_hostile_json_keys_in_f_paths_are_parameters(db):
+    hostile = "x'); DROP TABLE author; --"
+    await Author.objects.create(name="A", email="a@x", profile={hostile: "boom"})
+    qs = Author.objects.annotate(v=F(f"profile__{hostile}"))
+    sql, args = qs.sql()
+    assert hostile not in sql and hostile in args
+    assert await qs.values_list("v", flat=True) == ["boom"]
+    with pytest.raises(QueryError):
+        Author.objects.annotate(v=F("name__x'); DROP TABLE author; --"))
