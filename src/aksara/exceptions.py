@@ -7,7 +7,12 @@ AksaraError
  │    ├── DoesNotExist          get() found nothing (each model has its own subclass)
  │    └── MultipleObjectsReturned
  ├── DatabaseError              any error the database reported
- │    ├── IntegrityError        unique, foreign key, check, not-null violations
+ │    ├── IntegrityError        a constraint refused the change (.model, .constraint, .fields)
+ │    │    ├── UniqueViolation
+ │    │    ├── ForeignKeyViolation
+ │    │    ├── CheckViolation
+ │    │    ├── ExclusionViolation
+ │    │    ├── NotNullViolation
  │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
  │    ├── DatabaseConnectionError   the connection broke or could not be made
  │    │    └── CommitOutcomeUnknownError   it broke during COMMIT and the outcome is unknown
@@ -106,7 +111,37 @@ class DatabaseError(AksaraError):
 
 
 class IntegrityError(DatabaseError):
-    """A unique, foreign key, check or not-null constraint was violated."""
+    """A unique, foreign key, check, exclusion or not-null constraint was violated.
+
+    ``model`` names the model whose table refused the change and ``fields`` the fields the
+    constraint covers, when aksara knows them (None and ``()`` otherwise); ``constraint``
+    is the constraint's (or unique index's) name as the database has it.
+    """
+
+    model: str | None = None
+    constraint: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+class UniqueViolation(IntegrityError):
+    """A unique constraint or unique index refused a duplicate."""
+
+
+class ForeignKeyViolation(IntegrityError):
+    """A foreign key refused a value with no row to refer to."""
+
+
+class CheckViolation(IntegrityError):
+    """A CHECK constraint refused a value."""
+
+
+class ExclusionViolation(IntegrityError):
+    """An exclusion constraint refused a row that conflicts with another
+    (two bookings of one room that overlap)."""
+
+
+class NotNullViolation(IntegrityError):
+    """A NOT NULL column was given no value."""
 
 
 class ProtectedError(IntegrityError):

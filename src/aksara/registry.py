@@ -106,6 +106,31 @@ class Registry:
                 return model
         return None
 
+    def describe_constraint(
+        self, table: str | None, constraint: str | None
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """The model whose table is ``table`` and the fields a constraint (or index) of it
+        called ``constraint`` covers: ``("Post", ("slug",))``; None and ``()`` when unknown."""
+        model = self.model_for_table(table) if table else None
+        if model is None:
+            return None, ()
+        meta = model._meta
+        if constraint is not None and constraint.startswith("column:"):  # a NOT NULL column
+            column = constraint[len("column:") :]
+            field = meta.by_attname.get(column)
+            return model.__name__, (field.name if field is not None else column,)
+        sa_table = meta.table
+        assert sa_table is not None
+        for item in (*sa_table.constraints, *sa_table.indexes):
+            name = getattr(item, "name", None)
+            if name is None or constraint is None or str(name) != constraint:
+                continue
+            columns = [c.name for c in getattr(item, "columns", ())]
+            return model.__name__, tuple(
+                meta.by_attname[c].name if c in meta.by_attname else c for c in columns
+            )
+        return model.__name__, ()
+
     def unregister(self, model: type[Model]) -> None:
         """Remove a model, its table and what its relations did to other models
         (tests that define throwaway models use this)."""

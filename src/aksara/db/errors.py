@@ -9,6 +9,7 @@ import asyncpg
 import sqlalchemy.exc
 
 from aksara import exceptions as exc
+from aksara.registry import registry
 
 # Lost or refused connections: connection exceptions, shutdowns, no such database,
 # authentication failures, too many connections.
@@ -48,7 +49,7 @@ def translate(error: BaseException) -> BaseException:
                 **details,
             )
         if state.startswith("23"):
-            return exc.IntegrityError(message, sqlstate=state, **details)
+            return _integrity_error(state, message, details)
         if state == "57014":
             return exc.StatementTimeoutError(
                 f"The statement was cancelled: {message}", sqlstate=state
@@ -80,6 +81,34 @@ def translate(error: BaseException) -> BaseException:
         )
     if isinstance(error, sqlalchemy.exc.SQLAlchemyError):
         return exc.DatabaseError(str(error))
+    return error
+
+
+#: The IntegrityError of each SQLSTATE of class 23, and what to call its constraint.
+_INTEGRITY: dict[str, tuple[type[exc.IntegrityError], str]] = {
+    "23505": (exc.UniqueViolation, "unique constraint"),
+    "23503": (exc.ForeignKeyViolation, "foreign key"),
+    "23514": (exc.CheckViolation, "check constraint"),
+    "23P01": (exc.ExclusionViolation, "exclusion constraint"),
+    "23502": (exc.NotNullViolation, "NOT NULL constraint"),
+}
+
+
+def _integrity_error(state: str, message: str, details: dict[str, Any]) -> exc.IntegrityError:
+    """The IntegrityError subclass for ``state``, naming the model and the constraint's fields."""
+    kind, what = _INTEGRITY.get(state, (exc.IntegrityError, "constraint"))
+    constraint = details["constraint"]
+    model, fields = registry.describe_constraint(details["table"], constraint)
+    if state == "23502" and details["column"]:
+        model, fields = registry.describe_constraint(
+            details["table"], f"column:{details['column']}"
+        )
+    if model is not None:
+        named = f"{what} {constraint}" if constraint else what
+        on = f" on {', '.join(fields)}" if fields else ""
+        message = f"{model}: the {named}{on} refused the change: {message}"
+    error = kind(message, sqlstate=state, **details)
+    error.model, error.constraint, error.fields = model, constraint, fields
     return error
 
 
