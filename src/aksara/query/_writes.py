@@ -5,11 +5,11 @@ every public queryset method)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from aksara.db import transaction
 from aksara.exceptions import IntegrityError, QueryError
-from aksara.query import bulk
+from aksara.query import bulk, upsert
 from aksara.query._part import QuerySetPart
 from aksara.query.deletion import guard_delete
 
@@ -104,9 +104,41 @@ class Writes(QuerySetPart[M]):
             raise QueryError("Cannot delete an annotated or combined queryset: filter by fields")
         return await guard_delete(self.model, lambda: bulk.delete_matching(self._queryset()))
 
-    async def bulk_create(self, objs: Iterable[M], *, batch_size: int | None = None) -> list[M]:
-        """Validate every instance, then INSERT them with one statement per batch."""
-        return await bulk.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
+    async def bulk_create(
+        self,
+        objs: Iterable[M],
+        *,
+        batch_size: int | None = None,
+        on_conflict: Literal["ignore", "update"] | None = None,
+        unique_fields: Sequence[str] | None = None,
+        update_fields: Sequence[str] | None = None,
+    ) -> list[M]:
+        """Validate every instance, then INSERT them with one statement per batch.
+
+        ``on_conflict="ignore"`` skips rows whose ``unique_fields`` exist already (their
+        instances stay unsaved); ``on_conflict="update"`` updates ``update_fields`` (every
+        other field by default) of those rows instead, and every instance gets its row's
+        primary key: ``INSERT ... ON CONFLICT (...) DO NOTHING | DO UPDATE``."""
+        if on_conflict is None:
+            if unique_fields is not None or update_fields is not None:
+                raise QueryError(
+                    "bulk_create(): unique_fields and update_fields go with on_conflict="
+                )
+            return await bulk.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
+        return await upsert.bulk_upsert(  # type: ignore[return-value]
+            self.model, list(objs), batch_size, on_conflict, unique_fields, update_fields
+        )
+
+    async def upsert(
+        self,
+        defaults: dict[str, Any] | None = None,
+        update_fields: Sequence[str] | None = None,
+        **unique_keys: Any,
+    ) -> tuple[M, bool]:
+        """Insert the row of ``unique_keys`` and ``defaults``, or update the existing row's
+        ``defaults`` (or ``update_fields``), in one statement; returns ``(instance, created)``:
+        ``await User.objects.upsert(email="a@example.com", defaults={"name": "Ada"})``."""
+        return await upsert.upsert(self.model, defaults, update_fields, unique_keys)  # type: ignore[return-value]
 
     async def bulk_update(
         self,

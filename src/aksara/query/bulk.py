@@ -52,7 +52,7 @@ def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
         assert table is not None
         names = insert_names(model, generated)
         columns = [table.c[a] for a in names]
-        if not all(_unnest_safe(c.type) for c in columns):
+        if not all(unnest_safe(c.type) for c in columns):
             return None
         source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
         select: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(source)
@@ -64,7 +64,7 @@ def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
     return cached_plan(model, ("insert_unnest", generated), build)  # type: ignore[no-any-return]
 
 
-def _unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
+def unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     impl = getattr(type_, "impl", type_)
     if isinstance(type_, sa.ARRAY) or isinstance(impl, sa.ARRAY):
         return False
@@ -72,7 +72,7 @@ def _unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
 
 
-def _clean_all(model: type[Model], objs: list[Model]) -> None:
+def clean_all(model: type[Model], objs: list[Model]) -> None:
     """Validate every new instance; one ``ValidationError`` names the items that failed."""
     meta = model._meta
     errors: dict[str, list[str]] = {}
@@ -96,7 +96,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
     if not objs:
         return objs
     meta = model._meta
-    _clean_all(model, objs)
+    clean_all(model, objs)
     pk_attname = meta.pk_attname
     generated = meta.pk.db_generated and any(o.__dict__[pk_attname] is None for o in objs)
     if generated and any(o.__dict__[pk_attname] is not None for o in objs):

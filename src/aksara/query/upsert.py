@@ -1,0 +1,282 @@
+"""Upserts: ``bulk_create(on_conflict=...)`` and ``Model.objects.upsert()``.
+
+Both are ``INSERT ... ON CONFLICT (<unique fields>) DO NOTHING | DO UPDATE SET col =
+EXCLUDED.col ... RETURNING``: one statement per batch, whatever rows exist already. The
+conflict target must be a unique constraint of the model (its primary key, a unique field,
+a ``unique_together`` group), checked before any SQL. Every instance is validated first;
+nothing is written when one fails. Rows come back with their primary key and whether they
+were inserted (PostgreSQL's ``xmax = 0``); they are matched to the instances by their
+unique fields, so an ignored row is known: its instance stays unsaved (``is_saved`` is
+False) and an automatic primary key stays None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from aksara.db import get_database, transaction
+from aksara.exceptions import QueryError
+from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._plans import builder_for, cached_plan
+from aksara.query.bulk import clean_all, unnest_safe
+from aksara.query.persist import SaveContext, insert_names, insert_values, snapshot
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+#: ``RETURNING (xmax = 0)``: true for a row this statement inserted, false for one it
+#: updated (an updated row version carries the updating transaction's id).
+_INSERTED = sa.literal_column("(xmax = 0)", sa.Boolean()).label("aksara_inserted")
+
+#: asyncpg sends at most 32767 parameters with one statement.
+_MAX_PARAMS = 32767
+
+
+def conflict_target(
+    model: type[Model], unique_fields: Sequence[str], method: str
+) -> tuple[str, ...]:
+    """The columns of ``unique_fields``, refused unless a unique constraint covers exactly them."""
+    meta = model._meta
+    if isinstance(unique_fields, str):
+        raise QueryError(f"{method}: unique_fields takes a list of field names")
+    names = []
+    for name in unique_fields:
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        if not field.concrete:
+            raise QueryError(f"{method}: {meta.model_name}.{name} has no column")
+        names.append(field.attname)
+    wanted = frozenset(names)
+    unique = [frozenset((meta.pk_attname,))]
+    unique += [frozenset((f.attname,)) for f in meta.concrete_fields if f.unique]
+    unique += [
+        frozenset(meta.get_field(n).attname for n in group) for group in meta.unique_together
+    ]
+    if wanted not in unique:
+        raise QueryError(
+            f"{method}: no unique constraint of {meta.model_name} covers exactly "
+            f"{', '.join(unique_fields)}; ON CONFLICT needs one"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def update_columns(
+    model: type[Model], target: tuple[str, ...], update_fields: Sequence[str] | None, method: str
+) -> tuple[str, ...]:
+    """The columns ``DO UPDATE`` sets: ``update_fields``, or every column but the key and
+    the conflict target."""
+    meta = model._meta
+    if update_fields is None:
+        return tuple(
+            f.attname for f in meta.concrete_fields if f is not meta.pk and f.attname not in target
+        )
+    if isinstance(update_fields, str):
+        raise QueryError(f"{method}: update_fields takes a list of field names")
+    columns = []
+    for name in update_fields:
+        field = meta.get_field(name)
+        if not field.concrete or field.primary_key:
+            raise QueryError(f"{method}: {meta.model_name}.{name} cannot be updated")
+        columns.append(field.attname)
+    if not columns:
+        raise QueryError(f"{method}: update_fields names no field")
+    return tuple(dict.fromkeys(columns))
+
+
+def upsert_plan(
+    model: type[Model],
+    generated: bool,
+    target: tuple[str, ...],
+    update: tuple[str, ...] | None,
+    rows: int | None,
+    returning: tuple[str, ...],
+) -> Plan:
+    """``INSERT ... ON CONFLICT`` of ``rows`` rows (None: any number, from ``unnest()``
+    arrays), returning the ``returning`` columns and whether each row was inserted.
+    ``update`` None: DO NOTHING."""
+
+    def build() -> Plan:
+        table = model._meta.table
+        assert table is not None
+        names = insert_names(model, generated)
+        columns = [table.c[a] for a in names]
+        stmt: Any
+        if rows is None:
+            arrays = (param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns))
+            source: Any = sa.select(sa.literal_column("*")).select_from(sa.func.unnest(*arrays))
+            stmt = pg.insert(table).from_select(list(names), source)
+        else:
+            n = len(names)
+            values = [
+                {
+                    a: param(r * n + i, c.type)
+                    for i, (a, c) in enumerate(zip(names, columns, strict=True))
+                }
+                for r in range(rows)
+            ]
+            stmt = pg.insert(table).values(values)
+        index = [table.c[a] for a in target] or None
+        if update is None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=index)
+        else:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=index, set_={a: stmt.excluded[a] for a in update}
+            )
+        return Plan(stmt.returning(*(table.c[a] for a in returning), _INSERTED))
+
+    key = ("upsert", generated, target, update, rows, returning)
+    return cached_plan(model, key, build)  # type: ignore[no-any-return]
+
+
+def _returned_rows(model: type[Model], returning: tuple[str, ...]) -> RowPlan:
+    table = model._meta.table
+    assert table is not None
+    types = [table.c[a].type for a in returning]
+    return RowPlan((*returning, "aksara_inserted"), [*types, sa.Boolean()])
+
+
+async def bulk_upsert(
+    model: type[Model],
+    objs: list[Model],
+    batch_size: int | None,
+    on_conflict: str,
+    unique_fields: Sequence[str] | None,
+    update_fields: Sequence[str] | None,
+) -> list[Model]:
+    """``bulk_create(objs, on_conflict="ignore" | "update", unique_fields=, update_fields=)``."""
+    method = "bulk_create()"
+    if on_conflict not in ("ignore", "update"):
+        raise QueryError(f'{method}: on_conflict is "ignore" or "update", got {on_conflict!r}')
+    meta = model._meta
+    target = conflict_target(model, unique_fields, method) if unique_fields else ()
+    update = None
+    if on_conflict == "update":
+        if not target:
+            raise QueryError(f'{method}: on_conflict="update" needs unique_fields=[...]')
+        update = update_columns(model, target, update_fields, method)
+    elif update_fields is not None:
+        raise QueryError(f'{method}: update_fields goes with on_conflict="update"')
+    if not objs:
+        return objs
+    clean_all(model, objs)
+    pk = meta.pk_attname
+    generated = meta.pk.db_generated and any(o.__dict__[pk] is None for o in objs)
+    if generated and any(o.__dict__[pk] is not None for o in objs):
+        raise QueryError(f"{method}: give every {meta.model_name} a {meta.pk.name} or none of them")
+    match = target or (pk,)
+    if generated and not target:
+        raise QueryError(
+            f"{method}: the database makes {meta.model_name}'s keys, so on_conflict needs "
+            f"unique_fields=[...] to tell the inserted rows from the ignored ones"
+        )
+    keys = [tuple(o.__dict__[a] for a in match) for o in objs]
+    if update is not None and len(set(keys)) != len(keys):
+        seen: set[tuple[Any, ...]] = set()
+        twice = next(k for k in keys if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise QueryError(
+            f"{method}: two {meta.model_name} items share {', '.join(match)} = {twice!r}; "
+            f"one statement cannot update a row twice"
+        )
+    returning = tuple(dict.fromkeys((pk, *match)))
+    names = insert_names(model, generated)
+    unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
+    size = batch_size or (10_000 if unnest else max(_MAX_PARAMS // len(names), 1))
+    rows = _returned_rows(model, returning)
+    saved: set[int] = set()
+    database = get_database()
+
+    async def run() -> None:
+        fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            if unnest:
+                plan = upsert_plan(model, generated, target, update, None, returning)
+                values: list[Any] = [
+                    [f.to_db(o.__dict__[f.attname]) for o in chunk] for f in fields
+                ]
+            else:
+                plan = upsert_plan(model, generated, target, update, len(chunk), returning)
+                values = [v for o in chunk for v in insert_values(o, generated)]
+            records = await database.fetch(plan.sql, plan.args(values))
+            found: dict[tuple[Any, ...], list[Any]] = {}
+            for row in rows.tuples(records):
+                found.setdefault(tuple(row[returning.index(a)] for a in match), []).append(row)
+            for obj, key in zip(chunk, keys[start : start + size], strict=True):
+                hits = found.get(key)
+                if hits:  # a duplicate key in one batch: the first instance is the row
+                    obj.__dict__[pk] = hits.pop(0)[0]
+                    saved.add(id(obj))
+
+    await _in_one_transaction(model, objs, run, several=len(objs) > size)
+    automatic = meta.pk.db_generated or meta.pk.has_default()
+    for obj in objs:
+        if id(obj) in saved:
+            snapshot(obj)
+        elif automatic:
+            obj.__dict__[pk] = None
+    return objs
+
+
+async def _in_one_transaction(
+    model: type[Model], objs: list[Model], run: Any, *, several: bool
+) -> None:
+    """``run()`` in one transaction when it takes several statements or fields have async
+    save hooks (all or nothing), else as it is."""
+    hooked = model._meta.async_save_fields
+    for obj in objs:
+        for field in hooked:
+            await field.validate_async(obj)
+    if not (several or hooked):
+        await run()
+        return
+    async with transaction():
+        for obj in objs:
+            context = SaveContext(obj, True)
+            for field in hooked:
+                await field.pre_save_async(obj, True, context)
+        await run()
+
+
+async def upsert(
+    model: type[Model],
+    defaults: dict[str, Any] | None,
+    update_fields: Sequence[str] | None,
+    unique_keys: dict[str, Any],
+) -> tuple[Model, bool]:
+    """``Model.objects.upsert(defaults=..., **unique_keys)`` → ``(instance, created)``."""
+    method = "upsert()"
+    if not unique_keys:
+        raise QueryError(f"{method} needs the unique fields to match on: upsert(email=..., ...)")
+    meta = model._meta
+    target = conflict_target(model, list(unique_keys), method)
+    defaults = dict(defaults or {})
+    overlap = set(defaults) & set(unique_keys)
+    if overlap:
+        raise QueryError(f"{method}: {', '.join(sorted(overlap))} is both a key and a default")
+    if update_fields is None:
+        named = [meta.get_field(n).name for n in defaults]
+        update = update_columns(model, target, named, method) if named else (target[0],)
+    else:
+        update = update_columns(model, target, update_fields, method)
+    obj = model(**unique_keys, **defaults)
+    clean_all(model, [obj])
+    generated = meta.pk.db_generated and obj.__dict__[meta.pk_attname] is None
+    returning = meta.attnames
+    plan = upsert_plan(model, generated, target, update, 1, returning)
+    values = insert_values(obj, generated)
+
+    async def run() -> list[Any]:
+        return await get_database().fetch(plan.sql, plan.args(values))
+
+    result: list[Any] = []
+
+    async def collect() -> None:
+        result.extend(await run())
+
+    await _in_one_transaction(model, [obj], collect, several=False)
+    (row,) = _returned_rows(model, returning).tuples(result)
+    instance = builder_for(model, returning)(row[:-1])
+    return instance, bool(row[-1])
