@@ -265,6 +265,7 @@ class Decimal(Field[decimal.Decimal]):
         self.min_value = min_value
         self.max_value = max_value
         self._quantum = decimal.Decimal(1).scaleb(-scale)
+        self._context = decimal.Context(prec=precision + 1)
 
     def to_python(self, value: Any) -> decimal.Decimal:
         if isinstance(value, bool):
@@ -290,7 +291,7 @@ class Decimal(Field[decimal.Decimal]):
         cleaned = super().clean(value, instance)
         if cleaned is None:
             return None
-        return cleaned.quantize(self._quantum, context=decimal.Context(prec=self.precision + 1))
+        return cleaned.quantize(self._quantum, context=self._context)
 
     def to_query(self, value: Any) -> Any:
         # A number with more digits before the point than the column holds overflows the

@@ -72,6 +72,21 @@ def unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
 
 
+def column_values(fields: Sequence[Field[Any]], objs: Sequence[Model]) -> list[list[Any]]:
+    """The values of ``objs`` column by column (``unnest()``'s arrays), ``to_db()`` applied
+    where a field has one of its own."""
+    dicts = [o.__dict__ for o in objs]
+    columns = []
+    for field in fields:
+        attname = field.attname
+        if type(field).to_db is Field.to_db:
+            columns.append([d[attname] for d in dicts])
+        else:
+            to_db = field.to_db
+            columns.append([to_db(d[attname]) for d in dicts])
+    return columns
+
+
 def clean_all(model: type[Model], objs: list[Model]) -> None:
     """Validate every new instance; one ``ValidationError`` names the items that failed."""
     meta = model._meta
@@ -129,7 +144,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
                 if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
                     await _copy_chunk(model, chunk, copy_row, generated)
                     continue
-                columns = [[f.to_db(o.__dict__[f.attname]) for o in chunk] for f in insert_fields]
+                columns = column_values(insert_fields, chunk)
                 # PostgreSQL returns the inserted rows in the order unnest() produced them.
                 await insert(unnest, columns, chunk)
             return

@@ -22,7 +22,7 @@ from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import builder_for, cached_plan
-from aksara.query.bulk import clean_all, unnest_safe
+from aksara.query.bulk import clean_all, column_values, unnest_safe
 from aksara.query.persist import SaveContext, insert_names, insert_values, snapshot
 
 if TYPE_CHECKING:
@@ -194,9 +194,7 @@ async def bulk_upsert(
             chunk = objs[start : start + size]
             if unnest:
                 plan = upsert_plan(model, generated, target, update, None, returning)
-                values: list[Any] = [
-                    [f.to_db(o.__dict__[f.attname]) for o in chunk] for f in fields
-                ]
+                values: list[Any] = column_values(fields, chunk)
             else:
                 plan = upsert_plan(model, generated, target, update, len(chunk), returning)
                 values = [v for o in chunk for v in insert_values(o, generated)]
