@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import HALFVEC, SPARSEVEC, VECTOR
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
 from aksara.db import get_database
 from aksara.exceptions import ConfigurationError
@@ -28,7 +29,17 @@ async def create_all() -> None:
                 "A model has a Vector field but the PostgreSQL server has no `vector` "
                 "extension (pgvector); install it or use the embedded server"
             )
+    if uses_btree_gist(metadata):
+        await database.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
     await database.run_ddl(metadata.create_all)
+
+
+def uses_btree_gist(metadata: sa.MetaData) -> bool:
+    """True when a table of ``metadata`` has an exclusion constraint: GiST compares scalar
+    columns (``room WITH =``) only with the ``btree_gist`` extension."""
+    return any(
+        isinstance(c, ExcludeConstraint) for t in metadata.tables.values() for c in t.constraints
+    )
 
 
 async def drop_all() -> None:

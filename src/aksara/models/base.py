@@ -16,7 +16,7 @@ from aksara.models.options import Options
 
 # The one upward edge of the layers: a model saves, deletes and queries itself through the
 # query layer (``Model.save()``, ``Model.objects``, ...). See ARCHITECTURE.md.
-from aksara.query import deletion, persist, prefetch
+from aksara.query import constraints, deletion, persist, prefetch
 from aksara.query.manager import Manager
 from aksara.registry import ModelRoot, registry
 from aksara.state import Partial
@@ -122,6 +122,7 @@ class ModelMeta(type):
                 ready = getattr(field, "model_ready", None)
                 if ready is not None:
                     ready()
+            constraints.attach(cls)  # type: ignore[arg-type]
         except BaseException:
             # A definition error leaves no half-registered model or table behind, and no
             # reverse accessor or junction table of its relations.

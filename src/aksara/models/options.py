@@ -21,6 +21,7 @@ _META_OPTIONS = {
     "table_name",
     "ordering",
     "indexes",
+    "constraints",
     "unique_together",
     "abstract",
     "ai_description",
@@ -31,45 +32,93 @@ _META_OPTIONS = {
 class Index:
     """An index declared in ``Meta.indexes``.
 
-    ``Index("level", "text")``; ``Index("embedding", using="hnsw", opclasses=["vector_cosine_ops"],
-    with_={"m": 16, "ef_construction": 64})``; ``Index("email", unique=True)``.
+    ``Index("level", "text")``; ``Index("embedding", method="hnsw",
+    opclasses=["vector_cosine_ops"], with_={"m": 16, "ef_construction": 64})``;
+    ``Index("email", unique=True)``; ``Index(Lower("email"), name="email_lower")`` (an
+    expression); ``Index("author", condition=Q(published=True), include=["title"])``
+    (partial, covering). Positional strings are field names, other positional arguments
+    expressions; ``fields=[...]`` names fields too. ``using=`` is ``method=``'s old name.
     """
 
     def __init__(
         self,
-        *fields: str,
+        *expressions: Any,
+        fields: Sequence[str] = (),
         name: str | None = None,
         unique: bool = False,
+        method: str | None = None,
         using: str | None = None,
         opclasses: Sequence[str] = (),
         with_: dict[str, Any] | None = None,
+        condition: Any = None,
+        include: Sequence[str] = (),
     ) -> None:
-        if not fields:
-            raise ConfigurationError("Index() needs at least one field name")
-        if opclasses and len(opclasses) != len(fields):
-            raise ConfigurationError("Index(opclasses=...) needs one operator class per field")
-        self.fields = fields
+        from aksara.models.constraints import METHODS, check_name
+
+        names = [e for e in expressions if isinstance(e, str)]
+        self.expressions = tuple(e for e in expressions if not isinstance(e, str))
+        if isinstance(fields, str):
+            raise ConfigurationError("Index(fields=...) takes a list of field names")
+        self.fields = (*names, *fields)
+        if not self.fields and not self.expressions:
+            raise ConfigurationError("Index() needs at least one field name or expression")
+        if self.expressions and names and len(expressions) != len(names) + len(self.expressions):
+            raise ConfigurationError("Index() mixes fields and expressions")
+        if self.expressions and name is None:
+            raise ConfigurationError("Index() on expressions needs name=")
+        if opclasses and len(opclasses) != len(self.fields) + len(self.expressions):
+            raise ConfigurationError("Index(opclasses=...) needs one operator class per column")
+        if method is not None and using is not None and method != using:
+            raise ConfigurationError("Index() takes method= (or its old name using=), not both")
+        method = method or using
+        if method is not None and method not in METHODS:
+            raise ConfigurationError(
+                f"Index(method=...) is one of {', '.join(METHODS)}, got {method!r}"
+            )
+        if name is not None:
+            check_name("Index", name)
+        if condition is not None and not hasattr(condition, "children"):
+            raise ConfigurationError(f"Index(condition=...) takes a Q(...), got {condition!r}")
+        if isinstance(include, str):
+            raise ConfigurationError("Index(include=...) takes a list of field names")
         self.name = name
         self.unique = unique
-        self.using = using
+        self.using = method
         self.opclasses = tuple(opclasses)
         self.with_ = dict(with_ or {})
+        self.condition = condition
+        self.include = tuple(include)
 
-    def to_sa(self, meta: Options, table: sa.Table) -> sa.Index:
-        columns = [table.c[meta.get_field(f).attname] for f in self.fields]
+    @property
+    def compiled_by_query(self) -> bool:
+        """True when building it takes the query layer (a condition or expressions)."""
+        return self.condition is not None or bool(self.expressions)
+
+    def index_name(self, table: sa.Table, columns: Sequence[Any]) -> str:
+        name = self.name or f"ix_{table.name}_{'_'.join(c.name for c in columns)}"
+        if self.using and not self.name:
+            name += f"_{self.using}"
+        return name
+
+    def options(self, meta: Options, columns: Sequence[Any]) -> dict[str, Any]:
+        """The ``sa.Index`` keyword arguments besides a condition."""
         kwargs: dict[str, Any] = {"unique": self.unique}
         if self.using:
             kwargs["postgresql_using"] = self.using
         if self.opclasses:
             kwargs["postgresql_ops"] = {
-                c.name: op for c, op in zip(columns, self.opclasses, strict=True)
+                getattr(c, "name", None) or f"expr_{i}": op
+                for i, (c, op) in enumerate(zip(columns, self.opclasses, strict=True))
             }
         if self.with_:
             kwargs["postgresql_with"] = self.with_
-        name = self.name or f"ix_{table.name}_{'_'.join(c.name for c in columns)}"
-        if self.using and not self.name:
-            name += f"_{self.using}"
-        return sa.Index(name, *columns, **kwargs)
+        if self.include:
+            kwargs["postgresql_include"] = [meta.get_field(f).attname for f in self.include]
+        return kwargs
+
+    def to_sa(self, meta: Options, table: sa.Table) -> sa.Index:
+        columns = [table.c[meta.get_field(f).attname] for f in self.fields]
+        return sa.Index(self.index_name(table, columns), *columns, **self.options(meta, columns))
 
 
 class Options:
@@ -90,6 +139,9 @@ class Options:
         self.table_name: str = attrs.get("table_name") or snake_case(model.__name__)
         self.ordering: tuple[str, ...] = tuple(attrs.get("ordering", ()))
         self.indexes: list[Index] = [_as_index(i) for i in attrs.get("indexes", ())]
+        #: ``Meta.constraints``: checks, unique and exclusion constraints
+        #: (``aksara.models.constraints``), compiled onto the table by the query layer.
+        self.constraints: list[Any] = _constraints(self.model_name, attrs.get("constraints", ()))
         self.unique_together: list[tuple[str, ...]] = [
             tuple(group) for group in _groups(attrs.get("unique_together", ()))
         ]
@@ -167,7 +219,8 @@ class Options:
             )
         table = sa.Table(self.table_name, metadata, *items)
         for index in self.indexes:
-            index.to_sa(self, table)
+            if not index.compiled_by_query:
+                index.to_sa(self, table)
         self.table = table
         return table
 
@@ -231,6 +284,23 @@ def _as_index(item: Any) -> Index:
     raise ConfigurationError(
         f"Meta.indexes entries must be Index(...), a name or names, got {item!r}"
     )
+
+
+def _constraints(model_name: str, items: Any) -> list[Any]:
+    from aksara.models.constraints import BaseConstraint
+
+    constraints = list(items)
+    names: set[str] = set()
+    for item in constraints:
+        if not isinstance(item, BaseConstraint):
+            raise ConfigurationError(
+                f"{model_name}.Meta.constraints takes CheckConstraint, UniqueConstraint and "
+                f"ExclusionConstraint, got {item!r}"
+            )
+        if item.name in names:
+            raise ConfigurationError(f"{model_name}.Meta.constraints: {item.name!r} is used twice")
+        names.add(item.name)
+    return constraints
 
 
 def _groups(value: Any) -> list[Sequence[str]]:

@@ -1,0 +1,166 @@
+"""``Meta.constraints`` and ``Meta.indexes`` compiled onto a model's table.
+
+A condition (``Q(...)``) compiles as ``filter()`` compiles it, and an expression
+(``Lower("email")``) as ``annotate()`` does; their values then become literals of the DDL
+(SQLAlchemy renders and escapes them: they come from the model's declaration, never from a
+caller). A condition is on the model's own fields: a constraint cannot look at other rows
+through a relation. Everything is checked when the class is made, so a bad name raises
+there, with the model and the name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.sql import visitors
+
+from aksara.exceptions import ConfigurationError, FieldError, QueryError
+from aksara.models.constraints import CheckConstraint, ExclusionConstraint, UniqueConstraint
+from aksara.query._where import where_clause, where_key
+from aksara.query.annotations import annotation_key, annotation_sql, check_expression
+from aksara.query.expressions import F, Q
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+
+
+def attach(model: type[Model]) -> None:
+    """Add the model's declared constraints, and its indexes with conditions or
+    expressions, to its table."""
+    meta = model._meta
+    table = meta.table
+    assert table is not None
+    for constraint in meta.constraints:
+        try:
+            _attach(model, table, constraint)
+        except FieldError:
+            raise
+        except (QueryError, ConfigurationError) as error:
+            raise ConfigurationError(
+                f"{meta.model_name}.Meta.constraints {constraint.name!r}: {error}"
+            ) from None
+    for index in meta.indexes:
+        if index.compiled_by_query:
+            try:
+                _attach_index(model, table, index)
+            except FieldError:
+                raise
+            except (QueryError, ConfigurationError) as error:
+                raise ConfigurationError(
+                    f"{meta.model_name}.Meta.indexes {index.name!r}: {error}"
+                ) from None
+
+
+def _attach(model: type[Model], table: sa.Table, constraint: Any) -> None:
+    meta = model._meta
+    if isinstance(constraint, CheckConstraint):
+        table.append_constraint(
+            sa.CheckConstraint(
+                condition_sql(model, table, constraint.condition), name=constraint.name
+            )
+        )
+        return
+    if isinstance(constraint, UniqueConstraint):
+        nulls: dict[str, Any] = (
+            {}
+            if constraint.nulls_distinct is None
+            else {"postgresql_nulls_not_distinct": not constraint.nulls_distinct}
+        )
+        include = [meta.get_field(f).attname for f in constraint.include]
+        if not constraint.is_index:
+            columns = [_column(model, table, f) for f in constraint.fields]
+            deferrable = constraint.deferrable
+            table.append_constraint(
+                sa.UniqueConstraint(
+                    *columns,
+                    name=constraint.name,
+                    deferrable=deferrable is not None or None,
+                    initially=deferrable.value if deferrable is not None else None,
+                    postgresql_include=include,
+                    **nulls,
+                )
+            )
+            return
+        elements = _elements(model, table, constraint.fields, constraint.expressions)
+        options: dict[str, Any] = {"unique": True, "postgresql_include": include, **nulls}
+        if constraint.condition is not None:
+            options["postgresql_where"] = condition_sql(model, table, constraint.condition)
+        sa.Index(constraint.name, *elements, _table=table, **options)
+        return
+    assert isinstance(constraint, ExclusionConstraint)
+    pairs = []
+    for expression, operator in constraint.expressions:
+        (element,) = _elements(model, table, (), (expression,))
+        pairs.append((element, operator))
+    where = None
+    if constraint.condition is not None:
+        where = condition_sql(model, table, constraint.condition)
+    table.append_constraint(
+        pg.ExcludeConstraint(*pairs, name=constraint.name, using=constraint.index_type, where=where)
+    )
+
+
+def _attach_index(model: type[Model], table: sa.Table, index: Any) -> None:
+    elements = _elements(model, table, index.fields, index.expressions)
+    options = index.options(model._meta, elements)
+    if index.condition is not None:
+        options["postgresql_where"] = condition_sql(model, table, index.condition)
+    name = index.index_name(table, [e for e in elements if isinstance(e, sa.Column)])
+    sa.Index(name, *elements, _table=table, **options)
+
+
+def _column(model: type[Model], table: sa.Table, name: str) -> sa.Column[Any]:
+    field = model._meta.get_field(name)
+    if not field.concrete:
+        raise ConfigurationError(f"{model._meta.model_name}.{name} has no column")
+    return table.c[field.attname]
+
+
+def _elements(
+    model: type[Model], table: sa.Table, fields: tuple[str, ...], expressions: tuple[Any, ...]
+) -> list[Any]:
+    """Columns of ``fields``, then the SQL of ``expressions`` with their values as literals."""
+    elements: list[Any] = [_column(model, table, f) for f in fields]
+    for expression in expressions:
+        if isinstance(expression, str):
+            elements.append(_column(model, table, expression))
+            continue
+        if isinstance(expression, F):
+            elements.append(_column(model, table, expression.name))
+            continue
+        check_expression(model, "constraint", expression, grouped=False)
+        values: list[Any] = []
+        annotation_key(model, expression, values)
+        sql = annotation_sql(model, table, expression, [0])
+        elements.append(_bound(sql, values))
+    return elements
+
+
+def condition_sql(model: type[Model], table: sa.Table, condition: Any) -> Any:
+    """A condition on the model's own fields as SQL with its values bound (literals in DDL)."""
+    if not isinstance(condition, Q):
+        raise ConfigurationError(f"a condition is a Q(...), got {condition!r}")
+    values: list[Any] = []
+    where_key(model, condition, values)
+    clause = where_clause(model, table, condition, [0])
+    if any(isinstance(e, sa.Select) for e in visitors.iterate(clause)):
+        raise ConfigurationError(
+            f"the condition {condition!r} looks at related rows; a constraint's condition is "
+            f"on the model's own fields"
+        )
+    return _bound(clause, values)
+
+
+def _bound(clause: Any, values: list[Any]) -> Any:
+    """``clause`` with parameter ``p<i>`` given ``values[i]``; literal_execute, so that DDL
+    and the index's definition show the value itself."""
+
+    def bind(element: Any) -> Any:
+        if isinstance(element, sa.BindParameter) and element.key.startswith("p"):
+            index = int(element.key[1:])
+            return sa.literal(values[index], element.type, literal_execute=True)
+        return None
+
+    return visitors.replacement_traverse(clause, {}, bind)  # type: ignore[call-overload]
