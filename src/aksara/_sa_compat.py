@@ -109,3 +109,12 @@ def cache_key(element: Any) -> Any:
     cache's own key (``ClauseElement._generate_cache_key``)."""
     key = element._generate_cache_key()
     return None if key is None else key.key
+
+
+def adapt_to_alias(element: Any, alias: Any) -> Any:
+    """``element`` with the columns of ``alias``'s table read from ``alias`` instead (a
+    SQLAlchemy expression written on ``Post.c`` inside a subquery on an alias of ``post``).
+    ``sqlalchemy.sql.util.ClauseAdapter``, which the ORM uses for the same purpose."""
+    from sqlalchemy.sql.util import ClauseAdapter
+
+    return ClauseAdapter(alias).traverse(element)

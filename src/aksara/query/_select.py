@@ -44,14 +44,18 @@ if TYPE_CHECKING:
 def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     """The query's shape (everything that changes its SQL); its values go to ``values``:
     the annotations', the conditions', the conditions on annotations', LIMIT's, OFFSET's."""
+    with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
+        return _shape(qs, values)
+
+
+def _shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     if qs._combined is not None:
         return _combined_shape(qs, values)
     annotated: Any = None
     if qs._annotations:
         model = qs.model
-        with in_scope(dict(qs._annotations)):
-            used = used_annotations(qs)
-            exprs = tuple((n, annotation_key(model, e, values)) for n, e in used)
+        used = used_annotations(qs)
+        exprs = tuple((n, annotation_key(model, e, values)) for n, e in used)
         annotated = (exprs, qs._group, qs._aliases)
     condition = where_values(qs, values)
     if qs._having:
@@ -155,6 +159,13 @@ def select_statement(
     own columns only, no ``select_related`` and no row locks. ``table`` is the model's table
     or an alias of it (a subquery on the model of its enclosing query).
     """
+    with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
+        return _select_statement(qs, inner, counter, table)
+
+
+def _select_statement(
+    qs: QuerySet[Any], inner: bool, counter: list[int] | None, table: Any
+) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
     if table is None:
         table = qs.model._meta.table
     assert table is not None
@@ -225,7 +236,7 @@ def _columns(
         if row_names == meta.attnames:
             row_names = meta.attnames
         for path, _ in qs._related_only:
-            if path not in qs._related:
+            if not any(r == path or r.startswith(f"{path}__") for r in qs._related):
                 raise QueryError(
                     f"only({path}__...) loads fields of a relation: add select_related({path!r})"
                 )
@@ -401,7 +412,19 @@ def _lock(qs: QuerySet[Any], stmt: Any, table: sa.Table, joins: Joins | None) ->
 # -- reads built on the SELECT ------------------------------------------------------------------
 
 
+def unordered(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """``qs`` without its ordering where the statement has no ORDER BY (a count, an
+    aggregate, an UPDATE or DELETE of a queryset that is not windowed): an ordering's
+    parameters must not be sent to a statement without it."""
+    if qs._order == () or is_windowed(qs):
+        return qs
+    clone = qs._clone()
+    clone._order = ()
+    return clone
+
+
 def count_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
+    qs = unordered(qs)
     values: list[Any] = []
     key = ("count", shape(qs, values))
 
@@ -417,6 +440,7 @@ def count_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
 
 
 def exists_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
+    qs = unordered(qs)
     values: list[Any] = []
     key = ("exists", shape(qs, values))
 
@@ -435,6 +459,7 @@ def exists_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
 def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan, list[Any]]:
     """The SELECT of ``aggregate()``. Values in parameter order: the queryset's (its
     conditions, or its subquery's), then each aggregate's ``filter`` and ``params()``."""
+    qs = unordered(qs)
     meta = qs.model._meta
     values: list[Any] = []
     queryset_key = shape(qs, values)

@@ -50,14 +50,21 @@ def sqlalchemy_key(element: Any, values: list[Any]) -> Any:
     return ("sqlalchemy", key)
 
 
-def sqlalchemy_sql(element: Any, counter: list[int]) -> Any:
-    """The element with aksara's numbered parameters in place of its own."""
+def sqlalchemy_sql(element: Any, counter: list[int], table: Any = None) -> Any:
+    """The element with aksara's numbered parameters in place of its own; its columns of
+    ``table``'s table read from ``table`` when that is an alias (a subquery on the model
+    of its enclosing query)."""
     binds = _binds(element)
     numbers = {id(b): counter[0] + i for i, b in enumerate(binds)}
     counter[0] += len(binds)
 
     def replace(item: Any) -> Any:
         if isinstance(item, BinaryExpression) and _expanding(item.right):
+            if isinstance(item.right.type, sa.types.TupleType):
+                raise QueryError(
+                    "A tuple IN list is not supported in a SQLAlchemy condition: combine "
+                    "conditions with sa.or_(sa.and_(...), ...) or Q objects"
+                )
             array = param(numbers[id(item.right)], postgresql.ARRAY(item.right.type))
             left: Any = visitors.replacement_traverse(item.left, {}, replace)  # type: ignore[call-overload]
             if item.operator is operators.in_op:
@@ -69,7 +76,10 @@ def sqlalchemy_sql(element: Any, counter: list[int]) -> Any:
             return param(numbers[id(item)], item.type)
         return None
 
-    return visitors.replacement_traverse(element, {}, replace)  # type: ignore[call-overload]
+    replaced = visitors.replacement_traverse(element, {}, replace)  # type: ignore[call-overload]
+    if isinstance(table, sa.Alias):
+        replaced = _sa_compat.adapt_to_alias(replaced, table)
+    return replaced
 
 
 def _expanding(item: Any) -> bool:
@@ -124,5 +134,5 @@ class SQLAlchemyOrder:
         return flipped
 
     def sql(self, counter: list[int], table: Any = None, built: Any = None) -> Any:
-        column = sqlalchemy_sql(self.element, counter)
+        column = sqlalchemy_sql(self.element, counter, table)
         return column.desc() if self.descending else column.asc()

@@ -294,7 +294,11 @@ def used_annotations(qs: QuerySet[Any]) -> tuple[tuple[str, Any], ...]:
     else:
         used = set(qs._fields or ())
     used.update(key.partition("__")[0] for q in qs._having for key in _keys(q))
-    used.update(spec.lstrip("-+") for spec in qs._ordering() if isinstance(spec, str))
+    for spec in qs._ordering():
+        if isinstance(spec, str):
+            used.add(spec.lstrip("-+"))
+        else:  # an expression ordering (F("n") * 2).desc() reads what its expression reads
+            used.update(_names_read(getattr(spec, "expression", None)))
     exprs = dict(qs._annotations)
     for name, expr in reversed(qs._annotations):  # a later one reads only earlier ones
         if name in used:
@@ -313,6 +317,8 @@ def _names_read(expr: Any) -> Any:
         for argument in expr.expressions:
             yield from _names_read(argument)
     elif isinstance(expr, Case):
+        for when in expr.whens:
+            yield from (key.partition("__")[0] for key in _keys(when.condition))
         for part in (*(w.then for w in expr.whens), expr.default):
             yield from _names_read(part)
     elif isinstance(expr, Window):
@@ -443,7 +449,7 @@ def annotation_sql(
             return sa.type_coerce(days, fields.Duration().sa_type())
         return lhs.op(expr.op)(rhs)
     if is_sqlalchemy(expr):
-        return sqlalchemy_sql(expr, counter)
+        return sqlalchemy_sql(expr, counter, table)
     if isinstance(expr, Func):
         arguments = [
             annotation_sql(model, table, a, counter, joins, grouped=grouped)

@@ -272,6 +272,7 @@ async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
         params.append(field.to_db(value))
     if errors:
         raise ValidationError(errors, model=meta.model_name)
+    qs = _select.unordered(qs)
     key = ("update", tuple(shape), _select.shape(qs, params))
 
     def build() -> Plan:
@@ -297,6 +298,7 @@ async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
 
 async def delete_matching(qs: QuerySet[Any]) -> int:
     """``qs.delete()``: one DELETE of every matching row."""
+    qs = _select.unordered(qs)
     values: list[Any] = []
     key = ("delete", _select.shape(qs, values))
 

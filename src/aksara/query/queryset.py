@@ -402,6 +402,8 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             if qs._limit is None:
                 qs = qs._clone()
                 qs._limit = 2
+                if not qs._distinct:
+                    qs._order = ()  # one row is wanted: no ordering (nor its parameters)
             rows = await qs._fetch()
         if len(rows) == 1:
             return rows[0]
@@ -436,7 +438,12 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         ((key, value),) = lookups.items()
         model = self.model
         resolved = resolve(model, key)
-        if isinstance(resolved, Hop) or isinstance(value, (F, CombinedExpression, Q)):
+        plain_order = all(isinstance(o, str) for o in self._ordering())
+        if (
+            not plain_order
+            or isinstance(resolved, Hop)
+            or isinstance(value, (F, CombinedExpression, Q))
+        ):
             return await self.filter(**lookups)[:2]._fetch()  # type: ignore[no-any-return]
         variant, params = resolved.lookup.prepare(resolved.output_field, value)
         order = self._ordering()

@@ -61,9 +61,12 @@ async def stream(qs: QuerySet[Any], chunk_size: int) -> AsyncIterator[Any]:
     if tx is not None:
         if not tx.active or tx.conn is None:
             raise TransactionError("This transaction has already ended")
-        async for chunk in _chunks(tx.conn.raw, plan.sql, args, chunk_size):
-            for item in await _convert(qs, chunk, rows, layout):
-                yield item
+        try:
+            async for chunk in _chunks(tx.conn.raw, plan.sql, args, chunk_size):
+                for item in await _convert(qs, chunk, rows, layout):
+                    yield item
+        except Exception as error:
+            raise translate(error) from error
         return
     conn = database._acquire_idle() or await database.acquire()
     broken = False
