@@ -151,3 +151,62 @@ def articles(version: int) -> sa.MetaData:
                 point = fields.Vector(dimensions=2, default=(1, 2))
 
     return target
+
+
+def constrained(version: int) -> sa.MetaData:
+    """A model with every kind of constraint and index; version 2 drops the exclusion
+    constraint and a check, adds another check and a partial index."""
+    from aksara import Q
+    from aksara.models.constraints import (
+        CheckConstraint,
+        Deferrable,
+        ExclusionConstraint,
+        UniqueConstraint,
+    )
+    from aksara.query.functions import Func, Lower
+
+    first = version == 1
+    target = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    with detached(target):
+        checks = [CheckConstraint(condition=Q(price__gt=0), name="price_positive")]
+        if first:
+            checks.append(CheckConstraint(condition=Q(room__gte=1), name="room_positive"))
+        else:
+            checks.append(CheckConstraint(condition=Q(room__lte=999), name="room_bounded"))
+        exclusion = [
+            ExclusionConstraint(
+                name="no_overlap",
+                expressions=[
+                    (
+                        Func("starts", "ends", function="tstzrange", output_field=fields.Text()),
+                        "&&",
+                    ),
+                    ("room", "="),
+                ],
+            )
+        ]
+
+        class MigBooking(Model):
+            room = fields.Integer()
+            starts = fields.DateTime()
+            ends = fields.DateTime()
+            email = fields.String(max_length=100, default="")
+            price = fields.Decimal(precision=8, scale=2, default=decimal.Decimal(1))
+            active = fields.Boolean(default=True)
+            slot = fields.Integer(default=0)
+
+            class Meta:
+                constraints = [
+                    *checks,
+                    UniqueConstraint(
+                        fields=["room", "slot"], deferrable=Deferrable.DEFERRED, name="room_slot"
+                    ),
+                    UniqueConstraint(Lower("email"), name="booking_email_ci"),
+                    UniqueConstraint(fields=["slot"], condition=Q(active=True), name="active_slot"),
+                    *(exclusion if first else []),
+                ]
+                indexes = (
+                    [] if first else [Index("room", condition=Q(active=True), name="live_room")]
+                )
+
+    return target

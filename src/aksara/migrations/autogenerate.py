@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pgvector.sqlalchemy
 import sqlalchemy as sa
+from alembic.ddl.postgresql import CreateExcludeConstraintOp
 from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 EXTENSION_TABLES = frozenset({"spatial_ref_sys"})
 
 CREATE_VECTOR_EXTENSION = "CREATE EXTENSION IF NOT EXISTS vector"
+
+#: What an exclusion constraint comparing scalar columns under GiST needs.
+CREATE_BTREE_GIST_EXTENSION = "CREATE EXTENSION IF NOT EXISTS btree_gist"
 
 #: The Alembic autogenerate plugin aksara registers (``context_options()`` names it).
 PLUGIN = "aksara.autogenerate"
@@ -153,6 +157,10 @@ def process_revision_directives(
     for script in directives:
         for upgrade_ops in getattr(script, "upgrade_ops_list", ()):
             _backfill_added_columns(upgrade_ops)
+            if _creates_exclusion(upgrade_ops) and not _already_creates_extension(
+                upgrade_ops, CREATE_BTREE_GIST_EXTENSION
+            ):
+                upgrade_ops.ops.insert(0, ops.ExecuteSQLOp(CREATE_BTREE_GIST_EXTENSION))
             if _already_creates_extension(upgrade_ops):
                 continue
             if any(is_vector_type(t) for t in _new_column_types(upgrade_ops)):
@@ -201,7 +209,8 @@ def _checks(table: sa.Table) -> list[sa.CheckConstraint]:
     return [c for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name]
 
 
-Plugin(PLUGIN).add_autogenerate_comparator(compare_check_constraints, "table", "check_constraints")
+_plugin = Plugin(PLUGIN)
+_plugin.add_autogenerate_comparator(compare_check_constraints, "table", "check_constraints")
 
 
 def _backfill_added_columns(container: Any) -> None:
@@ -267,8 +276,107 @@ def _new_column_types(container: Any) -> Iterator[TypeEngine[Any]]:
             yield from _new_column_types(op)
 
 
-def _already_creates_extension(upgrade_ops: Any) -> bool:
-    return any(
-        isinstance(op, ops.ExecuteSQLOp) and op.sqltext == CREATE_VECTOR_EXTENSION
-        for op in upgrade_ops.ops
+def _already_creates_extension(upgrade_ops: Any, sql: str = CREATE_VECTOR_EXTENSION) -> bool:
+    return any(isinstance(op, ops.ExecuteSQLOp) and op.sqltext == sql for op in upgrade_ops.ops)
+
+
+def _creates_exclusion(container: Any) -> bool:
+    """Whether the upgrade creates a table with an exclusion constraint, or adds one."""
+    for op in getattr(container, "ops", ()):
+        if isinstance(op, CreateExcludeConstraintOp):
+            return True
+        if isinstance(op, ops.CreateTableOp) and any(
+            isinstance(c, postgresql.ExcludeConstraint) for c in op.columns
+        ):
+            return True
+        if hasattr(op, "ops") and _creates_exclusion(op):
+            return True
+    return False
+
+
+def compare_exclusion_constraints(
+    autogen_context: AutogenContext,
+    modify_ops: ops.ModifyTableOps,
+    schema: str | None,
+    table_name: quoted_name | str,
+    conn_table: sa.Table | None,
+    metadata_table: sa.Table | None,
+) -> PriorityDispatchResult:
+    """Exclusion constraints in the models and the database, compared by name (Alembic
+    compares none): one declared and missing is created, one the database has and the
+    models no longer declare is dropped."""
+    if conn_table is None or metadata_table is None or autogen_context.connection is None:
+        return PriorityDispatchResult.CONTINUE
+    declared = {
+        str(c.name): c
+        for c in metadata_table.constraints
+        if isinstance(c, postgresql.ExcludeConstraint) and c.name
+    }
+    rows = autogen_context.connection.execute(
+        sa.text(
+            "SELECT conname FROM pg_constraint WHERE contype = 'x' AND conrelid = "
+            "(quote_ident(coalesce(:schema, current_schema())) || '.' || quote_ident(:table))::regclass"
+        ),
+        {"schema": schema, "table": str(table_name)},
     )
+    existing = {row[0] for row in rows}
+    for name in sorted(declared.keys() - existing):
+        constraint = declared[name]
+        if autogen_context.run_object_filters(constraint, name, _EXCLUDE_TYPE, False, None):
+            modify_ops.ops.append(CreateExcludeConstraintOp.from_constraint(constraint))
+    for name in sorted(existing - declared.keys()):
+        dropped = _reflected_exclusion(autogen_context.connection, schema, str(table_name), name)
+        if autogen_context.run_object_filters(dropped, name, _EXCLUDE_TYPE, True, None):
+            modify_ops.ops.append(ops.DropConstraintOp.from_constraint(dropped))
+    return PriorityDispatchResult.CONTINUE
+
+
+#: What ``include_object`` hooks are told an exclusion constraint is (Alembic has no name
+#: of its own for them; it compares none).
+_EXCLUDE_TYPE: Any = "exclude_constraint"
+
+_EXCLUDE = re.compile(r"EXCLUDE USING (\w+) \((.*)\)(?: WHERE \((.*)\))?", re.DOTALL)
+
+
+def _reflected_exclusion(
+    connection: Any, schema: str | None, table: str, name: str
+) -> postgresql.ExcludeConstraint:
+    """The database's exclusion constraint ``name``, rebuilt from its definition
+    (``pg_get_constraintdef``) so that a downgrade can create it again."""
+    definition = connection.execute(
+        sa.text(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :name AND "
+            "conrelid = (quote_ident(coalesce(:schema, current_schema())) || '.' || "
+            "quote_ident(:table))::regclass"
+        ),
+        {"schema": schema, "table": table, "name": name},
+    ).scalar_one()
+    match = _EXCLUDE.fullmatch(definition)
+    if match is None:
+        raise ValueError(f"Unexpected definition of exclusion constraint {name}: {definition}")
+    method, body, where = match.groups()
+    elements: list[tuple[Any, str]] = []
+    for part in _top_level(body):
+        expression, _, operator = part.rpartition(" WITH ")
+        elements.append((sa.literal_column(expression), operator))
+    constraint = postgresql.ExcludeConstraint(
+        *elements, name=name, using=method, where=sa.text(where) if where else None
+    )
+    sa.Table(table, sa.MetaData(), constraint, schema=schema)
+    return constraint
+
+
+def _top_level(body: str) -> list[str]:
+    """``body`` split at its commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(body):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(body[start:i].strip())
+            start = i + 1
+    parts.append(body[start:].strip())
+    return parts
+
+
+_plugin.add_autogenerate_comparator(compare_exclusion_constraints, "table", "exclusion_constraints")

@@ -72,19 +72,22 @@ def _attach(model: type[Model], table: sa.Table, constraint: Any) -> None:
         if not constraint.is_index:
             columns = [_column(model, table, f) for f in constraint.fields]
             deferrable = constraint.deferrable
+            if include:
+                nulls["postgresql_include"] = include
             table.append_constraint(
                 sa.UniqueConstraint(
                     *columns,
                     name=constraint.name,
                     deferrable=deferrable is not None or None,
                     initially=deferrable.value if deferrable is not None else None,
-                    postgresql_include=include,
                     **nulls,
                 )
             )
             return
         elements = _elements(model, table, constraint.fields, constraint.expressions)
-        options: dict[str, Any] = {"unique": True, "postgresql_include": include, **nulls}
+        options: dict[str, Any] = {"unique": True, **nulls}
+        if include:
+            options["postgresql_include"] = include
         if constraint.condition is not None:
             options["postgresql_where"] = condition_sql(model, table, constraint.condition)
         sa.Index(constraint.name, *elements, _table=table, **options)
