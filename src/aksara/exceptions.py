@@ -14,6 +14,7 @@ AksaraError
  │    │    ├── ExclusionViolation
  │    │    ├── NotNullViolation
  │    │    └── ProtectedError   a RESTRICT/PROTECT reference blocked a delete
+ │    ├── StaleObjectError      a save or delete found its row changed since it was loaded
  │    ├── DatabaseConnectionError   the connection broke or could not be made
  │    │    └── CommitOutcomeUnknownError   it broke during COMMIT and the outcome is unknown
  │    ├── PoolTimeoutError      no pooled connection became free in time
@@ -152,6 +153,17 @@ class ProtectedError(IntegrityError):
     """
 
     blocking_model: str | None = None
+
+
+class StaleObjectError(DatabaseError):
+    """A save or delete of an instance of a model with ``Meta.version_field`` found its
+    row changed (or deleted) since the instance was loaded: another writer came first.
+    ``model`` and ``pk`` name the row; reload it (``refresh_from_db()``) and try again."""
+
+    def __init__(self, message: str, *, model: str, pk: Any) -> None:
+        super().__init__(message)
+        self.model = model
+        self.pk = pk
 
 
 class DatabaseConnectionError(DatabaseError):

@@ -22,6 +22,7 @@ _META_OPTIONS = {
     "ordering",
     "indexes",
     "constraints",
+    "version_field",
     "unique_together",
     "abstract",
     "ai_description",
@@ -142,6 +143,9 @@ class Options:
         #: ``Meta.constraints``: checks, unique and exclusion constraints
         #: (``aksara.models.constraints``), compiled onto the table by the query layer.
         self.constraints: list[Any] = _constraints(self.model_name, attrs.get("constraints", ()))
+        self.version_field_name: str | None = attrs.get("version_field")
+        #: ``Meta.version_field``: the integer field saves check and bump (optimistic locking).
+        self.version: Field[Any] | None = None
         self.unique_together: list[tuple[str, ...]] = [
             tuple(group) for group in _groups(attrs.get("unique_together", ()))
         ]
@@ -181,6 +185,16 @@ class Options:
             raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")
         self.pk = pks[0]
         self.pk_attname = self.pk.attname
+        if self.version_field_name is not None:
+            from aksara.fields.numeric import Integer
+
+            version = self.fields.get(self.version_field_name)
+            if not isinstance(version, Integer) or version.primary_key:
+                raise ConfigurationError(
+                    f"{self.model_name}.Meta.version_field must name an integer field of the "
+                    f"model, got {self.version_field_name!r}"
+                )
+            self.version = version
         self.clear_caches()
 
     def clear_caches(self) -> None:

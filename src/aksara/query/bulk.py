@@ -96,6 +96,8 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
             raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
         for field in meta.pre_save_fields:
             field.pre_save(obj, True)
+        if meta.version is not None and not obj.__dict__.get(meta.version.attname):
+            obj.__dict__[meta.version.attname] = 1  # a versioned row starts at version 1
         try:
             obj._clean_fields(meta.concrete_fields)
             obj._clean_model()
@@ -288,6 +290,9 @@ async def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
             else:
                 assignments[field.attname] = param(counter[0], table.c[field.attname].type)
                 counter[0] += 1
+        version = meta.version
+        if version is not None and version.attname not in assignments:
+            assignments[version.attname] = table.c[version.attname] + 1  # a change: bumped
         stmt = _select.apply_where(qs, sa.update(table), table, counter).values(assignments)
         return Plan(stmt)
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara._codegen import make_function
 from aksara.db import current_transaction, get_database, transaction
-from aksara.exceptions import DatabaseError, QueryError, ValidationError
+from aksara.exceptions import DatabaseError, QueryError, StaleObjectError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
@@ -111,9 +111,13 @@ def update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
         meta = model._meta
         table = meta.table
         assert table is not None
+        assignments: dict[str, Any] = {a: param(i, table.c[a].type) for i, a in enumerate(attnames)}
+        version = meta.version
+        if version is not None and version.attname not in assignments:
+            assignments[version.attname] = table.c[version.attname] + 1  # bulk_update bumps
         stmt = (
             sa.update(table)
-            .values({a: param(i, table.c[a].type) for i, a in enumerate(attnames)})
+            .values(assignments)
             .where(table.c[meta.pk_attname] == param(len(attnames), table.c[meta.pk_attname].type))
         )
         return Plan(stmt)
@@ -131,6 +135,8 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
             _check_source(obj, field)
         field.pre_save(obj, add)
     if add:
+        if meta.version is not None and not d.get(meta.version.attname):
+            d[meta.version.attname] = 1  # a versioned row starts at version 1
         try:
             obj._clean_fields(meta.concrete_fields)
         except ValidationError as error:
@@ -274,7 +280,7 @@ def expression_error(
 async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
     meta = obj._meta
     d = obj.__dict__
-    if any(isinstance(d[f.attname], Combinable) for f in fields):
+    if meta.version is not None or any(isinstance(d[f.attname], Combinable) for f in fields):
         await _update_returning(obj, fields)
         return
     plan = update_plan(type(obj), tuple(f.attname for f in fields))
@@ -290,10 +296,19 @@ async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
 async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
     """The UPDATE of a row some of whose fields are set to ``F()`` expressions
     (``post.views = F("views") + 1``): computed by the database, which returns the new
-    values, so the instance holds them afterwards (no ``refresh_from_db()`` needed)."""
+    values, so the instance holds them afterwards (no ``refresh_from_db()`` needed).
+
+    With ``Meta.version_field`` the UPDATE also requires the version the instance was
+    loaded with and bumps it (``... SET version = version + 1 WHERE id = $n AND version =
+    $m``); no row updated means another writer came first: ``StaleObjectError``."""
     model = type(obj)
     meta = obj._meta
     d = obj.__dict__
+    version = meta.version
+    if version is not None:
+        fields = [f for f in fields if f is not version]
+        if not fields:
+            return
     params: list[Any] = []
     shape: list[Any] = []
     for field in fields:
@@ -305,6 +320,9 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
             params.append(field.to_db(value))
     params.append(d[meta.pk_attname])
     returned = tuple(a for a, expression in shape if expression is not None)
+    if version is not None:
+        params.append(loaded_version(obj))
+        returned = (*returned, version.attname)
 
     def build() -> Plan:
         table = meta.table
@@ -319,11 +337,18 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
                 assignments[field.attname] = param(counter[0], table.c[field.attname].type)
                 counter[0] += 1
         pk = table.c[meta.pk_attname]
-        stmt = sa.update(table).values(assignments).where(pk == param(counter[0], pk.type))
+        condition = pk == param(counter[0], pk.type)
+        if version is not None:
+            column = table.c[version.attname]
+            assignments[version.attname] = column + 1
+            condition = sa.and_(condition, column == param(counter[0] + 1, column.type))
+        stmt = sa.update(table).values(assignments).where(condition)
         return Plan(stmt.returning(*(table.c[a] for a in returned)))
 
-    plan = cached_plan(model, ("update_pk_returning", tuple(shape)), build)
+    plan = cached_plan(model, ("update_pk_returning", tuple(shape), version is not None), build)
     record = await get_database().fetchrow(plan.sql, plan.args(params))
+    if record is None and version is not None:
+        raise stale(obj, "saved")
     if record is None:
         raise DatabaseError(
             f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
@@ -367,9 +392,50 @@ async def delete(obj: Model) -> int:
         pk = table.c[meta.pk_attname]
         return sa.delete(table).where(pk == param(0, pk.type))
 
-    count = await delete_rows(model, ("delete_pk",), build, [obj.pk])
+    version = meta.version
+    if version is None:
+        count = await delete_rows(model, ("delete_pk",), build, [obj.pk])
+    else:
+
+        def build_versioned() -> sa.Delete:
+            table = meta.table
+            assert table is not None
+            column = table.c[version.attname]
+            return build().where(column == param(1, column.type))
+
+        values = [obj.pk, loaded_version(obj)]
+        count = await delete_rows(model, ("delete_pk_version",), build_versioned, values)
+        if count == 0:
+            raise stale(obj, "deleted")
     obj.__dict__["_loaded"] = None
     return count
+
+
+def loaded_version(obj: Model) -> Any:
+    """The version ``obj`` was loaded (or last saved) with."""
+    meta = obj._meta
+    assert meta.version is not None
+    attname = meta.version.attname
+    state = loaded_state(obj)
+    if state is not None and attname in state[0]:
+        return state[1][state[0].index(attname)]
+    if attname not in obj.__dict__:
+        raise QueryError(
+            f"{meta.model_name}.{meta.version.name} was not loaded (only()/defer()): a "
+            f"versioned save needs it"
+        )
+    return obj.__dict__[attname]
+
+
+def stale(obj: Model, done: str) -> StaleObjectError:
+    meta = obj._meta
+    return StaleObjectError(
+        f"{meta.model_name} with {meta.pk.name}={obj.pk!r} was changed or deleted since it was "
+        f"loaded at version {loaded_version(obj)}; nothing was {done}. Reload it "
+        f"(refresh_from_db()) and apply the change again",
+        model=meta.model_name,
+        pk=obj.pk,
+    )
 
 
 async def delete_rows(

@@ -6,6 +6,7 @@ QueryError                      400   a filter, lookup or ordering the request m
   DoesNotExist                  404   "<Model> not found"
   MultipleObjectsReturned       500   the endpoint's own mistake
 IntegrityError                  409   the constraint's name
+StaleObjectError                409   "changed since it was read": reload and retry
 PermissionDenied                403   an AI agent's refused call
 BadHeaderError, SuspiciousFileOperation  400
 DatabaseConnectionError, PoolTimeoutError, StatementTimeoutError  503
@@ -30,6 +31,7 @@ from aksara.exceptions import (
     PermissionDenied,
     PoolTimeoutError,
     QueryError,
+    StaleObjectError,
     StatementTimeoutError,
     SuspiciousFileOperation,
     ValidationError,
@@ -79,6 +81,16 @@ async def integrity_error_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=409)
 
 
+async def stale_object_handler(request: Request, exc: Exception) -> Response:
+    """409: the row changed since the client read it (``Meta.version_field``)."""
+    body: dict[str, Any] = {
+        "detail": "The data changed since it was read; reload it and apply the change again"
+    }
+    if request.app.debug:
+        body["error"] = str(exc)
+    return JSONResponse(body, status_code=409)
+
+
 async def permission_denied_handler(request: Request, exc: Exception) -> Response:
     """403 with the refusal's message (it names the model, field or tool, never a value)."""
     return JSONResponse({"detail": str(exc)}, status_code=403)
@@ -123,6 +135,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     DoesNotExist: does_not_exist_handler,
     MultipleObjectsReturned: server_error_handler,
     IntegrityError: integrity_error_handler,
+    StaleObjectError: stale_object_handler,
     PermissionDenied: permission_denied_handler,
     BadHeaderError: bad_request_handler,
     SuspiciousFileOperation: bad_request_handler,
