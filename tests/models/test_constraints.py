@@ -214,3 +214,28 @@ def test_a_condition_across_a_relation_is_refused():
     model = registry.get("CoRelated")
     if model is not None:
         registry.unregister(model)
+
+
+async def test_validate_constraints_asks_before_saving(db):
+    from aksara.exceptions import ValidationError
+
+    await CoProduct.objects.create(sku="a", price="1", rank=1)
+    dup = CoProduct(sku="a", price="-3", rank=1)
+    dup.full_clean()
+    with pytest.raises(ValidationError) as caught:
+        await dup.validate_constraints()
+    errors = caught.value.errors
+    assert errors["sku"] == ["CoProduct with this sku already exists"]  # active_sku
+    assert errors["rank"] == ["CoProduct with this rank already exists"]
+    assert "Constraint 'price_positive' is violated" in errors["__all__"]
+    assert await CoProduct.objects.count() == 1  # nothing was written
+    inactive = CoProduct(sku="a", price="2", rank=2, active=False)  # the condition leaves it out
+    await inactive.validate_constraints()
+    await inactive.save()
+    await inactive.validate_constraints()  # itself is not a duplicate
+    with pytest.raises(ValidationError):
+        await CoProduct(sku="z", price="0", rank=3).validate_constraints()
+    await CoProduct.objects.create(sku="n", price="1", rank=None)
+    with pytest.raises(ValidationError, match="rank already exists"):  # NULLs are equal here
+        await CoProduct(sku="z", price="1", rank=None).validate_constraints()
+    await CoProduct(sku="z", price="1", rank=None).validate_constraints(exclude=("rank",))

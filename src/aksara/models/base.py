@@ -16,7 +16,7 @@ from aksara.models.options import Options
 
 # The one upward edge of the layers: a model saves, deletes and queries itself through the
 # query layer (``Model.save()``, ``Model.objects``, ...). See ARCHITECTURE.md.
-from aksara.query import constraints, deletion, persist, prefetch
+from aksara.query import constraints, deletion, persist, prefetch, validation
 from aksara.query.manager import Manager
 from aksara.registry import ModelRoot, registry
 from aksara.state import Partial
@@ -215,6 +215,12 @@ class Model(ModelRoot, metaclass=ModelMeta):
         fields = [f for f in self._meta.concrete_fields if f.name not in exclude]
         self._clean_fields(fields)
         self._clean_model()
+
+    async def validate_constraints(self, *, exclude: tuple[str, ...] = ()) -> None:
+        """Ask the database whether saving would break a unique or check constraint of the
+        model (``Meta.constraints``, ``unique=True``, ``unique_together``); raise one
+        ``ValidationError`` naming the fields. Call it after ``full_clean()``."""
+        await validation.validate_constraints(self, exclude)
 
     def _clean_fields(self, fields: Any) -> None:
         d = self.__dict__
