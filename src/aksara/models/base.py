@@ -12,12 +12,13 @@ from aksara._codegen import is_identifier
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field
 from aksara.fields.special import UUID
+from aksara.fields.temporal import DateTime
 from aksara.models.options import Options
 
 # The one upward edge of the layers: a model saves, deletes and queries itself through the
 # query layer (``Model.save()``, ``Model.objects``, ...). See ARCHITECTURE.md.
 from aksara.query import constraints, deletion, persist, prefetch, validation
-from aksara.query.manager import Manager
+from aksara.query.manager import AllObjectsManager, Manager
 from aksara.registry import ModelRoot, registry
 from aksara.state import Partial
 
@@ -86,6 +87,9 @@ class ModelMeta(type):
                 if key in ("objects", "pk", "DoesNotExist", "MultipleObjectsReturned"):
                     raise ConfigurationError(f"{name}.{key}: {key!r} is reserved")
                 fields[key] = value
+        if getattr(meta_class, "soft_delete", False) and "deleted_at" not in fields:
+            # Meta.soft_delete: when the row was deleted (NULL while it is not).
+            fields["deleted_at"] = DateTime(nullable=True, db_index=True, ai_agent_writable=False)
         for key, value in fields.items():
             attrs[key] = value
         cls = super().__new__(mcs, name, bases, attrs, **kwargs)
@@ -116,6 +120,8 @@ class ModelMeta(type):
             cls.objects = Manager(cls)  # type: ignore[attr-defined]
         else:
             attrs["objects"].model = cls
+        if opts.soft_delete and "all_objects" not in attrs:
+            cls.all_objects = AllObjectsManager(cls)  # type: ignore[attr-defined]
         try:
             registry.register(cls)  # type: ignore[arg-type]
             for field in fields.values():
@@ -271,6 +277,14 @@ class Model(ModelRoot, metaclass=ModelMeta):
         raises ``ProtectedError`` and nothing is deleted.
         """
         return await deletion.guard_delete(type(self), lambda: persist.delete(self))
+
+    async def hard_delete(self) -> int:
+        """Delete the row for real, also on a model with ``Meta.soft_delete``."""
+        return await deletion.guard_delete(type(self), lambda: persist.delete(self, hard=True))
+
+    async def restore(self) -> None:
+        """Bring back a soft-deleted row (``deleted_at`` to NULL)."""
+        await persist.restore(self)
 
     async def refresh_from_db(self, *, fields: list[str] | tuple[str, ...] | None = None) -> None:
         """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""

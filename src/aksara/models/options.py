@@ -23,6 +23,7 @@ _META_OPTIONS = {
     "indexes",
     "constraints",
     "version_field",
+    "soft_delete",
     "unique_together",
     "abstract",
     "ai_description",
@@ -144,6 +145,10 @@ class Options:
         #: (``aksara.models.constraints``), compiled onto the table by the query layer.
         self.constraints: list[Any] = _constraints(self.model_name, attrs.get("constraints", ()))
         self.version_field_name: str | None = attrs.get("version_field")
+        #: ``Meta.soft_delete``: ``delete()`` sets ``deleted_at``; ``objects`` hides those rows.
+        self.soft_delete: bool = bool(attrs.get("soft_delete", False))
+        #: The conditions of soft deletion, one object each (``aksara.query.queryset``).
+        self.soft_delete_filters: dict[str, Any] = {}
         #: ``Meta.version_field``: the integer field saves check and bump (optimistic locking).
         self.version: Field[Any] | None = None
         self.unique_together: list[tuple[str, ...]] = [

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from aksara.db import transaction
 from aksara.exceptions import IntegrityError, QueryError
+from aksara.fields.temporal import now
 from aksara.query import bulk, upsert
 from aksara.query._part import QuerySetPart
 from aksara.query.deletion import guard_delete
@@ -97,12 +98,26 @@ class Writes(QuerySetPart[M]):
         return await bulk.update_rows(self._queryset(), values)
 
     async def delete(self) -> int:
-        """DELETE every matching row; returns the number of rows deleted."""
+        """DELETE every matching row; returns the number of rows deleted. On a model with
+        ``Meta.soft_delete`` it marks them deleted instead (``deleted_at``)."""
+        if self.model._meta.soft_delete:
+            return await self.update(deleted_at=now())
+        return await self.hard_delete()
+
+    async def hard_delete(self) -> int:
+        """DELETE every matching row, also on a model with ``Meta.soft_delete``."""
         if self._limit is not None or self._offset is not None:
             raise QueryError("Cannot delete a sliced queryset")
         if self._annotations or self._combined is not None:
             raise QueryError("Cannot delete an annotated or combined queryset: filter by fields")
         return await guard_delete(self.model, lambda: bulk.delete_matching(self._queryset()))
+
+    async def restore(self) -> int:
+        """Bring back the matching soft-deleted rows: ``Post.objects.only_deleted()
+        .filter(...).restore()``; returns the number of rows."""
+        if not self.model._meta.soft_delete:
+            raise QueryError(f"{self.model.__name__} has no Meta.soft_delete")
+        return await self.update(deleted_at=None)
 
     async def bulk_create(
         self,

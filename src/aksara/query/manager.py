@@ -107,3 +107,10 @@ def _proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
 for _name, _method in queryset_methods().items():
     if _name not in Manager.__dict__:
         setattr(Manager, _name, _proxy(_name, _method))
+
+
+class AllObjectsManager(Manager[M]):
+    """``Model.all_objects`` of a model with ``Meta.soft_delete``: soft-deleted rows too."""
+
+    def get_queryset(self) -> QuerySet[M]:
+        return QuerySet(self.model).with_deleted()

@@ -18,6 +18,7 @@ from aksara._codegen import make_function
 from aksara.db import current_transaction, get_database, transaction
 from aksara.exceptions import DatabaseError, QueryError, StaleObjectError, ValidationError
 from aksara.fields.base import Field
+from aksara.fields.temporal import now
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan, rowcount
@@ -382,9 +383,11 @@ async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any
             await _update(obj, fields)
 
 
-async def delete(obj: Model) -> int:
+async def delete(obj: Model, *, hard: bool = False) -> int:
     meta = obj._meta
     model = type(obj)
+    if meta.soft_delete and not hard:
+        return await _mark_deleted(obj, now())
 
     def build() -> sa.Delete:
         table = meta.table
@@ -409,6 +412,27 @@ async def delete(obj: Model) -> int:
             raise stale(obj, "deleted")
     obj.__dict__["_loaded"] = None
     return count
+
+
+async def _mark_deleted(obj: Model, when: Any) -> int:
+    """Soft deletion (and restoring, ``when`` None): ``deleted_at`` set on the row and the
+    instance, through a save of that field alone (versioned models check their version)."""
+    d = obj.__dict__
+    previous = d.get("deleted_at")
+    d["deleted_at"] = when
+    try:
+        await save(obj, update_fields=["deleted_at"], force_insert=False)
+    except BaseException:
+        d["deleted_at"] = previous
+        raise
+    return 1
+
+
+async def restore(obj: Model) -> None:
+    """``obj.restore()``: ``deleted_at`` back to NULL."""
+    if not obj._meta.soft_delete:
+        raise QueryError(f"{obj._meta.model_name} has no Meta.soft_delete")
+    await _mark_deleted(obj, None)
 
 
 def loaded_version(obj: Model) -> Any:

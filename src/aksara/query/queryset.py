@@ -52,6 +52,17 @@ def named_row(names: tuple[str, ...]) -> Any:
     return collections.namedtuple("Row", names, rename=True)
 
 
+def deleted_filter(model: type[Model], *, hidden: bool) -> Q:
+    """The condition that hides soft-deleted rows (``hidden``) or keeps them alone; one
+    object per model, so that ``with_deleted()`` can take it out again."""
+    meta = model._meta
+    key = "hidden" if hidden else "deleted"
+    found = meta.soft_delete_filters.get(key)
+    if found is None:
+        found = meta.soft_delete_filters[key] = Q(deleted_at__isnull=hidden)
+    return found
+
+
 def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
@@ -83,6 +94,8 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
     def __init__(self, model: type[M]) -> None:
         self.model = model
         self._where: tuple[Q, ...] = ()
+        if model._meta.soft_delete:  # soft-deleted rows are hidden unless asked for
+            self._where = (deleted_filter(model, hidden=True),)
         self._order: tuple[str, ...] | None = None
         self._limit: int | None = None
         self._offset: int | None = None
@@ -156,6 +169,24 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
 
     def all(self) -> QuerySet[M]:
         return self._clone()
+
+    def with_deleted(self) -> QuerySet[M]:
+        """Soft-deleted rows too (``Meta.soft_delete``)."""
+        return self._deleted_rows(None)
+
+    def only_deleted(self) -> QuerySet[M]:
+        """Soft-deleted rows alone (``Meta.soft_delete``)."""
+        return self._deleted_rows(deleted_filter(self.model, hidden=False))
+
+    def _deleted_rows(self, condition: Q | None) -> QuerySet[M]:
+        if not self.model._meta.soft_delete:
+            raise QueryError(f"{self.model.__name__} has no Meta.soft_delete")
+        marks = (deleted_filter(self.model, hidden=True), deleted_filter(self.model, hidden=False))
+        clone = self._clone()
+        clone._where = tuple(q for q in self._where if all(q is not m for m in marks))
+        if condition is not None:
+            clone._where = (condition, *clone._where)
+        return clone
 
     def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
         """Rows matching every condition: ``filter(title__icontains="db", views__gte=10)``."""
