@@ -168,7 +168,9 @@ def constrained(version: int) -> sa.MetaData:
     first = version == 1
     target = sa.MetaData(naming_convention=NAMING_CONVENTION)
     with detached(target):
-        checks = [CheckConstraint(condition=Q(price__gt=0), name="price_positive")]
+        price = Q(price__gt=0) if version < 3 else Q(price__gte=1)  # v3: the same name
+        checks = [CheckConstraint(condition=price, name="price_positive")]
+        live = Q(active=True) if version < 3 else Q(active=True, slot__gt=0)
         if first:
             checks.append(CheckConstraint(condition=Q(room__gte=1), name="room_positive"))
         else:
@@ -205,8 +207,6 @@ def constrained(version: int) -> sa.MetaData:
                     UniqueConstraint(fields=["slot"], condition=Q(active=True), name="active_slot"),
                     *(exclusion if first else []),
                 ]
-                indexes = (
-                    [] if first else [Index("room", condition=Q(active=True), name="live_room")]
-                )
+                indexes = [] if first else [Index("room", condition=live, name="live_room")]
 
     return target

@@ -380,3 +380,9 @@ def _top_level(body: str) -> list[str]:
 
 
 _plugin.add_autogenerate_comparator(compare_exclusion_constraints, "table", "exclusion_constraints")
+
+
+# Conditions changed under unchanged names (aksara.migrations.definitions).
+from aksara.migrations import definitions  # noqa: E402
+
+_plugin.add_autogenerate_comparator(definitions.compare_definitions, "table", "definitions")
