@@ -20,11 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.engine import Dialect
 
 from aksara.exceptions import ValidationError
 
+#: A value of a range field (SQLAlchemy's ``Range``): ``Range(1, 10)`` is ``[1,10)``;
+#: ``Range(lower, upper, bounds="[]")``, ``Range(empty=True)``; ``None`` bounds are unbounded.
 __all__ = [
+    "Range",
     "DurationType",
     "VectorType",
     "EnumType",

@@ -78,6 +78,18 @@ def value_schema(field: Field[Any]) -> dict[str, Any]:
         schema = {"type": "string", "pattern": TIME_PATTERN}
     elif fmt == "binary":
         schema = {"type": "string", "contentEncoding": "base64"}
+    elif "range_of" in info:  # a range field: its bounds are values of its element field
+        element = value_schema(field.base_field)  # type: ignore[attr-defined]
+        schema = {
+            "type": "object",
+            "properties": {
+                "lower": element,
+                "upper": element,
+                "bounds": {"type": "string", "enum": ["[)", "(]", "[]", "()"]},
+                "empty": {"type": "boolean"},
+            },
+            "additionalProperties": False,
+        }
     elif field.ai_type == "array":
         items = dict(info.get("items") or {})
         item_format = JSON_SCHEMA_FORMATS.get(items.pop("format", ""))

@@ -15,6 +15,14 @@ from aksara.fields.numeric import (
     PositiveSmallInteger,
     SmallInteger,
 )
+from aksara.fields.ranges import (
+    BigIntegerRange,
+    DateRange,
+    DateTimeRange,
+    DecimalRange,
+    IntegerRange,
+    RangeField,
+)
 from aksara.fields.relations import (
     CASCADE,
     PROTECT,
@@ -45,6 +53,12 @@ __all__ = [
     "URL",
     "UUID",
     "Array",
+    "BigIntegerRange",
+    "DateRange",
+    "DateTimeRange",
+    "DecimalRange",
+    "IntegerRange",
+    "RangeField",
     "BigInteger",
     "Binary",
     "BinaryField",

@@ -19,7 +19,9 @@ from aksara._codegen import is_identifier, make_function
 from aksara._sa_compat import bind_processors, bound_values
 from aksara.state import Partial
 
-DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+#: The dialect statements compile with, with its DBAPI adapter (range types' processors
+#: build asyncpg's ``Range`` through it).
+DIALECT = PGDialect_asyncpg(dbapi=PGDialect_asyncpg.import_dbapi())  # type: ignore[no-untyped-call]
 
 Processor = Callable[[Any], Any]
 

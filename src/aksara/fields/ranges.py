@@ -1,0 +1,135 @@
+"""Range fields: PostgreSQL's range types, their values as ``aksara.types.Range``.
+
+``during = fields.DateTimeRange()`` holds ``Range(start, end)`` (lower bound included,
+upper excluded by default: ``bounds="[)"``); ``Range(empty=True)`` is the empty range and
+``None`` bounds are unbounded. A value may also be given as ``(lower, upper)`` or as the
+dict a JSON body carries (``{"lower": ..., "upper": ..., "bounds": "[)"}``). Each bound is
+validated as the field of its type would validate it, and the lower must not exceed the
+upper. Lookups (``aksara.query.lookups.ranges``): ``contains`` (a value or a range),
+``contained_by``, ``overlap``, ``fully_lt``, ``fully_gt``, ``adjacent_to``,
+``startswith``, ``endswith``, ``isempty``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any, ClassVar, Unpack
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from aksara.exceptions import ValidationError
+from aksara.fields.base import Field, FieldOptions
+from aksara.types import Range
+
+_BOUNDS = ("[)", "(]", "[]", "()")
+
+
+class RangeField(Field[Range[Any]]):
+    """The base of the range fields: a range of values of ``element_field()``. Each range
+    field names its values' type again (``Field[Range[dt.date]]``) for schemas."""
+
+    ai_type: ClassVar[str] = "object"
+    #: PostgreSQL's range type.
+    range_type: ClassVar[type[sa.types.TypeEngine[Any]]]
+
+    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+        super().__init__(**options)
+        self.base_field = self.element_field()
+
+    def element_field(self) -> Field[Any]:
+        """A field that validates one bound (and what ``contains=value`` compares with)."""
+        raise NotImplementedError
+
+    def to_python(self, value: Any) -> Range[Any]:
+        if isinstance(value, Range):
+            lower, upper, bounds, empty = value.lower, value.upper, value.bounds, value.empty
+        elif isinstance(value, (list, tuple)) and len(value) == 2:
+            (lower, upper), bounds, empty = value, "[)", False
+        elif isinstance(value, dict) and set(value) <= {"lower", "upper", "bounds", "empty"}:
+            lower, upper = value.get("lower"), value.get("upper")
+            bounds, empty = value.get("bounds", "[)"), bool(value.get("empty", False))
+        else:
+            raise ValidationError(
+                f"Expected a range: Range(lower, upper), (lower, upper) or "
+                f'{{"lower": ..., "upper": ...}}, got {type(value).__name__}'
+            )
+        if empty:
+            return Range(empty=True)
+        if bounds not in _BOUNDS:
+            raise ValidationError(f"Range bounds are one of {', '.join(_BOUNDS)}, got {bounds!r}")
+        lower = None if lower is None else self._bound(lower, "lower")
+        upper = None if upper is None else self._bound(upper, "upper")
+        if lower is not None and upper is not None and lower > upper:
+            raise ValidationError(f"The lower bound {lower!r} is past the upper bound {upper!r}")
+        return Range(lower, upper, bounds=bounds)
+
+    def _bound(self, value: Any, which: str) -> Any:
+        try:
+            return self.base_field.clean(value)
+        except ValidationError as error:
+            raise ValidationError(f"The {which} bound: {error.messages[0]}") from None
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return self.range_type()
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info["range_of"] = self.base_field.describe()
+        return info
+
+
+class IntegerRange(RangeField, Field[Range[int]]):
+    """A range of integers. PostgreSQL type: ``INT4RANGE``."""
+
+    range_type = pg.INT4RANGE
+
+    def element_field(self) -> Field[Any]:
+        from aksara.fields.numeric import Integer
+
+        return Integer()
+
+
+class BigIntegerRange(RangeField, Field[Range[int]]):
+    """A range of big integers. PostgreSQL type: ``INT8RANGE``."""
+
+    range_type = pg.INT8RANGE
+
+    def element_field(self) -> Field[Any]:
+        from aksara.fields.numeric import BigInteger
+
+        return BigInteger()
+
+
+class DecimalRange(RangeField, Field[Range[decimal.Decimal]]):
+    """A range of exact decimals. PostgreSQL type: ``NUMRANGE``."""
+
+    range_type = pg.NUMRANGE
+
+    def element_field(self) -> Field[Any]:
+        from aksara.fields.numeric import Decimal
+
+        return Decimal(precision=1000, scale=500)
+
+
+class DateRange(RangeField, Field[Range[dt.date]]):
+    """A range of dates. PostgreSQL type: ``DATERANGE`` (PostgreSQL stores it as ``[)``)."""
+
+    range_type = pg.DATERANGE
+
+    def element_field(self) -> Field[Any]:
+        from aksara.fields.temporal import Date
+
+        return Date()
+
+
+class DateTimeRange(RangeField, Field[Range[dt.datetime]]):
+    """A range of time-zone-aware datetimes. PostgreSQL type: ``TSTZRANGE``."""
+
+    range_type = pg.TSTZRANGE
+
+    def element_field(self) -> Field[Any]:
+        from aksara.fields.temporal import DateTime
+
+        return DateTime()
