@@ -118,3 +118,13 @@ def adapt_to_alias(element: Any, alias: Any) -> Any:
     from sqlalchemy.sql.util import ClauseAdapter
 
     return ClauseAdapter(alias).traverse(element)
+
+
+def set_column_default(column: Any, sql: Any, *, generated: bool) -> None:
+    """Give a built column a server default (``DEFAULT sql``) or make it generated
+    (``GENERATED ALWAYS AS (sql) STORED``), as ``Column(..., server_default=...)`` or
+    ``Column(..., Computed(...))`` would have: through the constructs' ``_set_parent``."""
+    import sqlalchemy as sa
+
+    item = sa.Computed(sql, persisted=True) if generated else sa.DefaultClause(sql)
+    item._set_parent(column)

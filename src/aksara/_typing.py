@@ -23,3 +23,25 @@ class _NotProvided:
 
 
 NOT_PROVIDED: Final[Any] = _NotProvided()
+
+
+class _DatabaseDefault:
+    """The value of a field the database fills (``db_default=``, ``generated=``) on an
+    instance not saved yet: the INSERT leaves the column out and reads the value back."""
+
+    _instance: _DatabaseDefault | None = None
+
+    def __new__(cls) -> _DatabaseDefault:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DATABASE_DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "DATABASE_DEFAULT"
+
+
+#: ``obj.created`` before the first save of a field with ``db_default=`` (or ``generated=``).
+DATABASE_DEFAULT: Final[Any] = _DatabaseDefault()

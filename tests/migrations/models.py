@@ -210,3 +210,22 @@ def constrained(version: int) -> sa.MetaData:
                 indexes = [] if first else [Index("room", condition=live, name="live_room")]
 
     return target
+
+
+def filled() -> sa.MetaData:
+    """A model whose database fills columns: a constant and an expression default, and a
+    generated column."""
+    from aksara import F
+    from aksara.query.functions import Now
+
+    target = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    with detached(target):
+
+        class MigInvoice(Model):
+            net = fields.Integer()
+            tax = fields.Integer(default=0)
+            gross = fields.Integer(generated=F("net") + F("tax"))
+            state = fields.String(max_length=10, db_default="open")
+            issued = fields.DateTime(db_default=Now())
+
+    return target

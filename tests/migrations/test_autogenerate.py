@@ -369,3 +369,18 @@ async def test_constraints_round_trip(fresh_database_url, tmp_path):
     await alembic(command.upgrade, config, "head")
     await alembic(command.check, config)
     assert await differences(url, second) != []
+
+
+async def test_database_filled_columns_round_trip(fresh_database_url, tmp_path):
+    from tests.migrations.models import filled
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    config = alembic_config(fresh_database_url, versions, filled())
+    await alembic(command.revision, config, message="initial", autogenerate=True, rev_id="0001")
+    script = next(versions.glob("*0001*.py")).read_text()
+    assert "sa.Computed('net + tax', persisted=True)" in script
+    assert "server_default=sa.text(\"'open'\")" in script or "server_default='open'" in script
+    assert "server_default=sa.text('now()')" in script
+    await alembic(command.upgrade, config, "head")
+    await alembic(command.check, config)  # no drift

@@ -24,9 +24,10 @@ from typing import (
 )
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from typing_extensions import Unpack
 
-from aksara._typing import NOT_PROVIDED
+from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields._values import IMMUTABLE as _IMMUTABLE
 from aksara.fields._values import copy_data as _copy_data
@@ -61,6 +62,16 @@ class FieldOptions(TypedDict, total=False):
     ai_agent_writable: bool
     choices: Any
     help_text: str
+    db_default: Any
+    generated: Any
+
+
+def _is_expression(value: Any) -> bool:
+    """True for a ``db_default=`` the query layer compiles (``Now()``, a SQLAlchemy element)."""
+    return isinstance(value, sa.ClauseElement) or type(value).__module__.startswith("aksara.query")
+
+
+_DDL_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 class SaveContext(Protocol):
@@ -119,13 +130,26 @@ class Field(Generic[T]):
             )
         self.nullable: bool = options.get("nullable", False)
         self.default: Any = options.get("default", NOT_PROVIDED)
+        #: A value or an expression (``Now()``) the column's server default computes.
+        self.db_default: Any = options.get("db_default", NOT_PROVIDED)
+        #: An expression the column is ``GENERATED ALWAYS AS (...) STORED`` from: read-only.
+        self.generated: Any = options.get("generated", NOT_PROVIDED)
+        if self.generated is not NOT_PROVIDED and (
+            self.default is not NOT_PROVIDED or self.db_default is not NOT_PROVIDED
+        ):
+            raise ConfigurationError(
+                f"{type(self).__name__}(generated=...) takes no default= or db_default=: "
+                f"the database computes the value"
+            )
         self.unique: bool = options.get("unique", False)
         self.primary_key: bool = options.get("primary_key", False)
         self.db_index: bool = options.get("db_index", False)
         self.ai_description: str = options.get("ai_description", "")
         self.ai_sensitive: bool = options.get("ai_sensitive", self.default_ai_sensitive)
         self.ai_agent_writable: bool = options.get(
-            "ai_agent_writable", self.default_ai_agent_writable
+            "ai_agent_writable",
+            # A generated column is the database's to compute.
+            self.default_ai_agent_writable and "generated" not in options,
         )
         # As declared on this field (not a field class's default, such as Binary's): a secret,
         # or a value clients must not set. API schemas follow these too (``schema_for``).
@@ -277,7 +301,17 @@ class Field(Generic[T]):
             cached = self.__dict__["_shared_default"] = self._shared_default()
         return cached
 
+    @property
+    def filled_by_database(self) -> bool:
+        """True when the database fills the column on insert (``db_default=`` without a
+        ``default=``, or ``generated=``): new instances hold ``DATABASE_DEFAULT``."""
+        if self.generated is not NOT_PROVIDED:
+            return True
+        return self.db_default is not NOT_PROVIDED and self.default is NOT_PROVIDED
+
     def _shared_default(self) -> tuple[bool, Any]:
+        if self.filled_by_database:
+            return True, DATABASE_DEFAULT
         if type(self).get_default is not Field.get_default:
             return False, None
         default = self.default
@@ -378,6 +412,13 @@ class Field(Generic[T]):
                 info={COLUMN_FIELD: self},
                 **self.sa_column_kwargs(),
             )
+        kwargs = self.sa_column_kwargs()
+        if self.db_default is not NOT_PROVIDED and not _is_expression(self.db_default):
+            # A constant: the server default is its SQL literal (an expression is compiled
+            # onto the column by the query layer, with the model's other DDL).
+            literal = sa.literal(self.to_db(self.clean(self.db_default)), self.sa_type())
+            compiled = literal.compile(dialect=_DDL_DIALECT, compile_kwargs={"literal_binds": True})
+            kwargs["server_default"] = sa.text(str(compiled))
         return sa.Column(
             self.column_name,
             self.sa_type(),
@@ -387,7 +428,7 @@ class Field(Generic[T]):
             unique=self.unique or None,
             index=self.db_index or None,
             info={COLUMN_FIELD: self},
-            **self.sa_column_kwargs(),
+            **kwargs,
         )
 
     def sa_constraints(self, table_name: str) -> list[sa.schema.SchemaItem]:

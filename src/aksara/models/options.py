@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from aksara._cache import LRUCache
 from aksara._codegen import make_function
+from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, FieldError
 from aksara.registry import metadata, snake_case
 
@@ -185,6 +186,12 @@ class Options:
         self.delete_hook_fields = tuple(f for f in self.concrete_fields if f.has_post_delete)
         self.mutable_positions = tuple(i for i, f in enumerate(self.concrete_fields) if f.mutable)
         self.mutable_attnames = frozenset(f.attname for f in self.concrete_fields if f.mutable)
+        #: Fields the database fills on insert: ``generated=`` ones (never written) and
+        #: ``db_default=`` ones (left out of an INSERT while they hold DATABASE_DEFAULT).
+        self.generated_fields = tuple(
+            f for f in self.concrete_fields if f.generated is not NOT_PROVIDED
+        )
+        self.filled_fields = tuple(f for f in self.concrete_fields if f.filled_by_database)
         pks = [f for f in self.concrete_fields if f.primary_key]
         if len(pks) != 1:
             raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")

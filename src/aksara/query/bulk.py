@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from aksara._typing import DATABASE_DEFAULT
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _copy, _select
-from aksara.query._compile import Plan, param
+from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
 from aksara.query.aggregates import Aggregate
@@ -27,6 +28,7 @@ from aksara.query.persist import (
     insert_names,
     insert_plan,
     insert_values,
+    returned_names,
     snapshot,
     update_plan,
 )
@@ -120,6 +122,8 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         raise QueryError(
             f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
         )
+    if meta.filled_fields:
+        return await _bulk_create_filled(model, objs, batch_size, generated)
     database = get_database()
     unnest = _unnest_plan(model, generated)
     if unnest is not None:
@@ -173,6 +177,40 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
             await run()
     else:
         await run()
+    for obj in objs:
+        snapshot(obj)
+    return objs
+
+
+async def _bulk_create_filled(
+    model: type[Model], objs: list[Model], batch_size: int | None, generated: bool
+) -> list[Model]:
+    """``bulk_create()`` of a model whose database fills columns (``db_default=``,
+    ``generated=``): the instances are grouped by the columns they leave to the database,
+    each group inserted with multi-row VALUES returning what the database filled, all in
+    one transaction."""
+    meta = model._meta
+    table = meta.table
+    assert table is not None
+    groups: dict[tuple[str, ...], list[Model]] = {}
+    for obj in objs:
+        d = obj.__dict__
+        omit = tuple(f.attname for f in meta.filled_fields if d[f.attname] is DATABASE_DEFAULT)
+        groups.setdefault(omit, []).append(obj)
+    database = get_database()
+    async with transaction():
+        for omit, members in groups.items():
+            columns = len(insert_names(model, generated, omit))
+            size = min(batch_size or 1000, max(_MAX_PARAMS // max(columns, 1), 1))
+            returned = returned_names(model, generated, omit)
+            rows = RowPlan(returned, [table.c[a].type for a in returned])
+            for start in range(0, len(members), size):
+                chunk = members[start : start + size]
+                plan = insert_plan(model, len(chunk), generated, omit)
+                values = [v for obj in chunk for v in insert_values(obj, generated, omit)]
+                records = await database.fetch(plan.sql, plan.args(values))
+                for obj, record in zip(chunk, records, strict=True):
+                    obj.__dict__.update(zip(returned, rows.values(record), strict=True))
     for obj in objs:
         snapshot(obj)
     return objs

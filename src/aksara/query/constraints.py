@@ -16,7 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql import visitors
 
+from aksara import _sa_compat
+from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, FieldError, QueryError
+from aksara.fields.base import _is_expression
 from aksara.models.constraints import CheckConstraint, ExclusionConstraint, UniqueConstraint
 from aksara.query._where import where_clause, where_key
 from aksara.query.annotations import annotation_key, annotation_sql, check_expression
@@ -27,11 +30,21 @@ if TYPE_CHECKING:
 
 
 def attach(model: type[Model]) -> None:
-    """Add the model's declared constraints, and its indexes with conditions or
-    expressions, to its table."""
+    """Add the model's declared constraints, its indexes with conditions or expressions, and
+    its columns' database-computed values (``db_default=Now()``, ``generated=...``), to its
+    table."""
     meta = model._meta
     table = meta.table
     assert table is not None
+    for field in meta.concrete_fields:
+        generated = field.generated is not NOT_PROVIDED
+        expression = field.generated if generated else field.db_default
+        if generated or (expression is not NOT_PROVIDED and _is_expression(expression)):
+            try:
+                (sql,) = _elements(model, table, (), (expression,))
+            except (QueryError, ConfigurationError) as error:
+                raise ConfigurationError(f"{meta.model_name}.{field.name}: {error}") from None
+            _sa_compat.set_column_default(table.c[field.attname], sql, generated=generated)
     for constraint in meta.constraints:
         try:
             _attach(model, table, constraint)

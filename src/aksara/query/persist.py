@@ -15,14 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara._codegen import make_function
+from aksara._typing import DATABASE_DEFAULT
 from aksara.db import current_transaction, get_database, transaction
-from aksara.exceptions import DatabaseError, QueryError, StaleObjectError, ValidationError
+from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.fields.temporal import now
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
+from aksara.query._write_checks import loaded_version, refuse_generated, stale
 from aksara.query.expressions import Combinable
 from aksara.state import Partial, loaded_state, loaded_value
 
@@ -51,15 +53,18 @@ def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[
     return make_function(source, namespace, f"snapshot for {model.__name__}")
 
 
-def insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> Plan:
+def insert_plan(
+    model: type[Model], rows: int = 1, generated: bool = False, omit: tuple[str, ...] = ()
+) -> Plan:
     """INSERT of ``rows`` rows; with ``generated`` the database makes the primary key
-    (identity column) and the statement returns it."""
+    (identity column) and the statement returns it. The columns in ``omit`` (database
+    defaults) are left out and returned, after the key, with the generated columns."""
 
     def build() -> Plan:
         meta = model._meta
         table = meta.table
         assert table is not None
-        names = insert_names(model, generated)
+        names = insert_names(model, generated, omit)
         n = len(names)
         types = [table.c[a].type for a in names]
         rows_values = [
@@ -67,23 +72,41 @@ def insert_plan(model: type[Model], rows: int = 1, generated: bool = False) -> P
             for r in range(rows)
         ]
         stmt = sa.insert(table).values(rows_values[0] if rows == 1 else rows_values)
-        if generated:
-            stmt = stmt.returning(table.c[meta.pk_attname])
+        returned = returned_names(model, generated, omit)
+        if returned:
+            stmt = stmt.returning(*(table.c[a] for a in returned))
         return Plan(stmt)
 
-    return cached_plan(model, ("insert", rows, generated), build)  # type: ignore[no-any-return]
+    key = ("insert", rows, generated, omit)
+    return cached_plan(model, key, build)  # type: ignore[no-any-return]
 
 
-def insert_names(model: type[Model], generated: bool) -> tuple[str, ...]:
+def insert_names(
+    model: type[Model], generated: bool, omit: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The columns an INSERT sends: not a key the database makes, not a generated column,
+    not one of ``omit``."""
     meta = model._meta
+    if not generated and not meta.generated_fields and not omit:
+        return meta.attnames
+    left_out = {*omit, *(f.attname for f in meta.generated_fields)}
     if generated:
-        return tuple(a for a in meta.attnames if a != meta.pk_attname)
-    return meta.attnames
+        left_out.add(meta.pk_attname)
+    return tuple(a for a in meta.attnames if a not in left_out)
 
 
-def insert_values(obj: Model, generated: bool) -> list[Any]:
-    """The INSERT's values of ``obj`` (without the key when the database makes it)."""
-    build = _plans.generated(type(obj), ("insert_values", generated), _build_insert_values)
+def returned_names(model: type[Model], generated: bool, omit: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns an INSERT returns: the key the database makes, then the values it fills."""
+    meta = model._meta
+    filled = tuple(f.attname for f in meta.generated_fields)
+    filled += tuple(a for a in omit if a not in filled)
+    return ((meta.pk_attname,) if generated else ()) + filled
+
+
+def insert_values(obj: Model, generated: bool, omit: tuple[str, ...] = ()) -> list[Any]:
+    """The INSERT's values of ``obj``, for the columns of ``insert_names()``."""
+    key = ("insert_values", generated, omit)
+    build = _plans.generated(type(obj), key, _build_insert_values)
     return build(obj.__dict__)  # type: ignore[no-any-return]
 
 
@@ -92,11 +115,11 @@ def _build_insert_values(
 ) -> Callable[[dict[str, Any]], Any]:
     """The INSERT's values for an instance dict, each field's ``to_db()`` applied where it has one."""
     meta = model._meta
-    generated = key[1]
+    names = set(insert_names(model, key[1], key[2]))
     namespace: dict[str, Any] = {}
     items = []
     for i, field in enumerate(meta.concrete_fields):
-        if generated and field is meta.pk:
+        if field.attname not in names:
             continue
         if type(field).to_db is Field.to_db:
             items.append(f"d[{field.attname!r}]")
@@ -135,6 +158,8 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         if field.derived_from is not None:
             _check_source(obj, field)
         field.pre_save(obj, add)
+    if meta.generated_fields:
+        refuse_generated(obj, add, update_fields)
     if add:
         if meta.version is not None and not d.get(meta.version.attname):
             d[meta.version.attname] = 1  # a versioned row starts at version 1
@@ -252,12 +277,31 @@ async def _insert(obj: Model) -> None:
     meta = obj._meta
     d = obj.__dict__
     generated = meta.pk.db_generated and d[meta.pk_attname] is None
+    if meta.filled_fields:
+        await _insert_filled(obj, generated)
+        return
     plan = insert_plan(type(obj), 1, generated)
     values = insert_values(obj, generated)
     if generated:
         d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values))
     else:
         await get_database().execute(plan.sql, plan.args(values))
+
+
+async def _insert_filled(obj: Model, generated: bool) -> None:
+    """The INSERT of a model whose database fills some columns: those holding
+    ``DATABASE_DEFAULT`` are left out, and every filled value is read back."""
+    meta = obj._meta
+    d = obj.__dict__
+    omit = tuple(f.attname for f in meta.filled_fields if d[f.attname] is DATABASE_DEFAULT)
+    plan = insert_plan(type(obj), 1, generated, omit)
+    record = await get_database().fetchrow(plan.sql, plan.args(insert_values(obj, generated, omit)))
+    returned = returned_names(type(obj), generated, omit)
+    if record is not None and returned:
+        table = meta.table
+        assert table is not None
+        rows = RowPlan(returned, [table.c[a].type for a in returned])
+        d.update(zip(returned, rows.values(record), strict=True))
 
 
 def expression_error(
@@ -433,33 +477,6 @@ async def restore(obj: Model) -> None:
     if not obj._meta.soft_delete:
         raise QueryError(f"{obj._meta.model_name} has no Meta.soft_delete")
     await _mark_deleted(obj, None)
-
-
-def loaded_version(obj: Model) -> Any:
-    """The version ``obj`` was loaded (or last saved) with."""
-    meta = obj._meta
-    assert meta.version is not None
-    attname = meta.version.attname
-    state = loaded_state(obj)
-    if state is not None and attname in state[0]:
-        return state[1][state[0].index(attname)]
-    if attname not in obj.__dict__:
-        raise QueryError(
-            f"{meta.model_name}.{meta.version.name} was not loaded (only()/defer()): a "
-            f"versioned save needs it"
-        )
-    return obj.__dict__[attname]
-
-
-def stale(obj: Model, done: str) -> StaleObjectError:
-    meta = obj._meta
-    return StaleObjectError(
-        f"{meta.model_name} with {meta.pk.name}={obj.pk!r} was changed or deleted since it was "
-        f"loaded at version {loaded_version(obj)}; nothing was {done}. Reload it "
-        f"(refresh_from_db()) and apply the change again",
-        model=meta.model_name,
-        pk=obj.pk,
-    )
 
 
 async def delete_rows(

@@ -148,17 +148,13 @@ async def bulk_upsert(
 ) -> list[Model]:
     """``bulk_create(objs, on_conflict="ignore" | "update", unique_fields=, update_fields=)``."""
     method = "bulk_create()"
-    if on_conflict not in ("ignore", "update"):
-        raise QueryError(f'{method}: on_conflict is "ignore" or "update", got {on_conflict!r}')
     meta = model._meta
-    target = conflict_target(model, unique_fields, method) if unique_fields else ()
-    update = None
-    if on_conflict == "update":
-        if not target:
-            raise QueryError(f'{method}: on_conflict="update" needs unique_fields=[...]')
-        update = update_columns(model, target, update_fields, method)
-    elif update_fields is not None:
-        raise QueryError(f'{method}: update_fields goes with on_conflict="update"')
+    target, update = _conflict(model, on_conflict, unique_fields, update_fields, method)
+    if meta.filled_fields:
+        raise QueryError(
+            f"{method}: upserts of {meta.model_name}, whose database fills columns "
+            f"(db_default=, generated=), are not supported yet"
+        )
     if not objs:
         return objs
     clean_all(model, objs)
@@ -218,6 +214,26 @@ async def bulk_upsert(
     return objs
 
 
+def _conflict(
+    model: type[Model],
+    on_conflict: str,
+    unique_fields: Sequence[str] | None,
+    update_fields: Sequence[str] | None,
+    method: str,
+) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """The conflict target's columns and the columns DO UPDATE sets (None: DO NOTHING)."""
+    if on_conflict not in ("ignore", "update"):
+        raise QueryError(f'{method}: on_conflict is "ignore" or "update", got {on_conflict!r}')
+    target = conflict_target(model, unique_fields, method) if unique_fields else ()
+    if on_conflict == "ignore":
+        if update_fields is not None:
+            raise QueryError(f'{method}: update_fields goes with on_conflict="update"')
+        return target, None
+    if not target:
+        raise QueryError(f'{method}: on_conflict="update" needs unique_fields=[...]')
+    return target, update_columns(model, target, update_fields, method)
+
+
 async def _in_one_transaction(
     model: type[Model], objs: list[Model], run: Any, *, several: bool
 ) -> None:
@@ -249,6 +265,11 @@ async def upsert(
     if not unique_keys:
         raise QueryError(f"{method} needs the unique fields to match on: upsert(email=..., ...)")
     meta = model._meta
+    if meta.filled_fields:
+        raise QueryError(
+            f"{method}: upserts of {meta.model_name}, whose database fills columns "
+            f"(db_default=, generated=), are not supported yet"
+        )
     target = conflict_target(model, list(unique_keys), method)
     defaults = dict(defaults or {})
     overlap = set(defaults) & set(unique_keys)

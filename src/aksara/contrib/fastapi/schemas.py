@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import to_jsonable_python
 
+from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, QueryError
 from aksara.fields.base import Field
 from aksara.models.base import Model
@@ -261,7 +262,7 @@ def _writable(field: Field[Any]) -> bool:
     fields marked not writable by agents, and for files (uploads, not names)."""
     if field.primary_key and (field.has_default() or getattr(field, "db_generated", False)):
         return False
-    if field.declared_read_only or _is_file(field):
+    if field.declared_read_only or _is_file(field) or field.generated is not NOT_PROVIDED:
         return False
     return not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
@@ -319,6 +320,11 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
                 options["default_factory"] = field.get_default
             else:
                 options["default"] = field.default
+        elif field.filled_by_database and not field.nullable:
+            # Left out (None), the database fills it (db_default=): create() leaves the
+            # column out of the INSERT.
+            annotation = annotation | None
+            options["default"], hide_default = None, True
         elif field.nullable:
             options["default"] = None
         elif getattr(field, "has_pre_save", False):
