@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
 from aksara.exceptions import ConfigurationError
 
@@ -25,6 +26,7 @@ NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
+    ExcludeConstraint: "ex_%(table_name)s_%(constraint_name)s",
 }
 
 #: The metadata every model's table is compiled onto (Alembic's ``target_metadata``).

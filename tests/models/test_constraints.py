@@ -108,7 +108,9 @@ async def test_exclusion_constraint(db):
     with pytest.raises(ExclusionViolation) as caught:
         async with aksara.transaction():
             await CoBooking.objects.create(room=1, starts=at(10), ends=at(13), slot=3)
-    assert caught.value.model == "CoBooking" and caught.value.constraint == "no_overlap"
+    assert (
+        caught.value.model == "CoBooking" and caught.value.constraint == "ex_co_booking_no_overlap"
+    )
 
 
 async def test_deferred_unique_constraint_is_checked_at_commit(db):

@@ -110,7 +110,13 @@ class DecimalRange(RangeField, Field[Range[decimal.Decimal]]):
     def element_field(self) -> Field[Any]:
         from aksara.fields.numeric import Decimal
 
-        return Decimal(precision=1000, scale=500)
+        class Bound(Decimal):
+            """A NUMERIC bound as given: no precision or scale to round it to."""
+
+            def clean(self, value: Any, instance: Any = None) -> decimal.Decimal | None:
+                return None if value is None else self.to_python(value)
+
+        return Bound(precision=1000, scale=500)
 
 
 class DateRange(RangeField, Field[Range[dt.date]]):

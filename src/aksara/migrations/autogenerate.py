@@ -14,6 +14,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import conv
 
 from aksara._sa_compat import constraint_name
 from aksara.migrations.backfill import existing_rows_sql
@@ -307,8 +308,9 @@ def compare_exclusion_constraints(
     models no longer declare is dropped."""
     if conn_table is None or metadata_table is None or autogen_context.connection is None:
         return PriorityDispatchResult.CONTINUE
+    dialect = _dialect(autogen_context.dialect)
     declared = {
-        str(c.name): c
+        str(constraint_name(c, dialect)): c
         for c in metadata_table.constraints
         if isinstance(c, postgresql.ExcludeConstraint) and c.name
     }
@@ -324,8 +326,12 @@ def compare_exclusion_constraints(
         constraint = declared[name]
         if autogen_context.run_object_filters(constraint, name, _EXCLUDE_TYPE, False, None):
             modify_ops.ops.append(CreateExcludeConstraintOp.from_constraint(constraint))
-    for name in sorted(existing - declared.keys()):
+    # Only those aksara names (``ex_<table>_...``): one made by hand is not the models' to drop.
+    ours = f"ex_{table_name}_"
+    for name in sorted(n for n in existing - declared.keys() if n.startswith(ours)):
         dropped = _reflected_exclusion(autogen_context.connection, schema, str(table_name), name)
+        if dropped is None:
+            continue  # a definition this comparator cannot rebuild: left alone
         if autogen_context.run_object_filters(dropped, name, _EXCLUDE_TYPE, True, None):
             modify_ops.ops.append(ops.DropConstraintOp.from_constraint(dropped))
     return PriorityDispatchResult.CONTINUE
@@ -335,12 +341,15 @@ def compare_exclusion_constraints(
 #: of its own for them; it compares none).
 _EXCLUDE_TYPE: Any = "exclude_constraint"
 
-_EXCLUDE = re.compile(r"EXCLUDE USING (\w+) \((.*)\)(?: WHERE \((.*)\))?", re.DOTALL)
+_EXCLUDE = re.compile(
+    r"EXCLUDE USING (\w+) \((.*)\)(?: WHERE \((.*)\))?(?: DEFERRABLE.*| NOT DEFERRABLE.*)?",
+    re.DOTALL,
+)
 
 
 def _reflected_exclusion(
     connection: Any, schema: str | None, table: str, name: str
-) -> postgresql.ExcludeConstraint:
+) -> postgresql.ExcludeConstraint | None:
     """The database's exclusion constraint ``name``, rebuilt from its definition
     (``pg_get_constraintdef``) so that a downgrade can create it again."""
     definition = connection.execute(
@@ -353,14 +362,18 @@ def _reflected_exclusion(
     ).scalar_one()
     match = _EXCLUDE.fullmatch(definition)
     if match is None:
-        raise ValueError(f"Unexpected definition of exclusion constraint {name}: {definition}")
+        return None
     method, body, where = match.groups()
     elements: list[tuple[Any, str]] = []
     for part in _top_level(body):
         expression, _, operator = part.rpartition(" WITH ")
         elements.append((sa.literal_column(expression), operator))
     constraint = postgresql.ExcludeConstraint(
-        *elements, name=name, using=method, where=sa.text(where) if where else None
+        # conv(): the name as the database has it, the naming convention already applied.
+        *elements,
+        name=conv(name),
+        using=method,
+        where=sa.text(where) if where else None,
     )
     sa.Table(table, sa.MetaData(), constraint, schema=schema)
     return constraint

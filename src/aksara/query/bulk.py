@@ -257,7 +257,12 @@ async def bulk_update(
         d = obj.__dict__
         rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), d[meta.pk_attname]]))
     await get_database().executemany(plan.sql, rows)
+    version = meta.version
     for obj in objs:
+        if version is not None and version.attname not in attnames:
+            # The row's version was bumped: the instance follows (versions are not checked).
+            d = obj.__dict__
+            d[version.attname] = (d.get(version.attname) or 0) + 1
         if is_whole(obj):
             snapshot(obj)
     return len(objs)

@@ -10,6 +10,10 @@ there, with the model and the name.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import enum
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -120,6 +124,10 @@ def _attach(model: type[Model], table: sa.Table, constraint: Any) -> None:
 
 def _attach_index(model: type[Model], table: sa.Table, index: Any) -> None:
     elements = _elements(model, table, index.fields, index.expressions)
+    if index.opclasses:  # an expression's operator class goes by its label
+        elements = [
+            e if isinstance(e, sa.Column) else e.label(f"expr_{i}") for i, e in enumerate(elements)
+        ]
     options = index.options(model._meta, elements)
     if index.condition is not None:
         options["postgresql_where"] = condition_sql(model, table, index.condition)
@@ -169,9 +177,37 @@ def condition_sql(model: type[Model], table: sa.Table, condition: Any) -> Any:
     return _bound(clause, values)
 
 
+#: The values a condition of DDL may hold: those SQLAlchemy renders as literals faithfully.
+_LITERALS = (
+    str,
+    int,
+    float,
+    decimal.Decimal,
+    bool,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    uuid.UUID,
+    enum.Enum,
+)
+
+
+def _literal(value: Any) -> bool:
+    if value is None or isinstance(value, _LITERALS):
+        return True
+    return isinstance(value, (list, tuple)) and bool(value) and all(map(_literal, value))
+
+
 def _bound(clause: Any, values: list[Any]) -> Any:
     """``clause`` with parameter ``p<i>`` given ``values[i]``; literal_execute, so that DDL
     and the index's definition show the value itself."""
+    for value in values:
+        if not _literal(value):
+            raise ConfigurationError(
+                f"a constraint's condition or expression cannot hold {value!r} "
+                f"({type(value).__name__}): only text, numbers, booleans, dates, times, UUIDs "
+                f"and non-empty lists of them are written into DDL"
+            )
 
     def bind(element: Any) -> Any:
         if isinstance(element, sa.BindParameter) and element.key.startswith("p"):
@@ -179,4 +215,12 @@ def _bound(clause: Any, values: list[Any]) -> Any:
             return sa.literal(values[index], element.type, literal_execute=True)
         return None
 
-    return visitors.replacement_traverse(clause, {}, bind)  # type: ignore[call-overload]
+    bound = visitors.replacement_traverse(clause, {}, bind)  # type: ignore[call-overload]
+    try:  # a type SQLAlchemy writes no literal of (JSON, INET) fails here, not at create_all
+        bound.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
+    except sa.exc.CompileError as error:
+        raise ConfigurationError(f"its values cannot be written into DDL ({error})") from None
+    return bound
+
+
+_DIALECT = pg.dialect()  # type: ignore[no-untyped-call]

@@ -460,8 +460,20 @@ async def delete(obj: Model, *, hard: bool = False) -> int:
 
 async def _mark_deleted(obj: Model, when: Any) -> int:
     """Soft deletion (and restoring, ``when`` None): ``deleted_at`` set on the row and the
-    instance, through a save of that field alone (versioned models check their version)."""
+    instance, through a save of that field alone (versioned models check their version).
+    An instance that was not loaded but has a key marks the row of that key."""
     d = obj.__dict__
+    if d.get("_loaded") is None:
+        if obj.pk is None:
+            raise QueryError(
+                f"{obj._meta.model_name} has no {obj._meta.pk.name}: an unsaved instance "
+                f"cannot be deleted or restored"
+            )
+        rows = type(obj).objects.with_deleted().filter(pk=obj.pk)
+        count = int(await rows.update(deleted_at=when))
+        if count:
+            d["deleted_at"] = when
+        return count
     previous = d.get("deleted_at")
     d["deleted_at"] = when
     try:

@@ -79,10 +79,10 @@ async def _load(relation: Relation, objs: list[Model]) -> None:
     if keys:
         if step.junction is None:
             target_key = step.target_attname
-            for row in await _related_rows(step, keys):
+            for row in await _related_rows(step, keys, hide_deleted(relation)):
                 groups.setdefault(row.__dict__[target_key], []).append(row)
         else:
-            for key, row in await _junction_rows(step, keys):
+            for key, row in await _junction_rows(step, keys, hide_deleted(relation)):
                 groups.setdefault(key, []).append(row)
     cache = relation.cache_name
     back = relation.remote if step.junction is None else None
@@ -101,8 +101,15 @@ async def _load(relation: Relation, objs: list[Model]) -> None:
                 value.__dict__[back_cache] = obj
 
 
-def _related_select(step: Step) -> tuple[Plan, RowPlan]:
-    """``SELECT target.* FROM target WHERE <target column> = ANY($1)`` in the target's order."""
+def hide_deleted(relation: Relation) -> bool:
+    """Whether prefetching ``relation`` leaves soft-deleted rows out: for a multi-valued
+    relation to a model with ``Meta.soft_delete``, as its related manager does."""
+    return relation.multi_valued and relation.step().target._meta.soft_delete
+
+
+def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
+    """``SELECT target.* FROM target WHERE <target column> = ANY($1)`` in the target's order
+    (and ``AND deleted_at IS NULL`` with ``hide``)."""
     target = step.target
 
     def build() -> tuple[Plan, RowPlan]:
@@ -112,20 +119,22 @@ def _related_select(step: Step) -> tuple[Plan, RowPlan]:
         key = table.c[step.target_attname]
         columns = [table.c[a] for a in tmeta.attnames]
         stmt = sa.select(*columns).where(key == sa.any_(param(0, pg.ARRAY(key.type))))
+        if hide:
+            stmt = stmt.where(table.c["deleted_at"].is_(None))
         if tmeta.ordering:
             stmt = stmt.order_by(*(order_column(target, table, o) for o in tmeta.ordering))
         return Plan(stmt), RowPlan(tmeta.attnames, [c.type for c in columns])
 
-    return cached_plan(target, ("prefetch", step.target_attname), build)  # type: ignore[no-any-return]
+    return cached_plan(target, ("prefetch", step.target_attname, hide), build)  # type: ignore[no-any-return]
 
 
-async def _related_rows(step: Step, keys: list[Any]) -> list[Model]:
-    plan, rows = _related_select(step)
+async def _related_rows(step: Step, keys: list[Any], hide: bool) -> list[Model]:
+    plan, rows = _related_select(step, hide)
     records = await get_database().fetch(plan.sql, plan.args([keys]))
     return hydrate(step.target, records, rows)
 
 
-def _junction_select(step: Step) -> tuple[Plan, RowPlan]:
+def _junction_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
     target = step.target
     junction = step.junction
     assert junction is not None
@@ -142,16 +151,18 @@ def _junction_select(step: Step) -> tuple[Plan, RowPlan]:
             .select_from(table.join(junction, link))
             .where(owner == sa.any_(param(0, pg.ARRAY(owner.type))))
         )
+        if hide:
+            stmt = stmt.where(table.c["deleted_at"].is_(None))
         if tmeta.ordering:
             stmt = stmt.order_by(*(order_column(target, table, o) for o in tmeta.ordering))
         return Plan(stmt), RowPlan(("", *tmeta.attnames), [c.type for c in columns])
 
-    key = ("prefetch_junction", junction.name, step.junction_source)
+    key = ("prefetch_junction", junction.name, step.junction_source, hide)
     return cached_plan(target, key, build)  # type: ignore[no-any-return]
 
 
-async def _junction_rows(step: Step, keys: list[Any]) -> list[tuple[Any, Model]]:
-    plan, rows = _junction_select(step)
+async def _junction_rows(step: Step, keys: list[Any], hide: bool) -> list[tuple[Any, Model]]:
+    plan, rows = _junction_select(step, hide)
     records = await get_database().fetch(plan.sql, plan.args([keys]))
     build = builder_for(step.target, step.target._meta.attnames)
     out = []

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError
+from aksara.fields.ranges import RangeField
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import builder_for, cached_plan
 from aksara.query.bulk import clean_all, column_values, unnest_safe
@@ -48,6 +49,13 @@ def conflict_target(
         field = meta.pk if name == "pk" else meta.get_field(name)
         if not field.concrete:
             raise QueryError(f"{method}: {meta.model_name}.{name} has no column")
+        if field.mutable or isinstance(field, RangeField):
+            # The database rewrites such values (a range's canonical bounds): rows could not
+            # be matched back to their instances.
+            raise QueryError(
+                f"{method}: {meta.model_name}.{name} ({type(field).__name__}) cannot be a "
+                f"conflict target of an upsert"
+            )
         names.append(field.attname)
     wanted = frozenset(names)
     unique = [frozenset((meta.pk_attname,))]
@@ -70,9 +78,15 @@ def update_columns(
     the conflict target."""
     meta = model._meta
     if update_fields is None:
-        return tuple(
-            f.attname for f in meta.concrete_fields if f is not meta.pk and f.attname not in target
-        )
+        # Not the key, the target, a creation timestamp, the version (bumped instead) or a
+        # soft deletion mark (an upsert does not bring a deleted row back).
+        kept = {meta.pk.attname, *target}
+        kept.update(f.attname for f in meta.concrete_fields if getattr(f, "auto_now_add", False))
+        if meta.version is not None:
+            kept.add(meta.version.attname)
+        if meta.soft_delete:
+            kept.add("deleted_at")
+        return tuple(f.attname for f in meta.concrete_fields if f.attname not in kept)
     if isinstance(update_fields, str):
         raise QueryError(f"{method}: update_fields takes a list of field names")
     columns = []
@@ -80,7 +94,8 @@ def update_columns(
         field = meta.get_field(name)
         if not field.concrete or field.primary_key:
             raise QueryError(f"{method}: {meta.model_name}.{name} cannot be updated")
-        columns.append(field.attname)
+        if field is not meta.version:  # the version is bumped, never set
+            columns.append(field.attname)
     if not columns:
         raise QueryError(f"{method}: update_fields names no field")
     return tuple(dict.fromkeys(columns))
@@ -122,9 +137,11 @@ def upsert_plan(
         if update is None:
             stmt = stmt.on_conflict_do_nothing(index_elements=index)
         else:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=index, set_={a: stmt.excluded[a] for a in update}
-            )
+            assignments: dict[str, Any] = {a: stmt.excluded[a] for a in update}
+            version = model._meta.version
+            if version is not None:  # an update of a versioned row bumps its version
+                assignments[version.attname] = table.c[version.attname] + 1
+            stmt = stmt.on_conflict_do_update(index_elements=index, set_=assignments)
         return Plan(stmt.returning(*(table.c[a] for a in returning), _INSERTED))
 
     key = ("upsert", generated, target, update, rows, returning)
@@ -168,14 +185,8 @@ async def bulk_upsert(
             f"{method}: the database makes {meta.model_name}'s keys, so on_conflict needs "
             f"unique_fields=[...] to tell the inserted rows from the ignored ones"
         )
-    keys = [tuple(o.__dict__[a] for a in match) for o in objs]
-    if update is not None and len(set(keys)) != len(keys):
-        seen: set[tuple[Any, ...]] = set()
-        twice = next(k for k in keys if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise QueryError(
-            f"{method}: two {meta.model_name} items share {', '.join(match)} = {twice!r}; "
-            f"one statement cannot update a row twice"
-        )
+    if update is not None and not meta.async_save_fields:
+        _refuse_duplicates(model, objs, match, method)  # before any hook runs, when none does
     returning = tuple(dict.fromkeys((pk, *match)))
     names = insert_names(model, generated)
     unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
@@ -185,6 +196,10 @@ async def bulk_upsert(
     database = get_database()
 
     async def run() -> None:
+        if update is not None and meta.async_save_fields:
+            _refuse_duplicates(model, objs, match, method)  # the hooks may change keys
+        # The keys as the save hooks left them (a unique slug gets its suffix there).
+        keys = [tuple(o.__dict__[a] for a in match) for o in objs]
         fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
@@ -212,6 +227,23 @@ async def bulk_upsert(
         elif automatic:
             obj.__dict__[pk] = None
     return objs
+
+
+def _refuse_duplicates(
+    model: type[Model], objs: list[Model], match: tuple[str, ...], method: str
+) -> None:
+    """Two items with one key cannot both update its row (NULLs never conflict)."""
+    seen: set[tuple[Any, ...]] = set()
+    for obj in objs:
+        key = tuple(obj.__dict__[a] for a in match)
+        if None in key:
+            continue
+        if key in seen:
+            raise QueryError(
+                f"{method}: two {model._meta.model_name} items share {', '.join(match)} = "
+                f"{key!r}; one statement cannot update a row twice"
+            )
+        seen.add(key)
 
 
 def _conflict(

@@ -78,6 +78,8 @@ async def _duplicate(
         else:
             lookups[field.attname] = value
     qs = type(obj).objects.filter(**lookups)
+    if meta.soft_delete:
+        qs = qs.with_deleted()  # a constraint compares every row, deleted or not
     if condition is not None:
         qs = qs.filter(condition)
     if obj.pk is not None:
