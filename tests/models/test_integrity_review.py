@@ -174,3 +174,38 @@ async def test_decimal_ranges_keep_their_digits(db):
         assert str(value.upper) == "2"
     finally:
         registry.unregister(IrPrice)
+
+
+class IrSku(Model):
+    sku = fields.String(max_length=20)
+    name = fields.String(max_length=20, default="")
+    region = fields.String(max_length=5, default="eu")
+
+    class Meta:
+        soft_delete = True
+        constraints = [
+            UniqueConstraint(
+                fields=["sku"], condition=Q(deleted_at__isnull=True), name="ir_live_sku"
+            ),
+            UniqueConstraint(fields=["sku", "region"], name="sku_region"),
+        ]
+
+
+async def test_upserts_target_unique_constraints_partial_ones_too(db):
+    old = await IrSku.objects.create(sku="a", name="old")
+    await IrSku.objects.bulk_create(
+        [IrSku(sku="a", name="new", region="us")], on_conflict="update", unique_fields=["sku"]
+    )
+    assert (await IrSku.objects.get(sku="a")).name == "new"  # ON CONFLICT (sku) WHERE live
+    await old.refresh_from_db()
+    await old.delete()
+    fresh = IrSku(sku="a", name="again", region="fr")
+    await IrSku.objects.bulk_create([fresh], on_conflict="update", unique_fields=["sku"])
+    assert fresh.pk != old.pk and await IrSku.all_objects.count() == 2  # the deleted row stays
+    made, created = await IrSku.objects.upsert(sku="b", region="eu", defaults={"name": "b"})
+    assert created and made.name == "b"
+
+
+def test_an_index_name_another_table_uses_is_refused():
+    with pytest.raises(ConfigurationError, match="'ir_live_sku' is used by table 'ir_sku'"):
+        _define("IrClash", {"indexes": [Index("title", name="ir_live_sku")]})

@@ -14,6 +14,8 @@ import datetime as dt
 import decimal
 import enum
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -50,24 +52,49 @@ def attach(model: type[Model]) -> None:
                 raise ConfigurationError(f"{meta.model_name}.{field.name}: {error}") from None
             _sa_compat.set_column_default(table.c[field.attname], sql, generated=generated)
     for constraint in meta.constraints:
-        try:
+        with _declared(f"{meta.model_name}.Meta.constraints {constraint.name!r}"):
             _attach(model, table, constraint)
-        except FieldError:
-            raise
-        except (QueryError, ConfigurationError) as error:
-            raise ConfigurationError(
-                f"{meta.model_name}.Meta.constraints {constraint.name!r}: {error}"
-            ) from None
     for index in meta.indexes:
         if index.compiled_by_query:
-            try:
+            with _declared(f"{meta.model_name}.Meta.indexes {index.name!r}"):
                 _attach_index(model, table, index)
-            except FieldError:
-                raise
-            except (QueryError, ConfigurationError) as error:
-                raise ConfigurationError(
-                    f"{meta.model_name}.Meta.indexes {index.name!r}: {error}"
-                ) from None
+    _check_index_names(model, table)
+
+
+def _check_index_names(model: type[Model], table: sa.Table) -> None:
+    """Indexes (and the unique constraints PostgreSQL makes indexes of) share one namespace
+    per schema: a name another model's table uses already is refused here, not by
+    ``create_all()`` or a migration."""
+    assert table.metadata is not None
+    names = {str(i.name) for i in table.indexes if i.name}
+    names |= {
+        str(c.name) for c in table.constraints if isinstance(c, sa.UniqueConstraint) and c.name
+    }
+    for other in table.metadata.tables.values():
+        if other is table:
+            continue
+        taken = {str(i.name) for i in other.indexes if i.name}
+        taken |= {
+            str(c.name) for c in other.constraints if isinstance(c, sa.UniqueConstraint) and c.name
+        }
+        clash = names & taken
+        if clash:
+            raise ConfigurationError(
+                f"{model._meta.model_name}: the index name {sorted(clash)[0]!r} is used by table "
+                f"{other.name!r} already; PostgreSQL names indexes per schema: choose another"
+            )
+
+
+@contextmanager
+def _declared(where: str) -> Iterator[None]:
+    """A declaration that cannot be built is a ``ConfigurationError`` saying ``where`` (an
+    unknown field stays the ``FieldError`` naming model, name and choices)."""
+    try:
+        yield
+    except FieldError:
+        raise
+    except (QueryError, ConfigurationError) as error:
+        raise ConfigurationError(f"{where}: {error}") from None
 
 
 def _attach(model: type[Model], table: sa.Table, constraint: Any) -> None:

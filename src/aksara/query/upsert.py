@@ -21,9 +21,11 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError
 from aksara.fields.ranges import RangeField
+from aksara.models.constraints import UniqueConstraint
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import builder_for, cached_plan
 from aksara.query.bulk import clean_all, column_values, unnest_safe
+from aksara.query.constraints import condition_sql
 from aksara.query.persist import SaveContext, insert_names, insert_values, snapshot
 
 if TYPE_CHECKING:
@@ -63,12 +65,43 @@ def conflict_target(
     unique += [
         frozenset(meta.get_field(n).attname for n in group) for group in meta.unique_together
     ]
+    unique += [frozenset(_constraint_columns(model, c)) for c in _unique_constraints(model)]
     if wanted not in unique:
         raise QueryError(
             f"{method}: no unique constraint of {meta.model_name} covers exactly "
             f"{', '.join(unique_fields)}; ON CONFLICT needs one"
         )
     return tuple(dict.fromkeys(names))
+
+
+def _unique_constraints(model: type[Model]) -> list[UniqueConstraint]:
+    """The model's ``UniqueConstraint``s on fields (plain or partial) an upsert may target."""
+    return [c for c in model._meta.constraints if isinstance(c, UniqueConstraint) and c.fields]
+
+
+def _constraint_columns(model: type[Model], constraint: UniqueConstraint) -> tuple[str, ...]:
+    return tuple(model._meta.get_field(n).attname for n in constraint.fields)
+
+
+def partial_target(model: type[Model], target: tuple[str, ...]) -> Any:
+    """``ON CONFLICT (...) WHERE <condition>`` for a target only a partial unique
+    constraint covers (its condition as SQL), None when a whole-table one does."""
+    meta = model._meta
+    wanted = frozenset(target)
+    whole = [frozenset((meta.pk_attname,))]
+    whole += [frozenset((f.attname,)) for f in meta.concrete_fields if f.unique]
+    whole += [frozenset(meta.get_field(n).attname for n in g) for g in meta.unique_together]
+    partial = None
+    for constraint in _unique_constraints(model):
+        if frozenset(_constraint_columns(model, constraint)) == wanted:
+            if constraint.condition is None:
+                return None
+            partial = partial or constraint
+    if wanted in whole or partial is None:
+        return None
+    table = meta.table
+    assert table is not None
+    return condition_sql(model, table, partial.condition)
 
 
 def update_columns(
@@ -134,14 +167,17 @@ def upsert_plan(
             ]
             stmt = pg.insert(table).values(values)
         index = [table.c[a] for a in target] or None
+        where = partial_target(model, target) if target else None
         if update is None:
-            stmt = stmt.on_conflict_do_nothing(index_elements=index)
+            stmt = stmt.on_conflict_do_nothing(index_elements=index, index_where=where)
         else:
             assignments: dict[str, Any] = {a: stmt.excluded[a] for a in update}
             version = model._meta.version
             if version is not None:  # an update of a versioned row bumps its version
                 assignments[version.attname] = table.c[version.attname] + 1
-            stmt = stmt.on_conflict_do_update(index_elements=index, set_=assignments)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=index, index_where=where, set_=assignments
+            )
         return Plan(stmt.returning(*(table.c[a] for a in returning), _INSERTED))
 
     key = ("upsert", generated, target, update, rows, returning)
