@@ -17,6 +17,7 @@ from aksara.query import _copy, _select
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
+from aksara.query._write_checks import refuse_generated
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import annotation_key, annotation_sql, check_expression, has_window
 from aksara.query.expressions import CombinedExpression, F, Value
@@ -101,6 +102,8 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
         if meta.version is not None and not obj.__dict__.get(meta.version.attname):
             obj.__dict__[meta.version.attname] = 1  # a versioned row starts at version 1
         try:
+            if meta.generated_fields:
+                refuse_generated(obj, True, None)
             obj._clean_fields(meta.concrete_fields)
             obj._clean_model()
         except ValidationError as failed:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError
 from aksara.fields.ranges import RangeField
@@ -119,13 +120,14 @@ def update_columns(
             kept.add(meta.version.attname)
         if meta.soft_delete:
             kept.add("deleted_at")
+        kept.update(f.attname for f in meta.generated_fields)
         return tuple(f.attname for f in meta.concrete_fields if f.attname not in kept)
     if isinstance(update_fields, str):
         raise QueryError(f"{method}: update_fields takes a list of field names")
     columns = []
     for name in update_fields:
         field = meta.get_field(name)
-        if not field.concrete or field.primary_key:
+        if not field.concrete or field.primary_key or field.generated is not NOT_PROVIDED:
             raise QueryError(f"{method}: {meta.model_name}.{name} cannot be updated")
         if field is not meta.version:  # the version is bumped, never set
             columns.append(field.attname)
@@ -203,14 +205,10 @@ async def bulk_upsert(
     method = "bulk_create()"
     meta = model._meta
     target, update = _conflict(model, on_conflict, unique_fields, update_fields, method)
-    if meta.filled_fields:
-        raise QueryError(
-            f"{method}: upserts of {meta.model_name}, whose database fills columns "
-            f"(db_default=, generated=), are not supported yet"
-        )
     if not objs:
         return objs
     clean_all(model, objs)
+    _refuse_database_defaults(model, objs, method)
     pk = meta.pk_attname
     generated = meta.pk.db_generated and any(o.__dict__[pk] is None for o in objs)
     if generated and any(o.__dict__[pk] is not None for o in objs):
@@ -223,7 +221,8 @@ async def bulk_upsert(
         )
     if update is not None and not meta.async_save_fields:
         _refuse_duplicates(model, objs, match, method)  # before any hook runs, when none does
-    returning = tuple(dict.fromkeys((pk, *match)))
+    # The key, the conflict target, and what the database computes (generated columns).
+    returning = tuple(dict.fromkeys((pk, *match, *(f.attname for f in meta.generated_fields))))
     names = insert_names(model, generated)
     unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
     size = batch_size or (10_000 if unnest else max(_MAX_PARAMS // len(names), 1))
@@ -236,7 +235,7 @@ async def bulk_upsert(
             _refuse_duplicates(model, objs, match, method)  # the hooks may change keys
         # The keys as the save hooks left them (a unique slug gets its suffix there).
         keys = [tuple(o.__dict__[a] for a in match) for o in objs]
-        fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
+        fields = [meta.by_attname[a] for a in insert_names(model, generated)]
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
             if unnest:
@@ -252,7 +251,7 @@ async def bulk_upsert(
             for obj, key in zip(chunk, keys[start : start + size], strict=True):
                 hits = found.get(key)
                 if hits:  # a duplicate key in one batch: the first instance is the row
-                    obj.__dict__[pk] = hits.pop(0)[0]
+                    obj.__dict__.update(zip(returning, hits.pop(0), strict=False))
                     saved.add(id(obj))
 
     await _in_one_transaction(model, objs, run, several=len(objs) > size)
@@ -263,6 +262,19 @@ async def bulk_upsert(
         elif automatic:
             obj.__dict__[pk] = None
     return objs
+
+
+def _refuse_database_defaults(model: type[Model], objs: list[Model], method: str) -> None:
+    """An upsert sends every column but generated ones: a ``db_default=`` field left to the
+    database (``DATABASE_DEFAULT``) needs a value here."""
+    for field in model._meta.filled_fields:
+        if field.generated is NOT_PROVIDED and any(
+            o.__dict__[field.attname] is DATABASE_DEFAULT for o in objs
+        ):
+            raise QueryError(
+                f"{method}: give {model._meta.model_name}.{field.name} a value: an upsert sends "
+                f"every column, and a database default cannot be one of them"
+            )
 
 
 def _refuse_duplicates(
@@ -333,11 +345,6 @@ async def upsert(
     if not unique_keys:
         raise QueryError(f"{method} needs the unique fields to match on: upsert(email=..., ...)")
     meta = model._meta
-    if meta.filled_fields:
-        raise QueryError(
-            f"{method}: upserts of {meta.model_name}, whose database fills columns "
-            f"(db_default=, generated=), are not supported yet"
-        )
     target = conflict_target(model, list(unique_keys), method)
     defaults = dict(defaults or {})
     overlap = set(defaults) & set(unique_keys)
@@ -350,6 +357,7 @@ async def upsert(
         update = update_columns(model, target, update_fields, method)
     obj = model(**unique_keys, **defaults)
     clean_all(model, [obj])
+    _refuse_database_defaults(model, [obj], method)
     generated = meta.pk.db_generated and obj.__dict__[meta.pk_attname] is None
     returning = meta.attnames
     plan = upsert_plan(model, generated, target, update, 1, returning)
