@@ -135,3 +135,43 @@ async def test_fastapi_answers_a_stale_write_with_409(db):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.put("/docs")
     assert response.status_code == 409 and "reload it" in response.json()["detail"]
+
+
+async def test_etag_and_if_match_over_http(db):
+    import httpx
+    from fastapi import FastAPI, Request, Response
+
+    from aksara.contrib.fastapi import check_if_match, set_etag
+    from aksara.contrib.fastapi.exception_handlers import add_exception_handlers
+
+    doc = await OlDoc.objects.create(title="a")
+    app = FastAPI()
+    add_exception_handlers(app)
+
+    @app.get("/doc")
+    async def read(response: Response) -> dict[str, str]:
+        found = await OlDoc.objects.get(pk=doc.pk)
+        set_etag(response, found)
+        return {"title": found.title}
+
+    @app.put("/doc")
+    async def edit(title: str, request: Request, response: Response) -> dict[str, str]:
+        found = await OlDoc.objects.get(pk=doc.pk)
+        check_if_match(request, found)
+        found.title = title
+        await found.save()
+        set_etag(response, found)
+        return {"title": found.title}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        tag = (await client.get("/doc")).headers["etag"]
+        assert tag == '"1"'
+        assert (await client.put("/doc", params={"title": "x"})).status_code == 428
+        done = await client.put("/doc", params={"title": "b"}, headers={"If-Match": tag})
+        assert done.status_code == 200 and done.headers["etag"] == '"2"'
+        stale = await client.put("/doc", params={"title": "c"}, headers={"If-Match": tag})
+        assert stale.status_code == 412
+        anything = await client.put("/doc", params={"title": "d"}, headers={"If-Match": "*"})
+        assert anything.status_code == 200
+    assert (await OlDoc.objects.get(pk=doc.pk)).title == "d"

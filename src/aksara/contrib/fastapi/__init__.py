@@ -24,6 +24,7 @@ from aksara.contrib.fastapi.applications import Aksara, MediaFiles, mount_media
 from aksara.contrib.fastapi.dependencies import DBTransaction, transaction_dependency
 from aksara.contrib.fastapi.exception_handlers import add_exception_handlers
 from aksara.contrib.fastapi.schemas import ModelSchema, Variant, schema_for
+from aksara.contrib.fastapi.versions import check_if_match, etag, set_etag
 
 __all__ = [
     "Aksara",
@@ -32,8 +33,11 @@ __all__ = [
     "UploadFile",
     "Variant",
     "add_exception_handlers",
+    "check_if_match",
+    "etag",
     "mount_media",
     "ModelSchema",
     "schema_for",
+    "set_etag",
     "transaction_dependency",
 ]
