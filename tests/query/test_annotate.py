@@ -421,3 +421,16 @@ async def test_alias_is_computed_where_used_and_never_selected(db):
     assert [a.name for a in await unused] == ["Ada", "Bo", "Cy"]  # its parameter is not sent
     with pytest.raises(QueryError, match="already an annotation"):
         RlAuthor.objects.alias(n=Count("posts")).annotate(n=Count("posts"))
+
+
+async def test_conditions_compare_fields_and_annotations_with_expressions(db):
+    await blog()
+    qs = RlAuthor.objects.annotate(n=Count("posts"), e=Count("edited_posts"))
+    assert [a.name for a in await qs.filter(n__gt=F("e")).order_by("name")] == ["Ada"]
+    assert [a.name for a in await qs.filter(e__lt=F("n") - 1).order_by("name")] == []
+    assert [a.name for a in await qs.filter(e__gte=F("n")).order_by("name")] == ["Bo", "Cy"]
+    posts = RlPost.objects.annotate(double=F("rank") * 2)
+    below = posts.filter(rank__lt=F("double") - 5).order_by("title")  # a field, an annotation
+    assert [p.title for p in await below] == ["a2"]
+    with pytest.raises(QueryError, match="exact/gt/gte/lt/lte"):
+        qs.filter(n__icontains=F("e"))

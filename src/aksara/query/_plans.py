@@ -104,3 +104,18 @@ def make_instance(
     d["_loaded"] = make_loaded(model._meta, names, loaded)
     obj.__dict__ = d
     return obj
+
+
+def annotated_instances(
+    model: type[M], records: Sequence[Any], rows: RowPlan, layout: Any
+) -> list[M]:
+    """Instances from records whose last columns are annotations, set as attributes
+    (``layout``: a ``select_related`` JoinLayout, or None)."""
+    assert rows.extra is not None
+    width = len(rows.names)
+    head = [r[:width] for r in records]
+    objs = layout.hydrate(model, head, rows) if layout is not None else hydrate(model, head, rows)
+    names = rows.extra.names
+    for obj, values in zip(objs, rows.extra.tuples([r[width:] for r in records]), strict=True):
+        obj.__dict__.update(zip(names, values, strict=True))
+    return objs

@@ -16,7 +16,6 @@ text but as a quoted label.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ from aksara import fields
 from aksara._codegen import is_identifier
 from aksara.exceptions import QueryError
 from aksara.query import _where
-from aksara.query._compile import RowPlan, param
+from aksara.query._compile import param
 from aksara.query._output import constant, output_field
 from aksara.query._resolve import path_column, path_field
 from aksara.query._scope import annotation, annotations_in_scope, compiled, in_scope
@@ -49,7 +48,7 @@ from aksara.query.relation_aggregates import (
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
-    from aksara.query.joins import JoinLayout, Joins
+    from aksara.query.joins import Joins
     from aksara.query.queryset import QuerySet
 
 
@@ -387,6 +386,9 @@ def _condition(
         if type(child) is not tuple:
             raise QueryError("A condition on annotations takes lookups on them only")
         key, value = child
+        if isinstance(value, Combinable):  # n__gt=F("m"), rank__lt=F("n") * 2
+            parts.append(_compared(model, exprs, key, value, values, built, counter))
+            continue
         name, _, lookup_name = key.partition("__")
         field = output_field(model, exprs[name])
         if getattr(field, "model", None) is None:  # a field of its own: named for messages
@@ -395,8 +397,6 @@ def _condition(
         lookup = field.get_lookup(lookup_name or "exact")
         if lookup is None:
             raise QueryError(f"{name}: no lookup {lookup_name!r} on an annotation of this type")
-        if isinstance(value, Combinable):
-            raise QueryError(f"{key}: compare an annotation with a value, not an expression")
         variant, params = lookup.prepare(field, value)
         if built is None:
             values.extend(params)
@@ -411,6 +411,35 @@ def _condition(
         return (q.connector, q.negated, tuple(parts))
     combined = sa.and_(*parts) if q.connector == Q.AND else sa.or_(*parts)
     return sa.not_(combined) if q.negated else combined
+
+
+_OPERATORS = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def _compared(
+    model: type[Model],
+    exprs: dict[str, Any],
+    key: str,
+    value: Any,
+    values: list[Any],
+    built: dict[str, Any] | None,
+    counter: list[int] | None,
+) -> Any:
+    """An annotation or a field compared with an expression that reads annotations
+    (``F("n")``): its shape, or its SQL with the annotations as built."""
+    name, _, lookup_name = key.partition("__")
+    operator = _OPERATORS.get(lookup_name or "exact")
+    if operator is None or "__" in lookup_name:
+        raise QueryError(f"{key}: an expression is compared with exact/gt/gte/lt/lte only")
+    if built is None:
+        if name not in exprs:
+            path_field(model, name)  # an unknown field raises here
+        check_expression(model, "filter", value, grouped=False)
+        return (name, operator, annotation_key(model, value, values))
+    assert counter is not None
+    left = built[name] if name in exprs else path_column(model, model._meta.table, name)
+    right = annotation_sql(model, model._meta.table, value, counter)
+    return left.op(operator, is_comparison=True)(right)
 
 
 def annotation_sql(
@@ -528,14 +557,28 @@ def _row_column(model: type[Model], table: Any, path: str, joins: Joins | None) 
 
 
 def on_annotations(q: Q, annotations: dict[str, Any]) -> bool:
-    """Whether condition ``q`` is on annotations (all its keys) or on fields (none of them)."""
+    """Whether condition ``q`` is on annotations (all its keys, or values reading them:
+    ``rank__lt=F("n")``) or on fields (none of them)."""
     keys = list(_keys(q))
-    on = [key.partition("__")[0] in annotations for key in keys]
+    reading = _reads_annotations(q, annotations)
+    on = [reading or key.partition("__")[0] in annotations for key in keys]
     if any(on) and not all(on):
         raise QueryError(
             "A condition mixes annotations and fields: filter on each in a call of its own"
         )
     return bool(on) and on[0]
+
+
+def _reads_annotations(q: Q, annotations: dict[str, Any]) -> bool:
+    """Whether a value of ``q`` is an expression reading an annotation."""
+    for child in q.children:
+        if isinstance(child, Q):
+            if _reads_annotations(child, annotations):
+                return True
+        elif type(child) is tuple and isinstance(child[1], Combinable):
+            if any(n in annotations for n in _names_read(child[1])):
+                return True
+    return False
 
 
 def _keys(q: Q) -> Any:
@@ -546,19 +589,3 @@ def _keys(q: Q) -> Any:
             yield child[0]
         else:
             yield ""  # a condition of its own (Exists, SQLAlchemy): on the rows' fields
-
-
-def annotated_instances(
-    model: type[Model], records: Sequence[Any], rows: RowPlan, layout: JoinLayout | None
-) -> list[Any]:
-    """Instances from records whose last columns are annotations, set as attributes."""
-    from aksara.query._plans import hydrate
-
-    assert rows.extra is not None
-    width = len(rows.names)
-    head = [r[:width] for r in records]
-    objs = layout.hydrate(model, head, rows) if layout is not None else hydrate(model, head, rows)
-    names = rows.extra.names
-    for obj, values in zip(objs, rows.extra.tuples([r[width:] for r in records]), strict=True):
-        obj.__dict__.update(zip(names, values, strict=True))
-    return objs

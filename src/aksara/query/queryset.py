@@ -18,12 +18,11 @@ from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
-from aksara.query._plans import cached_plan, hydrate
+from aksara.query._plans import annotated_instances, cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import (
-    annotated_instances,
     check_condition,
     on_annotations,
 )
