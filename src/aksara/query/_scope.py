@@ -43,3 +43,10 @@ def annotations_in_scope() -> dict[str, Any]:
 def compiled(name: str) -> Any:
     """The SQL of annotation ``name`` in scope, or None before it is compiled."""
     return scope.get()[1].get(name)
+
+
+def own_scope_needed(annotations: tuple[tuple[str, Any], ...]) -> bool:
+    """Whether building a query with ``annotations`` must set a scope of its own: when it
+    has annotations, or when an enclosing query's are in scope (a subquery must not read
+    them). Most queries have neither, and skip the context variable's set and reset."""
+    return bool(annotations) or scope.get() is not _EMPTY

@@ -21,7 +21,7 @@ from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import cached_plan
 from aksara.query._resolve import order_column
-from aksara.query._scope import in_scope
+from aksara.query._scope import in_scope, own_scope_needed
 from aksara.query._sqlalchemy import SQLAlchemyOrder
 from aksara.query._where import where_clause, where_key
 from aksara.query.annotations import (
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     """The query's shape (everything that changes its SQL); its values go to ``values``:
     the annotations', the conditions', the conditions on annotations', LIMIT's, OFFSET's."""
+    if not own_scope_needed(qs._annotations):
+        return _shape(qs, values)
     with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
         return _shape(qs, values)
 
@@ -159,6 +161,8 @@ def select_statement(
     own columns only, no ``select_related`` and no row locks. ``table`` is the model's table
     or an alias of it (a subquery on the model of its enclosing query).
     """
+    if not own_scope_needed(qs._annotations):
+        return _select_statement(qs, inner, counter, table)
     with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
         return _select_statement(qs, inner, counter, table)
 

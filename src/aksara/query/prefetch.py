@@ -79,10 +79,12 @@ async def _load(relation: Relation, objs: list[Model]) -> None:
     if keys:
         if step.junction is None:
             target_key = step.target_attname
-            for row in await _related_rows(step, keys, hide_deleted(relation)):
+            hide = relation.multi_valued and step.target._meta.soft_delete
+            for row in await _related_rows(step, keys, hide):
                 groups.setdefault(row.__dict__[target_key], []).append(row)
         else:
-            for key, row in await _junction_rows(step, keys, hide_deleted(relation)):
+            hide = relation.multi_valued and step.target._meta.soft_delete
+            for key, row in await _junction_rows(step, keys, hide):
                 groups.setdefault(key, []).append(row)
     cache = relation.cache_name
     back = relation.remote if step.junction is None else None
@@ -101,15 +103,10 @@ async def _load(relation: Relation, objs: list[Model]) -> None:
                 value.__dict__[back_cache] = obj
 
 
-def hide_deleted(relation: Relation) -> bool:
-    """Whether prefetching ``relation`` leaves soft-deleted rows out: for a multi-valued
-    relation to a model with ``Meta.soft_delete``, as its related manager does."""
-    return relation.multi_valued and relation.step().target._meta.soft_delete
-
-
 def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
     """``SELECT target.* FROM target WHERE <target column> = ANY($1)`` in the target's order
-    (and ``AND deleted_at IS NULL`` with ``hide``)."""
+    (and ``AND deleted_at IS NULL`` with ``hide``: a multi-valued relation to a model with
+    ``Meta.soft_delete`` leaves deleted rows out, as its related manager does)."""
     target = step.target
 
     def build() -> tuple[Plan, RowPlan]:
