@@ -183,7 +183,7 @@ def constrained(version: int) -> sa.MetaData:
                         Func("starts", "ends", function="tstzrange", output_field=fields.Text()),
                         "&&",
                     ),
-                    ("room", "="),
+                    ("room", "=") if version < 4 else ("slot", "="),  # v4: the same name
                 ],
             )
         ]
@@ -205,7 +205,7 @@ def constrained(version: int) -> sa.MetaData:
                     ),
                     UniqueConstraint(Lower("email"), name="booking_email_ci"),
                     UniqueConstraint(fields=["slot"], condition=Q(active=True), name="active_slot"),
-                    *(exclusion if first else []),
+                    *(exclusion if version != 2 else []),
                 ]
                 indexes = [] if first else [Index("room", condition=live, name="live_room")]
 

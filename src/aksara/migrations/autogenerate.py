@@ -14,10 +14,14 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql.elements import conv
 
 from aksara._sa_compat import constraint_name
 from aksara.migrations.backfill import existing_rows_sql
+from aksara.migrations.definitions import (
+    add_exclusion_op,
+    compare_definitions,
+    exclusion_from_definition,
+)
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -325,7 +329,7 @@ def compare_exclusion_constraints(
     for name in sorted(declared.keys() - existing):
         constraint = declared[name]
         if autogen_context.run_object_filters(constraint, name, _EXCLUDE_TYPE, False, None):
-            modify_ops.ops.append(CreateExcludeConstraintOp.from_constraint(constraint))
+            modify_ops.ops.append(add_exclusion_op(constraint, dialect, str(table_name), schema))
     # Only those aksara names (``ex_<table>_...``): one made by hand is not the models' to drop.
     ours = f"ex_{table_name}_"
     for name in sorted(n for n in existing - declared.keys() if n.startswith(ours)):
@@ -341,11 +345,6 @@ def compare_exclusion_constraints(
 #: of its own for them; it compares none).
 _EXCLUDE_TYPE: Any = "exclude_constraint"
 
-_EXCLUDE = re.compile(
-    r"EXCLUDE USING (\w+) \((.*)\)(?: WHERE \((.*)\))?(?: DEFERRABLE.*| NOT DEFERRABLE.*)?",
-    re.DOTALL,
-)
-
 
 def _reflected_exclusion(
     connection: Any, schema: str | None, table: str, name: str
@@ -360,42 +359,11 @@ def _reflected_exclusion(
         ),
         {"schema": schema, "table": table, "name": name},
     ).scalar_one()
-    match = _EXCLUDE.fullmatch(definition)
-    if match is None:
-        return None
-    method, body, where = match.groups()
-    elements: list[tuple[Any, str]] = []
-    for part in _top_level(body):
-        expression, _, operator = part.rpartition(" WITH ")
-        elements.append((sa.literal_column(expression), operator))
-    constraint = postgresql.ExcludeConstraint(
-        # conv(): the name as the database has it, the naming convention already applied.
-        *elements,
-        name=conv(name),
-        using=method,
-        where=sa.text(where) if where else None,
-    )
-    sa.Table(table, sa.MetaData(), constraint, schema=schema)
-    return constraint
-
-
-def _top_level(body: str) -> list[str]:
-    """``body`` split at its commas outside parentheses."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(body):
-        depth += char == "("
-        depth -= char == ")"
-        if char == "," and depth == 0:
-            parts.append(body[start:i].strip())
-            start = i + 1
-    parts.append(body[start:].strip())
-    return parts
+    return exclusion_from_definition(name, definition, table, schema)
 
 
 _plugin.add_autogenerate_comparator(compare_exclusion_constraints, "table", "exclusion_constraints")
 
 
 # Conditions changed under unchanged names (aksara.migrations.definitions).
-from aksara.migrations import definitions  # noqa: E402
-
-_plugin.add_autogenerate_comparator(definitions.compare_definitions, "table", "definitions")
+_plugin.add_autogenerate_comparator(compare_definitions, "table", "definitions")

@@ -16,9 +16,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from alembic.ddl.postgresql import CreateExcludeConstraintOp
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex
+from sqlalchemy.sql.elements import conv
 
 from aksara._sa_compat import constraint_name
 
@@ -38,16 +41,16 @@ def compare_definitions(
     conn_table: sa.Table | None,
     metadata_table: sa.Table | None,
 ) -> PriorityDispatchResult:
-    """Drop and create again each named CHECK constraint, and each partial index, whose
-    definition in the models differs from the database's."""
+    """Drop and create again each named CHECK or EXCLUDE constraint, and each partial
+    index, whose definition in the models differs from the database's."""
     connection = autogen_context.connection
     if conn_table is None or metadata_table is None or connection is None:
         return PriorityDispatchResult.CONTINUE
     dialect = connection.dialect
-    checks = {
+    checks = {  # CHECK and EXCLUDE constraints, compared the same way
         str(constraint_name(c, dialect)): c
         for c in metadata_table.constraints
-        if isinstance(c, sa.CheckConstraint) and c.name
+        if isinstance(c, (sa.CheckConstraint, postgresql.ExcludeConstraint)) and c.name
     }
     partial = {
         str(i.name): i
@@ -69,7 +72,12 @@ def compare_definitions(
         if name in declared and declared[name] != live_checks[name]:
             constraint = checks[name]
             modify_ops.ops.append(ops.DropConstraintOp.from_constraint(constraint))
-            modify_ops.ops.append(ops.CreateCheckConstraintOp.from_constraint(constraint))
+            if isinstance(constraint, postgresql.ExcludeConstraint):
+                modify_ops.ops.append(
+                    add_exclusion_op(constraint, dialect, str(table_name), schema)
+                )
+            else:
+                modify_ops.ops.append(ops.CreateCheckConstraintOp.from_constraint(constraint))
     for name in changed_indexes:
         if name in declared and declared[name] != _where(live_indexes[name]):
             index = partial[name]
@@ -84,7 +92,7 @@ def _live(connection: Any, schema: str | None, table: str, kind: str) -> dict[st
     if kind == "checks":
         sql = (
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            f"WHERE contype = 'c' AND conrelid = {relation}::regclass"
+            f"WHERE contype IN ('c', 'x') AND conrelid = {relation}::regclass"
         )
     else:
         sql = (
@@ -99,7 +107,7 @@ def _normalised(
     connection: Any,
     schema: str | None,
     table: str,
-    checks: dict[str, sa.CheckConstraint],
+    checks: dict[str, Any],
     indexes: dict[str, sa.Index],
     check_names: list[str],
     index_names: list[str],
@@ -114,7 +122,8 @@ def _normalised(
         connection.exec_driver_sql(f"CREATE TEMP TABLE {_PROBE} (LIKE {source})")
         for i, name in enumerate(check_names):
             ddl = str(AddConstraint(checks[name]).compile(dialect=dialect))
-            check = ddl[ddl.index(" CHECK ") :]
+            kind = " EXCLUDE " if " EXCLUDE " in ddl else " CHECK "
+            check = ddl[ddl.index(kind) :]
             statement = f"ALTER TABLE {_PROBE} ADD CONSTRAINT probe_{i}{check}"
             definition = _probe(
                 connection,
@@ -152,3 +161,59 @@ def _probe(connection: Any, statement: str, query: str) -> str | None:
 def _where(definition: str) -> str:
     match = _WHERE.search(definition)
     return match.group(1) if match else ""
+
+
+_EXCLUDE = re.compile(
+    r"EXCLUDE USING (\w+) \((.*)\)(?: WHERE \((.*)\))?(?: DEFERRABLE.*| NOT DEFERRABLE.*)?",
+    re.DOTALL,
+)
+
+
+def add_exclusion_op(
+    constraint: postgresql.ExcludeConstraint, dialect: Any, table: str, schema: str | None
+) -> CreateExcludeConstraintOp:
+    """The operation adding ``constraint`` to an existing table. Alembic's own builds a
+    table of the constraint's elements, which only plain columns survive: the elements go
+    as the SQL the constraint's DDL shows (``tstzrange(starts, ends)``)."""
+    ddl = str(AddConstraint(constraint).compile(dialect=dialect))
+    name = str(constraint_name(constraint, dialect))
+    rebuilt = exclusion_from_definition(name, ddl[ddl.index(" EXCLUDE ") + 1 :], table, schema)
+    assert rebuilt is not None
+    return CreateExcludeConstraintOp.from_constraint(rebuilt)
+
+
+def exclusion_from_definition(
+    name: str, definition: str, table: str, schema: str | None
+) -> postgresql.ExcludeConstraint | None:
+    """An exclusion constraint rebuilt from its SQL (``EXCLUDE USING gist (... WITH &&, ...)
+    [WHERE (...)]``) with its elements as SQL text; None for a definition it cannot read."""
+    match = _EXCLUDE.fullmatch(definition.strip())
+    if match is None:
+        return None
+    method, body, where = match.groups()
+    elements: list[tuple[Any, str]] = []
+    for part in _top_level(body):
+        expression, _, operator = part.rpartition(" WITH ")
+        elements.append((sa.literal_column(expression), operator))
+    constraint = postgresql.ExcludeConstraint(
+        # conv(): the name as the database has it, the naming convention already applied.
+        *elements,
+        name=conv(name),
+        using=method,
+        where=sa.text(where) if where else None,
+    )
+    sa.Table(table, sa.MetaData(), constraint, schema=schema)
+    return constraint
+
+
+def _top_level(body: str) -> list[str]:
+    """``body`` split at its commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(body):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(body[start:i].strip())
+            start = i + 1
+    parts.append(body[start:].strip())
+    return parts
