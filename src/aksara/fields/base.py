@@ -66,7 +66,7 @@ class FieldOptions(TypedDict, total=False):
     generated: Any
 
 
-def _is_expression(value: Any) -> bool:
+def is_db_expression(value: Any) -> bool:
     """True for a ``db_default=`` the query layer compiles (``Now()``, a SQLAlchemy element)."""
     return isinstance(value, sa.ClauseElement) or type(value).__module__.startswith("aksara.query")
 
@@ -413,7 +413,7 @@ class Field(Generic[T]):
                 **self.sa_column_kwargs(),
             )
         kwargs = self.sa_column_kwargs()
-        if self.db_default is not NOT_PROVIDED and not _is_expression(self.db_default):
+        if self.db_default is not NOT_PROVIDED and not is_db_expression(self.db_default):
             # A constant: the server default is its SQL literal (an expression is compiled
             # onto the column by the query layer, with the model's other DDL).
             literal = sa.literal(self.to_db(self.clean(self.db_default)), self.sa_type())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Callable
 from typing import Any, ClassVar, Unpack
 
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import ValidationError
 from aksara.fields.base import Field, FieldOptions
+from aksara.fields.numeric import BigInteger, Decimal, Integer
+from aksara.fields.temporal import Date, DateTime
 from aksara.types import Range
 
 _BOUNDS = ("[)", "(]", "[]", "()")
@@ -33,14 +36,12 @@ class RangeField(Field[Range[Any]]):
     ai_type: ClassVar[str] = "object"
     #: PostgreSQL's range type.
     range_type: ClassVar[type[sa.types.TypeEngine[Any]]]
+    #: Makes the field that validates one bound (and what ``contains=value`` compares with).
+    element: ClassVar[Callable[[], Field[Any]]]
 
     def __init__(self, **options: Unpack[FieldOptions]) -> None:
         super().__init__(**options)
-        self.base_field = self.element_field()
-
-    def element_field(self) -> Field[Any]:
-        """A field that validates one bound (and what ``contains=value`` compares with)."""
-        raise NotImplementedError
+        self.base_field = type(self).element()
 
     def to_python(self, value: Any) -> Range[Any]:
         if isinstance(value, Range):
@@ -85,10 +86,7 @@ class IntegerRange(RangeField, Field[Range[int]]):
 
     range_type = pg.INT4RANGE
 
-    def element_field(self) -> Field[Any]:
-        from aksara.fields.numeric import Integer
-
-        return Integer()
+    element = Integer
 
 
 class BigIntegerRange(RangeField, Field[Range[int]]):
@@ -96,27 +94,15 @@ class BigIntegerRange(RangeField, Field[Range[int]]):
 
     range_type = pg.INT8RANGE
 
-    def element_field(self) -> Field[Any]:
-        from aksara.fields.numeric import BigInteger
-
-        return BigInteger()
+    element = BigInteger
 
 
 class DecimalRange(RangeField, Field[Range[decimal.Decimal]]):
-    """A range of exact decimals. PostgreSQL type: ``NUMRANGE``."""
+    """A range of exact decimals. PostgreSQL type: ``NUMRANGE``. Bounds keep their own
+    digits: a range has no precision or scale to round them to."""
 
     range_type = pg.NUMRANGE
-
-    def element_field(self) -> Field[Any]:
-        from aksara.fields.numeric import Decimal
-
-        class Bound(Decimal):
-            """A NUMERIC bound as given: no precision or scale to round it to."""
-
-            def clean(self, value: Any, instance: Any = None) -> decimal.Decimal | None:
-                return None if value is None else self.to_python(value)
-
-        return Bound(precision=1000, scale=500)
+    element = staticmethod(lambda: _Bound(precision=1000, scale=500))
 
 
 class DateRange(RangeField, Field[Range[dt.date]]):
@@ -124,10 +110,7 @@ class DateRange(RangeField, Field[Range[dt.date]]):
 
     range_type = pg.DATERANGE
 
-    def element_field(self) -> Field[Any]:
-        from aksara.fields.temporal import Date
-
-        return Date()
+    element = Date
 
 
 class DateTimeRange(RangeField, Field[Range[dt.datetime]]):
@@ -135,7 +118,11 @@ class DateTimeRange(RangeField, Field[Range[dt.datetime]]):
 
     range_type = pg.TSTZRANGE
 
-    def element_field(self) -> Field[Any]:
-        from aksara.fields.temporal import DateTime
+    element = DateTime
 
-        return DateTime()
+
+class _Bound(Decimal):
+    """A NUMERIC bound as given: converted, never quantized to a scale."""
+
+    def clean(self, value: Any, instance: Any = None) -> decimal.Decimal | None:
+        return None if value is None else self.to_python(value)

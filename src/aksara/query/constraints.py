@@ -25,7 +25,7 @@ from sqlalchemy.sql import visitors
 from aksara import _sa_compat
 from aksara._typing import NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, FieldError, QueryError
-from aksara.fields.base import _is_expression
+from aksara.fields.base import is_db_expression
 from aksara.models.constraints import CheckConstraint, ExclusionConstraint, UniqueConstraint
 from aksara.query._where import where_clause, where_key
 from aksara.query.annotations import annotation_key, annotation_sql, check_expression
@@ -45,7 +45,7 @@ def attach(model: type[Model]) -> None:
     for field in meta.concrete_fields:
         generated = field.generated is not NOT_PROVIDED
         expression = field.generated if generated else field.db_default
-        if generated or (expression is not NOT_PROVIDED and _is_expression(expression)):
+        if generated or (expression is not NOT_PROVIDED and is_db_expression(expression)):
             try:
                 (sql,) = _elements(model, table, (), (expression,))
             except (QueryError, ConfigurationError) as error:

@@ -61,11 +61,7 @@ def conflict_target(
             )
         names.append(field.attname)
     wanted = frozenset(names)
-    unique = [frozenset((meta.pk_attname,))]
-    unique += [frozenset((f.attname,)) for f in meta.concrete_fields if f.unique]
-    unique += [
-        frozenset(meta.get_field(n).attname for n in group) for group in meta.unique_together
-    ]
+    unique = _whole_table_uniques(model)
     unique += [frozenset(_constraint_columns(model, c)) for c in _unique_constraints(model)]
     if wanted not in unique:
         raise QueryError(
@@ -73,6 +69,16 @@ def conflict_target(
             f"{', '.join(unique_fields)}; ON CONFLICT needs one"
         )
     return tuple(dict.fromkeys(names))
+
+
+def _whole_table_uniques(model: type[Model]) -> list[frozenset[str]]:
+    """The column sets unique across the whole table: the key, unique fields and
+    ``unique_together`` groups."""
+    meta = model._meta
+    unique = [frozenset((meta.pk_attname,))]
+    unique += [frozenset((f.attname,)) for f in meta.concrete_fields if f.unique]
+    unique += [frozenset(meta.get_field(n).attname for n in g) for g in meta.unique_together]
+    return unique
 
 
 def _unique_constraints(model: type[Model]) -> list[UniqueConstraint]:
@@ -89,9 +95,7 @@ def partial_target(model: type[Model], target: tuple[str, ...]) -> Any:
     constraint covers (its condition as SQL), None when a whole-table one does."""
     meta = model._meta
     wanted = frozenset(target)
-    whole = [frozenset((meta.pk_attname,))]
-    whole += [frozenset((f.attname,)) for f in meta.concrete_fields if f.unique]
-    whole += [frozenset(meta.get_field(n).attname for n in g) for g in meta.unique_together]
+    whole = _whole_table_uniques(model)
     partial = None
     for constraint in _unique_constraints(model):
         if frozenset(_constraint_columns(model, constraint)) == wanted:
