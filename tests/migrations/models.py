@@ -214,7 +214,7 @@ def constrained(version: int) -> sa.MetaData:
 
 def filled() -> sa.MetaData:
     """A model whose database fills columns: a constant and an expression default, and a
-    generated column."""
+    generated column; its lines have a composite primary key."""
     from aksara import F
     from aksara.query.functions import Now
 
@@ -227,5 +227,13 @@ def filled() -> sa.MetaData:
             gross = fields.Integer(generated=F("net") + F("tax"))
             state = fields.String(max_length=10, db_default="open")
             issued = fields.DateTime(db_default=Now())
+
+        class MigInvoiceLine(Model):
+            invoice = fields.ForeignKey(MigInvoice)
+            line_no = fields.Integer()
+            amount = fields.Integer(default=0)
+
+            class Meta:
+                primary_key = ("invoice", "line_no")
 
     return target

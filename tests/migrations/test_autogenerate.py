@@ -393,5 +393,7 @@ async def test_database_filled_columns_round_trip(fresh_database_url, tmp_path):
     assert "sa.Computed('net + tax', persisted=True)" in script
     assert "server_default=sa.text(\"'open'\")" in script or "server_default='open'" in script
     assert "server_default=sa.text('now()')" in script
+    pk = "sa.PrimaryKeyConstraint('invoice_id', 'line_no', name=op.f('pk_mig_invoice_line'))"
+    assert pk in script
     await alembic(command.upgrade, config, "head")
     await alembic(command.check, config)  # no drift

@@ -215,7 +215,7 @@ class ModelPolicy:
             n: f for n, f in self.fields.items() if agent_writable(f, peers)
         }
         self.updatable: dict[str, Field[Any]] = {
-            n: f for n, f in self.creatable.items() if not f.primary_key
+            n: f for n, f in self.creatable.items() if not f.primary_key and f not in meta.pk_fields
         }
         #: Fields a create must be given: every one of them must be visible and writable.
         self.required: tuple[str, ...] = tuple(
@@ -223,7 +223,14 @@ class ModelPolicy:
         )
         self.can_create = all(n in self.creatable for n in self.required)
         # A key that is a relation to a secret key is secret too (get() would be an oracle).
-        self.pk: Field[Any] | None = None if is_sensitive(meta.pk) else meta.pk
+        # A composite key has no get/update/delete tools (their argument is one value).
+        self.pk: Field[Any] | None = None if meta.composite_pk or is_sensitive(meta.pk) else meta.pk
+        #: What pages are ordered by last, so that they never overlap.
+        self.tiebreak: tuple[str, ...] = (
+            ()
+            if any(is_sensitive(f) for f in meta.pk_fields)
+            else tuple(f.name for f in meta.pk_fields)
+        )
         #: Models outside the export that a delete would delete or change rows of.
         self.delete_reaches: list[str] = hidden_effects(model, peers)
         self.can_delete = self.pk is not None and not self.delete_reaches
@@ -259,10 +266,8 @@ class ModelPolicy:
         """The ORDER BY of a page: the requested or default keys, then the primary key so that
         pages never overlap (unless the key is hidden: sorting by it would reveal its order)."""
         order = requested or self.default_ordering
-        pk = self.pk
-        if pk is not None and pk.name not in {spec.lstrip("-") for spec in order}:
-            order = (*order, pk.name)
-        return order
+        named = {spec.lstrip("-") for spec in order}
+        return (*order, *(name for name in self.tiebreak if name not in named))
 
     def __repr__(self) -> str:
         return f"<ModelPolicy {self.name}>"

@@ -121,6 +121,20 @@ class RelatedField(Relation):
             raise ConfigurationError(
                 f"{self.model.__name__}.{self.name} cannot refer to the abstract model {target.__name__}"
             )
+        keyed = next(
+            (
+                m
+                for m in (target, self.model)
+                if m._meta.composite_pk and (m is target or self.multi_valued)
+            ),
+            None,
+        )
+        if keyed is not None:
+            raise ConfigurationError(
+                f"{self.model.__name__}.{self.name}: {keyed.__name__} has a composite primary "
+                f"key, and relations to such a model are not supported; give it a "
+                f"single-column key and make the pair unique (Meta.constraints)"
+            )
         self.related_model = target
         self._step = None
         # Check the reverse names first, so a clash changes nothing.

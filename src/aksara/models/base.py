@@ -98,7 +98,7 @@ class ModelMeta(type):
         cls._meta = opts  # type: ignore[attr-defined]
         if opts.abstract:
             return cls
-        if not any(f.primary_key for f in fields.values()):
+        if not any(f.primary_key for f in fields.values()) and not opts.primary_key_names:
             pk = UUID(primary_key=True, default=uuid.uuid4, ai_agent_writable=False)
             pk.__set_name__(cls, "id")
             setattr(cls, "id", pk)  # noqa: B010
@@ -163,7 +163,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
             if field.name not in values and field.attname not in values:
                 d[field.attname] = field.get_default()
         for key, value in values.items():
-            if key not in meta.fields and key not in meta.by_attname:
+            if key not in meta.fields and key not in meta.by_attname and key != "pk":
                 raise TypeError(f"{type(self).__name__}() got an unexpected field {key!r}")
             setattr(self, key, value)
 

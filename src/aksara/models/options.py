@@ -29,6 +29,7 @@ _META_OPTIONS = {
     "abstract",
     "ai_description",
     "verbose_name",
+    "primary_key",
 }
 
 
@@ -161,6 +162,10 @@ class Options:
         self.reverse: dict[str, ReverseRelation] = {}
         self.table: sa.Table | None = None
         self.pk: Field[Any] = None  # type: ignore[assignment]
+        #: ``Meta.primary_key``: the names of the fields a composite key is made of.
+        self.primary_key_names: tuple[str, ...] = _key_names(
+            self.model_name, attrs.get("primary_key")
+        )
         # Caches, filled on first use, each bounded (least recently used entries go first).
         #: Compiled statements by query shape (``aksara.query._plans``).
         self.plans: LRUCache[Any] = LRUCache(MAX_PLANS)
@@ -192,11 +197,7 @@ class Options:
             f for f in self.concrete_fields if f.generated is not NOT_PROVIDED
         )
         self.filled_fields = tuple(f for f in self.concrete_fields if f.filled_by_database)
-        pks = [f for f in self.concrete_fields if f.primary_key]
-        if len(pks) != 1:
-            raise ConfigurationError(f"{self.model_name} must have exactly one primary key field")
-        self.pk = pks[0]
-        self.pk_attname = self.pk.attname
+        self._set_primary_key()
         if self.version_field_name is not None:
             from aksara.fields.numeric import Integer
 
@@ -208,6 +209,52 @@ class Options:
                 )
             self.version = version
         self.clear_caches()
+
+    def _set_primary_key(self) -> None:
+        pks = [f for f in self.concrete_fields if f.primary_key]
+        if self.primary_key_names:
+            from aksara.fields.composite import CompositeKey
+
+            if pks:
+                raise ConfigurationError(
+                    f"{self.model_name} declares Meta.primary_key and {pks[0].name}"
+                    f"(primary_key=True): the key is one or the other"
+                )
+            parts = [self._key_part(n) for n in self.primary_key_names]
+            self.pk = CompositeKey(self.model, parts)
+            # ``obj.pk`` reads and sets the tuple of the key's values.
+            setattr(self.model, "pk", self.pk)  # noqa: B010
+            #: The fields of the primary key, in order (one for a single-column key).
+            self.pk_fields: tuple[Field[Any], ...] = tuple(parts)
+            #: The attribute name of the key's column; "" for a composite key.
+            self.pk_attname = ""
+        else:
+            if len(pks) != 1:
+                raise ConfigurationError(
+                    f"{self.model_name} must have exactly one primary key field"
+                )
+            self.pk = pks[0]
+            self.pk_fields = (self.pk,)
+            self.pk_attname = self.pk.attname
+        self.pk_attnames: tuple[str, ...] = tuple(f.attname for f in self.pk_fields)
+        #: True when the key is several columns (``Meta.primary_key``).
+        self.composite_pk: bool = len(self.pk_fields) > 1
+
+    def _key_part(self, name: str) -> Field[Any]:
+        field = self.fields.get(name) or self.by_attname.get(name)
+        where = f"{self.model_name}.Meta.primary_key"
+        if field is None:
+            raise ConfigurationError(
+                f"{where}: {self.model_name} has no field {name!r}. "
+                f"Choices are: {', '.join(sorted(self.fields))}"
+            )
+        if not field.concrete:
+            raise ConfigurationError(f"{where}: {name!r} has no column")
+        if field.nullable:
+            raise ConfigurationError(f"{where}: {name!r} is nullable; a key's columns are not")
+        if field.generated is not NOT_PROVIDED:
+            raise ConfigurationError(f"{where}: {name!r} is a generated column")
+        return field
 
     def clear_caches(self) -> None:
         """Forget compiled statements and resolved keys (after a column's type changed)."""
@@ -238,6 +285,8 @@ class Options:
         for group in self.unique_together:
             cols = [self.get_field(n).column_name for n in group]
             items.append(sa.UniqueConstraint(*cols))
+        if self.composite_pk:
+            items.append(sa.PrimaryKeyConstraint(*(f.column_name for f in self.pk_fields)))
         if self.table_name in metadata.tables:
             raise ConfigurationError(
                 f"Table {self.table_name!r} of {self.model_name} is already used by another model; "
@@ -327,6 +376,25 @@ def _constraints(model_name: str, items: Any) -> list[Any]:
             raise ConfigurationError(f"{model_name}.Meta.constraints: {item.name!r} is used twice")
         names.add(item.name)
     return constraints
+
+
+def _key_names(model_name: str, value: Any) -> tuple[str, ...]:
+    """``Meta.primary_key``: two or more distinct field names."""
+    if value is None:
+        return ()
+    where = f"{model_name}.Meta.primary_key"
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError(
+            f"{where} takes a tuple of field names such as ('order', 'line_no'), got {value!r}"
+        )
+    names = tuple(value)
+    if len(names) < 2:
+        raise ConfigurationError(
+            f"{where} names two or more fields; for one, declare it with primary_key=True"
+        )
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"{where} names a field twice: {names!r}")
+    return names
 
 
 def _groups(value: Any) -> list[Sequence[str]]:

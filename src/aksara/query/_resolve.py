@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from aksara.exceptions import FieldError, QueryError
 from aksara.fields.relation_base import Relation
 from aksara.fields.relations import ForeignKey
+from aksara.query._keys import key_tuple
 from aksara.query.expressions import CombinedExpression, F, OuterRef, Q
 from aksara.query.lookups import LOOKUPS, Lookup
 from aksara.registry import ModelRoot
@@ -43,7 +44,11 @@ class Resolved:
         return self.transforms[-1].output_field if self.transforms else self.field
 
     def column(self, table: Any) -> sa.ColumnElement[Any]:
-        column: sa.ColumnElement[Any] = table.c[self.field.attname]
+        field = self.field
+        if field.concrete:
+            column: sa.ColumnElement[Any] = table.c[field.attname]
+        else:
+            column = key_tuple(field.model._meta, table)  # a composite key
         for transform in self.transforms:
             column = transform.apply(column)
         return column
@@ -354,6 +359,9 @@ def order_column(model: type[Model], table: sa.Table, spec: str) -> sa.ColumnEle
         return sa.func.random()
     descending = spec.startswith("-")
     name = spec.lstrip("-+")
+    if name == "pk":
+        column = key_tuple(model._meta, table)
+        return column.desc() if descending else column.asc()
     if "__" not in name and not model._meta.get_field(name).concrete:
         raise QueryError(f"{model.__name__}: cannot order by {spec!r}, it has no column")
     try:
@@ -371,6 +379,8 @@ def path_column(model: type[Model], table: Any, name: str) -> sa.ColumnElement[A
     (``author__name``, a correlated scalar subquery)."""
     if "__" not in name:
         field = model._meta.get_field(name)
+        if field is model._meta.pk:
+            return key_tuple(model._meta, table)
         if not field.concrete:
             raise QueryError(f"{model._meta.model_name}.{name} has no column")
         return table.c[field.attname]  # type: ignore[no-any-return]

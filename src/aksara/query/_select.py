@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._keys import KEY_ROW, key_columns
 from aksara.query._plans import cached_plan
 from aksara.query._resolve import order_column
 from aksara.query._scope import in_scope, own_scope_needed
@@ -194,7 +195,7 @@ def _select_statement(
         stmt = stmt.group_by(*_group_columns(qs, table, annotations))
     elif joined is not None:
         # One row per row of the table, its own columns functionally dependent on the key.
-        stmt = stmt.group_by(table.c[qs.model._meta.pk.attname])
+        stmt = stmt.group_by(*key_columns(qs.model._meta, table))
     order = qs._ordering()
     if order and sub is not None:
         stmt = stmt.order_by(*(nulls_placed(o, _wrapped_column(qs, sub, o)) for o in order))
@@ -231,6 +232,8 @@ def _columns(
             joins = joins or Joins(qs.model, table)
             # Labelled with its path: a subquery's columns are then found by name.
             columns.append(joins.column(qs.model, name).label(name))
+        elif name == "pk" and meta.composite_pk:
+            columns.append(sa.func.row(*key_columns(meta, table), type_=KEY_ROW).label("pk"))
         else:
             columns.append(table.c[meta.get_field(name).attname])
     layout = None

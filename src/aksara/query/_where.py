@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from aksara.exceptions import QueryError
 from aksara.query._compile import param
+from aksara.query._keys import key_tuple
 from aksara.query._resolve import (
     Condition,
     Hop,
@@ -168,6 +169,8 @@ def outer_column(model: type[Model], ref: OuterRef) -> Any:
     outer_model, outer_table = stack[-1]
     meta = outer_model._meta
     field = meta.pk if ref.name == "pk" else meta.get_field(ref.name)
+    if field is meta.pk and meta.composite_pk:
+        return key_tuple(meta, outer_table)
     if not field.concrete:
         raise QueryError(f"{ref!r}: {meta.model_name}.{ref.name} has no column")
     return outer_table.c[field.attname]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aksara._typing import DATABASE_DEFAULT
 from aksara.exceptions import QueryError, StaleObjectError, ValidationError
+from aksara.query._keys import key_described
 from aksara.state import loaded_state
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def loaded_version(obj: Model) -> Any:
 def stale(obj: Model, done: str) -> StaleObjectError:
     meta = obj._meta
     return StaleObjectError(
-        f"{meta.model_name} with {meta.pk.name}={obj.pk!r} was changed or deleted since it was "
+        f"{meta.model_name} with {key_described(obj)} was changed or deleted since it was "
         f"loaded at version {loaded_version(obj)}; nothing was {done}. Reload it "
         f"(refresh_from_db()) and apply the change again",
         model=meta.model_name,

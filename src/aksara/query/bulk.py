@@ -15,6 +15,7 @@ from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _copy, _select
 from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._keys import key_params
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
 from aksara.query._write_checks import refuse_generated
@@ -245,7 +246,7 @@ async def bulk_update(
     meta = model._meta
     fields = [meta.get_field(n) for n in field_names]
     for field in fields:
-        if field.primary_key or not field.concrete:
+        if field.primary_key or field in meta.pk_fields or not field.concrete:
             raise QueryError(f"bulk_update() cannot update {meta.model_name}.{field.name}")
     for obj in objs:
         try:
@@ -258,7 +259,7 @@ async def bulk_update(
     rows = []
     for obj in objs:
         d = obj.__dict__
-        rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), d[meta.pk_attname]]))
+        rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), *key_params(obj)]))
     await get_database().executemany(plan.sql, rows)
     version = meta.version
     for obj in objs:

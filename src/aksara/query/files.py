@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from aksara.db import get_database
 from aksara.fields.files import FileField
 from aksara.query._compile import Plan, param
+from aksara.query._keys import key_condition, key_params
 from aksara.query._plans import cached_plan
 from aksara.registry import registry
 
@@ -38,9 +39,11 @@ async def file_referenced(storage: Storage, name: str, besides: Model | None = N
             held_as = name if there is storage else there.name_at(where)
             if held_as is None:
                 continue
-            other = besides.pk if besides is not None and type(besides) is model else None
+            other = besides if besides is not None and type(besides) is model else None
+            if other is not None and other.pk is None:
+                other = None
             plan = _referenced_plan(model, field, other is not None)
-            values = [held_as] if other is None else [held_as, other]
+            values = [held_as] if other is None else [held_as, *key_params(other)]
             if await get_database().fetchval(plan.sql, plan.args(values)) is not None:
                 return True
     return False
@@ -53,8 +56,7 @@ def _referenced_plan(model: type[Model], field: FileField, besides: bool) -> Pla
         column = table.c[field.attname]
         stmt: Any = sa.select(sa.literal_column("1")).where(column == param(0, column.type))
         if besides:
-            pk = table.c[model._meta.pk_attname]
-            stmt = stmt.where(pk != param(1, pk.type))
+            stmt = stmt.where(sa.not_(key_condition(model._meta, table, 1)))
         return Plan(stmt.limit(1))
 
     key = ("file_referenced", field.attname, besides)

@@ -120,7 +120,7 @@ class JoinLayout:
         self.paths[path] = len(self.entries)
         parent = self.paths.get(path[:-1], -1)
         stop = start + len(attnames)
-        pk_index = attnames.index(meta.pk_attname)
+        pk_index = attnames.index(meta.pk_attnames[0])
         self.entries.append((relation, model, start, stop, parent, pk_index, attnames))
         prefix = "__".join(path)
         self.names.extend(f"{prefix}__{a}" for a in attnames)
@@ -259,7 +259,7 @@ def _loaded(
     fields = only.get(path)
     if fields is None:
         return meta.attnames
-    wanted = {meta.pk.name, *fields}
+    wanted = {*(f.name for f in meta.pk_fields), *fields}
     # The foreign keys that deeper select_related paths go through.
     prefix = path + "__"
     wanted.update(n[len(prefix) :].split("__")[0] for n in names if n.startswith(prefix))

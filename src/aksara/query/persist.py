@@ -22,6 +22,7 @@ from aksara.fields.base import Field
 from aksara.fields.temporal import now
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._keys import key_condition, key_described, key_params
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
 from aksara.query._write_checks import loaded_version, refuse_generated, stale
@@ -139,11 +140,7 @@ def update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
         version = meta.version
         if version is not None and version.attname not in assignments:
             assignments[version.attname] = table.c[version.attname] + 1  # bulk_update bumps
-        stmt = (
-            sa.update(table)
-            .values(assignments)
-            .where(table.c[meta.pk_attname] == param(len(attnames), table.c[meta.pk_attname].type))
-        )
+        stmt = sa.update(table).values(assignments).where(key_condition(meta, table, len(attnames)))
         return Plan(stmt)
 
     return cached_plan(model, ("update_pk", attnames), build)  # type: ignore[no-any-return]
@@ -260,7 +257,7 @@ def _check_expressions(obj: Model, fields: Sequence[Field[Any]]) -> None:
     meta = obj._meta
     errors: dict[str, list[str]] = {}
     for field in fields:
-        if field is meta.pk:
+        if field.primary_key or field in meta.pk_fields:
             reason = "cannot change the primary key"
         elif field.derived_from is not None:
             reason = "cannot set a field that is filled on save"
@@ -330,11 +327,11 @@ async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
         return
     plan = update_plan(type(obj), tuple(f.attname for f in fields))
     values = [f.to_db(d[f.attname]) for f in fields]
-    values.append(d[meta.pk_attname])
+    values.extend(key_params(obj))
     status = await get_database().execute(plan.sql, plan.args(values))
     if rowcount(status) == 0:
         raise DatabaseError(
-            f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
+            f"{meta.model_name} with {key_described(obj)} no longer exists; nothing was updated"
         )
 
 
@@ -363,7 +360,7 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
         else:
             shape.append((field.attname, None))
             params.append(field.to_db(value))
-    params.append(d[meta.pk_attname])
+    params.extend(key_params(obj))
     returned = tuple(a for a, expression in shape if expression is not None)
     if version is not None:
         params.append(loaded_version(obj))
@@ -381,12 +378,13 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
             else:
                 assignments[field.attname] = param(counter[0], table.c[field.attname].type)
                 counter[0] += 1
-        pk = table.c[meta.pk_attname]
-        condition = pk == param(counter[0], pk.type)
+        condition = key_condition(meta, table, counter[0])
         if version is not None:
             column = table.c[version.attname]
             assignments[version.attname] = column + 1
-            condition = sa.and_(condition, column == param(counter[0] + 1, column.type))
+            condition = sa.and_(
+                condition, column == param(counter[0] + len(meta.pk_fields), column.type)
+            )
         stmt = sa.update(table).values(assignments).where(condition)
         return Plan(stmt.returning(*(table.c[a] for a in returned)))
 
@@ -396,7 +394,7 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
         raise stale(obj, "saved")
     if record is None:
         raise DatabaseError(
-            f"{meta.model_name} with {meta.pk.name}={obj.pk!r} no longer exists; nothing was updated"
+            f"{meta.model_name} with {key_described(obj)} no longer exists; nothing was updated"
         )
     table = meta.table
     assert table is not None
@@ -436,21 +434,20 @@ async def delete(obj: Model, *, hard: bool = False) -> int:
     def build() -> sa.Delete:
         table = meta.table
         assert table is not None
-        pk = table.c[meta.pk_attname]
-        return sa.delete(table).where(pk == param(0, pk.type))
+        return sa.delete(table).where(key_condition(meta, table, 0))
 
     version = meta.version
     if version is None:
-        count = await delete_rows(model, ("delete_pk",), build, [obj.pk])
+        count = await delete_rows(model, ("delete_pk",), build, key_params(obj))
     else:
 
         def build_versioned() -> sa.Delete:
             table = meta.table
             assert table is not None
             column = table.c[version.attname]
-            return build().where(column == param(1, column.type))
+            return build().where(column == param(len(meta.pk_fields), column.type))
 
-        values = [obj.pk, loaded_version(obj)]
+        values = [*key_params(obj), loaded_version(obj)]
         count = await delete_rows(model, ("delete_pk_version",), build_versioned, values)
         if count == 0:
             raise stale(obj, "deleted")
@@ -466,7 +463,7 @@ async def _mark_deleted(obj: Model, when: Any) -> int:
     if d.get("_loaded") is None:
         if obj.pk is None:
             raise QueryError(
-                f"{obj._meta.model_name} has no {obj._meta.pk.name}: an unsaved instance "
+                f"{obj._meta.model_name} has no primary key value: an unsaved instance "
                 f"cannot be deleted or restored"
             )
         rows = type(obj).objects.with_deleted().filter(pk=obj.pk)
@@ -558,12 +555,12 @@ class SaveContext:
         def build() -> Plan:
             table = model._meta.table
             assert table is not None
-            pk = table.c[model._meta.pk_attname]
-            stmt = sa.select(table.c[field.attname]).where(pk == param(0, pk.type))
+            condition = key_condition(model._meta, table, 0)
+            stmt = sa.select(table.c[field.attname]).where(condition)
             return Plan(stmt.with_for_update())
 
         plan = cached_plan(model, ("stored_value", field.attname), build)
-        records = await get_database().fetch(plan.sql, plan.args([self.instance.pk]))
+        records = await get_database().fetch(plan.sql, plan.args(key_params(self.instance)))
         return records[0][0] if records else loaded
 
     async def values_taken(self, field: Field[Any], candidates: Sequence[Any]) -> set[Any]:
@@ -577,14 +574,13 @@ class SaveContext:
             column = table.c[field.attname]
             stmt = sa.select(column).where(column == sa.any_(param(0, pg.ARRAY(column.type))))
             if exclude:
-                pk = table.c[model._meta.pk_attname]
-                stmt = stmt.where(pk != param(1, pk.type))
+                stmt = stmt.where(sa.not_(key_condition(model._meta, table, 1)))
             return Plan(stmt)
 
         plan = cached_plan(model, ("values_taken", field.attname, exclude), build)
         values: list[Any] = [[field.to_db(c) for c in candidates]]
         if exclude:
-            values.append(self.instance.pk)
+            values.extend(key_params(self.instance))
         return {r[0] for r in await get_database().fetch(plan.sql, plan.args(values))}
 
     def reserved(self, field: Field[Any]) -> set[Any]:

@@ -256,7 +256,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
                 raise QueryError(f"{meta.model_name}.{name} has no column to load")
             names.append(field.name)
         clone = self._clone()
-        clone._fields = tuple(dict.fromkeys([meta.pk.name, *names]))
+        clone._fields = tuple(dict.fromkeys([*(f.name for f in meta.pk_fields), *names]))
         clone._related_only = tuple((path, tuple(loaded)) for path, loaded in related.items())
         return clone
 
@@ -269,7 +269,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             field = meta.get_field(name)
             if not field.concrete:
                 raise QueryError(f"{meta.model_name}.{name} has no column to defer")
-            if field is meta.pk:
+            if field is meta.pk or field in meta.pk_fields:
                 raise QueryError(
                     f"{meta.model_name}.{name} is the primary key: it is always loaded"
                 )
@@ -316,6 +316,9 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
                 names.append(name)
                 continue
             field = meta.get_field(name)
+            if field is meta.pk and meta.composite_pk:
+                names.append("pk")  # the key's columns as one tuple
+                continue
             if not field.concrete:
                 raise QueryError(f"{meta.model_name}.{name} has no column to select")
             names.append(name if name in meta.by_attname else field.attname)
@@ -551,6 +554,8 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         if field_name != "pk" and not (field.unique or field.primary_key):
             raise QueryError(f"in_bulk() needs a unique field, and {field_name!r} is not unique")
         qs = self if id_list is None else self.filter(**{f"{field.name}__in": list(id_list)})
+        if field is self.model._meta.pk:
+            return {obj.pk: obj for obj in await qs._fetch()}
         return {obj.__dict__[field.attname]: obj for obj in await qs._fetch()}
 
     def select_related(self, *fields: str) -> QuerySet[M]:

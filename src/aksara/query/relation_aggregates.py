@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query._compile import param
+from aksara.query._keys import key_tuple
 from aksara.query._where import where_clause, where_key
 from aksara.query.aggregates import Aggregate, Count
 from aksara.query.expressions import CombinedExpression, Q
@@ -151,9 +152,9 @@ def relation_aggregate(
             inner, inner.c[step.target_attname] == junction.c[step.junction_target]
         )
         link = junction.c[step.junction_source] == outer_key
-    column = inner.c[target._meta.get_field(rest).attname] if rest else None
+    column: Any = inner.c[target._meta.get_field(rest).attname] if rest else None
     if column is None and agg.distinct:
-        column = inner.c[target._meta.pk.attname]
+        column = key_tuple(target._meta, inner)
     condition = None
     if agg.filter is not None:
         condition = where_clause(target, inner, strip(agg.filter, relation.name + "__"), counter)
@@ -190,13 +191,13 @@ class JoinedRelation:
                 self.inner, on_target == junction.c[step.junction_target]
             )
         #: True for a joined related row (False on a row without related rows).
-        self.present = self.inner.c[step.target._meta.pk.attname].is_not(None)
+        self.present = self.inner.c[step.target._meta.pk_attnames[0]].is_not(None)
 
     def aggregate(self, agg: Aggregate, rest: str | None, counter: list[int]) -> Any:
         target, inner = self.target, self.inner
-        column = inner.c[target._meta.get_field(rest).attname] if rest else None
+        column: Any = inner.c[target._meta.get_field(rest).attname] if rest else None
         if column is None and agg.distinct:
-            column = inner.c[target._meta.pk.attname]
+            column = key_tuple(target._meta, inner)
         condition: Any = self.present
         if agg.filter is not None:
             own = where_clause(target, inner, strip(agg.filter, self.relation.name + "__"), counter)

@@ -20,6 +20,7 @@ from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
+from aksara.query._keys import key_columns
 from aksara.query._part import QuerySetPart
 from aksara.query._plans import cached_plan, make_instance, mutable_positions
 from aksara.query._sqlalchemy import sqlalchemy_key, sqlalchemy_sql
@@ -135,10 +136,11 @@ async def from_statement(model: type[M], stmt: Any) -> list[M]:
             f"from_statement() takes a SQLAlchemy select() or text(), got {type(stmt).__name__}"
         )
     selected = getattr(stmt, "selected_columns", None)
-    if selected is not None and model._meta.pk.attname not in selected.keys():
+    keys = model._meta.pk_attnames
+    if selected is not None and not set(keys) <= set(selected.keys()):
         raise QueryError(
             f"from_statement() for {model._meta.model_name} must select the primary key "
-            f"column {model._meta.pk.attname!r}"
+            f"{_named(keys)}"
         )
     values: list[Any] = []
     key = ("statement", sqlalchemy_key(stmt, values))
@@ -149,13 +151,21 @@ async def from_statement(model: type[M], stmt: Any) -> list[M]:
     return _instances(model, list(records[0].keys()), records)
 
 
+def _named(attnames: tuple[str, ...]) -> str:
+    """``column 'id'`` or ``columns 'order_id', 'line_no'``, for messages."""
+    if len(attnames) == 1:
+        return f"column {attnames[0]!r}"
+    return "columns " + ", ".join(repr(a) for a in attnames)
+
+
 def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> list[M]:
     meta = model._meta
     if len(set(columns)) != len(columns):
         raise QueryError(f"raw() SQL for {meta.model_name} returns a column name twice: {columns}")
-    if meta.pk.attname not in columns:
+    if not set(meta.pk_attnames) <= set(columns):
         raise QueryError(
-            f"raw() SQL for {meta.model_name} must return the primary key column {meta.pk.attname!r}"
+            f"raw() SQL for {meta.model_name} must return the primary key "
+            f"{_named(meta.pk_attnames)}"
         )
     # Field columns in the model's own order; the rest are extra attributes.
     names = tuple(n for n in meta.attnames if n in columns)
@@ -246,7 +256,7 @@ class Reports(QuerySetPart[M]):
             self._queryset(), inner=True, counter=counter, table=table
         )
         if self._mode == "instances":
-            stmt = stmt.with_only_columns(table.c[self.model._meta.pk.attname])
+            stmt = stmt.with_only_columns(*key_columns(self.model._meta, table))
         elif len(columns) != 1:
             raise QueryError(
                 f"A subquery selects one column; this one selects {len(columns)}: "

@@ -47,9 +47,12 @@ def conflict_target(
     meta = model._meta
     if isinstance(unique_fields, str):
         raise QueryError(f"{method}: unique_fields takes a list of field names")
-    names = []
+    names: list[str] = []
     for name in unique_fields:
         field = meta.pk if name == "pk" else meta.get_field(name)
+        if field is meta.pk and meta.composite_pk:
+            names.extend(meta.pk_attnames)
+            continue
         if not field.concrete:
             raise QueryError(f"{method}: {meta.model_name}.{name} has no column")
         if field.mutable or isinstance(field, RangeField):
@@ -75,7 +78,7 @@ def _whole_table_uniques(model: type[Model]) -> list[frozenset[str]]:
     """The column sets unique across the whole table: the key, unique fields and
     ``unique_together`` groups."""
     meta = model._meta
-    unique = [frozenset((meta.pk_attname,))]
+    unique = [frozenset(meta.pk_attnames)]
     unique += [frozenset((f.attname,)) for f in meta.concrete_fields if f.unique]
     unique += [frozenset(meta.get_field(n).attname for n in g) for g in meta.unique_together]
     return unique
@@ -118,7 +121,7 @@ def update_columns(
     if update_fields is None:
         # Not the key, the target, a creation timestamp, the version (bumped instead) or a
         # soft deletion mark (an upsert does not bring a deleted row back).
-        kept = {meta.pk.attname, *target}
+        kept = {*meta.pk_attnames, *target}
         kept.update(f.attname for f in meta.concrete_fields if getattr(f, "auto_now_add", False))
         if meta.version is not None:
             kept.add(meta.version.attname)
@@ -131,7 +134,12 @@ def update_columns(
     columns = []
     for name in update_fields:
         field = meta.get_field(name)
-        if not field.concrete or field.primary_key or field.generated is not NOT_PROVIDED:
+        if (
+            not field.concrete
+            or field.primary_key
+            or field in meta.pk_fields
+            or field.generated is not NOT_PROVIDED
+        ):
             raise QueryError(f"{method}: {meta.model_name}.{name} cannot be updated")
         if field is not meta.version:  # the version is bumped, never set
             columns.append(field.attname)
@@ -217,7 +225,7 @@ async def bulk_upsert(
     generated = meta.pk.db_generated and any(o.__dict__[pk] is None for o in objs)
     if generated and any(o.__dict__[pk] is not None for o in objs):
         raise QueryError(f"{method}: give every {meta.model_name} a {meta.pk.name} or none of them")
-    match = target or (pk,)
+    match = target or meta.pk_attnames
     if generated and not target:
         raise QueryError(
             f"{method}: the database makes {meta.model_name}'s keys, so on_conflict needs "
@@ -226,7 +234,9 @@ async def bulk_upsert(
     if update is not None and not meta.async_save_fields:
         _refuse_duplicates(model, objs, match, method)  # before any hook runs, when none does
     # The key, the conflict target, and what the database computes (generated columns).
-    returning = tuple(dict.fromkeys((pk, *match, *(f.attname for f in meta.generated_fields))))
+    returning = tuple(
+        dict.fromkeys((*meta.pk_attnames, *match, *(f.attname for f in meta.generated_fields)))
+    )
     names = insert_names(model, generated)
     unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
     size = batch_size or (10_000 if unnest else max(_MAX_PARAMS // len(names), 1))

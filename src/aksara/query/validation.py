@@ -53,6 +53,9 @@ def _unique_groups(obj: Model) -> list[tuple[tuple[str, ...], Q | None, bool]]:
         ((f.name,), None, True) for f in meta.concrete_fields if f.unique and not f.primary_key
     ]
     groups += [(tuple(meta.get_field(n).name for n in g), None, True) for g in meta.unique_together]
+    if meta.composite_pk and not obj.is_saved:
+        # A new row's composite key (a single-column key is the database's or a fresh UUID).
+        groups.append((tuple(f.name for f in meta.pk_fields), None, True))
     for constraint in meta.constraints:
         if isinstance(constraint, UniqueConstraint) and constraint.fields:
             names = tuple(meta.get_field(n).name for n in constraint.fields)
@@ -82,7 +85,7 @@ async def _duplicate(
         qs = qs.with_deleted()  # a constraint compares every row, deleted or not
     if condition is not None:
         qs = qs.filter(condition)
-    if obj.pk is not None:
+    if obj.pk is not None and (obj.is_saved or not meta.composite_pk):
         qs = qs.exclude(pk=obj.pk)
     return bool(await qs.exists())
 

@@ -3,7 +3,7 @@ per family, each registering its own onto the field classes it serves
 (``Field.register_lookup`` / ``Field.register_transform``): fields know nothing of queries.
 """
 
-from aksara.query.lookups import arrays, json, network, ranges, temporal, vector
+from aksara.query.lookups import arrays, composite, json, network, ranges, temporal, vector
 from aksara.query.lookups.base import LOOKUPS, Lookup, OperatorLookup, query_value, register_lookup
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Lookup",
     "OperatorLookup",
     "arrays",
+    "composite",
     "json",
     "network",
     "query_value",

@@ -1,0 +1,62 @@
+"""Statements that name one row by its primary key, single-column or composite
+(``Meta.primary_key``): ``WHERE id = $1`` or ``WHERE order_id = $1 AND line_no = $2``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from aksara.query._compile import param
+
+if TYPE_CHECKING:
+    from aksara.models.base import Model
+    from aksara.models.options import Options
+
+
+def key_condition(meta: Options, table: Any, start: int) -> sa.ColumnElement[bool]:
+    """The row whose key is the parameters from ``start`` on (one per key column)."""
+    columns = [table.c[a] for a in meta.pk_attnames]
+    if len(columns) == 1:
+        return columns[0] == param(start, columns[0].type)  # type: ignore[no-any-return]
+    return sa.and_(*(c == param(start + i, c.type) for i, c in enumerate(columns)))
+
+
+def key_params(obj: Model) -> list[Any]:
+    """The parameters of ``key_condition()`` for ``obj``."""
+    d = obj.__dict__
+    return [d[a] for a in obj._meta.pk_attnames]
+
+
+def key_columns(meta: Options, table: Any) -> list[Any]:
+    """The key's columns of ``table`` (a table or an alias of the model's table)."""
+    return [table.c[a] for a in meta.pk_attnames]
+
+
+def key_tuple(meta: Options, table: Any) -> sa.ColumnElement[Any]:
+    """The key as one value: its column, or the row ``(order_id, line_no)`` of a composite
+    key (compared and ordered column by column)."""
+    columns = key_columns(meta, table)
+    return columns[0] if len(columns) == 1 else sa.tuple_(*columns)
+
+
+def key_described(obj: Model) -> str:
+    """``id=3`` or ``(order_id, line_no)=(1, 2)``, for messages."""
+    meta = obj._meta
+    if meta.composite_pk:
+        return f"({', '.join(meta.pk_attnames)})={obj.pk!r}"
+    return f"{meta.pk.name}={obj.pk!r}"
+
+
+class _KeyRow(sa.types.TypeDecorator[tuple[Any, ...]]):
+    """The type of ``ROW(order_id, line_no)`` selected as a composite key's value: the
+    driver's record becomes a plain tuple."""
+
+    impl = sa.types.NullType
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> tuple[Any, ...] | None:
+        return None if value is None else tuple(value)
+
+
+KEY_ROW = _KeyRow()
