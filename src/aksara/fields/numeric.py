@@ -288,10 +288,45 @@ class Decimal(Field[decimal.Decimal]):
         return number
 
     def clean(self, value: Any, instance: Any = None) -> decimal.Decimal | None:
+        if type(value) is decimal.Decimal and self._plain():
+            quick = self._quantized(value)
+            if quick is not None:
+                return quick
         cleaned = super().clean(value, instance)
         if cleaned is None:
             return None
         return cleaned.quantize(self._quantum, context=self._context)
+
+    def _plain(self) -> bool:
+        """No choices and no bounds: digits alone decide whether a value is valid."""
+        return self.choices is None and self.min_value is None and self.max_value is None
+
+    def _quantized(self, value: decimal.Decimal) -> decimal.Decimal | None:
+        """``value`` with ``scale`` places when that loses no digit and it fits the column;
+        None otherwise (the full ``clean()`` then says what is wrong)."""
+        if not value.is_finite():
+            return None
+        try:
+            quantized = value.quantize(self._quantum, context=self._context)
+        except decimal.InvalidOperation:
+            return None
+        if quantized != value:
+            return None  # more places than the scale: refused, not rounded
+        if not quantized.is_zero() and quantized.adjusted() >= self.precision - self.scale:
+            return None
+        return quantized
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        if not self._plain():
+            return None
+        names["Decimal"] = decimal.Decimal
+        names[key + "scaled"] = self._at_scale
+        return f"type(v) is Decimal and {key}scaled(v)"
+
+    def _at_scale(self, value: decimal.Decimal) -> bool:
+        """True for a finite value that already has ``scale`` places and fits the column."""
+        _, digits, exponent = value.as_tuple()
+        return exponent == -self.scale and len(digits) <= self.precision
 
     def to_query(self, value: Any) -> Any:
         # A number with more digits before the point than the column holds overflows the

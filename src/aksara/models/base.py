@@ -162,7 +162,11 @@ class Model(ModelRoot, metaclass=ModelMeta):
         for field in per_instance:
             if field.name not in values and field.attname not in values:
                 d[field.attname] = field.get_default()
+        plain = meta.plain_keys
         for key, value in values.items():
+            if key in plain:
+                d[key] = value  # what setattr() would do, without looking for a descriptor
+                continue
             if key not in meta.fields and key not in meta.by_attname and key != "pk":
                 raise TypeError(f"{type(self).__name__}() got an unexpected field {key!r}")
             setattr(self, key, value)

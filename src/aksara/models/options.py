@@ -174,6 +174,7 @@ class Options:
         #: Filter keys (``author__name__icontains``) resolved against the fields.
         self.resolved: LRUCache[Any] = LRUCache(MAX_RESOLVED)
         self._defaults: tuple[dict[str, Any], tuple[Field[Any], ...]] | None = None
+        self._plain_keys: frozenset[str] | None = None
 
     # -- fields -------------------------------------------------------------------------
 
@@ -198,6 +199,8 @@ class Options:
         )
         self.filled_fields = tuple(f for f in self.concrete_fields if f.filled_by_database)
         self._set_primary_key()
+        #: True when the model (or a base between it and ``Model``) defines ``clean()``.
+        self.own_clean = _own_clean(self.model)
         if self.version_field_name is not None:
             from aksara.fields.numeric import Integer
 
@@ -262,6 +265,7 @@ class Options:
         self.generated.clear()
         self.resolved.clear()
         self._defaults = None
+        self._plain_keys = None
 
     def get_field(self, name: str) -> Field[Any]:
         """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
@@ -314,6 +318,22 @@ class Options:
                     per_instance.append(field)
             self._defaults = (shared, tuple(per_instance))
         return self._defaults
+
+    @property
+    def plain_keys(self) -> frozenset[str]:
+        """The field names a constructor stores straight into the instance ``__dict__``:
+        no descriptor of the class intercepts setting them (relations and files do)."""
+        keys = self._plain_keys
+        if keys is None:
+            model = self.model
+            keys = self._plain_keys = frozenset(
+                f.attname
+                for f in self.concrete_fields
+                if f.attname == f.name
+                and not hasattr(type(getattr(model, f.name, None)), "__set__")
+                and model.__setattr__ is object.__setattr__
+            )
+        return keys
 
     def validator(self, fields: tuple[Field[Any], ...]) -> Any:
         """A function of an instance ``__dict__`` returning the ``fields`` whose values need
@@ -376,6 +396,15 @@ def _constraints(model_name: str, items: Any) -> list[Any]:
             raise ConfigurationError(f"{model_name}.Meta.constraints: {item.name!r} is used twice")
         names.add(item.name)
     return constraints
+
+
+def _own_clean(model: type) -> bool:
+    for klass in model.__mro__:
+        if klass.__module__ == "aksara.models.base" and klass.__name__ == "Model":
+            return False
+        if "clean" in vars(klass):
+            return True
+    return False
 
 
 def _key_names(model_name: str, value: Any) -> tuple[str, ...]:

@@ -95,9 +95,15 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
     """Validate every new instance; one ``ValidationError`` names the items that failed."""
     meta = model._meta
     errors: dict[str, list[str]] = {}
+    # Instances whose every value is clean already, of a model with no hooks and no clean()
+    # of its own, need one call of the generated validator each.
+    needs_clean = meta.validator(meta.concrete_fields)
+    plain = not (meta.pre_save_fields or meta.version or meta.generated_fields or meta.own_clean)
     for index, obj in enumerate(objs):
         if not isinstance(obj, model):
             raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
+        if plain and _cleaned(obj, needs_clean(obj.__dict__)):
+            continue
         for field in meta.pre_save_fields:
             field.pre_save(obj, True)
         if meta.version is not None and not obj.__dict__.get(meta.version.attname):
@@ -113,6 +119,21 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
                 errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
     if errors:
         raise ValidationError(errors, model=meta.model_name)
+
+
+def _cleaned(obj: Model, slow: list[Field[Any]]) -> bool:
+    """Clean the ``slow`` fields of ``obj`` (those its validator did not accept as they are);
+    False when one fails or needs more than ``clean()`` (a value the database fills): the
+    caller then runs the full validation, which reports every error."""
+    d = obj.__dict__
+    try:
+        for field in slow:
+            if field.filled_by_database:
+                return False
+            d[field.attname] = field.clean(d.get(field.attname), obj)
+    except ValidationError:
+        return False
+    return True
 
 
 async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | None) -> list[Model]:

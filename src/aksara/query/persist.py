@@ -8,7 +8,7 @@ what they need to know of the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -37,6 +37,14 @@ def snapshot(obj: Model) -> None:
     """Remember the instance's values as saved (``_loaded``), to compare the next save with."""
     build = _plans.generated(type(obj), ("snapshot",), _build_snapshot)
     obj.__dict__["_loaded"] = build(obj.__dict__)
+
+
+def snapshot_all(model: type[Model], objs: Iterable[Model]) -> None:
+    """``snapshot()`` of each of ``objs`` (instances of ``model``)."""
+    build = _plans.generated(model, ("snapshot",), _build_snapshot)
+    for obj in objs:
+        d = obj.__dict__
+        d["_loaded"] = build(d)
 
 
 def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[str, Any]], Any]:

@@ -12,6 +12,7 @@ False) and an automatic primary key stays None.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,12 @@ from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import builder_for, cached_plan
 from aksara.query.bulk import clean_all, column_values, unnest_safe
 from aksara.query.constraints import condition_sql
-from aksara.query.persist import SaveContext, insert_names, insert_values, snapshot
+from aksara.query.persist import (
+    SaveContext,
+    insert_names,
+    insert_values,
+    snapshot_all,
+)
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -241,14 +247,19 @@ async def bulk_upsert(
     unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
     size = batch_size or (10_000 if unnest else max(_MAX_PARAMS // len(names), 1))
     rows = _returned_rows(model, returning)
-    saved: set[int] = set()
     database = get_database()
+
+    # A key of the target from an instance dict and from a returned row (one value for a
+    # one-column target, a tuple for more).
+    obj_key = operator.itemgetter(*match)
+    row_key = operator.itemgetter(*(returning.index(a) for a in match))
+    saved: list[Model] = []
 
     async def run() -> None:
         if update is not None and meta.async_save_fields:
             _refuse_duplicates(model, objs, match, method)  # the hooks may change keys
         # The keys as the save hooks left them (a unique slug gets its suffix there).
-        keys = [tuple(o.__dict__[a] for a in match) for o in objs]
+        keys = [obj_key(o.__dict__) for o in objs]
         fields = [meta.by_attname[a] for a in insert_names(model, generated)]
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
@@ -259,22 +270,30 @@ async def bulk_upsert(
                 plan = upsert_plan(model, generated, target, update, len(chunk), returning)
                 values = [v for o in chunk for v in insert_values(o, generated)]
             records = await database.fetch(plan.sql, plan.args(values))
-            found: dict[tuple[Any, ...], list[Any]] = {}
+            found: dict[Any, Any] = {}
+            again: dict[Any, list[Any]] = {}  # rows whose key came back twice (NULLs in it)
             for row in rows.tuples(records):
-                found.setdefault(tuple(row[returning.index(a)] for a in match), []).append(row)
+                key = row_key(row)
+                if key in found:
+                    again.setdefault(key, []).append(row)
+                else:
+                    found[key] = row
             for obj, key in zip(chunk, keys[start : start + size], strict=True):
-                hits = found.get(key)
-                if hits:  # a duplicate key in one batch: the first instance is the row
-                    obj.__dict__.update(zip(returning, hits.pop(0), strict=False))
-                    saved.add(id(obj))
+                # A duplicate key in one batch: the first instance is the row.
+                row = found.pop(key, None)
+                if row is None and key in again and again[key]:
+                    row = again[key].pop(0)
+                if row is not None:
+                    obj.__dict__.update(zip(returning, row, strict=False))
+                    saved.append(obj)
 
     await _in_one_transaction(model, objs, run, several=len(objs) > size)
-    automatic = meta.pk.db_generated or meta.pk.has_default()
-    for obj in objs:
-        if id(obj) in saved:
-            snapshot(obj)
-        elif automatic:
-            obj.__dict__[pk] = None
+    snapshot_all(model, saved)
+    if len(saved) < len(objs) and (meta.pk.db_generated or meta.pk.has_default()):
+        written = {id(o) for o in saved}
+        for obj in objs:
+            if id(obj) not in written:
+                obj.__dict__[pk] = None
     return objs
 
 
@@ -295,10 +314,12 @@ def _refuse_duplicates(
     model: type[Model], objs: list[Model], match: tuple[str, ...], method: str
 ) -> None:
     """Two items with one key cannot both update its row (NULLs never conflict)."""
-    seen: set[tuple[Any, ...]] = set()
+    seen: set[Any] = set()
+    several = len(match) > 1
+    key_of = operator.itemgetter(*match)
     for obj in objs:
-        key = tuple(obj.__dict__[a] for a in match)
-        if None in key:
+        key = key_of(obj.__dict__)
+        if key is None or (several and None in key):
             continue
         if key in seen:
             raise QueryError(
