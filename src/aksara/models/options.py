@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -330,7 +331,7 @@ class Options:
                 f.attname
                 for f in self.concrete_fields
                 if f.attname == f.name
-                and not hasattr(type(getattr(model, f.name, None)), "__set__")
+                and not hasattr(type(inspect.getattr_static(model, f.name, None)), "__set__")
                 and model.__setattr__ is object.__setattr__
             )
         return keys

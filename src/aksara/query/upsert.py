@@ -161,15 +161,17 @@ def upsert_plan(
     update: tuple[str, ...] | None,
     rows: int | None,
     returning: tuple[str, ...],
+    omit: tuple[str, ...] = (),
 ) -> Plan:
     """``INSERT ... ON CONFLICT`` of ``rows`` rows (None: any number, from ``unnest()``
     arrays), returning the ``returning`` columns and whether each row was inserted.
-    ``update`` None: DO NOTHING."""
+    ``update`` None: DO NOTHING. The columns in ``omit`` are left to their database
+    defaults."""
 
     def build() -> Plan:
         table = model._meta.table
         assert table is not None
-        names = insert_names(model, generated)
+        names = insert_names(model, generated, omit)
         columns = [table.c[a] for a in names]
         stmt: Any
         if rows is None:
@@ -226,7 +228,6 @@ async def bulk_upsert(
     if not objs:
         return objs
     clean_all(model, objs)
-    _refuse_database_defaults(model, objs, method)
     pk = meta.pk_attname
     generated = meta.pk.db_generated and any(o.__dict__[pk] is None for o in objs)
     if generated and any(o.__dict__[pk] is not None for o in objs):
@@ -246,7 +247,6 @@ async def bulk_upsert(
     names = insert_names(model, generated)
     unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
     size = batch_size or (10_000 if unnest else max(_MAX_PARAMS // len(names), 1))
-    rows = _returned_rows(model, returning)
     database = get_database()
 
     # A key of the target from an instance dict and from a returned row (one value for a
@@ -258,17 +258,29 @@ async def bulk_upsert(
     async def run() -> None:
         if update is not None and meta.async_save_fields:
             _refuse_duplicates(model, objs, match, method)  # the hooks may change keys
+        for omit, members in _by_database_defaults(model, objs).items():
+            await write(omit, members)
+
+    async def write(omit: tuple[str, ...], members: list[Model]) -> None:
+        """The upserts of ``members``, which leave the columns ``omit`` to the database: a
+        new row gets their defaults, an existing one keeps its values."""
         # The keys as the save hooks left them (a unique slug gets its suffix there).
-        keys = [obj_key(o.__dict__) for o in objs]
-        fields = [meta.by_attname[a] for a in insert_names(model, generated)]
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
+        keys = [obj_key(o.__dict__) for o in members]
+        fields = [meta.by_attname[a] for a in insert_names(model, generated, omit)]
+        changed = update
+        if update is not None and omit:
+            changed = tuple(a for a in update if a not in omit) or target[:1]
+        returned = tuple(dict.fromkeys((*returning, *omit)))
+        rows = _returned_rows(model, returned)
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
             if unnest:
-                plan = upsert_plan(model, generated, target, update, None, returning)
+                plan = upsert_plan(model, generated, target, changed, None, returned, omit)
                 values: list[Any] = column_values(fields, chunk)
             else:
-                plan = upsert_plan(model, generated, target, update, len(chunk), returning)
-                values = [v for o in chunk for v in insert_values(o, generated)]
+                shape = (model, generated, target, changed, len(chunk), returned, omit)
+                plan = upsert_plan(*shape)
+                values = [v for o in chunk for v in insert_values(o, generated, omit)]
             records = await database.fetch(plan.sql, plan.args(values))
             found: dict[Any, Any] = {}
             again: dict[Any, list[Any]] = {}  # rows whose key came back twice (NULLs in it)
@@ -284,7 +296,7 @@ async def bulk_upsert(
                 if row is None and key in again and again[key]:
                     row = again[key].pop(0)
                 if row is not None:
-                    obj.__dict__.update(zip(returning, row, strict=False))
+                    obj.__dict__.update(zip(returned, row, strict=False))
                     saved.append(obj)
 
     await _in_one_transaction(model, objs, run, several=len(objs) > size)
@@ -297,17 +309,20 @@ async def bulk_upsert(
     return objs
 
 
-def _refuse_database_defaults(model: type[Model], objs: list[Model], method: str) -> None:
-    """An upsert sends every column but generated ones: a ``db_default=`` field left to the
-    database (``DATABASE_DEFAULT``) needs a value here."""
-    for field in model._meta.filled_fields:
-        if field.generated is NOT_PROVIDED and any(
-            o.__dict__[field.attname] is DATABASE_DEFAULT for o in objs
-        ):
-            raise QueryError(
-                f"{method}: give {model._meta.model_name}.{field.name} a value: an upsert sends "
-                f"every column, and a database default cannot be one of them"
-            )
+def _by_database_defaults(
+    model: type[Model], objs: list[Model]
+) -> dict[tuple[str, ...], list[Model]]:
+    """The instances grouped by the ``db_default=`` columns they leave to the database
+    (holding ``DATABASE_DEFAULT``): one statement shape each."""
+    filled = [f.attname for f in model._meta.filled_fields if f.generated is NOT_PROVIDED]
+    if not filled:
+        return {(): objs}
+    groups: dict[tuple[str, ...], list[Model]] = {}
+    for obj in objs:
+        d = obj.__dict__
+        omit = tuple(a for a in filled if d[a] is DATABASE_DEFAULT)
+        groups.setdefault(omit, []).append(obj)
+    return groups
 
 
 def _refuse_duplicates(
@@ -392,11 +407,12 @@ async def upsert(
         update = update_columns(model, target, update_fields, method)
     obj = model(**unique_keys, **defaults)
     clean_all(model, [obj])
-    _refuse_database_defaults(model, [obj], method)
     generated = meta.pk.db_generated and obj.__dict__[meta.pk_attname] is None
     returning = meta.attnames
-    plan = upsert_plan(model, generated, target, update, 1, returning)
-    values = insert_values(obj, generated)
+    (omit,) = _by_database_defaults(model, [obj])
+    update = tuple(a for a in update if a not in omit) or target[:1]
+    plan = upsert_plan(model, generated, target, update, 1, returning, omit)
+    values = insert_values(obj, generated, omit)
 
     async def run() -> list[Any]:
         return await get_database().fetch(plan.sql, plan.args(values))
