@@ -353,3 +353,83 @@ async def test_soft_delete_and_values_of_the_key(db):
     assert await CkSlot.objects.filter(slot=2).values("pk") == [{"pk": (day, 2)}]
     await slot.hard_delete()
     assert await CkSlot.all_objects.count() == 1
+
+
+async def test_changing_a_key_field_moves_the_loaded_row(db):
+    """save() and delete() name the row the instance was loaded from, never the row its
+    changed key now names."""
+    await _lines()
+    line = await CkLine.objects.get(pk=(1, 1))
+    line.line_no = 9
+    line.product = "moved"
+    await line.save()
+    assert await CkLine.objects.filter(pk=(1, 1)).exists() is False
+    assert (await CkLine.objects.get(pk=(1, 9))).product == "moved"
+    assert (await CkLine.objects.get(pk=(1, 2))).product == "cake"  # untouched
+    other = await CkLine.objects.get(pk=(1, 3))
+    other.line_no = 2
+    assert await other.delete() == 1  # the row (1, 3)
+    assert sorted(x.pk for x in await CkLine.objects.all()) == [(1, 2), (1, 9), (2, 1)]
+    clash = await CkLine.objects.get(pk=(1, 9))
+    clash.line_no = 2
+    with pytest.raises(UniqueViolation):
+        async with aksara.transaction():  # a savepoint: the test's transaction goes on
+            await clash.save()
+    again = await CkLine.objects.get(pk=(1, 9))
+    again.line_no = 7
+    await again.refresh_from_db()
+    assert again.pk == (1, 9)
+
+
+async def test_pk_in_grouping_windows_unions_and_subqueries(db):
+    from aksara import Sum
+    from aksara.query.aggregates import StringAgg
+    from aksara.query.functions import RowNumber, Window
+
+    await _lines()
+    grouped = await CkLine.objects.values("pk").annotate(q=Sum("quantity")).order_by("pk")
+    assert grouped[0] == {"pk": (1, 1), "q": 1} and len(grouped) == 4
+    first_two = (
+        CkLine.objects.annotate(n=Window(RowNumber(), order_by="line_no", partition_by="order"))
+        .filter(n__lte=2)
+        .order_by("-pk")
+    )
+    assert [x.pk for x in await first_two] == [(2, 1), (1, 2), (1, 1)]
+    both = CkLine.objects.filter(line_no=1).union(CkLine.objects.filter(line_no=3))
+    assert [x.pk for x in await both.order_by("-pk")] == [(2, 1), (1, 3), (1, 1)]
+    keys = CkLine.objects.filter(product__in=["tea", "jam"]).values("pk")
+    assert await CkLine.objects.filter(pk__in=keys).count() == 2
+    flat = CkLine.objects.filter(product="jam").values_list("pk", flat=True)
+    assert [x.pk for x in await CkLine.objects.filter(pk__in=flat)] == [(1, 3)]
+    orders = await CkOrder.objects.annotate(
+        s=StringAgg("lines__product", ",", ordering="-pk")
+    ).order_by("id")
+    assert [o.s for o in orders] == ["jam,cake,tea", "bread"]
+
+
+def test_more_definition_errors():
+    with pytest.raises(ConfigurationError, match="tuple of field names"):
+
+        class Five(Model):
+            a = fields.Integer()
+
+            class Meta:
+                primary_key = 5
+
+    with pytest.raises(ConfigurationError, match="names a field twice"):
+
+        class Twice(Model):
+            o = fields.ForeignKey(CkOrder)
+
+            class Meta:
+                primary_key = ("o", "o_id")
+
+    with pytest.raises(ConfigurationError, match="abstract"):
+
+        class AbstractKey(Model):
+            a = fields.Integer()
+            b = fields.Integer()
+
+            class Meta:
+                abstract = True
+                primary_key = ("a", "b")

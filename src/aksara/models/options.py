@@ -167,6 +167,11 @@ class Options:
         self.primary_key_names: tuple[str, ...] = _key_names(
             self.model_name, attrs.get("primary_key")
         )
+        if self.primary_key_names and self.abstract:
+            raise ConfigurationError(
+                f"{self.model_name}.Meta.primary_key: Meta is not inherited, so an abstract "
+                f"model's key would be lost; declare it on each concrete model"
+            )
         # Caches, filled on first use, each bounded (least recently used entries go first).
         #: Compiled statements by query shape (``aksara.query._plans``).
         self.plans: LRUCache[Any] = LRUCache(MAX_PLANS)
@@ -225,6 +230,11 @@ class Options:
                     f"(primary_key=True): the key is one or the other"
                 )
             parts = [self._key_part(n) for n in self.primary_key_names]
+            if len(set(parts)) != len(parts):
+                raise ConfigurationError(
+                    f"{self.model_name}.Meta.primary_key names a field twice: "
+                    f"{self.primary_key_names!r}"
+                )
             self.pk = CompositeKey(self.model, parts)
             # ``obj.pk`` reads and sets the tuple of the key's values.
             setattr(self.model, "pk", self.pk)  # noqa: B010
@@ -413,7 +423,7 @@ def _key_names(model_name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     where = f"{model_name}.Meta.primary_key"
-    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, (tuple, list)) or not all(isinstance(v, str) for v in value):
         raise ConfigurationError(
             f"{where} takes a tuple of field names such as ('order', 'line_no'), got {value!r}"
         )

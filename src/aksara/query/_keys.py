@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from aksara.query._compile import param
+from aksara.state import loaded_value
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -23,9 +24,24 @@ def key_condition(meta: Options, table: Any, start: int) -> sa.ColumnElement[boo
 
 
 def key_params(obj: Model) -> list[Any]:
-    """The parameters of ``key_condition()`` for ``obj``."""
+    """The parameters of ``key_condition()`` for ``obj``: the key it was loaded or last saved
+    with (code may have changed a key field since: the UPDATE then moves the row), or the
+    one it holds when it was neither."""
     d = obj.__dict__
-    return [d[a] for a in obj._meta.pk_attnames]
+    attnames = obj._meta.pk_attnames
+    if d.get("_loaded") is None:
+        return [d[a] for a in attnames]
+    params = []
+    for attname in attnames:
+        loaded = loaded_value(obj, attname)
+        params.append(d[attname] if loaded is None else loaded)
+    return params
+
+
+def loaded_key(obj: Model) -> Any:
+    """The ``pk`` value of the row ``obj`` was loaded from (see ``key_params()``)."""
+    params = key_params(obj)
+    return tuple(params) if obj._meta.composite_pk else params[0]
 
 
 def key_columns(meta: Options, table: Any) -> list[Any]:

@@ -348,9 +348,11 @@ def _wrap_windows(
             raise QueryError("A query filtered on a window orders by field names only")
         name = spec.lstrip("-+")
         if spec != "?" and "__" not in name and name not in annotations.labelled:
-            attname = qs.model._meta.get_field(name).attname
-            if attname not in row_names:
-                extra.append(table.c[attname])
+            meta = qs.model._meta
+            field = meta.get_field(name)
+            for attname in meta.pk_attnames if field is meta.pk else (field.attname,):
+                if attname not in row_names:
+                    extra.append(table.c[attname])
     sub = stmt.add_columns(*extra).subquery("windowed")
     built = {name: sub.c[name] for name in annotations.labelled}
     condition = having_clause(qs, table, built, counter)
@@ -364,6 +366,10 @@ def _wrapped_column(qs: QuerySet[Any], sub: Any, spec: str) -> Any:
         return sa.func.random()
     name = spec.lstrip("-+")
     names = set(sub.c.keys())
+    meta = qs.model._meta
+    if name == "pk" and meta.composite_pk and set(meta.pk_attnames) <= names:
+        key = sa.tuple_(*(sub.c[a] for a in meta.pk_attnames))
+        return key.desc() if spec.startswith("-") else key.asc()
     if name not in names and "__" not in name and name not in dict(qs._annotations):
         name = qs.model._meta.get_field(name).attname
     if name not in names:
@@ -382,6 +388,8 @@ def _group_columns(qs: QuerySet[Any], table: sa.Table, annotations: Annotations)
         if "__" in name:
             assert annotations.joins is not None
             columns.append(annotations.joins.column(qs.model, name))
+        elif name == "pk" and meta.composite_pk:
+            columns.extend(key_columns(meta, table))
         else:
             columns.append(table.c[meta.get_field(name).attname])
     return columns

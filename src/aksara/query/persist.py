@@ -22,7 +22,7 @@ from aksara.fields.base import Field
 from aksara.fields.temporal import now
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
-from aksara.query._keys import key_condition, key_described, key_params
+from aksara.query._keys import key_condition, key_described, key_params, loaded_key
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
 from aksara.query._write_checks import loaded_version, refuse_generated, stale
@@ -528,7 +528,7 @@ async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
     qs = model.objects.get_queryset()
     if fields:
         qs = qs.only(*fields)
-    fresh = await qs.filter(pk=obj.pk).get()
+    fresh = await qs.filter(pk=loaded_key(obj)).get()
     d = obj.__dict__
     fresh_d = fresh.__dict__
     state = loaded_state(fresh)

@@ -165,7 +165,9 @@ def relation_aggregate(
 
 
 def aggregate_order(model: type[Model], table: Any, spec: str) -> Any:
-    column = table.c[model._meta.get_field(spec.lstrip("-")).attname]
+    meta = model._meta
+    field = meta.get_field(spec.lstrip("-"))
+    column = key_tuple(meta, table) if field is meta.pk else table.c[field.attname]
     return column.desc() if spec.startswith("-") else column.asc()
 
 

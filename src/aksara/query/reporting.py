@@ -201,6 +201,7 @@ class Reports(QuerySetPart[M]):
     if TYPE_CHECKING:  # what they use of the queryset
         model: type[M]
         _mode: str
+        _fields: tuple[str, ...] | None
         _order: tuple[str, ...] | None
 
         def _is_plain(self) -> bool: ...
@@ -255,8 +256,10 @@ class Reports(QuerySetPart[M]):
         stmt, columns, _, _ = _select.select_statement(
             self._queryset(), inner=True, counter=counter, table=table
         )
-        if self._mode == "instances":
-            stmt = stmt.with_only_columns(*key_columns(self.model._meta, table))
+        meta = self.model._meta
+        if self._mode == "instances" or (meta.composite_pk and self._fields == ("pk",)):
+            # The key's columns, compared with the row of a composite key's pk__in.
+            stmt = stmt.with_only_columns(*key_columns(meta, table))
         elif len(columns) != 1:
             raise QueryError(
                 f"A subquery selects one column; this one selects {len(columns)}: "

@@ -18,6 +18,7 @@ from aksara.db import get_database
 from aksara.exceptions import ValidationError
 from aksara.models.constraints import CheckConstraint, UniqueConstraint
 from aksara.query._compile import Plan, param
+from aksara.query._keys import loaded_key
 from aksara.query._where import where_clause, where_key
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ async def _duplicate(
     if condition is not None:
         qs = qs.filter(condition)
     if obj.pk is not None and (obj.is_saved or not meta.composite_pk):
-        qs = qs.exclude(pk=obj.pk)
+        qs = qs.exclude(pk=loaded_key(obj))
     return bool(await qs.exists())
 
 
