@@ -24,7 +24,6 @@ from aksara.query.annotations import annotation_key, annotation_sql, check_expre
 from aksara.query.expressions import CombinedExpression, F, Value
 from aksara.query.functions import Case, Func, Subquery, Window
 from aksara.query.persist import (
-    SaveContext,
     delete_rows,
     expression_error,
     insert_names,
@@ -34,6 +33,7 @@ from aksara.query.persist import (
     snapshot,
     update_plan,
 )
+from aksara.query.save_context import SaveContext
 from aksara.state import is_whole
 
 if TYPE_CHECKING:

@@ -29,11 +29,11 @@ from aksara.query._plans import builder_for, cached_plan
 from aksara.query.bulk import clean_all, column_values, unnest_safe
 from aksara.query.constraints import condition_sql
 from aksara.query.persist import (
-    SaveContext,
     insert_names,
     insert_values,
     snapshot_all,
 )
+from aksara.query.save_context import SaveContext
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -229,15 +229,8 @@ async def bulk_upsert(
         return objs
     clean_all(model, objs)
     pk = meta.pk_attname
-    generated = meta.pk.db_generated and any(o.__dict__[pk] is None for o in objs)
-    if generated and any(o.__dict__[pk] is not None for o in objs):
-        raise QueryError(f"{method}: give every {meta.model_name} a {meta.pk.name} or none of them")
+    generated = _database_keys(model, objs, target, method)
     match = target or meta.pk_attnames
-    if generated and not target:
-        raise QueryError(
-            f"{method}: the database makes {meta.model_name}'s keys, so on_conflict needs "
-            f"unique_fields=[...] to tell the inserted rows from the ignored ones"
-        )
     if update is not None and not meta.async_save_fields:
         _refuse_duplicates(model, objs, match, method)  # before any hook runs, when none does
     # The key, the conflict target, and what the database computes (generated columns).
@@ -282,22 +275,10 @@ async def bulk_upsert(
                 plan = upsert_plan(*shape)
                 values = [v for o in chunk for v in insert_values(o, generated, omit)]
             records = await database.fetch(plan.sql, plan.args(values))
-            found: dict[Any, Any] = {}
-            again: dict[Any, list[Any]] = {}  # rows whose key came back twice (NULLs in it)
-            for row in rows.tuples(records):
-                key = row_key(row)
-                if key in found:
-                    again.setdefault(key, []).append(row)
-                else:
-                    found[key] = row
-            for obj, key in zip(chunk, keys[start : start + size], strict=True):
-                # A duplicate key in one batch: the first instance is the row.
-                row = found.pop(key, None)
-                if row is None and key in again and again[key]:
-                    row = again[key].pop(0)
-                if row is not None:
-                    obj.__dict__.update(zip(returned, row, strict=False))
-                    saved.append(obj)
+            matched = _matched(chunk, keys[start : start + size], rows.tuples(records), row_key)
+            for obj, row in matched:
+                obj.__dict__.update(zip(returned, row, strict=False))
+                saved.append(obj)
 
     await _in_one_transaction(model, objs, run, several=len(objs) > size)
     snapshot_all(model, saved)
@@ -307,6 +288,46 @@ async def bulk_upsert(
             if id(obj) not in written:
                 obj.__dict__[pk] = None
     return objs
+
+
+def _database_keys(
+    model: type[Model], objs: list[Model], target: tuple[str, ...], method: str
+) -> bool:
+    """True when the database makes the instances' keys (an identity column, none given)."""
+    meta = model._meta
+    pk = meta.pk_attname
+    generated = meta.pk.db_generated and any(o.__dict__[pk] is None for o in objs)
+    if generated and any(o.__dict__[pk] is not None for o in objs):
+        raise QueryError(f"{method}: give every {meta.model_name} a {meta.pk.name} or none of them")
+    if generated and not target:
+        raise QueryError(
+            f"{method}: the database makes {meta.model_name}'s keys, so on_conflict needs "
+            f"unique_fields=[...] to tell the inserted rows from the ignored ones"
+        )
+    return bool(generated)
+
+
+def _matched(
+    chunk: list[Model], keys: list[Any], rows: list[tuple[Any, ...]], row_key: Any
+) -> list[tuple[Model, tuple[Any, ...]]]:
+    """Each instance of ``chunk`` (whose keys are ``keys``) with the returned row of its
+    key; an ignored one has none, and of two instances with one key the first gets it."""
+    found: dict[Any, Any] = {}
+    again: dict[Any, list[Any]] = {}  # rows whose key came back twice (NULLs in it)
+    for row in rows:
+        key = row_key(row)
+        if key in found:
+            again.setdefault(key, []).append(row)
+        else:
+            found[key] = row
+    matched = []
+    for obj, key in zip(chunk, keys, strict=True):
+        row = found.pop(key, None)
+        if row is None and again.get(key):
+            row = again[key].pop(0)
+        if row is not None:
+            matched.append((obj, row))
+    return matched
 
 
 def _by_database_defaults(
