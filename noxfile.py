@@ -41,7 +41,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
-    session.run("mypy", "src/aksara", "examples/library")
+    session.run("mypy", "src/aksara", "examples/library", "tests/typing")
+    session.run("basedpyright")
 
 
 @nox.session(python="3.11")

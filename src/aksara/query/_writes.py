@@ -5,23 +5,20 @@ every public queryset method)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from aksara.db import transaction
 from aksara.exceptions import IntegrityError, QueryError
 from aksara.fields.temporal import now
 from aksara.query import bulk, upsert
-from aksara.query._part import QuerySetPart
+from aksara.query._part import M, QuerySetPart, R
 from aksara.query.deletion import guard_delete
 
 if TYPE_CHECKING:
-    from aksara.models.base import Model
-    from aksara.query.queryset import QuerySet
-
-M = TypeVar("M", bound="Model")
+    pass
 
 
-class Writes(QuerySetPart[M]):
+class Writes(QuerySetPart[M, R]):
     """The write methods of ``QuerySet``."""
 
     __slots__ = ()
@@ -32,17 +29,6 @@ class Writes(QuerySetPart[M]):
         _offset: int | None
         _annotations: tuple[tuple[str, Any], ...]
         _combined: Any
-
-        async def get(self, *conditions: Any, **lookups: Any) -> M: ...
-        async def get_or_none(self, *conditions: Any, **lookups: Any) -> M | None: ...
-        def select_for_update(
-            self,
-            *,
-            nowait: bool = ...,
-            skip_locked: bool = ...,
-            of: Sequence[str] = ...,
-            no_key: bool = ...,
-        ) -> QuerySet[M]: ...
 
     async def create(self, **values: Any) -> M:
         """Build an instance, validate it and INSERT it."""
@@ -56,7 +42,7 @@ class Writes(QuerySetPart[M]):
         """Get the row matching ``lookups`` or create it (with ``defaults``); safe under concurrency
         when a unique constraint covers ``lookups``."""
         try:
-            return await self.get(**lookups), False
+            return await self._instances().get(**lookups), False
         except self.model.DoesNotExist:
             pass
         params = {k: v for k, v in lookups.items() if "__" not in k}
@@ -67,7 +53,7 @@ class Writes(QuerySetPart[M]):
             return obj, True
         except IntegrityError:
             try:
-                return await self.get(**lookups), False
+                return await self._instances().get(**lookups), False
             except self.model.DoesNotExist:
                 pass
             raise
@@ -78,7 +64,7 @@ class Writes(QuerySetPart[M]):
         """Update the row matching ``lookups`` with ``defaults``, or create it."""
         defaults = defaults or {}
         async with transaction():
-            obj = await self.select_for_update().get_or_none(**lookups)
+            obj = await self._instances().select_for_update().get_or_none(**lookups)
             if obj is not None:
                 for name, value in defaults.items():
                     setattr(obj, name, value)

@@ -4,24 +4,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from aksara.exceptions import QueryError
-from aksara.query._part import QuerySetPart
+from aksara.query._part import M, QuerySetPart, R
 from aksara.query.annotations import has_window
 from aksara.query.joins import check_join_path
 
 if TYPE_CHECKING:
-    from aksara.models.base import Model
     from aksara.query.queryset import QuerySet
 
-M = TypeVar("M", bound="Model")
 
 #: The set operations and their SQL.
 OPERATIONS = ("union", "intersect", "except")
 
 
-class LocksAndSets(QuerySetPart[M]):
+class LocksAndSets(QuerySetPart[M, R]):
     """The row locks and set operations of ``QuerySet``."""
 
     __slots__ = ()
@@ -45,7 +43,7 @@ class LocksAndSets(QuerySetPart[M]):
         skip_locked: bool = False,
         of: Sequence[str] = (),
         no_key: bool = False,
-    ) -> QuerySet[M]:
+    ) -> QuerySet[M, R]:
         """Lock the selected rows until the transaction ends (``SELECT ... FOR UPDATE``).
 
         ``of=("self", "author")`` locks the rows of this model and of relations loaded with
@@ -57,7 +55,7 @@ class LocksAndSets(QuerySetPart[M]):
 
     def select_for_share(
         self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = ()
-    ) -> QuerySet[M]:
+    ) -> QuerySet[M, R]:
         """Lock the selected rows against changes until the transaction ends, letting other
         transactions read and share-lock them (``SELECT ... FOR SHARE``)."""
         return self._locked("select_for_share", nowait, skip_locked, of, False, True)
@@ -70,7 +68,7 @@ class LocksAndSets(QuerySetPart[M]):
         of: Sequence[str],
         no_key: bool,
         read: bool,
-    ) -> QuerySet[M]:
+    ) -> QuerySet[M, R]:
         if nowait and skip_locked:
             raise QueryError(f"{method}(): nowait and skip_locked exclude each other")
         if self._combined is not None:
@@ -88,20 +86,20 @@ class LocksAndSets(QuerySetPart[M]):
         clone._for_update = (nowait, skip_locked, tuple(of), no_key, read)
         return clone
 
-    def union(self, *others: QuerySet[Any], all: bool = False) -> QuerySet[M]:
+    def union(self, *others: QuerySet[Any], all: bool = False) -> QuerySet[M, R]:
         """The rows of this queryset and of ``others`` (``UNION``; ``all=True`` keeps
         duplicates). The result can be ordered, sliced, counted and iterated."""
         return self._combine("union", others, all)
 
-    def intersection(self, *others: QuerySet[Any]) -> QuerySet[M]:
+    def intersection(self, *others: QuerySet[Any]) -> QuerySet[M, R]:
         """The rows in this queryset and in every one of ``others`` (``INTERSECT``)."""
         return self._combine("intersect", others, False)
 
-    def difference(self, *others: QuerySet[Any]) -> QuerySet[M]:
+    def difference(self, *others: QuerySet[Any]) -> QuerySet[M, R]:
         """The rows of this queryset that are in none of ``others`` (``EXCEPT``)."""
         return self._combine("except", others, False)
 
-    def _combine(self, operation: str, others: Sequence[Any], all_rows: bool) -> QuerySet[M]:
+    def _combine(self, operation: str, others: Sequence[Any], all_rows: bool) -> QuerySet[M, R]:
         first = self._queryset()
         parts = [first, *others]
         for part in parts:

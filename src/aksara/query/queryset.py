@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import collections
 import functools
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
+from aksara.query._part import M, R
 from aksara.query._plans import annotated_instances, cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
 from aksara.query._writes import Writes
@@ -37,8 +38,6 @@ from aksara.query.vector import nearest
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
-
-M = TypeVar("M", bound="Model")
 
 
 #: The largest LIMIT or OFFSET (a bigint).
@@ -66,7 +65,7 @@ def sync_misuse(what: str, instead: str) -> str:
     return f"A queryset runs asynchronously and cannot be {what}: use {instead}"
 
 
-class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
+class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], Generic[M, R]):
     """A lazy query over ``model``: ``Post.objects.filter(published=True).order_by("-created_at")[:10]``."""
 
     __slots__ = (
@@ -123,7 +122,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
     #: What ``Subquery``, ``Exists`` and ``__in`` recognise a queryset by (no import cycle).
     is_queryset = True
 
-    def _clone(self) -> QuerySet[M]:
+    def _clone(self) -> QuerySet[M, R]:
         # Spelled out: a loop of getattr/setattr costs several microseconds per clone.
         clone = object.__new__(type(self))
         clone.model = self.model
@@ -166,18 +165,18 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
 
     # -- chaining -------------------------------------------------------------------------
 
-    def all(self) -> QuerySet[M]:
+    def all(self) -> QuerySet[M, R]:
         return self._clone()
 
-    def with_deleted(self) -> QuerySet[M]:
+    def with_deleted(self) -> QuerySet[M, R]:
         """Soft-deleted rows too (``Meta.soft_delete``)."""
         return self._deleted_rows(None)
 
-    def only_deleted(self) -> QuerySet[M]:
+    def only_deleted(self) -> QuerySet[M, R]:
         """Soft-deleted rows alone (``Meta.soft_delete``)."""
         return self._deleted_rows(deleted_filter(self.model, hidden=False))
 
-    def _deleted_rows(self, condition: Q | None) -> QuerySet[M]:
+    def _deleted_rows(self, condition: Q | None) -> QuerySet[M, R]:
         if not self.model._meta.soft_delete:
             raise QueryError(f"{self.model.__name__} has no Meta.soft_delete")
         marks = (deleted_filter(self.model, hidden=True), deleted_filter(self.model, hidden=False))
@@ -187,13 +186,13 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             clone._where = (condition, *clone._where)
         return clone
 
-    def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
+    def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M, R]:
         """Rows matching every condition: ``filter(title__icontains="db", views__gte=10)``."""
         if conditions or lookups:
             return self._add_condition(Q(*conditions, **lookups))
         return self._clone()
 
-    def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
+    def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M, R]:
         """Rows matching none of the conditions together (``NOT (...)``)."""
         if conditions or lookups:
             return self._add_condition(~Q(*conditions, **lookups))
@@ -206,7 +205,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
                 f"apply it to each queryset before combining them"
             )
 
-    def _add_condition(self, q: Q) -> QuerySet[M]:
+    def _add_condition(self, q: Q) -> QuerySet[M, R]:
         if self._combined is not None:
             self._not_combined("filter")
         clone = self._clone()
@@ -217,7 +216,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             clone._where = (*self._where, q)
         return clone
 
-    def distinct(self, *fields: str) -> QuerySet[M]:
+    def distinct(self, *fields: str) -> QuerySet[M, R]:
         """Each row once; ``distinct("author")`` keeps the first row per author
         (``DISTINCT ON``: order by those fields first, then by what picks the row)."""
         self._not_combined("distinct")
@@ -232,7 +231,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             clone._distinct = True
         return clone
 
-    def only(self, *fields: str) -> QuerySet[M]:
+    def only(self, *fields: str) -> QuerySet[M, R]:
         """Load only these fields (and the primary key); others raise ``AttributeError`` until
         refreshed. ``only("title", "author__name")`` with ``select_related("author")`` loads
         only the author's name (and key) too."""
@@ -260,7 +259,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         clone._related_only = tuple((path, tuple(loaded)) for path, loaded in related.items())
         return clone
 
-    def defer(self, *fields: str) -> QuerySet[M]:
+    def defer(self, *fields: str) -> QuerySet[M, R]:
         """Load every field but these (never the primary key); they load on ``refresh_from_db()``."""
         self._not_combined("defer")
         meta = self.model._meta
@@ -279,15 +278,27 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         clone._fields = tuple(n for n in loaded if n not in deferred)
         return clone
 
-    def values(self, *fields: str) -> QuerySet[M]:
+    def values(self, *fields: str) -> QuerySet[M, dict[str, Any]]:
         """Rows as dicts of field values (all fields, or ``fields``)."""
         self._not_combined("values")
         clone = self._clone()
         clone._mode = "dicts"
         clone._fields = self._field_names(fields)
-        return clone
+        return clone  # type: ignore[return-value]  # the rows change, the query is the same
 
-    def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[M]:
+    @overload
+    def values_list(
+        self, *fields: str, flat: Literal[False] = False, named: Literal[False] = False
+    ) -> QuerySet[M, tuple[Any, ...]]: ...
+
+    @overload
+    def values_list(
+        self, *fields: str, flat: bool = False, named: bool = False
+    ) -> QuerySet[M, Any]: ...
+
+    def values_list(
+        self, *fields: str, flat: bool = False, named: bool = False
+    ) -> QuerySet[M, Any]:
         """Rows as tuples; ``flat=True`` with one field gives the values themselves,
         ``named=True`` named tuples (``row.title``)."""
         self._not_combined("values_list")
@@ -324,6 +335,12 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             names.append(name if name in meta.by_attname else field.attname)
         return tuple(names)
 
+    @overload
+    def __getitem__(self, item: slice) -> QuerySet[M, R]: ...
+
+    @overload
+    def __getitem__(self, item: int) -> Coroutine[Any, Any, R]: ...
+
     def __getitem__(self, item: int | slice) -> Any:
         if isinstance(item, slice):
             if item.step not in (None, 1):
@@ -354,11 +371,11 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             return self._index(item)
         raise TypeError(f"QuerySet indices must be integers or slices, not {type(item).__name__}")
 
-    async def _index(self, index: int) -> Any:
+    async def _index(self, index: int) -> R:
         rows = await self[index : index + 1]._fetch()
         if not rows:
             raise IndexError("QuerySet index out of range")
-        return rows[0]
+        return rows[0]  # type: ignore[no-any-return]
 
     # -- compilation -------------------------------------------------------------------------
 
@@ -381,7 +398,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
 
     # -- execution -----------------------------------------------------------------------------
 
-    def __await__(self) -> Generator[Any, None, list[Any]]:
+    def __await__(self) -> Generator[Any, None, list[R]]:
         return self._fetch().__await__()
 
     async def _fetch(self) -> list[Any]:
@@ -415,18 +432,18 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             return [row._make(values) for values in rows.tuples(records)]
         return rows.flat(records)
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[R]:
         """Iterate the results, streamed from a server-side cursor (see ``iterator()``)."""
         return stream(self, DEFAULT_CHUNK_SIZE)
 
-    def iterator(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[Any]:
+    def iterator(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[R]:
         """Stream the results ``chunk_size`` rows per round trip: ``async for obj in
         qs.iterator(chunk_size=500)``. Outside a transaction the cursor holds one pooled
         connection (and a read-only transaction) until the loop ends; ``prefetch_related``
         runs per chunk. Nothing is cached on the queryset."""
         return stream(self, check_chunk_size(chunk_size))
 
-    async def get(self, *conditions: Q, **lookups: Any) -> M:
+    async def get(self, *conditions: Q, **lookups: Any) -> R:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""
         if len(lookups) == 1 and not conditions and self._is_plain():
             rows = await self._get_one(lookups)
@@ -439,7 +456,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
                     qs._order = ()  # one row is wanted: no ordering (nor its parameters)
             rows = await qs._fetch()
         if len(rows) == 1:
-            return rows[0]
+            return rows[0]  # type: ignore[no-any-return]  # the mode decides the row type
         model = self.model
         described = ", ".join(f"{k}={v!r}" for k, v in lookups.items())
         if not rows:
@@ -465,7 +482,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             and self._cache is None
         )
 
-    async def _get_one(self, lookups: dict[str, Any]) -> list[M]:
+    async def _get_one(self, lookups: dict[str, Any]) -> list[Any]:
         """``get(key=value)`` on a plain queryset: what ``filter(key=value)[:2]`` runs, with its
         plan found by the lookup's shape alone (no queryset clones, no condition tree)."""
         ((key, value),) = lookups.items()
@@ -477,7 +494,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             or isinstance(resolved, Hop)
             or isinstance(value, (F, CombinedExpression, Q))
         ):
-            return await self.filter(**lookups)[:2]._fetch()  # type: ignore[no-any-return]
+            return await self.filter(**lookups)[:2]._fetch()
         variant, params = resolved.lookup.prepare(resolved.output_field, value)
         order = self._ordering()
 
@@ -491,7 +508,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         records = await get_database().fetch(plan.sql, plan.args([*params, 2]))
         return hydrate(model, records, rows)
 
-    async def get_or_none(self, *conditions: Q, **lookups: Any) -> M | None:
+    async def get_or_none(self, *conditions: Q, **lookups: Any) -> R | None:
         try:
             return await self.get(*conditions, **lookups)
         except self.model.DoesNotExist:
@@ -502,12 +519,12 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         or the grouped fields of a grouped query."""
         return tuple(self._group) if self._group else ("pk",)
 
-    async def first(self) -> M | None:
+    async def first(self) -> R | None:
         qs = self if self._ordering() else self.order_by(*self._default_order())
         rows = await qs[0:1]._fetch()
         return rows[0] if rows else None
 
-    async def last(self) -> M | None:
+    async def last(self) -> R | None:
         order = self._ordering() or self._default_order()
         reversed_order = tuple(
             o.reversed()
@@ -558,7 +575,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
             return {obj.pk: obj for obj in await qs._fetch()}
         return {obj.__dict__[field.attname]: obj for obj in await qs._fetch()}
 
-    def select_related(self, *fields: str) -> QuerySet[M]:
+    def select_related(self, *fields: str) -> QuerySet[M, R]:
         """Load these single-valued relations in the same query, one join each:
         ``select_related("author", "author__team")`` (ForeignKey, OneToOne and a OneToOne's
         reverse side). Afterwards ``post.author`` needs no query."""
@@ -569,7 +586,7 @@ class QuerySet(Shaping[M], Writes[M], Reports[M], LocksAndSets[M], Generic[M]):
         clone._related = tuple(dict.fromkeys((*self._related, *fields)))
         return clone
 
-    def prefetch_related(self, *fields: str) -> QuerySet[M]:
+    def prefetch_related(self, *fields: str) -> QuerySet[M, R]:
         """Load these relations with one extra query each (and per level of ``a__b``):
         ``prefetch_related("tags", "author__posts")``. Afterwards ``post.tags`` iterates and
         ``await post.tags.all()`` answers without a query."""

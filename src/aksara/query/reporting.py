@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -21,15 +21,13 @@ from aksara.exceptions import QueryError
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._keys import key_columns
-from aksara.query._part import QuerySetPart
+from aksara.query._part import M, QuerySetPart, R
 from aksara.query._plans import cached_plan, make_instance, mutable_positions
 from aksara.query._sqlalchemy import sqlalchemy_key, sqlalchemy_sql
 
 if TYPE_CHECKING:
-    from aksara.models.base import Model
     from aksara.query.queryset import QuerySet
 
-M = TypeVar("M", bound="Model")
 
 #: ``EXPLAIN``'s output formats.
 EXPLAIN_FORMATS = ("text", "json", "yaml", "xml")
@@ -70,7 +68,7 @@ async def explain(
     return "\n".join(str(r[0]) for r in rows)
 
 
-async def fetch_with_count(qs: QuerySet[M]) -> tuple[list[Any], int]:
+async def fetch_with_count(qs: QuerySet[M, R]) -> tuple[list[Any], int]:
     """The rows of ``qs`` and how many rows match it before slicing, from one statement.
 
     A page past the last row has no row to carry the count: then it is counted apart.
@@ -97,7 +95,7 @@ async def fetch_with_count(qs: QuerySet[M]) -> tuple[list[Any], int]:
     return result, total
 
 
-def _unsliced(qs: QuerySet[M]) -> QuerySet[M]:
+def _unsliced(qs: QuerySet[M, R]) -> QuerySet[M, R]:
     whole = qs._clone()
     whole._limit = whole._offset = None
     return whole
@@ -192,7 +190,7 @@ def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> li
     return result
 
 
-class Reports(QuerySetPart[M]):
+class Reports(QuerySetPart[M, R]):
     """The reporting methods of ``QuerySet``: ``explain``, ``fetch_with_count``, ``raw`` and
     what ``Subquery``, ``Exists`` and ``__in`` ask of a queryset."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from aksara.exceptions import QueryError
-from aksara.query._part import QuerySetPart
+from aksara.query._part import M, QuerySetPart, R
 from aksara.query._scope import in_scope
 from aksara.query._sqlalchemy import SQLAlchemyOrder, is_sqlalchemy
 from aksara.query.annotations import (
@@ -23,10 +23,8 @@ if TYPE_CHECKING:
     from aksara.models.base import Model
     from aksara.query.queryset import QuerySet
 
-M = TypeVar("M", bound="Model")
 
-
-class Shaping(QuerySetPart[M]):
+class Shaping(QuerySetPart[M, R]):
     """What a queryset computes per row and in which order."""
 
     __slots__ = ()
@@ -43,9 +41,9 @@ class Shaping(QuerySetPart[M]):
         _order: tuple[Any, ...] | None
 
         def _not_combined(self, method: str) -> None: ...
-        def _clone(self) -> QuerySet[M]: ...
+        def _clone(self) -> QuerySet[M, R]: ...
 
-    def annotate(self, **expressions: Any) -> QuerySet[M]:
+    def annotate(self, **expressions: Any) -> QuerySet[M, R]:
         """Named expressions selected with each row: ``annotate(n=Count("posts"))``.
 
         On instances they are attributes; in ``values()`` they are keys. After
@@ -55,12 +53,14 @@ class Shaping(QuerySetPart[M]):
         """
         return self._annotate("annotate", expressions, selected=True)
 
-    def alias(self, **expressions: Any) -> QuerySet[M]:
+    def alias(self, **expressions: Any) -> QuerySet[M, R]:
         """Named expressions as ``annotate()`` makes them, for ``filter()``, ``order_by()``
         and later expressions only: never selected (``alias(n=Count("posts")).filter(n=0)``)."""
         return self._annotate("alias", expressions, selected=False)
 
-    def _annotate(self, method: str, expressions: dict[str, Any], *, selected: bool) -> QuerySet[M]:
+    def _annotate(
+        self, method: str, expressions: dict[str, Any], *, selected: bool
+    ) -> QuerySet[M, R]:
         self._not_combined(method)
         grouped = self._group is not None or self._mode != "instances"
         known = dict(self._annotations)
@@ -87,7 +87,7 @@ class Shaping(QuerySetPart[M]):
 
     def order_by(
         self, *fields: str | F | Combinable | ExpressionOrdering | sa.ColumnElement[Any]
-    ) -> QuerySet[M]:
+    ) -> QuerySet[M, R]:
         """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
         ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
         (``Post.c.views.desc()``) orders by itself."""

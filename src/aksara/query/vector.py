@@ -23,7 +23,7 @@ M = TypeVar("M", bound="Model")
 
 
 async def nearest(
-    queryset: QuerySet[M],
+    queryset: QuerySet[M, Any],
     field: str,
     vector: Any,
     *,
