@@ -65,7 +65,7 @@ def _model_data(model: type[Model], chosen: list[type[Model]]) -> dict[str, Any]
     return data
 
 
-def _field_data(field: Field[Any], chosen: list[type[Model]]) -> dict[str, Any]:
+def _field_data(field: Field[Any, Any], chosen: list[type[Model]]) -> dict[str, Any]:
     info = field.describe()
     data: dict[str, Any] = {"name": field.name, "type": info["type"]}
     if isinstance(field, RelatedField):
@@ -106,7 +106,7 @@ def _field_data(field: Field[Any], chosen: list[type[Model]]) -> dict[str, Any]:
     return data
 
 
-def _is_type_bound(field: Field[Any], key: str, value: Any) -> bool:
+def _is_type_bound(field: Field[Any, Any], key: str, value: Any) -> bool:
     bound = getattr(type(field), "range_min" if key == "minimum" else "range_max", None)
     return bound is not None and value == bound and bound != 0
 

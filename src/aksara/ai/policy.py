@@ -74,25 +74,25 @@ def unique_models(models: Iterable[type[Model]]) -> list[type[Model]]:
     return chosen
 
 
-def is_file(field: Field[Any]) -> bool:
+def is_file(field: Field[Any, Any]) -> bool:
     """File and image fields: their values are stored files, not data an agent can send."""
     return getattr(field, "attr_class", None) is not None
 
 
-def is_generated(field: Field[Any]) -> bool:
+def is_generated(field: Field[Any, Any]) -> bool:
     """Values that ``save()`` or the database fills in: automatic keys and timestamps."""
     if field.primary_key and (field.has_default() or field.db_generated):
         return True
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-def is_sensitive(field: Field[Any]) -> bool:
+def is_sensitive(field: Field[Any, Any]) -> bool:
     """Hidden from agents: ``ai_sensitive``, or a relation whose target's key is (its column
     holds that key, and a filter on it would be a guessing oracle): ``Field.sensitive``."""
     return field.ai_sensitive or field.sensitive
 
 
-def agent_writable(field: Field[Any], peers: Collection[type[Model]] = ()) -> bool:
+def agent_writable(field: Field[Any, Any], peers: Collection[type[Model]] = ()) -> bool:
     """Whether an agent may set ``field`` in create/update data: a visible, agent-writable
     column that save() does not fill in; a foreign key only into a model in ``peers``."""
     if isinstance(field, RelatedField) and field.related_model not in peers:
@@ -136,7 +136,7 @@ def hidden_effects(model: type[Model], peers: Collection[type[Model]]) -> list[s
     return found
 
 
-def required_on_create(field: Field[Any]) -> bool:
+def required_on_create(field: Field[Any, Any]) -> bool:
     """A column that needs a value from the caller: not nullable, no default, not filled by save()."""
     return (
         field.concrete
@@ -147,7 +147,7 @@ def required_on_create(field: Field[Any]) -> bool:
     )
 
 
-def lookups_for(field: Field[Any]) -> tuple[str, ...]:
+def lookups_for(field: Field[Any, Any]) -> tuple[str, ...]:
     """The lookups agents may use on ``field``, by family; ``isnull`` for nullable ones."""
     fmt = field.describe().get("format")
     ops: tuple[str, ...]
@@ -172,7 +172,7 @@ def lookups_for(field: Field[Any]) -> tuple[str, ...]:
     return tuple(op for op in ops if field.get_lookup(op) is not None)
 
 
-def orderable(field: Field[Any]) -> bool:
+def orderable(field: Field[Any, Any]) -> bool:
     """Scalar columns sort meaningfully; JSON, arrays, vectors, bytes and relations do not."""
     if not field.concrete or isinstance(field, (RelatedField, JSON, Vector)):
         return False
@@ -202,19 +202,21 @@ class ModelPolicy:
         self.model = model
         self.name = model.__name__
         #: Visible fields in declaration order (relations included).
-        self.fields: dict[str, Field[Any]] = {
+        self.fields: dict[str, Field[Any, Any]] = {
             n: f for n, f in meta.fields.items() if not is_sensitive(f)
         }
         #: Fields whose values reads return.
-        self.readable: tuple[Field[Any], ...] = tuple(f for f in self.fields.values() if f.concrete)
+        self.readable: tuple[Field[Any, Any], ...] = tuple(
+            f for f in self.fields.values() if f.concrete
+        )
         #: Fields list and search results return (vectors are inputs, not output to read).
-        self.listed: tuple[Field[Any], ...] = tuple(
+        self.listed: tuple[Field[Any, Any], ...] = tuple(
             f for f in self.readable if not isinstance(f, Vector)
         )
-        self.creatable: dict[str, Field[Any]] = {
+        self.creatable: dict[str, Field[Any, Any]] = {
             n: f for n, f in self.fields.items() if agent_writable(f, peers)
         }
-        self.updatable: dict[str, Field[Any]] = {
+        self.updatable: dict[str, Field[Any, Any]] = {
             n: f for n, f in self.creatable.items() if not f.primary_key and f not in meta.pk_fields
         }
         #: Fields a create must be given: every one of them must be visible and writable.
@@ -224,7 +226,9 @@ class ModelPolicy:
         self.can_create = all(n in self.creatable for n in self.required)
         # A key that is a relation to a secret key is secret too (get() would be an oracle).
         # A composite key has no get/update/delete tools (their argument is one value).
-        self.pk: Field[Any] | None = None if meta.composite_pk or is_sensitive(meta.pk) else meta.pk
+        self.pk: Field[Any, Any] | None = (
+            None if meta.composite_pk or is_sensitive(meta.pk) else meta.pk
+        )
         #: What pages are ordered by last, so that they never overlap.
         self.tiebreak: tuple[str, ...] = (
             ()
@@ -234,7 +238,7 @@ class ModelPolicy:
         #: Models outside the export that a delete would delete or change rows of.
         self.delete_reaches: list[str] = hidden_effects(model, peers)
         self.can_delete = self.pk is not None and not self.delete_reaches
-        self.filters: dict[str, tuple[Field[Any], tuple[str, ...]]] = {}
+        self.filters: dict[str, tuple[Field[Any, Any], tuple[str, ...]]] = {}
         for name, field in self.fields.items():
             ops = lookups_for(field)
             if ops:

@@ -52,7 +52,7 @@ _VALUE_BOUNDS: Final = (
 )
 
 
-def choices_of(field: Field[Any], info: Mapping[str, Any]) -> list[Any] | None:
+def choices_of(field: Field[Any, Any], info: Mapping[str, Any]) -> list[Any] | None:
     """The allowed values (an Enum's values or ``choices``) as JSON, or None."""
     values = info.get("enum", info.get("choices"))
     if values is None or len(values) > MAX_ENUM:
@@ -60,7 +60,7 @@ def choices_of(field: Field[Any], info: Mapping[str, Any]) -> list[Any] | None:
     return [to_json(v) for v in values]
 
 
-def value_schema(field: Field[Any]) -> dict[str, Any]:
+def value_schema(field: Field[Any, Any]) -> dict[str, Any]:
     """The JSON Schema of one non-null value of ``field``."""
     if isinstance(field, RelatedField):
         target = field.related_model
@@ -115,7 +115,9 @@ def value_schema(field: Field[Any]) -> dict[str, Any]:
     return schema
 
 
-def _string_keywords(field: Field[Any], info: Mapping[str, Any], schema: dict[str, Any]) -> None:
+def _string_keywords(
+    field: Field[Any, Any], info: Mapping[str, Any], schema: dict[str, Any]
+) -> None:
     fmt = info.get("format")
     if "max_length" in info:
         schema["maxLength"] = info["max_length"]
@@ -149,7 +151,7 @@ def _decimal_schema(info: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def filter_value_schema(field: Field[Any]) -> dict[str, Any]:
+def filter_value_schema(field: Field[Any, Any]) -> dict[str, Any]:
     """The schema of a value compared with ``field`` in a filter: its type without the bounds
     a stored value must respect (``gt: 0`` is a fine filter on a field with ``min_value=1``)."""
     schema = value_schema(field)
@@ -175,7 +177,7 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def field_schema(field: Field[Any], *, with_default: bool = True) -> dict[str, Any]:
+def field_schema(field: Field[Any, Any], *, with_default: bool = True) -> dict[str, Any]:
     """The JSON Schema of the field in write data: its value (or null when nullable), its
     description and, with ``with_default``, its default."""
     schema = value_schema(field)
@@ -191,7 +193,7 @@ def field_schema(field: Field[Any], *, with_default: bool = True) -> dict[str, A
     return schema
 
 
-def describe_value(field: Field[Any]) -> str:
+def describe_value(field: Field[Any, Any]) -> str:
     """The field's ``ai_description`` and what its schema cannot say."""
     parts = [field.ai_description.rstrip(".")] if field.ai_description else []
     info = field.describe()
@@ -220,7 +222,7 @@ class _NoDefault:
 NO_DEFAULT: Final = _NoDefault()
 
 
-def json_default(field: Field[Any]) -> Any:
+def json_default(field: Field[Any, Any]) -> Any:
     """The field's default as JSON, or ``NO_DEFAULT`` (none, or a callable other than dict/list)."""
     if not field.has_default():
         return NO_DEFAULT
@@ -258,7 +260,7 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
-def from_json(field: Field[Any], value: Any) -> Any:
+def from_json(field: Field[Any, Any], value: Any) -> Any:
     """Undo the JSON encodings ``to_json`` applies that the field does not read itself (base64)."""
     if value is not None and field.describe().get("format") == "binary":
         if not isinstance(value, str):

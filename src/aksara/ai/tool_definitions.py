@@ -306,7 +306,7 @@ class _Builder:
             read_only=True,
         )
 
-    def _data(self, fields: dict[str, Field[Any]], *, create: bool) -> dict[str, Any]:
+    def _data(self, fields: dict[str, Field[Any, Any]], *, create: bool) -> dict[str, Any]:
         properties = {name: field_schema(f, with_default=create) for name, f in fields.items()}
         schema: dict[str, Any] = {"type": "object", "properties": properties}
         required = [n for n in self.policy.required if n in fields] if create else []
@@ -405,7 +405,7 @@ class _Builder:
         )
 
 
-def _operand(field: Field[Any], op: str, ref: dict[str, Any]) -> dict[str, Any]:
+def _operand(field: Field[Any, Any], op: str, ref: dict[str, Any]) -> dict[str, Any]:
     """The schema of the value of operator ``op`` on ``field``."""
     if op == "isnull":
         return {"type": "boolean"}

@@ -224,7 +224,7 @@ class AgentToolkit:
         self,
         policy: ModelPolicy,
         args: Mapping[str, Any],
-        allowed: Mapping[str, Field[Any]],
+        allowed: Mapping[str, Field[Any, Any]],
         *,
         allow_empty: bool,
     ) -> dict[str, Any]:
@@ -318,7 +318,7 @@ def _integer(args: Mapping[str, Any], name: str, default: int, low: int, high: i
     return value
 
 
-def _operand(field: Field[Any], op: str, value: Any) -> Any:
+def _operand(field: Field[Any, Any], op: str, value: Any) -> Any:
     """Check and convert the value of ``op`` the way the field converts its own values."""
     if op == "isnull":
         if not isinstance(value, bool):
@@ -349,7 +349,7 @@ def _operand(field: Field[Any], op: str, value: Any) -> Any:
     return _value(field, value)
 
 
-def _value(field: Field[Any], value: Any) -> Any:
+def _value(field: Field[Any, Any], value: Any) -> Any:
     if value is None:
         raise ValidationError("null is not a value to compare with; use isnull")
     if isinstance(value, (dict, list)) and field.ai_type not in ("array", "object"):
@@ -357,7 +357,7 @@ def _value(field: Field[Any], value: Any) -> Any:
     return field.to_query(from_json(field, value))
 
 
-def _row(fields: Sequence[Field[Any]], values: Mapping[str, Any]) -> dict[str, Any]:
+def _row(fields: Sequence[Field[Any, Any]], values: Mapping[str, Any]) -> dict[str, Any]:
     """The visible fields of a record as JSON, by field name (relations: the related key)."""
     row: dict[str, Any] = {}
     for field in fields:

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 
 
-def _element_fields() -> dict[str, Callable[[], Field[Any]]]:
+def _element_fields() -> dict[str, Callable[[], Field[Any, Any]]]:
     from aksara.fields.numeric import Float, Integer
     from aksara.fields.special import UUID, Boolean
     from aksara.fields.text import Text
@@ -30,7 +30,7 @@ BASE_TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
 }
 
 
-class Array(Field[list[Any]]):
+class Array(Field[list[Any], N]):
     """A list of values of one type. PostgreSQL type: ``TEXT[]``, ``INTEGER[]``,
     ``DOUBLE PRECISION[]``, ``BOOLEAN[]`` or ``UUID[]`` for ``base_type`` ``"text"``
     (the default), ``"integer"``, ``"float"``, ``"boolean"`` or ``"uuid"``.
@@ -47,7 +47,7 @@ class Array(Field[list[Any]]):
     mutable: ClassVar[bool] = True
     ai_type: ClassVar[str] = "array"
 
-    def __init__(self, *, base_type: str = "text", **options: Unpack[FieldOptions]) -> None:
+    def __init__(self, *, base_type: str = "text", **options: Unpack[FieldOptions[N]]) -> None:
         if base_type not in BASE_TYPES:
             raise ConfigurationError(
                 f"Array(base_type=...) must be one of {', '.join(BASE_TYPES)}, got {base_type!r}"
@@ -56,7 +56,7 @@ class Array(Field[list[Any]]):
         self.base_type = base_type
         self.base_field = self.element_field()
 
-    def element_field(self) -> Field[Any]:
+    def element_field(self) -> Field[Any, Any]:
         """A field that validates one element (what ``tags__0`` compares with)."""
         return _element_fields()[self.base_type]()
 

@@ -8,7 +8,6 @@ and its AI metadata. It never executes SQL.
 from __future__ import annotations
 
 import copy
-import functools
 import marshal
 from collections.abc import Callable, Sequence
 from typing import (
@@ -16,19 +15,20 @@ from typing import (
     Any,
     ClassVar,
     Generic,
+    Literal,
     Protocol,
     Self,
     TypedDict,
-    TypeVar,
     overload,
 )
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from typing_extensions import Unpack
+from typing_extensions import TypeVar, Unpack
 
 from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields._guard import guard_clean as _guard_clean
 from aksara.fields._values import IMMUTABLE as _IMMUTABLE
 from aksara.fields._values import copy_data as _copy_data
 from aksara.fields._values import freeze as _freeze
@@ -47,12 +47,16 @@ if TYPE_CHECKING:
     from aksara.query.expressions import Combinable
 
 T = TypeVar("T")
+#: Whether a field is nullable, as its declaration says (``nullable=True``): a nullable
+#: ``Integer`` reads as ``int | None``. Solved from the ``nullable`` argument; without one
+#: it is ``Literal[False]``.
+N = TypeVar("N", bound=Literal[True, False], default=Literal[False])
 
 
-class FieldOptions(TypedDict, total=False):
+class FieldOptions(TypedDict, Generic[N], total=False):
     """The options every field accepts (see "Common Field Options" in the fields reference)."""
 
-    nullable: bool
+    nullable: N
     default: Any
     unique: bool
     primary_key: bool
@@ -81,18 +85,18 @@ class SaveContext(Protocol):
     #: True for an INSERT, False for an UPDATE.
     add: bool
 
-    async def stored_value(self, field: Field[Any]) -> Any:
+    async def stored_value(self, field: Field[Any, Any]) -> Any:
         """The value the row holds now, read under a row lock the save's transaction keeps
         (the loaded value for a new instance)."""
 
-    async def values_taken(self, field: Field[Any], candidates: Sequence[Any]) -> set[Any]:
+    async def values_taken(self, field: Field[Any, Any], candidates: Sequence[Any]) -> set[Any]:
         """Which of ``candidates`` other rows hold in ``field``'s column."""
 
-    def reserved(self, field: Field[Any]) -> set[Any]:
+    def reserved(self, field: Field[Any, Any]) -> set[Any]:
         """Values of ``field`` that saves not yet inserted in this transaction have picked."""
 
 
-class Field(Generic[T]):
+class Field(Generic[T, N]):
     """Base class of all fields. Subclasses set ``sa_type()`` and extend ``to_python()``/``validate()``.
 
     Class access (``Post.title``) returns the field; instance access returns the value.
@@ -122,7 +126,7 @@ class Field(Generic[T]):
         if clean is not None and not getattr(clean, "_guarded", False):
             cls.clean = _guard_clean(clean)  # type: ignore[method-assign]
 
-    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+    def __init__(self, **options: Unpack[FieldOptions[N]]) -> None:
         unknown = set(options) - set(FieldOptions.__annotations__) - self._extra_options()
         if unknown:
             raise ConfigurationError(
@@ -194,9 +198,12 @@ class Field(Generic[T]):
     def __get__(self, instance: None, owner: type[Any]) -> Self: ...
 
     @overload
-    def __get__(self, instance: Model, owner: type[Any]) -> T: ...
+    def __get__(self: Field[T, Literal[False]], instance: Model, owner: type[Any]) -> T: ...
 
-    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | T:
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> T | None: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | T | None:
         # A non-data descriptor: a loaded value lives in the instance __dict__ and wins,
         # so this runs only for class access or for a field a query did not load.
         if instance is None:
@@ -532,7 +539,7 @@ class Field(Generic[T]):
 _registered: dict[Any, Any] = {}
 
 
-def _lookups(cls: type[Field[Any]]) -> dict[str, Any]:
+def _lookups(cls: type[Field[Any, Any]]) -> dict[str, Any]:
     merged = _registered.get(cls)
     if merged is None:
         merged = {}
@@ -542,7 +549,7 @@ def _lookups(cls: type[Field[Any]]) -> dict[str, Any]:
     return merged
 
 
-def _transforms(cls: type[Field[Any]]) -> tuple[dict[str, Any], list[Any]]:
+def _transforms(cls: type[Field[Any, Any]]) -> tuple[dict[str, Any], list[Any]]:
     key = ("transforms", cls)
     merged = _registered.get(key)
     if merged is None:
@@ -565,28 +572,6 @@ def _shortcut_applies(cls: type) -> bool:
     if owner is Field:
         return False
     return all(getattr(cls, name) is getattr(owner, name) for name in owner.shortcut_covers)  # type: ignore[attr-defined]
-
-
-def _guard_clean(clean: Any) -> Any:
-    """Make ``clean`` keep its promise: bad input raises ``ValidationError``, never a
-    conversion's own error (an int too long to print, an overflowing duration, a decimal
-    signal, text that cannot be encoded). Applied to every field class's ``clean``."""
-
-    @functools.wraps(clean)
-    def guarded(self: Field[Any], value: Any, instance: Any = None) -> Any:
-        try:
-            return clean(self, value, instance)
-        except ValidationError:
-            raise
-        except (ValueError, ArithmeticError) as error:  # OverflowError, UnicodeError, decimal
-            raise ValidationError(
-                f"Invalid value for {type(self).__name__} ({type(error).__name__})"
-            ) from None
-        except RecursionError:
-            raise ValidationError(f"Value for {type(self).__name__} is nested too deeply") from None
-
-    guarded._guarded = True  # type: ignore[attr-defined]
-    return guarded
 
 
 DefaultFactory = Callable[[], Any]

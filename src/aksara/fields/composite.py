@@ -20,14 +20,14 @@ if TYPE_CHECKING:
     from aksara.models.base import Model
 
 
-class CompositeKey(Field[Any]):
+class CompositeKey(Field[Any, Any]):
     """The primary key made of ``fields``; its value is the tuple of their values."""
 
     concrete: ClassVar[bool] = False
     #: Lookups of composite keys, registered by the query layer (row comparisons only).
     composite_lookups: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, model: type[Model], fields: Sequence[Field[Any]]) -> None:
+    def __init__(self, model: type[Model], fields: Sequence[Field[Any, Any]]) -> None:
         super().__init__(ai_agent_writable=False)
         self.primary_key = True
         self.fields = tuple(fields)

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from typing import Any, overload
 
 import sqlalchemy as sa
+from typing_extensions import Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.text import String
+from aksara.fields.base import N
+from aksara.fields.text import String, TextOptions
 from aksara.types import FilePathType
 
 
@@ -49,7 +51,7 @@ class _ChoicesDescriptor:
             raise ConfigurationError("FilePath takes its choices from the directory scan")
 
 
-class FilePath(String):
+class FilePath(String[N]):
     """A file system path under ``path``. PostgreSQL type: ``VARCHAR(max_length)`` (default 100).
 
     ``template = fields.FilePath(path="/app/templates", match=r".*\\.html$", recursive=True)``
@@ -72,13 +74,13 @@ class FilePath(String):
         allow_files: bool = True,
         allow_folders: bool = False,
         max_length: int = 100,
-        **kwargs: Any,
+        **options: Unpack[TextOptions[N]],
     ) -> None:
-        if kwargs.get("choices") is not None:
+        if options.get("choices") is not None:
             raise ConfigurationError("FilePath takes its choices from the directory scan")
         if not allow_files and not allow_folders:
             raise ConfigurationError("FilePath needs allow_files=True or allow_folders=True")
-        super().__init__(max_length=max_length, **kwargs)
+        super().__init__(max_length=max_length, **options)
         self.path = os.fspath(path)
         self.match = match
         self._match_re = re.compile(match) if match is not None else None

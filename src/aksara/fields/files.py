@@ -26,7 +26,7 @@ from aksara.exceptions import (
     SuspiciousFileOperation,
     ValidationError,
 )
-from aksara.fields.base import Field, FieldOptions, SaveContext
+from aksara.fields.base import Field, FieldOptions, N, SaveContext
 from aksara.state import loaded_value
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ class FileDescriptor:
     """Instance access gives a ``FieldFile``; assignment accepts uploads, ``StoredFile`` names,
     another ``FieldFile``, the name already held, and None."""
 
-    def __init__(self, field: FileField) -> None:
+    def __init__(self, field: FileField[Any]) -> None:
         self.field = field
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
@@ -312,7 +312,7 @@ class FileDescriptor:
         )
 
 
-class FileField(Field[str]):
+class FileField(Field[str, N]):
     """A file in media storage; the column holds its storage-relative name.
     PostgreSQL type: ``VARCHAR(max_length)`` (500 by default).
 
@@ -347,7 +347,7 @@ class FileField(Field[str]):
         storage: Storage | Callable[[], Storage] | None = None,
         allowed_extensions: Sequence[str] | None = None,
         max_size: int | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         self.upload_to = upload_to

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
 from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields.base import N
 from aksara.fields.files import FieldFile, FileField, PendingUpload, _is_async_reader
 from aksara.storage import split_extension
 
@@ -78,7 +79,7 @@ IMAGE_FORMATS: dict[str, str] = {
 _DECODES = threading.BoundedSemaphore(2)
 
 
-class ImageField(FileField):
+class ImageField(FileField[N]):
     """A ``FileField`` whose content must be a real image (checked with Pillow in a worker thread).
 
     ``avatar = fields.ImageField(upload_to="avatars", nullable=True)``. Content that is not an

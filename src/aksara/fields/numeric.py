@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Unpack
 import sqlalchemy as sa
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 
 
 def check_constraint_name(column: str, suffix: str) -> str:
@@ -17,7 +17,7 @@ def check_constraint_name(column: str, suffix: str) -> str:
     return f"{column}_{suffix}"
 
 
-class Integer(Field[int]):
+class Integer(Field[int, N]):
     """Standard 32-bit integer. PostgreSQL type: ``INTEGER``.
 
     ``rating = fields.Integer(min_value=1, max_value=5)``; ``priority = fields.Integer(choices=[1, 2, 3])``.
@@ -34,7 +34,7 @@ class Integer(Field[int]):
         *,
         min_value: int | None = None,
         max_value: int | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         if min_value is not None and max_value is not None and min_value > max_value:
@@ -109,7 +109,7 @@ class Integer(Field[int]):
         return info
 
 
-class BigInteger(Integer):
+class BigInteger(Integer[N]):
     """64-bit integer. PostgreSQL type: ``BIGINT``.
 
     ``view_count = fields.BigInteger(default=0)``
@@ -122,7 +122,7 @@ class BigInteger(Integer):
         return sa.BigInteger()
 
 
-class SmallInteger(Integer):
+class SmallInteger(Integer[N]):
     """16-bit integer. PostgreSQL type: ``SMALLINT``.
 
     ``day_of_week = fields.SmallInteger(choices=[0, 1, 2, 3, 4, 5, 6])``
@@ -135,7 +135,7 @@ class SmallInteger(Integer):
         return sa.SmallInteger()
 
 
-class PositiveInteger(Integer):
+class PositiveInteger(Integer[N]):
     """``INTEGER`` from 0 to 2,147,483,647, with a ``CHECK (column >= 0)`` constraint.
 
     ``view_count = fields.PositiveInteger(default=0)``
@@ -144,7 +144,7 @@ class PositiveInteger(Integer):
     range_min: ClassVar[int] = 0
 
 
-class PositiveSmallInteger(SmallInteger):
+class PositiveSmallInteger(SmallInteger[N]):
     """``SMALLINT`` from 0 to 32,767, with a ``CHECK (column >= 0)`` constraint.
 
     ``retry_count = fields.PositiveSmallInteger(default=0)``
@@ -153,7 +153,7 @@ class PositiveSmallInteger(SmallInteger):
     range_min: ClassVar[int] = 0
 
 
-class PositiveBigInteger(BigInteger):
+class PositiveBigInteger(BigInteger[N]):
     """``BIGINT`` from 0 to 9,223,372,036,854,775,807, with a ``CHECK (column >= 0)`` constraint.
 
     ``big_counter = fields.PositiveBigInteger(default=0)``
@@ -170,7 +170,7 @@ def _bounds_message(value: Any, low: Any, high: Any) -> str | None:
     return None
 
 
-class Float(Field[float]):
+class Float(Field[float, N]):
     """Double-precision floating point. PostgreSQL type: ``DOUBLE PRECISION``.
 
     ``latitude = fields.Float(min_value=-90, max_value=90)``. NaN and infinities are
@@ -184,7 +184,7 @@ class Float(Field[float]):
         *,
         min_value: float | None = None,
         max_value: float | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         self.min_value = min_value
@@ -232,7 +232,7 @@ class Float(Field[float]):
         return info
 
 
-class Decimal(Field[decimal.Decimal]):
+class Decimal(Field[decimal.Decimal, N]):
     """Exact decimal for money and other counted quantities. PostgreSQL type: ``NUMERIC(precision, scale)``.
 
     ``price = fields.Decimal(precision=10, scale=2)`` holds ``12345678.90`` but rejects
@@ -251,7 +251,7 @@ class Decimal(Field[decimal.Decimal]):
         scale: int = 2,
         min_value: float | int | decimal.Decimal | None = None,
         max_value: float | int | decimal.Decimal | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         if not isinstance(precision, int) or not 1 <= precision <= 1000:

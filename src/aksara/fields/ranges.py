@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 from aksara.fields.numeric import BigInteger, Decimal, Integer
 from aksara.fields.temporal import Date, DateTime
 from aksara.types import Range
@@ -29,7 +29,7 @@ from aksara.types import Range
 _BOUNDS = ("[)", "(]", "[]", "()")
 
 
-class RangeField(Field[Range[Any]]):
+class RangeField(Field[Range[Any], N]):
     """The base of the range fields: a range of values of ``element_field()``. Each range
     field names its values' type again (``Field[Range[dt.date]]``) for schemas."""
 
@@ -37,9 +37,9 @@ class RangeField(Field[Range[Any]]):
     #: PostgreSQL's range type.
     range_type: ClassVar[type[sa.types.TypeEngine[Any]]]
     #: Makes the field that validates one bound (and what ``contains=value`` compares with).
-    element: ClassVar[Callable[[], Field[Any]]]
+    element: ClassVar[Callable[[], Field[Any, Any]]]
 
-    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+    def __init__(self, **options: Unpack[FieldOptions[N]]) -> None:
         super().__init__(**options)
         self.base_field = type(self).element()
 
@@ -81,7 +81,7 @@ class RangeField(Field[Range[Any]]):
         return info
 
 
-class IntegerRange(RangeField, Field[Range[int]]):
+class IntegerRange(RangeField[N], Field[Range[int], N]):
     """A range of integers. PostgreSQL type: ``INT4RANGE``."""
 
     range_type = pg.INT4RANGE
@@ -89,7 +89,7 @@ class IntegerRange(RangeField, Field[Range[int]]):
     element = Integer
 
 
-class BigIntegerRange(RangeField, Field[Range[int]]):
+class BigIntegerRange(RangeField[N], Field[Range[int], N]):
     """A range of big integers. PostgreSQL type: ``INT8RANGE``."""
 
     range_type = pg.INT8RANGE
@@ -97,7 +97,7 @@ class BigIntegerRange(RangeField, Field[Range[int]]):
     element = BigInteger
 
 
-class DecimalRange(RangeField, Field[Range[decimal.Decimal]]):
+class DecimalRange(RangeField[N], Field[Range[decimal.Decimal], N]):
     """A range of exact decimals. PostgreSQL type: ``NUMRANGE``. Bounds keep their own
     digits: a range has no precision or scale to round them to."""
 
@@ -105,7 +105,7 @@ class DecimalRange(RangeField, Field[Range[decimal.Decimal]]):
     element = staticmethod(lambda: _Bound(precision=1000, scale=500))
 
 
-class DateRange(RangeField, Field[Range[dt.date]]):
+class DateRange(RangeField[N], Field[Range[dt.date], N]):
     """A range of dates. PostgreSQL type: ``DATERANGE`` (PostgreSQL stores it as ``[)``)."""
 
     range_type = pg.DATERANGE
@@ -113,7 +113,7 @@ class DateRange(RangeField, Field[Range[dt.date]]):
     element = Date
 
 
-class DateTimeRange(RangeField, Field[Range[dt.datetime]]):
+class DateTimeRange(RangeField[N], Field[Range[dt.datetime], N]):
     """A range of time-zone-aware datetimes. PostgreSQL type: ``TSTZRANGE``."""
 
     range_type = pg.TSTZRANGE
@@ -121,7 +121,7 @@ class DateTimeRange(RangeField, Field[Range[dt.datetime]]):
     element = DateTime
 
 
-class _Bound(Decimal):
+class _Bound(Decimal[N]):
     """A NUMERIC bound as given: converted, never quantized to a scale."""
 
     def clean(self, value: Any, instance: Any = None) -> decimal.Decimal | None:

@@ -85,7 +85,7 @@ def not_loaded(model: type[Model], name: str) -> str:
     )
 
 
-class Relation(Field[Any]):
+class Relation(Field[Any, Any]):
     """What forward and reverse relations share: the model they reach, how, and where an
     instance keeps the related objects once they are loaded (``cache_name`` in its ``__dict__``)."""
 

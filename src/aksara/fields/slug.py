@@ -7,10 +7,11 @@ import unicodedata
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
+from typing_extensions import Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import SaveContext
-from aksara.fields.text import String
+from aksara.fields.base import N, SaveContext
+from aksara.fields.text import String, TextOptions
 from aksara.types import SlugType
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def slugify(value: Any, *, allow_unicode: bool = False) -> str:
     return re.sub(r"[-\s]+", "-", text).strip("-_")
 
 
-class Slug(String):
+class Slug(String[N]):
     """A URL-safe slug: letters, digits, hyphens and underscores. PostgreSQL type: ``VARCHAR(max_length)``.
 
     ``slug = fields.Slug(max_length=200, auto_from="title", unique=True)``
@@ -62,9 +63,9 @@ class Slug(String):
         max_length: int = 50,
         allow_unicode: bool = False,
         auto_from: str | None = None,
-        **kwargs: Any,
+        **options: Unpack[TextOptions[N]],
     ) -> None:
-        super().__init__(max_length=max_length, **kwargs)
+        super().__init__(max_length=max_length, **options)
         self.allow_unicode = allow_unicode
         self.auto_from = auto_from
         self._slug_pattern = _UNICODE_SLUG if allow_unicode else _ASCII_SLUG

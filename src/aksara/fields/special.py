@@ -19,11 +19,11 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields._values import copy_data as _copy_data
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 from aksara.types import EnumType, IPAddressType, format_ip
 
 
-class Boolean(Field[bool]):
+class Boolean(Field[bool, N]):
     """True/False. PostgreSQL type: ``BOOLEAN``.
 
     ``is_active = fields.Boolean(default=True)``
@@ -43,7 +43,7 @@ class Boolean(Field[bool]):
         return sa.Boolean()
 
 
-class UUID(Field[uuid.UUID]):
+class UUID(Field[uuid.UUID, N]):
     """Universally unique identifier. PostgreSQL type: ``UUID``.
 
     ``external_id = fields.UUID()``; strings in any standard form are accepted.
@@ -77,7 +77,7 @@ class UUID(Field[uuid.UUID]):
         return info
 
 
-class JSON(Field[Any]):
+class JSON(Field[Any, N]):
     """Any JSON-serialisable value, stored as ``JSONB``. ``metadata = fields.JSON(default=dict)``
 
     Key paths are queried with double underscores, and their values compare as JSON
@@ -164,7 +164,7 @@ class JSON(Field[Any]):
         return bool(value != snapshot)
 
 
-class Enum(Field[enum.Enum]):
+class Enum(Field[enum.Enum, N]):
     """One member of an ``enum.Enum``. PostgreSQL type: ``VARCHAR`` holding the member's value.
 
     ``status = fields.Enum(enum_class=Status, default=Status.DRAFT)`` accepts
@@ -178,7 +178,7 @@ class Enum(Field[enum.Enum]):
         *,
         enum_class: type[enum.Enum] | None = None,
         max_length: int | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         if enum_class is None:
             raise ConfigurationError("Enum() needs enum_class=<an enum.Enum subclass>")
@@ -236,7 +236,7 @@ _IP_PROTOCOLS = {
 }
 
 
-class IPAddress(Field[str]):
+class IPAddress(Field[str, N]):
     """One IPv4 or IPv6 host address. PostgreSQL type: ``INET``.
 
     ``client_ip = fields.IPAddress(protocol="ipv4")``. ``protocol`` is ``"both"`` (the
@@ -251,7 +251,7 @@ class IPAddress(Field[str]):
         *,
         protocol: str = "both",
         unpack_ipv4: bool = False,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         protocol = protocol.lower() if isinstance(protocol, str) else protocol
@@ -293,7 +293,7 @@ class IPAddress(Field[str]):
         return info
 
 
-class Binary(Field[bytes]):
+class Binary(Field[bytes, N]):
     """Raw bytes. PostgreSQL type: ``BYTEA``.
 
     ``file_hash = fields.Binary()``; accepts ``bytes``, ``bytearray``, ``memoryview`` and
@@ -305,7 +305,9 @@ class Binary(Field[bytes]):
     default_ai_sensitive: ClassVar[bool] = True
     default_ai_agent_writable: ClassVar[bool] = False
 
-    def __init__(self, *, max_length: int | None = None, **options: Unpack[FieldOptions]) -> None:
+    def __init__(
+        self, *, max_length: int | None = None, **options: Unpack[FieldOptions[N]]
+    ) -> None:
         super().__init__(**options)
         self.max_length = max_length
 

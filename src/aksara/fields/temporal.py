@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 import sqlalchemy as sa
 
 from aksara.exceptions import ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 from aksara.types import DurationType
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ _FIRST = dt.datetime.min.replace(tzinfo=dt.UTC)
 _LAST = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
-class DateTime(Field[dt.datetime]):
+class DateTime(Field[dt.datetime, N]):
     """Timestamp with time zone. PostgreSQL type: ``TIMESTAMP WITH TIME ZONE``.
 
     ``created_at = fields.DateTime(auto_now_add=True)``; naive values are taken as UTC.
@@ -39,7 +39,7 @@ class DateTime(Field[dt.datetime]):
         *,
         auto_now: bool = False,
         auto_now_add: bool = False,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         self.auto_now = auto_now
@@ -96,7 +96,7 @@ class DateTime(Field[dt.datetime]):
         return info
 
 
-class Date(Field[dt.date]):
+class Date(Field[dt.date, N]):
     """A calendar date. PostgreSQL type: ``DATE``.
 
     ``birth_date = fields.Date()``; accepts ``date``, ISO strings (``"2024-02-29"``) and
@@ -130,7 +130,7 @@ class Date(Field[dt.date]):
         return info
 
 
-class Time(Field[dt.time]):
+class Time(Field[dt.time, N]):
     """A time of day without a date or time zone. PostgreSQL type: ``TIME``.
 
     ``start_time = fields.Time()``; accepts ``time``, ``datetime`` (its time part) and ISO
@@ -172,7 +172,7 @@ _DURATION_TEXT = re.compile(
 )
 
 
-class Duration(Field[dt.timedelta]):
+class Duration(Field[dt.timedelta, N]):
     """A span of time. PostgreSQL type: ``INTERVAL``.
 
     ``cooking_time = fields.Duration()``; accepts ``timedelta`` or a number of seconds

@@ -10,10 +10,18 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 
 
-class _TextField(Field[str]):
+class TextOptions(FieldOptions[N], total=False):
+    """The options of text fields besides ``max_length``."""
+
+    min_length: int | None
+    regex: str | None
+    strip_whitespace: bool
+
+
+class _TextField(Field[str, N]):
     """Shared behaviour of text fields: length bounds, strip, choices, regex, in that order."""
 
     def __init__(
@@ -23,7 +31,7 @@ class _TextField(Field[str]):
         min_length: int | None = None,
         regex: str | None = None,
         strip_whitespace: bool = False,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
         if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
@@ -88,20 +96,20 @@ class _TextField(Field[str]):
         return info
 
 
-class String(_TextField):
+class String(_TextField[N]):
     """Variable-length text with a maximum length. PostgreSQL type: ``VARCHAR(max_length)``.
 
     ``name = fields.String(max_length=100)``
     """
 
-    def __init__(self, *, max_length: int = 255, **kwargs: Any) -> None:
-        super().__init__(max_length=max_length, **kwargs)
+    def __init__(self, *, max_length: int = 255, **options: Unpack[TextOptions[N]]) -> None:
+        super().__init__(max_length=max_length, **options)
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.String(self.max_length)
 
 
-class Text(_TextField):
+class Text(_TextField[N]):
     """Unlimited text. PostgreSQL type: ``TEXT`` (``max_length`` is validated in Python only).
 
     ``content = fields.Text()``
@@ -155,14 +163,14 @@ def is_email(value: str) -> bool:
     return False
 
 
-class Email(String):
+class Email(String[N]):
     """An email address. PostgreSQL type: ``VARCHAR(254)`` (the longest address RFC 5321 allows).
 
     ``email = fields.Email(unique=True)``; a malformed address fails with "Invalid email format".
     """
 
-    def __init__(self, *, max_length: int = 254, **kwargs: Any) -> None:
-        super().__init__(max_length=max_length, **kwargs)
+    def __init__(self, *, max_length: int = 254, **options: Unpack[TextOptions[N]]) -> None:
+        super().__init__(max_length=max_length, **options)
 
     def validate(self, value: str) -> None:
         if not is_email(value):
@@ -208,7 +216,7 @@ def is_http_url(value: str) -> bool:
     return is_domain_name(host)
 
 
-class URL(Text):
+class URL(Text[N]):
     """An ``http://`` or ``https://`` URL. PostgreSQL type: ``TEXT``.
 
     ``website = fields.URL(nullable=True)``; other schemes and malformed URLs fail with

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Unpack
 import sqlalchemy as sa
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions
+from aksara.fields.base import Field, FieldOptions, N
 from aksara.types import float32_list
 
 #: pgvector's limit for the ``vector`` type (indexes allow at most 2,000 dimensions).
@@ -47,7 +47,7 @@ def _as_list(value: Any) -> list[Any] | None:
     return None
 
 
-class Vector(Field[list[float]]):
+class Vector(Field[list[float], N]):
     """An embedding stored with pgvector. PostgreSQL type: ``VECTOR(dimensions)``, or ``VECTOR``.
 
     ``embedding = fields.Vector(dimensions=384)``
@@ -71,7 +71,9 @@ class Vector(Field[list[float]]):
     mutable: ClassVar[bool] = True
     ai_type: ClassVar[str] = "array"
 
-    def __init__(self, *, dimensions: int | None = None, **options: Unpack[FieldOptions]) -> None:
+    def __init__(
+        self, *, dimensions: int | None = None, **options: Unpack[FieldOptions[N]]
+    ) -> None:
         if dimensions is not None and (
             isinstance(dimensions, bool)
             or not isinstance(dimensions, int)

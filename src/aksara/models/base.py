@@ -63,7 +63,7 @@ class ModelMeta(type):
         if not parents:
             return super().__new__(mcs, name, bases, attrs, **kwargs)
         meta_class = attrs.pop("Meta", None)
-        fields: dict[str, Field[Any]] = {}
+        fields: dict[str, Field[Any, Any]] = {}
         for base in reversed(bases):
             base_meta = getattr(base, "_meta", None)
             if base_meta is None:

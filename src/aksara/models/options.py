@@ -130,7 +130,7 @@ class Options:
     """Per-model metadata: fields, table, primary key, and the caches of compiled statements."""
 
     def __init__(
-        self, model: type[Model], meta: type | None, fields: dict[str, Field[Any]]
+        self, model: type[Model], meta: type | None, fields: dict[str, Field[Any, Any]]
     ) -> None:
         self.model = model
         self.model_name = model.__name__
@@ -153,16 +153,16 @@ class Options:
         #: The conditions of soft deletion, one object each (``aksara.query.queryset``).
         self.soft_delete_filters: dict[str, Any] = {}
         #: ``Meta.version_field``: the integer field saves check and bump (optimistic locking).
-        self.version: Field[Any] | None = None
+        self.version: Field[Any, Any] | None = None
         self.unique_together: list[tuple[str, ...]] = [
             tuple(group) for group in _groups(attrs.get("unique_together", ()))
         ]
         self.ai_description: str = attrs.get("ai_description") or (model.__doc__ or "").strip()
-        self.fields: dict[str, Field[Any]] = fields
+        self.fields: dict[str, Field[Any, Any]] = fields
         #: Reverse sides of relations pointing at this model, by query name (``posts``).
         self.reverse: dict[str, ReverseRelation] = {}
         self.table: sa.Table | None = None
-        self.pk: Field[Any] = None  # type: ignore[assignment]
+        self.pk: Field[Any, Any] = None  # type: ignore[assignment]
         #: ``Meta.primary_key``: the names of the fields a composite key is made of.
         self.primary_key_names: tuple[str, ...] = _key_names(
             self.model_name, attrs.get("primary_key")
@@ -179,18 +179,18 @@ class Options:
         self.generated: LRUCache[Any] = LRUCache(MAX_GENERATED)
         #: Filter keys (``author__name__icontains``) resolved against the fields.
         self.resolved: LRUCache[Any] = LRUCache(MAX_RESOLVED)
-        self._defaults: tuple[dict[str, Any], tuple[Field[Any], ...]] | None = None
+        self._defaults: tuple[dict[str, Any], tuple[Field[Any, Any], ...]] | None = None
         self._plain_keys: frozenset[str] | None = None
 
     # -- fields -------------------------------------------------------------------------
 
     def finalise(self) -> None:
         """Freeze the field lists once every field is known."""
-        self.concrete_fields: tuple[Field[Any], ...] = tuple(
+        self.concrete_fields: tuple[Field[Any, Any], ...] = tuple(
             f for f in self.fields.values() if f.concrete
         )
         self.attnames: tuple[str, ...] = tuple(f.attname for f in self.concrete_fields)
-        self.by_attname: dict[str, Field[Any]] = {f.attname: f for f in self.concrete_fields}
+        self.by_attname: dict[str, Field[Any, Any]] = {f.attname: f for f in self.concrete_fields}
         self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
         #: Fields whose ``pre_save_async`` does I/O around the write (files, unique slugs).
         self.async_save_fields = tuple(f for f in self.concrete_fields if f.has_async_pre_save)
@@ -239,7 +239,7 @@ class Options:
             # ``obj.pk`` reads and sets the tuple of the key's values.
             setattr(self.model, "pk", self.pk)  # noqa: B010
             #: The fields of the primary key, in order (one for a single-column key).
-            self.pk_fields: tuple[Field[Any], ...] = tuple(parts)
+            self.pk_fields: tuple[Field[Any, Any], ...] = tuple(parts)
             #: The attribute name of the key's column; "" for a composite key.
             self.pk_attname = ""
         else:
@@ -254,7 +254,7 @@ class Options:
         #: True when the key is several columns (``Meta.primary_key``).
         self.composite_pk: bool = len(self.pk_fields) > 1
 
-    def _key_part(self, name: str) -> Field[Any]:
+    def _key_part(self, name: str) -> Field[Any, Any]:
         field = self.fields.get(name) or self.by_attname.get(name)
         where = f"{self.model_name}.Meta.primary_key"
         if field is None:
@@ -278,7 +278,7 @@ class Options:
         self._defaults = None
         self._plain_keys = None
 
-    def get_field(self, name: str) -> Field[Any]:
+    def get_field(self, name: str) -> Field[Any, Any]:
         """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
         field = self.fields.get(name)
         if field is not None:
@@ -315,12 +315,12 @@ class Options:
         return table
 
     @property
-    def new_defaults(self) -> tuple[dict[str, Any], tuple[Field[Any], ...]]:
+    def new_defaults(self) -> tuple[dict[str, Any], tuple[Field[Any, Any], ...]]:
         """What a new instance starts with: the defaults every instance shares (by attribute
         name), and the fields whose ``get_default()`` must run per instance."""
         if self._defaults is None:
             shared: dict[str, Any] = {}
-            per_instance: list[Field[Any]] = []
+            per_instance: list[Field[Any, Any]] = []
             for field in self.concrete_fields:
                 ok, value = field.shared_default()
                 if ok:
@@ -346,7 +346,7 @@ class Options:
             )
         return keys
 
-    def validator(self, fields: tuple[Field[Any], ...]) -> Any:
+    def validator(self, fields: tuple[Field[Any, Any], ...]) -> Any:
         """A function of an instance ``__dict__`` returning the ``fields`` whose values need
         ``clean()``: those their validator expression does not accept. Generated once per
         field tuple, so a value that is already clean costs a type check, not a call."""
@@ -364,7 +364,7 @@ MAX_GENERATED = 512
 MAX_RESOLVED = 2048
 
 
-def _build_validator(model_name: str, fields: tuple[Field[Any], ...]) -> Any:
+def _build_validator(model_name: str, fields: tuple[Field[Any, Any], ...]) -> Any:
     names: dict[str, Any] = {}
     lines = ["def needs_clean(d):", "    slow = []"]
     for i, field in enumerate(fields):

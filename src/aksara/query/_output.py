@@ -20,7 +20,7 @@ from aksara.query.functions import Case, Exists, Func, Subquery, VectorValue, Wi
 if TYPE_CHECKING:
     from aksara.models.base import Model
 
-_VALUE_FIELDS: list[tuple[type, type[fields.Field[Any]]]] = [
+_VALUE_FIELDS: list[tuple[type, type[fields.Field[Any, Any]]]] = [
     (bool, fields.Boolean),
     (int, fields.BigInteger),
     (float, fields.Float),
@@ -92,7 +92,7 @@ def output_field(model: type[Model], expr: Any) -> Any:
 
 
 #: SQLAlchemy types and the fields they read as, most specific first.
-_SQLALCHEMY_FIELDS: list[tuple[type, type[fields.Field[Any]]]] = [
+_SQLALCHEMY_FIELDS: list[tuple[type, type[fields.Field[Any, Any]]]] = [
     (sa.Boolean, fields.Boolean),
     (sa.BigInteger, fields.BigInteger),
     (sa.Integer, fields.Integer),

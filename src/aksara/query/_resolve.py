@@ -33,7 +33,9 @@ class Resolved:
 
     __slots__ = ("field", "transforms", "lookup", "key")
 
-    def __init__(self, key: str, field: Field[Any], transforms: list[Any], lookup: Lookup) -> None:
+    def __init__(
+        self, key: str, field: Field[Any, Any], transforms: list[Any], lookup: Lookup
+    ) -> None:
         self.key = key
         self.field = field
         self.transforms = transforms
@@ -94,7 +96,7 @@ def resolve(model: type[Model], key: str) -> Resolved | Hop:
         meta.resolved.put(key, result)
         return result
     transforms: list[Any] = []
-    current: Field[Any] = field
+    current: Field[Any, Any] = field
     rest = parts[1:]
     lookup: Lookup | None = None
     for i, part in enumerate(rest):

@@ -76,7 +76,7 @@ def unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
 
 
-def column_values(fields: Sequence[Field[Any]], objs: Sequence[Model]) -> list[list[Any]]:
+def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> list[list[Any]]:
     """The values of ``objs`` column by column (``unnest()``'s arrays), ``to_db()`` applied
     where a field has one of its own."""
     dicts = [o.__dict__ for o in objs]
@@ -121,7 +121,7 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
         raise ValidationError(errors, model=meta.model_name)
 
 
-def _cleaned(obj: Model, slow: list[Field[Any]]) -> bool:
+def _cleaned(obj: Model, slow: list[Field[Any, Any]]) -> bool:
     """Clean the ``slow`` fields of ``obj`` (those its validator did not accept as they are);
     False when one fails or needs more than ``clean()`` (a value the database fills): the
     caller then runs the full validation, which reports every error."""

@@ -27,7 +27,7 @@ class Func(Combinable):
 
     function: ClassVar[str] = ""
     #: The field the result is read and compared as; None: the first argument's.
-    output: ClassVar[type[fields.Field[Any]] | None] = None
+    output: ClassVar[type[fields.Field[Any, Any]] | None] = None
     __slots__ = ("expressions", "name", "output_field")
 
     def __init__(
@@ -365,7 +365,7 @@ class Exists(Subquery):
 class WindowFunction(Func):
     """A function computed over a window of rows (``Window(RowNumber(), ...)``)."""
 
-    output: ClassVar[type[fields.Field[Any]] | None] = fields.BigInteger
+    output: ClassVar[type[fields.Field[Any, Any]] | None] = fields.BigInteger
 
 
 class RowNumber(WindowFunction):

@@ -62,7 +62,7 @@ def check_join_path(model: type[Model], path: str, *, columns: bool = True) -> N
 
 def column_path(
     model: type[Model], name: str
-) -> tuple[tuple[str, ...], Field[Any], tuple[Any, ...]]:
+) -> tuple[tuple[str, ...], Field[Any, Any], tuple[Any, ...]]:
     """What ``values(name)`` selects: the single-valued relations to join, the field whose
     column it is, and the transforms applied to that column, as ``filter()`` reads a key
     (``author__profile__lang``: join ``author``, its ``profile`` column, key ``lang``).

@@ -246,7 +246,7 @@ def _changed(
     return tuple(a for a in meta.attnames if a in changed)
 
 
-def _check_source(obj: Model, field: Field[Any]) -> None:
+def _check_source(obj: Model, field: Field[Any, Any]) -> None:
     """A field generated from another (a slug from its title) cannot be generated from an
     ``F()`` expression: the database has not computed it yet."""
     d = obj.__dict__
@@ -259,7 +259,7 @@ def _check_source(obj: Model, field: Field[Any]) -> None:
         raise ValidationError({source.name: [message]}, model=obj._meta.model_name)
 
 
-def _check_expressions(obj: Model, fields: Sequence[Field[Any]]) -> None:
+def _check_expressions(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     """``F()`` expressions may update plain columns; not a key, nor a field made from another
     (``auto_now`` replaces any value, an expression too)."""
     meta = obj._meta
@@ -310,7 +310,7 @@ async def _insert_filled(obj: Model, generated: bool) -> None:
 
 
 def expression_error(
-    obj: Model, fields: Sequence[Field[Any]], action: str, error: ValidationError
+    obj: Model, fields: Sequence[Field[Any, Any]], action: str, error: ValidationError
 ) -> ValidationError:
     """``error``, with the fields that hold ``F()`` expressions explained: an expression only
     updates a saved row (``action`` says what it was asked to do instead)."""
@@ -327,7 +327,7 @@ def expression_error(
     return ValidationError(errors, model=obj._meta.model_name)
 
 
-async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
+async def _update(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     meta = obj._meta
     d = obj.__dict__
     if meta.version is not None or any(isinstance(d[f.attname], Combinable) for f in fields):
@@ -343,7 +343,7 @@ async def _update(obj: Model, fields: Sequence[Field[Any]]) -> None:
         )
 
 
-async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
+async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     """The UPDATE of a row some of whose fields are set to ``F()`` expressions
     (``post.views = F("views") + 1``): computed by the database, which returns the new
     values, so the instance holds them afterwards (no ``refresh_from_db()`` needed).
@@ -411,7 +411,7 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any]]) -> None:
         d[name] = value
 
 
-async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any]]) -> None:
+async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any, Any]]) -> None:
     """Save a model whose fields do I/O around the write (files, unique slugs).
 
     One transaction (a savepoint when nested) holds the fields' ``pre_save_async`` work and

@@ -21,6 +21,7 @@ from aksara.query._compile import Plan, RowPlan
 from aksara.query._part import M, R
 from aksara.query._plans import annotated_instances, cached_plan, hydrate
 from aksara.query._resolve import Hop, resolve
+from aksara.query._soft_delete import deleted_filter
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import (
@@ -37,7 +38,7 @@ from aksara.query.streaming import DEFAULT_CHUNK_SIZE, check_chunk_size, stream
 from aksara.query.vector import nearest
 
 if TYPE_CHECKING:
-    from aksara.models.base import Model
+    pass
 
 
 #: The largest LIMIT or OFFSET (a bigint).
@@ -48,17 +49,6 @@ MAX_ROWS = 2**63 - 1
 def named_row(names: tuple[str, ...]) -> Any:
     """The named-tuple class of ``values_list(..., named=True)`` rows with these columns."""
     return collections.namedtuple("Row", names, rename=True)
-
-
-def deleted_filter(model: type[Model], *, hidden: bool) -> Q:
-    """The condition that hides soft-deleted rows (``hidden``) or keeps them alone; one
-    object per model, so that ``with_deleted()`` can take it out again."""
-    meta = model._meta
-    key = "hidden" if hidden else "deleted"
-    found = meta.soft_delete_filters.get(key)
-    if found is None:
-        found = meta.soft_delete_filters[key] = Q(deleted_at__isnull=hidden)
-    return found
 
 
 def sync_misuse(what: str, instead: str) -> str:

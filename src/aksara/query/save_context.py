@@ -31,7 +31,7 @@ class SaveContext:
         self.instance = instance
         self.add = add
 
-    async def stored_value(self, field: Field[Any]) -> Any:
+    async def stored_value(self, field: Field[Any, Any]) -> Any:
         """The value the row holds now, read under a row lock that the save's transaction
         keeps (not the one loaded with the instance: another request may have changed it
         since); the loaded value when there is no such row."""
@@ -51,7 +51,7 @@ class SaveContext:
         records = await get_database().fetch(plan.sql, plan.args(key_params(self.instance)))
         return records[0][0] if records else loaded
 
-    async def values_taken(self, field: Field[Any], candidates: Sequence[Any]) -> set[Any]:
+    async def values_taken(self, field: Field[Any, Any], candidates: Sequence[Any]) -> set[Any]:
         """Which of ``candidates`` other rows hold in ``field``'s column."""
         model = type(self.instance)
         exclude = not self.add and self.instance.pk is not None
@@ -71,7 +71,7 @@ class SaveContext:
             values.extend(key_params(self.instance))
         return {r[0] for r in await get_database().fetch(plan.sql, plan.args(values))}
 
-    def reserved(self, field: Field[Any]) -> set[Any]:
+    def reserved(self, field: Field[Any, Any]) -> set[Any]:
         """Values of ``field`` picked by saves still in this transaction (the rows of one
         ``bulk_create()`` are inserted together, after every ``pre_save_async``)."""
         tx = current_transaction()

@@ -233,7 +233,7 @@ def _select(
     include: Collection[str] | None,
     exclude: Collection[str],
     read_only: Collection[str],
-) -> list[Field[Any]]:
+) -> list[Field[Any, Any]]:
     fields = list(model._meta.concrete_fields)
     kept = {id(_get_field(model, n)) for n in read_only}
     if include is not None:
@@ -250,14 +250,14 @@ def _select(
     return [f for f in fields if id(f) not in excluded]
 
 
-def _get_field(model: type[Model], name: str) -> Field[Any]:
+def _get_field(model: type[Model], name: str) -> Field[Any, Any]:
     try:
         return model._meta.get_field(name)
     except QueryError as error:
         raise ConfigurationError(f"schema_for({model.__name__}): {error}") from None
 
 
-def _writable(field: Field[Any]) -> bool:
+def _writable(field: Field[Any, Any]) -> bool:
     """False for values the database or ``save()`` fills in (automatic keys, timestamps), for
     fields marked not writable by agents, and for files (uploads, not names)."""
     if field.primary_key and (field.has_default() or getattr(field, "db_generated", False)):
@@ -267,11 +267,11 @@ def _writable(field: Field[Any]) -> bool:
     return not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-def _is_file(field: Field[Any]) -> bool:
+def _is_file(field: Field[Any, Any]) -> bool:
     return getattr(field, "attr_class", None) is not None
 
 
-def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
+def _definition(field: Field[Any, Any], variant: Variant) -> tuple[Any, Any]:
     info = field.describe()
     is_file = _is_file(field)
     if is_file and variant != "read":
@@ -334,7 +334,7 @@ def _definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
     return annotation, pydantic.Field(**options)
 
 
-def _upload_definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
+def _upload_definition(field: Field[Any, Any], variant: Variant) -> tuple[Any, Any]:
     """A file field in a request (only when named in ``include``): an upload, never a name."""
     from fastapi import UploadFile
 
@@ -344,7 +344,7 @@ def _upload_definition(field: Field[Any], variant: Variant) -> tuple[Any, Any]:
     return annotation, pydantic.Field(default, description=field.help_text or None)
 
 
-def _value_type(field: Field[Any]) -> Any:
+def _value_type(field: Field[Any, Any]) -> Any:
     """The Python type of a field's values: an enum class, the ``T`` of ``Field[T]``, or the column's."""
     enum_class = getattr(field, "enum_class", None)
     if isinstance(enum_class, type) and issubclass(enum_class, enum.Enum):
@@ -354,7 +354,7 @@ def _value_type(field: Field[Any]) -> Any:
     for klass in type(field).__mro__:
         for base in vars(klass).get("__orig_bases__", ()):
             if typing.get_origin(base) is Field:
-                (arg,) = typing.get_args(base)
+                arg = typing.get_args(base)[0]  # Field[T, N]: the value type
                 if isinstance(arg, typing.TypeVar):
                     return _column_type(field)
                 if isinstance(arg, type) and issubclass(arg, Model):
@@ -368,7 +368,7 @@ def _value_type(field: Field[Any]) -> Any:
     return _column_type(field)
 
 
-def _column_type(field: Field[Any]) -> Any:
+def _column_type(field: Field[Any, Any]) -> Any:
     table = getattr(field.model._meta, "table", None)
     column_type = table.c[field.attname].type if table is not None else field.sa_type()
     python_type = _python_type(column_type)
@@ -401,7 +401,7 @@ def _base(tp: Any) -> Any:
 
 
 def _constraints(
-    field: Field[Any], info: dict[str, Any], value_type: Any
+    field: Field[Any, Any], info: dict[str, Any], value_type: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Pydantic constraints for requests, and the same as JSON Schema keywords for responses."""
     base = _base(value_type)
@@ -447,7 +447,7 @@ def _constraints(
     return constraints, keywords
 
 
-def _static_choices(field: Field[Any]) -> tuple[Any, ...] | None:
+def _static_choices(field: Field[Any, Any]) -> tuple[Any, ...] | None:
     """The choice values; None without choices or when they change (a directory scan)."""
     choices = field.choices
     if choices is None or callable(choices):

@@ -22,7 +22,7 @@ from aksara.query.lookups.base import Lookup, OperatorLookup, derived, index, qu
 class ArrayOperator(OperatorLookup):
     """``@>`` (contains), ``<@`` (contained_by), ``&&`` (overlap) with an array of elements."""
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
@@ -35,7 +35,7 @@ class ArrayIn(Lookup):
 
     name = "in"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise QueryError("in lookup needs a list of arrays")
         values = [query_value(field, v) for v in value]
@@ -64,7 +64,7 @@ class ArrayLength:
 
     __slots__ = ("output_field",)
 
-    def __init__(self, parent: Field[Any]) -> None:
+    def __init__(self, parent: Field[Any, Any]) -> None:
         self.output_field = derived(Integer(), parent, "len")
 
     def apply(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

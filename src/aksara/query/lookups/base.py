@@ -25,7 +25,7 @@ Binds = Sequence[sa.BindParameter[Any]]
 MAX_INDEX = 2**31 - 1
 
 
-def query_value(field: Field[Any], value: Any) -> Any:
+def query_value(field: Field[Any, Any], value: Any) -> Any:
     """Convert a filter value with the field's own conversion; a bad value is a QueryError,
     raised before any SQL is sent (text PostgreSQL cannot hold included)."""
     if value is None:
@@ -42,7 +42,7 @@ def query_value(field: Field[Any], value: Any) -> Any:
     return converted
 
 
-def _where(field: Field[Any]) -> str:
+def _where(field: Field[Any, Any]) -> str:
     model = field.model.__name__ if hasattr(field, "model") else "?"
     return f"{model}.{field.name}"
 
@@ -99,14 +99,14 @@ class Lookup:
     #: Number of parameters the lookup binds for a non-null value.
     operator: ClassVar[str] = "="
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         return None, [query_value(field, value)]
 
-    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
+    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any, Any]) -> Any:
         return column.type
 
     def expression(
-        self, column: sa.ColumnElement[Any], field: Field[Any], variant: Hashable, start: int
+        self, column: sa.ColumnElement[Any], field: Field[Any, Any], variant: Hashable, start: int
     ) -> sa.ColumnElement[bool]:
         return column.op(self.operator, is_comparison=True)(
             param(start, self.bind_type(column, field))
@@ -116,7 +116,7 @@ class Lookup:
 class Exact(Lookup):
     name = "exact"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             return "null", []
         return None, [query_value(field, value)]
@@ -130,7 +130,7 @@ class Exact(Lookup):
 class IExact(Lookup):
     name = "iexact"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             return "null", []
         return None, [sendable(str(value), _where(field))]
@@ -142,7 +142,7 @@ class IExact(Lookup):
 
 
 class _Compare(Lookup):
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         return None, [query_value(field, value)]
@@ -177,7 +177,7 @@ class _Like(Lookup):
     case_insensitive: ClassVar[bool] = False
     template: ClassVar[str] = "%{}%"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if not isinstance(value, str):
             raise QueryError(f"{self.name} lookup needs a string, got {type(value).__name__}")
         return None, [self.template.format(escape_like(sendable(value, _where(field))))]
@@ -228,7 +228,7 @@ class In(Lookup):
     #: Iterables that are one value, not a list of them.
     single_values: tuple[type, ...] = (str, bytes)
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if isinstance(value, self.single_values) or not hasattr(value, "__iter__"):
             raise QueryError("in lookup needs a list, tuple or set of values")
         values = [query_value(field, v) for v in value]
@@ -248,7 +248,7 @@ class In(Lookup):
 class Range(Lookup):
     name = "range"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         try:
             low, high = value
         except (TypeError, ValueError):
@@ -262,7 +262,7 @@ class Range(Lookup):
 class IsNull(Lookup):
     name = "isnull"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if not isinstance(value, bool):
             raise QueryError("isnull lookup needs True or False")
         return value, []
@@ -287,14 +287,14 @@ class OnText(Lookup):
         self.to_text = to_text
         self.name = inner.name  # type: ignore[misc]
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         return self.inner.prepare(field, value)
 
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         return self.inner.expression(self.to_text(column), field, variant, start)
 
 
-def derived(field: Field[Any], parent: Field[Any], suffix: str) -> Field[Any]:
+def derived(field: Field[Any, Any], parent: Field[Any, Any], suffix: str) -> Field[Any, Any]:
     """Name the output ``field`` of a transform after ``parent`` (``preferences__theme``), so
     that errors point at the filter."""
     field.name = field.attname = f"{parent.name}__{suffix}"

@@ -24,7 +24,7 @@ def _parts(column: Any) -> list[Any]:
 class KeyExact(Lookup):
     name = "exact"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             return "null", []  # no row's key is NULL
         return None, list(query_value(field, value))
@@ -37,7 +37,7 @@ class KeyExact(Lookup):
 
 
 class _KeyCompare(Lookup):
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         return None, list(query_value(field, value))
@@ -74,7 +74,7 @@ class KeyIn(Lookup):
 
     name = "in"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise QueryError("in lookup needs a list, tuple or set of keys")
         keys = [query_value(field, v) for v in value]

@@ -39,7 +39,7 @@ class KeyTransform:
 
     __slots__ = ("key", "output_field")
 
-    def __init__(self, key: str | int, parent: Field[Any]) -> None:
+    def __init__(self, key: str | int, parent: Field[Any, Any]) -> None:
         self.key = key
         self.output_field = derived(JSONValue(), parent, str(key))
 
@@ -48,7 +48,7 @@ class KeyTransform:
         return column.op("->", return_type=pg.JSONB())(sa.literal(self.key, key_type))
 
 
-def key_transform(name: str, parent: Field[Any]) -> KeyTransform:
+def key_transform(name: str, parent: Field[Any, Any]) -> KeyTransform:
     # ``items__0`` indexes a JSON array, as in Django; other parts (``²``, ``١``, numbers past
     # an integer) are object keys.
     try:
@@ -89,7 +89,7 @@ class JSONExact(Exact):
 class JSONCompare(OperatorLookup):
     """``key__gt=3``: JSONB order within one JSON type (numbers compare as numbers)."""
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         return json_type(value), [query_value(field, value)]
@@ -115,12 +115,12 @@ class JSONIn(In):
 class JSONOperator(OperatorLookup):
     """A JSONB operator with a JSON operand: ``@>`` (contains), ``<@`` (contained_by)."""
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         return None, [query_value(field, value)]
 
-    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
+    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any, Any]) -> Any:
         return pg.JSONB()
 
 
@@ -130,24 +130,24 @@ class HasKey(Lookup):
     name = "has_key"
     operator = "?"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if not isinstance(value, str):
             raise QueryError(f"has_key lookup needs a key name, got {type(value).__name__}")
         return None, [sendable(value, field.name)]
 
-    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
+    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any, Any]) -> Any:
         return sa.Text()
 
 
 class HasKeys(OperatorLookup):
     """``has_keys=[...]`` (``?&``, all of them) and ``has_any_keys=[...]`` (``?|``)."""
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if isinstance(value, str) or not all(isinstance(k, str) for k in value):
             raise QueryError(f"{self.name} lookup needs a list of key names")
         return None, [sendable(list(value), field.name)]
 
-    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any]) -> Any:
+    def bind_type(self, column: sa.ColumnElement[Any], field: Field[Any, Any]) -> Any:
         return pg.ARRAY(sa.Text())
 
 
@@ -184,7 +184,7 @@ JSON_VALUE_LOOKUPS: dict[str, Lookup] = {
 }
 
 
-class JSONValue(Field[Any]):
+class JSONValue(Field[Any, Any]):
     """The value at a JSON key path in a filter: compared as JSON, with JSON-aware lookups."""
 
     to_query = JSON.to_query

@@ -33,7 +33,7 @@ class RangeOperator(Lookup):
         self.operator = operator  # type: ignore[misc]
         self.element = element
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         assert isinstance(field, RangeField)
@@ -53,7 +53,7 @@ class RangeBound(Lookup):
         self.name = name  # type: ignore[misc]
         self.function = function
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         assert isinstance(field, RangeField)
         if value is None:
             return "null", []
@@ -70,7 +70,7 @@ class RangeBound(Lookup):
 class IsEmpty(Lookup):
     name = "isempty"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if not isinstance(value, bool):
             raise QueryError("isempty lookup needs True or False")
         return value, []

@@ -35,7 +35,7 @@ class Extract:
 
     __slots__ = ("part", "utc", "output_field")
 
-    def __init__(self, part: str, parent: Field[Any], *, utc: bool) -> None:
+    def __init__(self, part: str, parent: Field[Any, Any], *, utc: bool) -> None:
         self.part = part
         self.utc = utc
         self.output_field = derived(Integer(), parent, part)
@@ -59,7 +59,7 @@ class CastTransform:
 
     __slots__ = ("output_field", "sa_type")
 
-    def __init__(self, name: str, output: Field[Any], parent: Field[Any]) -> None:
+    def __init__(self, name: str, output: Field[Any, Any], parent: Field[Any, Any]) -> None:
         self.output_field = derived(output, parent, name)
         self.sa_type = output.sa_type()
 
@@ -67,7 +67,7 @@ class CastTransform:
         return sa.cast(utc_wall_time(column), self.sa_type)
 
 
-def datetime_transform(name: str, parent: Field[Any]) -> Any:
+def datetime_transform(name: str, parent: Field[Any, Any]) -> Any:
     if name in DATE_PARTS or name in TIME_PARTS:
         return Extract(name, parent, utc=True)
     if name == "date":
@@ -77,11 +77,11 @@ def datetime_transform(name: str, parent: Field[Any]) -> Any:
     return None
 
 
-def date_transform(name: str, parent: Field[Any]) -> Any:
+def date_transform(name: str, parent: Field[Any, Any]) -> Any:
     return Extract(name, parent, utc=False) if name in DATE_PARTS else None
 
 
-def time_transform(name: str, parent: Field[Any]) -> Any:
+def time_transform(name: str, parent: Field[Any, Any]) -> Any:
     return Extract(name, parent, utc=False) if name in TIME_PARTS else None
 
 

@@ -70,7 +70,7 @@ class DistanceTransform:
 class DistanceLookup(OperatorLookup):
     """``embedding__l2_distance__lt=(query_vector, 0.5)``."""
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         assert isinstance(field, VectorDistance)
         if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
             raise QueryError(
@@ -90,7 +90,7 @@ class DistanceLookup(OperatorLookup):
 class _DistanceNeedsComparison(Lookup):
     name = "exact"
 
-    def prepare(self, field: Field[Any], value: Any) -> tuple[Hashable, list[Any]]:
+    def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         raise QueryError(
             f"Filter on {field.name} with __lt, __lte, __gt or __gte and a "
             f"(vector, threshold) pair, e.g. {field.name}__lt=(query_vector, 0.5)"

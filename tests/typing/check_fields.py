@@ -1,0 +1,67 @@
+"""What instances read their fields as: the field's value type, ``| None`` when it is
+declared ``nullable=True``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any, Literal, assert_type
+
+from aksara import Model, fields
+from aksara.fields.files import FieldFile
+
+
+class Gadget(Model):
+    name = fields.String(max_length=100)
+    nickname = fields.String(max_length=100, nullable=True)
+    notes = fields.Text(nullable=True)
+    email = fields.Email()
+    count = fields.Integer(default=0)
+    big = fields.BigInteger(nullable=True)
+    ratio = fields.Float()
+    price = fields.Decimal(precision=8, scale=2)
+    discount = fields.Decimal(precision=8, scale=2, nullable=True)
+    active = fields.Boolean(default=True)
+    token = fields.UUID(nullable=True)
+    data = fields.JSON(default=dict)
+    created = fields.DateTime(auto_now_add=True)
+    day = fields.Date(nullable=True)
+    at = fields.Time()
+    took = fields.Duration(nullable=True)
+    blob = fields.Binary(nullable=True)
+    manual = fields.FileField(upload_to="manuals/", nullable=True)
+
+
+def values(g: Gadget) -> None:
+    assert_type(g.name, str)
+    assert_type(g.nickname, str | None)
+    assert_type(g.notes, str | None)
+    assert_type(g.email, str)
+    assert_type(g.count, int)
+    assert_type(g.big, int | None)
+    assert_type(g.ratio, float)
+    assert_type(g.price, decimal.Decimal)
+    assert_type(g.discount, decimal.Decimal | None)
+    assert_type(g.active, bool)
+    assert_type(g.token, uuid.UUID | None)
+    assert_type(g.data, Any)
+    assert_type(g.created, dt.datetime)
+    assert_type(g.day, dt.date | None)
+    assert_type(g.at, dt.time)
+    assert_type(g.took, dt.timedelta | None)
+    assert_type(g.blob, bytes | None)
+    assert_type(g.manual, FieldFile)
+    assert_type(g.manual.url, str)
+
+
+def classes() -> None:
+    # Class access gives the field itself; its second parameter is its nullability
+    # (a declared nullable=True is Literal[True] to mypy and bool to pyright).
+    assert_type(Gadget.name, fields.String[Literal[False]])
+
+
+def assignments(g: Gadget) -> None:
+    g.name = "x"
+    g.count = 3
+    g.name = 3  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
