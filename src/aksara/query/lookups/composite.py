@@ -13,7 +13,14 @@ from aksara.exceptions import QueryError
 from aksara.fields.base import Field
 from aksara.fields.composite import CompositeKey
 from aksara.query._compile import param
-from aksara.query.lookups.base import Lookup, query_value
+from aksara.query.lookups.base import (
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+    Lookup,
+    query_value,
+)
 
 
 def _parts(column: Any) -> list[Any]:
@@ -48,26 +55,6 @@ class _KeyCompare(Lookup):
         return column.op(self.operator, is_comparison=True)(bound)
 
 
-class KeyGreaterThan(_KeyCompare):
-    name = "gt"
-    operator = ">"
-
-
-class KeyGreaterThanOrEqual(_KeyCompare):
-    name = "gte"
-    operator = ">="
-
-
-class KeyLessThan(_KeyCompare):
-    name = "lt"
-    operator = "<"
-
-
-class KeyLessThanOrEqual(_KeyCompare):
-    name = "lte"
-    operator = "<="
-
-
 class KeyIn(Lookup):
     """``pk__in=[(1, 2), (1, 3)]``: one array parameter per key column, zipped by
     ``unnest``, so every list length shares a plan."""
@@ -95,14 +82,15 @@ class KeyIn(Lookup):
         return column.in_(sa.select(*arrays))
 
 
+def _row_comparison(lookup: type[Lookup]) -> Lookup:
+    """``pk__gt`` and its kin: ``lookup``'s name and operator, applied to the key's row."""
+    attrs = {"name": lookup.name, "operator": lookup.operator}
+    compare: type[Lookup] = type(f"Key{lookup.__name__}", (_KeyCompare,), attrs)
+    return compare()
+
+
+CompositeKey.composite_lookups.update({"exact": KeyExact(), "in": KeyIn()})
 CompositeKey.composite_lookups.update(
-    (lookup.name, lookup())
-    for lookup in (
-        KeyExact,
-        KeyIn,
-        KeyGreaterThan,
-        KeyGreaterThanOrEqual,
-        KeyLessThan,
-        KeyLessThanOrEqual,
-    )
+    (lookup.name, _row_comparison(lookup))
+    for lookup in (GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual)
 )
