@@ -94,7 +94,7 @@ class Relation(Field[Any, Any]):
     #: installs it (``aksara.query.related``).
     manager_class: ClassVar[Any] = None
 
-    def __init__(self, **options: Unpack[FieldOptions]) -> None:
+    def __init__(self, **options: Unpack[FieldOptions[Any]]) -> None:
         super().__init__(**options)
         self.related_model: type[Model] | None = None
         #: The other side: a ForeignKey's or ManyToMany's reverse relation, and vice versa.

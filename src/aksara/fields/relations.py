@@ -22,14 +22,14 @@ without saying so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Self, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
-from typing_extensions import Unpack
+from typing_extensions import TypeVar, Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import FieldOptions
+from aksara.fields.base import FieldOptions, N
 from aksara.fields.relation_base import Relation, ReverseRelation, Step, not_loaded
 from aksara.registry import ModelRoot, is_model_class, metadata, registry, snake_case
 
@@ -73,7 +73,7 @@ class RelatedField(Relation):
         to: type[Model] | str,
         *,
         related_name: str | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[Any]],
     ) -> None:
         super().__init__(**options)
         if not isinstance(to, str) and not is_model_class(to):
@@ -203,7 +203,12 @@ class RelatedField(Relation):
         return info
 
 
-class ForeignKey(RelatedField):
+#: The model a relation reaches: the class given as its target (``ForeignKey(Author)``), or
+#: ``Any`` for a target given by name (``ForeignKey("Author")``), which no checker follows.
+TM = TypeVar("TM", bound="Model", default=Any)
+
+
+class ForeignKey(RelatedField, Generic[TM, N]):
     """Many-to-one relation: column ``<name>_id`` of the target's primary key type (``UUID`` by
     default) with a ``FOREIGN KEY ... ON DELETE <on_delete>`` constraint, indexed.
 
@@ -223,11 +228,11 @@ class ForeignKey(RelatedField):
 
     def __init__(
         self,
-        to: type[Model] | str,
+        to: type[TM] | str,
         *,
         on_delete: str = CASCADE,
         related_name: str | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(to, related_name=related_name, **options)
         self.on_delete = _on_delete(on_delete)
@@ -338,7 +343,10 @@ class ForeignKey(RelatedField):
     def __get__(self, instance: None, owner: type[Any]) -> Self: ...
 
     @overload
-    def __get__(self, instance: Model, owner: type[Any]) -> Any: ...
+    def __get__(self: ForeignKey[TM, Literal[False]], instance: Model, owner: type[Any]) -> TM: ...
+
+    @overload
+    def __get__(self, instance: Model, owner: type[Any]) -> TM | None: ...
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
@@ -381,7 +389,7 @@ class ForeignKey(RelatedField):
         return d.get(self.cache_name) is not None or d.get(self.attname, _MISSING) is None
 
 
-class OneToOne(ForeignKey):
+class OneToOne(ForeignKey[TM, N]):
     """One-to-one relation: a ``ForeignKey`` whose column is unique.
 
     ``user = fields.OneToOne("User", on_delete=CASCADE, related_name="profile")``
@@ -392,11 +400,11 @@ class OneToOne(ForeignKey):
 
     def __init__(
         self,
-        to: type[Model] | str,
+        to: type[TM] | str,
         *,
         on_delete: str = CASCADE,
         related_name: str | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[N]],
     ) -> None:
         options["unique"] = True
         super().__init__(to, on_delete=on_delete, related_name=related_name, **options)
@@ -405,7 +413,7 @@ class OneToOne(ForeignKey):
         return source
 
 
-class ManyToMany(RelatedField):
+class ManyToMany(RelatedField, Generic[TM]):
     """Many-to-many relation through a junction table (no column on the model).
 
     ``tags = fields.ManyToMany("Tag", related_name="posts")`` creates ``post_tags(post_id,
@@ -420,11 +428,11 @@ class ManyToMany(RelatedField):
 
     def __init__(
         self,
-        to: type[Model] | str,
+        to: type[TM] | str,
         *,
         related_name: str | None = None,
         through: str | None = None,
-        **options: Unpack[FieldOptions],
+        **options: Unpack[FieldOptions[Any]],
     ) -> None:
         unsupported = sorted(
             {"nullable", "default", "unique", "primary_key", "db_index"} & set(options)
@@ -497,9 +505,9 @@ class ManyToMany(RelatedField):
     def __get__(self, instance: None, owner: type[Any]) -> Self: ...
 
     @overload
-    def __get__(self, instance: Model, owner: type[Any]) -> RelatedManager[Any]: ...
+    def __get__(self, instance: Model, owner: type[Any]) -> RelatedManager[TM]: ...
 
-    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | RelatedManager[Any]:
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | RelatedManager[TM]:
         if instance is None:
             return self
         return self.manager(instance)  # type: ignore[no-any-return]
@@ -520,7 +528,7 @@ class _AttnameDescriptor:
 
     __slots__ = ("field",)
 
-    def __init__(self, field: ForeignKey) -> None:
+    def __init__(self, field: ForeignKey[Any, Any]) -> None:
         self.field = field
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:

@@ -145,7 +145,7 @@ def relation_path(relation: Relation, key: str, rest: list[str]) -> Resolved | H
     return Hop(key, relation, "__".join(rest))
 
 
-def _foreign_key_path(field: ForeignKey, key: str, rest: list[str]) -> Resolved | Hop:
+def _foreign_key_path(field: ForeignKey[Any, Any], key: str, rest: list[str]) -> Resolved | Hop:
     """``author__email`` crosses the relation; ``author__in``, ``author__isnull`` and
     ``author__id`` compare the column itself."""
     tmeta = field.target()._meta
