@@ -28,7 +28,7 @@ from aksara.exceptions import (
     ValidationError,
 )
 from aksara.fields.relations import CASCADE, PROTECT, RESTRICT, SET_NULL
-from aksara.models import Index, Model, metadata
+from aksara.models import Index, Model, TypedModel, metadata
 from aksara.query import (
     ArrayAgg,
     Avg,
@@ -128,6 +128,7 @@ __all__ = [
     "Sum",
     "Transaction",
     "TransactionBlock",
+    "TypedModel",
     "UploadFile",
     "ValidationError",
     "Value",
