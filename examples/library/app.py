@@ -10,6 +10,7 @@ Then open http://127.0.0.1:8000/docs. Run both from the repository's root; witho
 # No ``from __future__ import annotations``: FastAPI reads the endpoints' annotations.
 
 import uuid
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Query
@@ -41,9 +42,10 @@ class AuthorRead(ModelSchema, model=LibraryAuthor):
 _COMPUTED = ["file", "preview", "embedding"]
 
 
-def _tag_names(value: Any) -> Any:
+def _tag_names(value: Any) -> list[str]:
     """An asset's ``tags`` (a manager, prefetched) as their names."""
-    return value if isinstance(value, list) else [tag.name for tag in value]
+    tags: Iterable[Any] = value
+    return [tag if isinstance(tag, str) else tag.name for tag in tags]
 
 
 class AssetCreate(ModelSchema, model=LibraryAsset, variant="create", exclude=_COMPUTED):

@@ -29,7 +29,7 @@ async def sign_up(**values: Any) -> LibraryAuthor:
 
 async def tags_named(names: Iterable[str]) -> list[LibraryTag]:
     """The tags with these names, created when missing (names are lower-cased)."""
-    tags = []
+    tags: list[LibraryTag] = []
     for name in dict.fromkeys(n.strip().lower() for n in names):
         tag, _ = await LibraryTag.objects.get_or_create(name=name)
         tags.append(tag)

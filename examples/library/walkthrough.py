@@ -94,12 +94,12 @@ async def walkthrough(client: httpx.AsyncClient, *, out: Callable[[str], Any] = 
     show("422 " + "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in invalid["detail"]))
 
     step("Create three assets: slugs come from the titles, embeddings from the text")
-    assets = []
+    assets: list[dict[str, Any]] = []
     for asset in ASSETS:
         created = await call("POST", "/assets", 201, json={**asset, "author_id": author["id"]})
         assets.append(created)
         show(f"201 {created['slug']}  tags={created['tags']}  status={created['status']}")
-    guide, indexes, bread = assets
+    guide, _, bread = assets
 
     step("Upload the guide's file and a preview image (multipart, FastAPI's UploadFile)")
     pdf = b"%PDF-1.4\n% Tuning PostgreSQL for write-heavy workloads\n"
