@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from aksara.query._compile import param
-from aksara.state import loaded_value
+from aksara.state import loaded_state
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def key_condition(meta: Options, table: Any, start: int) -> sa.ColumnElement[bool]:
     """The row whose key is the parameters from ``start`` on (one per key column)."""
-    columns = [table.c[a] for a in meta.pk_attnames]
+    columns = key_columns(meta, table)
     if len(columns) == 1:
         return columns[0] == param(start, columns[0].type)  # type: ignore[no-any-return]
     return sa.and_(*(c == param(start + i, c.type) for i, c in enumerate(columns)))
@@ -29,13 +29,11 @@ def key_params(obj: Model) -> list[Any]:
     one it holds when it was neither."""
     d = obj.__dict__
     attnames = obj._meta.pk_attnames
-    if d.get("_loaded") is None:
+    state = loaded_state(obj)
+    if state is None:
         return [d[a] for a in attnames]
-    params = []
-    for attname in attnames:
-        loaded = loaded_value(obj, attname)
-        params.append(d[attname] if loaded is None else loaded)
-    return params
+    names, values = state
+    return [values[names.index(a)] if a in names else d[a] for a in attnames]
 
 
 def loaded_key(obj: Model) -> Any:

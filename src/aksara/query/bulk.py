@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara._typing import DATABASE_DEFAULT
+from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
@@ -31,6 +31,7 @@ from aksara.query.persist import (
     insert_values,
     returned_names,
     snapshot,
+    snapshot_all,
     update_plan,
 )
 from aksara.query.save_context import SaveContext
@@ -202,8 +203,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
             await run()
     else:
         await run()
-    for obj in objs:
-        snapshot(obj)
+    snapshot_all(model, objs)
     return objs
 
 
@@ -217,11 +217,7 @@ async def _bulk_create_filled(
     meta = model._meta
     table = meta.table
     assert table is not None
-    groups: dict[tuple[str, ...], list[Model]] = {}
-    for obj in objs:
-        d = obj.__dict__
-        omit = tuple(f.attname for f in meta.filled_fields if d[f.attname] is DATABASE_DEFAULT)
-        groups.setdefault(omit, []).append(obj)
+    groups = by_database_defaults(model, objs)
     database = get_database()
     async with transaction():
         for omit, members in groups.items():
@@ -236,9 +232,25 @@ async def _bulk_create_filled(
                 records = await database.fetch(plan.sql, plan.args(values))
                 for obj, record in zip(chunk, records, strict=True):
                     obj.__dict__.update(zip(returned, rows.values(record), strict=True))
-    for obj in objs:
-        snapshot(obj)
+    snapshot_all(model, objs)
     return objs
+
+
+def by_database_defaults(
+    model: type[Model], objs: list[Model]
+) -> dict[tuple[str, ...], list[Model]]:
+    """The instances grouped by the ``db_default=`` columns they leave to the database
+    (holding ``DATABASE_DEFAULT``): one statement shape each. Generated columns are never
+    sent, so they decide nothing here."""
+    filled = [f.attname for f in model._meta.filled_fields if f.generated is NOT_PROVIDED]
+    if not filled:
+        return {(): objs}
+    groups: dict[tuple[str, ...], list[Model]] = {}
+    for obj in objs:
+        d = obj.__dict__
+        omit = tuple(a for a in filled if d[a] is DATABASE_DEFAULT)
+        groups.setdefault(omit, []).append(obj)
+    return groups
 
 
 async def _copy_chunk(

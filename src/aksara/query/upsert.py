@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
+from aksara._typing import NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError
 from aksara.fields.ranges import RangeField
 from aksara.models.constraints import UniqueConstraint
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._plans import builder_for, cached_plan
-from aksara.query.bulk import clean_all, column_values, unnest_safe
+from aksara.query.bulk import by_database_defaults, clean_all, column_values, unnest_safe
 from aksara.query.constraints import condition_sql
 from aksara.query.persist import (
     insert_names,
@@ -251,7 +251,7 @@ async def bulk_upsert(
     async def run() -> None:
         if update is not None and meta.async_save_fields:
             _refuse_duplicates(model, objs, match, method)  # the hooks may change keys
-        for omit, members in _by_database_defaults(model, objs).items():
+        for omit, members in by_database_defaults(model, objs).items():
             await write(omit, members)
 
     async def write(omit: tuple[str, ...], members: list[Model]) -> None:
@@ -328,22 +328,6 @@ def _matched(
         if row is not None:
             matched.append((obj, row))
     return matched
-
-
-def _by_database_defaults(
-    model: type[Model], objs: list[Model]
-) -> dict[tuple[str, ...], list[Model]]:
-    """The instances grouped by the ``db_default=`` columns they leave to the database
-    (holding ``DATABASE_DEFAULT``): one statement shape each."""
-    filled = [f.attname for f in model._meta.filled_fields if f.generated is NOT_PROVIDED]
-    if not filled:
-        return {(): objs}
-    groups: dict[tuple[str, ...], list[Model]] = {}
-    for obj in objs:
-        d = obj.__dict__
-        omit = tuple(a for a in filled if d[a] is DATABASE_DEFAULT)
-        groups.setdefault(omit, []).append(obj)
-    return groups
 
 
 def _refuse_duplicates(
@@ -430,7 +414,7 @@ async def upsert(
     clean_all(model, [obj])
     generated = meta.pk.db_generated and obj.__dict__[meta.pk_attname] is None
     returning = meta.attnames
-    (omit,) = _by_database_defaults(model, [obj])
+    (omit,) = by_database_defaults(model, [obj])
     update = tuple(a for a in update if a not in omit) or target[:1]
     plan = upsert_plan(model, generated, target, update, 1, returning, omit)
     values = insert_values(obj, generated, omit)
