@@ -19,7 +19,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeAlias, TypeVar
 
 from aksara._concurrency import settle
 from aksara.db import vector_codec
@@ -38,6 +38,12 @@ logger = logging.getLogger("aksara.db")
 
 #: How long the outcome of a COMMIT whose connection broke is looked for, in seconds.
 OUTCOME_WAIT = 30.0
+
+
+#: The isolation levels ``transaction(isolation=...)`` takes.
+IsolationLevel: TypeAlias = Literal[
+    "read_committed", "read_uncommitted", "repeatable_read", "serializable"
+]
 
 
 class TransactionError(AksaraError):
@@ -66,7 +72,7 @@ class Transaction:
         database: Database,
         parent: Transaction | None,
         *,
-        isolation: str | None = None,
+        isolation: IsolationLevel | None = None,
         readonly: bool = False,
         pinned: bool = False,
     ) -> None:
@@ -263,7 +269,7 @@ class TransactionBlock:
     def __init__(
         self,
         *,
-        isolation: str | None = None,
+        isolation: IsolationLevel | None = None,
         readonly: bool = False,
         timeout: float | None = None,
         database: Database | None = None,
@@ -379,7 +385,7 @@ class TransactionBlock:
 
 def transaction(
     *,
-    isolation: str | None = None,
+    isolation: IsolationLevel | None = None,
     readonly: bool = False,
     timeout: float | None = None,
     database: Database | None = None,
