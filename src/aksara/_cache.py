@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 V = TypeVar("V")
 
@@ -38,7 +38,7 @@ class LRUCache(OrderedDict[Hashable, V], Generic[V]):
         if value is _MISSING:
             return self.put(key, build())
         self.move_to_end(key)
-        return value  # type: ignore[return-value]
+        return cast("V", value)
 
     def lookup(self, key: Hashable, default: Any = None) -> Any:
         """The entry for ``key`` (now the most recently used), or ``default`` on a miss."""

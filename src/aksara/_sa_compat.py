@@ -68,7 +68,7 @@ def next_idle_is_live(pool: Any) -> bool:
 def bind_processors(compiled: Any) -> dict[str, Processor]:
     """The bind processor of each parameter of a compiled statement, by parameter name."""
     dialect = compiled.dialect
-    processors = {}
+    processors: dict[str, Processor] = {}
     for bind, name in compiled.bind_names.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:

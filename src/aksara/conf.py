@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -105,4 +105,4 @@ class _SettingsProxy:
         return repr(get_settings())
 
 
-settings: Settings = _SettingsProxy()  # type: ignore[assignment]
+settings: Settings = cast("Settings", _SettingsProxy())

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from aksara.models.options import Options
 
 
-class Partial(tuple):  # type: ignore[type-arg]
+class Partial(tuple[Any, ...]):
     """``_loaded`` of an instance loaded with some columns only: ``(names, values)``."""
 
     __slots__ = ()
 
     def __new__(cls, names: tuple[str, ...], values: Sequence[Any]) -> Partial:
-        return tuple.__new__(cls, (names, values))
+        return super().__new__(cls, (names, values))
 
     def __getnewargs__(self) -> tuple[Any, ...]:
         return (self[0], self[1])  # pickle and copy call __new__(cls, names, values)

@@ -65,3 +65,28 @@ def assignments(g: Gadget) -> None:
     g.name = "x"
     g.count = 3
     g.name = 3  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+
+
+class Listing(Model):
+    tags = fields.Array(default=list)
+    scores = fields.Array(base_type="integer", nullable=True)
+    ratings = fields.Array(base_type="float")
+    flags = fields.Array(base_type="boolean")
+    refs = fields.Array(base_type="uuid")
+    embedding = fields.Vector(dimensions=3)
+
+
+def arrays(item: Listing, kind: str) -> None:
+    # An array reads as a list of its base type's Python type.
+    assert_type(item.tags, list[str])
+    assert_type(item.scores, list[int] | None)
+    assert_type(item.ratings, list[float])
+    assert_type(item.flags, list[bool])
+    assert_type(item.refs, list[uuid.UUID])
+    assert_type(item.embedding, list[float])
+    # A base type known only when the code runs: list[Any].
+    assert_type(fields.Array(base_type=kind), fields.Array[Any, Literal[False]])
+    assert_type(fields.Array(base_type=kind, nullable=bool(kind)), fields.Array[Any, bool])
+    item.scores = None
+    item.tags = [1]  # type: ignore[list-item]  # pyright: ignore[reportAttributeAccessIssue]
+    fields.Array(base_type="integer", nullable=True, max_length=3)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]

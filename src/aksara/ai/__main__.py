@@ -52,7 +52,9 @@ def load_models(targets: Sequence[str]) -> list[type[Model]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aksara.ai", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m aksara.ai", description=(__doc__ or "").split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the models' tools over MCP on stdio")
     context = commands.add_parser("context", help="print the model context")

@@ -65,7 +65,8 @@ def unique_models(models: Iterable[type[Model]]) -> list[type[Model]]:
 
     chosen: list[type[Model]] = []
     for model in models:
-        if not (isinstance(model, type) and issubclass(model, Model)) or model._meta.abstract:
+        # run-time check for untyped callers
+        if not (isinstance(model, type) and issubclass(model, Model)) or model._meta.abstract:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(f"Expected a concrete model class, got {model!r}")
         if model not in chosen:
             chosen.append(model)

@@ -14,15 +14,18 @@ import decimal
 import enum
 import ipaddress
 import uuid
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from aksara.exceptions import ValidationError
 from aksara.fields.relations import RelatedField
 from aksara.fields.special import JSON
 
 if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
     from aksara.fields.base import Field
+    from aksara.fields.ranges import RangeField
 
 #: ``describe()`` formats that JSON Schema defines with the same meaning.
 JSON_SCHEMA_FORMATS: Final = {
@@ -79,7 +82,7 @@ def value_schema(field: Field[Any, Any]) -> dict[str, Any]:
     elif fmt == "binary":
         schema = {"type": "string", "contentEncoding": "base64"}
     elif "range_of" in info:  # a range field: its bounds are values of its element field
-        element = value_schema(field.base_field)  # type: ignore[attr-defined]
+        element = value_schema(cast("RangeField[Any]", field).base_field)
         schema = {
             "type": "object",
             "properties": {
@@ -204,8 +207,8 @@ def describe_value(field: Field[Any, Any]) -> str:
         parts.append("Duration in seconds")
     elif fmt == "time":
         parts.append("Time of day, HH:MM[:SS[.ffffff]]")
-    elif fmt == "path" and getattr(field, "path", ""):
-        parts.append(f"Path of a file under {field.path}")  # type: ignore[attr-defined]
+    elif fmt == "path" and (path := getattr(field, "path", "")):
+        parts.append(f"Path of a file under {path}")
     elif "scale" in info and field.ai_type == "number":
         parts.append(
             f"Decimal with at most {info['scale']} decimal places; a string keeps it exact"
@@ -228,7 +231,7 @@ def json_default(field: Field[Any, Any]) -> Any:
         return NO_DEFAULT
     default = field.default
     if default is dict or default is list:
-        return default()
+        return {} if default is dict else []
     if callable(default):
         return NO_DEFAULT
     return to_json(default)
@@ -248,13 +251,13 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
+        return base64.b64encode(bytes(cast("Buffer", value))).decode("ascii")
     if isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
+        return {str(k): to_json(v) for k, v in cast("Mapping[object, Any]", value).items()}
     if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
+        return [to_json(v) for v in cast("Sequence[Any]", value)]
     if hasattr(value, "storage") and hasattr(value, "name"):
         return value.name  # a stored file (FieldFile): its name
     return str(value)

@@ -142,7 +142,8 @@ def build_tools(
         raise ConfigurationError(
             f"Unknown tool action(s) {', '.join(sorted(unknown))}; choose from {', '.join(ACTIONS)}"
         )
-    if isinstance(max_page_size, bool) or not isinstance(max_page_size, int) or max_page_size < 1:
+    # run-time check for untyped callers
+    if isinstance(max_page_size, bool) or not isinstance(max_page_size, int) or max_page_size < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ConfigurationError(f"max_page_size must be a positive integer, got {max_page_size!r}")
     if policies is None:
         policies = {model: ModelPolicy(model, chosen) for model in chosen}

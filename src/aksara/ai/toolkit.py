@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from typing_extensions import TypeIs
 
 from aksara.ai.policy import (
     ARRAY_LOOKUPS,
@@ -103,12 +105,13 @@ class AgentToolkit:
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Run tool ``name`` with ``arguments`` (a JSON object) and return its JSON result."""
-        tool = self.tools.get(name) if isinstance(name, str) else None
+        # run-time checks for untyped callers (agents send arbitrary JSON)
+        tool = self.tools.get(name) if isinstance(name, str) else None  # pyright: ignore[reportUnnecessaryIsInstance]
         if tool is None:
             raise PermissionDenied(f"There is no tool named {_quote(name)}")
         if arguments is None:
             arguments = {}
-        if not isinstance(arguments, Mapping) or not all(isinstance(k, str) for k in arguments):
+        if not isinstance(arguments, Mapping) or not all(isinstance(k, str) for k in arguments):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ValidationError({"arguments": ["expected a JSON object"]})
         policy = self.policies[tool.model]
         run = getattr(self, f"_{tool.action}")
@@ -229,7 +232,7 @@ class AgentToolkit:
         allow_empty: bool,
     ) -> dict[str, Any]:
         data = args.get("data", {} if allow_empty else None)
-        if not isinstance(data, Mapping) or not (data or allow_empty):
+        if not _is_object(data) or not (data or allow_empty):
             raise ValidationError({"data": ["expected an object of field values"]})
         for key in data:
             if isinstance(key, str) and key in allowed:
@@ -255,7 +258,7 @@ class AgentToolkit:
             return ()
         if isinstance(order_by, str):
             order_by = [order_by]
-        if not isinstance(order_by, list) or len(order_by) > len(policy.orderings) // 2:
+        if not _is_list(order_by) or len(order_by) > len(policy.orderings) // 2:
             raise ValidationError({"order_by": ["expected a short list of sort keys"]})
         for spec in order_by:
             if not isinstance(spec, str) or spec not in policy.orderings:
@@ -266,7 +269,7 @@ class AgentToolkit:
         queryset = policy.model.objects.all()
         if filters is None:
             return queryset
-        if not isinstance(filters, Mapping):
+        if not _is_object(filters):
             raise ValidationError({"filters": ["expected an object of conditions by field"]})
         conditions: dict[str, Any] = {}
         errors: dict[str, list[str]] = {}
@@ -274,7 +277,7 @@ class AgentToolkit:
             if not isinstance(key, str) or key not in policy.filters:
                 raise PermissionDenied(f"{policy.name}: agents cannot filter on {_quote(key)}")
             field, allowed = policy.filters[key]
-            if not isinstance(ops, Mapping) or not ops:
+            if not _is_object(ops) or not ops:
                 errors[key] = ['expected an object of operators, e.g. {"exact": ...}']
                 continue
             for op, value in ops.items():
@@ -290,6 +293,16 @@ class AgentToolkit:
         if errors:
             raise ValidationError({f"filters.{k}": v for k, v in errors.items()}, model=policy.name)
         return queryset.filter(**conditions) if conditions else queryset
+
+
+def _is_object(value: object) -> TypeIs[Mapping[Any, Any]]:
+    """Whether ``value`` is a JSON object (a mapping of any keys and values)."""
+    return isinstance(value, Mapping)
+
+
+def _is_list(value: object) -> TypeIs[list[Any]]:
+    """Whether ``value`` is a JSON array (a list of any values)."""
+    return isinstance(value, list)
 
 
 def _quote(value: Any, limit: int = 60) -> str:
@@ -325,7 +338,7 @@ def _operand(field: Field[Any, Any], op: str, value: Any) -> Any:
             raise ValidationError("expected true or false")
         return value
     if op in ("in", "range"):
-        if not isinstance(value, list):
+        if not _is_list(value):
             raise ValidationError("expected a list")
         if op == "range" and len(value) != 2:
             raise ValidationError("expected [low, high]")
@@ -353,7 +366,7 @@ def _value(field: Field[Any, Any], value: Any) -> Any:
     if value is None:
         raise ValidationError("null is not a value to compare with; use isnull")
     if isinstance(value, (dict, list)) and field.ai_type not in ("array", "object"):
-        raise ValidationError(f"expected a single value, got {type(value).__name__}")
+        raise ValidationError(f"expected a single value, got {type(cast(object, value)).__name__}")
     return field.to_query(from_json(field, value))
 
 

@@ -14,12 +14,12 @@ import asyncio
 import enum
 import re
 from collections.abc import (
-    AsyncIterator,
+    AsyncGenerator,
     Awaitable,
     Callable,
     Coroutine,
+    Generator,
     Iterable,
-    Iterator,
     Sequence,
 )
 from contextlib import asynccontextmanager, contextmanager
@@ -41,7 +41,7 @@ from aksara.exceptions import ConfigurationError
 
 
 @contextmanager
-def statement_timeout(seconds: float | None) -> Iterator[None]:
+def statement_timeout(seconds: float | None) -> Generator[None, None, None]:
     """Give up on every statement in the block after ``seconds``: the query is cancelled on the
     server and ``StatementTimeoutError`` is raised (inside a transaction, the transaction is then
     rolled back by its block). ``None`` lifts the limit.
@@ -169,7 +169,8 @@ class Database:
         options.update(engine_options)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.dialect = self.engine.dialect
-        self._pool = self.engine.sync_engine.pool
+        # A QueuePool (size(), overflow()), typed as Pool by SQLAlchemy.
+        self._pool: Any = self.engine.sync_engine.pool
         self.state = State.OPEN
         #: The transaction every statement joins while ``pin()`` is in effect.
         self.pinned: Transaction | None = None
@@ -198,7 +199,7 @@ class Database:
         conn = self._acquire_idle()
         if conn is not None:
             return conn
-        for _ in range(self._pool.size() + 1):  # type: ignore[attr-defined]
+        for _ in range(self._pool.size() + 1):
             conn = Connection(await self._checkout())
             if not conn.raw.is_closed():
                 return conn
@@ -236,7 +237,7 @@ class Database:
             # Never hand back a connection in a transaction; the caller failed to end it.
             self.discard(conn)
             return
-        if self._pool.overflow() > 0:  # type: ignore[attr-defined]
+        if self._pool.overflow() > 0:
             # Check-in may close an overflow connection, which is I/O.
             self._schedule(greenlet_spawn(checkin_record, conn.record))
         else:
@@ -374,7 +375,7 @@ class Database:
     # -- pinning ----------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def pin(self) -> AsyncIterator[Transaction]:
+    async def pin(self) -> AsyncGenerator[Transaction, None]:
         """Run every statement on one connection, in one transaction rolled back at the end.
 
         This is test isolation (the pytest plugin's ``db`` fixture): statements of any task

@@ -37,7 +37,7 @@ _running_hooks: set[asyncio.Future[list[Exception]]] = set()
 
 
 async def _run_all(pending: list[Hook], event: str) -> list[Exception]:
-    errors = []
+    errors: list[Exception] = []
     for hook in pending:
         try:
             result = hook()

@@ -19,7 +19,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeAlias, TypeVar, cast
 
 from aksara._concurrency import settle
 from aksara.db import vector_codec
@@ -84,7 +84,7 @@ class Transaction:
         self.on_rollback_hooks: list[Hook] = []
         #: The root transaction of ``Database.pin()``: never committed, rolled back at the end.
         self.pinned = pinned
-        self.isolation = isolation
+        self.isolation: IsolationLevel | None = isolation
         self.readonly = readonly
         self.active = False
         #: Data the layers above keep for the length of this transaction (a field's values
@@ -161,7 +161,7 @@ class Transaction:
         cancelled = await settle(work)  # a cancelled task learns the outcome first
         error = work.exception() if not work.cancelled() else asyncio.CancelledError()
         if error is None:
-            self.database.release(self.conn)  # type: ignore[arg-type]
+            self.database.release(cast("Connection", self.conn))
             return cancelled
         self._drop_connection(error)
         if not is_disconnect(error) or (follows and xid is None):
@@ -228,7 +228,7 @@ class Transaction:
             await run_hooks(self.on_rollback_hooks, "on_rollback")
             raise translate(error) from error
         if self.parent is None:
-            self.database.release(self.conn)  # type: ignore[arg-type]
+            self.database.release(cast("Connection", self.conn))
         await run_hooks(self.on_rollback_hooks, "on_rollback")
 
     def _drop_connection(self, error: BaseException) -> None:
@@ -276,7 +276,7 @@ class TransactionBlock:
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise TransactionError(f"transaction(timeout=...) must be positive, got {timeout!r}")
-        self.isolation = isolation
+        self.isolation: IsolationLevel | None = isolation
         self.readonly = readonly
         self.timeout = timeout
         self.database = database

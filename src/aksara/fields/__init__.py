@@ -2,6 +2,7 @@
 
 from aksara.fields.array import Array
 from aksara.fields.base import Field, FieldOptions
+from aksara.fields.declarations import declared
 from aksara.fields.filepath import FilePath
 from aksara.fields.files import FieldFile, FileField, StoredFile
 from aksara.fields.images import ImageField, ImageFieldFile
@@ -95,4 +96,5 @@ __all__ = [
     "Text",
     "Time",
     "Vector",
+    "declared",
 ]

@@ -29,5 +29,5 @@ def guard_clean(clean: Any) -> Any:
         except RecursionError:
             raise ValidationError(f"Value for {type(self).__name__} is nested too deeply") from None
 
-    guarded._guarded = True  # type: ignore[attr-defined]
+    guarded.__dict__["_guarded"] = True
     return guarded

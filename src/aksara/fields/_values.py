@@ -8,9 +8,11 @@ import decimal
 import enum
 import marshal
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
-IMMUTABLE = (
+#: Typed as plain classes: an ``isinstance()`` check against them leaves an ``Any`` value ``Any``.
+IMMUTABLE: tuple[type[Any], ...] = (
     bool,
     int,
     float,
@@ -50,15 +52,15 @@ def freeze(value: Any) -> bytes:
     return frozen if marshal.loads(frozen) == value else b""
 
 
-def copy_data(value: Any) -> Any:
+def copy_data(value: object) -> Any:
     """A copy of nested lists and dicts (JSON-like data), much cheaper than ``deepcopy``."""
     kind = type(value)
     if kind is dict or isinstance(value, dict):
-        return {k: copy_data(v) for k, v in value.items()}
+        return {k: copy_data(v) for k, v in cast("dict[Any, Any]", value).items()}
     if kind is list or isinstance(value, list):
-        return [copy_data(v) for v in value]
+        return [copy_data(v) for v in cast("list[Any]", value)]
     if isinstance(value, (set, tuple)):
-        return copy.deepcopy(value)
+        return copy.deepcopy(cast("set[Any] | tuple[Any, ...]", value))
     return value
 
 
@@ -67,8 +69,10 @@ def normalise_choices(choices: Any) -> list[tuple[Any, str]] | None:
         return None
     out: list[tuple[Any, str]] = []
     for choice in choices:
-        if isinstance(choice, (tuple, list)) and len(choice) == 2:
-            out.append((choice[0], str(choice[1])))
+        # ``pair`` is narrowed (to a tuple or list of Any); ``choice`` stays Any.
+        pair: Sequence[Any] = choice
+        if isinstance(pair, (tuple, list)) and len(pair) == 2:
+            out.append((pair[0], str(pair[1])))
         else:
             out.append((choice, str(choice)))
     return out

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Literal, Unpack, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
+from typing_extensions import TypeVar
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions, N
+from aksara.fields.base import CommonOptions, Field, N
 
 
 def _element_fields() -> dict[str, Callable[[], Field[Any, Any]]]:
@@ -19,6 +21,9 @@ def _element_fields() -> dict[str, Callable[[], Field[Any, Any]]]:
 
     return {"text": Text, "integer": Integer, "float": Float, "boolean": Boolean, "uuid": UUID}
 
+
+#: An array's element type: ``Array[int]`` for ``base_type="integer"``.
+E = TypeVar("E", default=Any)
 
 #: ``base_type`` → the PostgreSQL element type.
 BASE_TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
@@ -30,7 +35,7 @@ BASE_TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
 }
 
 
-class Array(Field[list[Any], N]):
+class Array(Field[list[E], N]):
     """A list of values of one type. PostgreSQL type: ``TEXT[]``, ``INTEGER[]``,
     ``DOUBLE PRECISION[]``, ``BOOLEAN[]`` or ``UUID[]`` for ``base_type`` ``"text"``
     (the default), ``"integer"``, ``"float"``, ``"boolean"`` or ``"uuid"``.
@@ -47,7 +52,126 @@ class Array(Field[list[Any], N]):
     mutable: ClassVar[bool] = True
     ai_type: ClassVar[str] = "array"
 
-    def __init__(self, *, base_type: str = "text", **options: Unpack[FieldOptions[N]]) -> None:
+    @overload
+    def __init__(
+        self: Array[str, Literal[False]],
+        *,
+        base_type: Literal["text"] = "text",
+        nullable: Literal[False] = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[str, Literal[True]],
+        *,
+        base_type: Literal["text"] = "text",
+        nullable: Literal[True],
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[int, Literal[False]],
+        *,
+        base_type: Literal["integer"],
+        nullable: Literal[False] = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[int, Literal[True]],
+        *,
+        base_type: Literal["integer"],
+        nullable: Literal[True],
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[float, Literal[False]],
+        *,
+        base_type: Literal["float"],
+        nullable: Literal[False] = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[float, Literal[True]],
+        *,
+        base_type: Literal["float"],
+        nullable: Literal[True],
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[bool, Literal[False]],
+        *,
+        base_type: Literal["boolean"],
+        nullable: Literal[False] = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[bool, Literal[True]],
+        *,
+        base_type: Literal["boolean"],
+        nullable: Literal[True],
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[uuid.UUID, Literal[False]],
+        *,
+        base_type: Literal["uuid"],
+        nullable: Literal[False] = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[uuid.UUID, Literal[True]],
+        *,
+        base_type: Literal["uuid"],
+        nullable: Literal[True],
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[Any, Literal[False]],
+        *,
+        base_type: str,
+        nullable: Literal[False] = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[Any, Literal[True]],
+        *,
+        base_type: str,
+        nullable: Literal[True],
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Array[Any, bool],
+        *,
+        base_type: str = "text",
+        nullable: bool = False,
+        **options: Unpack[CommonOptions],
+    ) -> None: ...
+
+    def __init__(self, *, base_type: str = "text", **options: Any) -> None:
+        # Each base type reads as a list of its Python type: base_type="integer" as
+        # list[int] (list[int] | None with nullable=True).
         if base_type not in BASE_TYPES:
             raise ConfigurationError(
                 f"Array(base_type=...) must be one of {', '.join(BASE_TYPES)}, got {base_type!r}"
@@ -61,11 +185,12 @@ class Array(Field[list[Any], N]):
         return _element_fields()[self.base_type]()
 
     def to_python(self, value: Any) -> list[Any]:
-        if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
+        if not isinstance(value, (list, tuple)):
             raise ValidationError(f"Expected a list, got {type(value).__name__}")
+        items = cast("list[Any] | tuple[Any, ...]", value)
         base = self.base_field
-        out = []
-        for index, item in enumerate(value):
+        out: list[Any] = []
+        for index, item in enumerate(items):
             if item is None:
                 raise ValidationError(f"Item {index}: array elements cannot be null")
             try:
@@ -76,7 +201,7 @@ class Array(Field[list[Any], N]):
         return out
 
     def snapshot(self, value: Any) -> Any:
-        return list(value) if isinstance(value, list) else value
+        return cast("list[Any]", value).copy() if isinstance(value, list) else value
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.ARRAY(BASE_TYPES[self.base_type]())

@@ -53,10 +53,9 @@ T = TypeVar("T")
 N = TypeVar("N", bound=Literal[True, False], default=Literal[False])
 
 
-class FieldOptions(TypedDict, Generic[N], total=False):
-    """The options every field accepts (see "Common Field Options" in the fields reference)."""
+class CommonOptions(TypedDict, total=False):
+    """The options every field accepts but ``nullable`` (which ``FieldOptions`` adds)."""
 
-    nullable: N
     default: Any
     unique: bool
     primary_key: bool
@@ -68,6 +67,12 @@ class FieldOptions(TypedDict, Generic[N], total=False):
     help_text: str
     db_default: Any
     generated: Any
+
+
+class FieldOptions(CommonOptions, Generic[N], total=False):
+    """The options every field accepts (see "Common Field Options" in the fields reference)."""
+
+    nullable: N
 
 
 def is_db_expression(value: Any) -> bool:

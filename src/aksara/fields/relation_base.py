@@ -161,7 +161,7 @@ class ReverseRelation(Relation):
             return self
         if self.multi_valued:
             return self.manager(instance)
-        d = instance.__dict__
+        d = vars(instance)
         if self.cache_name in d:
             return d[self.cache_name]
         raise AttributeError(not_loaded(type(instance), self.accessor or self.name))
@@ -174,7 +174,7 @@ class ReverseRelation(Relation):
         if value is not None:
             # user.profile = profile: point the profile at the user (saving it is up to the caller).
             setattr(value, self.field.name, instance)
-        instance.__dict__[self.cache_name] = value
+        vars(instance)[self.cache_name] = value
 
     def describe(self) -> dict[str, Any]:
         return {

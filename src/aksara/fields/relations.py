@@ -351,7 +351,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self
-        d = instance.__dict__
+        d = vars(instance)
         # Writes to the column attribute drop a cached object that no longer matches it.
         cached = d.get(self.cache_name)
         if cached is not None:
@@ -361,7 +361,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         raise AttributeError(not_loaded(type(instance), self.name))
 
     def __set__(self, instance: Model, value: Any) -> None:
-        d = instance.__dict__
+        d = vars(instance)
         if value is None:
             d[self.attname] = None
             d.pop(self.cache_name, None)
@@ -385,7 +385,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         d.pop(self.cache_name, None)
 
     def is_loaded(self, instance: Model) -> bool:
-        d = instance.__dict__
+        d = vars(instance)
         return d.get(self.cache_name) is not None or d.get(self.attname, _MISSING) is None
 
 
@@ -543,7 +543,7 @@ class _AttnameDescriptor:
             ) from None
 
     def __set__(self, instance: Model, value: Any) -> None:
-        d = instance.__dict__
+        d = vars(instance)
         field = self.field
         cached = d.get(field.cache_name)
         if cached is not None and cached.pk != value:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import unicodedata
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 from aksara import exceptions
 from aksara._codegen import is_identifier
 from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field
+from aksara.fields.declarations import Declared
 from aksara.fields.special import UUID
 from aksara.fields.temporal import DateTime
 from aksara.models.options import Options
@@ -63,6 +64,8 @@ class ModelMeta(type):
         if not parents:
             return super().__new__(mcs, name, bases, attrs, **kwargs)
         meta_class = attrs.pop("Meta", None)
+        for key in [k for k, v in attrs.items() if isinstance(v, Declared)]:
+            del attrs[key]  # fields.declared(): for checkers; the relation makes it
         fields: dict[str, Field[Any, Any]] = {}
         for base in reversed(bases):
             base_meta = getattr(base, "_meta", None)
@@ -75,27 +78,16 @@ class ModelMeta(type):
                 )
             for field_name, field in base_meta.fields.items():
                 fields[field_name] = copy.copy(field)
-        for key, value in attrs.items():
-            if isinstance(value, Field):
-                if key.startswith("_"):
-                    raise ConfigurationError(f"{name}.{key}: field names cannot start with '_'")
-                if not is_identifier(key):
-                    raise ConfigurationError(
-                        f"{name}.{key!r}: a field name must be a Python identifier that reads "
-                        f"as itself (Python reads {key!r} as "
-                        f"{unicodedata.normalize('NFKC', key)!r})"
-                    )
-                if key in ("objects", "pk", "DoesNotExist", "MultipleObjectsReturned"):
-                    raise ConfigurationError(f"{name}.{key}: {key!r} is reserved")
-                fields[key] = value
+        fields.update(_own_fields(name, attrs))
         if getattr(meta_class, "soft_delete", False) and "deleted_at" not in fields:
             # Meta.soft_delete: when the row was deleted (NULL while it is not).
             fields["deleted_at"] = DateTime(nullable=True, db_index=True, ai_agent_writable=False)
         for key, value in fields.items():
             attrs[key] = value
         cls = super().__new__(mcs, name, bases, attrs, **kwargs)
-        opts = Options(cls, meta_class, fields)  # type: ignore[arg-type]
-        cls._meta = opts  # type: ignore[attr-defined]
+        model = cast("type[Model]", cls)  # what this metaclass makes
+        opts = Options(model, meta_class, fields)
+        model._meta = opts
         if opts.abstract:
             return cls
         if not any(f.primary_key for f in fields.values()) and not opts.primary_key_names:
@@ -104,38 +96,57 @@ class ModelMeta(type):
             setattr(cls, "id", pk)  # noqa: B010
             opts.fields = fields = {"id": pk, **fields}
         for field_name, field in list(fields.items()):
-            field.contribute_to_class(cls, field_name)  # type: ignore[arg-type]
+            field.contribute_to_class(model, field_name)
         opts.finalise()
-        cls.DoesNotExist = type(  # type: ignore[attr-defined]
+        model.DoesNotExist = type(
             "DoesNotExist",
             (exceptions.DoesNotExist,),
             {"__module__": cls.__module__, "__qualname__": f"{name}.DoesNotExist"},
         )
-        cls.MultipleObjectsReturned = type(  # type: ignore[attr-defined]
+        model.MultipleObjectsReturned = type(
             "MultipleObjectsReturned",
             (exceptions.MultipleObjectsReturned,),
             {"__module__": cls.__module__, "__qualname__": f"{name}.MultipleObjectsReturned"},
         )
         opts.build_table()
         if "objects" not in attrs:
-            cls.objects = Manager(cls)  # type: ignore[attr-defined]
+            model.objects = Manager(model)
         else:
-            attrs["objects"].model = cls
+            attrs["objects"].model = model
         if opts.soft_delete and "all_objects" not in attrs:
-            cls.all_objects = AllObjectsManager(cls)  # type: ignore[attr-defined]
+            setattr(model, "all_objects", AllObjectsManager(model))  # noqa: B010
         try:
-            registry.register(cls)  # type: ignore[arg-type]
+            registry.register(model)
             for field in fields.values():
                 ready = getattr(field, "model_ready", None)
                 if ready is not None:
                     ready()
-            constraints.attach(cls)  # type: ignore[arg-type]
+            constraints.attach(model)
         except BaseException:
             # A definition error leaves no half-registered model or table behind, and no
             # reverse accessor or junction table of its relations.
-            registry.unregister(cls)  # type: ignore[arg-type]
+            registry.unregister(model)
             raise
         return cls
+
+
+def _own_fields(name: str, attrs: dict[str, Any]) -> dict[str, Field[Any, Any]]:
+    """The fields a model's class body declares, their names checked."""
+    fields: dict[str, Field[Any, Any]] = {}
+    for key, value in attrs.items():
+        if isinstance(value, Field):
+            if key.startswith("_"):
+                raise ConfigurationError(f"{name}.{key}: field names cannot start with '_'")
+            if not is_identifier(key):
+                raise ConfigurationError(
+                    f"{name}.{key!r}: a field name must be a Python identifier that reads "
+                    f"as itself (Python reads {key!r} as "
+                    f"{unicodedata.normalize('NFKC', key)!r})"
+                )
+            if key in ("objects", "pk", "DoesNotExist", "MultipleObjectsReturned"):
+                raise ConfigurationError(f"{name}.{key}: {key!r} is reserved")
+            fields[key] = value
+    return fields
 
 
 class Model(ModelRoot, metaclass=ModelMeta):
@@ -151,11 +162,19 @@ class Model(ModelRoot, metaclass=ModelMeta):
     MultipleObjectsReturned: ClassVar[type[exceptions.MultipleObjectsReturned]]
     id: Any
 
+    if TYPE_CHECKING:
+        # What a class statement does not declare is made when the classes are built: a
+        # relation's key column (post.author_id) and the reverse accessors (author.posts).
+        # Checkers read such attributes as Any; declare one to have it typed
+        # (`author_id: int`, `posts: RelatedManager[Post]`). Assigning an undeclared
+        # attribute stays an error.
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self, **values: Any) -> None:
         meta = self._meta
         if meta.abstract:
             raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
-        d = self.__dict__
+        d = vars(self)
         d["_loaded"] = None
         shared, per_instance = meta.new_defaults
         d.update(shared)
@@ -191,7 +210,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
 
     @pk.setter
     def pk(self, value: Any) -> None:
-        self.__dict__[self._meta.pk_attname] = value
+        vars(self)[self._meta.pk_attname] = value
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model) or other._meta.model is not self._meta.model:
@@ -234,7 +253,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
         await validation.validate_constraints(self, exclude)
 
     def _clean_fields(self, fields: Any) -> None:
-        d = self.__dict__
+        d = vars(self)
         slow = self._meta.validator(tuple(fields))(d)
         if not slow:
             return
@@ -305,7 +324,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
     async def refresh_from_db(self, *, fields: list[str] | tuple[str, ...] | None = None) -> None:
         """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""
         await persist.refresh(self, fields)
-        d = self.__dict__
+        d = vars(self)
         for key in [k for k in d if k.startswith("_rel:")]:
             del d[key]
 

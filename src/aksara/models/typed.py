@@ -12,8 +12,10 @@ type and a missing required field are errors. A field is optional when it is giv
 ``default=`` (or ``default_factory``-like callables through ``default=``); a nullable
 field without a default is still required, so give it ``default=None``. Unannotated
 attributes (a ``ManyToMany``, the automatic ``id``) are not constructor parameters to the
-checkers, though ``Post(id=...)`` works when the code runs. At run time a ``TypedModel``
-is a ``Model`` like any other: the annotations change nothing there.
+checkers, though ``Post(id=...)`` works when the code runs. A relation's key column and
+reverse accessor are declared with ``fields.declared()`` (see ``aksara.fields.declarations``).
+At run time a ``TypedModel`` is a ``Model`` like any other: the annotations change nothing
+there.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from aksara.fields import (
     Text,
     Time,
     Vector,
+    declared,
 )
 from aksara.models.base import Model
 
@@ -98,6 +101,7 @@ from aksara.models.base import Model
         DateTimeRange,
         ForeignKey,
         OneToOne,
+        declared,
     ),
 )
 class TypedModel(Model):

@@ -26,6 +26,7 @@ from aksara.query.lookups import Lookup, register_lookup
 from aksara.query.manager import Manager
 from aksara.query.prefetch import prefetch_related_objects
 from aksara.query.queryset import QuerySet
+from aksara.query.related import RelatedManager
 
 __all__ = [
     "Aggregate",
@@ -46,6 +47,7 @@ __all__ = [
     "OuterRef",
     "Q",
     "QuerySet",
+    "RelatedManager",
     "StdDev",
     "StringAgg",
     "Subquery",

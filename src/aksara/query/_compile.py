@@ -67,7 +67,7 @@ class Plan:
     def _generated_args(self) -> Callable[[Sequence[Any]], Sequence[Any]]:
         """``args`` as one generated expression per argument: no loop, no type tests."""
         namespace: dict[str, Any] = {}
-        parts = []
+        parts: list[str] = []
         for j, (index, proc) in enumerate(zip(self._order, self._procs, strict=True)):
             if isinstance(index, _Const):
                 value = index.value
@@ -84,7 +84,7 @@ class Plan:
         return make_function(source, namespace, "statement arguments")
 
     def _looped_args(self, values: Sequence[Any]) -> Sequence[Any]:
-        out = []
+        out: list[Any] = []
         for index, proc in zip(self._order, self._procs, strict=True):
             value = index.value if isinstance(index, _Const) else values[index]
             out.append(proc(value) if proc is not None and value is not None else value)
@@ -166,7 +166,7 @@ class RowPlan:
             return lambda records: [values(r)[0] for r in records]
         namespace: dict[str, Any] = {}
         procs = dict(self.procs)
-        items = []
+        items: list[str] = []
         for i in range(len(names)):
             if i in procs:
                 namespace[f"p{i}"] = procs[i]
@@ -229,7 +229,7 @@ def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any,
         return None
     by_attname = model._meta.by_attname
     namespace: dict[str, Any] = {"new": object.__new__, "cls": model}
-    loaded = []
+    loaded: list[str] = []
     mutable = False
     for i, name in enumerate(names):
         field = by_attname.get(name)

@@ -71,13 +71,13 @@ def _build_copy_row(
     table = meta.table
     assert table is not None
     namespace: dict[str, Any] = {}
-    items = []
+    items: list[str] = []
     for i, field in enumerate(meta.concrete_fields):
         column = table.c[field.attname]
         if type(column.type) not in _COPY_TYPES:
             return None
         value = f"d[{field.attname!r}]"
-        if type(field).to_db is not Field.to_db:
+        if type(field).to_db is not Field[Any, Any].to_db:
             namespace[f"t{i}"] = field.to_db
             value = f"t{i}({value})"
         process = bind_processor(column.type, DIALECT)
@@ -111,5 +111,5 @@ async def copy_in(
     model: type[Model], objs: list[Model], row: Callable[[dict[str, Any]], Any]
 ) -> None:
     """COPY ``objs`` (their keys already set) into the model's table."""
-    records = [row(obj.__dict__) for obj in objs]
+    records = [row(vars(obj)) for obj in objs]
     await get_database().copy_records(model._meta.table_name, copy_columns(model), records)

@@ -102,7 +102,9 @@ def make_instance(
             snapshot[i] = fields[names[i]].snapshot(snapshot[i])
         loaded = tuple(snapshot)
     d["_loaded"] = make_loaded(model._meta, names, loaded)
-    obj.__dict__ = d
+    # Any: pyright takes a Model's __dict__ for a read-only mapping (custom metaclass).
+    target: Any = obj
+    target.__dict__ = d
     return obj
 
 
@@ -114,7 +116,10 @@ def annotated_instances(
     assert rows.extra is not None
     width = len(rows.names)
     head = [r[:width] for r in records]
-    objs = layout.hydrate(model, head, rows) if layout is not None else hydrate(model, head, rows)
+    # Any: pyright takes a Model's __dict__ for a read-only mapping (custom metaclass).
+    objs: list[Any] = (
+        layout.hydrate(model, head, rows) if layout is not None else hydrate(model, head, rows)
+    )
     names = rows.extra.names
     for obj, values in zip(objs, rows.extra.tuples([r[width:] for r in records]), strict=True):
         obj.__dict__.update(zip(names, values, strict=True))

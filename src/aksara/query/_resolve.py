@@ -9,8 +9,8 @@ same related row, as in Django, and a multi-valued relation never duplicates row
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -116,7 +116,8 @@ def resolve(model: type[Model], key: str) -> Resolved | Hop:
         transforms.append(transform)
         current = transform.output_field
     if lookup is None:
-        lookup = current.get_lookup("exact") or LOOKUPS["exact"]
+        exact: Lookup = current.get_lookup("exact") or LOOKUPS["exact"]
+        lookup = exact
     resolved = Resolved(key, field, transforms, lookup)
     meta.resolved.put(key, resolved)
     return resolved
@@ -125,7 +126,7 @@ def resolve(model: type[Model], key: str) -> Resolved | Hop:
 def relation_path(relation: Relation, key: str, rest: list[str]) -> Resolved | Hop:
     """A filter key that starts with ``relation``'s name; ``rest`` is what follows it."""
     if isinstance(relation, ForeignKey):
-        return _foreign_key_path(relation, key, rest)
+        return _foreign_key_path(cast("ForeignKey[Any, Any]", relation), key, rest)
     target = relation.target()
     tmeta = target._meta
     if not rest:
@@ -236,7 +237,7 @@ def plan_conditions(model: type[Model], q: Q) -> list[Any]:
         if type(child) is not tuple:
             items.append(Condition(child))
             continue
-        key, value = child
+        key, value = cast("tuple[str, Any]", child)
         resolved = resolve(model, key)
         if type(resolved) is not Hop:
             items.append((key, value, resolved))
@@ -280,7 +281,7 @@ def pk_values(target: type[Model], value: Any, key: str) -> Any:
         return item
 
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [one(v) for v in value]
+        return [one(v) for v in cast("Iterable[Any]", value)]
     return one(value)
 
 

@@ -7,7 +7,7 @@ annotation's expression, and once compiled, its SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -21,7 +21,9 @@ scope: ContextVar[tuple[dict[str, Any], dict[str, Any]]] = ContextVar(
 
 
 @contextmanager
-def in_scope(expressions: dict[str, Any], sql: dict[str, Any] | None = None) -> Iterator[None]:
+def in_scope(
+    expressions: dict[str, Any], sql: dict[str, Any] | None = None
+) -> Generator[None, None, None]:
     """Make these annotations readable by name for the ``with`` block."""
     token = scope.set((expressions, sql if sql is not None else {}))
     try:

@@ -311,7 +311,7 @@ def _combined_statement(
     """``SELECT ... FROM (a UNION b ...) AS combined ORDER BY ... LIMIT ...``."""
     assert qs._combined is not None
     operation, all_rows, parts = qs._combined
-    selects = []
+    selects: list[Any] = []
     row_names: tuple[str, ...] = ()
     for part in parts:
         select, _, _, names = select_statement(part, inner=True, counter=counter)
@@ -383,7 +383,7 @@ def _wrapped_column(qs: QuerySet[Any], sub: Any, spec: str) -> Any:
 def _group_columns(qs: QuerySet[Any], table: sa.Table, annotations: Annotations) -> list[Any]:
     """The columns of the fields ``values()`` named before the aggregates were annotated."""
     meta = qs.model._meta
-    columns = []
+    columns: list[Any] = []
     for name in qs._group or ():
         if "__" in name:
             assert annotations.joins is not None
@@ -460,7 +460,7 @@ def exists_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
     key = ("exists", shape(qs, values))
 
     def build() -> Plan:
-        one: Any = sa.literal_column("1")
+        one: Any = sa.literal_column("1", sa.types.NULLTYPE)
         if is_windowed(qs):
             stmt = select_statement(qs, inner=True)[0]
             return Plan(sa.select(one).select_from(stmt.subquery()).limit(1))
@@ -478,7 +478,7 @@ def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan
     meta = qs.model._meta
     values: list[Any] = []
     queryset_key = shape(qs, values)
-    parts = []
+    parts: list[tuple[str, Any, Any]] = []
     for alias, agg in items.items():
         condition = where_key(qs.model, agg.filter, values) if agg.filter is not None else None
         values.extend(agg.params())
@@ -499,7 +499,7 @@ def aggregate_plan(qs: QuerySet[Any], items: dict[str, Aggregate]) -> tuple[Plan
             counter[0] = _queryset_values(qs)  # its parameters come first
         else:
             conditions = [where_clause(qs.model, table, q, counter) for q in qs._where]
-        cols = []
+        cols: list[Any] = []
         for alias, agg in items.items():
             column = None if agg.field == "*" else _aggregated_column(meta, source, agg.field)
             condition = None

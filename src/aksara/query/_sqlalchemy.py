@@ -11,12 +11,13 @@ replaced by aksara's numbered one, so a cached plan serves every value. An expan
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, UnaryExpression
+from typing_extensions import TypeIs
 
 from aksara import _sa_compat
 from aksara.exceptions import QueryError
@@ -32,7 +33,7 @@ def _binds(element: Any) -> list[BindParameter[Any]]:
     """The element's bound parameters, each once, in a fixed traversal order."""
     seen: dict[int, BindParameter[Any]] = {}
     for item in visitors.iterate(element):
-        if isinstance(item, BindParameter) and id(item) not in seen:
+        if _is_bind(item) and id(item) not in seen:
             seen[id(item)] = item
     return list(seen.values())
 
@@ -58,28 +59,37 @@ def sqlalchemy_sql(element: Any, counter: list[int], table: Any = None) -> Any:
     numbers = {id(b): counter[0] + i for i, b in enumerate(binds)}
     counter[0] += len(binds)
 
-    def replace(item: Any) -> Any:
-        if isinstance(item, BinaryExpression) and _expanding(item.right):
-            if isinstance(item.right.type, sa.types.TupleType):
+    def replace(element: Any, **kw: Any) -> Any:
+        if _is_bind(element):
+            return param(numbers[id(element)], element.type)
+        if isinstance(element, BinaryExpression) and _expanding(element.right):
+            if isinstance(element.right.type, sa.types.TupleType):
                 raise QueryError(
                     "A tuple IN list is not supported in a SQLAlchemy condition: combine "
                     "conditions with sa.or_(sa.and_(...), ...) or Q objects"
                 )
-            array = param(numbers[id(item.right)], postgresql.ARRAY(item.right.type))
-            left: Any = visitors.replacement_traverse(item.left, {}, replace)  # type: ignore[call-overload]
-            if item.operator is operators.in_op:
+            array = param(numbers[id(element.right)], postgresql.ARRAY(element.right.type))
+            left: Any = visitors.replacement_traverse(element.left, {}, replace)
+            if element.operator is operators.in_op:
                 return left == sa.any_(array)
-            if item.operator is operators.not_in_op:
+            if element.operator is operators.not_in_op:
                 return left != sa.all_(array)
-            raise QueryError(f"Unsupported use of a list parameter in {item!r}")
-        if isinstance(item, BindParameter):
-            return param(numbers[id(item)], item.type)
+            raise QueryError(f"Unsupported use of a list parameter in {element!r}")
         return None
 
-    replaced = visitors.replacement_traverse(element, {}, replace)  # type: ignore[call-overload]
+    root = cast("visitors.ExternallyTraversible", element)
+    replaced: Any = visitors.replacement_traverse(root, {}, replace)
     if isinstance(table, sa.Alias):
         replaced = _sa_compat.adapt_to_alias(replaced, table)
     return replaced
+
+
+def _is_bind(item: object) -> TypeIs[BindParameter[Any]]:
+    return isinstance(item, BindParameter)
+
+
+def _is_unary(item: object) -> TypeIs[UnaryExpression[Any]]:
+    return isinstance(item, UnaryExpression)
 
 
 def _expanding(item: Any) -> bool:
@@ -88,12 +98,12 @@ def _expanding(item: Any) -> bool:
 
 def order_parts(element: Any) -> tuple[Any, bool]:
     """``(expression, descending)`` of an ordering: ``Post.c.views.desc()`` → (views, True)."""
-    if isinstance(element, UnaryExpression) and element.modifier in (
+    if _is_unary(element) and element.modifier in (
         operators.desc_op,
         operators.asc_op,
     ):
         return element.element, element.modifier is operators.desc_op
-    if isinstance(element, UnaryExpression) and element.modifier in (
+    if _is_unary(element) and element.modifier in (
         operators.nulls_first_op,
         operators.nulls_last_op,
     ):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -44,7 +44,7 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         if type(child) is not tuple:
             parts.append(("condition", compile_condition[0](model, child, values)))
             continue
-        key, value = child
+        key, value = cast("tuple[str, Any]", child)
         resolved = resolve(model, key)
         if isinstance(resolved, Hop):
             del values[mark:]
@@ -107,7 +107,7 @@ def where_clause(model: type[Model], table: Any, q: Q, counter: list[int]) -> An
     ``plan_conditions`` walks ``q`` in the order ``where_key`` does, so parameter numbers
     match the order of the values.
     """
-    clauses = []
+    clauses: list[Any] = []
     for item in plan_conditions(model, q):
         if isinstance(item, Q):
             clauses.append(where_clause(model, table, item, counter))

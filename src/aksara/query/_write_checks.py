@@ -48,7 +48,7 @@ def refuse_generated(obj: Model, add: bool, update_fields: Sequence[str] | None)
     meta = obj._meta
     d = obj.__dict__
     state = None if add else loaded_state(obj)
-    wrong = []
+    wrong: list[str] = []
     for field in meta.generated_fields:
         value = d.get(field.attname, DATABASE_DEFAULT)
         if add:

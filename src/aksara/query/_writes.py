@@ -5,7 +5,7 @@ every public queryset method)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aksara.db import transaction
 from aksara.exceptions import IntegrityError, QueryError
@@ -125,9 +125,12 @@ class Writes(QuerySetPart[M, R]):
                 raise QueryError(
                     "bulk_create(): unique_fields and update_fields go with on_conflict="
                 )
-            return await bulk.bulk_create(self.model, list(objs), batch_size)  # type: ignore[return-value]
-        return await upsert.bulk_upsert(  # type: ignore[return-value]
-            self.model, list(objs), batch_size, on_conflict, unique_fields, update_fields
+            return cast("list[M]", await bulk.bulk_create(self.model, list(objs), batch_size))
+        return cast(
+            "list[M]",
+            await upsert.bulk_upsert(
+                self.model, list(objs), batch_size, on_conflict, unique_fields, update_fields
+            ),
         )
 
     async def upsert(
@@ -139,7 +142,7 @@ class Writes(QuerySetPart[M, R]):
         """Insert the row of ``unique_keys`` and ``defaults``, or update the existing row's
         ``defaults`` (or ``update_fields``), in one statement; returns ``(instance, created)``:
         ``await User.objects.upsert(email="a@example.com", defaults={"name": "Ada"})``."""
-        return await upsert.upsert(self.model, defaults, update_fields, unique_keys)  # type: ignore[return-value]
+        return await upsert.upsert(self.model, defaults, update_fields, unique_keys)
 
     async def bulk_update(
         self,

@@ -36,9 +36,9 @@ class Aggregate(Combinable):
         filter: Q | None = None,
         default: Any = None,
     ) -> None:
-        if not isinstance(field, str):
+        if not isinstance(field, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(f"{type(self).__name__}() takes a field name, got {field!r}")
-        if filter is not None and not isinstance(filter, Q):
+        if filter is not None and not isinstance(filter, Q):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(f"{type(self).__name__}(filter=...) takes a Q object, got {filter!r}")
         self.field = field
         self.distinct = distinct
@@ -168,7 +168,7 @@ class OrderedAggregate(Aggregate):
         super().__init__(field, **options)
         if isinstance(ordering, str):
             ordering = (ordering,)
-        if not all(isinstance(o, str) and o.lstrip("-") for o in ordering):
+        if not all(isinstance(o, str) and o.lstrip("-") for o in ordering):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(f"{type(self).__name__}(ordering=...) takes field names")
         self.ordering = tuple(ordering)
         if self.distinct and any(o.lstrip("-") != field.rpartition("__")[2] for o in ordering):
@@ -204,7 +204,7 @@ class StringAgg(OrderedAggregate):
 
     def __init__(self, field: str, delimiter: str, **options: Any) -> None:
         super().__init__(field, **options)
-        if not isinstance(delimiter, str):
+        if not isinstance(delimiter, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(f"StringAgg(delimiter=...) takes a string, got {delimiter!r}")
         self.delimiter = delimiter
 

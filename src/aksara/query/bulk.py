@@ -60,7 +60,8 @@ def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
         if not all(unnest_safe(c.type) for c in columns):
             return None
         source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
-        select: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(source)
+        star: sa.ColumnClause[Any] = sa.literal_column("*")
+        select = sa.select(star).select_from(source)
         stmt = sa.insert(table).from_select(list(names), select)
         if generated:
             stmt = stmt.returning(table.c[meta.pk_attname])
@@ -81,10 +82,10 @@ def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> l
     """The values of ``objs`` column by column (``unnest()``'s arrays), ``to_db()`` applied
     where a field has one of its own."""
     dicts = [o.__dict__ for o in objs]
-    columns = []
+    columns: list[list[Any]] = []
     for field in fields:
         attname = field.attname
-        if type(field).to_db is Field.to_db:
+        if type(field).to_db is Field[Any, Any].to_db:
             columns.append([d[attname] for d in dicts])
         else:
             to_db = field.to_db
@@ -108,7 +109,7 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
         for field in meta.pre_save_fields:
             field.pre_save(obj, True)
         if meta.version is not None and not obj.__dict__.get(meta.version.attname):
-            obj.__dict__[meta.version.attname] = 1  # a versioned row starts at version 1
+            vars(obj)[meta.version.attname] = 1  # a versioned row starts at version 1
         try:
             if meta.generated_fields:
                 refuse_generated(obj, True, None)
@@ -126,7 +127,7 @@ def _cleaned(obj: Model, slow: list[Field[Any, Any]]) -> bool:
     """Clean the ``slow`` fields of ``obj`` (those its validator did not accept as they are);
     False when one fails or needs more than ``clean()`` (a value the database fills): the
     caller then runs the full validation, which reports every error."""
-    d = obj.__dict__
+    d = vars(obj)
     try:
         for field in slow:
             if field.filled_by_database:
@@ -164,7 +165,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         if generated:
             records = await database.fetch(plan.sql, plan.args(values))
             for obj, record in zip(chunk, records, strict=True):
-                obj.__dict__[pk_attname] = record[0]
+                vars(obj)[pk_attname] = record[0]
         else:
             await database.execute(plan.sql, plan.args(values))
 
@@ -231,7 +232,7 @@ async def _bulk_create_filled(
                 values = [v for obj in chunk for v in insert_values(obj, generated, omit)]
                 records = await database.fetch(plan.sql, plan.args(values))
                 for obj, record in zip(chunk, records, strict=True):
-                    obj.__dict__.update(zip(returned, rows.values(record), strict=True))
+                    vars(obj).update(zip(returned, rows.values(record), strict=True))
     snapshot_all(model, objs)
     return objs
 
@@ -259,13 +260,13 @@ async def _copy_chunk(
     pk_attname = model._meta.pk_attname
     if generated:
         for obj, pk in zip(chunk, await _copy.take_ids(model, len(chunk)), strict=True):
-            obj.__dict__[pk_attname] = pk
+            vars(obj)[pk_attname] = pk
     try:
         await _copy.copy_in(model, chunk, row)
     except BaseException:
         if generated:  # nothing was written: the instances are still unsaved
             for obj in chunk:
-                obj.__dict__[pk_attname] = None
+                vars(obj)[pk_attname] = None
         raise
 
 
@@ -289,7 +290,7 @@ async def bulk_update(
             raise expression_error(obj, fields, action, error) from None
     attnames = tuple(f.attname for f in fields)
     plan = update_plan(model, attnames)
-    rows = []
+    rows: list[Sequence[Any]] = []
     for obj in objs:
         d = obj.__dict__
         rows.append(plan.args([*(f.to_db(d[f.attname]) for f in fields), *key_params(obj)]))
@@ -298,7 +299,7 @@ async def bulk_update(
     for obj in objs:
         if version is not None and version.attname not in attnames:
             # The row's version was bumped: the instance follows (versions are not checked).
-            d = obj.__dict__
+            d = vars(obj)
             d[version.attname] = (d.get(version.attname) or 0) + 1
         if is_whole(obj):
             snapshot(obj)
@@ -313,8 +314,8 @@ def computed(value: Any) -> bool:
     return isinstance(value, (Case, Func, Subquery, Aggregate, Window))
 
 
-def check_update_expression(model: Any, field: Any, value: Any) -> None:
-    if type(field).clean_for_update is not Field.clean_for_update:
+def check_update_expression(model: Any, field: Field[Any, Any], value: Any) -> None:
+    if type(field).clean_for_update is not Field[Any, Any].clean_for_update:
         # A file field, say: its update() checks (StoredFile only) would be skipped.
         raise QueryError(
             f"update({field.name}=...): {type(field).__name__} takes no computed value"

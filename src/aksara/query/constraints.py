@@ -14,11 +14,12 @@ import datetime as dt
 import decimal
 import enum
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.sql import visitors
 
@@ -86,7 +87,7 @@ def _check_index_names(model: type[Model], table: sa.Table) -> None:
 
 
 @contextmanager
-def _declared(where: str) -> Iterator[None]:
+def _declared(where: str) -> Generator[None, None, None]:
     """A declaration that cannot be built is a ``ConfigurationError`` saying ``where`` (an
     unknown field stays the ``FieldError`` naming model, name and choices)."""
     try:
@@ -137,7 +138,7 @@ def _attach(model: type[Model], table: sa.Table, constraint: Any) -> None:
         sa.Index(constraint.name, *elements, _table=table, **options)
         return
     assert isinstance(constraint, ExclusionConstraint)
-    pairs = []
+    pairs: list[tuple[Any, str]] = []
     for expression, operator in constraint.expressions:
         (element,) = _elements(model, table, (), (expression,))
         pairs.append((element, operator))
@@ -150,7 +151,7 @@ def _attach(model: type[Model], table: sa.Table, constraint: Any) -> None:
 
 
 def _attach_index(model: type[Model], table: sa.Table, index: Any) -> None:
-    elements = _elements(model, table, index.fields, index.expressions)
+    elements: list[Any] = _elements(model, table, index.fields, index.expressions)
     if index.opclasses:  # an expression's operator class goes by its label
         elements = [
             e if isinstance(e, sa.Column) else e.label(f"expr_{i}") for i, e in enumerate(elements)
@@ -222,10 +223,11 @@ _LITERALS = (
 def _literal(value: Any) -> bool:
     if value is None or isinstance(value, _LITERALS):
         return True
-    return isinstance(value, (list, tuple)) and bool(value) and all(map(_literal, value))
+    items = cast("Sequence[Any]", value)  # a list or tuple of anything, checked one by one
+    return isinstance(value, (list, tuple)) and bool(items) and all(map(_literal, items))
 
 
-def _bound(clause: Any, values: list[Any]) -> Any:
+def _bound(clause: sa.ColumnElement[Any], values: list[Any]) -> Any:
     """``clause`` with parameter ``p<i>`` given ``values[i]``; literal_execute, so that DDL
     and the index's definition show the value itself."""
     for value in values:
@@ -236,16 +238,17 @@ def _bound(clause: Any, values: list[Any]) -> Any:
                 f"and non-empty lists of them are written into DDL"
             )
 
-    def bind(element: Any) -> Any:
+    def bind(element: Any, **kw: Any) -> Any:
         if isinstance(element, sa.BindParameter) and element.key.startswith("p"):
             index = int(element.key[1:])
-            return sa.literal(values[index], element.type, literal_execute=True)
+            type_ = cast(Any, element).type  # BindParameter's type argument reads as unknown
+            return sa.literal(values[index], type_, literal_execute=True)
         return None
 
-    bound = visitors.replacement_traverse(clause, {}, bind)  # type: ignore[call-overload]
+    bound = visitors.replacement_traverse(clause, {}, bind)
     try:  # a type SQLAlchemy writes no literal of (JSON, INET) fails here, not at create_all
         bound.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
-    except sa.exc.CompileError as error:
+    except sa_exc.CompileError as error:
         raise ConfigurationError(f"its values cannot be written into DDL ({error})") from None
     return bound
 

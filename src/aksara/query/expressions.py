@@ -43,7 +43,7 @@ class Q:
     def _combine(self, other: Q, connector: str) -> Q:
         if is_condition(other):
             other = Q(other)
-        if not isinstance(other, Q):
+        if not isinstance(other, Q):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise TypeError(f"Cannot combine Q with {type(other).__name__}")
         return Q(self, other, _connector=connector)
 
@@ -69,7 +69,7 @@ class Q:
             and self.negated == other.negated
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # unhashable, as it defines __eq__
 
 
 class Combinable:
@@ -173,7 +173,7 @@ class OuterRef:
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
-        if not isinstance(name, str):
+        if not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise TypeError(f"OuterRef() takes a field name, got {name!r}")
         self.name = name
 

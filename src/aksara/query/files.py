@@ -54,7 +54,8 @@ def _referenced_plan(model: type[Model], field: FileField, besides: bool) -> Pla
         table = model._meta.table
         assert table is not None
         column = table.c[field.attname]
-        stmt: Any = sa.select(sa.literal_column("1")).where(column == param(0, column.type))
+        one: sa.ColumnClause[Any] = sa.literal_column("1")
+        stmt: Any = sa.select(one).where(column == param(0, column.type))
         if besides:
             stmt = stmt.where(sa.not_(key_condition(model._meta, table, 1)))
         return Plan(stmt.limit(1))

@@ -10,7 +10,8 @@ be a plain lower-case SQL identifier, and is refused otherwise.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 
@@ -28,13 +29,15 @@ class Func(Combinable):
     function: ClassVar[str] = ""
     #: The field the result is read and compared as; None: the first argument's.
     output: ClassVar[type[fields.Field[Any, Any]] | None] = None
+    #: The field given or made from ``output`` (a Field), or None.
+    output_field: Any
     __slots__ = ("expressions", "name", "output_field")
 
     def __init__(
         self, *expressions: Any, function: str | None = None, output_field: Any = None
     ) -> None:
         name = function or self.function
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(
                 f"Func(function=...) must be a lower-case SQL identifier, got {name!r}"
             )
@@ -301,7 +304,7 @@ class When:
     __slots__ = ("condition", "then")
 
     def __init__(self, condition: Q | None = None, *, then: Any, **lookups: Any) -> None:
-        if condition is not None and not isinstance(condition, Q):
+        if condition is not None and not isinstance(condition, Q):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(f"When() takes a Q object or keyword conditions, got {condition!r}")
         if condition is None and not lookups:
             raise QueryError("When() needs a condition")
@@ -317,7 +320,7 @@ class Case(Combinable):
     __slots__ = ("whens", "default", "output_field")
 
     def __init__(self, *whens: When, default: Any = None, output_field: Any = None) -> None:
-        if not whens or not all(isinstance(w, When) for w in whens):
+        if not whens or not all(isinstance(w, When) for w in whens):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError("Case() takes one or more When(...)")
         self.whens = whens
         self.default = F(default) if isinstance(default, str) else default
@@ -487,7 +490,7 @@ class Window(Combinable):
             raise QueryError(
                 f"Window() takes a window function or an aggregate, got {expression!r}"
             )
-        if frame is not None and not isinstance(frame, RowRange):
+        if frame is not None and not isinstance(frame, RowRange):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError("Window(frame=...) takes a RowRange or a ValueRange")
         self.expression = expression
         self.partition_by = _names(partition_by, "partition_by")
@@ -501,10 +504,10 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
     if isinstance(value, (str, F)):
         items: tuple[Any, ...] = (value,)
     elif isinstance(value, (list, tuple)):
-        items = tuple(value)
+        items = tuple(cast("Iterable[Any]", value))
     else:
         raise QueryError(f"Window({what}=...) takes field names, got {value!r}")
-    names = []
+    names: list[str] = []
     for item in items:
         name = item.name if isinstance(item, F) else item
         if not isinstance(name, str):
@@ -534,7 +537,7 @@ class VectorDistance(Func):
     output = fields.Float
 
     def __init__(self, field: str, vector: Any) -> None:
-        if not isinstance(field, str):
+        if not isinstance(field, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise QueryError(f"{type(self).__name__}() takes a field name, got {field!r}")
         if vector is None:
             raise QueryError(f"{type(self).__name__}() needs a query vector")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from aksara.query.queryset import QuerySet, sync_misuse
 
@@ -35,7 +35,7 @@ class Manager(_Proxies[M]):
     def __init__(self, model: type[M] | None = None) -> None:
         self.model: type[M] = model  # type: ignore[assignment]
 
-    def __get__(self, instance: Any, owner: type[Any]) -> Manager[M]:
+    def __get__(self, instance: Any, owner: type[Any]) -> Self:
         if instance is not None:
             raise AttributeError(
                 f"{owner.__name__}.objects is reachable from the class, not instances"

@@ -36,14 +36,15 @@ if TYPE_CHECKING:
 def snapshot(obj: Model) -> None:
     """Remember the instance's values as saved (``_loaded``), to compare the next save with."""
     build = _plans.generated(type(obj), ("snapshot",), _build_snapshot)
-    obj.__dict__["_loaded"] = build(obj.__dict__)
+    d = vars(obj)
+    d["_loaded"] = build(d)
 
 
 def snapshot_all(model: type[Model], objs: Iterable[Model]) -> None:
     """``snapshot()`` of each of ``objs`` (instances of ``model``)."""
     build = _plans.generated(model, ("snapshot",), _build_snapshot)
     for obj in objs:
-        d = obj.__dict__
+        d = vars(obj)
         d["_loaded"] = build(d)
 
 
@@ -51,7 +52,7 @@ def _build_snapshot(model: type[Model], key: tuple[Any, ...]) -> Callable[[dict[
     """``_loaded`` for an instance dict: its values in column order, list/dict fields copied."""
     meta = model._meta
     namespace: dict[str, Any] = {}
-    items = []
+    items: list[str] = []
     for i, field in enumerate(meta.concrete_fields):
         if field.mutable:
             namespace[f"s{i}"] = field.snapshot
@@ -126,11 +127,11 @@ def _build_insert_values(
     meta = model._meta
     names = set(insert_names(model, key[1], key[2]))
     namespace: dict[str, Any] = {}
-    items = []
+    items: list[str] = []
     for i, field in enumerate(meta.concrete_fields):
         if field.attname not in names:
             continue
-        if type(field).to_db is Field.to_db:
+        if type(field).to_db is Field[Any, Any].to_db:
             items.append(f"d[{field.attname!r}]")
         else:
             namespace[f"t{i}"] = field.to_db
@@ -156,7 +157,7 @@ def update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
 
 async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert: bool) -> None:
     meta = obj._meta
-    d = obj.__dict__
+    d = vars(obj)
     loaded = d.get("_loaded")
     add = loaded is None or force_insert
     for field in meta.pre_save_fields:
@@ -280,7 +281,7 @@ def _check_expressions(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
 
 async def _insert(obj: Model) -> None:
     meta = obj._meta
-    d = obj.__dict__
+    d = vars(obj)
     generated = meta.pk.db_generated and d[meta.pk_attname] is None
     if meta.filled_fields:
         await _insert_filled(obj, generated)
@@ -297,7 +298,7 @@ async def _insert_filled(obj: Model, generated: bool) -> None:
     """The INSERT of a model whose database fills some columns: those holding
     ``DATABASE_DEFAULT`` are left out, and every filled value is read back."""
     meta = obj._meta
-    d = obj.__dict__
+    d = vars(obj)
     omit = tuple(f.attname for f in meta.filled_fields if d[f.attname] is DATABASE_DEFAULT)
     plan = insert_plan(type(obj), 1, generated, omit)
     record = await get_database().fetchrow(plan.sql, plan.args(insert_values(obj, generated, omit)))
@@ -353,7 +354,7 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> No
     $m``); no row updated means another writer came first: ``StaleObjectError``."""
     model = type(obj)
     meta = obj._meta
-    d = obj.__dict__
+    d = vars(obj)
     version = meta.version
     if version is not None:
         fields = [f for f in fields if f is not version]
@@ -459,7 +460,7 @@ async def delete(obj: Model, *, hard: bool = False) -> int:
         count = await delete_rows(model, ("delete_pk_version",), build_versioned, values)
         if count == 0:
             raise stale(obj, "deleted")
-    obj.__dict__["_loaded"] = None
+    vars(obj)["_loaded"] = None
     return count
 
 
@@ -467,7 +468,7 @@ async def _mark_deleted(obj: Model, when: Any) -> int:
     """Soft deletion (and restoring, ``when`` None): ``deleted_at`` set on the row and the
     instance, through a save of that field alone (versioned models check their version).
     An instance that was not loaded but has a key marks the row of that key."""
-    d = obj.__dict__
+    d = vars(obj)
     if d.get("_loaded") is None:
         if obj.pk is None:
             raise QueryError(
@@ -529,7 +530,7 @@ async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
     if fields:
         qs = qs.only(*fields)
     fresh = await qs.filter(pk=loaded_key(obj)).get()
-    d = obj.__dict__
+    d = vars(obj)
     fresh_d = fresh.__dict__
     state = loaded_state(fresh)
     assert state is not None

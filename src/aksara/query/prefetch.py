@@ -90,15 +90,16 @@ async def _load(relation: Relation, objs: list[Model]) -> None:
     back = relation.remote if step.junction is None else None
     back_cache = back.cache_name if back is not None and not back.multi_valued else None
     for obj in objs:
-        found = groups.get(obj.__dict__.get(source), ())
+        state = vars(obj)
+        found = groups.get(state.get(source), ())
         if relation.multi_valued:
-            obj.__dict__[cache] = list(found)
+            state[cache] = list(found)
             if back_cache is not None:
                 for item in found:
                     item.__dict__[back_cache] = obj
         else:
             value = found[0] if found else None
-            obj.__dict__[cache] = value
+            state[cache] = value
             if back_cache is not None and value is not None:
                 value.__dict__[back_cache] = obj
 
@@ -162,7 +163,7 @@ async def _junction_rows(step: Step, keys: list[Any], hide: bool) -> list[tuple[
     plan, rows = _junction_select(step, hide)
     records = await get_database().fetch(plan.sql, plan.args([keys]))
     build = builder_for(step.target, step.target._meta.attnames)
-    out = []
+    out: list[tuple[Any, Model]] = []
     for record in records:
         values = rows.values(record)
         out.append((values[0], build(values[1:])))

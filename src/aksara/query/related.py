@@ -135,7 +135,7 @@ class RelatedManager(Manager[M]):
         return list(dict.fromkeys(keys))
 
     def _forget(self) -> None:
-        self.instance.__dict__.pop(self.relation.cache_name, None)
+        vars(self.instance).pop(self.relation.cache_name, None)
 
     def _foreign_key(self, op: str | None = None) -> ForeignKey:
         field = self.relation.remote

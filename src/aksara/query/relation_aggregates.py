@@ -16,7 +16,7 @@ posts and 2 books gets 3 and 2, not 6 and 6):
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -100,7 +100,7 @@ def strip(q: Q, prefix: str) -> Q:
                 f"annotate(): the filter of an aggregate over {prefix[:-2]!r} takes field "
                 f"lookups, got {child!r}"
             )
-        key, value = child
+        key, value = cast("tuple[str, Any]", child)
         if not key.startswith(prefix) or key == prefix:
             raise QueryError(
                 f"annotate(): the filter of an aggregate over {prefix[:-2]!r} takes conditions "

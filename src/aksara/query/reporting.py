@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -47,7 +47,8 @@ async def explain(
         raise QueryError(
             f"explain(format=...) is one of {', '.join(map(repr, EXPLAIN_FORMATS))}, got {format!r}"
         )
-    if not isinstance(analyze, bool) or not isinstance(buffers, bool):
+    # Run-time checks for untyped callers.
+    if not isinstance(analyze, bool) or not isinstance(buffers, bool):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise QueryError("explain(analyze=..., buffers=...) take True or False")
     if buffers and not analyze:
         raise QueryError("explain(buffers=True) needs analyze=True")
@@ -114,9 +115,10 @@ async def raw(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     among them. Fields without a column are deferred (reading one raises until
     ``refresh_from_db()``, as after ``only()``); other columns become plain attributes.
     """
-    if not isinstance(sql, str):
+    # Run-time checks for untyped callers.
+    if not isinstance(sql, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise QueryError(f"raw() takes the SQL as a string, got {type(sql).__name__}")
-    if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
+    if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise QueryError("raw() takes its parameters as a list or tuple: raw(sql, [value, ...])")
     records = await get_database().fetch(sql, list(params))
     if not records:
@@ -133,7 +135,7 @@ async def from_statement(model: type[M], stmt: Any) -> list[M]:
         raise QueryError(
             f"from_statement() takes a SQLAlchemy select() or text(), got {type(stmt).__name__}"
         )
-    selected = getattr(stmt, "selected_columns", None)
+    selected = getattr(cast(Any, stmt), "selected_columns", None)
     keys = model._meta.pk_attnames
     if selected is not None and not set(keys) <= set(selected.keys()):
         raise QueryError(
@@ -181,11 +183,13 @@ def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> li
     picked = [tuple(r[i] for i in positions) for r in records]
     converted = plan.tuples(picked)
     mutable = mutable_positions(meta, names)
-    result = []
+    result: list[M] = []
     for record, row in zip(records, converted, strict=True):
         obj = make_instance(model, names, row, mutable)
-        for i, name in extras:
-            obj.__dict__[name] = record[i]
+        if extras:
+            d = vars(obj)
+            for i, name in extras:
+                d[name] = record[i]
         result.append(obj)
     return result
 

@@ -13,8 +13,8 @@ False) and an automatic primary key stays None.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -25,6 +25,7 @@ from aksara.exceptions import QueryError
 from aksara.fields.ranges import RangeField
 from aksara.models.constraints import UniqueConstraint
 from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._part import M
 from aksara.query._plans import builder_for, cached_plan
 from aksara.query.bulk import by_database_defaults, clean_all, column_values, unnest_safe
 from aksara.query.constraints import condition_sql
@@ -137,7 +138,7 @@ def update_columns(
         return tuple(f.attname for f in meta.concrete_fields if f.attname not in kept)
     if isinstance(update_fields, str):
         raise QueryError(f"{method}: update_fields takes a list of field names")
-    columns = []
+    columns: list[str] = []
     for name in update_fields:
         field = meta.get_field(name)
         if (
@@ -176,7 +177,8 @@ def upsert_plan(
         stmt: Any
         if rows is None:
             arrays = (param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns))
-            source: Any = sa.select(sa.literal_column("*")).select_from(sa.func.unnest(*arrays))
+            star: sa.ColumnClause[Any] = sa.literal_column("*")
+            source: Any = sa.select(star).select_from(sa.func.unnest(*arrays))
             stmt = pg.insert(table).from_select(list(names), source)
         else:
             n = len(names)
@@ -238,13 +240,15 @@ async def bulk_upsert(
         dict.fromkeys((*meta.pk_attnames, *match, *(f.attname for f in meta.generated_fields)))
     )
     names = insert_names(model, generated)
-    unnest = all(unnest_safe(meta.table.c[a].type) for a in names)  # type: ignore[union-attr]
+    table = meta.table
+    assert table is not None
+    unnest = all(unnest_safe(table.c[a].type) for a in names)
     size = batch_size or (10_000 if unnest else max(_MAX_PARAMS // len(names), 1))
     database = get_database()
 
     # A key of the target from an instance dict and from a returned row (one value for a
     # one-column target, a tuple for more).
-    obj_key = operator.itemgetter(*match)
+    obj_key = cast("Callable[..., Any]", operator.itemgetter(*match))
     row_key = operator.itemgetter(*(returning.index(a) for a in match))
     saved: list[Model] = []
 
@@ -277,7 +281,7 @@ async def bulk_upsert(
             records = await database.fetch(plan.sql, plan.args(values))
             matched = _matched(chunk, keys[start : start + size], rows.tuples(records), row_key)
             for obj, row in matched:
-                obj.__dict__.update(zip(returned, row, strict=False))
+                vars(obj).update(zip(returned, row, strict=False))
                 saved.append(obj)
 
     await _in_one_transaction(model, objs, run, several=len(objs) > size)
@@ -286,7 +290,7 @@ async def bulk_upsert(
         written = {id(o) for o in saved}
         for obj in objs:
             if id(obj) not in written:
-                obj.__dict__[pk] = None
+                vars(obj)[pk] = None
     return objs
 
 
@@ -320,7 +324,7 @@ def _matched(
             again.setdefault(key, []).append(row)
         else:
             found[key] = row
-    matched = []
+    matched: list[tuple[Model, tuple[Any, ...]]] = []
     for obj, key in zip(chunk, keys, strict=True):
         row = found.pop(key, None)
         if row is None and again.get(key):
@@ -336,7 +340,7 @@ def _refuse_duplicates(
     """Two items with one key cannot both update its row (NULLs never conflict)."""
     seen: set[Any] = set()
     several = len(match) > 1
-    key_of = operator.itemgetter(*match)
+    key_of = cast("Callable[..., Any]", operator.itemgetter(*match))
     for obj in objs:
         key = key_of(obj.__dict__)
         if key is None or (several and None in key):
@@ -390,11 +394,11 @@ async def _in_one_transaction(
 
 
 async def upsert(
-    model: type[Model],
+    model: type[M],
     defaults: dict[str, Any] | None,
     update_fields: Sequence[str] | None,
     unique_keys: dict[str, Any],
-) -> tuple[Model, bool]:
+) -> tuple[M, bool]:
     """``Model.objects.upsert(defaults=..., **unique_keys)`` → ``(instance, created)``."""
     method = "upsert()"
     if not unique_keys:

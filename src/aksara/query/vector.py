@@ -53,7 +53,7 @@ async def nearest(
     if not isinstance(vector_field, Vector):
         raise QueryError(f"{meta.model_name}.{vector_field.name} is not a Vector field")
     name = metric_name(metric)
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
         raise QueryError(f"nearest(k=...) must be a positive integer or None, got {k!r}")
     if queryset._limit is not None or queryset._offset is not None:
         raise QueryError("nearest() cannot follow slicing; use k=")
@@ -84,7 +84,7 @@ async def nearest(
     result = hydrate(model, [r[:width] for r in records], rows)  # a Record's slice is a tuple
     if hasattr(model, distance_attr):  # a class attribute (a descriptor): bypass it
         for obj, record in zip(result, records, strict=True):
-            obj.__dict__[distance_attr] = record[width]
+            vars(obj)[distance_attr] = record[width]
     else:  # setattr keeps the instance's key-sharing dict
         for obj, record in zip(result, records, strict=True):
             setattr(obj, distance_attr, record[width])
@@ -113,7 +113,7 @@ def _nearest_plan(
 
 
 async def _set_ef_search(value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
         raise QueryError(f"ef_search must be a positive integer, got {value!r}")
     # set_config(..., true) is SET LOCAL: it ends with the transaction.
     await get_database().fetchval("SELECT set_config('hnsw.ef_search', $1, true)", [str(value)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
 
 from aksara._concurrency import run_in_thread
 
@@ -71,5 +71,5 @@ def _check(chunk: object) -> bytes:
     if isinstance(chunk, bytes):
         return chunk
     if isinstance(chunk, bytearray | memoryview):
-        return bytes(chunk)
+        return bytes(cast("bytearray | memoryview[Any]", chunk))
     raise TypeError(f"content must yield bytes, got {type(chunk).__name__}")

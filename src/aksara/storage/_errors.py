@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 
 from aksara.exceptions import StorageError
@@ -30,7 +30,7 @@ def backend_errors() -> tuple[type[BaseException], ...]:
 @contextmanager
 def translate_errors(
     storage: str, action: str, name: str, *, redact: Sequence[str] = ()
-) -> Iterator[None]:
+) -> Generator[None, None, None]:
     """Re-raise backend errors inside the block as ``StorageError`` (the original as ``__cause__``).
 
     The message names the storage, the action and the file; ``redact`` lists secrets

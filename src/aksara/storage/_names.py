@@ -33,7 +33,7 @@ def validate_name(name: str) -> str:
     "/", no backslash, no NUL byte or other control character. Every storage checks every
     name it is given this way before touching its backend.
     """
-    if not isinstance(name, str):
+    if not isinstance(name, str):  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check for untyped callers
         raise TypeError(f"a storage name must be a str, got {type(name).__name__}")
     if not name:
         raise SuspiciousFileOperation("a storage name cannot be empty")
@@ -69,7 +69,7 @@ def get_valid_name(filename: str) -> str:
 
     Raises ``SuspiciousFileOperation`` for a NUL byte or when nothing usable is left.
     """
-    if not isinstance(filename, str):
+    if not isinstance(filename, str):  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check for untyped callers
         raise TypeError(f"a file name must be a str, got {type(filename).__name__}")
     if "\x00" in filename:
         raise SuspiciousFileOperation(f"file name {filename!r} contains a NUL byte")
@@ -107,7 +107,7 @@ def generate_filename(
     """
     if callable(upload_to):
         generated = upload_to(instance, filename)
-        if not isinstance(generated, str):
+        if not isinstance(generated, str):  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check of a user callable
             raise TypeError(f"upload_to callable must return a str, got {type(generated).__name__}")
         folder, base = posixpath.split(generated)
     else:

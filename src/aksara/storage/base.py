@@ -6,7 +6,7 @@ import abc
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -230,7 +230,7 @@ class Storage(abc.ABC):
         await self.close()
 
     @contextmanager
-    def _errors(self, action: str, name: str) -> Iterator[None]:
+    def _errors(self, action: str, name: str) -> Generator[None, None, None]:
         with translate_errors(repr(self), action, name, redact=self._secrets()):
             yield
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Self
 
-from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.local import LocalFileSystem  # pyright: ignore[reportMissingTypeStubs]
 
 from aksara._concurrency import run_in_thread, run_to_the_end
 from aksara.exceptions import SuspiciousFileOperation
@@ -44,8 +44,8 @@ class FileSystemStorage(Storage):
 
     def __init__(self, *, root: str | os.PathLike[str], base_url: str | None = None) -> None:
         super().__init__(base_url=base_url)
-        self.root = os.path.abspath(os.fspath(root))
-        self.fs = LocalFileSystem()
+        self.root: str = os.path.abspath(os.fspath(root))
+        self.fs: Any = LocalFileSystem()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import errno
 import io
 from collections.abc import AsyncIterator
+from typing import Any
 
-from fsspec.implementations.memory import MemoryFileSystem
+from fsspec.implementations.memory import MemoryFileSystem  # pyright: ignore[reportMissingTypeStubs]
 
 from aksara.storage.base import Storage, StorageFile
 
@@ -21,7 +22,7 @@ class MemoryStorage(Storage):
 
     def __init__(self, *, base_url: str | None = "/media/") -> None:
         super().__init__(base_url=base_url)
-        self.fs = MemoryFileSystem(global_store=False, skip_instance_cache=True)
+        self.fs: Any = MemoryFileSystem(global_store=False, skip_instance_cache=True)
 
     async def _save(self, name: str, chunks: AsyncIterator[bytes], max_length: int | None) -> str:
         buffer = io.BytesIO()

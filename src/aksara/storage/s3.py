@@ -347,7 +347,9 @@ def _abandon(fs: Any, loop: asyncio.AbstractEventLoop | None) -> None:
         asyncio.run_coroutine_threadsafe(_close_filesystem(fs), loop)
         return
     endpoint = getattr(getattr(fs, "_s3", None), "_endpoint", None)
-    sessions = getattr(getattr(endpoint, "http_session", None), "_sessions", None) or {}
+    sessions: dict[Any, Any] = (
+        getattr(getattr(endpoint, "http_session", None), "_sessions", None) or {}
+    )
     for session in list(sessions.values()):
         connector = session.connector
         if connector is not None and not connector.closed:

@@ -4,7 +4,7 @@
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -70,7 +70,7 @@ class Aksara(FastAPI):
             mount_media(self)
 
     @asynccontextmanager
-    async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
+    async def _lifespan(self, app: Any) -> AsyncGenerator[Any, None]:
         owns_database = await self._connect()
         await _sweep_uploads()
         try:

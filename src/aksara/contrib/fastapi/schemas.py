@@ -7,7 +7,7 @@ import enum
 import typing
 import weakref
 from collections.abc import Callable, Collection
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pydantic
 import sqlalchemy as sa
@@ -118,7 +118,8 @@ class _ModelSchemaMeta(ModelMetaclass):
                     f"name it: class {name}(ModelSchema, model=..., ...)"
                 )
         else:
-            if not (isinstance(model, type) and issubclass(model, Model)):
+            # run-time check for untyped callers
+            if not (isinstance(model, type) and issubclass(model, Model)):  # pyright: ignore[reportUnnecessaryIsInstance]
                 raise ConfigurationError(
                     f"{name}: model= takes an aksara Model class, not {model!r}"
                 )
@@ -359,11 +360,14 @@ def _value_type(field: Field[Any, Any]) -> Any:
                     return _column_type(field)
                 if isinstance(arg, type) and issubclass(arg, Model):
                     return _column_type(field)
-                if typing.get_origin(arg) is list and typing.get_args(arg) in ((), (Any,)):
+                items = typing.get_args(arg)
+                if typing.get_origin(arg) is list and (
+                    items in ((), (Any,)) or isinstance(items[0], typing.TypeVar)
+                ):
                     typed = _column_type(field)  # an ARRAY column knows its items
-                    return typed if typing.get_origin(typed) is list else arg
+                    return typed if typing.get_origin(typed) is list else cast(Any, arg)
                 if arg is Any or _pydantic_accepts(arg):
-                    return arg
+                    return cast(Any, arg)
                 return _column_type(field)
     return _column_type(field)
 
@@ -373,7 +377,7 @@ def _column_type(field: Field[Any, Any]) -> Any:
     column_type = table.c[field.attname].type if table is not None else field.sa_type()
     python_type = _python_type(column_type)
     if isinstance(column_type, sa.ARRAY):
-        item = _python_type(column_type.item_type)
+        item = _python_type(cast("sa.types.TypeEngine[Any]", column_type.item_type))
         return list[item] if item is not Any else list[Any]  # type: ignore[valid-type]
     return python_type
 

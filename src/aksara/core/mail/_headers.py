@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from email import _header_value_parser as parser
 from email.errors import HeaderParseError, NonASCIILocalPartDefect
 from email.headerregistry import Address
+from typing import cast
 
 from aksara.exceptions import BadHeaderError, MailError
 
@@ -21,13 +22,13 @@ _ENVELOPE_UNSAFE = re.compile(r"[<>\s\x00-\x1f\x7f]")
 
 def check_header_name(name: str) -> None:
     """Raise ``BadHeaderError`` unless ``name`` is a valid header field name."""
-    if not isinstance(name, str) or not name or not set(name) <= _FIELD_NAME_CHARS:
+    if not isinstance(name, str) or not name or not set(name) <= _FIELD_NAME_CHARS:  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check for untyped callers
         raise BadHeaderError(f"Header name {name!r} is not valid (printable ASCII without ':')")
 
 
 def check_header_value(name: str, value: str) -> None:
     """Raise ``BadHeaderError`` if ``value`` would end the header line (CR, LF or another line break)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check for untyped callers
         raise TypeError(f"Header {name!r} must be a string, got {type(value).__name__}")
     # str.splitlines() knows every line break the email package refuses, not only CR and LF.
     if "\r" in value or "\n" in value or len(value.splitlines()) > 1:
@@ -43,7 +44,7 @@ def parse_address(value: str, *, field: str) -> Address:
     local part and a domain raises ``MailError`` naming ``field``. International domain
     names are converted to their ASCII (IDNA) form.
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check for untyped callers
         raise TypeError(f"{field}: an address must be a string, got {type(value).__name__}")
     check_header_value(field, value)
     invalid = MailError(f"{field}: {value!r} is not a valid email address")
@@ -85,7 +86,7 @@ def address_list(value: object, *, field: str) -> list[str]:
         raise TypeError(
             f'"{field}" must be a list or tuple of addresses, got {type(value).__name__}'
         )
-    for item in value:
+    for item in cast("Sequence[object]", value):
         if not isinstance(item, str):
             raise TypeError(f'"{field}" addresses must be strings, got {type(item).__name__}')
-    return list(value)
+    return list(cast("Sequence[str]", value))

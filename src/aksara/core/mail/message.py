@@ -290,7 +290,7 @@ class EmailMultiAlternatives(EmailMessage):
         """Add another rendering of the body, e.g. ``attach_alternative(html, "text/html")``."""
         if not is_mime_type(mimetype) or mimetype.partition("/")[0].lower() != "text":
             raise MailError(f"alternative: expected a text/* MIME type, got {mimetype!r}")
-        if not isinstance(content, str):
+        if not isinstance(content, str):  # pyright: ignore[reportUnnecessaryIsInstance] # run-time check for untyped callers
             raise TypeError(f"alternative content must be a string, got {type(content).__name__}")
         self.alternatives.append((content, mimetype))
 

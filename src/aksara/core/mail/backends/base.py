@@ -71,7 +71,7 @@ async def check_messages(
     Raises ``BadHeaderError`` or ``MailError`` for the first bad message. Long batches
     yield to the event loop while they are checked.
     """
-    checked = []
+    checked: list[tuple[EmailMessage, Envelope]] = []
     for index, message in enumerate(messages, start=1):
         envelope = message.envelope()
         if envelope.recipients:
