@@ -43,6 +43,7 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy", "src/aksara", "examples/library", "tests/typing")
     session.run("basedpyright")
+    session.run("python", "-m", "tests.docs.typecheck")  # the documentation's examples
 
 
 @nox.session(python="3.11")

@@ -15,7 +15,7 @@ import ipaddress
 import math
 import os
 import struct
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR
@@ -81,7 +81,7 @@ class FilePathType(_Varchar):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return str(os.fspath(value))
+        return str(os.fspath(cast("str | bytes | os.PathLike[Any]", value)))
 
 
 class EnumType(sa.types.TypeDecorator[enum.Enum]):
@@ -221,9 +221,11 @@ def _float32_power_of_two(single: float) -> float:
         best: decimal.Decimal | None = None
         for candidate_units in (units - 1, units, units + 1):
             candidate = decimal.Decimal(f"{sign}{candidate_units}e{int(exponent) - digits + 1}")
-            if not _reads_back(float(candidate), single):
-                continue
-            if best is None or abs(candidate - exact) < abs(best - exact):
+            # No ``continue`` here: with one, pyright drops the None of ``best`` after the
+            # loop and calls the check below unnecessary (like microsoft/pyright#10311).
+            if _reads_back(float(candidate), single) and (
+                best is None or abs(candidate - exact) < abs(best - exact)
+            ):
                 best = candidate
         if best is not None:
             return float(best)
@@ -254,7 +256,7 @@ def float32_list(numbers: list[float]) -> list[float]:
         with np.errstate(over="ignore"):
             singles = np.asarray(numbers, dtype=np.float32)
         if bool(np.isfinite(singles).all()):
-            out = list(map(float, singles.astype(str)))
+            out: list[float] = list(map(float, singles.astype(str)))
             # numpy's shortest strings may be a tie between two float32s (see float32());
             # find those, rarely any, and take the Python path for them.
             shortest = np.asarray(out)

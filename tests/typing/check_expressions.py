@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
-from aksara import Count, F, Model, Q, Sum, fields
+from aksara import Count, Exists, F, Model, OuterRef, Q, Sum, fields
 from aksara.query import QuerySet
 from aksara.query.expressions import CombinedExpression
 
@@ -26,5 +26,16 @@ async def expressions() -> None:
     await Order.objects.filter(pk=1).update(quantity=F("quantity") + 1)
 
 
+async def conditions() -> None:
+    """Besides Q: Exists() and SQLAlchemy boolean expressions are conditions of their own."""
+    same = Exists(Order.objects.filter(reference=OuterRef("reference")).exclude(pk=OuterRef("pk")))
+    assert_type(Order.objects.filter(same), QuerySet[Order])
+    assert_type(Order.objects.exclude(~same | Q(quantity=1)), QuerySet[Order])
+    assert_type(Order.objects.filter(Order.c.quantity > 1), QuerySet[Order])
+    assert_type(await Order.objects.get(Order.c.reference == "x"), Order)
+    assert_type(Q(same, quantity=1), Q)
+
+
 def mistakes() -> None:
     Q(quantity=1) | 3  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnusedExpression]
+    Order.objects.filter("quantity > 1")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

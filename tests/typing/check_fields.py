@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import enum
 import uuid
 from typing import Any, Literal, assert_type
 
 from aksara import Model, fields
 from aksara.fields.files import FieldFile
+from aksara.types import Range
 
 
 class Gadget(Model):
@@ -90,3 +92,35 @@ def arrays(item: Listing, kind: str) -> None:
     item.scores = None
     item.tags = [1]  # type: ignore[list-item]  # pyright: ignore[reportAttributeAccessIssue]
     fields.Array(base_type="integer", nullable=True, max_length=3)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+
+
+def field_options() -> None:
+    """A FilePath's choices are a directory scan: called for a fresh one, or iterated."""
+    templates = fields.FilePath(path="templates", match=r".*\.html$")
+    assert_type(templates.choices(), list[tuple[str, str]])
+    assert_type(fields.String(choices=["a", "b"]).choices, list[tuple[Any, str]] | None)
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Booking(Model):
+    colour = fields.Enum(enum_class=Colour, default=Colour.RED)
+    second = fields.Enum(enum_class=Colour, nullable=True)
+    seats = fields.IntegerRange()
+    during = fields.DateTimeRange(nullable=True)
+    days = fields.DateRange()
+    budget = fields.DecimalRange()
+
+
+def enums_and_ranges(b: Booking) -> None:
+    """An Enum field reads as its enum class; a range field as a Range of its bounds' type."""
+    assert_type(b.colour, Colour)
+    assert_type(b.second, Colour | None)
+    assert_type(b.seats, Range[int])
+    assert_type(b.during, Range[dt.datetime] | None)
+    assert_type(b.days, Range[dt.date])
+    assert_type(b.budget, Range[decimal.Decimal])
+    b.colour = "green"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -48,7 +48,8 @@ def _packer(dimensions: int) -> struct.Struct:
 def encode(value: Any) -> bytes:
     """pgvector's binary input: dimensions (int16), an unused int16, then big-endian float32s."""
     if isinstance(value, (list, tuple)):
-        return _packer(len(value)).pack(len(value), 0, *value)
+        items = cast("Sequence[Any]", value)
+        return _packer(len(items)).pack(len(items), 0, *items)
     if isinstance(value, str):  # "[1,2,3]": hand-written SQL that sent text before the codec
         numbers = [float(n) for n in value.strip().strip("[]").split(",") if n.strip()]
         return encode(numbers)

@@ -19,6 +19,7 @@ from typing import (
     Protocol,
     Self,
     TypedDict,
+    cast,
     overload,
 )
 
@@ -96,9 +97,11 @@ class SaveContext(Protocol):
 
     async def values_taken(self, field: Field[Any, Any], candidates: Sequence[Any]) -> set[Any]:
         """Which of ``candidates`` other rows hold in ``field``'s column."""
+        ...
 
     def reserved(self, field: Field[Any, Any]) -> set[Any]:
         """Values of ``field`` that saves not yet inserted in this transaction have picked."""
+        ...
 
 
 class Field(Generic[T, N]):
@@ -231,7 +234,7 @@ class Field(Generic[T, N]):
 
     def get_default(self) -> Any:
         """The default for a new instance: the value, a fresh copy of a list/dict, or the callable's result."""
-        default = self.default
+        default: object = self.default
         if default is NOT_PROVIDED:
             return None
         if callable(default):
@@ -244,7 +247,7 @@ class Field(Generic[T, N]):
             # A fresh copy: unmarshalling builds new lists and dicts (about 1 µs).
             return marshal.loads(frozen) if frozen else _copy_data(default)
         if isinstance(default, (list, dict, set)):
-            return copy.deepcopy(default)
+            return copy.deepcopy(cast("list[Any] | dict[Any, Any] | set[Any]", default))
         return default
 
     # -- validation ------------------------------------------------------------------
@@ -284,7 +287,7 @@ class Field(Generic[T, N]):
         It accepts ``None`` for a nullable field, the field's shared default (see
         ``shared_default()``), and what the ``_shortcut()`` of the field's class accepts.
         """
-        parts = []
+        parts: list[str] = []
         if self.nullable or self.db_generated:
             parts.append("v is None")
         shared, value = self.shared_default()
@@ -324,7 +327,7 @@ class Field(Generic[T, N]):
     def _shared_default(self) -> tuple[bool, Any]:
         if self.filled_by_database:
             return True, DATABASE_DEFAULT
-        if type(self).get_default is not Field.get_default:
+        if type(self).get_default is not vars(Field)["get_default"]:
             return False, None
         default = self.default
         if default is NOT_PROVIDED:
@@ -545,7 +548,7 @@ _registered: dict[Any, Any] = {}
 
 
 def _lookups(cls: type[Field[Any, Any]]) -> dict[str, Any]:
-    merged = _registered.get(cls)
+    merged: dict[str, Any] | None = _registered.get(cls)
     if merged is None:
         merged = {}
         for klass in reversed(cls.__mro__):
@@ -570,16 +573,16 @@ def _transforms(cls: type[Field[Any, Any]]) -> tuple[dict[str, Any], list[Any]]:
     return merged
 
 
-def _shortcut_applies(cls: type) -> bool:
+def _shortcut_applies(cls: type[Field[Any, Any]]) -> bool:
     """True when the class whose ``_shortcut()`` ``cls`` inherits also gives ``cls`` every
     method that shortcut stands for (no subclass changed what ``clean()`` does)."""
-    owner = next(c for c in cls.__mro__ if "_shortcut" in c.__dict__)
+    owner = cast("type[Field[Any, Any]]", next(c for c in cls.__mro__ if "_shortcut" in c.__dict__))
     if owner is Field:
         return False
-    return all(getattr(cls, name) is getattr(owner, name) for name in owner.shortcut_covers)  # type: ignore[attr-defined]
+    return all(getattr(cls, name) is getattr(owner, name) for name in owner.shortcut_covers)
 
 
 DefaultFactory = Callable[[], Any]
 
 
-Field.clean = _guard_clean(Field.clean)  # type: ignore[method-assign]
+Field.clean = _guard_clean(vars(Field)["clean"])  # type: ignore[method-assign]

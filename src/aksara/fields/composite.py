@@ -48,16 +48,18 @@ class CompositeKey(Field[Any, Any]):
     def components(self, value: Any) -> tuple[Any, ...]:
         """``value`` as one value per field; ``ValidationError`` for anything else."""
         names = ", ".join(f.name for f in self.fields)
-        if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        # ``parts`` is narrowed (to a tuple or list of Any); ``value`` would stay Any.
+        parts: Sequence[Any] = value
+        if isinstance(parts, (str, bytes)) or not isinstance(parts, (tuple, list)):
             raise ValidationError(
                 f"The key of {self.model.__name__} is a tuple ({names}), got {value!r}"
             )
-        if len(value) != len(self.fields):
+        if len(parts) != len(self.fields):
             raise ValidationError(
                 f"The key of {self.model.__name__} has {len(self.fields)} values ({names}), "
-                f"got {len(value)}"
+                f"got {len(parts)}"
             )
-        return tuple(value)
+        return tuple(parts)
 
     def to_python(self, value: Any) -> Any:
         parts = self.components(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import sqlalchemy as sa
 from typing_extensions import Unpack
@@ -63,7 +63,12 @@ class FilePath(String[N]):
     the scan would not list is rejected.
     """
 
-    choices = _ChoicesDescriptor()  # type: ignore[assignment]
+    # The scan replaces the ``list | None`` of other fields: a FilePath's choices are read
+    # from the directory each time, so the declaration of Field does not hold here.
+    if TYPE_CHECKING:
+        choices: ScanChoices  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
+    else:
+        choices = _ChoicesDescriptor()
 
     def __init__(
         self,
@@ -138,7 +143,7 @@ class FilePath(String[N]):
 
     def to_python(self, value: Any) -> str:
         if isinstance(value, os.PathLike):
-            value = os.fspath(value)
+            value = os.fspath(cast("os.PathLike[Any]", value))
         return super().to_python(value)
 
     def validate_choices(self, value: Any) -> None:

@@ -15,7 +15,18 @@ import posixpath
 import tempfile
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeAlias, Unpack, overload
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Protocol,
+    Self,
+    TypeAlias,
+    Unpack,
+    cast,
+    overload,
+)
 
 import sqlalchemy as sa
 
@@ -43,7 +54,7 @@ class PendingUpload:
 
     def __init__(self, filename: str, content: Any) -> None:
         self.filename = filename
-        self.content = content
+        self.content: Any = content
         self.size: int | None = _known_size(content)
         self.image_size: tuple[int, int] | None = None
 
@@ -62,7 +73,7 @@ class PendingUpload:
 
 def _known_size(content: Any) -> int | None:
     if isinstance(content, bytes | bytearray | memoryview):
-        return memoryview(content).nbytes
+        return memoryview(cast("bytes | bytearray | memoryview[Any]", content)).nbytes
     size = getattr(content, "size", None)
     if isinstance(size, int):
         return size
@@ -88,10 +99,12 @@ def _as_upload(value: Any) -> PendingUpload | None:
     """The pending upload ``value`` describes, or None when it is not upload-like."""
     if isinstance(value, PendingUpload):
         return value
-    if isinstance(value, tuple):
-        if len(value) != 2 or not isinstance(value[0], str):
+    # ``pair`` is narrowed (to a tuple of Any); ``value`` would stay Any.
+    pair: Sequence[Any] = value
+    if isinstance(pair, tuple):
+        if len(pair) != 2 or not isinstance(pair[0], str):
             raise ValidationError("Expected a (filename, content) tuple")
-        filename, content = value
+        filename, content = pair
         if isinstance(content, str):
             raise ValidationError("File content must be bytes or a binary file, not str")
         return PendingUpload(filename, content)
@@ -146,7 +159,7 @@ class FieldFile:
             return self.name == other
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    # No __hash__: a class that defines __eq__ alone is unhashable (its __hash__ is None).
 
     @property
     def storage(self) -> Storage:
@@ -203,9 +216,9 @@ class FieldFile:
         if save:
             await self.instance.save()
             return
-        upload = self.instance.__dict__[self.field.attname]
+        upload = vars(self.instance)[self.field.attname]
         await self.field.validate_upload(self.instance, upload)
-        self.instance.__dict__[self.field.attname] = await self.field.write(self.instance, upload)
+        vars(self.instance)[self.field.attname] = await self.field.write(self.instance, upload)
 
     async def delete(self, *, save: bool = True) -> None:
         """Remove the stored file and clear the field.
@@ -216,18 +229,18 @@ class FieldFile:
         the field is not nullable.
         """
         name = self._require()
-        self.instance.__dict__[self.field.attname] = None if self.field.nullable else ""
+        vars(self.instance)[self.field.attname] = None if self.field.nullable else ""
         if save:
             try:
                 await self.instance.save(update_fields=[self.field.name])
             except BaseException:
-                self.instance.__dict__[self.field.attname] = name
+                vars(self.instance)[self.field.attname] = name
                 raise
             await self.field.release(name)
         else:
             # The row still holds the name (it is not saved): only other rows count.
             await self.field.release(name, now=True, besides=self.instance)
-        self.name = self.instance.__dict__[self.field.attname]
+        self.name = vars(self.instance)[self.field.attname]
 
 
 class StoredFile:
@@ -243,7 +256,8 @@ class StoredFile:
     __slots__ = ("name",)
 
     def __init__(self, name: str) -> None:
-        if not isinstance(name, str) or not name:
+        # A run-time check: untyped callers may pass anything.
+        if not isinstance(name, str) or not name:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ValidationError("StoredFile needs a stored file name")
         self.name = name
 
@@ -289,7 +303,7 @@ class FileDescriptor:
                     f"(filename, content) tuple or an UploadFile, got {type(value).__name__}"
                 )
             value = upload
-        instance.__dict__[field.attname] = value
+        vars(instance)[field.attname] = value
 
     def _check_name(self, instance: Model, name: str) -> None:
         """A plain name is taken only from the database (a row being loaded) or when the field
@@ -329,9 +343,14 @@ class FileField(Field[str, N]):
         def __get__(self, instance: None, owner: type[Any]) -> Self: ...
         @overload
         def __get__(self, instance: Model, owner: type[Any]) -> FieldFile: ...
-        def __get__(self, instance: Model | None, owner: type[Any]) -> Self | FieldFile: ...
-        def __set__(self, instance: Model, value: FileValue) -> None:  # type: ignore[override]
-            ...
+        # Deliberately unlike Field's: a FieldFile rather than the stored name (``str``), and
+        # only what FileDescriptor accepts (no F() expression).
+        def __get__(  # pyright: ignore[reportIncompatibleMethodOverride]
+            self, instance: Model | None, owner: type[Any]
+        ) -> Self | FieldFile: ...
+        def __set__(  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+            self, instance: Model, value: FileValue
+        ) -> None: ...
 
     descriptor_class: ClassVar[type[FileDescriptor]] = FileDescriptor
     has_async_pre_save: ClassVar[bool] = True
@@ -372,7 +391,7 @@ class FileField(Field[str, N]):
             return get_storage()
         if callable(storage) and not hasattr(storage, "save"):
             return storage()
-        return storage  # type: ignore[return-value]
+        return cast("Storage", storage)
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.String(self.max_length)
@@ -487,13 +506,14 @@ class FileField(Field[str, N]):
             await self.validate_upload(instance, value)
 
     async def pre_save_async(self, instance: Model, add: bool, context: SaveContext) -> None:
-        d = instance.__dict__
+        d = vars(instance)
         value = d.get(self.attname)
         if not isinstance(value, PendingUpload):
             return
         d[self.attname] = await self.write(instance, value)
-        if isinstance(value.content, tempfile.SpooledTemporaryFile):
-            value.content.close()  # written: the spooled copy is done with
+        content: object = value.content
+        if isinstance(content, tempfile.SpooledTemporaryFile):
+            content.close()  # written: the spooled copy is done with
         if value.image_size is not None:
             d.setdefault("_image_sizes", {})[self.attname] = (d[self.attname], value.image_size)
         if get_settings().media_keep_replaced_files:

@@ -8,7 +8,7 @@ import io
 import threading
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast, overload
 
 from aksara._concurrency import run_in_thread
 from aksara.conf import get_settings
@@ -52,7 +52,7 @@ class ImageFieldFile(FieldFile):
             pass
         data = await self.read()
         size = await run_in_thread(_image_size, data)
-        self.instance.__dict__.setdefault("_image_sizes", {})[self.field.attname] = (name, size)
+        vars(self.instance).setdefault("_image_sizes", {})[self.field.attname] = (name, size)
         return size
 
 
@@ -153,7 +153,7 @@ class ImageField(FileField[N]):
 def _readable(content: Any) -> Any:
     """A seekable binary file of ``content``, or None when it is a stream to spool first."""
     if isinstance(content, bytes | bytearray | memoryview):
-        return io.BytesIO(content)
+        return io.BytesIO(cast("bytes | bytearray | memoryview[Any]", content))
     fileobj = getattr(content, "file", content)
     if hasattr(fileobj, "read") and hasattr(fileobj, "seek") and not _is_async_reader(fileobj):
         return fileobj

@@ -254,11 +254,12 @@ class Decimal(Field[decimal.Decimal, N]):
         **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
-        if not isinstance(precision, int) or not 1 <= precision <= 1000:
+        # Run-time checks: untyped callers may pass anything.
+        if not isinstance(precision, int) or not 1 <= precision <= 1000:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(
                 f"precision must be an integer from 1 to 1000, got {precision!r}"
             )
-        if not isinstance(scale, int) or not 0 <= scale <= precision:
+        if not isinstance(scale, int) or not 0 <= scale <= precision:  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(f"scale must be an integer from 0 to precision, got {scale!r}")
         self.precision = precision
         self.scale = scale

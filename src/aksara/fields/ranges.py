@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
+from typing_extensions import TypeVar
 
 from aksara.exceptions import ValidationError
 from aksara.fields.base import Field, FieldOptions, N
@@ -29,28 +30,35 @@ from aksara.types import Range
 _BOUNDS = ("[)", "(]", "[]", "()")
 
 
-class RangeField(Field[Range[Any], N]):
-    """The base of the range fields: a range of values of ``element_field()``. Each range
-    field names its values' type again (``Field[Range[dt.date]]``) for schemas."""
+#: The type of a range field's bounds.
+V = TypeVar("V", default=Any)
+
+
+class RangeField(Field[Range[V], N]):
+    """The base of the range fields: a range of values of ``element()``. Each range field
+    names its values' type again (``Field[Range[dt.date]]``) for schemas."""
 
     ai_type: ClassVar[str] = "object"
     #: PostgreSQL's range type.
     range_type: ClassVar[type[sa.types.TypeEngine[Any]]]
     #: Makes the field that validates one bound (and what ``contains=value`` compares with).
-    element: ClassVar[Callable[[], Field[Any, Any]]]
+    #: A staticmethod, so that type checkers do not take it for a method to bind.
+    element: ClassVar[staticmethod[[], Field[Any, Any]]]
 
     def __init__(self, **options: Unpack[FieldOptions[N]]) -> None:
         super().__init__(**options)
         self.base_field = type(self).element()
 
     def to_python(self, value: Any) -> Range[Any]:
-        if isinstance(value, Range):
-            lower, upper, bounds, empty = value.lower, value.upper, value.bounds, value.empty
-        elif isinstance(value, (list, tuple)) and len(value) == 2:
-            (lower, upper), bounds, empty = value, "[)", False
-        elif isinstance(value, dict) and set(value) <= {"lower", "upper", "bounds", "empty"}:
-            lower, upper = value.get("lower"), value.get("upper")
-            bounds, empty = value.get("bounds", "[)"), bool(value.get("empty", False))
+        # ``given`` is narrowed by the checks below; ``value`` would stay Any.
+        given: Range[Any] | Sequence[Any] | Mapping[Any, Any] = value
+        if isinstance(given, Range):
+            lower, upper, bounds, empty = given.lower, given.upper, given.bounds, given.empty
+        elif isinstance(given, (list, tuple)) and len(given) == 2:
+            (lower, upper), bounds, empty = given, "[)", False
+        elif isinstance(given, dict) and set(given) <= {"lower", "upper", "bounds", "empty"}:
+            lower, upper = given.get("lower"), given.get("upper")
+            bounds, empty = given.get("bounds", "[)"), bool(given.get("empty", False))
         else:
             raise ValidationError(
                 f"Expected a range: Range(lower, upper), (lower, upper) or "
@@ -81,23 +89,23 @@ class RangeField(Field[Range[Any], N]):
         return info
 
 
-class IntegerRange(RangeField[N], Field[Range[int], N]):
+class IntegerRange(RangeField[int, N], Field[Range[int], N]):
     """A range of integers. PostgreSQL type: ``INT4RANGE``."""
 
     range_type = pg.INT4RANGE
 
-    element = Integer
+    element = staticmethod(Integer)
 
 
-class BigIntegerRange(RangeField[N], Field[Range[int], N]):
+class BigIntegerRange(RangeField[int, N], Field[Range[int], N]):
     """A range of big integers. PostgreSQL type: ``INT8RANGE``."""
 
     range_type = pg.INT8RANGE
 
-    element = BigInteger
+    element = staticmethod(BigInteger)
 
 
-class DecimalRange(RangeField[N], Field[Range[decimal.Decimal], N]):
+class DecimalRange(RangeField[decimal.Decimal, N], Field[Range[decimal.Decimal], N]):
     """A range of exact decimals. PostgreSQL type: ``NUMRANGE``. Bounds keep their own
     digits: a range has no precision or scale to round them to."""
 
@@ -105,20 +113,20 @@ class DecimalRange(RangeField[N], Field[Range[decimal.Decimal], N]):
     element = staticmethod(lambda: _Bound(precision=1000, scale=500))
 
 
-class DateRange(RangeField[N], Field[Range[dt.date], N]):
+class DateRange(RangeField[dt.date, N], Field[Range[dt.date], N]):
     """A range of dates. PostgreSQL type: ``DATERANGE`` (PostgreSQL stores it as ``[)``)."""
 
     range_type = pg.DATERANGE
 
-    element = Date
+    element = staticmethod(Date)
 
 
-class DateTimeRange(RangeField[N], Field[Range[dt.datetime], N]):
+class DateTimeRange(RangeField[dt.datetime, N], Field[Range[dt.datetime], N]):
     """A range of time-zone-aware datetimes. PostgreSQL type: ``TSTZRANGE``."""
 
     range_type = pg.TSTZRANGE
 
-    element = DateTime
+    element = staticmethod(DateTime)
 
 
 class _Bound(Decimal[N]):

@@ -8,7 +8,7 @@ the query layer, which installs its class as ``Relation.manager_class``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, overload
 
 import sqlalchemy as sa
 from typing_extensions import Unpack
@@ -150,8 +150,12 @@ class ReverseRelation(Relation):
     def step(self) -> Step:
         return self.field.step().reversed(multi_valued=self.multi_valued)
 
+    # The overloads of Field's, one for one, as pyright requires of an override.
     @overload
     def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self: Field[Any, Literal[False]], instance: Model, owner: type[Any]) -> Any: ...
 
     @overload
     def __get__(self, instance: Model, owner: type[Any]) -> Any: ...

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql as pg
 from typing_extensions import TypeVar, Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import FieldOptions, N
+from aksara.fields.base import Field, FieldOptions, N
 from aksara.fields.relation_base import Relation, ReverseRelation, Step, not_loaded
 from aksara.registry import ModelRoot, is_model_class, metadata, registry, snake_case
 
@@ -80,7 +80,8 @@ class RelatedField(Relation):
             raise ConfigurationError(
                 f"{type(self).__name__}() needs a model class or a model name, got {to!r}"
             )
-        if related_name is not None and (not isinstance(related_name, str) or not related_name):
+        # Run-time checks: untyped callers may pass anything.
+        if related_name is not None and (not isinstance(related_name, str) or not related_name):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(
                 f"related_name must be a non-empty string, got {related_name!r}"
             )
@@ -440,7 +441,8 @@ class ManyToMany(RelatedField, Generic[TM]):
         if unsupported:
             raise ConfigurationError(f"ManyToMany() does not take {', '.join(unsupported)}")
         super().__init__(to, related_name=related_name, **options)
-        if through is not None and (not isinstance(through, str) or not through):
+        # A run-time check: untyped callers may pass anything.
+        if through is not None and (not isinstance(through, str) or not through):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(f"through must be a table name, got {through!r}")
         self.through = through
         self.multi_valued = True
@@ -501,16 +503,23 @@ class ManyToMany(RelatedField, Generic[TM]):
             )
         return self._step
 
+    # One overload for each of Field's, as pyright requires of an override; the third
+    # stands for Field's ``T | None`` one and never applies to a ManyToMany.
     @overload
     def __get__(self, instance: None, owner: type[Any]) -> Self: ...
 
     @overload
-    def __get__(self, instance: Model, owner: type[Any]) -> RelatedManager[TM]: ...
+    def __get__(self: ManyToMany[TM], instance: Model, owner: type[Any]) -> RelatedManager[TM]: ...
 
-    def __get__(self, instance: Model | None, owner: type[Any]) -> Self | RelatedManager[TM]:
+    @overload
+    def __get__(
+        self: Field[Any, Any], instance: Model, owner: type[Any]
+    ) -> RelatedManager[Any]: ...
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self
-        return self.manager(instance)  # type: ignore[no-any-return]
+        return self.manager(instance)
 
     def __set__(self, instance: Model, value: Any) -> None:
         raise TypeError(

@@ -12,10 +12,11 @@ import ipaddress
 import json
 import marshal
 import uuid
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Unpack, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
+from typing_extensions import TypeVar
 
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields._values import copy_data as _copy_data
@@ -164,7 +165,11 @@ class JSON(Field[Any, N]):
         return bool(value != snapshot)
 
 
-class Enum(Field[enum.Enum, N]):
+#: An Enum field's enum class (``Any`` for a bare ``fields.Enum`` annotation).
+EN = TypeVar("EN", bound=enum.Enum, default=Any)
+
+
+class Enum(Field[EN, N]):
     """One member of an ``enum.Enum``. PostgreSQL type: ``VARCHAR`` holding the member's value.
 
     ``status = fields.Enum(enum_class=Status, default=Status.DRAFT)`` accepts
@@ -176,13 +181,14 @@ class Enum(Field[enum.Enum, N]):
     def __init__(
         self,
         *,
-        enum_class: type[enum.Enum] | None = None,
+        enum_class: type[EN] | None = None,
         max_length: int | None = None,
         **options: Unpack[FieldOptions[N]],
     ) -> None:
         if enum_class is None:
             raise ConfigurationError("Enum() needs enum_class=<an enum.Enum subclass>")
-        if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):
+        # A run-time check: untyped callers may pass anything.
+        if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(
                 f"Enum(enum_class=...) needs an enum.Enum subclass, got {enum_class!r}"
             )
@@ -195,16 +201,16 @@ class Enum(Field[enum.Enum, N]):
                 f"{enum_class.__name__} ({longest} characters)"
             )
         super().__init__(**options)
-        self.enum_class = enum_class
+        self.enum_class: type[EN] = enum_class
         self.max_length = max_length
-        self._by_text = {str(member.value): member for member in enum_class}
+        self._by_text: dict[str, EN] = {str(member.value): member for member in enum_class}
         if self.has_default() and self.default is not None and not callable(self.default):
             try:
                 self.default = self.to_python(self.default)
             except ValidationError as error:
                 raise ConfigurationError(f"Enum(default=...): {error.messages[0]}") from None
 
-    def to_python(self, value: Any) -> enum.Enum:
+    def to_python(self, value: Any) -> EN:
         if isinstance(value, self.enum_class):
             return value
         try:
@@ -229,7 +235,9 @@ class Enum(Field[enum.Enum, N]):
         return info
 
 
-_IP_PROTOCOLS = {
+#: The label and address classes of each protocol; typed as plain classes, so that checking
+#: an address against them is not taken for a foregone conclusion.
+_IP_PROTOCOLS: dict[str, tuple[str, tuple[type[Any], ...]]] = {
     "both": ("IPv4 or IPv6", (ipaddress.IPv4Address, ipaddress.IPv6Address)),
     "ipv4": ("IPv4", (ipaddress.IPv4Address,)),
     "ipv6": ("IPv6", (ipaddress.IPv6Address,)),
@@ -254,7 +262,8 @@ class IPAddress(Field[str, N]):
         **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
-        protocol = protocol.lower() if isinstance(protocol, str) else protocol
+        # A run-time check: untyped callers may pass anything.
+        protocol = protocol.lower() if isinstance(protocol, str) else protocol  # pyright: ignore[reportUnnecessaryIsInstance]
         if protocol not in _IP_PROTOCOLS:
             raise ConfigurationError(
                 f"IPAddress(protocol=...) must be 'both', 'ipv4' or 'ipv6', got {protocol!r}"
@@ -315,7 +324,7 @@ class Binary(Field[bytes, N]):
         if isinstance(value, bytes):
             return value
         if isinstance(value, (bytearray, memoryview)):
-            return bytes(value)
+            return bytes(cast("bytearray | memoryview[Any]", value))
         if isinstance(value, str):
             return value.encode("utf-8")
         raise ValidationError(f"Expected bytes, got {type(value).__name__}")
@@ -348,15 +357,16 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_has_nul(k) or _has_nul(v) for k, v in cast("dict[Any, Any]", value).items())
     if isinstance(value, (list, tuple)):
-        return any(_has_nul(v) for v in value)
+        return any(_has_nul(v) for v in cast("list[Any] | tuple[Any, ...]", value))
     return False
 
 
 def _needs_normalising(value: Any) -> bool:
     """True when JSON would not give ``value`` back as it is (tuples, non-string keys)."""
-    kind = type(value)
+    data: object = value  # ``type(value)`` would be ``type[Unknown]``
+    kind = type(data)
     if kind is dict:
         return any(type(k) is not str or _needs_normalising(v) for k, v in value.items())
     if kind is list:

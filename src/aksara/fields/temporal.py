@@ -44,7 +44,8 @@ class DateTime(Field[dt.datetime, N]):
         super().__init__(**options)
         self.auto_now = auto_now
         self.auto_now_add = auto_now_add
-        self.has_pre_save = auto_now or auto_now_add  # type: ignore[misc]
+        # Per field (the class's ClassVar is the default): set in the instance's own dict.
+        vars(self)["has_pre_save"] = auto_now or auto_now_add
         if auto_now or auto_now_add:
             # Filled on save; the agent and API layers treat it as read-only.
             self.ai_agent_writable = options.get("ai_agent_writable", False)
@@ -77,7 +78,7 @@ class DateTime(Field[dt.datetime, N]):
 
     def pre_save(self, instance: Model, add: bool) -> None:
         if self.auto_now or (add and self.auto_now_add):
-            instance.__dict__[self.name] = now()
+            vars(instance)[self.name] = now()
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime(timezone=True)

@@ -34,7 +34,8 @@ class _TextField(Field[str, N]):
         **options: Unpack[FieldOptions[N]],
     ) -> None:
         super().__init__(**options)
-        if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        # A run-time check: untyped callers may pass anything.
+        if max_length is not None and (not isinstance(max_length, int) or max_length < 1):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise ConfigurationError(f"max_length must be a positive integer, got {max_length!r}")
         self.max_length = max_length
         self.min_length = min_length

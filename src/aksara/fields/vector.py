@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Unpack, cast
 
 import sqlalchemy as sa
 
@@ -36,7 +36,7 @@ def _float32_array(value: Any) -> Any:
 
 def _as_list(value: Any) -> list[Any] | None:
     if isinstance(value, (list, tuple)):
-        return list(value)
+        return list(cast("list[Any] | tuple[Any, ...]", value))
     # A numpy array, without importing numpy: one dimension, converted with tolist().
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
         if getattr(value, "ndim", 1) != 1:
@@ -74,9 +74,10 @@ class Vector(Field[list[float], N]):
     def __init__(
         self, *, dimensions: int | None = None, **options: Unpack[FieldOptions[N]]
     ) -> None:
+        # A run-time check: untyped callers may pass anything.
         if dimensions is not None and (
             isinstance(dimensions, bool)
-            or not isinstance(dimensions, int)
+            or not isinstance(dimensions, int)  # pyright: ignore[reportUnnecessaryIsInstance]
             or not 1 <= dimensions <= MAX_DIMENSIONS
         ):
             raise ConfigurationError(
@@ -122,7 +123,7 @@ class Vector(Field[list[float], N]):
         # infinity makes it NaN or infinite; so may a huge sum, which the loop below accepts).
         if {*map(type, items)} == _FLOAT_ONLY and math.isfinite(sum(items)):
             return items
-        out = []
+        out: list[float] = []
         for index, item in enumerate(items):
             if isinstance(item, bool) or not isinstance(item, numbers.Real):
                 raise ValidationError(f"Item {index}: expected a number, got {type(item).__name__}")
@@ -133,7 +134,7 @@ class Vector(Field[list[float], N]):
         return out
 
     def snapshot(self, value: Any) -> Any:
-        return list(value) if isinstance(value, list) else value
+        return list(cast("list[Any]", value)) if isinstance(value, list) else value
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         from aksara.types import VectorType

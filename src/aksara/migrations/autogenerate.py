@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pgvector.sqlalchemy
 import sqlalchemy as sa
@@ -44,9 +44,10 @@ PLUGIN = "aksara.autogenerate"
 
 def is_aksara_type(type_: Any) -> bool:
     """True for the ``TypeDecorator``s aksara defines (``aksara.types``: Duration, Slug, Enum, ...)."""
-    return isinstance(type_, sa.types.TypeDecorator) and type(type_).__module__.startswith(
-        "aksara."
-    )
+    if not isinstance(type_, sa.types.TypeDecorator):
+        return False
+    decorator = cast("sa.types.TypeDecorator[Any]", type_)
+    return type(decorator).__module__.startswith("aksara.")
 
 
 def is_vector_type(type_: Any) -> bool:
@@ -86,10 +87,13 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
         return f"pgvector.sqlalchemy.{obj!r}"
     if is_aksara_type(obj):
         # Alembic's own renderer for the stored type (it adds the imports that needs).
-        from alembic.autogenerate.render import _repr_type
+        from alembic.autogenerate import render as alembic_render
 
+        repr_type = cast(
+            "Callable[[TypeEngine[Any], AutogenContext], str]", alembic_render._repr_type
+        )
         impl = obj.load_dialect_impl(_dialect(autogen_context.dialect))
-        return _repr_type(impl, autogen_context)
+        return repr_type(impl, autogen_context)
     return False
 
 
@@ -143,7 +147,7 @@ def include_object(
         table = obj if compare_to is None else compare_to
     else:
         table = getattr(compare_to if compare_to is not None else obj, "table", None)
-    info = getattr(table, "info", None) or {}
+    info: dict[str, Any] = getattr(table, "info", None) or {}
     return info.get("aksara_migrate", True) is not False
 
 
@@ -271,7 +275,7 @@ def _new_column_types(container: Any) -> Iterator[TypeEngine[Any]]:
         if isinstance(op, ops.CreateTableOp):
             for column in op.columns:
                 if isinstance(column, sa.Column):
-                    yield column.type
+                    yield cast("sa.Column[Any]", column).type
         elif isinstance(op, ops.AddColumnOp):
             yield op.column.type
         elif isinstance(op, ops.AlterColumnOp):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import sqlalchemy as sa
 from alembic.util import warn
@@ -72,7 +73,8 @@ def _literal(value: Any, type_: sa.types.TypeEngine[Any]) -> sa.ColumnElement[An
     if isinstance(value, float) and not math.isfinite(value):
         return None  # 'NaN', 'Infinity': only their quoted text form reads as a number
     if isinstance(type_, sa.ARRAY):
-        return sa.cast(sa.literal(value, type_), type_)  # ARRAY[] alone has no type
+        array_type = cast("sa.ARRAY[Any]", type_)
+        return sa.cast(sa.literal(value, array_type), array_type)  # ARRAY[] alone has no type
     return sa.literal(value, type_)
 
 
@@ -81,7 +83,7 @@ def _text(value: Any, type_: sa.types.TypeEngine[Any]) -> str:
     if isinstance(type_, sa.JSON):
         return json.dumps(value)
     if isinstance(value, (bytes, memoryview)):
-        return "\\x" + bytes(value).hex()
+        return "\\x" + bytes(cast("bytes | memoryview[Any]", value)).hex()
     if isinstance(value, dt.timedelta):
         return f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
     if isinstance(value, float):
@@ -91,5 +93,6 @@ def _text(value: Any, type_: sa.types.TypeEngine[Any]) -> str:
             return "Infinity" if value > 0 else "-Infinity"
         return repr(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(repr(float(v)) for v in value) + "]"  # a vector
+        numbers = cast("Sequence[Any]", value)
+        return "[" + ",".join(repr(float(v)) for v in numbers) + "]"  # a vector
     return str(value)

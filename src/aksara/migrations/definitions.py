@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic.ddl.postgresql import CreateExcludeConstraintOp
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, CreateIndex
 from sqlalchemy.sql.elements import conv
@@ -154,7 +155,7 @@ def _probe(connection: Any, statement: str, query: str) -> str | None:
         with connection.begin_nested():
             connection.exec_driver_sql(statement)
             return str(connection.exec_driver_sql(query).scalar_one())
-    except sa.exc.DBAPIError:
+    except sa_exc.DBAPIError:
         return None
 
 
@@ -194,7 +195,8 @@ def exclusion_from_definition(
     elements: list[tuple[Any, str]] = []
     for part in _top_level(body):
         expression, _, operator = part.rpartition(" WITH ")
-        elements.append((sa.literal_column(expression), operator))
+        column: sa.ColumnClause[Any] = sa.literal_column(expression)
+        elements.append((column, operator))
     constraint = postgresql.ExcludeConstraint(
         # conv(): the name as the database has it, the naming convention already applied.
         *elements,
@@ -208,7 +210,8 @@ def exclusion_from_definition(
 
 def _top_level(body: str) -> list[str]:
     """``body`` split at its commas outside parentheses."""
-    parts, depth, start = [], 0, 0
+    parts: list[str] = []
+    depth, start = 0, 0
     for i, char in enumerate(body):
         depth += char == "("
         depth -= char == ")"

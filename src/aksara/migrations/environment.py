@@ -70,7 +70,7 @@ def import_models(modules: str | Iterable[str] | None) -> list[str]:
     if modules is None:
         return []
     names = re.split(r"[\s,]+", modules) if isinstance(modules, str) else list(modules)
-    imported = []
+    imported: list[str] = []
     for name in names:
         if name:
             importlib.import_module(name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from aksara.exceptions import ConfigurationError
 
@@ -51,10 +51,11 @@ def check_name(kind: str, name: Any) -> str:
 def _names(kind: str, what: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise ConfigurationError(f"{kind}({what}=...) takes a list of field names, got {value!r}")
-    for item in value:
+    names = cast("Sequence[Any]", value)
+    for item in names:
         if not isinstance(item, str):
             raise ConfigurationError(f"{kind}({what}=...) takes field names, got {item!r}")
-    return tuple(value)
+    return tuple(names)
 
 
 def _condition(kind: str, condition: Any) -> Any:
@@ -115,7 +116,7 @@ class UniqueConstraint(BaseConstraint):
         if nulls_distinct not in (None, True, False):
             raise ConfigurationError("UniqueConstraint(nulls_distinct=...) is True or False")
         self.nulls_distinct = nulls_distinct
-        if deferrable is not None and not isinstance(deferrable, Deferrable):
+        if deferrable is not None and not isinstance(deferrable, Deferrable):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
             raise ConfigurationError("UniqueConstraint(deferrable=...) takes a Deferrable")
         if deferrable is not None and (self.condition is not None or self.expressions):
             raise ConfigurationError(
@@ -149,14 +150,14 @@ class ExclusionConstraint(BaseConstraint):
         self.name = check_name("ExclusionConstraint", name)
         if index_type not in ("gist", "spgist"):
             raise ConfigurationError("ExclusionConstraint(index_type=...) is 'gist' or 'spgist'")
-        pairs = []
+        pairs: list[tuple[Any, str]] = []
         for item in expressions:
-            if not isinstance(item, tuple) or len(item) != 2:
+            if not isinstance(item, tuple) or len(item) != 2:  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
                 raise ConfigurationError(
                     "ExclusionConstraint(expressions=...) takes (expression, operator) pairs"
                 )
             expression, operator = item
-            if not isinstance(operator, str) or not _OPERATOR.fullmatch(operator):
+            if not isinstance(operator, str) or not _OPERATOR.fullmatch(operator):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
                 raise ConfigurationError(
                     f"ExclusionConstraint {name!r}: {operator!r} is not an operator"
                 )

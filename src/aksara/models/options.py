@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -162,7 +162,7 @@ class Options:
         #: Reverse sides of relations pointing at this model, by query name (``posts``).
         self.reverse: dict[str, ReverseRelation] = {}
         self.table: sa.Table | None = None
-        self.pk: Field[Any, Any] = None  # type: ignore[assignment]
+        self.pk: Field[Any, Any] = cast("Field[Any, Any]", None)  # set by _set_primary_key()
         #: ``Meta.primary_key``: the names of the fields a composite key is made of.
         self.primary_key_names: tuple[str, ...] = _key_names(
             self.model_name, attrs.get("primary_key")
@@ -341,7 +341,9 @@ class Options:
                 f.attname
                 for f in self.concrete_fields
                 if f.attname == f.name
-                and not hasattr(type(inspect.getattr_static(model, f.name, None)), "__set__")
+                and not hasattr(
+                    type(cast(object, inspect.getattr_static(model, f.name, None))), "__set__"
+                )
                 and model.__setattr__ is object.__setattr__
             )
         return keys
@@ -423,11 +425,12 @@ def _key_names(model_name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     where = f"{model_name}.Meta.primary_key"
-    if not isinstance(value, (tuple, list)) or not all(isinstance(v, str) for v in value):
+    items = cast("Sequence[Any]", value) if isinstance(value, (tuple, list)) else None
+    if items is None or not all(isinstance(v, str) for v in items):
         raise ConfigurationError(
             f"{where} takes a tuple of field names such as ('order', 'line_no'), got {value!r}"
         )
-    names = tuple(value)
+    names: tuple[str, ...] = tuple(items)
     if len(names) < 2:
         raise ConfigurationError(
             f"{where} names two or more fields; for one, declare it with primary_key=True"

@@ -35,7 +35,7 @@ from aksara.query.annotations import (
     used_annotations,
 )
 from aksara.query.joins import JoinLayout, Joins
-from aksara.query.shaping import ExpressionOrder
+from aksara.query.shaping import ExpressionOrder, Ordering
 
 if TYPE_CHECKING:
     from aksara.query.aggregates import Aggregate
@@ -260,14 +260,14 @@ def _columns(
 
 
 def _order_column(
-    qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: Any, counter: list[int]
+    qs: QuerySet[Any], table: sa.Table, annotations: Annotations, spec: Ordering, counter: list[int]
 ) -> Any:
     if isinstance(spec, (SQLAlchemyOrder, ExpressionOrder)):
         return spec.sql(counter, table, annotations.expressions)
     return nulls_placed(spec, _ordered_column(qs, table, annotations, spec))
 
 
-def nulls_placed(spec: str, column: Any) -> Any:
+def nulls_placed(spec: Ordering, column: Any) -> Any:
     """``NULLS FIRST`` / ``NULLS LAST`` when the ordering (an ``OrderBy``) asks for them."""
     nulls = getattr(spec, "nulls", None)
     if nulls is None:
@@ -360,8 +360,10 @@ def _wrap_windows(
     return sa.select(*columns).where(condition), columns, sub
 
 
-def _wrapped_column(qs: QuerySet[Any], sub: Any, spec: str) -> Any:
+def _wrapped_column(qs: QuerySet[Any], sub: Any, spec: Ordering) -> Any:
     """An ordering of a query wrapped around windows, by the columns it selects."""
+    if not isinstance(spec, str):  # refused before: by order_by() or _wrap_windows()
+        raise QueryError("A query wrapped around windows or combined orders by names only")
     if spec == "?":
         return sa.func.random()
     name = spec.lstrip("-+")

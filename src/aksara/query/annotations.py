@@ -16,7 +16,7 @@ text but as a quoted label.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -378,14 +378,14 @@ def _condition(
     counter: list[int] | None,
 ) -> Any:
     """Walk ``q`` once: its shape (``built`` None) or its SQL (numbered from ``counter``)."""
-    parts = []
+    parts: list[Any] = []
     for child in q.children:
         if isinstance(child, Q):
             parts.append(_condition(model, exprs, child, values, built, counter))
             continue
         if type(child) is not tuple:
             raise QueryError("A condition on annotations takes lookups on them only")
-        key, value = child
+        key, value = cast("tuple[str, Any]", child)
         if isinstance(value, Combinable):  # n__gt=F("m"), rank__lt=F("n") * 2
             parts.append(_compared(model, exprs, key, value, values, built, counter))
             continue
@@ -502,7 +502,7 @@ def annotation_sql(
         return select.scalar_subquery()
     if isinstance(expr, Case):
         type_ = output_field(model, expr).sa_type()
-        branches = []
+        branches: list[tuple[Any, Any]] = []
         for when in expr.whens:
             condition = _when_sql(model, table, when.condition, counter)
             branches.append((condition, _case_value(model, table, when.then, counter, type_)))

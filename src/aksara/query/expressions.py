@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 
@@ -12,6 +12,12 @@ def is_condition(value: Any) -> bool:
     expression of aksara (a boolean one, checked when the query is built) or a SQLAlchemy
     boolean expression (``Post.c.views > 10``)."""
     return isinstance(value, (Combinable, sa.ColumnElement))
+
+
+#: What ``filter()``, ``exclude()``, ``get()`` and ``Q()`` take besides keyword lookups: a
+#: ``Q``, an expression of aksara that is a condition (``Exists(...)``, a boolean
+#: ``Case``/``F`` comparison) or a SQLAlchemy boolean expression (``Post.c.views > 10``).
+Condition: TypeAlias = "Q | Combinable | sa.ColumnElement[bool]"
 
 
 class Q:
@@ -25,7 +31,7 @@ class Q:
 
     def __init__(
         self,
-        *args: Q | tuple[str, Any] | Any,
+        *args: Condition | tuple[str, Any],
         _connector: str = "AND",
         _negated: bool = False,
         **kwargs: Any,
@@ -40,17 +46,17 @@ class Q:
         self.connector = _connector
         self.negated = _negated
 
-    def _combine(self, other: Q, connector: str) -> Q:
+    def _combine(self, other: Condition, connector: str) -> Q:
         if is_condition(other):
             other = Q(other)
-        if not isinstance(other, Q):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
+        if not isinstance(other, Q):  # run-time check for untyped callers
             raise TypeError(f"Cannot combine Q with {type(other).__name__}")
         return Q(self, other, _connector=connector)
 
-    def __and__(self, other: Q) -> Q:
+    def __and__(self, other: Condition) -> Q:
         return self._combine(other, self.AND)
 
-    def __or__(self, other: Q) -> Q:
+    def __or__(self, other: Condition) -> Q:
         return self._combine(other, self.OR)
 
     def __invert__(self) -> Q:

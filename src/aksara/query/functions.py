@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from aksara import fields
 from aksara.exceptions import QueryError
-from aksara.query.expressions import Combinable, F, Q, Value
+from aksara.query.expressions import Combinable, Condition, F, Q, Value
 from aksara.query.lookups.vector import distance
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
@@ -355,10 +355,10 @@ class Exists(Subquery):
     def __invert__(self) -> Q:
         return ~Q(self)
 
-    def __and__(self, other: Q) -> Q:
+    def __and__(self, other: Condition) -> Q:
         return Q(self) & other
 
-    def __or__(self, other: Q) -> Q:
+    def __or__(self, other: Condition) -> Q:
         return Q(self) | other
 
 

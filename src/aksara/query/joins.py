@@ -12,7 +12,7 @@ The related instances are built from the same row and kept in each instance's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -132,7 +132,9 @@ class JoinLayout:
         if names == meta.attnames:
             names = meta.attnames
         build = builder_for(model, names)
-        related = []
+        # (cache name, the related instance's cache of its owner, its builder, start, stop,
+        # owner's position among the row's instances, pk position)
+        related: list[tuple[str, str | None, Callable[..., Model], int, int, int, int]] = []
         for relation, rmodel, start, stop, parent, pk_index, attnames in self.entries:
             back = relation.remote
             back_cache = back.cache_name if back is not None and not back.multi_valued else None

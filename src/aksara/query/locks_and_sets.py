@@ -13,6 +13,7 @@ from aksara.query.joins import check_join_path
 
 if TYPE_CHECKING:
     from aksara.query.queryset import QuerySet
+    from aksara.query.shaping import Ordering
 
 
 #: The set operations and their SQL.
@@ -34,7 +35,7 @@ class LocksAndSets(QuerySetPart[M, R]):
         _limit: int | None
         _offset: int | None
         _for_update: Any
-        _order: tuple[str, ...] | None
+        _order: tuple[Ordering, ...] | None
 
     def select_for_update(
         self,

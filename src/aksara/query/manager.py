@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 from aksara.query.queryset import QuerySet, sync_misuse
 
@@ -33,7 +33,7 @@ class Manager(_Proxies[M]):
     """``Post.objects``: every QuerySet method, starting from ``get_queryset()``."""
 
     def __init__(self, model: type[M] | None = None) -> None:
-        self.model: type[M] = model  # type: ignore[assignment]
+        self.model = cast("type[M]", model)  # None until __set_name__() gives the model
 
     def __get__(self, instance: Any, owner: type[Any]) -> Self:
         if instance is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 import functools
 from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 
 from aksara.db import get_database
 from aksara.exceptions import QueryError
@@ -28,12 +28,12 @@ from aksara.query.annotations import (
     check_condition,
     on_annotations,
 )
-from aksara.query.expressions import CombinedExpression, F, OrderBy, Q
+from aksara.query.expressions import CombinedExpression, Condition, F, OrderBy, Q
 from aksara.query.joins import JoinLayout, check_join_path, related_model
 from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
 from aksara.query.reporting import Reports
-from aksara.query.shaping import Shaping
+from aksara.query.shaping import Ordering, Shaping
 from aksara.query.streaming import DEFAULT_CHUNK_SIZE, check_chunk_size, stream
 from aksara.query.vector import nearest
 
@@ -48,7 +48,8 @@ MAX_ROWS = 2**63 - 1
 @functools.lru_cache(maxsize=256)
 def named_row(names: tuple[str, ...]) -> Any:
     """The named-tuple class of ``values_list(..., named=True)`` rows with these columns."""
-    return collections.namedtuple("Row", names, rename=True)
+    # The columns are known at run time only: no NamedTuple can spell them.
+    return collections.namedtuple("Row", names, rename=True)  # pyright: ignore[reportUntypedNamedTuple]
 
 
 def sync_misuse(what: str, instead: str) -> str:
@@ -84,7 +85,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         self._where: tuple[Q, ...] = ()
         if model._meta.soft_delete:  # soft-deleted rows are hidden unless asked for
             self._where = (deleted_filter(model, hidden=True),)
-        self._order: tuple[str, ...] | None = None
+        self._order: tuple[Ordering, ...] | None = None
         self._limit: int | None = None
         self._offset: int | None = None
         self._fields: tuple[str, ...] | None = None
@@ -176,13 +177,13 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
             clone._where = (condition, *clone._where)
         return clone
 
-    def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M, R]:
+    def filter(self, *conditions: Condition, **lookups: Any) -> QuerySet[M, R]:
         """Rows matching every condition: ``filter(title__icontains="db", views__gte=10)``."""
         if conditions or lookups:
             return self._add_condition(Q(*conditions, **lookups))
         return self._clone()
 
-    def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M, R]:
+    def exclude(self, *conditions: Condition, **lookups: Any) -> QuerySet[M, R]:
         """Rows matching none of the conditions together (``NOT (...)``)."""
         if conditions or lookups:
             return self._add_condition(~Q(*conditions, **lookups))
@@ -227,7 +228,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         only the author's name (and key) too."""
         self._not_combined("only")
         meta = self.model._meta
-        names = []
+        names: list[str] = []
         related: dict[str, list[str]] = {}
         for name in fields:
             path, _, rest = name.rpartition("__")
@@ -253,7 +254,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         """Load every field but these (never the primary key); they load on ``refresh_from_db()``."""
         self._not_combined("defer")
         meta = self.model._meta
-        deferred = set()
+        deferred: set[str] = set()
         for name in fields:
             field = meta.get_field(name)
             if not field.concrete:
@@ -274,7 +275,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         clone = self._clone()
         clone._mode = "dicts"
         clone._fields = self._field_names(fields)
-        return clone  # type: ignore[return-value]  # the rows change, the query is the same
+        return cast("QuerySet[M, dict[str, Any]]", clone)  # the rows change, not the query
 
     @overload
     def values_list(
@@ -306,7 +307,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         annotated = [name for name, _ in self._annotations if name not in self._aliases]
         if not fields:
             return (*(f.attname for f in meta.concrete_fields), *annotated)
-        names = []
+        names: list[str] = []
         for name in fields:
             if name in annotated:
                 names.append(name)
@@ -331,11 +332,12 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
     @overload
     def __getitem__(self, item: int) -> Coroutine[Any, Any, R]: ...
 
-    def __getitem__(self, item: int | slice) -> Any:
+    def __getitem__(self, item: object) -> Any:  # any object: untyped callers are checked
         if isinstance(item, slice):
-            if item.step not in (None, 1):
+            window = cast("slice[Any, Any, Any]", item)  # its bounds are checked below
+            if window.step not in (None, 1):
                 raise QueryError("QuerySet slicing does not support steps")
-            start, stop = item.start or 0, item.stop
+            start, stop = window.start or 0, window.stop
             for bound in (start, stop):
                 if isinstance(bound, bool) or (bound is not None and not isinstance(bound, int)):
                     raise TypeError("QuerySet slices take integers")
@@ -371,7 +373,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
 
     # -- compilation -------------------------------------------------------------------------
 
-    def _ordering(self) -> tuple[str, ...]:
+    def _ordering(self) -> tuple[Ordering, ...]:
         if self._order is not None:
             return self._order
         # Meta.ordering does not apply to grouped rows (its fields are not grouped by), nor
@@ -433,7 +435,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         runs per chunk. Nothing is cached on the queryset."""
         return stream(self, check_chunk_size(chunk_size))
 
-    async def get(self, *conditions: Q, **lookups: Any) -> R:
+    async def get(self, *conditions: Condition, **lookups: Any) -> R:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""
         if len(lookups) == 1 and not conditions and self._is_plain():
             rows = await self._get_one(lookups)
@@ -498,7 +500,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         records = await get_database().fetch(plan.sql, plan.args([*params, 2]))
         return hydrate(model, records, rows)
 
-    async def get_or_none(self, *conditions: Q, **lookups: Any) -> R | None:
+    async def get_or_none(self, *conditions: Condition, **lookups: Any) -> R | None:
         try:
             return await self.get(*conditions, **lookups)
         except self.model.DoesNotExist:
@@ -516,7 +518,8 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
 
     async def last(self) -> R | None:
         order = self._ordering() or self._default_order()
-        reversed_order = tuple(
+        # order_by() takes back the orderings it made (expressions, SQLAlchemy ones) too.
+        reversed_order: tuple[Any, ...] = tuple(
             o.reversed()
             if not isinstance(o, str) or isinstance(o, OrderBy)
             else o[1:]

@@ -8,7 +8,7 @@ relation attributes (``Relation.manager_class``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -67,7 +67,7 @@ class RelatedManager(Manager[M]):
     """
 
     def __init__(self, instance: Model, relation: Relation) -> None:
-        super().__init__(relation.target())  # type: ignore[arg-type]
+        super().__init__(cast("type[M]", relation.target()))
         self.instance = instance
         self.relation = relation
         self.step = relation.step()
@@ -118,7 +118,7 @@ class RelatedManager(Manager[M]):
     def _keys(self, objs: Iterable[Any]) -> list[Any]:
         target = self.model
         pk = target._meta.pk
-        keys = []
+        keys: list[Any] = []
         for obj in objs:
             if isinstance(obj, ModelRoot):
                 if not isinstance(obj, target):
@@ -137,7 +137,7 @@ class RelatedManager(Manager[M]):
     def _forget(self) -> None:
         vars(self.instance).pop(self.relation.cache_name, None)
 
-    def _foreign_key(self, op: str | None = None) -> ForeignKey:
+    def _foreign_key(self, op: str | None = None) -> ForeignKey[Any, Any]:
         field = self.relation.remote
         assert isinstance(field, ForeignKey)
         if op is not None and not field.nullable:
@@ -145,7 +145,7 @@ class RelatedManager(Manager[M]):
                 f"{self._name}.{op}() would set {self.model.__name__}.{field.name} to NULL, "
                 f"which is not nullable; delete those objects instead"
             )
-        return field
+        return cast("ForeignKey[Any, Any]", field)
 
     async def _junction(self, op: str, values: list[Any]) -> None:
         plan = _junction_plan(self.step, op)

@@ -27,6 +27,7 @@ from aksara.query._sqlalchemy import sqlalchemy_key, sqlalchemy_sql
 
 if TYPE_CHECKING:
     from aksara.query.queryset import QuerySet
+    from aksara.query.shaping import Ordering
 
 
 #: ``EXPLAIN``'s output formats.
@@ -204,7 +205,7 @@ class Reports(QuerySetPart[M, R]):
         model: type[M]
         _mode: str
         _fields: tuple[str, ...] | None
-        _order: tuple[str, ...] | None
+        _order: tuple[Ordering, ...] | None
 
         def _is_plain(self) -> bool: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import sqlalchemy as sa
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from aksara.models.base import Model
     from aksara.query.queryset import QuerySet
 
+#: One ordering of a queryset: a field name (``"-views"``, an ``OrderBy``), an expression
+#: (``Lower("name").desc()``) or a SQLAlchemy one (``Post.c.views.desc()``).
+Ordering: TypeAlias = "str | ExpressionOrder | SQLAlchemyOrder"
+
 
 class Shaping(QuerySetPart[M, R]):
     """What a queryset computes per row and in which order."""
@@ -38,7 +42,7 @@ class Shaping(QuerySetPart[M, R]):
         _aliases: frozenset[str]
         _combined: Any
         _for_update: Any
-        _order: tuple[Any, ...] | None
+        _order: tuple[Ordering, ...] | None
 
         def _not_combined(self, method: str) -> None: ...
         def _clone(self) -> QuerySet[M, R]: ...
@@ -92,7 +96,7 @@ class Shaping(QuerySetPart[M, R]):
         ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
         (``Post.c.views.desc()``) orders by itself."""
         annotated = dict(self._annotations)
-        specs: list[Any] = []
+        specs: list[Ordering] = []
         for spec in fields:
             if is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
                 if self._combined is not None:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara._typing import NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError
+from aksara.fields.base import Field
 from aksara.fields.ranges import RangeField
 from aksara.models.constraints import UniqueConstraint
 from aksara.query._compile import Plan, RowPlan, param
@@ -62,7 +63,7 @@ def conflict_target(
             continue
         if not field.concrete:
             raise QueryError(f"{method}: {meta.model_name}.{name} has no column")
-        if field.mutable or isinstance(field, RangeField):
+        if field.mutable or _is_range(field):
             # The database rewrites such values (a range's canonical bounds): rows could not
             # be matched back to their instances.
             raise QueryError(
@@ -435,3 +436,8 @@ async def upsert(
     (row,) = _returned_rows(model, returning).tuples(result)
     instance = builder_for(model, returning)(row[:-1])
     return instance, bool(row[-1])
+
+
+def _is_range(field: Field[Any, Any]) -> bool:
+    """Whether ``field`` is a range field (a check that leaves ``field``'s type as it is)."""
+    return isinstance(field, RangeField)

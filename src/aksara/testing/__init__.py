@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +25,7 @@ class CapturedQueries:
 
 
 @contextmanager
-def capture_queries() -> Iterator[CapturedQueries]:
+def capture_queries() -> Generator[CapturedQueries, None, None]:
     """Record every statement aksara sends: ``with capture_queries() as q: ...; assert len(q) == 2``."""
     captured = CapturedQueries()
     database = get_database()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -76,7 +76,9 @@ class S3Server:
 
 
 @contextmanager
-def run_moto_s3(bucket: str = "aksara-test-media", region: str = "us-east-1") -> Iterator[S3Server]:
+def run_moto_s3(
+    bucket: str = "aksara-test-media", region: str = "us-east-1"
+) -> Generator[S3Server, None, None]:
     """Run moto's S3 server on 127.0.0.1 (a free port) with ``bucket`` created, then stop it."""
     try:
         moto_server = importlib.import_module("moto.server")

@@ -7,7 +7,7 @@ filter(tags__len__gte=2)                       cardinality(tags) >= 2
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -81,7 +81,7 @@ class ArrayIndex:
         self.output_field = derived(parent.element_field(), parent, str(index))
 
     def apply(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-        item_type = column.type.item_type  # type: ignore[attr-defined]
+        item_type = cast("sa.ARRAY[Any]", column.type).item_type
         return sa.type_coerce(column[sa.literal(self.index + 1, sa.Integer())], item_type)
 
 

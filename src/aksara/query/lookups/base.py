@@ -9,7 +9,7 @@ field classes (``Field.register_lookup``); a subclass inherits them and may over
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -65,9 +65,11 @@ def sendable(value: Any, where: str) -> Any:
             if depth >= MAX_NESTING:
                 raise QueryError(f"{where}: the value is nested too deeply")
             if isinstance(item, dict):
-                pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+                mapping = cast("dict[Any, Any]", item)
+                pending.extend((part, depth + 1) for pair in mapping.items() for part in pair)
             else:
-                pending.extend((part, depth + 1) for part in item)
+                sequence = cast("list[Any] | tuple[Any, ...]", item)
+                pending.extend((part, depth + 1) for part in sequence)
     return value
 
 
@@ -95,9 +97,10 @@ def index(name: str) -> int | None:
 class Lookup:
     """Base lookup: one bound value compared with an operator."""
 
-    name: ClassVar[str]
+    #: Set per class, or per instance for the lookups made at run time (``OperatorLookup``).
+    name: str
     #: Number of parameters the lookup binds for a non-null value.
-    operator: ClassVar[str] = "="
+    operator: str = "="
 
     def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         return None, [query_value(field, value)]
@@ -275,8 +278,8 @@ class OperatorLookup(Lookup):
     """A lookup whose name and SQL operator are given per instance (``@>``, ``?&``, ``>``...)."""
 
     def __init__(self, name: str, operator: str) -> None:
-        self.name = name  # type: ignore[misc]
-        self.operator = operator  # type: ignore[misc]
+        self.name = name
+        self.operator = operator
 
 
 class OnText(Lookup):
@@ -285,7 +288,7 @@ class OnText(Lookup):
     def __init__(self, inner: Lookup, to_text: Any) -> None:
         self.inner = inner
         self.to_text = to_text
-        self.name = inner.name  # type: ignore[misc]
+        self.name = inner.name
 
     def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         return self.inner.prepare(field, value)

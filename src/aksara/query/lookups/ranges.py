@@ -13,7 +13,7 @@ filter(during__isempty=True)                 isempty(during)
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -29,17 +29,18 @@ class RangeOperator(Lookup):
     """A range operator with a range (or, for ``contains``, a value of the range's type)."""
 
     def __init__(self, name: str, operator: str, *, element: bool = False) -> None:
-        self.name = name  # type: ignore[misc]
-        self.operator = operator  # type: ignore[misc]
+        self.name = name
+        self.operator = operator
         self.element = element
 
     def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         if value is None:
             raise QueryError(f"{self.name} lookup does not accept None")
         assert isinstance(field, RangeField)
+        range_field = cast("RangeField[Any, Any]", field)  # its bounds' type: any
         if self.element and not isinstance(value, (Range, tuple, list, dict)):
-            return "element", [query_value(field.base_field, value)]
-        return "range", [query_value(field, value)]
+            return "element", [query_value(range_field.base_field, value)]
+        return "range", [query_value(range_field, value)]
 
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         type_ = field.base_field.sa_type() if variant == "element" else column.type
@@ -50,7 +51,7 @@ class RangeBound(Lookup):
     """``startswith`` / ``endswith``: the lower / upper bound equals a value."""
 
     def __init__(self, name: str, function: str) -> None:
-        self.name = name  # type: ignore[misc]
+        self.name = name
         self.function = function
 
     def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:

@@ -6,7 +6,7 @@ filter(embedding__cosine_distance__lt=(v, .3)) (embedding <=> v) < 0.3
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 
@@ -72,12 +72,15 @@ class DistanceLookup(OperatorLookup):
 
     def prepare(self, field: Field[Any, Any], value: Any) -> tuple[Hashable, list[Any]]:
         assert isinstance(field, VectorDistance)
-        if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
+        pair: Sequence[Any] = ()
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            pair = cast("Sequence[Any]", value)
+        if len(pair) != 2:
             raise QueryError(
                 f"{field.name}__{self.name} needs a (vector, threshold) pair, "
                 f"e.g. {field.name}__{self.name}=(query_vector, 0.5)"
             )
-        vector, threshold = value
+        vector, threshold = pair
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
             raise QueryError(f"{field.name}__{self.name}: the threshold must be a number")
         return None, [query_value(field.vector_field, vector), float(threshold)]
