@@ -15,7 +15,7 @@ import ipaddress
 import math
 import os
 import struct
-from typing import Any, cast
+from typing import Any, TypeAlias, Union, cast
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR
@@ -29,6 +29,7 @@ from aksara.exceptions import ValidationError
 #: ``Range(lower, upper, bounds="[]")``, ``Range(empty=True)``; ``None`` bounds are unbounded.
 __all__ = [
     "Range",
+    "JSONValue",
     "DurationType",
     "VectorType",
     "EnumType",
@@ -36,6 +37,12 @@ __all__ = [
     "IPAddressType",
     "SlugType",
     "format_ip",
+]
+
+#: Any JSON document, for a JSON field whose values checkers should know are JSON:
+#: ``settings = fields.JSON[JSONValue](default=dict)``.
+JSONValue: TypeAlias = Union[  # noqa: UP007  (a union that exists when the code runs)
+    dict[str, "JSONValue"], list["JSONValue"], str, int, float, bool, None
 ]
 
 

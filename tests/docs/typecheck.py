@@ -50,7 +50,7 @@ class Source:
 def session_module(page: list[Block], name: str, path: Path) -> Source:
     """A session page's blocks as the body of one ``async def`` (future imports hoisted)."""
     source = Source(path, name)
-    out = ["from __future__ import annotations", "", "", "async def _page() -> None:"]
+    out = ["from __future__ import annotations", "", "", "async def _page() -> None:", "    pass"]
     for block in page:
         if block.language not in PYTHON or not block.runs:
             continue

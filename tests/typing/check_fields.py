@@ -11,7 +11,7 @@ from typing import Any, Literal, assert_type
 
 from aksara import Model, fields
 from aksara.fields.files import FieldFile
-from aksara.types import Range
+from aksara.types import JSONValue, Range
 
 
 class Gadget(Model):
@@ -124,3 +124,20 @@ def enums_and_ranges(b: Booking) -> None:
     assert_type(b.days, Range[dt.date])
     assert_type(b.budget, Range[decimal.Decimal])
     b.colour = "green"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+
+
+class Profile(Model):
+    anything = fields.JSON(default=dict)
+    counts = fields.JSON[dict[str, int]](default=dict)
+    document = fields.JSON[JSONValue, bool](nullable=True)
+
+
+async def json_documents(p: Profile) -> None:
+    """A JSON field reads as Any unless it names its type."""
+    assert_type(p.anything, Any)
+    assert_type(p.counts, dict[str, int])
+    assert_type(p.document, JSONValue | None)
+    p.counts = {"a": 1}
+    p.counts = ["a"]  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+    saved = await Profile.objects.create(counts={"a": 1})
+    assert_type(saved.counts["a"], int)

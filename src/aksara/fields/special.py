@@ -78,8 +78,16 @@ class UUID(Field[uuid.UUID, N]):
         return info
 
 
-class JSON(Field[Any, N]):
+#: The type a JSON field's values have to checkers: ``Any`` unless the field says
+#: (``fields.JSON[dict[str, int]](default=dict)``, or ``aksara.types.JSONValue``).
+J = TypeVar("J", default=Any)
+
+
+class JSON(Field[J, N]):
     """Any JSON-serialisable value, stored as ``JSONB``. ``metadata = fields.JSON(default=dict)``
+
+    Reads as ``Any`` to type checkers; ``fields.JSON[dict[str, int]](default=dict)`` reads as
+    ``dict[str, int]`` (what is stored is checked as JSON, not against that type).
 
     Key paths are queried with double underscores, and their values compare as JSON
     (numbers as numbers)::
