@@ -4,6 +4,12 @@ This is the practical limit the other peers are measured against: no query
 building, no row objects beyond asyncpg's ``Record``. Reads of the related model
 fetch the parent by a join and tags and children as arrays in the same
 statement, which is what hand-written SQL would do.
+
+Statements go through asyncpg's statement cache (``conn.fetch(sql, ...)``), so each is
+prepared once per connection for the whole run, as every other peer's statements are, not
+once per round; and a worker's connection goes back to the pool without asyncpg's
+``RESET ALL`` round trip (a connection a worker held for plain statements has nothing to
+reset), as aksara's pool gives its connections back.
 """
 
 from __future__ import annotations
@@ -58,10 +64,17 @@ def _values_sql(model: str) -> str:
     return f"SELECT * FROM {table} AS c"
 
 
-def unpacker(stmt: asyncpg.prepared_stmt.PreparedStatement, kind: str) -> Any:
+_UNPACKERS: dict[tuple[str, str], Any] = {}
+
+
+async def unpacker(conn: asyncpg.Connection, sql: str, kind: str) -> Any:
     """The fastest rows-to-dicts (or tuples) a hand-written query gets: one comprehension with
     the columns spelled out (``[{"id": r[0], ...} for r in rows]``), which builds each dict or
-    tuple as a literal instead of through ``dict(record)``."""
+    tuple as a literal instead of through ``dict(record)``. Made once per statement."""
+    found = _UNPACKERS.get((sql, kind))
+    if found is not None:
+        return found
+    stmt = await conn.prepare(sql)
     names = [a.name for a in stmt.get_attributes()]
     if kind == "dict":
         item = "{" + ", ".join(f"{n!r}: r[{i}]" for i, n in enumerate(names)) + "}"
@@ -69,7 +82,12 @@ def unpacker(stmt: asyncpg.prepared_stmt.PreparedStatement, kind: str) -> Any:
         item = "(" + "".join(f"r[{i}], " for i in range(len(names))) + ")"
     namespace: dict[str, Any] = {}
     exec(f"def unpack(rows):\n    return [{item} for r in rows]\n", namespace)
+    _UNPACKERS[sql, kind] = namespace["unpack"]
     return namespace["unpack"]
+
+
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """A worker's connection goes back as it is (asyncpg's default runs ``RESET ALL`` etc.)."""
 
 
 class AsyncpgPeer(Peer):
@@ -80,7 +98,11 @@ class AsyncpgPeer(Peer):
 
     async def start(self, url: str) -> None:
         self.pool = await asyncpg.create_pool(
-            url, min_size=w.WORKERS, max_size=w.WORKERS, init=verify.init_connection
+            url,
+            min_size=w.WORKERS,
+            max_size=w.WORKERS,
+            init=verify.init_connection,
+            reset=_no_reset,
         )
 
     async def stop(self) -> None:
@@ -148,17 +170,15 @@ class AsyncpgPeer(Peer):
     async def insert_single(self, model: str, rows: list[Row]) -> None:
         sql, fixed = _insert_sql(model)
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(sql)
             for row in rows:
-                await stmt.fetchval(*self._params(model, row, fixed))
+                await conn.fetchval(sql, *self._params(model, row, fixed))
 
     async def insert_batch(self, model: str, rows: list[Row]) -> None:
         sql, fixed = _insert_sql(model)
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(sql)
             async with conn.transaction():
                 for row in rows:
-                    await stmt.fetchval(*self._params(model, row, fixed))
+                    await conn.fetchval(sql, *self._params(model, row, fixed))
 
     async def insert_bulk(self, model: str, rows: list[Row]) -> None:
         _, fixed = _insert_sql(model)
@@ -173,37 +193,36 @@ class AsyncpgPeer(Peer):
     # -- reads ----------------------------------------------------------------------------------
 
     async def filter_large(self, model: str, levels: list[int], keep: Keep) -> None:
+        sql = _select_sql(model, "D", "WHERE c.level = $1")
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(_select_sql(model, "D", "WHERE c.level = $1"))
             for level in levels:
-                keep(level, await stmt.fetch(level))
+                keep(level, await conn.fetch(sql, level))
 
     async def filter_small(self, model: str, pages: list[tuple[int, int]], keep: Keep) -> None:
         sql = _select_sql(model, "E", f"WHERE c.level = $1 ORDER BY c.id LIMIT {w.PAGE} OFFSET $2")
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(sql)
             for page in pages:
-                keep(page, await stmt.fetch(*page))
+                keep(page, await conn.fetch(sql, *page))
 
     async def get(self, model: str, ids: list[int], keep: Keep) -> None:
+        sql = _select_sql(model, "F", "WHERE c.id = $1")
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(_select_sql(model, "F", "WHERE c.id = $1"))
             for pk in ids:
-                keep(pk, await stmt.fetchrow(pk))
+                keep(pk, await conn.fetchrow(sql, pk))
 
     async def filter_dicts(self, model: str, levels: list[int], keep: Keep) -> None:
+        sql = _values_sql(model) + " WHERE c.level = $1"
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
-            unpack = unpacker(stmt, "dict")
+            unpack = await unpacker(conn, sql, "dict")
             for level in levels:
-                keep(level, unpack(await stmt.fetch(level)))
+                keep(level, unpack(await conn.fetch(sql, level)))
 
     async def filter_tuples(self, model: str, levels: list[int], keep: Keep) -> None:
+        sql = _values_sql(model) + " WHERE c.level = $1"
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(_values_sql(model) + " WHERE c.level = $1")
-            unpack = unpacker(stmt, "tuple")
+            unpack = await unpacker(conn, sql, "tuple")
             for level in levels:
-                keep(level, unpack(await stmt.fetch(level)))
+                keep(level, unpack(await conn.fetch(sql, level)))
 
     # -- updates and deletes --------------------------------------------------------------------
 
@@ -220,27 +239,26 @@ class AsyncpgPeer(Peer):
         sets = ", ".join(f'"{c}" = ${n}' for n, c in enumerate(cols, start=2))
         sql = f"UPDATE {w.TABLES[model]} SET {sets} WHERE id = $1"
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(sql)
             async with conn.transaction():
                 for r in objs:
                     values = list(r.values())
                     values[2] = w.LEVEL_I
                     values[3] = r["text"] + w.UPDATE_SUFFIX
-                    await stmt.fetch(*values)
+                    await conn.execute(sql, *values)
 
     async def update_field(self, model: str, objs: list[Any]) -> None:
+        sql = f"UPDATE {w.TABLES[model]} SET level = $2 WHERE id = $1"
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(f"UPDATE {w.TABLES[model]} SET level = $2 WHERE id = $1")
             async with conn.transaction():
                 for r in objs:
-                    await stmt.fetch(r["id"], w.LEVEL_J)
+                    await conn.execute(sql, r["id"], w.LEVEL_J)
 
     async def delete(self, model: str, objs: list[Any]) -> None:
+        sql = f"DELETE FROM {w.TABLES[model]} WHERE id = $1"
         async with self.pool.acquire() as conn:
-            stmt = await conn.prepare(f"DELETE FROM {w.TABLES[model]} WHERE id = $1")
             async with conn.transaction():
                 for r in objs:
-                    await stmt.fetch(r["id"])
+                    await conn.execute(sql, r["id"])
 
     # -- verification ---------------------------------------------------------------------------
 

@@ -352,7 +352,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self
-        d = vars(instance)
+        d = instance.__dict__
         # Writes to the column attribute drop a cached object that no longer matches it.
         cached = d.get(self.cache_name)
         if cached is not None:
@@ -552,7 +552,9 @@ class _AttnameDescriptor:
             ) from None
 
     def __set__(self, instance: Model, value: Any) -> None:
-        d = vars(instance)
+        # Once per row loaded (a row builder assigns the column): no vars() call here.
+        # pyright reads a model's ``__dict__`` as its metaclass's, a read-only mapping proxy.
+        d: dict[str, Any] = instance.__dict__  # pyright: ignore[reportAssignmentType]
         field = self.field
         cached = d.get(field.cache_name)
         if cached is not None and cached.pk != value:

@@ -78,6 +78,11 @@ def unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
 
 
+#: Field's own methods, looked up once (``Field[Any, Any]`` is a new alias object each time).
+_PLAIN_TO_DB = Field[Any, Any].to_db
+_PLAIN_CLEAN_FOR_UPDATE = Field[Any, Any].clean_for_update
+
+
 def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> list[list[Any]]:
     """The values of ``objs`` column by column (``unnest()``'s arrays), ``to_db()`` applied
     where a field has one of its own."""
@@ -85,7 +90,7 @@ def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> l
     columns: list[list[Any]] = []
     for field in fields:
         attname = field.attname
-        if type(field).to_db is Field[Any, Any].to_db:
+        if type(field).to_db is _PLAIN_TO_DB:
             columns.append([d[attname] for d in dicts])
         else:
             to_db = field.to_db
@@ -315,7 +320,7 @@ def computed(value: Any) -> bool:
 
 
 def check_update_expression(model: Any, field: Field[Any, Any], value: Any) -> None:
-    if type(field).clean_for_update is not Field[Any, Any].clean_for_update:
+    if type(field).clean_for_update is not _PLAIN_CLEAN_FOR_UPDATE:
         # A file field, say: its update() checks (StoredFile only) would be skipped.
         raise QueryError(
             f"update({field.name}=...): {type(field).__name__} takes no computed value"
