@@ -88,6 +88,13 @@ class RlBadge(Model):
     tag = fields.ForeignKey(RlTag, on_delete=CASCADE, related_name="badges")
 
 
+class RlSticker(Model):
+    """A nullable ForeignKey to a model with a database-made primary key."""
+
+    label = fields.String(max_length=50)
+    tag = fields.ForeignKey(RlTag, on_delete=SET_NULL, nullable=True, related_name="stickers")
+
+
 class RlOwned(Model):
     """An abstract model with a relation: each concrete model gets its own reverse accessor."""
 

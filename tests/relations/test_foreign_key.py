@@ -7,7 +7,15 @@ import pytest
 import aksara
 from aksara.exceptions import IntegrityError, QueryError, ValidationError
 from aksara.testing import capture_queries
-from tests.relations.models import RlAuthor, RlBadge, RlCategory, RlPost, RlProfile, RlTag
+from tests.relations.models import (
+    RlAuthor,
+    RlBadge,
+    RlCategory,
+    RlPost,
+    RlProfile,
+    RlSticker,
+    RlTag,
+)
 
 
 async def make_author(name: str = "Ada") -> RlAuthor:
@@ -95,6 +103,32 @@ async def test_an_object_saved_after_assignment_gives_its_generated_key(db):
     await badge.save()
     assert badge.tag_id == tag.id and isinstance(tag.id, int)
     assert (await RlBadge.objects.get(tag=tag)).label == "gold"
+
+
+async def test_a_nullable_key_takes_the_key_of_an_object_saved_after_assignment(db):
+    tag = RlTag(name="rust")
+    sticker = RlSticker(label="round", tag=tag)
+    await tag.save()
+    await sticker.save()  # not NULL: the assigned object has its key now
+    assert sticker.tag_id == tag.id
+    assert (await RlSticker.objects.get(id=sticker.id)).tag_id == tag.id
+    with pytest.raises(ValidationError, match="RlTag assigned to tag is not saved"):
+        await RlSticker(label="square", tag=RlTag(name="go")).save()
+    assert await RlSticker.objects.count() == 1
+
+
+async def test_a_loaded_object_follows_the_key_column(db):
+    ada, grace = await make_author("Ada"), await make_author("Grace")
+    await RlPost.objects.create(title="Notes", author=ada)
+    post = await RlPost.objects.select_related("author").get(title="Notes")
+    assert post.author == ada
+    post.author_id = grace.id  # the loaded Ada no longer matches the column
+    with pytest.raises(AttributeError, match="not loaded"):
+        post.author  # noqa: B018
+    await post.fetch_related("author")
+    assert post.author == grace
+    await post.save()
+    assert (await RlPost.objects.get(id=post.id)).author_id == grace.id
 
 
 async def test_a_missing_non_null_relation_is_a_validation_error(db):

@@ -188,3 +188,21 @@ class ReverseRelation(Relation):
 
     def __repr__(self) -> str:
         return f"<ReverseRelation: {self.model.__name__}.{self.name} ← {self.field!r}>"
+
+
+def closes_cycle(table: sa.Table, target: sa.Table) -> bool:
+    """True when ``target`` already reaches ``table`` through foreign keys."""
+    if table is target:
+        return False
+    seen = {target}
+    stack = [target]
+    while stack:
+        current = stack.pop()
+        for constraint in current.foreign_key_constraints:
+            referred = constraint.referred_table
+            if referred is table:
+                return True
+            if referred not in seen:
+                seen.add(referred)
+                stack.append(referred)
+    return False

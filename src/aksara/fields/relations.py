@@ -30,7 +30,7 @@ from typing_extensions import TypeVar, Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field, FieldOptions, N
-from aksara.fields.relation_base import Relation, ReverseRelation, Step, not_loaded
+from aksara.fields.relation_base import Relation, ReverseRelation, Step, closes_cycle, not_loaded
 from aksara.registry import ModelRoot, is_model_class, metadata, registry, snake_case
 
 if TYPE_CHECKING:
@@ -255,6 +255,9 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                 f"{where}: its column {self.attname!r} clashes with the field of that name"
             )
         setattr(model, self.attname, _AttnameDescriptor(self))
+        #: Set while ``post.author`` holds an object assigned before it had a primary key
+        #: (the column is None until that object is saved and this one cleaned).
+        self.unsaved_name = f"{self.cache_name}:unsaved"
 
     # -- the column --------------------------------------------------------------------------
 
@@ -282,7 +285,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                 [target_table.c[tmeta.pk_attname]],
                 ondelete=_SQL_ON_DELETE[self.on_delete],
                 # A constraint that closes a cycle of tables is added after both tables exist.
-                use_alter=_closes_cycle(table, target_table),
+                use_alter=closes_cycle(table, target_table),
             )
         )
 
@@ -319,10 +322,20 @@ class ForeignKey(RelatedField, Generic[TM, N]):
     def to_db(self, value: Any) -> Any:
         return self.target()._meta.pk.to_db(value) if value is not None else None
 
+    def _validator_expression(self, names: dict[str, Any], key: str) -> str | None:
+        expr = super()._validator_expression(names, key)
+        if expr is None:
+            return None
+        # A None column with an object assigned (before the database gave it a key): clean()
+        # takes the object's key now, or refuses an object that is still unsaved.
+        names[key + "cache"] = self.cache_name
+        return f"({expr}) and not (v is None and d.get({key}cache) is not None)"
+
     def clean(self, value: Any, instance: Model | None = None) -> Any:
         if instance is not None:
-            cached = instance.__dict__.get(self.cache_name)
-            if cached is not None and (value is None or cached.pk == value):
+            d: dict[str, Any] = instance.__dict__  # pyright: ignore[reportAssignmentType]
+            cached = self._cached(d)
+            if cached is not None:
                 if not cached.is_saved:
                     raise ValidationError(
                         f"The {type(cached).__name__} assigned to {self.name} is not saved; "
@@ -331,6 +344,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                     )
                 # Assigned before the database gave it a primary key: take it now.
                 value = cached.pk
+                d.pop(self.unsaved_name, None)
         return super().clean(value, instance)
 
     def describe(self) -> dict[str, Any]:
@@ -352,17 +366,31 @@ class ForeignKey(RelatedField, Generic[TM, N]):
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self
-        d = instance.__dict__
-        # Writes to the column attribute drop a cached object that no longer matches it.
-        cached = d.get(self.cache_name)
+        d: dict[str, Any] = instance.__dict__  # pyright: ignore[reportAssignmentType]
+        # The column attribute is a plain attribute: a cached object that no longer
+        # matches it (post.author_id was assigned since) is not returned.
+        cached = self._cached(d)
         if cached is not None:
             return cached
         if d.get(self.attname, _MISSING) is None:
             return None
         raise AttributeError(not_loaded(type(instance), self.name))
 
+    def _cached(self, d: dict[str, Any]) -> Any:
+        """The loaded related object if it still matches the column value, else None."""
+        cached = d.get(self.cache_name)
+        if cached is None:
+            return None
+        key = d.get(self.attname, _MISSING)
+        if key is _MISSING or cached.pk == key:
+            return cached
+        if key is None and self.unsaved_name in d:
+            return cached  # assigned unsaved, saved since
+        return None
+
     def __set__(self, instance: Model, value: Any) -> None:
         d = vars(instance)
+        d.pop(self.unsaved_name, None)
         if value is None:
             d[self.attname] = None
             d.pop(self.cache_name, None)
@@ -381,13 +409,15 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                 )
             d[self.attname] = value.pk
             d[self.cache_name] = value
+            if value.pk is None:
+                d[self.unsaved_name] = True
             return
         d[self.attname] = value
         d.pop(self.cache_name, None)
 
     def is_loaded(self, instance: Model) -> bool:
         d = vars(instance)
-        return d.get(self.cache_name) is not None or d.get(self.attname, _MISSING) is None
+        return self._cached(d) is not None or d.get(self.attname, _MISSING) is None
 
 
 class OneToOne(ForeignKey[TM, N]):
@@ -532,8 +562,10 @@ class ManyToMany(RelatedField, Generic[TM]):
 
 
 class _AttnameDescriptor:
-    """``post.author_id``: the column's value, kept in the instance ``__dict__``. Assigning it
-    drops a loaded ``post.author`` that no longer matches. ``Post.author_id`` is the field."""
+    """``post.author_id``: the column's value, kept in the instance ``__dict__``. A non-data
+    descriptor: a row builder's or user's assignment is a plain attribute store (instances
+    keep key-sharing dicts); ``post.author`` checks that its cached object still matches.
+    This runs only for ``Post.author_id`` (the field) or a column a query did not load."""
 
     __slots__ = ("field",)
 
@@ -543,23 +575,11 @@ class _AttnameDescriptor:
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self.field
-        try:
-            return instance.__dict__[self.field.attname]
-        except KeyError:
-            raise AttributeError(
-                f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
-                f"(see only()/defer()); call refresh_from_db() to load it"
-            ) from None
-
-    def __set__(self, instance: Model, value: Any) -> None:
-        # Once per row loaded (a row builder assigns the column): no vars() call here.
-        # pyright reads a model's ``__dict__`` as its metaclass's, a read-only mapping proxy.
-        d: dict[str, Any] = instance.__dict__  # pyright: ignore[reportAssignmentType]
-        field = self.field
-        cached = d.get(field.cache_name)
-        if cached is not None and cached.pk != value:
-            del d[field.cache_name]
-        d[field.attname] = value
+        # Reached only when the instance has no such attribute: the query did not load it.
+        raise AttributeError(
+            f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
+            f"(see only()/defer()); call refresh_from_db() to load it"
+        )
 
 
 class _Missing:
@@ -567,21 +587,3 @@ class _Missing:
 
 
 _MISSING: Final = _Missing()
-
-
-def _closes_cycle(table: sa.Table, target: sa.Table) -> bool:
-    """True when ``target`` already reaches ``table`` through foreign keys."""
-    if table is target:
-        return False
-    seen = {target}
-    stack = [target]
-    while stack:
-        current = stack.pop()
-        for constraint in current.foreign_key_constraints:
-            referred = constraint.referred_table
-            if referred is table:
-                return True
-            if referred not in seen:
-                seen.add(referred)
-                stack.append(referred)
-    return False
