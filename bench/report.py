@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -78,6 +79,39 @@ def best(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 if op not in target or cell["rate"] > target[op]["rate"]:
                     target[op] = cell
     return merged
+
+
+def paired(
+    runs: Sequence[Mapping[str, Any]],
+    base_runs: Sequence[Mapping[str, Any]],
+    models: Sequence[str] = w.MODELS,
+) -> str:
+    """For peers that took turns round by round (``run.py --paired``): per operation, the
+    median over every round of the peer's rate divided by the baseline's in the same turn."""
+    lines = ["| model | " + " | ".join(w.OPS) + " | geometric mean |", "|---|" + "---:|" * 12]
+    for model in models:
+        cells, ratios = [], []
+        for op in w.OPS:
+            pairs = [
+                (mine, theirs)
+                for run, base in zip(runs, base_runs, strict=False)
+                if model in run.get("models", {}) and model in base.get("models", {})
+                for mine, theirs in zip(
+                    run["models"][model][op]["rounds"],
+                    base["models"][model][op]["rounds"],
+                    strict=False,
+                )
+            ]
+            if not pairs:
+                cells.append("—")
+                continue
+            ratio = statistics.median(mine / theirs for mine, theirs in pairs)
+            ratios.append(ratio)
+            cells.append(f"{ratio:.2f}×")
+        if ratios:
+            mean = f"**{geometric_mean(ratios):.2f}×**" if len(ratios) == len(w.OPS) else "—"
+            lines.append(f"| {model} | " + " | ".join(cells) + f" | {mean} |")
+    return "\n".join(lines)
 
 
 def footnote(results: Sequence[Mapping[str, Any]]) -> str:

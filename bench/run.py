@@ -40,33 +40,93 @@ DEFAULT_PEERS = tuple(
 )
 
 
+def _command(peer: str, url: str, out: str, args: argparse.Namespace) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        f"bench.peers.{PEERS[peer]}",
+        "--url",
+        url,
+        "--models",
+        args.models,
+        "--loop",
+        args.loop,
+        "--out",
+        out,
+    ]
+    if args.quick:
+        cmd.append("--quick")
+    if args.scale != 1.0:
+        cmd += ["--scale", str(args.scale)]
+    return cmd
+
+
+def _environment() -> dict[str, str]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    )
+    env.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    return env
+
+
+def run_pair(server_uri: str, pair: list[str], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Run two peers at once, each in a fresh process on a fresh database, taking turns round
+    by round (``bench.peers.base.Baton``): the first of ``pair`` starts. Their JSON, in order."""
+    urls = [asyncio.run(_server.fresh_database(server_uri, f"bench_{peer}")) for peer in pair]
+    first_in, first_out = os.pipe()  # the second peer writes, the first reads
+    second_in, second_out = os.pipe()
+    os.write(first_out, b"t")  # the first peer holds the baton first
+    batons = [(first_in, second_out), (second_in, first_out)]
+    outs = [tempfile.NamedTemporaryFile(suffix=".json") for _ in pair]
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    procs = []
+    for peer, url, out, (read_fd, write_fd) in zip(pair, urls, outs, batons, strict=True):
+        cmd = [*_command(peer, url, out.name, args), "--baton", f"{read_fd},{write_fd}"]
+        procs.append(
+            subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                env=_environment(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                pass_fds=(read_fd, write_fd),
+            )
+        )
+    for fd in (first_in, first_out, second_in, second_out):
+        os.close(fd)  # the children hold them: a dead one's partner then runs alone
+    results = []
+    try:
+        for peer, proc, out in zip(pair, procs, outs, strict=True):
+            stdout, stderr = proc.communicate(timeout=args.timeout)
+            if proc.returncode != 0:
+                raise RuntimeError(
+                    f"{peer} failed ({proc.returncode}):\n{stdout[-2000:]}\n{stderr[-4000:]}"
+                )
+            result: dict[str, Any] = json.loads(Path(out.name).read_text(encoding="utf-8"))
+            result["wall_seconds"] = time.perf_counter() - started
+            result["load_before"] = load
+            results.append(result)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        for out in outs:
+            out.close()
+        for peer in pair:
+            asyncio.run(_server.drop_database(server_uri, f"bench_{peer}"))
+    return results
+
+
 def run_peer(server_uri: str, peer: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one peer in a fresh process on a fresh database; return its JSON."""
     db = f"bench_{peer}"
     url = asyncio.run(_server.fresh_database(server_uri, db))
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        cmd = [
-            sys.executable,
-            "-m",
-            f"bench.peers.{PEERS[peer]}",
-            "--url",
-            url,
-            "--models",
-            args.models,
-            "--loop",
-            args.loop,
-            "--out",
-            out.name,
-        ]
-        if args.quick:
-            cmd.append("--quick")
-        if args.scale != 1.0:
-            cmd += ["--scale", str(args.scale)]
-        env = dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        )
-        env.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+        cmd = _command(peer, url, out.name, args)
+        env = _environment()
         load = os.getloadavg()[0]
         started = time.perf_counter()
         proc = subprocess.run(
@@ -102,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=_server.DEFAULT_DATA_DIR)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per peer")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="two peers at once, taking turns round by round (the exact comparison)",
+    )
     args = parser.parse_args(argv)
 
     peers = [p for p in args.peers.split(",") if p]
@@ -112,11 +177,24 @@ def main(argv: list[str] | None = None) -> int:
     if any(m not in w.MODELS for m in models):
         parser.error(f"models are {list(w.MODELS)}")
 
+    if args.paired and len(peers) != 2:
+        parser.error("--paired takes exactly two peers (--peers asyncpg,aksara)")
+
     server = _server.start_server(args.data_dir)
     runs: dict[str, list[dict[str, Any]]] = {peer: [] for peer in peers}
     failures = set()
     try:
-        for n in range(args.repeat):
+        for n in range(args.repeat if args.paired else 0):
+            pair = peers if n % 2 == 0 else peers[::-1]
+            print(f"running {' and '.join(pair)}, taking turns ...", file=sys.stderr, flush=True)
+            try:
+                for peer, result in zip(pair, run_pair(server.get_uri(), pair, args), strict=True):
+                    runs[peer].append(result)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                print(exc, file=sys.stderr)
+                failures.update(pair)
+                break
+        for n in range(0 if args.paired else args.repeat):
             order = peers[n % len(peers) :] + peers[: n % len(peers)]
             for peer in order:
                 if peer in failures:
@@ -140,11 +218,19 @@ def main(argv: list[str] | None = None) -> int:
 
     mode = "quick" if args.quick else "full"
     runs_text = f" x {args.repeat} runs" if args.repeat > 1 else ""
+    if args.paired:
+        runs_text += ", the two peers taking turns round by round"
     print(
         f"## aksara benchmark ({mode}, {w.WORKERS} workers, {args.loop}, "
         f"best of {w.ROUNDS} rounds{runs_text}; rows/s, ratio to raw asyncpg)\n"
     )
     print(report.markdown(results, models))
+    if args.paired and all(runs[peer] for peer in peers):
+        print(
+            f"Paired: {peers[1]} / {peers[0]} per operation, the median over every round of "
+            f"the ratio of the two turns run back to back\n"
+        )
+        print(report.paired(runs[peers[1]], runs[peers[0]], models) + "\n")
     print(report.footnote(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -169,7 +170,53 @@ def versions(*packages: str) -> dict[str, str]:
 # -- the driver -------------------------------------------------------------------------------
 
 
+class Baton:
+    """Takes turns with another peer's process (``run.py --paired``): each timed round runs
+    while the other process waits, and the two alternate round by round, so both meet the
+    same server and machine. A peer passes the baton at the start of its next round (its
+    untimed work after a round runs on its own turn too) and for good when it is done."""
+
+    _TURN, _DONE = b"t", b"d"
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self.held = False
+        self.alone = False  # the other peer is done: no more waiting
+
+    def turn(self) -> None:
+        """Give the baton (when held) and wait until it comes back."""
+        if self.alone:
+            return
+        if self.held and not self._send(self._TURN):
+            return
+        got = os.read(self.read_fd, 1)
+        if got != self._TURN:  # the other peer finished (or died): run alone from now on
+            self.alone = True
+        self.held = True
+
+    def done(self) -> None:
+        if not self.alone:
+            self._send(self._DONE)
+        os.close(self.write_fd)
+        self.alone = True
+
+    def _send(self, signal: bytes) -> bool:
+        """Write to the partner; False (and alone from now on) when it is gone."""
+        try:
+            os.write(self.write_fd, signal)
+        except BrokenPipeError:
+            self.alone = True
+            return False
+        return True
+
+
+#: Set by ``main()`` when ``run.py --paired`` starts this peer with a partner.
+BATON: Baton | None = None
+
+
 async def _timed(run: Callable[[Any], Awaitable[None]], shares: Sequence[Any]) -> float:
+    if BATON is not None:
+        BATON.turn()
     gc.collect()
     started = time.perf_counter()
     await asyncio.gather(*(run(share) for share in shares))
@@ -322,7 +369,14 @@ def main(peer: Peer, argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every count")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--out", help="write the JSON here instead of stdout")
+    parser.add_argument(
+        "--baton", help="READ_FD,WRITE_FD: take turns with a partner (run.py --paired)"
+    )
     args = parser.parse_args(argv)
+    global BATON
+    if args.baton:
+        read_fd, write_fd = (int(fd) for fd in args.baton.split(","))
+        BATON = Baton(read_fd, write_fd)
     counts = w.QUICK if args.quick else w.FULL
     if args.scale != 1.0:
         counts = counts.scaled(args.scale)
@@ -334,6 +388,8 @@ def main(peer: Peer, argv: Sequence[str] | None = None) -> None:
         result = uvloop.run(coro)
     else:
         result = asyncio.run(coro)
+    if BATON is not None:
+        BATON.done()
     result["loop"] = args.loop
     result["counts"] = counts.__dict__
     text = json.dumps(result, indent=2)

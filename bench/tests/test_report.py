@@ -37,3 +37,16 @@ def test_best_keeps_the_fastest_run_per_operation():
     assert merged["runs"] == 2
     assert merged["models"]["simple"]["A"]["rate"] == 500.0
     assert merged["models"]["simple"]["B"]["rate"] == 300.0
+
+
+def test_paired_ratios_are_medians_of_turns_run_back_to_back():
+    def run(rounds: list[float]) -> dict:
+        ops = {op: {"rate": max(rounds), "rounds": rounds} for op in w.OPS}
+        return {"models": {"simple": ops}}
+
+    # Two repeats of three rounds: the ratios 0.5, 0.8, 0.9 | 1.0, 0.8, 0.7 have median 0.8.
+    mine = [run([50.0, 80.0, 90.0]), run([100.0, 80.0, 70.0])]
+    base = [run([100.0, 100.0, 100.0]), run([100.0, 100.0, 100.0])]
+    table = report.paired(mine, base, ["simple", "wide"])
+    assert "| simple | " + " | ".join(["0.80×"] * len(w.OPS)) + " | **0.80×** |" in table
+    assert "| wide |" not in table
