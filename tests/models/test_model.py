@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import aksara
 from aksara import Model, fields
 from aksara.exceptions import ConfigurationError, IntegrityError, ValidationError
+from aksara.testing import capture_queries
 from tests.query.models import Author, Note
 
 
@@ -145,6 +146,15 @@ async def test_save_update_fields(db):
     await post.save(update_fields=["counter"])
     fresh = await MdBlogPost.objects.get(id=post.id)
     assert fresh.title == "t" and fresh.counter == 9
+    # What update_fields left out is still a change: the next save() writes it.
+    post.tags.append("kept")
+    await post.save(update_fields=["counter"])
+    await post.save()
+    fresh = await MdBlogPost.objects.get(id=post.id)
+    assert (fresh.title, fresh.tags, fresh.counter) == ("new", ["kept"], 9)
+    with capture_queries() as queries:
+        await post.save()  # nothing changed since
+    assert len(queries) == 0
 
 
 async def test_auto_now_and_auto_now_add(db):

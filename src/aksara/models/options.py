@@ -191,6 +191,8 @@ class Options:
         )
         self.attnames: tuple[str, ...] = tuple(f.attname for f in self.concrete_fields)
         self.by_attname: dict[str, Field[Any, Any]] = {f.attname: f for f in self.concrete_fields}
+        #: Each column's position in ``attnames`` (and in a whole instance's ``_loaded``).
+        self.positions: dict[str, int] = {a: i for i, a in enumerate(self.attnames)}
         self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
         #: Fields whose ``pre_save_async`` does I/O around the write (files, unique slugs).
         self.async_save_fields = tuple(f for f in self.concrete_fields if f.has_async_pre_save)

@@ -31,6 +31,7 @@ from aksara.state import Partial, loaded_state
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
+    from aksara.models.options import Options
 
 
 def snapshot(obj: Model) -> None:
@@ -199,7 +200,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     else:
         await _update(obj, fields)
     if names is meta.attnames:
-        snapshot(obj)
+        d["_loaded"] = _after_update(meta, old_values, changed, d)
     else:
         # A partly loaded instance: refresh the snapshot of the fields it has now.
         names = tuple(n for n in meta.attnames if n in d)
@@ -210,6 +211,24 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
                 for n in names
             ),
         )
+
+
+def _after_update(
+    meta: Options, loaded: Sequence[Any], written: tuple[str, ...], d: dict[str, Any]
+) -> tuple[Any, ...]:
+    """A whole instance's ``_loaded`` after an UPDATE of the columns ``written``: theirs as
+    written (and the version's, which the database bumps), every other column's as it was
+    loaded, so that a change not written yet (``save(update_fields=[...])`` of others) is
+    still one at the next save. No copy of the values that were not written."""
+    values = list(loaded)
+    positions = meta.positions
+    if meta.version is not None:
+        written = (*written, meta.version.attname)
+    for attname in written:
+        field = meta.by_attname[attname]
+        value = d[attname]
+        values[positions[attname]] = field.snapshot(value) if field.mutable else value
+    return tuple(values)
 
 
 def _changed(
