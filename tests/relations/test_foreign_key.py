@@ -117,6 +117,38 @@ async def test_a_nullable_key_takes_the_key_of_an_object_saved_after_assignment(
     assert await RlSticker.objects.count() == 1
 
 
+async def test_the_column_of_an_object_assigned_before_it_had_a_key(db):
+    tag = RlTag(name="zig")
+    sticker = RlSticker(label="round", tag=tag)
+    assert sticker.tag_id is None and sticker.tag is tag
+    await tag.save()
+    assert sticker.tag_id == tag.id  # the column reads the object's key
+    sticker.tag_id = None  # a write to the column replaces the object
+    assert sticker.tag is None
+    await sticker.save()
+    assert (await RlSticker.objects.get(id=sticker.id)).tag_id is None
+    other = RlTag(name="odin")
+    badge = RlBadge(label="gold", tag=other)
+    await other.save()
+    badge.tag_id = None
+    with pytest.raises(ValidationError, match=r"RlBadge\.tag: This field cannot be null"):
+        await badge.save()
+
+
+async def test_a_loaded_row_takes_the_key_of_an_object_saved_after_assignment(db):
+    first = await RlTag.objects.create(name="first")
+    sticker = await RlSticker.objects.create(label="square", tag=first)
+    sticker = await RlSticker.objects.get(id=sticker.id)
+    second = RlTag(name="second")
+    sticker.tag = second
+    with pytest.raises(ValidationError, match="RlTag assigned to tag is not saved"):
+        await sticker.save()
+    await second.save()
+    await sticker.save()
+    assert (await RlSticker.objects.get(id=sticker.id)).tag_id == second.id
+    assert sticker.tag_id == second.id and sticker.tag is second
+
+
 async def test_a_loaded_object_follows_the_key_column(db):
     ada, grace = await make_author("Ada"), await make_author("Grace")
     await RlPost.objects.create(title="Notes", author=ada)

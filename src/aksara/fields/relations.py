@@ -255,9 +255,6 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                 f"{where}: its column {self.attname!r} clashes with the field of that name"
             )
         setattr(model, self.attname, _AttnameDescriptor(self))
-        #: Set while ``post.author`` holds an object assigned before it had a primary key
-        #: (the column is None until that object is saved and this one cleaned).
-        self.unsaved_name = f"{self.cache_name}:unsaved"
 
     # -- the column --------------------------------------------------------------------------
 
@@ -344,7 +341,6 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                     )
                 # Assigned before the database gave it a primary key: take it now.
                 value = cached.pk
-                d.pop(self.unsaved_name, None)
         return super().clean(value, instance)
 
     def describe(self) -> dict[str, Any]:
@@ -377,20 +373,19 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         raise AttributeError(not_loaded(type(instance), self.name))
 
     def _cached(self, d: dict[str, Any]) -> Any:
-        """The loaded related object if it still matches the column value, else None."""
+        """The loaded related object if it still matches the column value, else None. With no
+        column value (an object assigned before it had a primary key, or a column the query
+        deferred) the object is the value."""
         cached = d.get(self.cache_name)
         if cached is None:
             return None
         key = d.get(self.attname, _MISSING)
         if key is _MISSING or cached.pk == key:
             return cached
-        if key is None and self.unsaved_name in d:
-            return cached  # assigned unsaved, saved since
         return None
 
     def __set__(self, instance: Model, value: Any) -> None:
         d = vars(instance)
-        d.pop(self.unsaved_name, None)
         if value is None:
             d[self.attname] = None
             d.pop(self.cache_name, None)
@@ -407,10 +402,13 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                     model=type(instance).__name__,
                     field=self.name,
                 )
-            d[self.attname] = value.pk
             d[self.cache_name] = value
             if value.pk is None:
-                d[self.unsaved_name] = True
+                # No key yet: the column stays unset (``post.author_id`` reads the object's
+                # key) until save() takes it; any write to the column replaces the object.
+                d.pop(self.attname, None)
+            else:
+                d[self.attname] = value.pk
             return
         d[self.attname] = value
         d.pop(self.cache_name, None)
@@ -575,7 +573,11 @@ class _AttnameDescriptor:
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self.field
-        # Reached only when the instance has no such attribute: the query did not load it.
+        # Reached only when the instance has no such attribute: an object assigned before it
+        # had a key (its key now), or a column the query did not load.
+        cached = instance.__dict__.get(self.field.cache_name)
+        if cached is not None:
+            return cached.pk
         raise AttributeError(
             f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
             f"(see only()/defer()); call refresh_from_db() to load it"

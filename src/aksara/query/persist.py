@@ -188,7 +188,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if not changed:
         return
     fields = tuple(meta.by_attname[a] for a in changed)
-    expressions = [f for f in fields if isinstance(d[f.attname], Combinable)]
+    expressions = [f for f in fields if isinstance(d.get(f.attname), Combinable)]
     if expressions:
         _check_expressions(obj, expressions)
         obj._clean_fields([f for f in fields if f not in expressions])
@@ -259,6 +259,13 @@ def _changed(
         and new is not missing
         and (meta.by_attname[name].changed(new, old) if name in mutable else new != old)
     }
+    # A foreign key given an object before that object had a key: its column is unset until
+    # clean() takes the object's key (or refuses an object that is still unsaved).
+    changed.update(
+        a
+        for a in names
+        if a not in d and d.get(getattr(meta.by_attname[a], "cache_name", "")) is not None
+    )
     if partial:
         # Fields the query did not load and the code has assigned since (as Django saves them).
         changed.update(a for a in meta.attnames if a in d and a not in names)
