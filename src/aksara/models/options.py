@@ -194,6 +194,12 @@ class Options:
         #: Each column's position in ``attnames`` (and in a whole instance's ``_loaded``).
         self.positions: dict[str, int] = {a: i for i, a in enumerate(self.attnames)}
         self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
+        #: ``(column, cache)`` of each foreign key: the attribute of its key and of the object.
+        self.key_caches: tuple[tuple[str, str], ...] = tuple(
+            (f.attname, cast(str, getattr(f, "cache_name")))  # noqa: B009
+            for f in self.concrete_fields
+            if hasattr(f, "cache_name")
+        )
         #: Fields whose ``pre_save_async`` does I/O around the write (files, unique slugs).
         self.async_save_fields = tuple(f for f in self.concrete_fields if f.has_async_pre_save)
         #: Fields told about deleted rows (``post_delete``), e.g. to remove their files.

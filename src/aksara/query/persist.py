@@ -262,9 +262,7 @@ def _changed(
     # A foreign key given an object before that object had a key: its column is unset until
     # clean() takes the object's key (or refuses an object that is still unsaved).
     changed.update(
-        a
-        for a in names
-        if a not in d and d.get(getattr(meta.by_attname[a], "cache_name", "")) is not None
+        a for a, cache in meta.key_caches if a not in d and d.get(cache) is not None and a in names
     )
     if partial:
         # Fields the query did not load and the code has assigned since (as Django saves them).
