@@ -1,20 +1,24 @@
-"""The aksara peer through PgBouncer (transaction pooling, ``statement_cache_size=0``) next to a direct run.
+"""aksara and raw asyncpg through PgBouncer (transaction pooling, ``statement_cache_size=0``), next to direct runs.
 
     python bench/pgbouncer.py [--quick] [--models simple,wide,related] [--repeat N] [--pool-size N]
+                              [--runs direct,direct_nocache,pgbouncer,asyncpg_pgbouncer]
 
 Starts the benchmarks' embedded PostgreSQL and Debian's ``pgbouncer`` in front of it
-(``pool_mode = transaction``), then runs ``bench/run.py``'s aksara workload three ways, each
-in a fresh process on a fresh database:
+(``pool_mode = transaction``), then runs ``bench/run.py``'s workload four ways, each in a
+fresh process on a fresh database:
 
 - ``direct``: straight to PostgreSQL with the default settings (asyncpg's statement cache on);
 - ``direct, cache 0``: straight to PostgreSQL with ``AKSARA_STATEMENT_CACHE_SIZE=0``, which
   separates the cost of the setting from the cost of the extra hop;
 - ``pgbouncer, cache 0``: through PgBouncer with ``AKSARA_STATEMENT_CACHE_SIZE=0``, the
-  documented setting for transaction poolers.
+  documented setting for transaction poolers;
+- ``asyncpg via PgBouncer, cache 0``: the raw asyncpg peer through the same PgBouncer with
+  asyncpg's ``statement_cache_size=0``, as anyone behind a transaction pooler must run it.
 
 The driver's own checking connection (seeding and verification) goes straight to PostgreSQL
-in every run; only aksara's statements pass through PgBouncer. Prints the usual tables and
-the A-K geometric mean per model with its ratio to the direct run.
+in every run; only the peer's statements pass through PgBouncer. Prints the usual tables,
+the A-K geometric mean per model with its ratio to the direct run, and per operation aksara
+through PgBouncer over raw asyncpg through PgBouncer.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import pwd
 import shutil
@@ -42,10 +47,12 @@ from bench import _server, report  # noqa: E402
 from bench import workload as w  # noqa: E402
 
 RUNS = {
-    # name -> (label, through PgBouncer, AKSARA_STATEMENT_CACHE_SIZE)
-    "direct": ("aksara direct", False, None),
-    "direct_nocache": ("aksara direct, cache 0", False, "0"),
-    "pgbouncer": ("aksara via PgBouncer, cache 0", True, "0"),
+    # name -> (label, peer, through PgBouncer, statement cache size: aksara's
+    # AKSARA_STATEMENT_CACHE_SIZE, raw asyncpg's statement_cache_size)
+    "direct": ("aksara direct", "aksara", False, None),
+    "direct_nocache": ("aksara direct, cache 0", "aksara", False, "0"),
+    "pgbouncer": ("aksara via PgBouncer, cache 0", "aksara", True, "0"),
+    "asyncpg_pgbouncer": ("asyncpg via PgBouncer, cache 0", "asyncpg", True, "0"),
 }
 
 
@@ -127,9 +134,9 @@ class PgBouncer:
 
 
 def run_once(server_uri: str, bouncer: PgBouncer, name: str, args: argparse.Namespace) -> Any:
-    """Run the aksara peer one way in a fresh process on a fresh database; return its JSON."""
-    label, through, cache_size = RUNS[name]
-    db = f"bench_aksara_{name}"
+    """Run a peer one way in a fresh process on a fresh database; return its JSON."""
+    label, peer, through, cache_size = RUNS[name]
+    db = f"bench_pgb_{name}"
     url = asyncio.run(_server.fresh_database(server_uri, db))
     env = dict(
         os.environ,
@@ -137,10 +144,10 @@ def run_once(server_uri: str, bouncer: PgBouncer, name: str, args: argparse.Name
     )
     env.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
     env.pop("AKSARA_STATEMENT_CACHE_SIZE", None)
-    if cache_size is not None:
-        env["AKSARA_STATEMENT_CACHE_SIZE"] = cache_size
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        cmd = [sys.executable, "-m", "bench.pgbouncer", "--peer"]
+        cmd = [sys.executable, "-m", "bench.pgbouncer", "--peer", peer]
+        if cache_size is not None:
+            cmd += ["--statement-cache-size", cache_size]
         if through:
             cmd += ["--peer-url", bouncer.url(db)]
         cmd += ["--url", url, "--models", args.models, "--loop", args.loop, "--out", out.name]
@@ -162,13 +169,32 @@ def run_once(server_uri: str, bouncer: PgBouncer, name: str, args: argparse.Name
 
 
 def peer_main(argv: list[str]) -> None:
-    """The child process: ``bench.peers.base.main`` for aksara, optionally through another URL."""
-    from bench.peers.aksara_peer import AksaraPeer
+    """The child process: ``bench.peers.base.main`` for aksara or raw asyncpg, optionally
+    through another URL and with another statement cache size."""
     from bench.peers.base import main
 
     parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("peer", choices=("aksara", "asyncpg"))
     parser.add_argument("--peer-url")
+    parser.add_argument("--statement-cache-size", type=int)
     known, rest = parser.parse_known_args(argv)
+
+    if known.peer == "asyncpg":
+        from bench.peers.asyncpg_raw import AsyncpgPeer
+
+        class RoutedAsyncpgPeer(AsyncpgPeer):
+            if known.statement_cache_size is not None:
+                statement_cache_size = known.statement_cache_size
+
+            async def start(self, url: str) -> None:
+                await super().start(known.peer_url or url)
+
+        main(RoutedAsyncpgPeer(), rest)
+        return
+
+    if known.statement_cache_size is not None:  # read by aksara's settings at connect()
+        os.environ["AKSARA_STATEMENT_CACHE_SIZE"] = str(known.statement_cache_size)
+    from bench.peers.aksara_peer import AksaraPeer
 
     class RoutedAksaraPeer(AksaraPeer):
         async def start(self, url: str) -> None:
@@ -198,6 +224,33 @@ def summary(results: list[Any], models: list[str]) -> str:
     return "\n".join(lines)
 
 
+def versus(mine: Any, theirs: Any, models: list[str]) -> str:
+    """Per operation and model, ``mine``'s rate over ``theirs`` (both through PgBouncer), then
+    the ratio of their A-K geometric means (the geometric mean of the ratios)."""
+    shown = [m for m in models if m in mine.get("models", {}) and m in theirs.get("models", {})]
+    lines = ["| operation | " + " | ".join(shown) + " |", "|---|" + "---:|" * len(shown)]
+
+    def ratio(model: str, op: str) -> float:
+        return (report.rate(mine, model, op) or 0.0) / (report.rate(theirs, model, op) or math.nan)
+
+    for op in w.OPS:
+        cells = [f"{ratio(model, op):.2f}×" for model in shown]
+        lines.append(f"| {op} {w.OP_NAMES[op]} | " + " | ".join(cells) + " |")
+    means = [report.geometric_mean(ratio(model, op) for op in w.OPS) for model in shown]
+    lines.append("| **geometric mean** | " + " | ".join(f"**{m:.2f}×**" for m in means) + " |")
+    return "\n".join(lines)
+
+
+def pgbouncer_version() -> str:
+    executable = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    try:
+        out = subprocess.run([executable, "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        return ""
+    words = out.split()
+    return words[1] if len(words) > 1 and words[0] == "PgBouncer" else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--peer"]:
@@ -222,13 +275,18 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=_server.DEFAULT_DATA_DIR.with_name("aksara-bench-pgbouncer-pg"),
     )
+    parser.add_argument(
+        "--runs", default=",".join(RUNS), help=f"any of {', '.join(RUNS)} (default: all)"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
     models = [m for m in args.models.split(",") if m]
+    names = [n for n in args.runs.split(",") if n]
+    if not names or any(n not in RUNS for n in names):
+        parser.error(f"runs are {list(RUNS)}")
 
     server = _server.start_server(args.data_dir)
     bouncer = PgBouncer(server.get_uri(), pool_size=args.pool_size)
-    names = list(RUNS)
     runs: dict[str, list[Any]] = {name: [] for name in names}
     try:
         for n in range(args.repeat):
@@ -242,14 +300,19 @@ def main(argv: list[str] | None = None) -> int:
 
     mode = "quick" if args.quick else "full"
     print(
-        f"## aksara through PgBouncer 1.18 ({mode}, {w.WORKERS} workers, {args.loop}, "
-        f"pool_mode = transaction, default_pool_size = {args.pool_size}, best of "
+        f"## aksara through PgBouncer {pgbouncer_version()} ({mode}, {w.WORKERS} workers, "
+        f"{args.loop}, pool_mode = transaction, default_pool_size = {args.pool_size}, best of "
         f"{args.repeat} run(s); rows/s)\n"
     )
     print(report.markdown(results, models))
     print("### A-K geometric mean (ratio to direct)\n")
     print(summary(results, models))
     print()
+    by_name = {r["peer"]: r for r in results}
+    if "pgbouncer" in by_name and "asyncpg_pgbouncer" in by_name:
+        print("### aksara / raw asyncpg, both through PgBouncer with statement cache 0\n")
+        print(versus(by_name["pgbouncer"], by_name["asyncpg_pgbouncer"], models))
+        print()
     print(report.footnote(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -2,8 +2,9 @@
 
 This is the practical limit the other peers are measured against: no query
 building, no row objects beyond asyncpg's ``Record``. Reads of the related model
-fetch the parent by a join and tags and children as arrays in the same
-statement, which is what hand-written SQL would do.
+fetch the parent by a join and the rows of tags and children as arrays of rows
+(``ARRAY(SELECT ROW(...) ...)``) in the same statement, which is what hand-written SQL
+would do: the same rows the other peers build instances from, in one round trip.
 
 Statements go through asyncpg's statement cache (``conn.fetch(sql, ...)``), so each is
 prepared once per connection for the whole run, as every other peer's statements are, not
@@ -15,7 +16,7 @@ reset), as aksara's pool gives its connections back.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
@@ -44,12 +45,15 @@ def _select_sql(model: str, op: str, where: str) -> str:
     parent = ", ".join(f'p."{c}" AS "parent__{c}"' for c in _PARENT_COLUMNS)
     extra = ""
     if op in "EF":
+        # The related rows whole, as the instances the other peers build from them: tags
+        # (id, name) through the link table, children with every column.
         extra += (
-            f", ARRAY(SELECT t.name FROM {w.LINK_TABLE} l JOIN {w.TAG_TABLE} t ON t.id = l.tag_id"
-            " WHERE l.related_id = c.id ORDER BY t.name) AS tags"
+            f", ARRAY(SELECT ROW(t.id, t.name) FROM {w.LINK_TABLE} l"
+            f" JOIN {w.TAG_TABLE} t ON t.id = l.tag_id WHERE l.related_id = c.id) AS tags"
         )
     if op == "F":
-        extra += f", ARRAY(SELECT k.id FROM {table} k WHERE k.parent_id = c.id ORDER BY k.id) AS children"
+        child = ", ".join(f'k."{c}"' for c in _PARENT_COLUMNS)
+        extra += f", ARRAY(SELECT ROW({child}) FROM {table} k WHERE k.parent_id = c.id) AS children"
     if op == "E":
         # Page first, so the tag arrays are built for the 20 rows only.
         source = f"(SELECT * FROM {table} c {where}) c"
@@ -70,7 +74,10 @@ _UNPACKERS: dict[tuple[str, str], Any] = {}
 async def unpacker(conn: asyncpg.Connection, sql: str, kind: str) -> Any:
     """The fastest rows-to-dicts (or tuples) a hand-written query gets: one comprehension with
     the columns spelled out (``[{"id": r[0], ...} for r in rows]``), which builds each dict or
-    tuple as a literal instead of through ``dict(record)``. Made once per statement."""
+    tuple as a literal instead of through ``dict(record)``. Made once per statement.
+
+    ``prepare()`` names its statement only while the statement cache is on, so with
+    ``statement_cache_size=0`` this works through a transaction pooler too."""
     found = _UNPACKERS.get((sql, kind))
     if found is not None:
         return found
@@ -94,6 +101,10 @@ class AsyncpgPeer(Peer):
     name = "asyncpg"
     label = "asyncpg (raw)"
 
+    # asyncpg's default; 0 behind a transaction pooler (bench/pgbouncer.py), where a named
+    # statement prepared on one server connection is missing from the next.
+    statement_cache_size: ClassVar[int] = 100
+
     pool: asyncpg.Pool
 
     async def start(self, url: str) -> None:
@@ -103,6 +114,7 @@ class AsyncpgPeer(Peer):
             max_size=w.WORKERS,
             init=verify.init_connection,
             reset=_no_reset,
+            statement_cache_size=self.statement_cache_size,
         )
 
     async def stop(self) -> None:
@@ -269,9 +281,9 @@ class AsyncpgPeer(Peer):
         parent = {c: obj[f"parent__{c}"] for c in _PARENT_COLUMNS}
         row["parent"] = None if parent["id"] is None else parent
         if op in "EF":
-            row["tags"] = list(obj["tags"])
+            row["tags"] = sorted(tag[1] for tag in obj["tags"])
         if op == "F":
-            row["children"] = list(obj["children"])
+            row["children"] = sorted(child[0] for child in obj["children"])
         return row
 
     @staticmethod
