@@ -356,7 +356,7 @@ def related_order_column(hop: Hop, outer: Any) -> sa.ColumnElement[Any]:
     )
 
 
-def order_column(model: type[Model], table: sa.Table, spec: str) -> sa.ColumnElement[Any]:
+def order_column(model: type[Model], table: Any, spec: str) -> sa.ColumnElement[Any]:
     """``"-created_at"`` → ``table.c.created_at.desc()``; ``"?"`` → random order."""
     if spec == "?":
         return sa.func.random()

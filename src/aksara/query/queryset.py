@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
-from aksara.query import _select
+from aksara.query import _fold, _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._part import M, R
 from aksara.query._plans import annotated_instances, cached_plan, hydrate
@@ -398,6 +398,8 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
             return list(self._cache)
         if self._limit == 0:
             return []
+        if self._prefetch and (folding := _fold.folded(self)) is not None:
+            return await _fold.fetch(self, folding)
         plan, rows, values, layout = _select.select_plan(self)
         records = await get_database().fetch(plan.sql, plan.args(values))
         result = self._convert(records, rows, layout)

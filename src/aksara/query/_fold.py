@@ -1,0 +1,211 @@
+"""``prefetch_related`` of a small queryset, folded into its SELECT: one round trip.
+
+A queryset that returns at most ``FOLD_ROWS`` rows (``get()``, ``first()``, a page such as
+``[40:60]``) reads the first level of each prefetched relation in the same statement, as
+an array of rows per row, instead of one more query per relation:
+
+```
+SELECT q.*,
+       ARRAY(SELECT ROW(t.id, t.name) FROM tag AS t JOIN post_tags AS j ON j.tag_id = t.id
+             WHERE j.post_id = q.id ORDER BY t.name)
+FROM (SELECT post.* FROM post WHERE ... ORDER BY ... LIMIT 20 OFFSET 40) AS q
+```
+
+The page is the subquery, so the arrays are built for its rows only (OFFSET's skipped rows
+included otherwise). Deeper levels (``tags__owner``) and relations that cannot be folded
+still run as ``prefetch.py``'s queries, on the instances this statement built.
+
+A relation is folded when the rows of its model are made only of column types asyncpg
+decodes inside an anonymous row on any connection (numbers, text, booleans, bytes, dates
+and times, UUIDs, JSON): arrays, ranges, enums, vectors and other types need per-connection
+type information asyncpg loads only for a statement's own columns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from aksara.db import get_database
+from aksara.query._compile import Plan, RowPlan
+from aksara.query._plans import cached_plan, hydrate
+from aksara.query._resolve import order_column, relation_named
+from aksara.query._select import row_plan, select_statement, shape
+from aksara.query.prefetch import prefetch_related_objects
+
+if TYPE_CHECKING:
+    from aksara.fields.relation_base import Relation
+    from aksara.models.base import Model
+    from aksara.query.joins import JoinLayout
+    from aksara.query.queryset import QuerySet
+
+#: The most rows a queryset may return for its prefetched relations to be folded in: past
+#: it, one ``= ANY($1)`` query per relation reads their rows with one index scan or hash
+#: instead of one correlated subquery per row.
+FOLD_ROWS = 100
+
+#: Column types decoded inside an anonymous row without per-connection type information.
+_PLAIN_TYPES: tuple[type[Any], ...] = (
+    sa.Integer,
+    sa.Numeric,
+    sa.String,
+    sa.Boolean,
+    sa.LargeBinary,
+    sa.Date,
+    sa.Time,
+    sa.DateTime,
+    sa.Interval,
+    pg.INTERVAL,
+    sa.Uuid,
+    sa.JSON,
+)
+_TYPED: tuple[type[Any], ...] = (sa.Enum, sa.ARRAY)
+
+
+class Folding:
+    """The prefetched relations a small queryset's SELECT carries, and the lookups that still
+    run as queries afterwards (deeper levels, relations that cannot be folded)."""
+
+    __slots__ = ("relations", "rest")
+
+    def __init__(self, relations: tuple[Relation, ...], rest: tuple[str, ...]) -> None:
+        self.relations = relations
+        self.rest = rest
+
+
+def folded(qs: QuerySet[Any, Any]) -> Folding | None:
+    """What ``qs.prefetch_related()`` its SELECT can carry (None when the queryset may return
+    more than ``FOLD_ROWS`` rows or reads anything but whole instances)."""
+    if (
+        qs._limit is None
+        or qs._limit > FOLD_ROWS
+        or qs._mode != "instances"
+        or qs._fields is not None
+        or qs._annotations
+        or qs._combined is not None
+        or qs._group is not None
+        or qs._distinct
+        or qs._for_update is not None
+    ):
+        return None
+    model = qs.model
+    return cached_plan(model, ("folded", qs._prefetch), lambda: _foldable(model, qs._prefetch))  # type: ignore[no-any-return]
+
+
+def _foldable(model: type[Model], lookups: tuple[str, ...]) -> Folding | None:
+    if model._meta.composite_pk:
+        return None
+    relations: dict[str, Relation] = {}
+    for name in dict.fromkeys(lookup.split("__", 1)[0] for lookup in lookups):
+        relation = relation_named(model, name)
+        tmeta = relation.step().target._meta
+        table = tmeta.table
+        if tmeta.composite_pk or table is None:
+            continue
+        if all(_plain(table.c[a].type) for a in tmeta.attnames):
+            relations[name] = relation
+    if not relations:
+        return None
+    # A folded relation's instances are loaded: prefetch.py leaves them be, and goes on
+    # to a deeper level from them.
+    rest = tuple(lookup for lookup in lookups if lookup not in relations)
+    return Folding(tuple(relations.values()), rest)
+
+
+def _plain(type_: Any) -> bool:
+    if isinstance(type_, sa.TypeDecorator):
+        type_ = type_.impl_instance
+    return isinstance(type_, _PLAIN_TYPES) and not isinstance(type_, _TYPED)
+
+
+async def fetch(qs: QuerySet[Any, Any], folding: Folding) -> list[Any]:
+    """The instances of ``qs`` with the folded relations loaded from the same statement, then
+    the rest of its ``prefetch_related()`` as queries."""
+    values: list[Any] = []
+    key = ("select_folded", shape(qs, values), qs._prefetch)
+    plan, rows, layout, arrays, width = cached_plan(
+        qs.model, key, lambda: _build(qs, folding.relations)
+    )
+    records = await get_database().fetch(plan.sql, plan.args(values))
+    result = qs._convert([record[:width] for record in records], rows, layout)
+    if result:
+        for position, array in enumerate(arrays, width):
+            array.attach(result, [record[position] for record in records])
+        if folding.rest:
+            await prefetch_related_objects(result, *folding.rest)
+    return result
+
+
+def _build(
+    qs: QuerySet[Any, Any], relations: tuple[Relation, ...]
+) -> tuple[Plan, RowPlan, JoinLayout | None, tuple[_Array, ...], int]:
+    """The statement, how to read its instances, their layout, how to read each array's
+    rows, and the number of columns before the arrays."""
+    stmt, columns, layout, row_names = select_statement(qs)
+    page = stmt.subquery()
+    outer = list(page.c)
+    assert len(outer) == len(columns)
+    table = qs.model._meta.table
+    assert table is not None
+    arrays: list[_Array] = []
+    for relation in relations:
+        source = table.c[relation.step().source_attname]
+        position = next(i for i, column in enumerate(columns) if column is source)
+        arrays.append(_Array(relation, outer[position]))
+    wrapped = sa.select(*outer, *(array.column for array in arrays))
+    rows = row_plan(qs, columns, row_names)
+    return Plan(wrapped), rows, layout, tuple(arrays), len(columns)
+
+
+class _Array:
+    """One folded relation: ``ARRAY(SELECT ROW(<target columns>) ...)`` of the rows related
+    to each row, and how its arrays become the instances' relation caches."""
+
+    __slots__ = ("column", "rows", "target", "cache", "back_cache", "multi_valued")
+
+    def __init__(self, relation: Relation, source: Any) -> None:
+        step = relation.step()
+        target = step.target
+        tmeta = target._meta
+        assert tmeta.table is not None
+        inner = tmeta.table.alias()
+        columns = [inner.c[a] for a in tmeta.attnames]
+        stmt = sa.select(sa.func.row(*columns))
+        if step.junction is None:
+            stmt = stmt.where(inner.c[step.target_attname] == source)
+        else:
+            link = step.junction.alias()
+            on = link.c[step.junction_target] == inner.c[step.target_attname]
+            stmt = stmt.select_from(inner.join(link, on))
+            stmt = stmt.where(link.c[step.junction_source] == source)
+        if relation.multi_valued and tmeta.soft_delete:
+            stmt = stmt.where(inner.c["deleted_at"].is_(None))
+        if tmeta.ordering:
+            stmt = stmt.order_by(*(order_column(target, inner, o) for o in tmeta.ordering))
+        self.column = sa.func.array(stmt.scalar_subquery())
+        self.rows = RowPlan(tmeta.attnames, [c.type for c in columns])
+        self.target = target
+        self.cache = relation.cache_name
+        back = relation.remote if step.junction is None else None
+        self.back_cache = back.cache_name if back is not None and not back.multi_valued else None
+        self.multi_valued = relation.multi_valued
+
+    def attach(self, objs: list[Model], arrays: list[Any]) -> None:
+        """Put each instance's related rows in its relation cache, as ``prefetch.py`` does."""
+        target, rows, cache, back_cache = self.target, self.rows, self.cache, self.back_cache
+        multi = self.multi_valued
+        for obj, elements in zip(objs, arrays, strict=True):
+            found = hydrate(target, elements, rows) if elements else []
+            state = vars(obj)
+            if multi:
+                state[cache] = found
+                if back_cache is not None:
+                    for item in found:
+                        vars(item)[back_cache] = obj
+            else:
+                value = found[0] if found else None
+                state[cache] = value
+                if back_cache is not None and value is not None:
+                    vars(value)[back_cache] = obj
