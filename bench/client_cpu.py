@@ -72,6 +72,14 @@ async def _operations(models: dict[str, Any]) -> dict[str, float]:
         for i in range(20):
             await related.objects.filter(level=i % 10).select_related("parent")
 
+    async def filter_large_related() -> None:
+        for _ in range(3):
+            await related.objects.filter(level__gte=0).select_related("parent")
+
+    async def filter_large_simple() -> None:
+        for _ in range(3):
+            await simple.objects.filter(level__gte=0)
+
     async def get_simple() -> None:
         for pk in simple_ids:
             await simple.objects.get(id=pk)
@@ -103,6 +111,8 @@ async def _operations(models: dict[str, Any]) -> dict[str, float]:
         "get (related, select+prefetch) x300": get_related,
         "page of 20 (related) x200": page_related,
         "filter 200 rows (related, select) x20": filter_related,
+        "filter 2,200 rows (related, select) x3": filter_large_related,
+        "filter 2,000 rows (simple) x3": filter_large_simple,
         "get (simple) x300": get_simple,
         "get (wide) x300": get_wide,
         "create (simple) x300": create_simple,

@@ -9,6 +9,7 @@ Two caches live on each model's ``_meta``, both bounded and least-recently-used 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +19,7 @@ from aksara.state import make_loaded
 if TYPE_CHECKING:
     from aksara.models.base import Model
     from aksara.models.options import Options
+    from aksara.query.joins import JoinLayout
 
 M = TypeVar("M", bound="Model")
 
@@ -52,6 +54,41 @@ def rowcount(status: str) -> int:
         return int(status.rsplit(" ", 1)[-1])
     except ValueError:
         return 0
+
+
+#: From this many rows on, building instances pauses the cyclic garbage collector (see
+#: ``instances``).
+GC_PAUSE_ROWS = 256
+
+
+def instances(
+    model: type[M], records: Sequence[Any], rows: RowPlan, layout: JoinLayout | None
+) -> list[M]:
+    """The instances of a SELECT's records: with annotations after their columns, with
+    ``select_related`` rows (``layout``), or plain.
+
+    Building thousands of instances is thousands of allocations, and CPython runs its cyclic
+    garbage collector every few hundred of them, each time walking the objects made so far:
+    a third of the time of a 2,000-row read. Nothing here makes a cycle the collector could
+    free early, so it is paused for the loop; the next allocation after it collects once.
+    """
+    if len(records) < GC_PAUSE_ROWS or not gc.isenabled():
+        return _instances(model, records, rows, layout)
+    gc.disable()
+    try:
+        return _instances(model, records, rows, layout)
+    finally:
+        gc.enable()
+
+
+def _instances(
+    model: type[M], records: Sequence[Any], rows: RowPlan, layout: JoinLayout | None
+) -> list[M]:
+    if rows.extra is not None:
+        return annotated_instances(model, records, rows, layout)
+    if layout is not None:
+        return layout.hydrate(model, records, rows)
+    return hydrate(model, records, rows)
 
 
 def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
@@ -109,7 +146,7 @@ def make_instance(
 
 
 def annotated_instances(
-    model: type[M], records: Sequence[Any], rows: RowPlan, layout: Any
+    model: type[M], records: Sequence[Any], rows: RowPlan, layout: JoinLayout | None
 ) -> list[M]:
     """Instances from records whose last columns are annotations, set as attributes
     (``layout``: a ``select_related`` JoinLayout, or None)."""

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara.db import get_database
 from aksara.fields.relation_base import Relation, Step
 from aksara.query._compile import Plan, RowPlan, param
-from aksara.query._plans import builder_for, cached_plan, hydrate
+from aksara.query._plans import builder_for, cached_plan, instances
 from aksara.query._resolve import order_column, relation_named
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
 async def _related_rows(step: Step, keys: list[Any], hide: bool) -> list[Model]:
     plan, rows = _related_select(step, hide)
     records = await get_database().fetch(plan.sql, plan.args([keys]))
-    return hydrate(step.target, records, rows)
+    return instances(step.target, records, rows, None)
 
 
 def _junction_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:

@@ -19,7 +19,7 @@ from aksara.fields.relation_base import Relation
 from aksara.query import _fold, _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._part import M, R
-from aksara.query._plans import annotated_instances, cached_plan, hydrate
+from aksara.query._plans import cached_plan, hydrate, instances
 from aksara.query._resolve import Hop, resolve
 from aksara.query._soft_delete import deleted_filter
 from aksara.query._writes import Writes
@@ -412,11 +412,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
     ) -> list[Any]:
         mode = self._mode
         if mode == "instances":
-            if rows.extra is not None:
-                return annotated_instances(self.model, records, rows, layout)
-            if layout is not None:
-                return layout.hydrate(self.model, records, rows)
-            return hydrate(self.model, records, rows)
+            return instances(self.model, records, rows, layout)
         if mode == "dicts":
             return rows.dicts(records)
         if mode == "tuples":
