@@ -147,12 +147,12 @@ def _build(
     page = stmt.subquery()
     outer = list(page.c)
     assert len(outer) == len(columns)
-    table = qs.model._meta.table
-    assert table is not None
+    attnames = qs.model._meta.attnames
+    assert row_names[: len(attnames)] == attnames
     arrays: list[_Array] = []
     for relation in relations:
-        source = table.c[relation.step().source_attname]
-        position = next(i for i, column in enumerate(columns) if column is source)
+        # The instance's own columns come first, in the order of its attnames.
+        position = attnames.index(relation.step().source_attname)
         arrays.append(_Array(relation, outer[position]))
     wrapped = sa.select(*outer, *(array.column for array in arrays))
     rows = row_plan(qs, columns, row_names)

@@ -12,7 +12,7 @@ read from it as a subquery when the queryset is sliced or DISTINCT.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -178,6 +178,8 @@ def _select_statement(
         counter = [0]  # a subquery continues its enclosing query's numbering
     if qs._combined is not None:
         return _combined_statement(qs, counter, inner=inner)
+    if not inner and qs._offset is not None and qs._related and _pages_first(qs):
+        return _paged_then_joined(qs, counter, table)
     annotations = build_annotations(qs, table, counter)
     columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
     joined = annotations.joined
@@ -210,6 +212,41 @@ def _select_statement(
     if qs._for_update is not None and not inner:
         stmt = _lock(qs, stmt, table, joins)
     return stmt, columns, layout, row_names
+
+
+def _pages_first(qs: QuerySet[Any]) -> bool:
+    """True when a page of ``select_related`` rows can be cut before the joins: nothing but
+    the model's own columns decides which rows and in what order."""
+    return (
+        qs._mode == "instances"
+        and qs._fields is None
+        and not qs._related_only
+        and not qs._annotations
+        and not qs._distinct
+        and qs._group is None
+        and qs._for_update is None
+        and all(isinstance(o, str) and "__" not in o and o != "?" for o in qs._ordering())
+    )
+
+
+def _paged_then_joined(
+    qs: QuerySet[Any], counter: list[int], table: Any
+) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
+    """``SELECT page.*, <related columns> FROM (SELECT ... LIMIT .. OFFSET ..) AS page LEFT
+    JOIN ... ORDER BY ...``: the joins of ``select_related`` run for the page's rows only,
+    not for the rows OFFSET skips (joins along single-valued relations neither add rows nor,
+    outer or along foreign keys that cannot be NULL, take any away)."""
+    plain = qs._clone()
+    plain._related = ()
+    stmt, columns, _, row_names = _select_statement(plain, False, counter, table)
+    page = stmt.subquery()
+    columns = list(page.c)
+    joins = Joins(qs.model, page)
+    layout = joins.select_related(qs._related, columns)
+    stmt = sa.select(*columns).select_from(joins.from_)
+    order = cast("tuple[str, ...]", qs._ordering())  # strings only (see _pages_first)
+    stmt = stmt.order_by(*(nulls_placed(o, order_column(qs.model, page, o)) for o in order))
+    return stmt, columns, layout, (*row_names, *layout.names)
 
 
 def _columns(
