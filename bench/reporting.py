@@ -195,7 +195,7 @@ async def measure(
     else:
         sql, args = qs.sql()
     statement = await raw.prepare(sql)
-    unpack = unpacker(statement, "dict")
+    unpack = await unpacker(raw, sql, "dict")
 
     async def run_raw() -> Any:
         if name == "aggregate filter":

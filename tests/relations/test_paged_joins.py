@@ -1,7 +1,7 @@
 """select_related on a page with OFFSET: the page is cut first, then joined."""
 
 from aksara.testing import capture_queries
-from tests.relations.models import RlAuthor, RlPost
+from tests.relations.models import RlAuthor, RlPost, RlProfile
 
 
 async def blog() -> None:
@@ -52,3 +52,28 @@ async def test_ordering_by_a_related_field_joins_before_the_page(db):
         page = described(await qs[4:8])
     assert page == everything[4:8]
     assert queries.sql[0].index("JOIN") < queries.sql[0].index("OFFSET")
+
+
+async def test_a_missing_related_row_leaves_the_rows_below_it_unset(db):
+    await blog()
+    ada = await RlAuthor.objects.get(name="Author 0")
+    await RlProfile.objects.create(author=ada, bio="hers")
+    posts = await RlPost.objects.select_related("editor__profile", "author__profile")
+    with capture_queries() as queries:
+        seen = {
+            (
+                p.editor is None,
+                p.editor.profile.bio if p.editor and p.editor.profile else None,
+                p.author.profile.bio if p.author.profile else None,
+            )
+            for p in posts
+        }
+        assert all(p.author.profile.author is p.author for p in posts if p.author.profile)
+    assert len(queries) == 0
+    assert seen == {
+        (True, None, "hers"),
+        (True, None, None),
+        (False, "hers", None),
+        (False, None, None),
+        (False, None, "hers"),
+    }

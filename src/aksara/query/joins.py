@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
+from aksara._codegen import make_function
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.fields.relations import ForeignKey
@@ -98,10 +99,11 @@ def column_path(
 class JoinLayout:
     """Where each ``select_related`` model's columns sit in a row, and whose relation it fills."""
 
-    __slots__ = ("base_count", "entries", "paths", "names")
+    __slots__ = ("base_count", "entries", "paths", "names", "_hydrators")
 
     def __init__(self, base_count: int) -> None:
         self.base_count = base_count
+        self._hydrators: dict[tuple[type[Model], tuple[str, ...]], Callable[..., Any]] = {}
         # (relation, model, start, stop, parent entry or -1 for the queried model, pk
         # position, the column names loaded)
         self.entries: list[tuple[Relation, type[Model], int, int, int, int, tuple[str, ...]]] = []
@@ -126,55 +128,57 @@ class JoinLayout:
         self.names.extend(f"{prefix}__{a}" for a in attnames)
 
     def hydrate(self, model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
+        """An instance per row, with its ``select_related`` instances in its relation caches."""
+        key = (model, rows.names)
+        function = self._hydrators.get(key)
+        if function is None:
+            function = self._hydrators[key] = self._hydrator(model, rows.names)
+        # Without converters the record is sliced as it is (a Record slice is a tuple).
+        return function(rows.tuples(records) if rows.procs else records)  # type: ignore[no-any-return]
+
+    def _hydrator(self, model: type[Model], row_names: tuple[str, ...]) -> Callable[..., Any]:
+        """One loop generated for this layout: each row's instances built from its slices,
+        each related one put in its owner's cache as an attribute (touching ``__dict__``
+        would make CPython build a dict object for each instance), with no loop over the
+        relations nor tuple unpacking per row. A related row whose key is NULL is None; the
+        relations below it are not set."""
         meta = model._meta
         n = self.base_count
-        names = rows.names[:n]
+        names = row_names[:n]
         if names == meta.attnames:
             names = meta.attnames
-        build = builder_for(model, names)
-        # (cache name, the related instance's cache of its owner, its builder, start, stop,
-        # owner's position among the row's instances, pk position)
-        related: list[tuple[str, str | None, Callable[..., Model], int, int, int, int]] = []
-        for relation, rmodel, start, stop, parent, pk_index, attnames in self.entries:
+        namespace: dict[str, Any] = {"b0": builder_for(model, names)}
+        lines = [
+            "def hydrate(records):",
+            "    result = []",
+            "    append = result.append",
+            "    for v in records:",
+            f"        o0 = b0(v[:{n}])",
+        ]
+        for i, (relation, rmodel, start, stop, parent, pk_index, attnames) in enumerate(
+            self.entries, 1
+        ):
             back = relation.remote
-            back_cache = back.cache_name if back is not None and not back.multi_valued else None
-            related.append(
-                (
-                    relation.cache_name,
-                    back_cache,
-                    builder_for(rmodel, attnames),
-                    start,
-                    stop,
-                    parent + 1,
-                    pk_index,
-                )
-            )
-        # Without converters the record is sliced as it is (a Record slice is a tuple).
-        result: list[M] = []
-        append = result.append
-        # As hydrate() does for one model: this runs once per row and related row. The
-        # relation caches are set as attributes: touching ``__dict__`` would make CPython
-        # build a dict object for each instance.
-        for values in rows.tuples(records) if rows.procs else records:
-            obj = build(values[:n])
-            if not related:
-                append(obj)
-                continue
-            made: list[Any] = [obj]
-            for cache, back_cache, rbuild, start, stop, parent, pk_index in related:
-                owner = made[parent]
-                part = values[start:stop]
-                if part[pk_index] is None:
-                    child = None
-                else:
-                    child = rbuild(part)
-                    if back_cache is not None and owner is not None:
-                        setattr(child, back_cache, owner)
-                made.append(child)
-                if owner is not None:
-                    setattr(owner, cache, child)
-            append(obj)
-        return result
+            namespace[f"b{i}"] = builder_for(rmodel, attnames)
+            namespace[f"k{i}"] = relation.cache_name
+            owner = f"o{parent + 1}"
+            pad = "        "
+            if parent >= 0:  # the owner is a related row itself, which may be missing
+                lines += [f"{pad}if {owner} is None:", f"{pad}    o{i} = None", f"{pad}else:"]
+                pad += "    "
+            lines += [
+                f"{pad}if v[{start + pk_index}] is None:",
+                f"{pad}    o{i} = None",
+                f"{pad}else:",
+                f"{pad}    o{i} = b{i}(v[{start}:{stop}])",
+            ]
+            if back is not None and not back.multi_valued:
+                namespace[f"r{i}"] = back.cache_name
+                lines.append(f"{pad}    setattr(o{i}, r{i}, {owner})")
+            lines.append(f"{pad}setattr({owner}, k{i}, o{i})")
+        lines += ["        append(o0)", "    return result"]
+        source = "\n".join(lines) + "\n"
+        return make_function(source, namespace, f"select_related rows of {model.__name__}")
 
 
 class Joins:
