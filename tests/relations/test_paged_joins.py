@@ -1,4 +1,5 @@
-"""select_related on a page with OFFSET: the page is cut first, then joined."""
+"""select_related rows: a page with OFFSET is cut before the joins; rows that share a
+related row share its instance."""
 
 from aksara.testing import capture_queries
 from tests.relations.models import RlAuthor, RlPost, RlProfile
@@ -77,3 +78,16 @@ async def test_a_missing_related_row_leaves_the_rows_below_it_unset(db):
         (False, None, None),
         (False, None, "hers"),
     }
+
+
+async def test_rows_that_share_a_related_row_share_its_instance(db):
+    await blog()
+    posts = await RlPost.objects.select_related("author").order_by("title")
+    by_author: dict[int, set[int]] = {}
+    for post in posts:
+        by_author.setdefault(post.author_id, set()).add(id(post.author))
+    assert len(by_author) == 3
+    assert all(len(instances) == 1 for instances in by_author.values())
+    # One change to the shared instance is seen from every row, as after prefetch_related.
+    posts[0].author.name = "Renamed"
+    assert {p.author.name for p in posts if p.author_id == posts[0].author_id} == {"Renamed"}

@@ -167,14 +167,26 @@ class JoinLayout:
                 lines += [f"{pad}if {owner} is None:", f"{pad}    o{i} = None", f"{pad}else:"]
                 pad += "    "
             lines += [
-                f"{pad}if v[{start + pk_index}] is None:",
+                f"{pad}x = v[{start + pk_index}]",
+                f"{pad}if x is None:",
                 f"{pad}    o{i} = None",
-                f"{pad}else:",
-                f"{pad}    o{i} = b{i}(v[{start}:{stop}])",
             ]
             if back is not None and not back.multi_valued:
+                # A one-to-one: each related row has one owner, which it points back to.
                 namespace[f"r{i}"] = back.cache_name
-                lines.append(f"{pad}    setattr(o{i}, r{i}, {owner})")
+                lines += [
+                    f"{pad}else:",
+                    f"{pad}    o{i} = b{i}(v[{start}:{stop}])",
+                    f"{pad}    setattr(o{i}, r{i}, {owner})",
+                ]
+            else:
+                # Rows that share a related row share its instance (as prefetch_related's
+                # do): one instance per key and relation path in the result.
+                lines[2:2] = [f"    seen{i} = {{}}"]
+                lines += [
+                    f"{pad}elif (o{i} := seen{i}.get(x)) is None:",
+                    f"{pad}    o{i} = seen{i}[x] = b{i}(v[{start}:{stop}])",
+                ]
             lines.append(f"{pad}setattr({owner}, k{i}, o{i})")
         lines += ["        append(o0)", "    return result"]
         source = "\n".join(lines) + "\n"
