@@ -174,21 +174,14 @@ class Model(ModelRoot, metaclass=ModelMeta):
         meta = self._meta
         if meta.abstract:
             raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
-        d = vars(self)
-        d["_loaded"] = None
-        shared, per_instance = meta.new_defaults
-        d.update(shared)
-        for field in per_instance:
-            if field.name not in values and field.attname not in values:
-                d[field.attname] = field.get_default()
-        plain = meta.plain_keys
-        for key, value in values.items():
-            if key in plain:
-                d[key] = value  # what setattr() would do, without looking for a descriptor
-                continue
-            if key not in meta.fields and key not in meta.by_attname and key != "pk":
-                raise TypeError(f"{type(self).__name__}() got an unexpected field {key!r}")
-            setattr(self, key, value)
+        meta.initializer(self, values)
+
+    def _set_other(self, key: str, value: Any) -> None:
+        """``Model(key=value)`` for a key with a descriptor (relations, files) or unknown."""
+        meta = self._meta
+        if key not in meta.fields and key not in meta.by_attname and key != "pk":
+            raise TypeError(f"{type(self).__name__}() got an unexpected field {key!r}")
+        setattr(self, key, value)
 
     def __getstate__(self) -> dict[str, Any]:
         # A loaded instance may keep the driver's record as its loaded values; pickle and

@@ -12,6 +12,7 @@ so JSON is serialised the same way.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara._codegen import make_function
 from aksara._sa_compat import bind_processor
 from aksara.db import get_database
+from aksara.fields._values import freeze
 from aksara.fields.base import Field
 from aksara.query._compile import DIALECT
 from aksara.query._plans import generated
@@ -77,13 +79,31 @@ def _build_copy_row(
         if type(column.type) not in _COPY_TYPES:
             return None
         value = f"d[{field.attname!r}]"
-        if type(field).to_db is not Field[Any, Any].to_db:
-            namespace[f"t{i}"] = field.to_db
+        to_db = field.to_db if type(field).to_db is not Field[Any, Any].to_db else None
+        if to_db is not None:
+            namespace[f"t{i}"] = to_db
             value = f"t{i}({value})"
         process = bind_processor(column.type, DIALECT)
         if process is not None:
             namespace[f"p{i}"] = process
             value = f"(None if (x := {value}) is None else p{i}(x))"
+            default = field.default
+            frozen = freeze(default) if type(default) in (dict, list) else b""
+            if frozen:
+                # An unchanged list or dict default (equal marshal bytes: equal type for
+                # type) is sent as the text made once, not serialised again per row.
+                namespace.update(
+                    {
+                        f"b{i}": frozen,
+                        f"c{i}": process(to_db(default) if to_db else default),
+                        "dumps": marshal.dumps,
+                    }
+                )
+                kind = type(default).__name__
+                value = (
+                    f"(c{i} if type(y := d[{field.attname!r}]) is {kind} and dumps(y) == b{i}"
+                    f" else {value})"
+                )
         items.append(value)
     source = f"def row(d):\n    return ({', '.join(items)},)\n"
     return make_function(source, namespace, f"COPY row for {model.__name__}")

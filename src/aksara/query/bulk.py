@@ -105,16 +105,17 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
     # Instances whose every value is clean already, of a model with no hooks and no clean()
     # of its own, need one call of the generated validator each.
     needs_clean = meta.validator(meta.concrete_fields)
-    plain = not (meta.pre_save_fields or meta.version or meta.generated_fields or meta.own_clean)
+    plain = not (meta.generated_fields or meta.own_clean)
+    pre_save, version = meta.pre_save_fields, meta.version
     for index, obj in enumerate(objs):
         if not isinstance(obj, model):
             raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
+        for field in pre_save:
+            field.pre_save(obj, True)
+        if version is not None and not obj.__dict__.get(version.attname):
+            vars(obj)[version.attname] = 1  # a versioned row starts at version 1
         if plain and _cleaned(obj, needs_clean(obj.__dict__)):
             continue
-        for field in meta.pre_save_fields:
-            field.pre_save(obj, True)
-        if meta.version is not None and not obj.__dict__.get(meta.version.attname):
-            vars(obj)[meta.version.attname] = 1  # a versioned row starts at version 1
         try:
             if meta.generated_fields:
                 refuse_generated(obj, True, None)

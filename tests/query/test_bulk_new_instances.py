@@ -1,0 +1,138 @@
+"""New instances in bulk: the generated constructor, validation with save hooks, and COPY
+rows that send unchanged list and dict defaults as text made once."""
+
+from decimal import Decimal
+
+import pytest
+
+import aksara
+from aksara import Model, fields
+from aksara.exceptions import ValidationError
+from aksara.query import _copy
+from aksara.testing import capture_queries
+
+DOCUMENT = {"a": 1, "b": "b", "c": [2], "d": {"e": 3}, "f": True}
+
+calls: list[str] = []
+
+
+def counted_label() -> str:
+    calls.append("label")
+    return f"label-{len(calls)}"
+
+
+class BnDocument(Model):
+    id = fields.Integer(primary_key=True)
+    created = fields.DateTime(auto_now_add=True)
+    title = fields.String(max_length=40)
+    doc = fields.JSON(default=DOCUMENT)
+    items = fields.JSON(default=list)
+    amount = fields.Decimal(precision=8, scale=2, default=Decimal("2.2"))
+    label = fields.String(max_length=40, default=counted_label)
+
+    class Meta:
+        table_name = "bn_document"
+
+
+class BnNoted(Model):
+    title = fields.String(max_length=40)
+
+    def __init__(self, **values: object) -> None:
+        self.note = "set before Model.__init__"
+        super().__init__(**values)
+
+
+def test_each_instance_gets_its_own_copy_of_list_and_dict_defaults():
+    first, second = BnDocument(title="a"), BnDocument(title="b")
+    assert first.doc == DOCUMENT and first.doc is not DOCUMENT
+    assert first.doc is not second.doc and first.doc["d"] is not second.doc["d"]
+    first.doc["d"]["e"] = 4
+    first.items.append(1)
+    assert second.doc["d"]["e"] == 3 and second.items == [] and DOCUMENT["d"]["e"] == 3
+    assert str(first.amount) == "2.20" and first.created is None and first.id is None
+
+
+def test_a_default_is_made_only_for_fields_not_given():
+    calls.clear()
+    given = BnDocument(title="a", label="mine", doc={"x": 1})
+    assert calls == [] and given.label == "mine" and given.doc == {"x": 1}
+    made = BnDocument(title="b")
+    assert calls == ["label"] and made.label == "label-1"
+
+
+def test_attributes_set_by_a_subclass_init_before_model_init_are_kept():
+    noted = BnNoted(title="t")
+    assert noted.note == "set before Model.__init__" and noted.title == "t"
+
+
+def test_unknown_keyword_is_refused():
+    with pytest.raises(TypeError, match="unexpected field 'nope'"):
+        BnDocument(title="a", nope=1)
+
+
+def test_copy_rows_send_an_unchanged_default_as_one_text():
+    row = _copy.copy_rows(BnDocument)
+    assert row is not None
+    first, second = BnDocument(title="a"), BnDocument(title="b")
+    changed = BnDocument(title="c")
+    changed.doc["d"]["e"] = 4
+    retyped = BnDocument(title="d", doc={**DOCUMENT, "a": 1.0})  # equal, not the same document
+    rows = [row(vars(o)) for o in (first, second, changed, retyped)]
+    doc = [c.name for c in BnDocument._meta.table.columns].index("doc")
+    assert rows[0][doc] is rows[1][doc]  # made once, not serialised per row
+    assert rows[2][doc] is not rows[0][doc] and '"e": 4' in rows[2][doc]
+    assert rows[3][doc] is not rows[0][doc] and '"a": 1.0' in rows[3][doc]
+
+
+async def test_copied_rows_keep_changed_defaults_and_their_types(db):
+    objs = [BnDocument(title=f"t{i}") for i in range(100)]
+    objs[3].doc["d"]["e"] = 4
+    objs[4].items.append("x")
+    objs[5].doc = {**DOCUMENT, "a": 1.0}
+    with capture_queries() as queries:
+        await BnDocument.objects.bulk_create(objs)
+    assert any(q.startswith("COPY bn_document") for q in queries.sql)
+    loaded = {o.title: o for o in await BnDocument.objects.all()}
+    assert loaded["t0"].doc == DOCUMENT and loaded["t0"].items == []
+    assert loaded["t3"].doc["d"] == {"e": 4} and loaded["t4"].items == ["x"]
+    assert type(loaded["t5"].doc["a"]) is float and type(loaded["t0"].doc["a"]) is int
+    assert all(o.created is not None and o.created.tzinfo is not None for o in loaded.values())
+    assert len({o.label for o in loaded.values()}) == 100
+    # Saved instances know what they hold: changing a default document in place is saved.
+    objs[0].doc["b"] = "changed"
+    await objs[0].save()
+    assert (await BnDocument.objects.get(title="t0")).doc["b"] == "changed"
+
+
+async def test_bulk_validation_after_save_hooks_names_the_item_and_writes_nothing(db):
+    objs = [BnDocument(title=f"t{i}", amount="3.5") for i in range(100)]
+    objs[7].amount = "not a number"
+    objs[9].title = "x" * 41
+    with pytest.raises(ValidationError) as info:
+        await BnDocument.objects.bulk_create(objs)
+    assert info.value.model == "BnDocument"
+    messages = info.value.errors
+    assert any("(item 7)" in m for m in messages["amount"])
+    assert any("(item 9)" in m for m in messages["title"])
+    assert await BnDocument.objects.count() == 0
+    assert all(not o.is_saved and o.id is None for o in objs)
+    objs[7].amount, objs[9].title = "1", "t9"
+    await BnDocument.objects.bulk_create(objs)
+    assert objs[0].amount == Decimal("3.50") and objs[0].created is not None
+    assert await BnDocument.objects.filter(amount=Decimal("3.5")).count() == 99
+
+
+async def test_versioned_rows_start_at_one_in_bulk(db):
+    class BnVersioned(Model):
+        title = fields.String(max_length=40)
+        version = fields.Integer(default=0)
+
+        class Meta:
+            table_name = "bn_versioned"
+            version_field = "version"
+
+    await aksara.create_all()
+    objs = [BnVersioned(title=f"v{i}") for i in range(70)]
+    await BnVersioned.objects.bulk_create(objs)
+    assert {o.version for o in objs} == {1}
+    assert set(await BnVersioned.objects.values_list("version", flat=True)) == {1}
