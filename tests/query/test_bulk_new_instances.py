@@ -136,3 +136,54 @@ async def test_versioned_rows_start_at_one_in_bulk(db):
     await BnVersioned.objects.bulk_create(objs)
     assert {o.version for o in objs} == {1}
     assert set(await BnVersioned.objects.values_list("version", flat=True)) == {1}
+
+
+class BnParent(Model):
+    id = fields.Integer(primary_key=True)
+    name = fields.String(max_length=40)
+
+
+class BnChild(Model):
+    id = fields.Integer(primary_key=True)
+    parent = fields.ForeignKey(BnParent, on_delete=aksara.CASCADE, nullable=True)
+    attachment = fields.FileField(upload_to="bn", nullable=True)
+
+
+def test_a_key_column_is_stored_as_given_and_a_relation_through_its_descriptor():
+    keys = BnChild._meta.plain_keys
+    assert "parent_id" in keys and "parent" not in keys and "attachment" not in keys
+    parent = BnParent(id=3, name="p")
+    assert BnChild(parent_id=3).parent_id == 3
+    assert BnChild(parent=parent).parent is parent and BnChild(parent=parent).parent_id == 3
+
+
+def test_an_int_key_value_needs_no_clean_and_other_values_do():
+    meta = BnChild._meta
+    needs_clean = meta.validator(meta.concrete_fields)
+    field = meta.get_field("parent")
+    assert field not in needs_clean(vars(BnChild(parent_id=3)))
+    assert field not in needs_clean(vars(BnChild()))
+    assert field in needs_clean(vars(BnChild(parent_id="3")))
+    assert field in needs_clean(vars(BnChild(parent_id=2**40)))
+    assert field in needs_clean(vars(BnChild(parent=BnParent(name="unsaved"))))
+
+
+async def test_key_values_are_cleaned_in_bulk(db):
+    parent = await BnParent.objects.create(name="p")
+    later = BnParent(name="later")
+    children = [BnChild(parent_id=parent.id) for _ in range(70)]
+    children[1].parent_id = str(parent.id)
+    children[2].parent = later
+    with pytest.raises(ValidationError) as info:
+        await BnChild.objects.bulk_create(children)
+    assert any("(item 2)" in m for m in info.value.errors["parent"])
+    await later.save()
+    children[3].parent_id = 2**40
+    with pytest.raises(ValidationError) as info:
+        await BnChild.objects.bulk_create(children)
+    assert any("(item 3)" in m for m in info.value.errors["parent"])
+    assert await BnChild.objects.count() == 0
+    children[3].parent_id = parent.id
+    await BnChild.objects.bulk_create(children)
+    assert children[1].parent_id == parent.id and children[2].parent_id == later.id
+    assert await BnChild.objects.filter(parent=later).count() == 1

@@ -294,7 +294,7 @@ class Field(Generic[T, N]):
         if shared and value is not None and self._cleans_to_itself(value):
             names[key + "default"] = value
             parts.append(f"v is {key}default")
-        if self.choices is None and _shortcut_applies(type(self)):
+        if self.choices is None and shortcut_applies(type(self)):
             expr = self._shortcut(names, key)
             if expr:
                 parts.append(f"({expr})")
@@ -573,7 +573,7 @@ def _transforms(cls: type[Field[Any, Any]]) -> tuple[dict[str, Any], list[Any]]:
     return merged
 
 
-def _shortcut_applies(cls: type[Field[Any, Any]]) -> bool:
+def shortcut_applies(cls: type[Field[Any, Any]]) -> bool:
     """True when the class whose ``_shortcut()`` ``cls`` inherits also gives ``cls`` every
     method that shortcut stands for (no subclass changed what ``clean()`` does)."""
     owner = cast("type[Field[Any, Any]]", next(c for c in cls.__mro__ if "_shortcut" in c.__dict__))

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql as pg
 from typing_extensions import TypeVar, Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
-from aksara.fields.base import Field, FieldOptions, N
+from aksara.fields.base import Field, FieldOptions, N, shortcut_applies
 from aksara.fields.relation_base import Relation, ReverseRelation, Step, closes_cycle, not_loaded
 from aksara.registry import ModelRoot, is_model_class, metadata, registry, snake_case
 
@@ -323,10 +323,19 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         expr = super()._validator_expression(names, key)
         if expr is None:
             return None
-        # A None column with an object assigned (before the database gave it a key): clean()
-        # takes the object's key now, or refuses an object that is still unsaved.
+        # With an object assigned, clean() takes the object's key (given it by the database
+        # since, perhaps) or refuses an object that is still unsaved: it always runs then.
         names[key + "cache"] = self.cache_name
-        return f"({expr}) and not (v is None and d.get({key}cache) is not None)"
+        return f"({expr}) and d.get({key}cache) is None"
+
+    def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
+        # A key value that the target's primary key keeps as it is.
+        try:
+            pk = self.target()._meta.pk
+        except ConfigurationError:  # a target not defined yet: clean() runs
+            return None
+        applies = pk.choices is None and shortcut_applies(type(pk))
+        return pk._shortcut(names, key + "pk_") if applies else None
 
     def clean(self, value: Any, instance: Model | None = None) -> Any:
         if instance is not None:

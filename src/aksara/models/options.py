@@ -343,17 +343,17 @@ class Options:
 
     @property
     def plain_keys(self) -> frozenset[str]:
-        """The field names a constructor stores straight into the instance ``__dict__``:
-        no descriptor of the class intercepts setting them (relations and files do)."""
+        """The column attribute names a constructor stores straight into the instance
+        ``__dict__``: no descriptor of the class intercepts setting them (files do; a
+        relation's ``author`` does, its column ``author_id`` does not)."""
         keys = self._plain_keys
         if keys is None:
             model = self.model
             keys = self._plain_keys = frozenset(
                 f.attname
                 for f in self.concrete_fields
-                if f.attname == f.name
-                and not hasattr(
-                    type(cast(object, inspect.getattr_static(model, f.name, None))), "__set__"
+                if not hasattr(
+                    type(cast(object, inspect.getattr_static(model, f.attname, None))), "__set__"
                 )
                 and model.__setattr__ is object.__setattr__
             )
