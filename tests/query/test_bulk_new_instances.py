@@ -77,7 +77,7 @@ def test_copy_rows_send_an_unchanged_default_as_one_text():
     changed = BnDocument(title="c")
     changed.doc["d"]["e"] = 4
     retyped = BnDocument(title="d", doc={**DOCUMENT, "a": 1.0})  # equal, not the same document
-    rows = [row(vars(o)) for o in (first, second, changed, retyped)]
+    rows = [row(vars(o))[0] for o in (first, second, changed, retyped)]
     doc = [c.name for c in BnDocument._meta.table.columns].index("doc")
     assert rows[0][doc] is rows[1][doc]  # made once, not serialised per row
     assert rows[2][doc] is not rows[0][doc] and '"e": 4' in rows[2][doc]
@@ -102,6 +102,42 @@ async def test_copied_rows_keep_changed_defaults_and_their_types(db):
     objs[0].doc["b"] = "changed"
     await objs[0].save()
     assert (await BnDocument.objects.get(title="t0")).doc["b"] == "changed"
+
+
+async def test_copied_instances_get_the_snapshots_loaded_instances_get(db):
+    objs = [BnDocument(title=f"t{i}") for i in range(100)]
+    objs[3].doc["d"]["e"] = 4
+    await BnDocument.objects.bulk_create(objs)
+    fresh = {o.id: o for o in await BnDocument.objects.all()}
+    for obj in (objs[0], objs[3], objs[99]):
+        assert vars(obj)["_loaded"] == vars(fresh[obj.id])["_loaded"]
+    objs[99].doc["f"] = False
+    objs[99].items.append(1)
+    with capture_queries() as queries:
+        await objs[3].save()  # nothing changed since: nothing sent
+        await objs[99].save()
+    assert len(queries.sql) == 1 and queries.sql[0].startswith("UPDATE bn_document SET doc")
+    assert (await BnDocument.objects.get(id=objs[99].id)).items == [1]
+
+
+async def test_a_short_last_chunk_after_copied_ones_leaves_every_instance_saved(db):
+    objs = [BnDocument(title=f"t{i}") for i in range(100)]
+    with capture_queries() as queries:
+        await BnDocument.objects.bulk_create(objs, batch_size=70)
+    assert any(q.startswith("COPY") for q in queries.sql) and "unnest(" in queries.sql[-1]
+    assert all(o.is_saved for o in objs)
+    with capture_queries() as queries:
+        for obj in objs:
+            await obj.save()
+    assert queries.sql == []
+
+
+async def test_a_failed_copy_leaves_no_instance_saved(db):
+    await BnDocument.objects.create(id=150, title="taken")
+    objs = [BnDocument(id=100 + i, title=f"t{i}") for i in range(70)]
+    with pytest.raises(aksara.IntegrityError):
+        await BnDocument.objects.bulk_create(objs)
+    assert not any(o.is_saved for o in objs)
 
 
 async def test_bulk_validation_after_save_hooks_names_the_item_and_writes_nothing(db):

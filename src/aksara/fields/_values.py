@@ -41,11 +41,17 @@ def same(a: Any, b: Any, *, exact: bool = False) -> bool:
     return not exact or repr(a) == repr(b)
 
 
+#: The marshal format of snapshots and frozen defaults. Version 2 has no back-references
+#: (whose use depends on reference counts) and no interned strings, so equal data always
+#: gives equal bytes; and its strings load without interning, twice as fast as version 4.
+MARSHAL = 2
+
+
 def freeze(value: Any) -> bytes:
     """``value`` as marshal bytes that load back as an equal copy; ``b""`` when marshal cannot
     hold it exactly (subclasses, other objects)."""
     try:
-        frozen = marshal.dumps(value)
+        frozen = marshal.dumps(value, MARSHAL)
     except ValueError:
         return b""
     # marshal refuses subclasses of the types it knows, so an equal copy is an exact one.

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql as pg
 from typing_extensions import TypeVar
 
 from aksara.exceptions import ConfigurationError, ValidationError
+from aksara.fields._values import MARSHAL
 from aksara.fields._values import copy_data as _copy_data
 from aksara.fields.base import Field, FieldOptions, N
 from aksara.types import EnumType, IPAddressType, format_ip
@@ -146,12 +147,12 @@ class JSON(Field[J, N]):
         try:
             if not _same_data(self.clean(_copy_data(default)), default):
                 return None
-            names[key + "bytes"] = marshal.dumps(default)
+            names[key + "bytes"] = marshal.dumps(default, MARSHAL)
         except (ValidationError, ValueError):
             return None
         names["dumps"] = marshal.dumps
         kind = type(default).__name__
-        return f"type(v) is {kind} and dumps(v) == {key}bytes"
+        return f"type(v) is {kind} and dumps(v, {MARSHAL}) == {key}bytes"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return pg.JSONB(none_as_null=True)
@@ -160,14 +161,14 @@ class JSON(Field[J, N]):
         # marshal's encoding is exact about types (1, 1.0 and True differ), so equal bytes
         # mean equal values, and it is several times cheaper than copying the value.
         try:
-            return marshal.dumps(value)
+            return marshal.dumps(value, MARSHAL)
         except ValueError:  # a subclass of dict/list/str assigned by the application
             return _copy_data(value)
 
     def changed(self, value: Any, snapshot: Any) -> bool:
         if type(snapshot) is bytes:
             try:
-                return marshal.dumps(value) != snapshot
+                return marshal.dumps(value, MARSHAL) != snapshot
             except ValueError:
                 return True
         return bool(value != snapshot)
@@ -357,7 +358,7 @@ class Binary(Field[bytes, N]):
 
 def _same_data(a: Any, b: Any) -> bool:
     """Equal JSON-like data, type for type (``1``, ``1.0`` and ``True`` differ)."""
-    return marshal.dumps(a) == marshal.dumps(b)
+    return marshal.dumps(a, MARSHAL) == marshal.dumps(b, MARSHAL)
 
 
 def _has_nul(value: Any) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from aksara import _sa_compat
@@ -105,6 +106,12 @@ def _same_values(values: Sequence[Any]) -> Sequence[Any]:
 def param(index: int, type_: Any = None) -> sa.BindParameter[Any]:
     """The bound parameter for value ``index`` of a shape's value list."""
     return sa.bindparam(f"p{index}", type_=type_)
+
+
+def array_param(index: int, element_type: Any) -> sa.BindParameter[Any]:
+    """An array parameter of one dimension: each list or dict in it (a JSON value) is one
+    element, not a nested array."""
+    return param(index, pg.ARRAY(element_type, dimensions=1))
 
 
 def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:

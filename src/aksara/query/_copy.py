@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara._codegen import make_function
 from aksara._sa_compat import bind_processor
 from aksara.db import get_database
-from aksara.fields._values import freeze
+from aksara.fields._values import MARSHAL, freeze
 from aksara.fields.base import Field
 from aksara.query._compile import DIALECT
 from aksara.query._plans import generated
@@ -55,9 +55,13 @@ _COPY_TYPES = (
 )
 
 
-def copy_rows(model: type[Model]) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
-    """A function giving an instance dict's row for COPY (columns in ``copy_columns`` order,
-    the key included), or None when a column's type cannot be copied."""
+#: A function giving an instance dict's row for COPY (columns in ``copy_columns`` order, the
+#: key included) and its ``_loaded`` snapshot, as ``persist.snapshot_all`` would take it.
+CopyRow = Callable[[dict[str, Any]], tuple[tuple[Any, ...], tuple[Any, ...]]]
+
+
+def copy_rows(model: type[Model]) -> CopyRow | None:
+    """The model's ``CopyRow``, or None when a column's type cannot be copied."""
     return generated(model, ("copy_row",), _build_copy_row)  # type: ignore[no-any-return]
 
 
@@ -66,46 +70,54 @@ def copy_columns(model: type[Model]) -> list[str]:
     return [f.column_name for f in model._meta.concrete_fields]
 
 
-def _build_copy_row(
-    model: type[Model], key: tuple[Any, ...]
-) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
+def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
     meta = model._meta
     table = meta.table
     assert table is not None
     namespace: dict[str, Any] = {}
+    lines: list[str] = []
     items: list[str] = []
+    snaps: list[str] = []
     for i, field in enumerate(meta.concrete_fields):
         column = table.c[field.attname]
         if type(column.type) not in _COPY_TYPES:
             return None
-        value = f"d[{field.attname!r}]"
+        lines.append(f"v{i} = d[{field.attname!r}]")
+        snaps.append(f"v{i}")
+        value = f"v{i}"
         to_db = field.to_db if type(field).to_db is not Field[Any, Any].to_db else None
         if to_db is not None:
             namespace[f"t{i}"] = to_db
             value = f"t{i}({value})"
+        if field.mutable:
+            namespace[f"s{i}"] = field.snapshot
+            snaps[-1] = f"s{i}(v{i})"
         process = bind_processor(column.type, DIALECT)
-        if process is not None:
-            namespace[f"p{i}"] = process
-            value = f"(None if (x := {value}) is None else p{i}(x))"
-            default = field.default
-            frozen = freeze(default) if type(default) in (dict, list) else b""
-            if frozen:
-                # An unchanged list or dict default (equal marshal bytes: equal type for
-                # type) is sent as the text made once, not serialised again per row.
-                namespace.update(
-                    {
-                        f"b{i}": frozen,
-                        f"c{i}": process(to_db(default) if to_db else default),
-                        "dumps": marshal.dumps,
-                    }
-                )
+        if process is None:
+            items.append(value)
+            continue
+        namespace[f"p{i}"] = process
+        value = f"(None if (x := {value}) is None else p{i}(x))"
+        default = field.default
+        frozen = freeze(default) if type(default) in (dict, list) else b""
+        if frozen:
+            # An unchanged list or dict default (equal marshal bytes: equal type for type)
+            # is sent as the text made once, not serialised again per row.
+            namespace.update(
+                {f"b{i}": frozen, f"c{i}": process(to_db(default) if to_db else default)}
+            )
+            if field.mutable and field.snapshot(default) == frozen:
+                # The snapshot is those bytes: made once for the row and its snapshot.
+                lines.append(f"z{i} = s{i}(v{i})")
+                snaps[-1] = f"z{i}"
+                value = f"(c{i} if z{i} == b{i} else {value})"
+            else:
+                namespace["dumps"] = marshal.dumps
                 kind = type(default).__name__
-                value = (
-                    f"(c{i} if type(y := d[{field.attname!r}]) is {kind} and dumps(y) == b{i}"
-                    f" else {value})"
-                )
+                value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
         items.append(value)
-    source = f"def row(d):\n    return ({', '.join(items)},)\n"
+    body = "".join(f"    {line}\n" for line in lines)
+    source = f"def row(d):\n{body}    return ({', '.join(items)},), ({', '.join(snaps)},)\n"
     return make_function(source, namespace, f"COPY row for {model.__name__}")
 
 
@@ -127,9 +139,9 @@ async def take_ids(model: type[Model], count: int) -> list[Any]:
     return [record[0] for record in records]
 
 
-async def copy_in(
-    model: type[Model], objs: list[Model], row: Callable[[dict[str, Any]], Any]
-) -> None:
-    """COPY ``objs`` (their keys already set) into the model's table."""
-    records = [row(vars(obj)) for obj in objs]
+async def copy_in(model: type[Model], objs: list[Model], row: CopyRow) -> list[tuple[Any, ...]]:
+    """COPY ``objs`` (their keys already set) into the model's table; their snapshots."""
+    pairs = [row(vars(obj)) for obj in objs]
+    records = [pair[0] for pair in pairs]
     await get_database().copy_records(model._meta.table_name, copy_columns(model), records)
+    return [pair[1] for pair in pairs]

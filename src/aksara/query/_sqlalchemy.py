@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, UnaryExpression
 from typing_extensions import TypeIs
 
 from aksara import _sa_compat
 from aksara.exceptions import QueryError
-from aksara.query._compile import DIALECT, param
+from aksara.query._compile import DIALECT, array_param, param
 
 
 def is_sqlalchemy(value: Any) -> bool:
@@ -68,7 +67,7 @@ def sqlalchemy_sql(element: Any, counter: list[int], table: Any = None) -> Any:
                     "A tuple IN list is not supported in a SQLAlchemy condition: combine "
                     "conditions with sa.or_(sa.and_(...), ...) or Q objects"
                 )
-            array = param(numbers[id(element.right)], postgresql.ARRAY(element.right.type))
+            array = array_param(numbers[id(element.right)], element.right.type)
             left: Any = visitors.replacement_traverse(element.left, {}, replace)
             if element.operator is operators.in_op:
                 return left == sa.any_(array)

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _copy, _select
-from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._keys import key_params
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
@@ -59,7 +58,7 @@ def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
         columns = [table.c[a] for a in names]
         if not all(unnest_safe(c.type) for c in columns):
             return None
-        source = sa.func.unnest(*(param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns)))
+        source = sa.func.unnest(*(array_param(i, c.type) for i, c in enumerate(columns)))
         star: sa.ColumnClause[Any] = sa.literal_column("*")
         select = sa.select(star).select_from(source)
         stmt = sa.insert(table).from_select(list(names), select)
@@ -175,18 +174,23 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         else:
             await database.execute(plan.sql, plan.args(values))
 
-    async def run() -> None:
+    async def run() -> list[tuple[Any, ...]] | None:
+        """Insert the instances; their snapshots where COPY made them with its rows."""
         if unnest is not None:
             insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
+            snapshots: list[tuple[Any, ...]] | None = []
             for start in range(0, len(objs), size):
                 chunk = objs[start : start + size]
                 if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
-                    await _copy_chunk(model, chunk, copy_row, generated)
+                    made = await _copy_chunk(model, chunk, copy_row, generated)
+                    if snapshots is not None:
+                        snapshots.extend(made)
                     continue
                 columns = column_values(insert_fields, chunk)
                 # PostgreSQL returns the inserted rows in the order unnest() produced them.
                 await insert(unnest, columns, chunk)
-            return
+                snapshots = None
+            return snapshots
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
             plan = insert_plan(model, len(chunk), generated)
@@ -195,6 +199,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
                 values.extend(insert_values(obj, generated))
             # PostgreSQL returns the rows of INSERT ... VALUES in the order given.
             await insert(plan, values, chunk)
+        return None
 
     hooked = meta.async_save_fields
     if hooked:
@@ -207,10 +212,14 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
                 context = SaveContext(obj, True)
                 for field in hooked:
                     await field.pre_save_async(obj, True, context)
-            await run()
+            snapshots = await run()
     else:
-        await run()
-    snapshot_all(model, objs)
+        snapshots = await run()
+    if snapshots is None:
+        snapshot_all(model, objs)
+    else:  # every row went by COPY: only now, all written, are the instances saved ones
+        for obj, loaded in zip(objs, snapshots, strict=True):
+            vars(obj)["_loaded"] = loaded
     return objs
 
 
@@ -261,14 +270,14 @@ def by_database_defaults(
 
 
 async def _copy_chunk(
-    model: type[Model], chunk: list[Model], row: Callable[[dict[str, Any]], Any], generated: bool
-) -> None:
+    model: type[Model], chunk: list[Model], row: _copy.CopyRow, generated: bool
+) -> list[tuple[Any, ...]]:
     pk_attname = model._meta.pk_attname
     if generated:
         for obj, pk in zip(chunk, await _copy.take_ids(model, len(chunk)), strict=True):
             vars(obj)[pk_attname] = pk
     try:
-        await _copy.copy_in(model, chunk, row)
+        return await _copy.copy_in(model, chunk, row)
     except BaseException:
         if generated:  # nothing was written: the instances are still unsaved
             for obj in chunk:

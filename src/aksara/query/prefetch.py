@@ -17,11 +17,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db import get_database
 from aksara.fields.relation_base import Relation, Step
-from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._compile import Plan, RowPlan, array_param
 from aksara.query._plans import builder_for, cached_plan, instances
 from aksara.query._resolve import order_column, relation_named
 
@@ -116,7 +115,7 @@ def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
         assert table is not None
         key = table.c[step.target_attname]
         columns = [table.c[a] for a in tmeta.attnames]
-        stmt = sa.select(*columns).where(key == sa.any_(param(0, pg.ARRAY(key.type))))
+        stmt = sa.select(*columns).where(key == sa.any_(array_param(0, key.type)))
         if hide:
             stmt = stmt.where(table.c["deleted_at"].is_(None))
         if tmeta.ordering:
@@ -147,7 +146,7 @@ def _junction_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
         stmt = (
             sa.select(*columns)
             .select_from(table.join(junction, link))
-            .where(owner == sa.any_(param(0, pg.ARRAY(owner.type))))
+            .where(owner == sa.any_(array_param(0, owner.type)))
         )
         if hide:
             stmt = stmt.where(table.c["deleted_at"].is_(None))

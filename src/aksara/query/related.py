@@ -17,7 +17,7 @@ from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.relation_base import Relation, Step
 from aksara.fields.relations import ForeignKey
-from aksara.query._compile import Plan, param
+from aksara.query._compile import Plan, array_param, param
 from aksara.query._plans import cached_plan
 from aksara.query.manager import Manager
 from aksara.query.queryset import QuerySet
@@ -40,14 +40,14 @@ def _junction_plan(step: Step, op: str) -> Plan:
         owner = param(0, source.type)
         if op == "add":
             # One statement for any number of rows: SELECT $1, unnest($2) ON CONFLICT DO NOTHING.
-            rows = sa.select(owner, sa.func.unnest(param(1, pg.ARRAY(target.type))))
+            rows = sa.select(owner, sa.func.unnest(array_param(1, target.type)))
             insert = pg.insert(junction).from_select([source.name, target.name], rows)
             return Plan(insert.on_conflict_do_nothing())
         stmt = sa.delete(junction).where(source == owner)
         if op == "remove":
-            stmt = stmt.where(target == sa.any_(param(1, pg.ARRAY(target.type))))
+            stmt = stmt.where(target == sa.any_(array_param(1, target.type)))
         elif op == "keep":
-            stmt = stmt.where(target != sa.all_(param(1, pg.ARRAY(target.type))))
+            stmt = stmt.where(target != sa.all_(array_param(1, target.type)))
         return Plan(stmt)
 
     key = ("junction", junction.name, step.junction_source, op)

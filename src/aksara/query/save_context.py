@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db import current_transaction, get_database
 from aksara.fields.base import Field
-from aksara.query._compile import Plan, param
+from aksara.query._compile import Plan, array_param
 from aksara.query._keys import key_condition, key_params
 from aksara.query._plans import cached_plan
 from aksara.state import loaded_value
@@ -60,7 +59,7 @@ class SaveContext:
             table = model._meta.table
             assert table is not None
             column = table.c[field.attname]
-            stmt = sa.select(column).where(column == sa.any_(param(0, pg.ARRAY(column.type))))
+            stmt = sa.select(column).where(column == sa.any_(array_param(0, column.type)))
             if exclude:
                 stmt = stmt.where(sa.not_(key_condition(model._meta, table, 1)))
             return Plan(stmt)

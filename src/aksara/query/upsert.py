@@ -25,7 +25,7 @@ from aksara.exceptions import QueryError
 from aksara.fields.base import Field
 from aksara.fields.ranges import RangeField
 from aksara.models.constraints import UniqueConstraint
-from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._part import M
 from aksara.query._plans import builder_for, cached_plan
 from aksara.query.bulk import by_database_defaults, clean_all, column_values, unnest_safe
@@ -177,7 +177,7 @@ def upsert_plan(
         columns = [table.c[a] for a in names]
         stmt: Any
         if rows is None:
-            arrays = (param(i, pg.ARRAY(c.type)) for i, c in enumerate(columns))
+            arrays = (array_param(i, c.type) for i, c in enumerate(columns))
             star: sa.ColumnClause[Any] = sa.literal_column("*")
             source: Any = sa.select(star).select_from(sa.func.unnest(*arrays))
             stmt = pg.insert(table).from_select(list(names), source)

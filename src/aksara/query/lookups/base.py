@@ -12,11 +12,10 @@ from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
-from aksara.query._compile import param
+from aksara.query._compile import array_param, param
 
 Binds = Sequence[sa.BindParameter[Any]]
 
@@ -245,7 +244,7 @@ class In(Lookup):
     def expression(self, column: Any, field: Any, variant: Hashable, start: int) -> Any:
         if variant == "empty":
             return sa.false()
-        return column == sa.any_(param(start, pg.ARRAY(self.element_type(column))))
+        return column == sa.any_(array_param(start, self.element_type(column)))
 
 
 class Range(Lookup):

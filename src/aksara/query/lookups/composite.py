@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara.exceptions import QueryError
 from aksara.fields.base import Field
 from aksara.fields.composite import CompositeKey
-from aksara.query._compile import param
+from aksara.query._compile import array_param, param
 from aksara.query.lookups.base import (
     GreaterThan,
     GreaterThanOrEqual,
@@ -76,7 +76,7 @@ class KeyIn(Lookup):
             return sa.false()
         parts = _parts(column)
         arrays = [
-            sa.func.unnest(sa.cast(param(start + i, pg.ARRAY(c.type)), pg.ARRAY(c.type)))
+            sa.func.unnest(sa.cast(array_param(start + i, c.type), pg.ARRAY(c.type)))
             for i, c in enumerate(parts)
         ]
         return column.in_(sa.select(*arrays))
