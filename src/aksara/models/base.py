@@ -15,6 +15,7 @@ from aksara.fields.base import Field
 from aksara.fields.declarations import Declared
 from aksara.fields.special import UUID
 from aksara.fields.temporal import DateTime
+from aksara.models._init import share_keys
 from aksara.models.options import Options
 
 # The one upward edge of the layers: a model saves, deletes and queries itself through the
@@ -127,6 +128,7 @@ class ModelMeta(type):
             # reverse accessor or junction table of its relations.
             registry.unregister(model)
             raise
+        share_keys(opts)
         return cls
 
 

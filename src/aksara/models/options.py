@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import marshal
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -361,15 +360,15 @@ class Options:
 
     @property
     def initializer(self) -> Any:
-        """``init(instance, values)``: what ``Model(**values)`` does, generated for the model.
-
-        The instance dict is one copy of the shared defaults (for a wide model several
-        times cheaper than filling the instance's own dict, and smaller), with each
-        per-instance default made only when ``values`` lacks the field: a list or dict
-        default unmarshalled from its bytes, any other through ``get_default()``."""
+        """``init(instance, values)``: what ``Model(**values)`` does, generated for the model
+        (``aksara.models._init``). Each per-instance default is made only when ``values``
+        lacks the field: a list or dict default unmarshalled from its bytes, any other
+        through ``get_default()``."""
         init = self._init
         if init is None:
-            init = self._init = _build_initializer(self)
+            from aksara.models._init import build_initializer
+
+            init = self._init = build_initializer(self)
         return init
 
     def validator(self, fields: tuple[Field[Any, Any], ...]) -> Any:
@@ -404,49 +403,6 @@ def _build_validator(model_name: str, fields: tuple[Field[Any, Any], ...]) -> An
             lines.append(f"        slow.append(f{i})")
     lines.append("    return slow")
     return make_function("\n".join(lines) + "\n", names, f"validator for {model_name}")
-
-
-def _build_initializer(meta: Options) -> Any:
-    from aksara.fields._values import freeze
-
-    shared, per_instance = meta.new_defaults
-    model = meta.model
-    names: dict[str, Any] = {
-        "shared": {"_loaded": None, **shared},
-        "plain": meta.plain_keys,
-        "loads": marshal.loads,
-        "osa": object.__setattr__,
-        "other": model._set_other,
-    }
-    lines = [
-        "def init(self, values):",
-        "    d = shared.copy()",
-        "    if self.__dict__:  # set by a subclass's __init__ before calling Model's",
-        "        d = {**self.__dict__, **d}",
-    ]
-    for i, field in enumerate(per_instance):
-        given = f"{field.name!r} not in values"
-        if field.attname != field.name:
-            given += f" and {field.attname!r} not in values"
-        default = field.default
-        frozen = freeze(default) if type(default) in (list, dict) else b""
-        if frozen:
-            names[f"b{i}"] = frozen
-            make = f"loads(b{i})"
-        else:
-            names[f"f{i}"] = field
-            make = f"f{i}.get_default()"
-        lines.append(f"    if {given}:")
-        lines.append(f"        d[{field.attname!r}] = {make}")
-    lines += [
-        "    osa(self, '__dict__', d)",
-        "    for key, value in values.items():",
-        "        if key in plain:",
-        "            d[key] = value  # what setattr() would do, without looking for a descriptor",
-        "        else:",
-        "            other(self, key, value)",
-    ]
-    return make_function("\n".join(lines) + "\n", names, f"initializer for {meta.model_name}")
 
 
 def _as_index(item: Any) -> Index:
