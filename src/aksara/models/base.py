@@ -173,10 +173,13 @@ class Model(ModelRoot, metaclass=ModelMeta):
         def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, **values: Any) -> None:
-        meta = self._meta
-        if meta.abstract:
-            raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
-        meta.initializer(self, values)
+        init = self._meta._init  # made by the first instance (never for an abstract model)
+        if init is None:
+            meta = self._meta
+            if meta.abstract:
+                raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
+            init = meta.initializer
+        init(self, values)
 
     def _set_other(self, key: str, value: Any) -> None:
         """``Model(key=value)`` for a key with a descriptor (relations, files) or unknown."""
