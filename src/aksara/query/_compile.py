@@ -222,6 +222,35 @@ def _plain_tuples(records: Sequence[Any]) -> list[tuple[Any, ...]]:
 _GENERATED_COLUMNS_LIMIT = 1000
 
 
+def instance_statements(
+    model: Any, names: tuple[str, ...], namespace: dict[str, Any], target: str, values: str
+) -> list[str] | None:
+    """Generated statements making ``target`` an instance of ``model`` from the sequence
+    named ``values`` (the values of columns ``names``), for ``instance_builder`` and for
+    loops that build instances inline; None when a name is not an identifier."""
+    if not names or not all(is_identifier(n) for n in names):
+        return None
+    by_attname = model._meta.by_attname
+    namespace.update({"new": object.__new__, f"{target}_cls": model})
+    loaded: list[str] = []
+    mutable = False
+    for i, name in enumerate(names):
+        field = by_attname.get(name)
+        if field is not None and field.mutable:
+            mutable = True
+            namespace[f"{target}_s{i}"] = field.snapshot
+            loaded.append(f"None if (y := {values}[{i}]) is None else {target}_s{i}(y)")
+        else:
+            loaded.append(f"{values}[{i}]")
+    # The values themselves when no list or dict needs a copy.
+    kept = f"({', '.join(loaded)},)" if mutable else values
+    if names != model._meta.attnames:  # some columns only: the names go along
+        namespace.update({"Partial": Partial, f"{target}_names": names})
+        kept = f"Partial({target}_names, {kept})"
+    targets = ", ".join(f"{target}.{n}" for n in names)
+    return [f"{target} = new({target}_cls)", f"{targets}, = {values}", f"{target}._loaded = {kept}"]
+
+
 def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], Any] | None:
     """A function making an instance of ``model`` from the values of columns ``names``.
 
@@ -232,31 +261,10 @@ def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any,
     list or dict value (``Field.snapshot``) so that changes made in place are seen.
     None when a name cannot be written as an identifier (see ``aksara._codegen``).
     """
-    if not names or not all(is_identifier(n) for n in names):
+    namespace: dict[str, Any] = {}
+    lines = instance_statements(model, names, namespace, "o", "values")
+    if lines is None:
         return None
-    by_attname = model._meta.by_attname
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": model}
-    loaded: list[str] = []
-    mutable = False
-    for i, name in enumerate(names):
-        field = by_attname.get(name)
-        if field is not None and field.mutable:
-            mutable = True
-            namespace[f"s{i}"] = field.snapshot
-            loaded.append(f"None if (x := values[{i}]) is None else s{i}(x)")
-        else:
-            loaded.append(f"values[{i}]")
-    # The values themselves when no list or dict needs a copy.
-    kept = f"({', '.join(loaded)},)" if mutable else "values"
-    if names != model._meta.attnames:  # some columns only: the names go along
-        namespace.update(Partial=Partial, names=names)
-        kept = f"Partial(names, {kept})"
-    targets = ", ".join(f"o.{n}" for n in names)
-    source = (
-        "def build(values):\n"
-        "    o = new(cls)\n"
-        f"    {targets}, = values\n"
-        f"    o._loaded = {kept}\n"
-        "    return o\n"
-    )
+    body = "".join(f"    {line}\n" for line in lines)
+    source = f"def build(values):\n{body}    return o\n"
     return make_function(source, namespace, f"row builder for {model.__name__}")

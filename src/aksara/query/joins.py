@@ -21,7 +21,7 @@ from aksara._codegen import make_function
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.fields.relations import ForeignKey
-from aksara.query._compile import RowPlan
+from aksara.query._compile import RowPlan, instance_statements
 from aksara.query._plans import builder_for
 from aksara.query._resolve import relation_named
 
@@ -147,14 +147,16 @@ class JoinLayout:
         names = row_names[:n]
         if names == meta.attnames:
             names = meta.attnames
-        namespace: dict[str, Any] = {"b0": builder_for(model, names)}
-        lines = [
-            "def hydrate(records):",
-            "    result = []",
-            "    append = result.append",
-            "    for v in records:",
-            f"        o0 = b0(v[:{n}])",
-        ]
+        namespace: dict[str, Any] = {}
+        lines = ["def hydrate(records):", "    result = []", "    append = result.append"]
+        lines.append("    for v in records:")
+        # Each row's own instance is built inline, the related ones by their builders.
+        inline = instance_statements(model, names, namespace, "o0", "t")
+        if inline is not None:
+            lines += [f"        t = v[:{n}]", *(f"        {line}" for line in inline)]
+        else:
+            namespace["b0"] = builder_for(model, names)
+            lines.append(f"        o0 = b0(v[:{n}])")
         for i, (relation, rmodel, start, stop, parent, pk_index, attnames) in enumerate(
             self.entries, 1
         ):
