@@ -119,7 +119,7 @@ class Relation(Field[Any, Any]):
 
     def is_loaded(self, instance: Model) -> bool:
         """True when ``instance`` holds this relation's objects (no query needed)."""
-        return self.cache_name in instance.__dict__
+        return hasattr(instance, self.cache_name)  # not __dict__: CPython would build one
 
     def manager(self, instance: Model) -> Any:
         """The manager of ``instance``'s related objects through this relation."""
@@ -165,10 +165,10 @@ class ReverseRelation(Relation):
             return self
         if self.multi_valued:
             return self.manager(instance)
-        d = vars(instance)
-        if self.cache_name in d:
-            return d[self.cache_name]
-        raise AttributeError(not_loaded(type(instance), self.accessor or self.name))
+        try:
+            return getattr(instance, self.cache_name)
+        except AttributeError:
+            raise AttributeError(not_loaded(type(instance), self.accessor or self.name)) from None
 
     def __set__(self, instance: Model, value: Any) -> None:
         if self.multi_valued:

@@ -339,8 +339,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
 
     def clean(self, value: Any, instance: Model | None = None) -> Any:
         if instance is not None:
-            d: dict[str, Any] = instance.__dict__  # pyright: ignore[reportAssignmentType]
-            cached = self._cached(d)
+            cached = self._cached(instance, getattr(instance, self.attname, _MISSING))
             if cached is not None:
                 if not cached.is_saved:
                     raise ValidationError(
@@ -371,27 +370,22 @@ class ForeignKey(RelatedField, Generic[TM, N]):
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:
             return self
-        d: dict[str, Any] = instance.__dict__  # pyright: ignore[reportAssignmentType]
-        # The column attribute is a plain attribute: a cached object that no longer
-        # matches it (post.author_id was assigned since) is not returned.
-        cached = self._cached(d)
+        key = getattr(instance, self.attname, _MISSING)
+        cached = self._cached(instance, key)
         if cached is not None:
             return cached
-        if d.get(self.attname, _MISSING) is None:
+        if key is None:
             return None
         raise AttributeError(not_loaded(type(instance), self.name))
 
-    def _cached(self, d: dict[str, Any]) -> Any:
-        """The loaded related object if it still matches the column value, else None. With no
-        column value (an object assigned before it had a primary key, or a column the query
-        deferred) the object is the value."""
-        cached = d.get(self.cache_name)
-        if cached is None:
-            return None
-        key = d.get(self.attname, _MISSING)
-        if key is _MISSING or cached.pk == key:
-            return cached
-        return None
+    def _cached(self, instance: Model, key: Any) -> Any:
+        """The loaded related object if it still matches the column value ``key`` (a plain
+        attribute: post.author_id assigned since makes it stale), else None. With no column
+        value (an object assigned before it had a key, or a column the query deferred) the
+        object is the value. Read as attributes: reading the instance ``__dict__`` would make
+        CPython build one for it."""
+        cached = getattr(instance, self.cache_name, None)
+        return cached if cached is not None and (key is _MISSING or cached.pk == key) else None
 
     def __set__(self, instance: Model, value: Any) -> None:
         d = vars(instance)
@@ -423,8 +417,8 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         d.pop(self.cache_name, None)
 
     def is_loaded(self, instance: Model) -> bool:
-        d = vars(instance)
-        return self._cached(d) is not None or d.get(self.attname, _MISSING) is None
+        key = getattr(instance, self.attname, _MISSING)
+        return key is None or self._cached(instance, key) is not None
 
 
 class OneToOne(ForeignKey[TM, N]):

@@ -33,7 +33,7 @@ from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import cached_plan, hydrate
 from aksara.query._resolve import order_column, relation_named
 from aksara.query._select import row_plan, select_statement, shape
-from aksara.query.prefetch import prefetch_related_objects
+from aksara.query.prefetch import fill_caches, prefetch_related_objects
 
 if TYPE_CHECKING:
     from aksara.fields.relation_base import Relation
@@ -163,7 +163,7 @@ class _Array:
     """One folded relation: ``ARRAY(SELECT ROW(<target columns>) ...)`` of the rows related
     to each row, and how its arrays become the instances' relation caches."""
 
-    __slots__ = ("column", "rows", "target", "cache", "back_cache", "multi_valued")
+    __slots__ = ("column", "rows", "target", "relation")
 
     def __init__(self, relation: Relation, source: Any) -> None:
         step = relation.step()
@@ -187,25 +187,10 @@ class _Array:
         self.column = sa.func.array(stmt.scalar_subquery())
         self.rows = RowPlan(tmeta.attnames, [c.type for c in columns])
         self.target = target
-        self.cache = relation.cache_name
-        back = relation.remote if step.junction is None else None
-        self.back_cache = back.cache_name if back is not None and not back.multi_valued else None
-        self.multi_valued = relation.multi_valued
+        self.relation = relation
 
     def attach(self, objs: list[Model], arrays: list[Any]) -> None:
         """Put each instance's related rows in its relation cache, as ``prefetch.py`` does."""
-        target, rows, cache, back_cache = self.target, self.rows, self.cache, self.back_cache
-        multi = self.multi_valued
-        for obj, elements in zip(objs, arrays, strict=True):
-            found = hydrate(target, elements, rows) if elements else []
-            state = vars(obj)
-            if multi:
-                state[cache] = found
-                if back_cache is not None:
-                    for item in found:
-                        vars(item)[back_cache] = obj
-            else:
-                value = found[0] if found else None
-                state[cache] = value
-                if back_cache is not None and value is not None:
-                    vars(value)[back_cache] = obj
+        target, rows = self.target, self.rows
+        found = [hydrate(target, elements, rows) if elements else () for elements in arrays]
+        fill_caches(objs, found, self.relation)

@@ -60,7 +60,7 @@ async def _prefetch(objs: list[Model], parts: list[str], refresh: bool) -> None:
     related: list[Model] = []
     seen: set[int] = set()
     for obj in objs:
-        value: Any = obj.__dict__.get(cache)
+        value: Any = getattr(obj, cache, None)
         items: Iterable[Any] = value if relation.multi_valued else (value,)
         for item in items:
             if item is not None and id(item) not in seen:
@@ -73,34 +73,39 @@ async def _prefetch(objs: list[Model], parts: list[str], refresh: bool) -> None:
 async def _load(relation: Relation, objs: list[Model]) -> None:
     step = relation.step()
     source = step.source_attname
-    keys = list(dict.fromkeys(k for o in objs if (k := o.__dict__.get(source)) is not None))
+    keys = list(dict.fromkeys(k for o in objs if (k := getattr(o, source, None)) is not None))
     groups: dict[Any, list[Any]] = {}
     if keys:
         if step.junction is None:
             target_key = step.target_attname
             hide = relation.multi_valued and step.target._meta.soft_delete
             for row in await _related_rows(step, keys, hide):
-                groups.setdefault(row.__dict__[target_key], []).append(row)
+                groups.setdefault(getattr(row, target_key), []).append(row)
         else:
             hide = relation.multi_valued and step.target._meta.soft_delete
             for key, row in await _junction_rows(step, keys, hide):
                 groups.setdefault(key, []).append(row)
+    fill_caches(objs, [groups.get(getattr(o, source, None), ()) for o in objs], relation)
+
+
+def fill_caches(objs: list[Model], found: list[Any], relation: Relation) -> None:
+    """Put each instance's related objects (``found``, in ``objs`` order) in its relation
+    cache, and each related object's owner in its cache of a single-valued way back. As
+    attributes: touching an instance's ``__dict__`` would make CPython build one for it."""
     cache = relation.cache_name
-    back = relation.remote if step.junction is None else None
+    back = relation.remote if relation.step().junction is None else None
     back_cache = back.cache_name if back is not None and not back.multi_valued else None
-    for obj in objs:
-        state = vars(obj)
-        found = groups.get(state.get(source), ())
+    for obj, items in zip(objs, found, strict=True):
         if relation.multi_valued:
-            state[cache] = list(found)
+            setattr(obj, cache, list(items))
             if back_cache is not None:
-                for item in found:
-                    item.__dict__[back_cache] = obj
+                for item in items:
+                    setattr(item, back_cache, obj)
         else:
-            value = found[0] if found else None
-            state[cache] = value
+            value = items[0] if items else None
+            setattr(obj, cache, value)
             if back_cache is not None and value is not None:
-                value.__dict__[back_cache] = obj
+                setattr(value, back_cache, obj)
 
 
 def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:

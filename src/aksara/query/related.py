@@ -80,7 +80,7 @@ class RelatedManager(Manager[M]):
         return f"{type(self.instance).__name__}.{self.relation.accessor or self.relation.name}"
 
     def _key(self) -> Any:
-        value = self.instance.__dict__.get(self.step.source_attname)
+        value = getattr(self.instance, self.step.source_attname, None)
         if value is None:
             raise ValidationError(
                 f"{self._name} needs a {type(self.instance).__name__} with a primary key value"
@@ -91,13 +91,13 @@ class RelatedManager(Manager[M]):
         remote = self.relation.remote
         assert remote is not None
         qs = QuerySet(self.model).filter(**{remote.name: self._key()})
-        cached = self.instance.__dict__.get(self.relation.cache_name)
+        cached = getattr(self.instance, self.relation.cache_name, None)
         if cached is not None:
             qs._cache = cached
         return qs
 
     def __iter__(self) -> Iterator[M]:
-        cached = self.instance.__dict__.get(self.relation.cache_name)
+        cached = getattr(self.instance, self.relation.cache_name, None)
         if cached is None:
             name = self.relation.accessor
             raise QueryError(
