@@ -204,7 +204,8 @@ class Model(ModelRoot, metaclass=ModelMeta):
 
     @property
     def pk(self) -> Any:
-        return self.__dict__.get(self._meta.pk_attname)
+        # An attribute read: reading __dict__ would make CPython build one for the instance.
+        return getattr(self, self._meta.pk_attname, None)
 
     @pk.setter
     def pk(self, value: Any) -> None:
@@ -231,7 +232,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
     @property
     def is_saved(self) -> bool:
         """True once the instance was loaded from or written to the database."""
-        return self.__dict__.get("_loaded") is not None
+        return getattr(self, "_loaded", None) is not None
 
     # -- validation -------------------------------------------------------------------------
 
