@@ -53,3 +53,21 @@ async def test_prefetching_and_reading_relations_builds_no_instance_dicts(db):
     nodes = list(await RcNode.objects.filter(parent=root).select_related("parent"))
     assert await bytes_per_object(read_parents) < 16
     assert {id(n.parent) for n in nodes} == {id(nodes[0].parent)}
+
+
+async def test_new_instances_given_related_objects_build_no_dicts(db):
+    root = await RcNode.objects.create(name="root")
+
+    async def by_key() -> list[Any]:
+        return [RcNode(name="n", parent_id=root.id) for _ in range(COUNT)]
+
+    async def by_object() -> list[Any]:
+        return [RcNode(name="n", parent=root) for _ in range(COUNT)]
+
+    plain = await bytes_per_object(by_key)
+    # The object costs its cache slot, not a dict of its own.
+    assert await bytes_per_object(by_object) < plain + 24
+    made = (await by_object())[0]
+    assert made.parent is root and made.parent_id == root.id
+    made.parent = None
+    assert made.parent_id is None and made.parent is None

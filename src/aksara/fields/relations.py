@@ -22,6 +22,7 @@ without saying so.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, overload
 
 import sqlalchemy as sa
@@ -388,10 +389,10 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         return cached if cached is not None and (key is _MISSING or cached.pk == key) else None
 
     def __set__(self, instance: Model, value: Any) -> None:
-        d = vars(instance)
+        # Attribute writes: writing the instance __dict__ would make CPython build one.
         if value is None:
-            d[self.attname] = None
-            d.pop(self.cache_name, None)
+            object.__setattr__(instance, self.attname, None)
+            _discard(instance, self.cache_name)
             return
         if isinstance(value, ModelRoot):
             target = self.related_model
@@ -405,16 +406,16 @@ class ForeignKey(RelatedField, Generic[TM, N]):
                     model=type(instance).__name__,
                     field=self.name,
                 )
-            d[self.cache_name] = value
+            object.__setattr__(instance, self.cache_name, value)
             if value.pk is None:
                 # No key yet: the column stays unset (``post.author_id`` reads the object's
                 # key) until save() takes it; any write to the column replaces the object.
-                d.pop(self.attname, None)
+                _discard(instance, self.attname)
             else:
-                d[self.attname] = value.pk
+                object.__setattr__(instance, self.attname, value.pk)
             return
-        d[self.attname] = value
-        d.pop(self.cache_name, None)
+        object.__setattr__(instance, self.attname, value)
+        _discard(instance, self.cache_name)
 
     def is_loaded(self, instance: Model) -> bool:
         key = getattr(instance, self.attname, _MISSING)
@@ -578,13 +579,18 @@ class _AttnameDescriptor:
             return self.field
         # Reached only when the instance has no such attribute: an object assigned before it
         # had a key (its key now), or a column the query did not load.
-        cached = instance.__dict__.get(self.field.cache_name)
+        cached = getattr(instance, self.field.cache_name, None)
         if cached is not None:
             return cached.pk
         raise AttributeError(
             f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
             f"(see only()/defer()); call refresh_from_db() to load it"
         )
+
+
+def _discard(instance: Model, name: str) -> None:
+    with suppress(AttributeError):
+        object.__delattr__(instance, name)
 
 
 class _Missing:
