@@ -166,6 +166,8 @@ class JSON(Field[J, N]):
             return _copy_data(value)
 
     def changed(self, value: Any, snapshot: Any) -> bool:
+        if type(snapshot) is str:  # the JSON text as loaded (``_json_text``): decoded now
+            snapshot = marshal.dumps(json.loads(snapshot), MARSHAL)
         if type(snapshot) is bytes:
             try:
                 return marshal.dumps(value, MARSHAL) != snapshot

@@ -8,6 +8,7 @@ built from the query's structure, never from its values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -124,10 +125,24 @@ def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
         return _sa_compat.result_processor(type_, DIALECT, oid)
 
 
+class JSONText(sa.Text):
+    """A JSON column read as its text, ``CAST(col AS TEXT)``, when a SELECT loads instances
+    (see ``_select.json_as_text``): the row builder decodes the text into the attribute, and
+    the text itself is the loaded value's snapshot. Marshalling a copy of each decoded value
+    instead (``JSON.snapshot``) cost about as much as the rest of building a wide row."""
+
+    cache_ok = True
+
+
+#: How a JSON column's text becomes its value: what SQLAlchemy's asyncpg dialect decodes
+#: JSONB with when no ``json_deserializer`` is given.
+json_loads = json.loads
+
+
 class RowPlan:
     """How to turn asyncpg records of a SELECT into attribute values."""
 
-    __slots__ = ("names", "procs", "extra", "_builders", "_dicts", "_tuples", "_flat")
+    __slots__ = ("names", "procs", "texts", "extra", "_builders", "_dicts", "_tuples", "_flat")
 
     def __init__(self, names: Sequence[str], types: Sequence[sa.types.TypeEngine[Any]]) -> None:
         self.names = tuple(names)
@@ -136,6 +151,8 @@ class RowPlan:
         self.procs = tuple(
             (i, p) for i, t in enumerate(types) if (p := result_processor(t)) is not None
         )
+        #: The positions of JSON columns read as text (``JSONText``), which builders decode.
+        self.texts = tuple(i for i, t in enumerate(types) if isinstance(t, JSONText))
         self._builders: dict[type, Callable[..., Any]] = {}
         self._dicts: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None
         self._tuples: Callable[[Sequence[Any]], list[tuple[Any, ...]]] | None = None
@@ -194,13 +211,15 @@ class RowPlan:
         return make_function(source, namespace, f"row converter ({kind})")
 
     def builder(
-        self, model: type, make: Callable[[Any, tuple[str, ...]], Callable[..., Any]]
+        self,
+        model: type,
+        make: Callable[[Any, tuple[str, ...], tuple[int, ...]], Callable[..., Any]],
     ) -> Callable[..., Any]:
         """The function making an instance of ``model`` from a row's converted values:
-        ``make(model, names)``, asked once per model."""
+        ``make(model, names, texts)``, asked once per model."""
         build = self._builders.get(model)
         if build is None:
-            build = self._builders[model] = make(model, self.names)
+            build = self._builders[model] = make(model, self.names, self.texts)
         return build
 
     def values(self, record: Any) -> tuple[Any, ...]:
@@ -223,46 +242,64 @@ _GENERATED_COLUMNS_LIMIT = 1000
 
 
 def instance_statements(
-    model: Any, names: tuple[str, ...], namespace: dict[str, Any], target: str, values: str
+    model: Any,
+    names: tuple[str, ...],
+    namespace: dict[str, Any],
+    target: str,
+    values: str,
+    texts: tuple[int, ...] = (),
 ) -> list[str] | None:
     """Generated statements making ``target`` an instance of ``model`` from the sequence
-    named ``values`` (the values of columns ``names``), for ``instance_builder`` and for
-    loops that build instances inline; None when a name is not an identifier."""
+    named ``values`` (the values of columns ``names``; those at ``texts`` are JSON text),
+    for ``instance_builder`` and for loops that build instances inline; None when a name is
+    not an identifier."""
     if not names or not all(is_identifier(n) for n in names):
         return None
     by_attname = model._meta.by_attname
-    namespace.update({"new": object.__new__, f"{target}_cls": model})
+    namespace.update({"new": object.__new__, f"{target}_cls": model, "json_loads": json_loads})
     loaded: list[str] = []
     mutable = False
     for i, name in enumerate(names):
         field = by_attname.get(name)
-        if field is not None and field.mutable:
+        if field is not None and field.mutable and i not in texts:
             mutable = True
             namespace[f"{target}_s{i}"] = field.snapshot
             loaded.append(f"None if (y := {values}[{i}]) is None else {target}_s{i}(y)")
         else:
             loaded.append(f"{values}[{i}]")
-    # The values themselves when no list or dict needs a copy.
+    # The values themselves when no list or dict needs a copy (JSON text is its own).
     kept = f"({', '.join(loaded)},)" if mutable else values
     if names != model._meta.attnames:  # some columns only: the names go along
         namespace.update({"Partial": Partial, f"{target}_names": names})
         kept = f"Partial({target}_names, {kept})"
     targets = ", ".join(f"{target}.{n}" for n in names)
-    return [f"{target} = new({target}_cls)", f"{targets}, = {values}", f"{target}._loaded = {kept}"]
+    decoded = [
+        f"{target}.{names[i]} = None if (y := {values}[{i}]) is None else json_loads(y)"
+        for i in texts
+    ]
+    return [
+        f"{target} = new({target}_cls)",
+        f"{targets}, = {values}",
+        *decoded,
+        f"{target}._loaded = {kept}",
+    ]
 
 
-def instance_builder(model: Any, names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], Any] | None:
+def instance_builder(
+    model: Any, names: tuple[str, ...], texts: tuple[int, ...] = ()
+) -> Callable[[tuple[Any, ...]], Any] | None:
     """A function making an instance of ``model`` from the values of columns ``names``.
 
     It is generated once per model and column list. It assigns the attributes one by one
     (``o.id, o.title = values``), so CPython keeps the instances' key-sharing dictionaries:
     about half the memory of a dict built per row, and several times faster. It also keeps
     ``_loaded``, the loaded values that ``save()`` compares with, with a snapshot of each
-    list or dict value (``Field.snapshot``) so that changes made in place are seen.
+    list or dict value (``Field.snapshot``) so that changes made in place are seen; a JSON
+    value read as text (positions ``texts``) is decoded here, and its text is its snapshot.
     None when a name cannot be written as an identifier (see ``aksara._codegen``).
     """
     namespace: dict[str, Any] = {}
-    lines = instance_statements(model, names, namespace, "o", "values")
+    lines = instance_statements(model, names, namespace, "o", "values", texts)
     if lines is None:
         return None
     body = "".join(f"    {line}\n" for line in lines)

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aksara.query._compile import RowPlan, instance_builder
+from aksara.query._compile import RowPlan, instance_builder, json_loads
 from aksara.state import make_loaded
 
 if TYPE_CHECKING:
@@ -100,21 +100,25 @@ def hydrate(model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
     return [build(values) for values in rows.tuples(records)]
 
 
-def builder_for(model: type[M], names: tuple[str, ...]) -> Callable[..., M]:
-    """The instance builder of ``model`` for columns ``names`` (generated once, cached)."""
-    return generated(model, ("builder", names), _make_builder)  # type: ignore[no-any-return]
+def builder_for(
+    model: type[M], names: tuple[str, ...], texts: tuple[int, ...] = ()
+) -> Callable[..., M]:
+    """The instance builder of ``model`` for columns ``names`` (those at ``texts`` read as
+    JSON text), generated once and cached."""
+    return generated(model, ("builder", names, texts), _make_builder)  # type: ignore[no-any-return]
 
 
 def _make_builder(model: type[M], key: tuple[Any, ...]) -> Callable[..., M]:
     names: tuple[str, ...] = key[1]
-    build = instance_builder(model, names)
+    texts: tuple[int, ...] = key[2]
+    build = instance_builder(model, names, texts)
     if build is not None:
         return build
     # Names that cannot be written as identifiers: build the instance dict instead.
     mutable = mutable_positions(model._meta, names)
 
     def build_dict(values: Sequence[Any]) -> M:
-        return make_instance(model, names, values, mutable)
+        return make_instance(model, names, values, mutable, texts)
 
     return build_dict
 
@@ -126,17 +130,26 @@ def mutable_positions(meta: Options, names: tuple[str, ...]) -> tuple[int, ...]:
 
 
 def make_instance(
-    model: type[M], names: tuple[str, ...], values: Sequence[Any], mutable: tuple[int, ...] = ()
+    model: type[M],
+    names: tuple[str, ...],
+    values: Sequence[Any],
+    mutable: tuple[int, ...] = (),
+    texts: tuple[int, ...] = (),
 ) -> M:
-    """An instance from one row's converted values, as ``hydrate()`` builds them."""
+    """An instance from one row's converted values, as ``hydrate()`` builds them (the
+    values at ``texts`` are JSON text: decoded, and the text kept as their snapshot)."""
     obj = object.__new__(model)
     d = dict(zip(names, values, strict=True))
+    for i in texts:
+        if values[i] is not None:
+            d[names[i]] = json_loads(values[i])
     loaded = tuple(values)
     if mutable:
         fields = model._meta.by_attname
         snapshot = list(loaded)
         for i in mutable:
-            snapshot[i] = fields[names[i]].snapshot(snapshot[i])
+            if i not in texts:
+                snapshot[i] = fields[names[i]].snapshot(snapshot[i])
         loaded = tuple(snapshot)
     d["_loaded"] = make_loaded(model._meta, names, loaded)
     # Any: pyright takes a Model's __dict__ for a read-only mapping (custom metaclass).

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from aksara.exceptions import QueryError
 from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._json_text import json_as_text
 from aksara.query._keys import KEY_ROW, key_columns
 from aksara.query._plans import cached_plan
 from aksara.query._resolve import order_column
@@ -162,10 +163,13 @@ def select_statement(
     own columns only, no ``select_related`` and no row locks. ``table`` is the model's table
     or an alias of it (a subquery on the model of its enclosing query).
     """
+    outermost = not inner and counter is None and table is None
     if not own_scope_needed(qs._annotations):
-        return _select_statement(qs, inner, counter, table)
-    with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
-        return _select_statement(qs, inner, counter, table)
+        built = _select_statement(qs, inner, counter, table)
+    else:
+        with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
+            built = _select_statement(qs, inner, counter, table)
+    return json_as_text(qs, *built) if outermost else built
 
 
 def _select_statement(

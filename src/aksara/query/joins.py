@@ -103,7 +103,9 @@ class JoinLayout:
 
     def __init__(self, base_count: int) -> None:
         self.base_count = base_count
-        self._hydrators: dict[tuple[type[Model], tuple[str, ...]], Callable[..., Any]] = {}
+        self._hydrators: dict[
+            tuple[type[Model], tuple[str, ...], tuple[int, ...]], Callable[..., Any]
+        ] = {}
         # (relation, model, start, stop, parent entry or -1 for the queried model, pk
         # position, the column names loaded)
         self.entries: list[tuple[Relation, type[Model], int, int, int, int, tuple[str, ...]]] = []
@@ -129,14 +131,16 @@ class JoinLayout:
 
     def hydrate(self, model: type[M], records: Sequence[Any], rows: RowPlan) -> list[M]:
         """An instance per row, with its ``select_related`` instances in its relation caches."""
-        key = (model, rows.names)
+        key = (model, rows.names, rows.texts)
         function = self._hydrators.get(key)
         if function is None:
-            function = self._hydrators[key] = self._hydrator(model, rows.names)
+            function = self._hydrators[key] = self._hydrator(model, rows.names, rows.texts)
         # Without converters the record is sliced as it is (a Record slice is a tuple).
         return function(rows.tuples(records) if rows.procs else records)  # type: ignore[no-any-return]
 
-    def _hydrator(self, model: type[Model], row_names: tuple[str, ...]) -> Callable[..., Any]:
+    def _hydrator(
+        self, model: type[Model], row_names: tuple[str, ...], texts: tuple[int, ...]
+    ) -> Callable[..., Any]:
         """One loop generated for this layout: each row's instances built from its slices,
         each related one put in its owner's cache as an attribute (touching ``__dict__``
         would make CPython build a dict object for each instance), with no loop over the
@@ -151,11 +155,13 @@ class JoinLayout:
         lines = ["def hydrate(records):", "    result = []", "    append = result.append"]
         lines.append("    for v in records:")
         # Each row's own instance is built inline, the related ones by their builders.
-        inline = instance_statements(model, names, namespace, "o0", "t")
+        # JSON read as text (``texts``) is the queried model's own columns only.
+        assert all(i < n for i in texts)
+        inline = instance_statements(model, names, namespace, "o0", "t", texts)
         if inline is not None:
             lines += [f"        t = v[:{n}]", *(f"        {line}" for line in inline)]
         else:
-            namespace["b0"] = builder_for(model, names)
+            namespace["b0"] = builder_for(model, names, texts)
             lines.append(f"        o0 = b0(v[:{n}])")
         for i, (relation, rmodel, start, stop, parent, pk_index, attnames) in enumerate(
             self.entries, 1
