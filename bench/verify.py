@@ -29,7 +29,9 @@ def _jsonb_encode(value: Any) -> bytes:
 
 
 def _jsonb_decode(data: bytes) -> Any:
-    return json.loads(data[1:])  # skip the format version byte
+    # Skip the format version byte. Decoding the bytes first: json.loads() of bytes detects
+    # their encoding in Python first (SQLAlchemy's asyncpg dialect decodes the same way).
+    return json.loads(data[1:].decode())
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

@@ -9,9 +9,18 @@ from aksara import Model, fields
 from aksara.testing import capture_queries
 
 
+class JtLabel(Model):
+    id = fields.Integer(primary_key=True)
+    style = fields.JSON(default=dict)
+
+    class Meta:
+        table_name = "jt_label"
+
+
 class JtOwner(Model):
     id = fields.Integer(primary_key=True)
     settings = fields.JSON(default=dict)
+    labels = fields.ManyToMany(JtLabel, related_name="owners")
 
     class Meta:
         table_name = "jt_owner"
@@ -135,3 +144,37 @@ async def test_streamed_and_annotated_instances_decode_json(db):
     annotated[0].doc["n"] = 12
     await annotated[0].save()
     assert (await JtNote.objects.get(title="a")).doc["n"] == 12
+
+
+async def test_prefetched_rows_read_json_as_text(db):
+    notes = await _notes()
+    owner = await JtOwner.objects.get(id=notes[0].owner_id)
+    await owner.labels.add(await JtLabel.objects.create(style={"color": "red"}))
+    with capture_queries() as queries:
+        # not a slice: the relations are read by queries of their own, not folded
+        owners = await JtOwner.objects.prefetch_related("notes", "labels")
+    assert sum("CAST(jt_note.doc AS TEXT)" in q for q in queries.sql) == 1
+    assert sum("CAST(jt_label.style AS TEXT)" in q for q in queries.sql) == 1
+    note, label = next(iter(owners[0].notes)), next(iter(owners[0].labels))
+    assert note.doc == {"n": 10, "s": "x"} and label.style == {"color": "red"}
+    assert type(vars(label)["_loaded"][JtLabel._meta.attnames.index("style")]) is str
+    note.doc["n"] = 1
+    label.style["color"] = "blue"
+    await note.save()
+    await label.save()
+    assert (await JtNote.objects.get(id=note.id)).doc["n"] == 1
+    assert (await JtLabel.objects.get(id=label.id)).style == {"color": "blue"}
+
+
+async def test_slices_read_json_as_the_driver_does(db):
+    await _notes()
+    # Every row OFFSET skips would be converted to text: a slice reads JSONB as it is.
+    with capture_queries() as queries:
+        page = await JtNote.objects.order_by("title")[1:3]
+        first = await JtNote.objects.order_by("title").first()
+    assert not any("CAST" in q for q in queries.sql)
+    assert [n.doc for n in page] == [{"n": 9}, "just a string"]
+    assert first is not None and first.doc == {"n": 10, "s": "x"}
+    page[0].doc["n"] = 8
+    await page[0].save()
+    assert (await JtNote.objects.get(title="b")).doc == {"n": 8}

@@ -9,6 +9,7 @@ of every decoded value cost about as much as the rest of building a wide row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from aksara.fields.special import JSON
 from aksara.query._compile import JSONText
 
 if TYPE_CHECKING:
+    from aksara.models.options import Options
     from aksara.query.joins import JoinLayout
     from aksara.query.queryset import QuerySet
 
@@ -35,22 +37,38 @@ def json_as_text(
 
     Only in the select list of the outermost statement: WHERE, ORDER BY and the row locks
     still use the columns themselves. Not under DISTINCT or GROUP BY, where comparing text
-    is not comparing JSON (``1.0`` and ``1.00`` are equal JSONB values).
+    is not comparing JSON (``1.0`` and ``1.00`` are equal JSONB values). Not in a slice
+    either: PostgreSQL computes the select list of every row that OFFSET skips (or a sort
+    under LIMIT discards), so a page of 20 rows at offset 1,000 would convert 1,020 values
+    to text, where the driver's binary read converts the 20 it is sent.
     """
-    if qs._mode != "instances" or qs._distinct or qs._group is not None or qs._combined:
+    if (
+        qs._mode != "instances"
+        or qs._distinct
+        or qs._group is not None
+        or qs._combined
+        or qs._limit is not None
+        or qs._offset is not None
+    ):
         return stmt, columns, layout, row_names
-    meta = qs.model._meta
+    count = len(qs._fields or qs.model._meta.attnames)
+    read = as_text(qs.model._meta, columns, row_names[:count])
+    if read is columns:
+        return stmt, columns, layout, row_names
+    return stmt.with_only_columns(*read), read, layout, row_names
+
+
+def as_text(meta: Options, columns: list[Any], names: Sequence[str], start: int = 0) -> list[Any]:
+    """``columns`` with those of the model's JSON fields ``names`` (from position ``start``)
+    read as text; ``columns`` itself when there are none."""
     read = list(columns)
-    for i in range(len(qs._fields or meta.attnames)):
+    for i, name in enumerate(names, start):
         # A column of the table or of a subquery; anything else is left as it is.
         if not (
-            isinstance(meta.by_attname.get(row_names[i]), JSON)
-            and isinstance(columns[i], sa.ColumnClause)
+            isinstance(meta.by_attname.get(name), JSON) and isinstance(columns[i], sa.ColumnClause)
         ):
             continue
         column = cast("sa.ColumnClause[Any]", columns[i])
         if type(column.type) is pg.JSONB:
-            read[i] = sa.cast(column, JSONText()).label(row_names[i])
-    if all(a is b for a, b in zip(read, columns, strict=True)):
-        return stmt, columns, layout, row_names
-    return stmt.with_only_columns(*read), read, layout, row_names
+            read[i] = sa.cast(column, JSONText()).label(name)
+    return columns if all(a is b for a, b in zip(read, columns, strict=True)) else read

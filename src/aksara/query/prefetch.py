@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from aksara.db import get_database
 from aksara.fields.relation_base import Relation, Step
 from aksara.query._compile import Plan, RowPlan, array_param
+from aksara.query._json_text import as_text
 from aksara.query._plans import builder_for, cached_plan, instances
 from aksara.query._resolve import order_column, relation_named
 
@@ -119,7 +120,8 @@ def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
         table = tmeta.table
         assert table is not None
         key = table.c[step.target_attname]
-        columns = [table.c[a] for a in tmeta.attnames]
+        # JSON read as text: the builders keep the text as the snapshot (see _json_text).
+        columns = as_text(tmeta, [table.c[a] for a in tmeta.attnames], tmeta.attnames)
         stmt = sa.select(*columns).where(key == sa.any_(array_param(0, key.type)))
         if hide:
             stmt = stmt.where(table.c["deleted_at"].is_(None))
@@ -147,6 +149,7 @@ def _junction_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
         assert table is not None and junction is not None
         owner = junction.c[step.junction_source]
         columns = [owner, *(table.c[a] for a in tmeta.attnames)]
+        columns = as_text(tmeta, columns, tmeta.attnames, start=1)
         link = junction.c[step.junction_target] == table.c[step.target_attname]
         stmt = (
             sa.select(*columns)
@@ -166,7 +169,8 @@ def _junction_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
 async def _junction_rows(step: Step, keys: list[Any], hide: bool) -> list[tuple[Any, Model]]:
     plan, rows = _junction_select(step, hide)
     records = await get_database().fetch(plan.sql, plan.args([keys]))
-    build = builder_for(step.target, step.target._meta.attnames)
+    texts = tuple(i - 1 for i in rows.texts)  # after the owner's key
+    build = builder_for(step.target, step.target._meta.attnames, texts)
     out: list[tuple[Any, Model]] = []
     for record in records:
         values = rows.values(record)
