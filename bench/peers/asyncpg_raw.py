@@ -106,19 +106,26 @@ class AsyncpgPeer(Peer):
     statement_cache_size: ClassVar[int] = 100
 
     pool: asyncpg.Pool
+    copy_pool: asyncpg.Pool
 
     async def start(self, url: str) -> None:
-        self.pool = await asyncpg.create_pool(
-            url,
-            min_size=w.WORKERS,
-            max_size=w.WORKERS,
-            init=verify.init_connection,
-            reset=_no_reset,
-            statement_cache_size=self.statement_cache_size,
-        )
+        # JSON is read as text (the quickest way through asyncpg); binary COPY needs binary
+        # codecs, so C runs on connections of its own.
+        self.pool, self.copy_pool = [
+            await asyncpg.create_pool(
+                url,
+                min_size=w.WORKERS,
+                max_size=w.WORKERS,
+                init=init,
+                reset=_no_reset,
+                statement_cache_size=self.statement_cache_size,
+            )
+            for init in (verify.init_text_json, verify.init_connection)
+        ]
 
     async def stop(self) -> None:
         await self.pool.close()
+        await self.copy_pool.close()
 
     async def create_schema(self, model: str) -> None:
         table = w.TABLES[model]
@@ -195,7 +202,7 @@ class AsyncpgPeer(Peer):
     async def insert_bulk(self, model: str, rows: list[Row]) -> None:
         _, fixed = _insert_sql(model)
         cols = [c for c in w.columns(model) if c != "id"]
-        async with self.pool.acquire() as conn:
+        async with self.copy_pool.acquire() as conn:
             await conn.copy_records_to_table(
                 w.TABLES[model],
                 records=[self._params(model, row, fixed) for row in rows],

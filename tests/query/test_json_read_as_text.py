@@ -168,13 +168,37 @@ async def test_prefetched_rows_read_json_as_text(db):
 
 async def test_slices_read_json_as_the_driver_does(db):
     await _notes()
-    # Every row OFFSET skips would be converted to text: a slice reads JSONB as it is.
+    # Every row OFFSET skips, or a sort under LIMIT discards, would be converted to text:
+    # such slices read JSONB as it is.
     with capture_queries() as queries:
         page = await JtNote.objects.order_by("title")[1:3]
         first = await JtNote.objects.order_by("title").first()
     assert not any("CAST" in q for q in queries.sql)
+    with capture_queries() as queries:
+        got = await JtNote.objects.get(title="a")  # LIMIT, no ORDER BY: only what is sent
+        top = await JtNote.objects.filter(title="b")[:1]
+    assert all("CAST(jt_note.doc AS TEXT)" in q for q in queries.sql)
+    position = JtNote._meta.attnames.index("doc")
+    assert vars(got)["_loaded"][position] == '{"n": 10, "s": "x"}' and top[0].doc == {"n": 9}
     assert [n.doc for n in page] == [{"n": 9}, "just a string"]
     assert first is not None and first.doc == {"n": 10, "s": "x"}
     page[0].doc["n"] = 8
     await page[0].save()
     assert (await JtNote.objects.get(title="b")).doc == {"n": 8}
+
+
+async def test_values_decode_json_read_as_text(db):
+    await _notes()
+    with capture_queries() as queries:
+        dicts = await JtNote.objects.order_by("title").values("title", "doc")
+        tuples = await JtNote.objects.order_by("title").values_list("doc", "tags")
+        flat = await JtNote.objects.order_by("title").values_list("doc", flat=True)
+        named = await JtNote.objects.order_by("title").values_list("doc", named=True)
+        keys = await JtNote.objects.order_by("title").values_list("doc__n", flat=True)
+    assert all("CAST(jt_note.doc AS TEXT)" in q for q in queries.sql[:4])
+    assert "CAST" not in queries.sql[4]  # a key of the document: JSONB, as it is
+    docs = [{"n": 10, "s": "x"}, {"n": 9}, "just a string", None, [1, 2.5, None, True]]
+    assert [d["doc"] for d in dicts] == docs
+    assert [t[0] for t in tuples] == docs and tuples[1][1] == ["t"]
+    assert flat == docs and [n.doc for n in named] == docs
+    assert keys == [10, 9, None, None, None]

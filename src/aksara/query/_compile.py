@@ -139,6 +139,17 @@ class JSONText(sa.Text):
 json_loads = json.loads
 
 
+class DecodedJSONText(sa.types.TypeDecorator[Any]):
+    """A JSON column read as its text for ``values()`` and ``values_list()``: the row
+    converter decodes it with ``json.loads`` (its result processor, called directly)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:  # json.loads itself
+        return json_loads
+
+
 class RowPlan:
     """How to turn asyncpg records of a SELECT into attribute values."""
 

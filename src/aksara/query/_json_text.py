@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara.fields.special import JSON
-from aksara.query._compile import JSONText
+from aksara.query._compile import DecodedJSONText, JSONText
 
 if TYPE_CHECKING:
     from aksara.models.options import Options
@@ -31,36 +31,47 @@ def json_as_text(
     layout: JoinLayout | None,
     row_names: tuple[str, ...],
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
-    """The SELECT with the instances' own JSON columns read as text (``CAST(col AS TEXT)``,
-    typed ``JSONText``): the row builder decodes each, and keeps the text as the snapshot
-    ``save()`` compares with, instead of marshalling a copy of every decoded value.
+    """The SELECT with the model's own JSON columns read as text (``CAST(col AS TEXT)``):
+    for instances (typed ``JSONText``) the row builder decodes each and keeps the text as the
+    snapshot ``save()`` compares with, instead of marshalling a copy of every decoded value;
+    for ``values()`` and ``values_list()`` (typed ``DecodedJSONText``) the row converter
+    calls ``json.loads`` on the text, where the driver's binary read runs a Python function
+    per value before it.
 
     Only in the select list of the outermost statement: WHERE, ORDER BY and the row locks
     still use the columns themselves. Not under DISTINCT or GROUP BY, where comparing text
-    is not comparing JSON (``1.0`` and ``1.00`` are equal JSONB values). Not in a slice
-    either: PostgreSQL computes the select list of every row that OFFSET skips (or a sort
-    under LIMIT discards), so a page of 20 rows at offset 1,000 would convert 1,020 values
-    to text, where the driver's binary read converts the 20 it is sent.
+    is not comparing JSON (``1.0`` and ``1.00`` are equal JSONB values). Not with OFFSET or
+    with an ordered LIMIT either: PostgreSQL computes the select list of every row that
+    OFFSET skips or that a sort under LIMIT discards, so a page of 20 rows at offset 1,000
+    would convert 1,020 values to text, where the driver's binary read converts the 20 it
+    is sent. (A LIMIT alone, as in ``get()``, stops the rows it does not return.)
     """
     if (
-        qs._mode != "instances"
-        or qs._distinct
+        qs._distinct
         or qs._group is not None
         or qs._combined
-        or qs._limit is not None
         or qs._offset is not None
+        or (qs._limit is not None and qs._ordering())
     ):
         return stmt, columns, layout, row_names
-    count = len(qs._fields or qs.model._meta.attnames)
-    read = as_text(qs.model._meta, columns, row_names[:count])
+    meta = qs.model._meta
+    count = len(qs._fields or meta.attnames)
+    text = JSONText if qs._mode == "instances" else DecodedJSONText
+    read = as_text(meta, columns, row_names[:count], text=text)
     if read is columns:
         return stmt, columns, layout, row_names
     return stmt.with_only_columns(*read), read, layout, row_names
 
 
-def as_text(meta: Options, columns: list[Any], names: Sequence[str], start: int = 0) -> list[Any]:
+def as_text(
+    meta: Options,
+    columns: list[Any],
+    names: Sequence[str],
+    start: int = 0,
+    text: type[sa.types.TypeEngine[Any]] = JSONText,
+) -> list[Any]:
     """``columns`` with those of the model's JSON fields ``names`` (from position ``start``)
-    read as text; ``columns`` itself when there are none."""
+    read as text typed ``text``; ``columns`` itself when there are none."""
     read = list(columns)
     for i, name in enumerate(names, start):
         # A column of the table or of a subquery; anything else is left as it is.
@@ -70,5 +81,5 @@ def as_text(meta: Options, columns: list[Any], names: Sequence[str], start: int 
             continue
         column = cast("sa.ColumnClause[Any]", columns[i])
         if type(column.type) is pg.JSONB:
-            read[i] = sa.cast(column, JSONText()).label(name)
+            read[i] = sa.cast(column, text()).label(name)
     return columns if all(a is b for a, b in zip(read, columns, strict=True)) else read
