@@ -35,21 +35,34 @@ def test_a_cached_none_is_a_hit():
     assert calls == [1]
 
 
-def test_slices_of_one_shape_share_their_plans():
+def test_pages_of_one_size_share_their_plans():
     meta = Note._meta
     meta.plans.clear()
-    for size in range(1, 51):
-        Note.objects.filter(title="x")[:size].sql()
+    for start in range(1, 51):  # OFFSET is a parameter
+        Note.objects.filter(title="x")[start : start + 20].sql()
     assert len(meta.plans) == 1
+    # LIMIT is written into the statement (PostgreSQL then keeps its generic plan): one
+    # statement per page size.
+    for size in range(1, 11):
+        Note.objects.filter(title="x")[:size].sql()
+    assert len(meta.plans) == 11
 
 
-async def test_count_of_slices_shares_one_plan(db):
+async def test_count_of_slices_shares_one_plan_per_size(db):
     await Note.objects.bulk_create([Note(title=f"n{i}") for i in range(5)])
     meta = Note._meta
     meta.plans.clear()
     counts = [await Note.objects.order_by("title")[:size].count() for size in range(1, 8)]
     assert counts == [1, 2, 3, 4, 5, 5, 5]
-    assert [key[0] for key in meta.plans] == ["count"]
+    assert [key[0] for key in meta.plans] == ["count"] * 7
+    assert [await Note.objects.order_by("title")[i : i + 2].count() for i in range(1, 6)] == [
+        2,
+        2,
+        2,
+        1,
+        0,
+    ]
+    assert len(meta.plans) == 8  # the offsets are parameters: one more plan for them all
     assert await Note.objects.order_by("title")[1:3].exists()
     assert not await Note.objects.order_by("title")[5:].exists()
 

@@ -67,16 +67,14 @@ def _shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     order = qs._ordering()
     for spec in order:
         if isinstance(spec, (SQLAlchemyOrder, ExpressionOrder)):
-            values.extend(spec.params)  # ORDER BY comes after HAVING, before LIMIT
-    if qs._limit is not None:
-        values.append(qs._limit)
+            values.extend(spec.params)  # ORDER BY comes after HAVING, before OFFSET
     if qs._offset is not None:
         values.append(qs._offset)
     return (
         qs._fields,
         condition,
         order,
-        qs._limit is not None,
+        qs._limit,  # LIMIT is written into the statement (see _slice)
         qs._offset is not None,
         qs._distinct,
         qs._for_update,
@@ -92,11 +90,9 @@ def _combined_shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     assert qs._combined is not None
     operation, all_rows, parts = qs._combined
     combined = (operation, all_rows, tuple(shape(p, values) for p in parts))
-    if qs._limit is not None:
-        values.append(qs._limit)
     if qs._offset is not None:
         values.append(qs._offset)
-    limits = (qs._limit is not None, qs._offset is not None)
+    limits = (qs._limit, qs._offset is not None)
     return ("combined", combined, qs._ordering(), limits, qs._mode == "instances")
 
 
@@ -335,11 +331,20 @@ def _ordered_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations
     return order_column(qs.model, table, spec)
 
 
+#: ``LIMIT 1`` written as a number (see ``_slice``).
+_ONE = sa.literal_column("1", sa.BigInteger())
+
+
 def _slice(qs: QuerySet[Any], stmt: Any, counter: list[int]) -> Any:
-    """LIMIT and OFFSET, as parameters numbered after everything else."""
+    """LIMIT written as a number, and OFFSET as a parameter numbered after everything else.
+
+    A LIMIT parameter would keep PostgreSQL planning the statement at every execution: the
+    generic plan of a prepared statement assumes an unknown LIMIT returns a tenth of the
+    rows, so it never looks cheaper than a plan made for the value at hand. With the number
+    in the statement (an int from slicing, never caller text) the generic plan is taken
+    after five executions, as for any other statement. One statement per page size."""
     if qs._limit is not None:
-        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
-        counter[0] += 1
+        stmt = stmt.limit(sa.literal_column(str(int(qs._limit)), sa.BigInteger()))
     if qs._offset is not None:
         stmt = stmt.offset(param(counter[0], sa.BigInteger()))
         counter[0] += 1
@@ -506,10 +511,10 @@ def exists_plan(qs: QuerySet[Any]) -> tuple[Plan, list[Any]]:
         one: Any = sa.literal_column("1", sa.types.NULLTYPE)
         if is_windowed(qs):
             stmt = select_statement(qs, inner=True)[0]
-            return Plan(sa.select(one).select_from(stmt.subquery()).limit(1))
+            return Plan(sa.select(one).select_from(stmt.subquery()).limit(_ONE))
         table = qs.model._meta.table
         assert table is not None
-        return Plan(apply_where(qs, sa.select(one).select_from(table), table, [0]).limit(1))
+        return Plan(apply_where(qs, sa.select(one).select_from(table), table, [0]).limit(_ONE))
 
     return cached_plan(qs.model, key, build), values
 

@@ -58,7 +58,7 @@ def _referenced_plan(model: type[Model], field: FileField, besides: bool) -> Pla
         stmt: Any = sa.select(one).where(column == param(0, column.type))
         if besides:
             stmt = stmt.where(sa.not_(key_condition(model._meta, table, 1)))
-        return Plan(stmt.limit(1))
+        return Plan(stmt.limit(sa.literal_column("1", sa.BigInteger())))
 
     key = ("file_referenced", field.attname, besides)
     return cached_plan(model, key, build)  # type: ignore[no-any-return]

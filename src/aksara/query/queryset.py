@@ -495,7 +495,7 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
 
         # The shape of filter(key=value)[:2] on a plain queryset, in short.
         plan, rows, _ = cached_plan(model, ("get", key, variant, order), build)
-        records = await get_database().fetch(plan.sql, plan.args([*params, 2]))
+        records = await get_database().fetch(plan.sql, plan.args(params))
         return hydrate(model, records, rows)
 
     async def get_or_none(self, *conditions: Condition, **lookups: Any) -> R | None:

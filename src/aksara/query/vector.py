@@ -62,12 +62,11 @@ async def nearest(
     values: list[Any] = []
     condition = _select.where_values(queryset, values)
     values.append(query_value(vector_field, vector))
-    if k is not None:
-        values.append(k)
     names = queryset._fields or meta.attnames
-    key = ("nearest", names, condition, vector_field.attname, name, k is not None)
+    # k is written into the statement, as slicing's LIMIT is (see _select._slice).
+    key = ("nearest", names, condition, vector_field.attname, name, k)
     plan, rows = cached_plan(
-        model, key, lambda: _nearest_plan(queryset, names, vector_field, name, k is not None)
+        model, key, lambda: _nearest_plan(queryset, names, vector_field, name, k)
     )
     database = get_database()
     args = plan.args(values)
@@ -92,7 +91,7 @@ async def nearest(
 
 
 def _nearest_plan(
-    queryset: QuerySet[Any], names: tuple[str, ...], field: Vector, metric: str, limited: bool
+    queryset: QuerySet[Any], names: tuple[str, ...], field: Vector, metric: str, k: int | None
 ) -> tuple[Plan, RowPlan]:
     meta = queryset.model._meta
     table = meta.table
@@ -106,8 +105,8 @@ def _nearest_plan(
     # A row without a vector has no distance: it is nobody's neighbour.
     stmt = where.where(column.is_not(None)).add_columns(measured.label("_distance"))
     stmt = stmt.order_by(measured)
-    if limited:
-        stmt = stmt.limit(param(counter[0], sa.BigInteger()))
+    if k is not None:
+        stmt = stmt.limit(sa.literal_column(str(int(k)), sa.BigInteger()))
     row_names = tuple(meta.get_field(n).attname for n in names)
     return Plan(stmt), RowPlan(row_names, [c.type for c in columns])
 
