@@ -111,8 +111,8 @@ class AsyncpgPeer(Peer):
     async def start(self, url: str) -> None:
         # JSON is read as text (the quickest way through asyncpg); binary COPY needs binary
         # codecs, so C runs on connections of its own.
-        self.pool, self.copy_pool = [
-            await asyncpg.create_pool(
+        def pool(init: Any) -> Any:
+            return asyncpg.create_pool(
                 url,
                 min_size=w.WORKERS,
                 max_size=w.WORKERS,
@@ -120,8 +120,13 @@ class AsyncpgPeer(Peer):
                 reset=_no_reset,
                 statement_cache_size=self.statement_cache_size,
             )
-            for init in (verify.init_text_json, verify.init_connection)
-        ]
+
+        self.pool = await pool(verify.init_text_json)
+        try:
+            self.copy_pool = await pool(verify.init_connection)
+        except BaseException:
+            await self.pool.close()
+            raise
 
     async def stop(self) -> None:
         await self.pool.close()

@@ -130,6 +130,9 @@ async def test_bad_distance_filters_are_query_errors(db):
         await FcEmbedding.objects.nearest("title", [1, 0, 0])
     with pytest.raises(QueryError, match="k="):
         await FcEmbedding.objects.nearest("embedding", [1, 0, 0], k=0)
+    # k is written into the statement: bounded (a bigger k is a scan, not a search)
+    with pytest.raises(QueryError, match="from 1 to 100000"):
+        await FcEmbedding.objects.nearest("embedding", [1, 0, 0], k=2**63)
 
 
 async def test_nearest_orders_by_each_metric_with_distances(db):

@@ -2,10 +2,19 @@
 ``save()`` compares with, and WHERE, ORDER BY and DISTINCT still work on JSONB."""
 
 import copy
+import functools
+import json
 import pickle
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
 
 import aksara
 from aksara import Model, fields
+from aksara.db import get_database, set_database
+from aksara.query import _json_text
+from aksara.registry import registry
 from aksara.testing import capture_queries
 
 
@@ -52,7 +61,7 @@ async def test_instances_read_json_as_text_and_keep_the_text(db):
     await _notes()
     with capture_queries() as queries:
         notes = await JtNote.objects.order_by("title")
-    assert "CAST(jt_note.doc AS TEXT) AS doc" in queries.sql[0]
+    assert "CAST(jt_note.doc AS TEXT) AS anon_1" in queries.sql[0]
     assert [n.doc for n in notes] == [
         {"n": 10, "s": "x"},
         {"n": 9},
@@ -97,6 +106,9 @@ async def test_comparisons_and_ordering_stay_on_jsonb(db):
     # As JSONB 9 < 10; as text '{"n": 10...' < '{"n": 9}'.
     ordered = await JtNote.objects.filter(title__in=["a", "b"]).order_by("doc")
     assert [n.title for n in ordered] == ["b", "a"]
+    # the column named bare is the column, not the text read (the cast has its own label)
+    bare = await JtNote.objects.filter(title__in=["a", "b"]).order_by(sa.column("doc"))
+    assert [n.title for n in bare] == ["b", "a"]
     assert [n.title for n in await JtNote.objects.filter(doc__n__gte=10)] == ["a"]
     paged = await (
         JtNote.objects.select_related("owner").filter(title__in=["a", "b"]).order_by("doc")[1:]
@@ -202,3 +214,31 @@ async def test_values_decode_json_read_as_text(db):
     assert [t[0] for t in tuples] == docs and tuples[1][1] == ["t"]
     assert flat == docs and [n.doc for n in named] == docs
     assert keys == [10, 9, None, None, None]
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def test_a_json_deserializer_of_the_engine_decodes_every_read(db, monkeypatch):
+    monkeypatch.setattr(_json_text, "enabled", True)  # as it was, after the test
+    before = get_database()
+    set_database(None)  # connect() closes the database connected before: not the test's
+    decode = functools.partial(json.loads, parse_float=Decimal)
+    try:
+        database = await aksara.connect(before.url, json_deserializer=decode)
+        assert not _json_text.enabled
+        with pytest.raises(_Rollback):
+            async with aksara.transaction():
+                note = await JtNote.objects.create(title="d", doc={"x": 1.5})
+                with capture_queries() as queries:
+                    loaded = await JtNote.objects.get(id=note.id)
+                    docs = await JtNote.objects.filter(id=note.id).values_list("doc", flat=True)
+                assert not any("CAST" in q for q in queries.sql)
+                assert loaded.doc == {"x": Decimal("1.5")} and docs == [{"x": Decimal("1.5")}]
+                raise _Rollback
+        await database.close()
+    finally:
+        set_database(before)
+        for model in registry.models.values():  # no statement built without text reads stays
+            model._meta.plans.clear()

@@ -139,6 +139,12 @@ class Connection:
         self.raw: asyncpg.Connection = record.dbapi_connection.driver_connection
 
 
+#: Called with each new ``Database`` once its engine exists: how the layers above adapt to
+#: the engine's options (the query layer reads JSON through the driver when the engine has a
+#: ``json_deserializer`` of its own).
+ENGINE_HOOKS: list[Callable[[Database], None]] = []
+
+
 class Database:
     """A PostgreSQL database reached through SQLAlchemy's async engine on asyncpg.
 
@@ -169,6 +175,8 @@ class Database:
         options.update(engine_options)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.dialect = self.engine.dialect
+        for hook in ENGINE_HOOKS:
+            hook(self)
         # A QueuePool (size(), overflow()), typed as Pool by SQLAlchemy.
         self._pool: Any = self.engine.sync_engine.pool
         self.state = State.OPEN

@@ -15,8 +15,36 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from aksara.db.database import ENGINE_HOOKS, Database
 from aksara.fields.special import JSON
 from aksara.query._compile import DecodedJSONText, JSONText
+
+#: False once a database decodes JSON with a ``json_deserializer`` of its own (see
+#: ``use_driver_decoding``): the driver then decodes every JSON value, as configured.
+enabled = True
+
+
+def use_driver_decoding() -> None:
+    """Read JSON through the driver from now on (an engine given ``json_deserializer=``):
+    the text reads decode with ``json.loads``, which would bypass it. Cached statements of
+    every model are dropped, so none still reads JSON as text."""
+    global enabled
+    if not enabled:
+        return
+    enabled = False
+    from aksara.registry import registry
+
+    for model in list(registry.models.values()):
+        model._meta.plans.clear()
+
+
+def _engine_options(database: Database) -> None:
+    if getattr(database.dialect, "_json_deserializer", None) is not None:
+        use_driver_decoding()
+
+
+ENGINE_HOOKS.append(_engine_options)
+
 
 if TYPE_CHECKING:
     from aksara.models.options import Options
@@ -47,7 +75,8 @@ def json_as_text(
     is sent. (A LIMIT alone, as in ``get()``, stops the rows it does not return.)
     """
     if (
-        qs._distinct
+        not enabled
+        or qs._distinct
         or qs._group is not None
         or qs._combined
         or qs._offset is not None
@@ -71,7 +100,12 @@ def as_text(
     text: type[sa.types.TypeEngine[Any]] = JSONText,
 ) -> list[Any]:
     """``columns`` with those of the model's JSON fields ``names`` (from position ``start``)
-    read as text typed ``text``; ``columns`` itself when there are none."""
+    read as text typed ``text``; ``columns`` itself when there are none.
+
+    The cast has a label of its own (``anon_1``), not the column's name: an ORDER BY naming
+    the column bare (``order_by(sa.column("doc"))``) would otherwise sort the text."""
+    if not enabled:
+        return columns
     read = list(columns)
     for i, name in enumerate(names, start):
         # A column of the table or of a subquery; anything else is left as it is.
@@ -81,5 +115,5 @@ def as_text(
             continue
         column = cast("sa.ColumnClause[Any]", columns[i])
         if type(column.type) is pg.JSONB:
-            read[i] = sa.cast(column, text()).label(name)
+            read[i] = sa.cast(column, text()).label(None)
     return columns if all(a is b for a, b in zip(read, columns, strict=True)) else read

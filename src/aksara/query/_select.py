@@ -2,9 +2,9 @@
 
 ``shape(qs, values)`` is what every read of a queryset caches its plan under, behind the
 operation's own name (``("select", shape)``, ``("count", shape)``, ...): the selected
-fields, conditions, ordering, whether there is a LIMIT and an OFFSET, DISTINCT, locking,
-the kind of rows and the ``select_related`` paths. Values never enter it; they go to
-``values`` in parameter order: the conditions', then LIMIT's, then OFFSET's.
+fields, conditions, ordering, the LIMIT (written into the statement) and whether there is an
+OFFSET, DISTINCT, locking, the kind of rows and the ``select_related`` paths. Values never
+enter it; they go to ``values`` in parameter order: the conditions', then OFFSET's.
 
 ``select_statement()`` builds the one SELECT; ``count()``, ``exists()`` and ``aggregate()``
 read from it as a subquery when the queryset is sliced or DISTINCT.
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 def shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     """The query's shape (everything that changes its SQL); its values go to ``values``:
-    the annotations', the conditions', the conditions on annotations', LIMIT's, OFFSET's."""
+    the annotations', the conditions', the conditions on annotations', OFFSET's."""
     if not own_scope_needed(qs._annotations):
         return _shape(qs, values)
     with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="Model")
 
 
+#: The largest ``k``: LIMIT is written into the statement (one statement per ``k``), and a
+#: nearest-neighbour query returning more rows than this is a scan, not a search.
+MAX_K = 100_000
+
+
 async def nearest(
     queryset: QuerySet[M, Any],
     field: str,
@@ -53,8 +58,8 @@ async def nearest(
     if not isinstance(vector_field, Vector):
         raise QueryError(f"{meta.model_name}.{vector_field.name} is not a Vector field")
     name = metric_name(metric)
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
-        raise QueryError(f"nearest(k=...) must be a positive integer or None, got {k!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K):  # pyright: ignore[reportUnnecessaryIsInstance]  # run-time check for untyped callers
+        raise QueryError(f"nearest(k=...) must be an integer from 1 to {MAX_K} or None, got {k!r}")
     if queryset._limit is not None or queryset._offset is not None:
         raise QueryError("nearest() cannot follow slicing; use k=")
     if vector is None:
