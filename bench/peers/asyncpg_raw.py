@@ -73,8 +73,9 @@ _UNPACKERS: dict[tuple[str, str], Any] = {}
 
 async def unpacker(conn: asyncpg.Connection, sql: str, kind: str) -> Any:
     """The fastest rows-to-dicts (or tuples) a hand-written query gets: one comprehension with
-    the columns spelled out (``[{"id": r[0], ...} for r in rows]``), which builds each dict or
-    tuple as a literal instead of through ``dict(record)``. Made once per statement.
+    the columns spelled out (``[{"id": v0, ...} for v0, ... in rows]``), which builds each
+    dict as a literal instead of through ``dict(record)``, and ``tuple(record)`` for tuples.
+    Made once per statement.
 
     ``prepare()`` names its statement only while the statement cache is on, so with
     ``statement_cache_size=0`` this works through a transaction pooler too."""
@@ -83,14 +84,21 @@ async def unpacker(conn: asyncpg.Connection, sql: str, kind: str) -> Any:
         return found
     stmt = await conn.prepare(sql)
     names = [a.name for a in stmt.get_attributes()]
-    if kind == "dict":
-        item = "{" + ", ".join(f"{n!r}: r[{i}]" for i, n in enumerate(names)) + "}"
+    if kind == "tuple":
+        found = _tuples  # tuple() of a Record runs in C
     else:
-        item = "(" + "".join(f"r[{i}], " for i in range(len(names))) + ")"
-    namespace: dict[str, Any] = {}
-    exec(f"def unpack(rows):\n    return [{item} for r in rows]\n", namespace)
-    _UNPACKERS[sql, kind] = namespace["unpack"]
-    return namespace["unpack"]
+        # Unpacking each record into locals beats indexing it once per column.
+        targets = "".join(f"v{i}, " for i in range(len(names)))
+        item = "{" + ", ".join(f"{n!r}: v{i}" for i, n in enumerate(names)) + "}"
+        namespace: dict[str, Any] = {}
+        exec(f"def unpack(rows):\n    return [{item} for {targets}in rows]\n", namespace)
+        found = namespace["unpack"]
+    _UNPACKERS[sql, kind] = found
+    return found
+
+
+def _tuples(rows: list[Any]) -> list[tuple[Any, ...]]:
+    return list(map(tuple, rows))
 
 
 async def _no_reset(conn: asyncpg.Connection) -> None:
@@ -106,31 +114,34 @@ class AsyncpgPeer(Peer):
     statement_cache_size: ClassVar[int] = 100
 
     pool: asyncpg.Pool
-    copy_pool: asyncpg.Pool
+    #: C's connections on a model with JSON: binary COPY needs binary JSON codecs. Open
+    #: only from the model's schema to the end of its inserts: idle connections held
+    #: through the reads slowed them by a third (more live objects in the process).
+    copy_pool: asyncpg.Pool | None = None
 
     async def start(self, url: str) -> None:
-        # JSON is read as text (the quickest way through asyncpg); binary COPY needs binary
-        # codecs, so C runs on connections of its own.
-        def pool(init: Any) -> Any:
-            return asyncpg.create_pool(
-                url,
-                min_size=w.WORKERS,
-                max_size=w.WORKERS,
-                init=init,
-                reset=_no_reset,
-                statement_cache_size=self.statement_cache_size,
-            )
+        self.url = url
+        # JSON is read as text: asyncpg decodes it in C and calls json.loads, its quickest.
+        self.pool = await self._pool(verify.init_text_json)
 
-        self.pool = await pool(verify.init_text_json)
-        try:
-            self.copy_pool = await pool(verify.init_connection)
-        except BaseException:
-            await self.pool.close()
-            raise
+    def _pool(self, init: Any) -> Any:
+        return asyncpg.create_pool(
+            self.url,
+            min_size=w.WORKERS,
+            max_size=w.WORKERS,
+            init=init,
+            reset=_no_reset,
+            statement_cache_size=self.statement_cache_size,
+        )
+
+    async def inserts_done(self, model: str) -> None:
+        if self.copy_pool is not None:
+            await self.copy_pool.close()
+            self.copy_pool = None
 
     async def stop(self) -> None:
+        await self.inserts_done("")
         await self.pool.close()
-        await self.copy_pool.close()
 
     async def create_schema(self, model: str) -> None:
         table = w.TABLES[model]
@@ -181,6 +192,8 @@ class AsyncpgPeer(Peer):
         ddl += f"CREATE INDEX ON {table} (level); CREATE INDEX ON {table} (text);"
         async with self.pool.acquire() as conn:
             await conn.execute(ddl)
+        if model == "wide":
+            self.copy_pool = await self._pool(verify.init_connection)
 
     # -- inserts --------------------------------------------------------------------------------
 
@@ -207,7 +220,7 @@ class AsyncpgPeer(Peer):
     async def insert_bulk(self, model: str, rows: list[Row]) -> None:
         _, fixed = _insert_sql(model)
         cols = [c for c in w.columns(model) if c != "id"]
-        async with self.copy_pool.acquire() as conn:
+        async with (self.copy_pool or self.pool).acquire() as conn:
             await conn.copy_records_to_table(
                 w.TABLES[model],
                 records=[self._params(model, row, fixed) for row in rows],

@@ -91,6 +91,9 @@ class Peer(abc.ABC):
     async def insert_bulk(self, model: str, rows: list[Row]) -> None:
         """Insert the rows with the peer's bulk operation."""
 
+    async def inserts_done(self, model: str) -> None:  # noqa: B027  # a hook: nothing by default
+        """After C, untimed: a peer can let go of what only its inserts needed."""
+
     # D-H
     @abc.abstractmethod
     async def filter_large(self, model: str, levels: list[int], keep: Keep) -> None:
@@ -264,6 +267,7 @@ async def run_model(
     await insert("A", peer.insert_single, p.insert_single, w.LEVEL_A)
     await insert("B", peer.insert_batch, p.insert_batch, w.LEVEL_B)
     await insert("C", peer.insert_bulk, p.insert_bulk, w.LEVEL_C)
+    await peer.inserts_done(model)
 
     truth = await verify.truth(conn, model)
     per_level = p.per_level

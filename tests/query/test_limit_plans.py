@@ -19,6 +19,16 @@ class LpRow(Model):
         table_name = "lp_row"
 
 
+class LpOrdered(Model):
+    id = fields.Integer(primary_key=True)
+    text = fields.String(max_length=40)
+    doc = fields.JSON(default=dict)
+
+    class Meta:
+        table_name = "lp_ordered"
+        ordering = ("text",)
+
+
 async def _plans(pattern: str) -> list[dict[str, Any]]:
     sql = (
         "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
@@ -56,3 +66,14 @@ async def test_get_exists_and_a_new_page_size(db):
     assert queries.sql[-1].endswith("LIMIT 3 OFFSET $1::BIGINT")
     (plans,) = await _plans("%FROM lp_row%WHERE lp_row.id = $1::INTEGER%LIMIT 2")
     assert plans["generic_plans"] >= 5, plans
+
+
+async def test_get_runs_unordered_as_django_does(db):
+    row = await LpOrdered.objects.create(text="a", doc={"k": 1})
+    with capture_queries() as queries:
+        got = await LpOrdered.objects.get(id=row.id)
+        again = await LpOrdered.objects.order_by("-text").get(id=row.id)
+    assert got.doc == again.doc == {"k": 1}
+    assert not any("ORDER BY" in q for q in queries.sql)
+    # no sort under the LIMIT: the JSON column is read as text
+    assert all("CAST(lp_ordered.doc AS TEXT)" in q for q in queries.sql)

@@ -478,23 +478,18 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         ((key, value),) = lookups.items()
         model = self.model
         resolved = resolve(model, key)
-        plain_order = all(isinstance(o, str) for o in self._ordering())
-        if (
-            not plain_order
-            or isinstance(resolved, Hop)
-            or isinstance(value, (F, CombinedExpression, Q))
-        ):
+        if isinstance(resolved, Hop) or isinstance(value, (F, CombinedExpression, Q)):
             return await self.filter(**lookups)[:2]._fetch()
         variant, params = resolved.lookup.prepare(resolved.output_field, value)
-        order = self._ordering()
 
         def build() -> tuple[Plan, RowPlan, Any]:
             qs = self.filter(**lookups)
             qs._limit = 2
+            qs._order = ()  # one row is wanted: no ordering, as in the general case
             return _select.build_select(qs)
 
-        # The shape of filter(key=value)[:2] on a plain queryset, in short.
-        plan, rows, _ = cached_plan(model, ("get", key, variant, order), build)
+        # The shape of filter(key=value).order_by()[:2] on a plain queryset, in short.
+        plan, rows, _ = cached_plan(model, ("get", key, variant), build)
         records = await get_database().fetch(plan.sql, plan.args(params))
         return hydrate(model, records, rows)
 
