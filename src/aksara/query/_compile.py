@@ -127,7 +127,7 @@ def result_processor(type_: sa.types.TypeEngine[Any]) -> Processor | None:
 
 class JSONText(sa.Text):
     """A JSON column read as its text, ``CAST(col AS TEXT)``, when a SELECT loads instances
-    (see ``_select.json_as_text``): the row builder decodes the text into the attribute, and
+    (see ``_json_text.json_as_text``): the row builder decodes the text into the attribute, and
     the text itself is the loaded value's snapshot. Marshalling a copy of each decoded value
     instead (``JSON.snapshot``) cost about as much as the rest of building a wide row."""
 
