@@ -236,3 +236,40 @@ def _snapshots(obj: Any) -> tuple[Any, ...]:
         marshal.dumps(json.loads(v), MARSHAL) if type(v) is str and name in ("doc", "items") else v
         for name, v in zip(BnDocument._meta.attnames, vars(obj)["_loaded"], strict=True)
     )
+
+
+class BnStamped(Model):
+    title = fields.String(max_length=40)
+    created = fields.DateTime(auto_now_add=True)
+    touched = fields.DateTime(auto_now=True)
+
+    class Meta:
+        table_name = "bn_stamped"
+
+    def clean(self) -> None:
+        if self.title == "refused":
+            raise ValidationError({"title": ["is refused by clean()"]})
+
+
+async def test_bulk_check_runs_hooks_and_the_model_clean_for_every_item(db):
+    objs = [BnStamped(title=f"s{i}") for i in range(80)]
+    objs[41].title = "refused"
+    with pytest.raises(ValidationError) as info:
+        await BnStamped.objects.bulk_create(objs)
+    assert info.value.errors["title"] == ["is refused by clean() (item 41)"]
+    assert await BnStamped.objects.count() == 0
+    # The hooks ran before validation: every item has both times, and nothing is saved.
+    assert all(o.created is not None and o.touched is not None for o in objs)
+    assert not any(o.is_saved for o in objs)
+    objs[41].title = "accepted"
+    await BnStamped.objects.bulk_create(objs)
+    stored = await BnStamped.objects.values_list("id", "created", "touched")
+    assert sorted((o.id, o.created, o.touched) for o in objs) == sorted(stored)
+    assert all(c.tzinfo is not None for _, c, _ in stored)
+
+
+async def test_bulk_create_names_an_item_of_another_type(db):
+    objs: list[Any] = [BnStamped(title="a"), BnDocument(title="b")]
+    with pytest.raises(TypeError, match="bulk_create\\(\\) got a BnDocument, expected BnStamped"):
+        await BnStamped.objects.bulk_create(objs)
+    assert await BnStamped.objects.count() == 0

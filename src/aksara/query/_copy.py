@@ -133,10 +133,12 @@ async def take_ids(model: type[Model], count: int) -> list[Any]:
             "SELECT pg_get_serial_sequence($1, $2)", [quoted, meta.pk.column_name]
         )
         meta.generated.put(("identity_sequence",), sequence)
-    records = await database.fetch(
-        "SELECT nextval($1::regclass) FROM generate_series(1, $2)", [sequence, count]
+    # One array value rather than a row per id: decoded into a list in C.
+    ids: list[Any] = await database.fetchval(
+        "SELECT ARRAY(SELECT nextval($1::regclass) FROM generate_series(1, $2))",
+        [sequence, count],
     )
-    return [record[0] for record in records]
+    return ids
 
 
 async def copy_in(model: type[Model], objs: list[Model], row: CopyRow) -> list[tuple[Any, ...]]:

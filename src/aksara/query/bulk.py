@@ -3,19 +3,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from aksara._codegen import make_function
 from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
+from aksara.fields.temporal import DateTime
 from aksara.query import _copy, _select
 from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._keys import key_params
-from aksara.query._plans import cached_plan, rowcount
+from aksara.query._plans import cached_plan, generated, rowcount
 from aksara.query._where import expression_key, expression_sql
 from aksara.query._write_checks import refuse_generated
 from aksara.query.aggregates import Aggregate
@@ -100,19 +103,21 @@ def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> l
 def clean_all(model: type[Model], objs: list[Model]) -> None:
     """Validate every new instance; one ``ValidationError`` names the items that failed."""
     meta = model._meta
+    redo: list[int] | None
+    wrong: int
+    redo, wrong = generated(model, ("bulk_check",), _build_check)(objs)
+    if redo is None:
+        got = type(objs[wrong]).__name__
+        raise TypeError(f"bulk_create() got a {got}, expected {model.__name__}")
+    if not redo:
+        return
     errors: dict[str, list[str]] = {}
     # Instances whose every value is clean already, of a model with no hooks and no clean()
     # of its own, need one call of the generated validator each.
     needs_clean = meta.validator(meta.concrete_fields)
     plain = not (meta.generated_fields or meta.own_clean)
-    pre_save, version = meta.pre_save_fields, meta.version
-    for index, obj in enumerate(objs):
-        if not isinstance(obj, model):
-            raise TypeError(f"bulk_create() got a {type(obj).__name__}, expected {model.__name__}")
-        for field in pre_save:
-            field.pre_save(obj, True)
-        if version is not None and not obj.__dict__.get(version.attname):
-            vars(obj)[version.attname] = 1  # a versioned row starts at version 1
+    for index in redo:
+        obj = objs[index]
         if plain and _cleaned(obj, needs_clean(obj.__dict__)):
             continue
         try:
@@ -126,6 +131,49 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
                 errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
     if errors:
         raise ValidationError(errors, model=meta.model_name)
+
+
+def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
+    """``check(objs)`` for ``bulk_create()``: one loop over the new instances that runs each
+    one's ``pre_save()`` hooks, starts a versioned row at 1 and tests every value with its
+    field's validator expression (``Options.validator``), inline. It returns the indexes of
+    the instances that need more (a value to clean, ``clean()`` of the model's own, a
+    generated column) and -1, or ``(None, index)`` for an item that is not an instance."""
+    meta = model._meta
+    names: dict[str, Any] = {"model": model, "now": dt.datetime.now, "UTC": dt.UTC}
+    lines = [
+        "def check(objs):",
+        "    redo = []",
+        "    for index, obj in enumerate(objs):",
+        "        if type(obj) is not model and not isinstance(obj, model):",
+        "            return None, index",
+        "        d = obj.__dict__",
+    ]
+    for i, field in enumerate(meta.pre_save_fields):
+        if isinstance(field, DateTime) and type(field).pre_save is DateTime.pre_save:
+            if field.auto_now or field.auto_now_add:
+                lines.append(f"        d[{field.attname!r}] = now(UTC)")
+        else:
+            names[f"p{i}"] = field.pre_save
+            lines.append(f"        p{i}(obj, True)")
+    if meta.version is not None:
+        attname = meta.version.attname
+        lines += [f"        if not d.get({attname!r}):", f"            d[{attname!r}] = 1"]
+    if meta.generated_fields or meta.own_clean:
+        lines.append("        redo.append(index)")
+    else:
+        for i, field in enumerate(meta.concrete_fields):
+            names[f"f{i}"] = field
+            expr = field._validator_expression(names, f"c{i}_")
+            test = "True" if expr is None else f"not ({expr})"
+            lines += [
+                f"        v = d.get({field.attname!r})",
+                f"        if {test}:",
+                "            redo.append(index)",
+                "            continue",
+            ]
+    lines.append("    return redo, -1")
+    return make_function("\n".join(lines) + "\n", names, f"bulk_create check for {meta.model_name}")
 
 
 def _cleaned(obj: Model, slow: list[Field[Any, Any]]) -> bool:
