@@ -167,7 +167,11 @@ class JoinLayout:
             self.entries, 1
         ):
             back = relation.remote
-            namespace[f"b{i}"] = builder_for(rmodel, attnames)
+            # The related instance built inline too (``u`` its slice), or by its builder.
+            made = instance_statements(rmodel, attnames, namespace, f"o{i}", "u")
+            if made is None:
+                namespace[f"b{i}"] = builder_for(rmodel, attnames)
+                made = [f"o{i} = b{i}(u)"]
             namespace[f"k{i}"] = relation.cache_name
             owner = f"o{parent + 1}"
             pad = "        "
@@ -184,7 +188,8 @@ class JoinLayout:
                 namespace[f"r{i}"] = back.cache_name
                 lines += [
                     f"{pad}else:",
-                    f"{pad}    o{i} = b{i}(v[{start}:{stop}])",
+                    f"{pad}    u = v[{start}:{stop}]",
+                    *(f"{pad}    {line}" for line in made),
                     f"{pad}    setattr(o{i}, r{i}, {owner})",
                 ]
             else:
@@ -193,7 +198,9 @@ class JoinLayout:
                 lines[2:2] = [f"    seen{i} = {{}}"]
                 lines += [
                     f"{pad}elif (o{i} := seen{i}.get(x)) is None:",
-                    f"{pad}    o{i} = seen{i}[x] = b{i}(v[{start}:{stop}])",
+                    f"{pad}    u = v[{start}:{stop}]",
+                    *(f"{pad}    {line}" for line in made),
+                    f"{pad}    seen{i}[x] = o{i}",
                 ]
             lines.append(f"{pad}setattr({owner}, k{i}, o{i})")
         lines += ["        append(o0)", "    return result"]
