@@ -273,3 +273,84 @@ async def test_bulk_create_names_an_item_of_another_type(db):
     with pytest.raises(TypeError, match="bulk_create\\(\\) got a BnDocument, expected BnStamped"):
         await BnStamped.objects.bulk_create(objs)
     assert await BnStamped.objects.count() == 0
+
+
+class BnSheet(Model):
+    # Every value of a new instance passes its validator expression as it is made.
+    id = fields.Integer(primary_key=True)
+    created = fields.DateTime(auto_now_add=True)
+    title = fields.String(max_length=40)
+    doc = fields.JSON(default=DOCUMENT)
+    note = fields.JSON(nullable=True)
+    amount = fields.Decimal(precision=8, scale=2, default=Decimal("2.2"))
+
+    class Meta:
+        table_name = "bn_sheet"
+
+
+def _sheet_snapshots(obj: Any) -> tuple[Any, ...]:
+    """``_snapshots()`` for BnSheet, with JSON null as marshal bytes too."""
+
+    def same(name: str, v: Any) -> Any:
+        if name not in ("doc", "note") or type(v) is bytes:
+            return v
+        return marshal.dumps(json.loads(v) if type(v) is str else v, MARSHAL)
+
+    names = BnSheet._meta.attnames
+    return tuple(same(n, v) for n, v in zip(names, vars(obj)["_loaded"], strict=True))
+
+
+async def test_rows_made_by_the_checks_give_the_snapshots_loaded_instances_get(db):
+    # No value to clean: the checks make each COPY row and snapshot as they read the values.
+    made = [BnSheet(title=f"m{i}") for i in range(70)]
+    given = [BnSheet(id=5000 + i, title=f"g{i}", note=None) for i in range(70)]
+    with capture_queries() as queries:
+        await BnSheet.objects.bulk_create(made)
+        await BnSheet.objects.bulk_create(given)
+    assert sum(q.startswith("COPY bn_sheet") for q in queries.sql) == 2
+    assert BnSheet._meta.generated.lookup(("bulk_rows",)) is not None
+    assert [o.id for o in given] == list(range(5000, 5070)) and None not in {o.id for o in made}
+    fresh = {o.id: o for o in await BnSheet.objects.all()}
+    for obj in (made[0], made[69], given[0], given[69]):
+        assert _sheet_snapshots(obj) == _sheet_snapshots(fresh[obj.id])
+        assert fresh[obj.id].doc == DOCUMENT and fresh[obj.id].amount == Decimal("2.20")
+        assert fresh[obj.id].created == obj.created and fresh[obj.id].note is None
+    made[1].doc["f"] = False
+    given[2].note = {"n": 1}
+    with capture_queries() as queries:
+        for obj in made + given:
+            await obj.save()
+    assert [q.split(" WHERE")[0] for q in queries.sql] == [
+        "UPDATE bn_sheet SET doc=$1::JSONB",
+        "UPDATE bn_sheet SET note=$1::JSONB",
+    ]
+
+
+async def test_a_value_to_clean_sends_the_whole_batch_the_long_way(db):
+    objs = [BnSheet(title=f"t{i}") for i in range(70)]
+    objs[30].amount = "7.5"  # a string: cleaned to Decimal("7.50") before it is sent
+    objs[40].doc = {**DOCUMENT, "a": 1.0}  # equal to the default, not the same document
+    await BnSheet.objects.bulk_create(objs)
+    assert objs[30].amount == Decimal("7.50") and all(o.is_saved for o in objs)
+    assert (await BnSheet.objects.get(id=objs[30].id)).amount == Decimal("7.50")
+    assert type((await BnSheet.objects.get(id=objs[40].id)).doc["a"]) is float
+    with capture_queries() as queries:
+        for obj in objs:
+            await obj.save()
+    assert queries.sql == []
+
+
+async def test_a_model_with_only_its_key_is_copied_in_bulk(db):
+    class BnKeyOnly(Model):
+        id = fields.Integer(primary_key=True)
+
+        class Meta:
+            table_name = "bn_key_only"
+
+    await aksara.create_all()
+    objs = [BnKeyOnly(id=i) for i in range(1, 71)]
+    with capture_queries() as queries:
+        await BnKeyOnly.objects.bulk_create(objs)
+    assert queries.sql[0].startswith("COPY bn_key_only") and all(o.is_saved for o in objs)
+    stored = await BnKeyOnly.objects.values_list("id", flat=True).order_by("id")
+    assert stored == list(range(1, 71))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -70,20 +70,28 @@ def copy_columns(model: type[Model]) -> list[str]:
     return [f.column_name for f in model._meta.concrete_fields]
 
 
-def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
+class ColumnParts(NamedTuple):
+    """How a generated function makes one column's COPY value and snapshot from ``v{i}``."""
+
+    lines: list[str]  # statements run first (``z{i} = s{i}(v{i})``)
+    item: str  # the value COPY sends
+    snap: str  # the value ``_loaded`` keeps
+    frozen: bool  # ``z{i}`` holds the snapshot, compared with ``b{i}`` (the default's bytes)
+
+
+def column_parts(model: type[Model], namespace: dict[str, Any]) -> list[ColumnParts] | None:
+    """The parts of every column, in ``copy_columns`` order, with the constants they need
+    put into ``namespace``; None when a column's type cannot be copied."""
     meta = model._meta
     table = meta.table
     assert table is not None
-    namespace: dict[str, Any] = {}
-    lines: list[str] = []
-    items: list[str] = []
-    snaps: list[str] = []
+    parts: list[ColumnParts] = []
     for i, field in enumerate(meta.concrete_fields):
         column = table.c[field.attname]
         if type(column.type) not in _COPY_TYPES:
             return None
-        lines.append(f"v{i} = d[{field.attname!r}]")
-        snaps.append(f"v{i}")
+        lines: list[str] = []
+        snap = f"v{i}"
         value = f"v{i}"
         to_db = field.to_db if type(field).to_db is not Field[Any, Any].to_db else None
         if to_db is not None:
@@ -91,33 +99,46 @@ def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
             value = f"t{i}({value})"
         if field.mutable:
             namespace[f"s{i}"] = field.snapshot
-            snaps[-1] = f"s{i}(v{i})"
+            snap = f"s{i}(v{i})"
         process = bind_processor(column.type, DIALECT)
         if process is None:
-            items.append(value)
+            parts.append(ColumnParts(lines, value, snap, False))
             continue
         namespace[f"p{i}"] = process
         value = f"(None if (x := {value}) is None else p{i}(x))"
         default = field.default
         frozen = freeze(default) if type(default) in (dict, list) else b""
-        if frozen:
-            # An unchanged list or dict default (equal marshal bytes: equal type for type)
-            # is sent as the text made once, not serialised again per row.
-            namespace.update(
-                {f"b{i}": frozen, f"c{i}": process(to_db(default) if to_db else default)}
-            )
-            if field.mutable and field.snapshot(default) == frozen:
-                # The snapshot is those bytes: made once for the row and its snapshot.
-                lines.append(f"z{i} = s{i}(v{i})")
-                snaps[-1] = f"z{i}"
-                value = f"(c{i} if z{i} == b{i} else {value})"
-            else:
-                namespace["dumps"] = marshal.dumps
-                kind = type(default).__name__
-                value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
-        items.append(value)
+        if not frozen:
+            parts.append(ColumnParts(lines, value, snap, False))
+            continue
+        # An unchanged list or dict default (equal marshal bytes: equal type for type) is
+        # sent as the text made once, not serialised again per row.
+        namespace.update({f"b{i}": frozen, f"c{i}": process(to_db(default) if to_db else default)})
+        if field.mutable and field.snapshot(default) == frozen:
+            # The snapshot is those bytes: made once for the row and its snapshot.
+            lines.append(f"z{i} = s{i}(v{i})")
+            value = f"(c{i} if z{i} == b{i} else {value})"
+            parts.append(ColumnParts(lines, value, f"z{i}", True))
+            continue
+        namespace["dumps"] = marshal.dumps
+        kind = type(default).__name__
+        value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
+        parts.append(ColumnParts(lines, value, snap, False))
+    return parts
+
+
+def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
+    namespace: dict[str, Any] = {}
+    parts = column_parts(model, namespace)
+    if parts is None:
+        return None
+    lines: list[str] = []
+    for i, (field, part) in enumerate(zip(model._meta.concrete_fields, parts, strict=True)):
+        lines += [f"v{i} = d[{field.attname!r}]", *part.lines]
     body = "".join(f"    {line}\n" for line in lines)
-    source = f"def row(d):\n{body}    return ({', '.join(items)},), ({', '.join(snaps)},)\n"
+    items = ", ".join(p.item for p in parts)
+    snaps = ", ".join(p.snap for p in parts)
+    source = f"def row(d):\n{body}    return ({items},), ({snaps},)\n"
     return make_function(source, namespace, f"COPY row for {model.__name__}")
 
 
@@ -144,6 +165,10 @@ async def take_ids(model: type[Model], count: int) -> list[Any]:
 async def copy_in(model: type[Model], objs: list[Model], row: CopyRow) -> list[tuple[Any, ...]]:
     """COPY ``objs`` (their keys already set) into the model's table; their snapshots."""
     pairs = [row(vars(obj)) for obj in objs]
-    records = [pair[0] for pair in pairs]
-    await get_database().copy_records(model._meta.table_name, copy_columns(model), records)
+    await copy_records(model, [pair[0] for pair in pairs])
     return [pair[1] for pair in pairs]
+
+
+async def copy_records(model: type[Model], records: list[tuple[Any, ...]]) -> None:
+    """COPY rows (every column, in ``copy_columns`` order) into the model's table."""
+    await get_database().copy_records(model._meta.table_name, copy_columns(model), records)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -100,17 +101,27 @@ def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> l
     return columns
 
 
-def clean_all(model: type[Model], objs: list[Model]) -> None:
-    """Validate every new instance; one ``ValidationError`` names the items that failed."""
+#: What ``clean_all(rows=True)`` made with its checks: each instance's COPY row and
+#: snapshot but the key, and whether the rows are the snapshots too (see ``_build_rows_check``).
+Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]] | None]
+
+
+def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prepared | None:
+    """Validate every new instance; one ``ValidationError`` names the items that failed.
+
+    With ``rows``, the instances' COPY rows when every instance passed as it was."""
     meta = model._meta
     redo: list[int] | None
     wrong: int
-    redo, wrong = generated(model, ("bulk_check",), _build_check)(objs)
+    check = generated(model, ("bulk_rows",), _build_rows_check) if rows else None
+    if check is None:
+        check = generated(model, ("bulk_check",), _build_check)
+    redo, wrong, rests, snaps = check(objs)
     if redo is None:
         got = type(objs[wrong]).__name__
         raise TypeError(f"bulk_create() got a {got}, expected {model.__name__}")
     if not redo:
-        return
+        return None if rests is None else (rests, snaps)
     errors: dict[str, list[str]] = {}
     # Instances whose every value is clean already, of a model with no hooks and no clean()
     # of its own, need one call of the generated validator each.
@@ -131,22 +142,17 @@ def clean_all(model: type[Model], objs: list[Model]) -> None:
                 errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
     if errors:
         raise ValidationError(errors, model=meta.model_name)
+    return None
 
 
-def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
-    """``check(objs)`` for ``bulk_create()``: one loop over the new instances that runs each
-    one's ``pre_save()`` hooks, starts a versioned row at 1 and tests every value with its
-    field's validator expression (``Options.validator``), inline. It returns the indexes of
-    the instances that need more (a value to clean, ``clean()`` of the model's own, a
-    generated column) and -1, or ``(None, index)`` for an item that is not an instance."""
+def _check_head(model: type[Model], names: dict[str, Any]) -> list[str]:
+    """The start of a generated check: the loop, the type test, save hooks, versions."""
     meta = model._meta
-    names: dict[str, Any] = {"model": model, "now": dt.datetime.now, "UTC": dt.UTC}
+    names.update({"model": model, "now": dt.datetime.now, "UTC": dt.UTC})
     lines = [
-        "def check(objs):",
-        "    redo = []",
         "    for index, obj in enumerate(objs):",
         "        if type(obj) is not model and not isinstance(obj, model):",
-        "            return None, index",
+        "            return None, index, None, None",
         "        d = obj.__dict__",
     ]
     for i, field in enumerate(meta.pre_save_fields):
@@ -154,11 +160,24 @@ def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
             if field.auto_now or field.auto_now_add:
                 lines.append(f"        d[{field.attname!r}] = now(UTC)")
         else:
-            names[f"p{i}"] = field.pre_save
-            lines.append(f"        p{i}(obj, True)")
+            names[f"h{i}"] = field.pre_save
+            lines.append(f"        h{i}(obj, True)")
     if meta.version is not None:
         attname = meta.version.attname
         lines += [f"        if not d.get({attname!r}):", f"            d[{attname!r}] = 1"]
+    return lines
+
+
+def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
+    """``check(objs)`` for ``bulk_create()``: one loop over the new instances that runs each
+    one's ``pre_save()`` hooks, starts a versioned row at 1 and tests every value with its
+    field's validator expression (``Options.validator``), inline. It returns the indexes of
+    the instances that need more (a value to clean, ``clean()`` of the model's own, a
+    generated column), ``-1`` and two Nones; ``(None, index, None, None)`` for an item that
+    is not an instance."""
+    meta = model._meta
+    names: dict[str, Any] = {}
+    lines = ["def check(objs):", "    redo = []", *_check_head(model, names)]
     if meta.generated_fields or meta.own_clean:
         lines.append("        redo.append(index)")
     else:
@@ -172,8 +191,68 @@ def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
                 "            redo.append(index)",
                 "            continue",
             ]
-    lines.append("    return redo, -1")
+    lines.append("    return redo, -1, None, None")
     return make_function("\n".join(lines) + "\n", names, f"bulk_create check for {meta.model_name}")
+
+
+def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
+    """``_build_check()``'s loop that also makes each instance's COPY row and snapshot, all
+    but the key (``rests``: ``(key, *rest)`` is the row), from the values it has just read:
+    a JSON default is marshalled once, for its test, its row and its snapshot. It returns
+    ``redo, -1, rests, snaps``; ``snaps`` is None when the rows are the snapshots too (no
+    value needs converting or copying). None when the model cannot take this path (a value
+    is not copied, the database fills one, every instance is validated in full, or the key
+    is not the first of two or more columns, sent as it is)."""
+    meta = model._meta
+    if meta.generated_fields or meta.filled_fields or meta.own_clean:
+        return None
+    if len(meta.attnames) < 2 or meta.attnames[0] != meta.pk_attname:
+        return None
+    namespace: dict[str, Any] = {}
+    parts = _copy.column_parts(model, namespace)
+    if parts is None or (parts[0].lines, parts[0].item, parts[0].snap) != ([], "v0", "v0"):
+        return None
+    lines = ["def check(objs):", "    redo = []", "    rests = []", "    snaps = []"]
+    lines += _check_head(model, namespace)
+    for i, (field, part) in enumerate(zip(meta.concrete_fields, parts, strict=True)):
+        expr = field._validator_expression(namespace, f"c{i}_")
+        if expr is None:
+            return None
+        if part.frozen and _accepts(expr, namespace, field.default):
+            # An unchanged default is valid: its marshal bytes (the snapshot) tell.
+            lines += [
+                f"        v{i} = d.get({field.attname!r})",
+                *(f"        {line}" for line in part.lines),
+                f"        if z{i} != b{i}:",
+                f"            v = v{i}",
+                f"            if not ({expr}):",
+                "                redo.append(index)",
+                "                continue",
+            ]
+        else:
+            lines += [
+                f"        v = v{i} = d.get({field.attname!r})",
+                f"        if not ({expr}):",
+                "            redo.append(index)",
+                "            continue",
+                *(f"        {line}" for line in part.lines),
+            ]
+    shared = all(p.item == p.snap for p in parts)
+    lines.append(f"        rests.append(({', '.join(p.item for p in parts[1:])},))")
+    if not shared:
+        lines.append(f"        snaps.append(({', '.join(p.snap for p in parts[1:])},))")
+    lines.append(f"    return redo, -1, rests, {'None' if shared else 'snaps'}")
+    source = "\n".join(lines) + "\n"
+    return make_function(source, namespace, f"bulk_create rows for {meta.model_name}")
+
+
+def _accepts(expr: str, namespace: dict[str, Any], default: Any) -> bool:
+    """Whether validator expression ``expr`` accepts a fresh copy of a list or dict default
+    (then it accepts any value with the same marshal bytes, type for type)."""
+    test = make_function(
+        f"def test(v):\n    return bool({expr})\n", dict(namespace), "default test"
+    )
+    return bool(test(marshal.loads(marshal.dumps(default))))
 
 
 def _cleaned(obj: Model, slow: list[Field[Any, Any]]) -> bool:
@@ -195,7 +274,9 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
     if not objs:
         return objs
     meta = model._meta
-    clean_all(model, objs)
+    hooked = meta.async_save_fields
+    # Large batches of plain instances get their COPY rows made by the checks.
+    prepared = clean_all(model, objs, rows=len(objs) >= _copy.MIN_ROWS and not hooked)
     pk_attname = meta.pk_attname
     generated = meta.pk.db_generated and any(o.__dict__[pk_attname] is None for o in objs)
     if generated and any(o.__dict__[pk_attname] is not None for o in objs):
@@ -230,7 +311,8 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
             for start in range(0, len(objs), size):
                 chunk = objs[start : start + size]
                 if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
-                    made = await _copy_chunk(model, chunk, copy_row, generated)
+                    part = _part(prepared, start, start + len(chunk))
+                    made = await _copy_chunk(model, chunk, copy_row, generated, part)
                     if snapshots is not None:
                         snapshots.extend(made)
                     continue
@@ -249,7 +331,6 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
             await insert(plan, values, chunk)
         return None
 
-    hooked = meta.async_save_fields
     if hooked:
         for obj in objs:
             for field in hooked:
@@ -317,15 +398,37 @@ def by_database_defaults(
     return groups
 
 
+def _part(prepared: Prepared | None, start: int, end: int) -> Prepared | None:
+    """The rows ``clean_all()`` made for the instances from ``start`` to ``end``."""
+    if prepared is None:
+        return None
+    rests, snaps = prepared
+    return rests[start:end], None if snaps is None else snaps[start:end]
+
+
 async def _copy_chunk(
-    model: type[Model], chunk: list[Model], row: _copy.CopyRow, generated: bool
+    model: type[Model],
+    chunk: list[Model],
+    row: _copy.CopyRow,
+    generated: bool,
+    prepared: Prepared | None,
 ) -> list[tuple[Any, ...]]:
     pk_attname = model._meta.pk_attname
     if generated:
-        for obj, pk in zip(chunk, await _copy.take_ids(model, len(chunk)), strict=True):
+        ids = await _copy.take_ids(model, len(chunk))
+        for obj, pk in zip(chunk, ids, strict=True):
             vars(obj)[pk_attname] = pk
+    else:
+        ids = [vars(obj)[pk_attname] for obj in chunk]
     try:
-        return await _copy.copy_in(model, chunk, row)
+        if prepared is None:
+            return await _copy.copy_in(model, chunk, row)
+        rests, snaps = prepared
+        rows = [(pk, *rest) for pk, rest in zip(ids, rests, strict=True)]
+        await _copy.copy_records(model, rows)
+        if snaps is None:
+            return rows
+        return [(pk, *snap) for pk, snap in zip(ids, snaps, strict=True)]
     except BaseException:
         if generated:  # nothing was written: the instances are still unsaved
             for obj in chunk:
