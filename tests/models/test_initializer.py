@@ -6,6 +6,8 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any, cast
 
+import pytest
+
 from aksara import Model, fields
 from aksara.models._init import SHARED_KEYS
 from aksara.query._compile import instance_builder
@@ -94,3 +96,65 @@ def test_a_model_as_wide_as_the_shared_table_stays_inline_and_a_wider_one_works(
     assert build is not None
     row = tuple(range(SHARED_KEYS - 1))
     assert bytes_per_instance(lambda i: build(row)) < 400
+
+
+class InAuthor(Model):
+    name = fields.String(max_length=20)
+
+
+class InBook(Model):
+    # Columns named like the generated constructor's helpers and a builtin it uses.
+    id = fields.Integer(primary_key=True)
+    type = fields.String(max_length=20, default="novel")
+    model = fields.Integer(default=lambda: 7)
+    key = fields.JSON(default=dict)
+    author = fields.ForeignKey(InAuthor, on_delete="CASCADE", nullable=True)
+
+
+class InLoud:
+    def __init__(self, **values: Any) -> None:
+        self.loud = True
+        super().__init__(**values)
+
+
+class InMixed(InLoud, Model):
+    title = fields.String(max_length=20)
+
+
+def test_later_instances_are_made_by_a_generated_keyword_constructor():
+    InBook(type="first")  # the first instance makes the class's constructor
+    assert getattr(InBook.__dict__["__init__"], "_aksara_generated", False)
+    author = InAuthor(id=4, name="a")
+    book = InBook(author=author, key={"k": 1})
+    assert (book.type, book.model, book.key, book.author_id) == ("novel", 7, {"k": 1}, 4)
+    assert book.author is author and book.id is None and book._loaded is None
+    assert InBook(author_id=5).author_id == 5 and InBook(pk=9).id == 9
+    first, second = InBook(), InBook()
+    assert first.key == {} and first.key is not second.key
+    assert list(vars(first)) == ["id", "type", "model", "key", "author_id", "_loaded"]
+    with pytest.raises(TypeError, match="unexpected field 'nope'"):
+        InBook(nope=1)
+    with pytest.raises(TypeError):
+        InBook("positional")  # type: ignore[call-arg]
+
+
+def test_a_class_with_an_init_of_its_own_keeps_it():
+    for _ in range(2):
+        mixed = InMixed(title="t")
+        assert mixed.loud and mixed.title == "t"
+    assert "__init__" not in InMixed.__dict__
+
+
+def test_the_generated_constructor_hands_another_class_to_model_init():
+    InBook()
+    author = InAuthor.__new__(InAuthor)
+    InBook.__init__(author, name="through Model.__init__")  # type: ignore[arg-type]
+    assert author.name == "through Model.__init__" and author.id is not None
+
+
+def test_clearing_a_model_caches_drops_its_generated_constructor():
+    InBook()
+    assert "__init__" in InBook.__dict__
+    InBook._meta.clear_caches()
+    assert "__init__" not in InBook.__dict__
+    assert InBook(type="again").type == "again" and "__init__" in InBook.__dict__

@@ -15,7 +15,7 @@ from aksara.fields.base import Field
 from aksara.fields.declarations import Declared
 from aksara.fields.special import UUID
 from aksara.fields.temporal import DateTime
-from aksara.models._init import share_keys
+from aksara.models._init import can_install, keyword_init, share_keys
 from aksara.models.options import Options
 
 # The one upward edge of the layers: a model saves, deletes and queries itself through the
@@ -179,6 +179,12 @@ class Model(ModelRoot, metaclass=ModelMeta):
             if meta.abstract:
                 raise TypeError(f"{type(self).__name__} is abstract and cannot be instantiated")
             init = meta.initializer
+            model = meta.model
+            if type(self) is model and can_install(model, Model):
+                # Later instances skip this method: the class gets a generated __init__.
+                made = keyword_init(meta, Model.__init__)
+                if made is not None:
+                    model.__init__ = made  # type: ignore[method-assign]
         init(self, values)
 
     def _set_other(self, key: str, value: Any) -> None:

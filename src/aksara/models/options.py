@@ -287,6 +287,11 @@ class Options:
         self._defaults = None
         self._plain_keys = None
         self._init = None
+        from aksara.models._init import GENERATED
+
+        init = self.model.__dict__.get("__init__")
+        if init is not None and getattr(init, GENERATED, False):
+            delattr(self.model, "__init__")  # made again, from the new defaults
 
     def get_field(self, name: str) -> Field[Any, Any]:
         """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
