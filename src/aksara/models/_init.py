@@ -131,7 +131,9 @@ def keyword_init(meta: Options, base_init: Any) -> Any | None:
     ``super()``) goes to ``base_init`` (``Model.__init__``) with the values it was given.
     None when a column's name is not a plain attribute usable as a parameter."""
     attnames = meta.attnames
-    if not attnames or not set(attnames) <= meta.plain_keys:
+    # A wider model binds each missing keyword from a dict of defaults, one lookup per
+    # column: its shared defaults copied at once (``build_initializer``) cost less.
+    if not attnames or len(attnames) >= SHARED_KEYS or not set(attnames) <= meta.plain_keys:
         return None
     if not all(is_identifier(a) and not a.startswith("__") for a in attnames):
         return None
@@ -139,7 +141,6 @@ def keyword_init(meta: Options, base_init: Any) -> Any | None:
     makers = {f.attname: (i, f) for i, f in enumerate(per_instance)}
     names: dict[str, Any] = {
         "__model": meta.model,
-        "__osa": object.__setattr__,
         "__other": meta.model._set_other,
         "__loads": marshal.loads,
         "__MISSING": _MISSING,
@@ -167,12 +168,8 @@ def keyword_init(meta: Options, base_init: Any) -> Any | None:
         "    if __type(__self) is not __model:",
         f"        return __fallback(__self, ({', '.join(attnames)},), __others)",
     ]
-    if len(attnames) < SHARED_KEYS:
-        lines += [f"    __self.{a} = {v}" for a, v in zip(attnames, values, strict=True)]
-        lines.append("    __self._loaded = None")
-    else:  # a dict of its own in any case (see the module's docstring): made at once
-        items = ", ".join(f"{a!r}: {v}" for a, v in zip(attnames, values, strict=True))
-        lines.append(f"    __osa(__self, '__dict__', {{{items}, '_loaded': None}})")
+    lines += [f"    __self.{a} = {v}" for a, v in zip(attnames, values, strict=True)]
+    lines.append("    __self._loaded = None")
     lines += [
         "    if __others:",
         "        for key, value in __others.items():",
