@@ -354,3 +354,31 @@ async def test_a_model_with_only_its_key_is_copied_in_bulk(db):
     assert queries.sql[0].startswith("COPY bn_key_only") and all(o.is_saved for o in objs)
     stored = await BnKeyOnly.objects.values_list("id", flat=True).order_by("id")
     assert stored == list(range(1, 71))
+
+
+class BnAllDefault(Model):
+    id = fields.Integer(primary_key=True)
+
+    class Meta:
+        table_name = "bn_all_default"
+
+
+class BnAllFilled(Model):
+    id = fields.Integer(primary_key=True)
+    state = fields.String(max_length=10, db_default="open")
+
+    class Meta:
+        table_name = "bn_all_filled"
+
+
+@pytest.mark.parametrize("count", [1, 3, 70])
+async def test_a_model_whose_database_makes_every_value_is_inserted_in_bulk(db, count):
+    keys = [BnAllDefault() for _ in range(count)]
+    await BnAllDefault.objects.bulk_create(keys)
+    assert all(o.is_saved for o in keys) and len({o.pk for o in keys}) == count
+    stored = await BnAllDefault.objects.values_list("id", flat=True).order_by("id")
+    assert stored == sorted(o.pk for o in keys)
+    filled = [BnAllFilled() for _ in range(count)]
+    await BnAllFilled.objects.bulk_create(filled)
+    assert [o.state for o in filled] == ["open"] * count
+    assert await BnAllFilled.objects.filter(state="open").count() == count

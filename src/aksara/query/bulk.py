@@ -60,7 +60,8 @@ def _unnest_plan(model: type[Model], generated: bool) -> Plan | None:
         assert table is not None
         names = insert_names(model, generated)
         columns = [table.c[a] for a in names]
-        if not all(unnest_safe(c.type) for c in columns):
+        # No column to send (the database makes every value): ``VALUES (DEFAULT), ...``.
+        if not columns or not all(unnest_safe(c.type) for c in columns):
             return None
         source = sa.func.unnest(*(array_param(i, c.type) for i, c in enumerate(columns)))
         star: sa.ColumnClause[Any] = sa.literal_column("*")
@@ -291,7 +292,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         size = batch_size or 10_000
     else:
         ncols = len(insert_names(model, generated))
-        size = min(batch_size or 1000, max(_MAX_PARAMS // ncols, 1))
+        size = min(batch_size or 1000, max(_MAX_PARAMS // max(ncols, 1), 1))
 
     copy_row = _copy.copy_rows(model) if unnest is not None else None
 
