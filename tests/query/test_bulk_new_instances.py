@@ -3,6 +3,7 @@ rows that send unchanged list and dict defaults as text made once."""
 
 import json
 import marshal
+import tracemalloc
 from decimal import Decimal
 from typing import Any
 
@@ -382,3 +383,45 @@ async def test_a_model_whose_database_makes_every_value_is_inserted_in_bulk(db, 
     await BnAllFilled.objects.bulk_create(filled)
     assert [o.state for o in filled] == ["open"] * count
     assert await BnAllFilled.objects.filter(state="open").count() == count
+
+
+class BnPlain(Model):
+    id = fields.Integer(primary_key=True)
+    created = fields.DateTime(auto_now_add=True)
+    level = fields.SmallInteger()
+    text = fields.String(max_length=40)
+    batch = fields.Integer()
+
+    class Meta:
+        table_name = "bn_plain"
+
+
+async def _retained_by_bulk_create(objs: list[BnPlain]) -> float:
+    """Bytes per instance that ``bulk_create(objs)`` allocates and keeps."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        await BnPlain.objects.bulk_create(objs)
+        return (tracemalloc.get_traced_memory()[0] - before) / len(objs)
+    finally:
+        tracemalloc.stop()
+
+
+async def test_bulk_create_keeps_the_values_of_new_instances_inline(db):
+    """COPY's checks read and write values as attributes: reading ``obj.__dict__`` would make
+    CPython build a dict object for every instance, which stays with it."""
+    await aksara.create_all()
+    inline: list[float] = []
+    with_dicts: list[float] = []
+    for _ in range(3):
+        objs = [BnPlain(level=i % 9, text=f"t{i}", batch=7) for i in range(200)]
+        inline.append(await _retained_by_bulk_create(objs))
+        assert all(o.is_saved and o.id is not None for o in objs)
+        objs = [BnPlain(level=i % 9, text=f"t{i}", batch=7) for i in range(200)]
+        for obj in objs:
+            vars(obj)  # the dicts made before, outside the measurement
+        with_dicts.append(await _retained_by_bulk_create(objs))
+    # A dict of its own costs an instance 40 bytes or more on every supported CPython.
+    assert min(inline) <= min(with_dicts) + 16, (inline, with_dicts)
+    stored = await BnPlain.objects.filter(batch=7).order_by("id")
+    assert len(stored) == 1200 and stored[0].text == "t0" and stored[-1].level == 199 % 9

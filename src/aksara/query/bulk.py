@@ -3,25 +3,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import marshal
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from aksara._codegen import make_function
 from aksara._typing import DATABASE_DEFAULT, NOT_PROVIDED
 from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
-from aksara.fields.temporal import DateTime
 from aksara.query import _copy, _select
+from aksara.query._bulk_checks import Prepared, clean_all
 from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._keys import key_params
-from aksara.query._plans import cached_plan, generated, rowcount
+from aksara.query._plans import cached_plan, rowcount
 from aksara.query._where import expression_key, expression_sql
-from aksara.query._write_checks import refuse_generated
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import annotation_key, annotation_sql, check_expression, has_window
 from aksara.query.expressions import CombinedExpression, F, Value
@@ -102,175 +99,6 @@ def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> l
     return columns
 
 
-#: What ``clean_all(rows=True)`` made with its checks: each instance's COPY row and
-#: snapshot but the key, and whether the rows are the snapshots too (see ``_build_rows_check``).
-Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]] | None]
-
-
-def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prepared | None:
-    """Validate every new instance; one ``ValidationError`` names the items that failed.
-
-    With ``rows``, the instances' COPY rows when every instance passed as it was."""
-    meta = model._meta
-    redo: list[int] | None
-    wrong: int
-    check = generated(model, ("bulk_rows",), _build_rows_check) if rows else None
-    if check is None:
-        check = generated(model, ("bulk_check",), _build_check)
-    redo, wrong, rests, snaps = check(objs)
-    if redo is None:
-        got = type(objs[wrong]).__name__
-        raise TypeError(f"bulk_create() got a {got}, expected {model.__name__}")
-    if not redo:
-        return None if rests is None else (rests, snaps)
-    errors: dict[str, list[str]] = {}
-    # Instances whose every value is clean already, of a model with no hooks and no clean()
-    # of its own, need one call of the generated validator each.
-    needs_clean = meta.validator(meta.concrete_fields)
-    plain = not (meta.generated_fields or meta.own_clean)
-    for index in redo:
-        obj = objs[index]
-        if plain and _cleaned(obj, needs_clean(obj.__dict__)):
-            continue
-        try:
-            if meta.generated_fields:
-                refuse_generated(obj, True, None)
-            obj._clean_fields(meta.concrete_fields)
-            obj._clean_model()
-        except ValidationError as failed:
-            error = expression_error(obj, meta.concrete_fields, "insert a row", failed)
-            for name, messages in error.errors.items():
-                errors.setdefault(name, []).extend(f"{m} (item {index})" for m in messages)
-    if errors:
-        raise ValidationError(errors, model=meta.model_name)
-    return None
-
-
-def _check_head(model: type[Model], names: dict[str, Any]) -> list[str]:
-    """The start of a generated check: the loop, the type test, save hooks, versions."""
-    meta = model._meta
-    names.update({"model": model, "now": dt.datetime.now, "UTC": dt.UTC})
-    lines = [
-        "    for index, obj in enumerate(objs):",
-        "        if type(obj) is not model and not isinstance(obj, model):",
-        "            return None, index, None, None",
-        "        d = obj.__dict__",
-    ]
-    for i, field in enumerate(meta.pre_save_fields):
-        if isinstance(field, DateTime) and type(field).pre_save is DateTime.pre_save:
-            if field.auto_now or field.auto_now_add:
-                lines.append(f"        d[{field.attname!r}] = now(UTC)")
-        else:
-            names[f"h{i}"] = field.pre_save
-            lines.append(f"        h{i}(obj, True)")
-    if meta.version is not None:
-        attname = meta.version.attname
-        lines += [f"        if not d.get({attname!r}):", f"            d[{attname!r}] = 1"]
-    return lines
-
-
-def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
-    """``check(objs)`` for ``bulk_create()``: one loop over the new instances that runs each
-    one's ``pre_save()`` hooks, starts a versioned row at 1 and tests every value with its
-    field's validator expression (``Options.validator``), inline. It returns the indexes of
-    the instances that need more (a value to clean, ``clean()`` of the model's own, a
-    generated column), ``-1`` and two Nones; ``(None, index, None, None)`` for an item that
-    is not an instance."""
-    meta = model._meta
-    names: dict[str, Any] = {}
-    lines = ["def check(objs):", "    redo = []", *_check_head(model, names)]
-    if meta.generated_fields or meta.own_clean:
-        lines.append("        redo.append(index)")
-    else:
-        for i, field in enumerate(meta.concrete_fields):
-            names[f"f{i}"] = field
-            expr = field._validator_expression(names, f"c{i}_")
-            test = "True" if expr is None else f"not ({expr})"
-            lines += [
-                f"        v = d.get({field.attname!r})",
-                f"        if {test}:",
-                "            redo.append(index)",
-                "            continue",
-            ]
-    lines.append("    return redo, -1, None, None")
-    return make_function("\n".join(lines) + "\n", names, f"bulk_create check for {meta.model_name}")
-
-
-def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
-    """``_build_check()``'s loop that also makes each instance's COPY row and snapshot, all
-    but the key (``rests``: ``(key, *rest)`` is the row), from the values it has just read:
-    a JSON default is marshalled once, for its test, its row and its snapshot. It returns
-    ``redo, -1, rests, snaps``; ``snaps`` is None when the rows are the snapshots too (no
-    value needs converting or copying). None when the model cannot take this path (a value
-    is not copied, the database fills one, every instance is validated in full, or the key
-    is not the first of two or more columns, sent as it is)."""
-    meta = model._meta
-    if meta.generated_fields or meta.filled_fields or meta.own_clean:
-        return None
-    if len(meta.attnames) < 2 or meta.attnames[0] != meta.pk_attname:
-        return None
-    namespace: dict[str, Any] = {}
-    parts = _copy.column_parts(model, namespace)
-    if parts is None or (parts[0].lines, parts[0].item, parts[0].snap) != ([], "v0", "v0"):
-        return None
-    lines = ["def check(objs):", "    redo = []", "    rests = []", "    snaps = []"]
-    lines += _check_head(model, namespace)
-    for i, (field, part) in enumerate(zip(meta.concrete_fields, parts, strict=True)):
-        expr = field._validator_expression(namespace, f"c{i}_")
-        if expr is None:
-            return None
-        if part.frozen and _accepts(expr, namespace, field.default):
-            # An unchanged default is valid: its marshal bytes (the snapshot) tell.
-            lines += [
-                f"        v{i} = d.get({field.attname!r})",
-                *(f"        {line}" for line in part.lines),
-                f"        if z{i} != b{i}:",
-                f"            v = v{i}",
-                f"            if not ({expr}):",
-                "                redo.append(index)",
-                "                continue",
-            ]
-        else:
-            lines += [
-                f"        v = v{i} = d.get({field.attname!r})",
-                f"        if not ({expr}):",
-                "            redo.append(index)",
-                "            continue",
-                *(f"        {line}" for line in part.lines),
-            ]
-    shared = all(p.item == p.snap for p in parts)
-    lines.append(f"        rests.append(({', '.join(p.item for p in parts[1:])},))")
-    if not shared:
-        lines.append(f"        snaps.append(({', '.join(p.snap for p in parts[1:])},))")
-    lines.append(f"    return redo, -1, rests, {'None' if shared else 'snaps'}")
-    source = "\n".join(lines) + "\n"
-    return make_function(source, namespace, f"bulk_create rows for {meta.model_name}")
-
-
-def _accepts(expr: str, namespace: dict[str, Any], default: Any) -> bool:
-    """Whether validator expression ``expr`` accepts a fresh copy of a list or dict default
-    (then it accepts any value with the same marshal bytes, type for type)."""
-    test = make_function(
-        f"def test(v):\n    return bool({expr})\n", dict(namespace), "default test"
-    )
-    return bool(test(marshal.loads(marshal.dumps(default))))
-
-
-def _cleaned(obj: Model, slow: list[Field[Any, Any]]) -> bool:
-    """Clean the ``slow`` fields of ``obj`` (those its validator did not accept as they are);
-    False when one fails or needs more than ``clean()`` (a value the database fills): the
-    caller then runs the full validation, which reports every error."""
-    d = vars(obj)
-    try:
-        for field in slow:
-            if field.filled_by_database:
-                return False
-            d[field.attname] = field.clean(d.get(field.attname), obj)
-    except ValidationError:
-        return False
-    return True
-
-
 async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | None) -> list[Model]:
     if not objs:
         return objs
@@ -279,11 +107,7 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
     # Large batches of plain instances get their COPY rows made by the checks.
     prepared = clean_all(model, objs, rows=len(objs) >= _copy.MIN_ROWS and not hooked)
     pk_attname = meta.pk_attname
-    generated = meta.pk.db_generated and any(o.__dict__[pk_attname] is None for o in objs)
-    if generated and any(o.__dict__[pk_attname] is not None for o in objs):
-        raise QueryError(
-            f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
-        )
+    generated = _keys_to_make(model, objs)
     if meta.filled_fields:
         return await _bulk_create_filled(model, objs, batch_size, generated)
     database = get_database()
@@ -348,9 +172,40 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
     if snapshots is None:
         snapshot_all(model, objs)
     else:  # every row went by COPY: only now, all written, are the instances saved ones
+        _keep_snapshots(model, objs, snapshots)
+    return objs
+
+
+def _keys_to_make(model: type[Model], objs: list[Model]) -> bool:
+    """Whether the database makes the keys of ``objs``: a key it can make, given to none of
+    them (given to some only, a ``QueryError``)."""
+    meta = model._meta
+    if not meta.pk.db_generated:
+        return False
+    attname = meta.pk_attname
+    if (
+        attname in meta.plain_keys
+    ):  # read as attributes: values stay inline (``_bulk_checks._Access``)
+        keys = list(map(attrgetter(attname), objs))
+    else:
+        keys = [o.__dict__[attname] for o in objs]
+    if all(k is None for k in keys):
+        return True
+    if any(k is None for k in keys):
+        raise QueryError(
+            f"bulk_create(): give every {meta.model_name} a {meta.pk.name} or none of them"
+        )
+    return False
+
+
+def _keep_snapshots(model: type[Model], objs: list[Model], snapshots: list[Any]) -> None:
+    """Each instance's snapshot, the values COPY wrote: it is a saved instance now."""
+    if model.__setattr__ is object.__setattr__:  # values kept inline (``_bulk_checks._Access``)
+        for obj, loaded in zip(objs, snapshots, strict=True):
+            obj._loaded = loaded  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+    else:
         for obj, loaded in zip(objs, snapshots, strict=True):
             vars(obj)["_loaded"] = loaded
-    return objs
 
 
 async def _bulk_create_filled(
@@ -417,8 +272,12 @@ async def _copy_chunk(
     pk_attname = model._meta.pk_attname
     if generated:
         ids = await _copy.take_ids(model, len(chunk))
-        for obj, pk in zip(chunk, ids, strict=True):
-            vars(obj)[pk_attname] = pk
+        if pk_attname in model._meta.plain_keys:
+            for obj, pk in zip(chunk, ids, strict=True):
+                setattr(obj, pk_attname, pk)
+        else:
+            for obj, pk in zip(chunk, ids, strict=True):
+                vars(obj)[pk_attname] = pk
     else:
         ids = [vars(obj)[pk_attname] for obj in chunk]
     try:

@@ -25,10 +25,11 @@ from aksara.exceptions import QueryError
 from aksara.fields.base import Field
 from aksara.fields.ranges import RangeField
 from aksara.models.constraints import UniqueConstraint
+from aksara.query._bulk_checks import clean_all
 from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._part import M
 from aksara.query._plans import builder_for, cached_plan
-from aksara.query.bulk import by_database_defaults, clean_all, column_values, unnest_safe
+from aksara.query.bulk import by_database_defaults, column_values, unnest_safe
 from aksara.query.constraints import condition_sql
 from aksara.query.persist import (
     insert_names,
