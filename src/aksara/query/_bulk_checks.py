@@ -65,6 +65,16 @@ def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prep
     return None
 
 
+def attribute_names(model: type[Model]) -> frozenset[str]:
+    """The columns whose values code may read and write as attributes of an instance, the
+    same as through its ``__dict__``: no descriptor, ``__setattr__`` or ``__getattribute__``
+    of the class stands in the way."""
+    meta = model._meta
+    if model.__getattribute__ is not object.__getattribute__:
+        return frozenset()
+    return frozenset(a for a in meta.attnames if a in meta.plain_keys and is_identifier(a))
+
+
 class _Access:
     """How a generated check reads and writes an instance's values: as attributes where no
     descriptor of the class stands in the way, so CPython keeps the values inline (reading
@@ -72,12 +82,8 @@ class _Access:
     through ``d = obj.__dict__`` otherwise, as ``Model.__init__`` does."""
 
     def __init__(self, model: type[Model]) -> None:
-        meta = model._meta
-        plain = model.__getattribute__ is object.__getattribute__
-        self.direct = frozenset(
-            a for a in meta.attnames if plain and a in meta.plain_keys and is_identifier(a)
-        )
-        self.needs_dict = len(self.direct) < len(meta.attnames)
+        self.direct = attribute_names(model)
+        self.needs_dict = len(self.direct) < len(model._meta.attnames)
 
     def note(self, expr: str) -> str:
         """``expr``, a validator expression: one that reads the instance ``dict`` (``d``, as a

@@ -14,7 +14,7 @@ from aksara.db import get_database, transaction
 from aksara.exceptions import QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _copy, _select
-from aksara.query._bulk_checks import Prepared, clean_all
+from aksara.query._bulk_checks import Prepared, attribute_names, clean_all
 from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._keys import key_params
 from aksara.query._plans import cached_plan, rowcount
@@ -183,9 +183,8 @@ def _keys_to_make(model: type[Model], objs: list[Model]) -> bool:
     if not meta.pk.db_generated:
         return False
     attname = meta.pk_attname
-    if (
-        attname in meta.plain_keys
-    ):  # read as attributes: values stay inline (``_bulk_checks._Access``)
+    # Read as attributes where they are plain, so the values stay inline (see _bulk_checks).
+    if attname in attribute_names(model):
         keys = list(map(attrgetter(attname), objs))
     else:
         keys = [o.__dict__[attname] for o in objs]
@@ -200,7 +199,7 @@ def _keys_to_make(model: type[Model], objs: list[Model]) -> bool:
 
 def _keep_snapshots(model: type[Model], objs: list[Model], snapshots: list[Any]) -> None:
     """Each instance's snapshot, the values COPY wrote: it is a saved instance now."""
-    if model.__setattr__ is object.__setattr__:  # values kept inline (``_bulk_checks._Access``)
+    if model.__setattr__ is object.__setattr__:  # values kept inline (see _bulk_checks)
         for obj, loaded in zip(objs, snapshots, strict=True):
             obj._loaded = loaded  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
     else:
@@ -272,7 +271,7 @@ async def _copy_chunk(
     pk_attname = model._meta.pk_attname
     if generated:
         ids = await _copy.take_ids(model, len(chunk))
-        if pk_attname in model._meta.plain_keys:
+        if pk_attname in attribute_names(model):
             for obj, pk in zip(chunk, ids, strict=True):
                 setattr(obj, pk_attname, pk)
         else:

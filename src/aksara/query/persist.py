@@ -78,15 +78,17 @@ def insert_plan(
         names = insert_names(model, generated, omit)
         n = len(names)
         types = [table.c[a].type for a in names]
-        rows_values: list[dict[str, sa.ColumnElement[Any]]] = [
-            {a: param(r * n + i, t) for i, (a, t) in enumerate(zip(names, types, strict=True))}
-            for r in range(rows)
-        ]
+        rows_values: list[dict[str, sa.ColumnElement[Any]]]
         if not names and rows > 1:
             # Every column is the database's to fill: ``VALUES (DEFAULT), (DEFAULT), ...``
-            # (an empty VALUES list compiles to one row's ``DEFAULT VALUES``).
+            # (rows of no values compile to one row's ``DEFAULT VALUES``).
             default: sa.ColumnElement[Any] = sa.literal_column("DEFAULT")
             rows_values = [{meta.attnames[0]: default} for _ in range(rows)]
+        else:
+            rows_values = [
+                {a: param(r * n + i, t) for i, (a, t) in enumerate(zip(names, types, strict=True))}
+                for r in range(rows)
+            ]
         stmt = sa.insert(table).values(rows_values[0] if rows == 1 else rows_values)
         returned = returned_names(model, generated, omit)
         if returned:
