@@ -182,11 +182,11 @@ def test_the_generated_validator_runs_clean_only_where_needed():
     thing = ShortcutThing(title="ok")
     meta = ShortcutThing._meta
     check = meta.validator(meta.concrete_fields)
-    assert check(thing.__dict__) == []
+    assert check(thing.__dict__, thing) == []
     thing.title = "too long"
     thing.data["k"].append(2)
     thing.count = True
-    assert [f.name for f in check(thing.__dict__)] == ["title", "data", "count"]
+    assert [f.name for f in check(thing.__dict__, thing)] == ["title", "data", "count"]
     with pytest.raises(ValidationError) as info:
         thing.full_clean()
     assert set(info.value.errors) == {"title", "count"}
@@ -218,4 +218,4 @@ def test_validators_per_field_tuple_stay_bounded():
     # The least recently used went first: the last field tuples are still there.
     assert ("validator", orders[-1]) in meta.generated
     thing = ShortcutThing(title="ok")
-    assert meta.validator(meta.concrete_fields)(thing.__dict__) == []
+    assert meta.validator(meta.concrete_fields)(thing.__dict__, thing) == []

@@ -282,7 +282,9 @@ class Field(Generic[T, N]):
         """A Python expression over ``v``, true only for values that ``clean()`` would return
         unchanged without raising; the model's generated validator then skips the call.
         Constants it needs go into ``names`` under keys starting with ``key``. None means
-        ``clean()`` always runs.
+        ``clean()`` always runs. A field that must look at more than its value reads the
+        instance as ``obj``, by attribute (``getattr``; never ``obj.__dict__``, which would
+        make CPython build a dict object for an instance whose values are kept inline).
 
         It accepts ``None`` for a nullable field, the field's shared default (see
         ``shared_default()``), and what the ``_shortcut()`` of the field's class accepts.
@@ -453,6 +455,11 @@ class Field(Generic[T, N]):
     def to_db(self, value: Any) -> Any:
         """A cleaned Python value as the statement parameter (the column type's processors still apply)."""
         return value
+
+    def db_converter(self) -> Callable[[Any], Any] | None:
+        """``to_db`` where it may change a value; None where it returns every cleaned value
+        as it is, so code that makes parameters for many rows skips the call."""
+        return None if type(self).to_db is Field[Any, Any].to_db else self.to_db
 
     @property
     def derived_from(self) -> str | None:

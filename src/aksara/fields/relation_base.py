@@ -1,6 +1,7 @@
 """What every relation shares: ``Step`` (how rows of one model reach rows of another),
 ``Relation`` (the base of declared and reverse relations) and ``ReverseRelation`` (the side
-that lives on the target: ``user.posts``, ``user.profile``).
+that lives on the target: ``user.posts``, ``user.profile``); and ``AttnameDescriptor``, a
+foreign key's column attribute (``post.author_id``).
 
 Relation attributes never run queries. A multi-valued relation's attribute is a manager of
 the query layer, which installs its class as ``Relation.manager_class``.
@@ -17,7 +18,7 @@ from aksara.exceptions import ConfigurationError
 from aksara.fields.base import Field, FieldOptions
 
 if TYPE_CHECKING:
-    from aksara.fields.relations import RelatedField
+    from aksara.fields.relations import ForeignKey, RelatedField
     from aksara.models.base import Model
 
 
@@ -206,3 +207,28 @@ def closes_cycle(table: sa.Table, target: sa.Table) -> bool:
                 seen.add(referred)
                 stack.append(referred)
     return False
+
+
+class AttnameDescriptor:
+    """``post.author_id``: the column's value, kept in the instance ``__dict__``. A non-data
+    descriptor: a row builder's or user's assignment is a plain attribute store (instances
+    keep key-sharing dicts); ``post.author`` checks that its cached object still matches.
+    This runs only for ``Post.author_id`` (the field) or a column a query did not load."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: ForeignKey[Any, Any]) -> None:
+        self.field = field
+
+    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self.field
+        # Reached only when the instance has no such attribute: an object assigned before it
+        # had a key (its key now), or a column the query did not load.
+        cached = getattr(instance, self.field.cache_name, None)
+        if cached is not None:
+            return cached.pk
+        raise AttributeError(
+            f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
+            f"(see only()/defer()); call refresh_from_db() to load it"
+        )

@@ -22,6 +22,7 @@ without saying so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Self, overload
 
@@ -31,7 +32,14 @@ from typing_extensions import TypeVar, Unpack
 
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields.base import Field, FieldOptions, N, shortcut_applies
-from aksara.fields.relation_base import Relation, ReverseRelation, Step, closes_cycle, not_loaded
+from aksara.fields.relation_base import (
+    AttnameDescriptor,
+    Relation,
+    ReverseRelation,
+    Step,
+    closes_cycle,
+    not_loaded,
+)
 from aksara.registry import ModelRoot, is_model_class, metadata, registry, snake_case
 
 if TYPE_CHECKING:
@@ -255,7 +263,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
             raise ConfigurationError(
                 f"{where}: its column {self.attname!r} clashes with the field of that name"
             )
-        setattr(model, self.attname, _AttnameDescriptor(self))
+        setattr(model, self.attname, AttnameDescriptor(self))
 
     # -- the column --------------------------------------------------------------------------
 
@@ -320,6 +328,10 @@ class ForeignKey(RelatedField, Generic[TM, N]):
     def to_db(self, value: Any) -> Any:
         return self.target()._meta.pk.to_db(value) if value is not None else None
 
+    def db_converter(self) -> Callable[[Any], Any] | None:
+        # A key is sent as the target's primary key sends it.
+        return None if self.target()._meta.pk.db_converter() is None else self.to_db
+
     def _validator_expression(self, names: dict[str, Any], key: str) -> str | None:
         expr = super()._validator_expression(names, key)
         if expr is None:
@@ -327,7 +339,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         # With an object assigned, clean() takes the object's key (given it by the database
         # since, perhaps) or refuses an object that is still unsaved: it always runs then.
         names[key + "cache"] = self.cache_name
-        return f"({expr}) and d.get({key}cache) is None"
+        return f"({expr}) and getattr(obj, {key}cache, None) is None"
 
     def _shortcut(self, names: dict[str, Any], key: str) -> str | None:
         # A key value that the target's primary key keeps as it is.
@@ -561,31 +573,6 @@ class ManyToMany(RelatedField, Generic[TM]):
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         raise ConfigurationError(f"{self.model.__name__}.{self.name} has no column")
-
-
-class _AttnameDescriptor:
-    """``post.author_id``: the column's value, kept in the instance ``__dict__``. A non-data
-    descriptor: a row builder's or user's assignment is a plain attribute store (instances
-    keep key-sharing dicts); ``post.author`` checks that its cached object still matches.
-    This runs only for ``Post.author_id`` (the field) or a column a query did not load."""
-
-    __slots__ = ("field",)
-
-    def __init__(self, field: ForeignKey[Any, Any]) -> None:
-        self.field = field
-
-    def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
-        if instance is None:
-            return self.field
-        # Reached only when the instance has no such attribute: an object assigned before it
-        # had a key (its key now), or a column the query did not load.
-        cached = getattr(instance, self.field.cache_name, None)
-        if cached is not None:
-            return cached.pk
-        raise AttributeError(
-            f"{type(instance).__name__}.{self.field.attname} was not loaded by the query "
-            f"(see only()/defer()); call refresh_from_db() to load it"
-        )
 
 
 def _discard(instance: Model, name: str) -> None:

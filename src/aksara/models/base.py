@@ -259,7 +259,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
 
     def _clean_fields(self, fields: Any) -> None:
         d = vars(self)
-        slow = self._meta.validator(tuple(fields))(d)
+        slow = self._meta.validator(tuple(fields))(d, self)
         if not slow:
             return
         errors: dict[str, list[str]] = {}

@@ -377,8 +377,8 @@ class Options:
         return init
 
     def validator(self, fields: tuple[Field[Any, Any], ...]) -> Any:
-        """A function of an instance ``__dict__`` returning the ``fields`` whose values need
-        ``clean()``: those their validator expression does not accept. Generated once per
+        """A function of an instance's ``__dict__`` and the instance returning the ``fields``
+        whose values need ``clean()``: those their validator expression does not accept. Generated once per
         field tuple, so a value that is already clean costs a type check, not a call."""
         return self.generated.get_or_build(
             ("validator", fields), lambda: _build_validator(self.model_name, fields)
@@ -396,7 +396,7 @@ MAX_RESOLVED = 2048
 
 def _build_validator(model_name: str, fields: tuple[Field[Any, Any], ...]) -> Any:
     names: dict[str, Any] = {}
-    lines = ["def needs_clean(d):", "    slow = []"]
+    lines = ["def needs_clean(d, obj):", "    slow = []"]
     for i, field in enumerate(fields):
         names[f"f{i}"] = field
         expr = field._validator_expression(names, f"c{i}_")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
-import re
 from typing import TYPE_CHECKING, Any
 
 from aksara._codegen import is_identifier, make_function
@@ -49,7 +48,7 @@ def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prep
     plain = not (meta.generated_fields or meta.own_clean)
     for index in redo:
         obj = objs[index]
-        if plain and _cleaned(obj, needs_clean(obj.__dict__)):
+        if plain and _cleaned(obj, needs_clean(obj.__dict__, obj)):
             continue
         try:
             if meta.generated_fields:
@@ -84,13 +83,6 @@ class _Access:
     def __init__(self, model: type[Model]) -> None:
         self.direct = attribute_names(model)
         self.needs_dict = len(self.direct) < len(model._meta.attnames)
-
-    def note(self, expr: str) -> str:
-        """``expr``, a validator expression: one that reads the instance ``dict`` (``d``, as a
-        relation's does for its cached object) needs it."""
-        if re.search(r"\bd\b", expr):
-            self.needs_dict = True
-        return expr
 
     def get(self, attname: str) -> str:
         return f"obj.{attname}" if attname in self.direct else f"d.get({attname!r})"
@@ -155,7 +147,7 @@ def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
         for i, field in enumerate(meta.concrete_fields):
             names[f"f{i}"] = field
             expr = field._validator_expression(names, f"c{i}_")
-            test = "True" if expr is None else f"not ({access.note(expr)})"
+            test = "True" if expr is None else f"not ({expr})"
             body += [
                 f"            v = {access.get(field.attname)}",
                 f"            if {test}:",
@@ -192,7 +184,6 @@ def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
         expr = field._validator_expression(namespace, f"c{i}_")
         if expr is None:
             return None
-        access.note(expr)
         if part.frozen and _accepts(expr, namespace, field.default):
             # An unchanged default is valid: its marshal bytes (the snapshot) tell.
             lines += [
@@ -227,7 +218,7 @@ def _accepts(expr: str, namespace: dict[str, Any], default: Any) -> bool:
     """Whether validator expression ``expr`` accepts a fresh copy of a list or dict default
     (then it accepts any value with the same marshal bytes, type for type)."""
     test = make_function(
-        f"def test(v):\n    return bool({expr})\n", dict(namespace), "default test"
+        f"def test(v, obj=None):\n    return bool({expr})\n", dict(namespace), "default test"
     )
     return bool(test(marshal.loads(marshal.dumps(default))))
 

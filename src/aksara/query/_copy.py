@@ -23,7 +23,6 @@ from aksara._codegen import make_function
 from aksara._sa_compat import bind_processor
 from aksara.db import get_database
 from aksara.fields._values import MARSHAL, freeze
-from aksara.fields.base import Field
 from aksara.query._compile import DIALECT
 from aksara.query._plans import generated
 
@@ -93,7 +92,7 @@ def column_parts(model: type[Model], namespace: dict[str, Any]) -> list[ColumnPa
         lines: list[str] = []
         snap = f"v{i}"
         value = f"v{i}"
-        to_db = field.to_db if type(field).to_db is not Field[Any, Any].to_db else None
+        to_db = field.db_converter()
         if to_db is not None:
             namespace[f"t{i}"] = to_db
             value = f"t{i}({value})"

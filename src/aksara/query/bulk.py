@@ -79,8 +79,7 @@ def unnest_safe(type_: sa.types.TypeEngine[Any]) -> bool:
     return not any(c.__module__.startswith("pgvector") for c in type(impl).__mro__)
 
 
-#: Field's own methods, looked up once (``Field[Any, Any]`` is a new alias object each time).
-_PLAIN_TO_DB = Field[Any, Any].to_db
+#: Field's own method, looked up once (``Field[Any, Any]`` is a new alias object each time).
 _PLAIN_CLEAN_FOR_UPDATE = Field[Any, Any].clean_for_update
 
 
@@ -91,10 +90,10 @@ def column_values(fields: Sequence[Field[Any, Any]], objs: Sequence[Model]) -> l
     columns: list[list[Any]] = []
     for field in fields:
         attname = field.attname
-        if type(field).to_db is _PLAIN_TO_DB:
+        to_db = field.db_converter()
+        if to_db is None:
             columns.append([d[attname] for d in dicts])
         else:
-            to_db = field.to_db
             columns.append([to_db(d[attname]) for d in dicts])
     return columns
 

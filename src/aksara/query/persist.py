@@ -139,10 +139,11 @@ def _build_insert_values(
     for i, field in enumerate(meta.concrete_fields):
         if field.attname not in names:
             continue
-        if type(field).to_db is Field[Any, Any].to_db:
+        to_db = field.db_converter()
+        if to_db is None:
             items.append(f"d[{field.attname!r}]")
         else:
-            namespace[f"t{i}"] = field.to_db
+            namespace[f"t{i}"] = to_db
             items.append(f"t{i}(d[{field.attname!r}])")
     source = f"def values(d):\n    return [{', '.join(items)}]\n"
     return make_function(source, namespace, f"INSERT values for {model.__name__}")
