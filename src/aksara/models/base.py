@@ -15,6 +15,7 @@ from aksara.fields.base import Field
 from aksara.fields.declarations import Declared
 from aksara.fields.special import UUID
 from aksara.fields.temporal import DateTime
+from aksara.models._attributes import class_attribute, is_plain
 from aksara.models._init import can_install, keyword_init, share_keys
 from aksara.models.options import Options
 
@@ -40,6 +41,9 @@ class _TableOf:
         self.columns = columns
 
     def __get__(self, cls: Any, owner: Any = None) -> Any:
+        field = cls._meta.fields.get("c" if self.columns else "table")
+        if field is not None:  # not a class attribute (see models._attributes)
+            return field
         table = cls._meta.table
         if table is None:
             raise AttributeError(f"{cls.__name__} is abstract: it has no table")
@@ -57,6 +61,14 @@ class ModelMeta(type):
     else:
         table = _TableOf(columns=False)
         c = _TableOf(columns=True)
+
+    if not TYPE_CHECKING:  # checkers keep reporting unknown attributes
+
+        def __getattr__(cls, name: str) -> Any:
+            return class_attribute(cls, name)
+
+        def __dir__(cls) -> list[str]:
+            return sorted({*type.__dir__(cls), *cls._meta.fields})
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any
@@ -83,9 +95,16 @@ class ModelMeta(type):
         if getattr(meta_class, "soft_delete", False) and "deleted_at" not in fields:
             # Meta.soft_delete: when the row was deleted (NULL while it is not).
             fields["deleted_at"] = DateTime(nullable=True, db_index=True, ai_agent_writable=False)
+        # Only fields whose descriptors do work are class attributes (see models._attributes).
         for key, value in fields.items():
-            attrs[key] = value
+            if is_plain(value):
+                attrs.pop(key, None)
+            else:
+                attrs[key] = value
         cls = super().__new__(mcs, name, bases, attrs, **kwargs)
+        for key, value in fields.items():
+            if is_plain(value):
+                value.__set_name__(cls, key)
         model = cast("type[Model]", cls)  # what this metaclass makes
         opts = Options(model, meta_class, fields)
         model._meta = opts
@@ -94,7 +113,6 @@ class ModelMeta(type):
         if not any(f.primary_key for f in fields.values()) and not opts.primary_key_names:
             pk = UUID(primary_key=True, default=uuid.uuid4, ai_agent_writable=False)
             pk.__set_name__(cls, "id")
-            setattr(cls, "id", pk)  # noqa: B010
             opts.fields = fields = {"id": pk, **fields}
         for field_name, field in list(fields.items()):
             field.contribute_to_class(model, field_name)
@@ -316,11 +334,13 @@ class Model(ModelRoot, metaclass=ModelMeta):
         Rows referring to it go as their ``on_delete`` says; a RESTRICT/PROTECT reference
         raises ``ProtectedError`` and nothing is deleted.
         """
-        return await deletion.guard_delete(type(self), lambda: persist.delete(self))
+        return await deletion.guard_delete(self._meta.model, lambda: persist.delete(self))
 
     async def hard_delete(self) -> int:
         """Delete the row for real, also on a model with ``Meta.soft_delete``."""
-        return await deletion.guard_delete(type(self), lambda: persist.delete(self, hard=True))
+        return await deletion.guard_delete(
+            self._meta.model, lambda: persist.delete(self, hard=True)
+        )
 
     async def restore(self) -> None:
         """Bring back a soft-deleted row (``deleted_at`` to NULL)."""

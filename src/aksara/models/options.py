@@ -182,6 +182,8 @@ class Options:
         self._defaults: tuple[dict[str, Any], tuple[Field[Any, Any], ...]] | None = None
         self._plain_keys: frozenset[str] | None = None
         self._init: Any = None
+        #: The class of instances with columns not loaded (``models._attributes``).
+        self.partial_class: type[Model] | None = None
 
     # -- fields -------------------------------------------------------------------------
 
@@ -191,6 +193,7 @@ class Options:
             f for f in self.fields.values() if f.concrete
         )
         self.attnames: tuple[str, ...] = tuple(f.attname for f in self.concrete_fields)
+        self.attname_set = frozenset(self.attnames)
         self.by_attname: dict[str, Field[Any, Any]] = {f.attname: f for f in self.concrete_fields}
         #: Each column's position in ``attnames`` (and in a whole instance's ``_loaded``).
         self.positions: dict[str, int] = {a: i for i, a in enumerate(self.attnames)}

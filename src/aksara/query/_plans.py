@@ -13,6 +13,7 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from aksara.models._attributes import is_partial, partial_class
 from aksara.query._compile import RowPlan, instance_builder, json_loads
 from aksara.state import make_loaded
 
@@ -138,7 +139,7 @@ def make_instance(
 ) -> M:
     """An instance from one row's converted values, as ``hydrate()`` builds them (the
     values at ``texts`` are JSON text: decoded, and the text kept as their snapshot)."""
-    obj = object.__new__(model)
+    obj = object.__new__(partial_class(model) if is_partial(model, names) else model)
     d = dict(zip(names, values, strict=True))
     for i in texts:
         if values[i] is not None:
