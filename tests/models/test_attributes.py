@@ -59,6 +59,7 @@ def test_the_class_gives_its_fields():
     assert AtBook.table is AtBook._meta.table and AtBook.c.title is AtBook._meta.table.c.title
     assert AtBook.author_id is AtBook._meta.fields["author"]
     assert {"name", "profile", "table", "objects"} <= set(dir(AtAuthor))
+    assert "objects" not in dir(Model) and "save" in dir(Model)
     assert hasattr(AtAuthor, "name") and not hasattr(AtAuthor, "nope")
     with pytest.raises(AttributeError, match="type object 'AtAuthor' has no attribute 'nope'"):
         AtAuthor.nope  # noqa: B018
@@ -119,3 +120,24 @@ async def test_an_instance_loaded_in_part_names_what_it_lacks(db):
     assert type(other) is AtAuthor and other.table == 0
     assert [a.name for a in await AtAuthor.objects.only("name")] == ["Ada L."]
     await AtAuthor.objects.bulk_update([other], ["name"])
+
+
+class AtLenient(Model):
+    """A model with a ``__getattr__`` of its own, which its instances loaded in part keep."""
+
+    name = fields.String(max_length=40)
+    size = fields.Integer(default=0)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "shout":
+            return self.name.upper()
+        raise AttributeError(name)
+
+
+async def test_a_model_keeps_its_own_getattr_when_loaded_in_part(db):
+    await aksara.create_all()
+    made = await AtLenient.objects.create(name="quiet")
+    light = await AtLenient.objects.only("name").get(pk=made.pk)
+    assert light.shout == "QUIET" and made.shout == "QUIET"
+    with pytest.raises(AttributeError, match="AtLenient.size was not loaded"):
+        light.size  # noqa: B018

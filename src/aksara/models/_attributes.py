@@ -79,6 +79,12 @@ def loaded_all(obj: Model) -> None:
 def _not_loaded(self: Model, name: str) -> Any:
     field = None if name.startswith("_") else self._meta.by_attname.get(name)
     if field is None:
+        # The model's own __getattr__, if it has one (looked up in the class dicts: the
+        # model's attribute of that name is the metaclass's).
+        for klass in self._meta.model.__mro__:
+            own = vars(klass).get("__getattr__")
+            if own is not None:
+                return own(self, name)
         message = f"{type(self).__name__!r} object has no attribute {name!r}"
         raise AttributeError(message, name=name, obj=self)
     raise AttributeError(

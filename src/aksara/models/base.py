@@ -68,7 +68,8 @@ class ModelMeta(type):
             return class_attribute(cls, name)
 
         def __dir__(cls) -> list[str]:
-            return sorted({*type.__dir__(cls), *cls._meta.fields})
+            meta = getattr(cls, "_meta", None)  # Model itself has none
+            return sorted({*type.__dir__(cls), *(meta.fields if meta is not None else ())})
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any

@@ -380,9 +380,10 @@ class Options:
         return init
 
     def validator(self, fields: tuple[Field[Any, Any], ...]) -> Any:
-        """A function of an instance's ``__dict__`` and the instance returning the ``fields``
-        whose values need ``clean()``: those their validator expression does not accept. Generated once per
-        field tuple, so a value that is already clean costs a type check, not a call."""
+        """A function of an instance's ``__dict__`` and the instance returning the
+        ``fields`` whose values need ``clean()``: those their validator expression does not
+        accept. Generated once per field tuple, so a value that is already clean costs a
+        type check, not a call."""
         return self.generated.get_or_build(
             ("validator", fields), lambda: _build_validator(self.model_name, fields)
         )
