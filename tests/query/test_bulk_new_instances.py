@@ -250,8 +250,22 @@ class BnCodeChild(Model):
     parent = fields.ForeignKey(BnCodeParent, on_delete=aksara.CASCADE)
 
 
+class CountingKey(fields.ForeignKey[Any, Any]):
+    """A foreign key with a ``to_db()`` of its own (its target's key has none)."""
+
+    def to_db(self, value: Any) -> Any:
+        return None if value is None else int(value)
+
+
+class BnCountedRef(Model):
+    id = fields.Integer(primary_key=True)
+    parent = CountingKey(BnParent, on_delete=aksara.CASCADE)
+
+
 def test_a_key_is_converted_as_its_target_key_is():
     assert BnChild._meta.get_field("parent").db_converter() is None
+    convert = BnCountedRef._meta.get_field("parent").db_converter()
+    assert convert is not None and convert("7") == 7
     assert BnCodeParent._meta.pk.db_converter() is not None
     convert = BnCodeChild._meta.get_field("parent").db_converter()
     assert convert is not None and convert("AB") == "ab" and convert(None) is None

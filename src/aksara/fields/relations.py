@@ -329,8 +329,10 @@ class ForeignKey(RelatedField, Generic[TM, N]):
         return self.target()._meta.pk.to_db(value) if value is not None else None
 
     def db_converter(self) -> Callable[[Any], Any] | None:
-        # A key is sent as the target's primary key sends it.
-        return None if self.target()._meta.pk.db_converter() is None else self.to_db
+        # A key is sent as the target's primary key sends it (or by a subclass's to_db).
+        if type(self).to_db is ForeignKey.to_db and self.target()._meta.pk.db_converter() is None:
+            return None
+        return self.to_db
 
     def _validator_expression(self, names: dict[str, Any], key: str) -> str | None:
         expr = super()._validator_expression(names, key)

@@ -8,23 +8,27 @@ descriptor, keeps every such read and write on the generic path (about 16 ns eac
 on 3.11 and 3.13). ``Post.title`` still gives the field: the metaclass looks it up
 (``class_attribute``).
 
-An instance a query loaded some columns of (``only()``, ``defer()``, raw SQL) is of the
-model's *partial class*: the model itself plus ``__getattr__``, which names a column that was
-not loaded. The model class has no ``__getattr__``: CPython 3.11 would not specialise any
-attribute read of its instances with one, methods included. ``refresh_from_db()`` makes an
-instance whose columns are all loaded again an instance of the model.
+Two cases keep a field on the class, as every field was before:
+
+- a base class or the metaclass has an attribute of the field's name (a property of a mixin
+  the field overrides, ``Model.is_saved``, ``type.mro``): the field must shadow it;
+- the model's instances may lack a column: from the first query that loads some columns
+  only (``only()``, ``defer()``, raw SQL), the fields go back on the class
+  (``fields_on_class``), whose ``__get__`` names a column that was not loaded. Those models
+  keep the generic path. (Neither a ``__getattr__`` on the model, which stops CPython 3.11
+  from specialising any attribute read of its instances, methods included, nor a subclass
+  for partly loaded instances, which runs ``__init_subclass__`` hooks and changes
+  ``type(obj)``, does better.)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from aksara.fields.base import Field
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
-
-M = TypeVar("M", bound="Model")
 
 _FIELD_GET: Any = vars(Field)["__get__"]
 
@@ -36,69 +40,32 @@ def is_plain(field: Field[Any, Any]) -> bool:
     return kind.__get__ is _FIELD_GET and not hasattr(kind, "__set__")
 
 
+def off_class(name: str, field: Field[Any, Any], bases: tuple[type, ...], meta: type) -> bool:
+    """Whether a new model class leaves field ``name`` out of its ``__dict__``: a plain
+    field that shadows no attribute of a base class or of the metaclass."""
+    if not is_plain(field):
+        return False
+    classes = {*meta.__mro__, *(klass for base in bases for klass in base.__mro__)}
+    return not any(name in vars(klass) for klass in classes)
+
+
 def class_attribute(cls: type[Model], name: str) -> Any:
     """``cls.<name>`` for a name the class does not have: its field of that name."""
     if not name.startswith("_"):  # fields never start with "_"; nor does _meta recurse
-        field = cls._meta.fields.get(name)
+        meta = getattr(cls, "_meta", None)
+        field = None if meta is None else meta.fields.get(name)
         if field is not None:
             return field
     raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}", name=name)
 
 
-def partial_class(model: type[M]) -> type[M]:
-    """The class of ``model``'s instances with some columns not loaded, made once."""
+def fields_on_class(model: type[Model]) -> None:
+    """Put ``model``'s fields back on its class, before the first instance that lacks a
+    column: reading that column then says it was not loaded."""
     meta = model._meta
-    cls = meta.partial_class
-    if cls is None:
-        namespace = {
-            "__module__": model.__module__,
-            "__qualname__": model.__qualname__,
-            "__slots__": (),
-            "__getattr__": _not_loaded,
-            "__reduce_ex__": _reduce_partial,
-        }
-        # type.__new__: the model's metaclass would make a new model of it.
-        metaclass = cast(Any, type(model))
-        cls = meta.partial_class = type.__new__(metaclass, model.__name__, (model,), namespace)
-    return cast("type[M]", cls)
-
-
-def is_partial(model: type[Model], names: tuple[str, ...]) -> bool:
-    """Whether instances of ``model`` with the values of columns ``names`` lack a column."""
-    meta = model._meta
-    return names is not meta.attnames and not meta.attname_set <= set(names)
-
-
-def loaded_all(obj: Model) -> None:
-    """Make ``obj`` an instance of its model again once every column is loaded."""
-    meta = obj._meta
-    if type(obj) is meta.partial_class and all(hasattr(obj, a) for a in meta.attnames):
-        obj.__class__ = meta.model
-
-
-def _not_loaded(self: Model, name: str) -> Any:
-    field = None if name.startswith("_") else self._meta.by_attname.get(name)
-    if field is None:
-        # The model's own __getattr__, if it has one (looked up in the class dicts: the
-        # model's attribute of that name is the metaclass's).
-        for klass in self._meta.model.__mro__:
-            own = vars(klass).get("__getattr__")
-            if own is not None:
-                return own(self, name)
-        message = f"{type(self).__name__!r} object has no attribute {name!r}"
-        raise AttributeError(message, name=name, obj=self)
-    raise AttributeError(
-        f"{type(self).__name__}.{field.name} was not loaded by the query "
-        f"(see only()/defer()); call refresh_from_db() to load it",
-        name=name,
-        obj=self,
-    )
-
-
-def _reduce_partial(self: Model, protocol: Any) -> Any:
-    # Pickled by its model (the partial class is not a module attribute).
-    return _unpickle_partial, (self._meta.model,), self.__getstate__()
-
-
-def _unpickle_partial(model: type[Model]) -> Model:
-    return object.__new__(partial_class(model))
+    if meta.fields_on_class:
+        return
+    for name, field in meta.fields.items():
+        if is_plain(field) and name not in vars(model):
+            type.__setattr__(model, name, field)
+    meta.fields_on_class = True

@@ -15,7 +15,7 @@ from aksara.fields.base import Field
 from aksara.fields.declarations import Declared
 from aksara.fields.special import UUID
 from aksara.fields.temporal import DateTime
-from aksara.models._attributes import class_attribute, is_plain
+from aksara.models._attributes import class_attribute, off_class
 from aksara.models._init import can_install, keyword_init, share_keys
 from aksara.models.options import Options
 
@@ -41,9 +41,6 @@ class _TableOf:
         self.columns = columns
 
     def __get__(self, cls: Any, owner: Any = None) -> Any:
-        field = cls._meta.fields.get("c" if self.columns else "table")
-        if field is not None:  # not a class attribute (see models._attributes)
-            return field
         table = cls._meta.table
         if table is None:
             raise AttributeError(f"{cls.__name__} is abstract: it has no table")
@@ -96,16 +93,16 @@ class ModelMeta(type):
         if getattr(meta_class, "soft_delete", False) and "deleted_at" not in fields:
             # Meta.soft_delete: when the row was deleted (NULL while it is not).
             fields["deleted_at"] = DateTime(nullable=True, db_index=True, ai_agent_writable=False)
-        # Only fields whose descriptors do work are class attributes (see models._attributes).
+        # Plain fields are no class attributes, unless they shadow one (models._attributes).
+        left_out = {key for key, value in fields.items() if off_class(key, value, bases, mcs)}
         for key, value in fields.items():
-            if is_plain(value):
+            if key in left_out:
                 attrs.pop(key, None)
             else:
                 attrs[key] = value
         cls = super().__new__(mcs, name, bases, attrs, **kwargs)
-        for key, value in fields.items():
-            if is_plain(value):
-                value.__set_name__(cls, key)
+        for key in left_out:
+            fields[key].__set_name__(cls, key)
         model = cast("type[Model]", cls)  # what this metaclass makes
         opts = Options(model, meta_class, fields)
         model._meta = opts

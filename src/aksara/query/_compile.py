@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from aksara import _sa_compat
 from aksara._codegen import is_identifier, make_function
 from aksara._sa_compat import bind_processors, bound_values
-from aksara.models._attributes import is_partial, partial_class
+from aksara.models._attributes import fields_on_class
 from aksara.state import Partial
 
 #: The dialect statements compile with, with its DBAPI adapter (range types' processors
@@ -268,8 +268,9 @@ def instance_statements(
     if not names or not all(is_identifier(n) for n in names):
         return None
     by_attname = model._meta.by_attname
-    cls = partial_class(model) if is_partial(model, names) else model
-    namespace.update({"new": object.__new__, f"{target}_cls": cls, "json_loads": json_loads})
+    if not model._meta.fields_on_class and not model._meta.attname_set <= set(names):
+        fields_on_class(model)  # reading a column not loaded says so
+    namespace.update({"new": object.__new__, f"{target}_cls": model, "json_loads": json_loads})
     loaded: list[str] = []
     mutable = False
     for i, name in enumerate(names):

@@ -19,7 +19,6 @@ from aksara.db import get_database, transaction
 from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.fields.temporal import now
-from aksara.models._attributes import loaded_all
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
@@ -573,4 +572,3 @@ async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
         d["_loaded"] = fresh_d["_loaded"]
     elif all(n in d for n in obj._meta.attnames):
         snapshot(obj)
-    loaded_all(obj)
