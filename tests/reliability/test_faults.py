@@ -89,6 +89,10 @@ async def terminate(admin: asyncpg.Connection, pid: int) -> None:
 async def test_pooled_connection_killed_while_idle_is_replaced_at_checkout(small_pool, admin):
     pid = await small_pool.fetchval("SELECT pg_backend_pid()")
     await terminate(admin, pid)
+    # The server's goodbye is in the socket once the backend is gone; the client reads it
+    # on its next turns of the event loop. (A request that checks the connection out before
+    # then fails with DatabaseConnectionError, as one whose backend is killed mid-statement.)
+    await asyncio.sleep(0.05)
 
     # The server closed it while it sat in the pool: checkout sees that (no round trip)
     # and opens a new one, so no request fails on it.
