@@ -14,7 +14,7 @@ Two cases keep a field on the class, as every field was before:
   the field overrides, ``Model.is_saved``, ``type.mro``): the field must shadow it;
 - the model's instances may lack a column: from the first query that loads some columns
   only (``only()``, ``defer()``, raw SQL), the fields go back on the class
-  (``fields_on_class``), whose ``__get__`` names a column that was not loaded. Those models
+  (``expect_columns``), whose ``__get__`` names a column that was not loaded. Those models
   keep the generic path. (Neither a ``__getattr__`` on the model, which stops CPython 3.11
   from specialising any attribute read of its instances, methods included, nor a subclass
   for partly loaded instances, which runs ``__init_subclass__`` hooks and changes
@@ -40,13 +40,12 @@ def is_plain(field: Field[Any, Any]) -> bool:
     return kind.__get__ is _FIELD_GET and not hasattr(kind, "__set__")
 
 
-def off_class(name: str, field: Field[Any, Any], bases: tuple[type, ...], meta: type) -> bool:
-    """Whether a new model class leaves field ``name`` out of its ``__dict__``: a plain
-    field that shadows no attribute of a base class or of the metaclass."""
-    if not is_plain(field):
-        return False
+def off_class(fields: dict[str, Field[Any, Any]], bases: tuple[type, ...], meta: type) -> set[str]:
+    """The fields a new model class leaves out of its ``__dict__``: the plain ones that
+    shadow no attribute of a base class or of the metaclass."""
     classes = {*meta.__mro__, *(klass for base in bases for klass in base.__mro__)}
-    return not any(name in vars(klass) for klass in classes)
+    inherited = {name for klass in classes for name in vars(klass)}
+    return {name for name, field in fields.items() if is_plain(field) and name not in inherited}
 
 
 def class_attribute(cls: type[Model], name: str) -> Any:
@@ -59,11 +58,12 @@ def class_attribute(cls: type[Model], name: str) -> Any:
     raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}", name=name)
 
 
-def fields_on_class(model: type[Model]) -> None:
-    """Put ``model``'s fields back on its class, before the first instance that lacks a
-    column: reading that column then says it was not loaded."""
+def expect_columns(model: type[Model], names: tuple[str, ...]) -> None:
+    """Get ``model`` ready for instances holding the columns ``names`` (called where their
+    builder is made): if one of its columns is missing, its fields go back on its class, so
+    that reading that column says it was not loaded."""
     meta = model._meta
-    if meta.fields_on_class:
+    if meta.fields_on_class or meta.attname_set <= set(names):
         return
     for name, field in meta.fields.items():
         if is_plain(field) and name not in vars(model):

@@ -94,7 +94,7 @@ class ModelMeta(type):
             # Meta.soft_delete: when the row was deleted (NULL while it is not).
             fields["deleted_at"] = DateTime(nullable=True, db_index=True, ai_agent_writable=False)
         # Plain fields are no class attributes, unless they shadow one (models._attributes).
-        left_out = {key for key, value in fields.items() if off_class(key, value, bases, mcs)}
+        left_out = off_class(fields, bases, mcs)
         for key, value in fields.items():
             if key in left_out:
                 attrs.pop(key, None)
@@ -332,13 +332,11 @@ class Model(ModelRoot, metaclass=ModelMeta):
         Rows referring to it go as their ``on_delete`` says; a RESTRICT/PROTECT reference
         raises ``ProtectedError`` and nothing is deleted.
         """
-        return await deletion.guard_delete(self._meta.model, lambda: persist.delete(self))
+        return await deletion.guard_delete(type(self), lambda: persist.delete(self))
 
     async def hard_delete(self) -> int:
         """Delete the row for real, also on a model with ``Meta.soft_delete``."""
-        return await deletion.guard_delete(
-            self._meta.model, lambda: persist.delete(self, hard=True)
-        )
+        return await deletion.guard_delete(type(self), lambda: persist.delete(self, hard=True))
 
     async def restore(self) -> None:
         """Bring back a soft-deleted row (``deleted_at`` to NULL)."""

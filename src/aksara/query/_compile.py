@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from aksara import _sa_compat
 from aksara._codegen import is_identifier, make_function
 from aksara._sa_compat import bind_processors, bound_values
-from aksara.models._attributes import fields_on_class
+from aksara.models._attributes import expect_columns
 from aksara.state import Partial
 
 #: The dialect statements compile with, with its DBAPI adapter (range types' processors
@@ -268,8 +268,7 @@ def instance_statements(
     if not names or not all(is_identifier(n) for n in names):
         return None
     by_attname = model._meta.by_attname
-    if not model._meta.fields_on_class and not model._meta.attname_set <= set(names):
-        fields_on_class(model)  # reading a column not loaded says so
+    expect_columns(model, names)
     namespace.update({"new": object.__new__, f"{target}_cls": model, "json_loads": json_loads})
     loaded: list[str] = []
     mutable = False

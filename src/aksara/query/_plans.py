@@ -13,7 +13,7 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aksara.models._attributes import fields_on_class
+from aksara.models._attributes import expect_columns
 from aksara.query._compile import RowPlan, instance_builder, json_loads
 from aksara.state import make_loaded
 
@@ -116,20 +116,13 @@ def _make_builder(model: type[M], key: tuple[Any, ...]) -> Callable[..., M]:
     if build is not None:
         return build
     # Names that cannot be written as identifiers: build the instance dict instead.
-    loads(model, names)
+    expect_columns(model, names)
     mutable = mutable_positions(model._meta, names)
 
     def build_dict(values: Sequence[Any]) -> M:
         return make_instance(model, names, values, mutable, texts)
 
     return build_dict
-
-
-def loads(model: type[Model], names: tuple[str, ...]) -> None:
-    """Get ``model`` ready for instances holding the columns ``names``: if one is missing,
-    its fields go on the class, so that reading it says it was not loaded."""
-    if not model._meta.fields_on_class and not model._meta.attname_set <= set(names):
-        fields_on_class(model)
 
 
 def mutable_positions(meta: Options, names: tuple[str, ...]) -> tuple[int, ...]:
@@ -147,7 +140,7 @@ def make_instance(
 ) -> M:
     """An instance from one row's converted values, as ``hydrate()`` builds them (the
     values at ``texts`` are JSON text: decoded, and the text kept as their snapshot)."""
-    obj = object.__new__(model)  # its fields on the class if it lacks columns (see loads())
+    obj = object.__new__(model)
     d = dict(zip(names, values, strict=True))
     for i in texts:
         if values[i] is not None:

@@ -39,7 +39,7 @@ async def file_referenced(storage: Storage, name: str, besides: Model | None = N
             held_as = name if there is storage else there.name_at(where)
             if held_as is None:
                 continue
-            other = besides if besides is not None and besides._meta.model is model else None
+            other = besides if besides is not None and type(besides) is model else None
             if other is not None and other.pk is None:
                 other = None
             plan = _referenced_plan(model, field, other is not None)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 def snapshot(obj: Model) -> None:
     """Remember the instance's values as saved (``_loaded``), to compare the next save with."""
-    build = _plans.generated(obj._meta.model, ("snapshot",), _build_snapshot)
+    build = _plans.generated(type(obj), ("snapshot",), _build_snapshot)
     d = vars(obj)
     d["_loaded"] = build(d)
 
@@ -124,7 +124,7 @@ def returned_names(model: type[Model], generated: bool, omit: tuple[str, ...]) -
 def insert_values(obj: Model, generated: bool, omit: tuple[str, ...] = ()) -> list[Any]:
     """The INSERT's values of ``obj``, for the columns of ``insert_names()``."""
     key = ("insert_values", generated, omit)
-    build = _plans.generated(obj._meta.model, key, _build_insert_values)
+    build = _plans.generated(type(obj), key, _build_insert_values)
     return build(obj.__dict__)  # type: ignore[no-any-return]
 
 
@@ -318,7 +318,7 @@ async def _insert(obj: Model) -> None:
     if meta.filled_fields:
         await _insert_filled(obj, generated)
         return
-    plan = insert_plan(obj._meta.model, 1, generated)
+    plan = insert_plan(type(obj), 1, generated)
     values = insert_values(obj, generated)
     if generated:
         d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values))
@@ -332,9 +332,9 @@ async def _insert_filled(obj: Model, generated: bool) -> None:
     meta = obj._meta
     d = vars(obj)
     omit = tuple(f.attname for f in meta.filled_fields if d[f.attname] is DATABASE_DEFAULT)
-    plan = insert_plan(obj._meta.model, 1, generated, omit)
+    plan = insert_plan(type(obj), 1, generated, omit)
     record = await get_database().fetchrow(plan.sql, plan.args(insert_values(obj, generated, omit)))
-    returned = returned_names(obj._meta.model, generated, omit)
+    returned = returned_names(type(obj), generated, omit)
     if record is not None and returned:
         table = meta.table
         assert table is not None
@@ -366,7 +366,7 @@ async def _update(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     if meta.version is not None or any(isinstance(d[f.attname], Combinable) for f in fields):
         await _update_returning(obj, fields)
         return
-    plan = update_plan(obj._meta.model, tuple(f.attname for f in fields))
+    plan = update_plan(type(obj), tuple(f.attname for f in fields))
     values = [f.to_db(d[f.attname]) for f in fields]
     values.extend(key_params(obj))
     status = await get_database().execute(plan.sql, plan.args(values))
@@ -384,7 +384,7 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> No
     With ``Meta.version_field`` the UPDATE also requires the version the instance was
     loaded with and bumps it (``... SET version = version + 1 WHERE id = $n AND version =
     $m``); no row updated means another writer came first: ``StaleObjectError``."""
-    model = obj._meta.model
+    model = type(obj)
     meta = obj._meta
     d = vars(obj)
     version = meta.version
@@ -468,7 +468,7 @@ async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any
 
 async def delete(obj: Model, *, hard: bool = False) -> int:
     meta = obj._meta
-    model = obj._meta.model
+    model = type(obj)
     if meta.soft_delete and not hard:
         return await _mark_deleted(obj, now())
 
@@ -507,7 +507,7 @@ async def _mark_deleted(obj: Model, when: Any) -> int:
                 f"{obj._meta.model_name} has no primary key value: an unsaved instance "
                 f"cannot be deleted or restored"
             )
-        rows = obj._meta.model.objects.with_deleted().filter(pk=obj.pk)
+        rows = type(obj).objects.with_deleted().filter(pk=obj.pk)
         count = int(await rows.update(deleted_at=when))
         if count:
             d["deleted_at"] = when
@@ -557,7 +557,7 @@ async def delete_rows(
 
 
 async def refresh(obj: Model, fields: Sequence[str] | None) -> None:
-    model = obj._meta.model
+    model = type(obj)
     qs = model.objects.get_queryset()
     if fields:
         qs = qs.only(*fields)

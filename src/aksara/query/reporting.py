@@ -18,11 +18,12 @@ import sqlalchemy as sa
 
 from aksara.db import get_database
 from aksara.exceptions import QueryError
+from aksara.models._attributes import expect_columns
 from aksara.query import _select
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._keys import key_columns
 from aksara.query._part import M, QuerySetPart, R
-from aksara.query._plans import cached_plan, loads, make_instance, mutable_positions
+from aksara.query._plans import cached_plan, make_instance, mutable_positions
 from aksara.query._sqlalchemy import sqlalchemy_key, sqlalchemy_sql
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def _instances(model: type[M], columns: list[str], records: Sequence[Any]) -> li
     picked = [tuple(r[i] for i in positions) for r in records]
     converted = plan.tuples(picked)
     mutable = mutable_positions(meta, names)
-    loads(model, names)
+    expect_columns(model, names)
     result: list[M] = []
     for record, row in zip(records, converted, strict=True):
         obj = make_instance(model, names, row, mutable)

@@ -81,7 +81,7 @@ async def _duplicate(
             lookups[f"{field.attname}__isnull"] = True
         else:
             lookups[field.attname] = value
-    qs = obj._meta.model.objects.filter(**lookups)
+    qs = type(obj).objects.filter(**lookups)
     if meta.soft_delete:
         qs = qs.with_deleted()  # a constraint compares every row, deleted or not
     if condition is not None:
@@ -94,7 +94,7 @@ async def _duplicate(
 async def holds(obj: Model, condition: Q) -> bool:
     """Whether ``condition`` is true of the instance's values (SQL's NULL counts as true,
     as a CHECK constraint counts it)."""
-    model = obj._meta.model
+    model = type(obj)
     meta = obj._meta
     table = meta.table
     assert table is not None
