@@ -1,8 +1,9 @@
 """A plain field's value lives in its instances only: the model class has no attribute of
 that name, so CPython specialises reading and writing it. ``Model.field`` is still the
-field; a field that overrides an inherited attribute stays on the class, and so do a
-model's fields once a query loads some of its columns only, so that reading one that was
-not loaded says so."""
+field; a field that overrides an inherited attribute stays on the class, and so does a
+column once a query does not load it, so that reading it says so. A foreign key's column
+(``post.author_id``) is off the class too, until an instance holds an object assigned
+before it had a key (the column reads that object's key)."""
 
 import copy
 import dis
@@ -13,6 +14,7 @@ import pytest
 
 import aksara
 from aksara import Model, fields
+from aksara.fields.relation_base import AttnameDescriptor
 from aksara.models._attributes import is_plain
 
 
@@ -51,8 +53,9 @@ def test_plain_fields_are_no_class_attributes_and_working_descriptors_stay():
             assert (name in _class_attributes(model)) is not plain, (model, name)
     assert "table" in vars(AtAuthor)
     assert "created" not in _class_attributes(AtNote) and "text" not in vars(AtNote)
-    # A relation, its key column's attribute and a many-to-many manager do work: they stay.
-    assert {"author", "author_id", "readers"} <= set(vars(AtBook))
+    # A relation and a many-to-many manager do work: they stay. The key column is plain.
+    assert {"author", "readers"} <= set(vars(AtBook))
+    assert "author_id" not in _class_attributes(AtKeyed)
 
 
 def test_the_class_gives_its_fields():
@@ -64,6 +67,7 @@ def test_the_class_gives_its_fields():
     assert AtBook.table is AtBook._meta.table and AtBook.c.title is AtBook._meta.table.c.title
     assert AtBook.author_id is AtBook._meta.fields["author"]
     assert {"name", "profile", "table", "objects"} <= set(dir(AtAuthor))
+    assert {"author", "author_id", "title"} <= set(dir(AtBook))
     assert "objects" not in dir(Model) and "save" in dir(Model)
     assert hasattr(AtAuthor, "name") and not hasattr(AtAuthor, "nope")
     with pytest.raises(AttributeError, match="type object 'AtAuthor' has no attribute 'nope'"):
@@ -72,23 +76,91 @@ def test_the_class_gives_its_fields():
         AtAuthor._private  # noqa: B018
 
 
-def _attribute_opnames(model: type[Model]) -> set[str]:
-    """The attribute instructions of a function that writes and reads a field, once CPython
-    has adapted them to what it saw."""
-
-    def touch(obj: Any) -> Any:
-        obj.name = "n"
-        return obj.name
-
-    obj = model(name="x")
+def _attribute_opnames(obj: Model, name: str, value: Any) -> set[str]:
+    """The attribute instructions of a function that writes and reads ``obj.<name>``, once
+    CPython has adapted them to what it saw."""
+    namespace: dict[str, Any] = {}
+    exec(f"def touch(obj, value):\n    obj.{name} = value\n    return obj.{name}\n", namespace)
+    touch = namespace["touch"]
     for _ in range(2000):
-        touch(obj)
+        touch(obj, value)
     return {i.opname for i in dis.get_instructions(touch, adaptive=True) if "ATTR" in i.opname}
 
 
 def test_cpython_specialises_field_reads_and_writes():
-    ops = _attribute_opnames(AtAuthor)
-    assert "STORE_ATTR_INSTANCE_VALUE" in ops and "LOAD_ATTR_INSTANCE_VALUE" in ops, ops
+    for obj, name, value in (
+        (AtAuthor(name="x"), "name", "n"),
+        (AtKeyed(owner_id=1), "owner_id", 2),
+    ):
+        ops = _attribute_opnames(obj, name, value)
+        assert "STORE_ATTR_INSTANCE_VALUE" in ops and "LOAD_ATTR_INSTANCE_VALUE" in ops, ops
+
+
+class AtOwner(Model):
+    id = fields.Integer(primary_key=True)  # made by the database on insert
+    name = fields.String(max_length=40)
+
+
+class AtKeyed(Model):
+    """A foreign key's column attribute (``owner_id``) is off the class too."""
+
+    owner = fields.ForeignKey(AtOwner, on_delete=aksara.CASCADE, related_name="keyed")
+    label = fields.String(max_length=40, default="")
+
+
+class AtEarly(Model):
+    """Its instances get an owner assigned before the owner has a key."""
+
+    owner = fields.ForeignKey(AtOwner, on_delete=aksara.CASCADE, related_name="early")
+
+
+async def test_a_key_column_reads_the_key_of_an_object_assigned_before_it_had_one(db):
+    await aksara.create_all()
+    assert "owner_id" not in vars(AtEarly) and AtEarly.owner_id is AtEarly._meta.fields["owner"]
+    owner = AtOwner(name="later")
+    early = AtEarly(owner=owner)
+    # Its descriptor went on the class: the column reads the object's key (none yet).
+    assert isinstance(vars(AtEarly)["owner_id"], AttnameDescriptor)
+    assert early.owner_id is None and early.owner is owner
+    with pytest.raises(aksara.ValidationError, match="is not saved"):
+        await early.save()
+    await owner.save()
+    assert early.owner_id == owner.pk
+    await early.save()
+    assert (await AtEarly.objects.get(pk=early.pk)).owner_id == owner.pk
+    assert AtEarly.owner_id is AtEarly._meta.fields["owner"]
+    # Another model's instances are not concerned.
+    assert "owner_id" not in vars(AtKeyed)
+
+
+def test_an_unpickled_instance_lacking_a_column_puts_its_attribute_on_the_class():
+    """As in a process where no instance lacked the column before."""
+    early = AtEarly(owner=AtOwner(name="later"))
+    data = pickle.dumps(early)
+    type.__delattr__(AtEarly, "owner_id")
+    try:
+        twin = pickle.loads(data)
+        assert isinstance(vars(AtEarly)["owner_id"], AttnameDescriptor)
+        assert twin.owner_id is None and twin.owner.name == "later"
+        twin.owner.id = 7
+        assert twin.owner_id == 7
+    finally:
+        AtEarly._meta.fields["owner"].attname_on_class()
+    whole = AtDeferred(name="n", profile={"a": 1})
+    assert copy.copy(whole).profile == {"a": 1} and "name" not in vars(AtDeferred)
+
+
+async def test_a_key_column_not_loaded_says_so(db):
+    await aksara.create_all()
+    owner = await AtOwner.objects.create(name="o")
+    made = await AtKeyed.objects.create(owner=owner, label="l")
+    light = await AtKeyed.objects.only("label").get(pk=made.pk)
+    with pytest.raises(AttributeError, match=r"AtKeyed\.owner_id was not loaded by the query"):
+        light.owner_id  # noqa: B018
+    with pytest.raises(AttributeError, match=r"AtKeyed\.owner is not loaded"):
+        light.owner  # noqa: B018
+    full = await AtKeyed.objects.select_related("owner").get(pk=made.pk)
+    assert full.owner_id == owner.pk and full.owner.name == "o"
 
 
 async def test_a_full_row_is_an_instance_of_the_model(db):
@@ -112,6 +184,7 @@ async def test_a_model_loaded_in_part_gets_its_fields_back_on_the_class(db):
     light = await AtDeferred.objects.defer("profile").get(pk=ada.pk)
     assert type(light) is AtDeferred and light == ada and light.name == "Ada"
     assert vars(AtDeferred)["profile"] is AtDeferred._meta.fields["profile"]
+    assert "name" not in vars(AtDeferred)  # every query loads it: it stays off the class
     with pytest.raises(AttributeError, match=r"AtDeferred\.profile was not loaded by the query"):
         light.profile  # noqa: B018
     for twin in (pickle.loads(pickle.dumps(light)), copy.copy(light), copy.deepcopy(light)):
@@ -153,6 +226,18 @@ class AtStatus(AtDraft, Model):
     status = fields.String(max_length=10, default="new")
 
 
+class AtOwnerMixin:
+    @property
+    def owner_id(self) -> str:
+        return "mixin"
+
+
+class AtShadowingKey(AtOwnerMixin, Model):
+    """A foreign key whose column is named like a property it inherits."""
+
+    owner = fields.ForeignKey(AtOwner, on_delete=aksara.CASCADE, related_name="shadowing")
+
+
 async def test_a_field_overriding_an_inherited_attribute_stays_on_the_class(db):
     await aksara.create_all()
     shadowing = AtShadowing(display_name="x", is_saved=True, mro=3)
@@ -160,6 +245,9 @@ async def test_a_field_overriding_an_inherited_attribute_stays_on_the_class(db):
     for name in ("display_name", "is_saved", "mro"):
         assert getattr(AtShadowing, name) is AtShadowing._meta.fields[name]
     assert AtStatus.status is AtStatus._meta.fields["status"]
+    assert isinstance(vars(AtShadowingKey)["owner_id"], AttnameDescriptor)
+    assert AtShadowingKey(owner_id=4).owner_id == 4
+    assert AtShadowingKey.owner_id is AtShadowingKey._meta.fields["owner"]
     made = await AtStatus.objects.create(name="n")
     assert made.status == "new"
     light = await AtStatus.objects.only("name").get(pk=made.pk)

@@ -145,7 +145,7 @@ class ReverseRelation(Relation):
         self.name = self.attname = query_name
         self.accessor = accessor
         self.multi_valued = field.multi_valued or not field.unique
-        self.cache_name = f"_rel:{accessor or query_name}"
+        self.cache_name = f"_rel_{accessor or query_name}"
         self.nullable = True
 
     def step(self) -> Step:
@@ -213,12 +213,24 @@ class AttnameDescriptor:
     """``post.author_id``: the column's value, kept in the instance ``__dict__``. A non-data
     descriptor: a row builder's or user's assignment is a plain attribute store (instances
     keep key-sharing dicts); ``post.author`` checks that its cached object still matches.
-    This runs only for ``Post.author_id`` (the field) or a column a query did not load."""
+    This runs only for a column the instance lacks.
+
+    Like a plain field, it is not on the model class until an instance may lack the column
+    (``ForeignKey.attname_on_class``): a class attribute of the name, even this non-data
+    descriptor, keeps CPython from specialising the reads and writes of ``post.author_id``
+    on every instance (``models._attributes``)."""
 
     __slots__ = ("field",)
 
     def __init__(self, field: ForeignKey[Any, Any]) -> None:
         self.field = field
+
+    @staticmethod
+    def shadows(model: type[Model], attname: str) -> bool:
+        """Whether the column must be on the class from the start: it shadows an attribute
+        of the class, its bases or its metaclass (a mixin's property, ``Model.pk``...)."""
+        metaclass: type = type(model)
+        return any(attname in vars(k) for k in (*model.__mro__, *metaclass.__mro__))
 
     def __get__(self, instance: Model | None, owner: type[Any]) -> Any:
         if instance is None:

@@ -100,7 +100,7 @@ class RelatedField(Relation):
 
     def contribute_to_class(self, model: type[Model], name: str) -> None:
         super().contribute_to_class(model, name)
-        self.cache_name = f"_rel:{name}"
+        self.cache_name = f"_rel_{name}"
         self.accessor = name
         if not isinstance(self.to, str) and self.to._meta.abstract:
             raise ConfigurationError(
@@ -263,7 +263,16 @@ class ForeignKey(RelatedField, Generic[TM, N]):
             raise ConfigurationError(
                 f"{where}: its column {self.attname!r} clashes with the field of that name"
             )
-        setattr(model, self.attname, AttnameDescriptor(self))
+        if AttnameDescriptor.shadows(model, self.attname):
+            self.attname_on_class()
+
+    def attname_on_class(self) -> None:
+        """Put ``post.author_id``'s descriptor on the model class, for instances that lack
+        the column: an object assigned before it had a key (the column reads the object's
+        key), or a query that did not load it (reading says so). Once per model."""
+        model = self.model
+        if not isinstance(vars(model).get(self.attname), AttnameDescriptor):
+            type.__setattr__(model, self.attname, AttnameDescriptor(self))
 
     # -- the column --------------------------------------------------------------------------
 
@@ -424,6 +433,7 @@ class ForeignKey(RelatedField, Generic[TM, N]):
             if value.pk is None:
                 # No key yet: the column stays unset (``post.author_id`` reads the object's
                 # key) until save() takes it; any write to the column replaces the object.
+                self.attname_on_class()
                 _discard(instance, self.attname)
             else:
                 object.__setattr__(instance, self.attname, value.pk)

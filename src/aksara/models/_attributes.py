@@ -6,16 +6,18 @@ specialise reading and writing it on instances (``STORE_ATTR_INSTANCE_VALUE``,
 ``LOAD_ATTR_INSTANCE_VALUE``); a class attribute of the same name, even a non-data
 descriptor, keeps every such read and write on the generic path (about 16 ns each, measured
 on 3.11 and 3.13). ``Post.title`` still gives the field: the metaclass looks it up
-(``class_attribute``).
+(``class_attribute``). So is a foreign key's column (``post.author_id``; its descriptor,
+``AttnameDescriptor``, goes on the class at the first instance holding an object assigned
+before it had a key, whose key the column then reads).
 
 Two cases keep a field on the class, as every field was before:
 
 - a base class or the metaclass has an attribute of the field's name (a property of a mixin
   the field overrides, ``Model.is_saved``, ``type.mro``): the field must shadow it;
-- the model's instances may lack a column: from the first query that loads some columns
-  only (``only()``, ``defer()``, raw SQL), the fields go back on the class
-  (``expect_columns``), whose ``__get__`` names a column that was not loaded. Those models
-  keep the generic path. (Neither a ``__getattr__`` on the model, which stops CPython 3.11
+- the model's instances may lack the column: from the first query that does not load it
+  (``only()``, ``defer()``, raw SQL), the field goes back on the class (``expect_columns``),
+  whose ``__get__`` names the column that was not loaded. That column keeps the generic
+  path; the columns every query loads keep theirs. (Neither a ``__getattr__`` on the model, which stops CPython 3.11
   from specialising any attribute read of its instances, methods included, nor a subclass
   for partly loaded instances, which runs ``__init_subclass__`` hooks and changes
   ``type(obj)``, does better.)
@@ -23,9 +25,11 @@ Two cases keep a field on the class, as every field was before:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from aksara.fields.base import Field
+from aksara.fields.relations import ForeignKey
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -53,19 +57,24 @@ def class_attribute(cls: type[Model], name: str) -> Any:
     if not name.startswith("_"):  # fields never start with "_"; nor does _meta recurse
         meta = getattr(cls, "_meta", None)
         field = None if meta is None else meta.fields.get(name)
+        if field is None and meta is not None and not meta.abstract:
+            # A foreign key's column (``Post.author_id``), once the model is complete.
+            field = getattr(meta, "by_attname", {}).get(name)
         if field is not None:
             return field
     raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}", name=name)
 
 
-def expect_columns(model: type[Model], names: tuple[str, ...]) -> None:
-    """Get ``model`` ready for instances holding the columns ``names`` (called where their
-    builder is made): if one of its columns is missing, its fields go back on its class, so
-    that reading that column says it was not loaded."""
+def expect_columns(model: type[Model], names: Iterable[str]) -> None:
+    """Get ``model`` ready for instances holding the columns ``names`` only (called where
+    their builder is made, and when an instance is unpickled): each column missing goes back
+    on the class, whose attribute says that the column was not loaded (a foreign key's, or
+    reads the key of an object assigned before it had one). Columns always loaded stay off."""
     meta = model._meta
-    if meta.fields_on_class or meta.attname_set <= set(names):
-        return
-    for name, field in meta.fields.items():
-        if is_plain(field) and name not in vars(model):
-            type.__setattr__(model, name, field)
-    meta.fields_on_class = True
+    missing = meta.attname_set.difference(names)
+    for attname in missing:
+        field = meta.by_attname[attname]
+        if isinstance(field, ForeignKey):
+            field.attname_on_class()
+        elif is_plain(field) and attname not in vars(model):
+            type.__setattr__(model, attname, field)

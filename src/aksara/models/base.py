@@ -15,7 +15,7 @@ from aksara.fields.base import Field
 from aksara.fields.declarations import Declared
 from aksara.fields.special import UUID
 from aksara.fields.temporal import DateTime
-from aksara.models._attributes import class_attribute, off_class
+from aksara.models._attributes import class_attribute, expect_columns, off_class
 from aksara.models._init import can_install, keyword_init, share_keys
 from aksara.models.options import Options
 
@@ -66,7 +66,8 @@ class ModelMeta(type):
 
         def __dir__(cls) -> list[str]:
             meta = getattr(cls, "_meta", None)  # Model itself has none
-            return sorted({*type.__dir__(cls), *(meta.fields if meta is not None else ())})
+            names = () if meta is None else (*meta.fields, *getattr(meta, "by_attname", ()))
+            return sorted({*type.__dir__(cls), *names})
 
     def __new__(
         mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any
@@ -222,6 +223,16 @@ class Model(ModelRoot, metaclass=ModelMeta):
             state["_loaded"] = tuple(loaded)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # An instance that lacks a column (deferred, or an object assigned before it had a
+        # key) needs the column's attribute on the class, in this process too.
+        meta = self._meta
+        if not meta.attname_set <= state.keys():
+            expect_columns(type(self), state)
+        # Any: pyright takes a Model's __dict__ for a read-only mapping (custom metaclass).
+        target: Any = self
+        target.__dict__.update(state)
+
     # -- identity ------------------------------------------------------------------------
 
     @property
@@ -346,7 +357,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
         """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""
         await persist.refresh(self, fields)
         d = vars(self)
-        for key in [k for k in d if k.startswith("_rel:")]:
+        for key in [k for k in d if k.startswith("_rel_")]:
             del d[key]
 
     async def fetch_related(self, *names: str) -> None:

@@ -182,8 +182,6 @@ class Options:
         self._defaults: tuple[dict[str, Any], tuple[Field[Any, Any], ...]] | None = None
         self._plain_keys: frozenset[str] | None = None
         self._init: Any = None
-        #: Whether the plain fields are class attributes (``models._attributes``).
-        self.fields_on_class = False
 
     # -- fields -------------------------------------------------------------------------
 

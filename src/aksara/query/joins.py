@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
-from aksara._codegen import make_function
+from aksara._codegen import is_identifier, make_function
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.fields.relations import ForeignKey
@@ -190,7 +190,7 @@ class JoinLayout:
                     f"{pad}else:",
                     f"{pad}    u = v[{start}:{stop}]",
                     *(f"{pad}    {line}" for line in made),
-                    f"{pad}    setattr(o{i}, r{i}, {owner})",
+                    f"{pad}    {_store(f'o{i}', back.cache_name, f'r{i}', owner)}",
                 ]
             else:
                 # Rows that share a related row share its instance (as prefetch_related's
@@ -202,10 +202,20 @@ class JoinLayout:
                     *(f"{pad}    {line}" for line in made),
                     f"{pad}    seen{i}[x] = o{i}",
                 ]
-            lines.append(f"{pad}setattr({owner}, k{i}, o{i})")
+            lines.append(pad + _store(owner, relation.cache_name, f"k{i}", f"o{i}"))
         lines += ["        append(o0)", "    return result"]
         source = "\n".join(lines) + "\n"
         return make_function(source, namespace, f"select_related rows of {model.__name__}")
+
+
+def _store(target: str, cache: str, name: str, value: str) -> str:
+    """The statement setting ``target``'s relation cache ``cache`` (in the namespace as
+    ``name``): an attribute store, which CPython specialises, where the name allows it."""
+    return (
+        f"{target}.{cache} = {value}"
+        if is_identifier(cache)
+        else f"setattr({target}, {name}, {value})"
+    )
 
 
 class Joins:
