@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 import unicodedata
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
@@ -229,9 +230,16 @@ class Model(ModelRoot, metaclass=ModelMeta):
         meta = self._meta
         if not meta.attname_set <= state.keys():
             expect_columns(type(self), state)
+        # Key by key, interned: CPython keeps an instance's __dict__ sharing its keys with
+        # the class's other instances only while they are set like attributes are, and
+        # dict.update() would give each unpickled instance a dict of its own.
         # Any: pyright takes a Model's __dict__ for a read-only mapping (custom metaclass).
-        target: Any = self
-        target.__dict__.update(state)
+        d: Any = self.__dict__
+        for key, value in state.items():
+            if type(key) is str:
+                # Relation caches were named "_rel:<name>" before they became identifiers.
+                key = sys.intern("_rel_" + key[5:] if key.startswith("_rel:") else key)
+            d[key] = value
 
     # -- identity ------------------------------------------------------------------------
 
@@ -357,8 +365,8 @@ class Model(ModelRoot, metaclass=ModelMeta):
         """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""
         await persist.refresh(self, fields)
         d = vars(self)
-        for key in [k for k in d if k.startswith("_rel_")]:
-            del d[key]
+        for name in self._meta.relation_cache_names():
+            d.pop(name, None)
 
     async def fetch_related(self, *names: str) -> None:
         """Load relations of this instance, one query each: ``await post.fetch_related("author",

@@ -294,6 +294,11 @@ class Options:
         if init is not None and getattr(init, GENERATED, False):
             delattr(self.model, "__init__")  # made again, from the new defaults
 
+    def relation_cache_names(self) -> list[str]:
+        """Where instances keep loaded related objects: each forward and reverse relation's."""
+        relations = [*self.fields.values(), *self.reverse.values()]
+        return [name for f in relations if (name := getattr(f, "cache_name", ""))]
+
     def get_field(self, name: str) -> Field[Any, Any]:
         """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
         field = self.fields.get(name)
