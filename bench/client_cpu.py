@@ -99,6 +99,29 @@ async def _operations(models: dict[str, Any]) -> dict[str, float]:
                 obj.level = 3
                 await obj.save(update_fields=["level"])
 
+    wide_loaded = await wide.objects.filter(id__in=wide_ids[:200])
+    simple_loaded = await simple.objects.filter(id__in=simple_ids[:200])
+
+    async def save_wide() -> None:
+        async with aksara.transaction():
+            for obj in wide_loaded:
+                obj.level = (obj.level + 1) % 10
+                obj.text = "a" if obj.text != "a" else "b"
+                await obj.save()
+
+    async def create_wide() -> None:
+        for _ in range(100):
+            await wide.objects.create(level=1, text="x")
+
+    async def delete_simple() -> None:
+        try:
+            async with aksara.transaction():  # undone, so that every batch deletes rows
+                for obj in simple_loaded:
+                    await obj.delete()
+                raise _Undo
+        except _Undo:
+            pass
+
     async def filter_wide() -> None:
         for i in range(10):
             await wide.objects.filter(level=i % 10)
@@ -117,6 +140,9 @@ async def _operations(models: dict[str, Any]) -> dict[str, float]:
         "get (wide) x300": get_wide,
         "create (simple) x300": create_simple,
         "save(update_fields) x200": update_field,
+        "save() two fields (wide) x200": save_wide,
+        "create (wide) x100": create_wide,
+        "delete (simple) x200": delete_simple,
         "filter 50 rows (wide) x10": filter_wide,
         "values() 200 rows x10": dicts_simple,
     }
@@ -130,6 +156,10 @@ async def _operations(models: dict[str, Any]) -> dict[str, float]:
             best = min(best, time.process_time() - start)
         results[label] = best * 1000
     return results
+
+
+class _Undo(Exception):
+    """Raised to roll a measured batch back."""
 
 
 def _run_tree(tree: Path, tag: str) -> dict[str, float]:

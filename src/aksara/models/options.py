@@ -387,9 +387,11 @@ class Options:
         ``fields`` whose values need ``clean()``: those their validator expression does not
         accept. Generated once per field tuple, so a value that is already clean costs a
         type check, not a call."""
-        return self.generated.get_or_build(
-            ("validator", fields), lambda: _build_validator(self.model_name, fields)
-        )
+        key = ("validator", fields)
+        validator = self.generated.lookup(key)
+        if validator is None:
+            return self.generated.put(key, _build_validator(self.model_name, fields))
+        return validator
 
     def __repr__(self) -> str:
         return f"<Options for {self.model_name}>"

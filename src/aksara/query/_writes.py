@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     pass
 
 
+async def create(model: type[M], values: dict[str, Any]) -> M:
+    """``Model.objects.create(**values)``, with or without a queryset."""
+    obj = model(**values)
+    await obj.save(force_insert=True)
+    return obj
+
+
 class Writes(QuerySetPart[M, R]):
     """The write methods of ``QuerySet``."""
 
@@ -32,9 +39,7 @@ class Writes(QuerySetPart[M, R]):
 
     async def create(self, **values: Any) -> M:
         """Build an instance, validate it and INSERT it."""
-        obj = self.model(**values)
-        await obj.save(force_insert=True)
-        return obj
+        return await create(self.model, values)
 
     async def get_or_create(
         self, defaults: dict[str, Any] | None = None, **lookups: Any

@@ -18,6 +18,7 @@ from aksara.query._bulk_checks import Prepared, attribute_names, clean_all
 from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._keys import key_params
 from aksara.query._plans import cached_plan, rowcount
+from aksara.query._updates import update_plan
 from aksara.query._where import expression_key, expression_sql
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import annotation_key, annotation_sql, check_expression, has_window
@@ -32,7 +33,6 @@ from aksara.query.persist import (
     returned_names,
     snapshot,
     snapshot_all,
-    update_plan,
 )
 from aksara.query.save_context import SaveContext
 from aksara.state import is_whole

@@ -23,6 +23,7 @@ from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
 from aksara.query._plans import cached_plan, rowcount
+from aksara.query._updates import changed_columns, update_plan, update_shape
 from aksara.query._where import expression_key, expression_sql
 from aksara.query._write_checks import loaded_version, refuse_generated, stale
 from aksara.query.expressions import Combinable
@@ -31,7 +32,6 @@ from aksara.state import Partial, loaded_state
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
-    from aksara.models.options import Options
 
 
 def snapshot(obj: Model) -> None:
@@ -149,21 +149,6 @@ def _build_insert_values(
     return make_function(source, namespace, f"INSERT values for {model.__name__}")
 
 
-def update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
-    def build() -> Plan:
-        meta = model._meta
-        table = meta.table
-        assert table is not None
-        assignments: dict[str, Any] = {a: param(i, table.c[a].type) for i, a in enumerate(attnames)}
-        version = meta.version
-        if version is not None and version.attname not in assignments:
-            assignments[version.attname] = table.c[version.attname] + 1  # bulk_update bumps
-        stmt = sa.update(table).values(assignments).where(key_condition(meta, table, len(attnames)))
-        return Plan(stmt)
-
-    return cached_plan(model, ("update_pk", attnames), build)  # type: ignore[no-any-return]
-
-
 async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert: bool) -> None:
     meta = obj._meta
     d = vars(obj)
@@ -195,7 +180,10 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     changed = _changed(obj, names, old_values, update_fields)
     if not changed:
         return
-    fields = tuple(meta.by_attname[a] for a in changed)
+    # Loaded whole: the statement, its parameters and the snapshot after it are made for
+    # this set of columns once (``aksara.query._updates``).
+    shape = update_shape(type(obj), changed) if names is meta.attnames else None
+    fields = shape.fields if shape is not None else tuple(meta.by_attname[a] for a in changed)
     expressions = [f for f in fields if isinstance(d.get(f.attname), Combinable)]
     if expressions:
         _check_expressions(obj, expressions)
@@ -205,10 +193,12 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     obj._clean_model()
     if meta.async_save_fields:
         await _write_with_hooks(obj, add=False, fields=fields)
+    elif shape is not None and not expressions and meta.version is None:
+        await _run_update(obj, shape.plan, shape.values(d, old_values))
     else:
         await _update(obj, fields)
-    if names is meta.attnames:
-        d["_loaded"] = _after_update(meta, old_values, changed, d)
+    if shape is not None:
+        d["_loaded"] = shape.after(d, old_values)
     else:
         # A partly loaded instance: refresh the snapshot of the fields it has now.
         names = tuple(n for n in meta.attnames if n in d)
@@ -219,24 +209,6 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
                 for n in names
             ),
         )
-
-
-def _after_update(
-    meta: Options, loaded: Sequence[Any], written: tuple[str, ...], d: dict[str, Any]
-) -> tuple[Any, ...]:
-    """A whole instance's ``_loaded`` after an UPDATE of the columns ``written``: theirs as
-    written (and the version's, which the database bumps), every other column's as it was
-    loaded, so that a change not written yet (``save(update_fields=[...])`` of others) is
-    still one at the next save. No copy of the values that were not written."""
-    values = list(loaded)
-    positions = meta.positions
-    if meta.version is not None:
-        written = (*written, meta.version.attname)
-    for attname in written:
-        field = meta.by_attname[attname]
-        value = d[attname]
-        values[positions[attname]] = field.snapshot(value) if field.mutable else value
-    return tuple(values)
 
 
 def _changed(
@@ -251,13 +223,21 @@ def _changed(
     d = obj.__dict__
     partial = names is not meta.attnames
     if update_fields is not None:
+        # For an instance loaded whole the answer depends on the names alone: kept.
+        key = None if partial else ("update_fields", *update_fields)
+        if key is not None and (known := meta.generated.lookup(key)) is not None:
+            return known  # type: ignore[no-any-return]
         wanted = {meta.get_field(n).attname for n in update_fields}
         unknown = {a for a in wanted if a not in names and not (partial and a in d)}
         if unknown:
             raise QueryError(
                 f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded"
             )
-        return tuple(a for a in meta.attnames if a in wanted)
+        columns = tuple(a for a in meta.attnames if a in wanted)
+        return columns if key is None else meta.generated.put(key, columns)
+    if not partial:
+        return changed_columns(type(obj))(d, old_values)
+    # Loaded in part: the loaded columns that changed, and those assigned since.
     missing = object()
     mutable = meta.mutable_attnames
     changed = {
@@ -272,9 +252,8 @@ def _changed(
     changed.update(
         a for a, cache in meta.key_caches if a not in d and d.get(cache) is not None and a in names
     )
-    if partial:
-        # Fields the query did not load and the code has assigned since (as Django saves them).
-        changed.update(a for a in meta.attnames if a in d and a not in names)
+    # Fields the query did not load and the code has assigned since (as Django saves them).
+    changed.update(a for a in meta.attnames if a in d and a not in names)
     changed.update(f.attname for f in meta.pre_save_fields if getattr(f, "auto_now", False))
     return tuple(a for a in meta.attnames if a in changed)
 
@@ -314,16 +293,23 @@ def _check_expressions(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
 async def _insert(obj: Model) -> None:
     meta = obj._meta
     d = vars(obj)
-    generated = meta.pk.db_generated and d[meta.pk_attname] is None
     if meta.filled_fields:
-        await _insert_filled(obj, generated)
+        await _insert_filled(obj, meta.pk.db_generated and d[meta.pk_attname] is None)
         return
-    plan = insert_plan(type(obj), 1, generated)
-    values = insert_values(obj, generated)
+    key = ("insert_one", d.get(meta.pk_attname) is None)
+    generated, plan, values = _plans.generated(type(obj), key, _build_insert_one)
     if generated:
-        d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values))
+        d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values(d)))
     else:
-        await get_database().execute(plan.sql, plan.args(values))
+        await get_database().execute(plan.sql, plan.args(values(d)))
+
+
+def _build_insert_one(model: type[Model], key: tuple[Any, ...]) -> tuple[bool, Plan, Any]:
+    """The INSERT of one instance without a key (``key[1]``) or with one: whether the
+    database makes the key, the statement, and its values' function."""
+    generated = bool(key[1]) and model._meta.pk.db_generated
+    values = _plans.generated(model, ("insert_values", generated, ()), _build_insert_values)
+    return generated, insert_plan(model, 1, generated), values
 
 
 async def _insert_filled(obj: Model, generated: bool) -> None:
@@ -369,10 +355,16 @@ async def _update(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     plan = update_plan(type(obj), tuple(f.attname for f in fields))
     values = [f.to_db(d[f.attname]) for f in fields]
     values.extend(key_params(obj))
+    await _run_update(obj, plan, values)
+
+
+async def _run_update(obj: Model, plan: Plan, values: list[Any]) -> None:
+    """Run an UPDATE of ``obj``'s row; its row gone is an error (nothing was written)."""
     status = await get_database().execute(plan.sql, plan.args(values))
     if rowcount(status) == 0:
         raise DatabaseError(
-            f"{meta.model_name} with {key_described(obj)} no longer exists; nothing was updated"
+            f"{obj._meta.model_name} with {key_described(obj)} no longer exists; "
+            "nothing was updated"
         )
 
 
