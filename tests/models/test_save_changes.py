@@ -10,12 +10,22 @@ import pytest
 import aksara
 from aksara import Model, fields
 from aksara.exceptions import DatabaseError, FieldError
+from aksara.query.expressions import F
 from aksara.testing import capture_queries
 
 
 class ScOwner(Model):
     id = fields.Integer(primary_key=True)  # made by the database on insert
     name = fields.String(max_length=40)
+
+
+class ScCounter(Model):
+    title = fields.String(max_length=40)
+    views = fields.Integer(default=0)
+
+    def clean(self) -> None:
+        if self.title == "bump":  # an expression set after the fields were checked
+            self.views = F("views") + 1
 
 
 class ScItem(Model):
@@ -121,3 +131,25 @@ async def test_a_whole_instance_and_one_loaded_in_part_write_the_same_changes(db
     part.touched = stamp  # not loaded, assigned: written (auto_now sets it anew)
     await part.save()
     assert (await ScItem.objects.get(pk=part.pk)).touched > stamp
+
+
+async def test_update_fields_may_be_any_iterable(db):
+    await aksara.create_all()
+    item = await _loaded()
+    item.label = "from a generator"
+    await item.save(update_fields=(name for name in ["label"]))
+    other = await _loaded()
+    other.label = "from a list"
+    await other.save(update_fields=["label"])  # the same names, given as a list since
+    assert (await ScItem.objects.get(pk=item.pk)).label == "from a generator"
+    assert (await ScItem.objects.get(pk=other.pk)).label == "from a list"
+
+
+async def test_an_expression_set_by_clean_is_computed_by_the_database(db):
+    await aksara.create_all()
+    made = await ScCounter.objects.create(title="t", views=4)
+    counter = await ScCounter.objects.get(pk=made.pk)
+    counter.title = "bump"
+    counter.views = 9  # replaced by clean(): views + 1
+    await counter.save()
+    assert counter.views == 5 and (await ScCounter.objects.get(pk=made.pk)).views == 5

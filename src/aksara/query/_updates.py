@@ -19,6 +19,7 @@ from aksara._codegen import make_function
 from aksara.query import _plans
 from aksara.query._compile import Plan, param
 from aksara.query._keys import key_condition
+from aksara.query.expressions import Combinable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -59,15 +60,15 @@ class UpdateShape:
         self,
         fields: tuple[Field[Any, Any], ...],
         plan: Plan,
-        values: Callable[[dict[str, Any], Sequence[Any]], list[Any]],
+        values: Callable[[dict[str, Any], Sequence[Any]], list[Any] | None],
         after: Callable[[dict[str, Any], Sequence[Any]], tuple[Any, ...]],
     ) -> None:
         self.fields = fields
-        #: The statement (``update_plan()``'s), kept with the shape: both go when the
-        #: model's caches are cleared.
+        #: The statement, as ``update_plan()`` makes it.
         self.plan = plan
         #: ``values(d, loaded)``: the parameters, each value through its field's
-        #: ``to_db()`` where it has one, then the key the row was loaded with.
+        #: ``to_db()`` where it has one, then the key the row was loaded with; None when a
+        #: value is an ``F()`` expression.
         self.values = values
         #: ``after(d, loaded)``: the loaded values once the UPDATE is done, the written
         #: columns' (and the version's, which the database bumps) as the instance holds
@@ -77,24 +78,34 @@ class UpdateShape:
 
 
 def update_shape(model: type[Model], attnames: tuple[str, ...]) -> UpdateShape:
-    """The ``UpdateShape`` of the columns ``attnames`` (in ``Options.attnames`` order)."""
-    return _plans.generated(model, ("update_shape", attnames), _build_shape)  # type: ignore[no-any-return]
+    """The ``UpdateShape`` of the columns ``attnames`` (in ``Options.attnames`` order), kept
+    with the model's statements: one entry per set of columns, as ``update_plan()``'s."""
+    key = ("update_shape", attnames)
+    plans = model._meta.plans
+    shape = plans.get(key)
+    if shape is None:
+        return plans.put(key, _build_shape(model, attnames))  # type: ignore[no-any-return]
+    plans.move_to_end(key)
+    return shape  # type: ignore[no-any-return]
 
 
-def _build_shape(model: type[Model], key: tuple[Any, ...]) -> UpdateShape:
-    attnames: tuple[str, ...] = key[1]
+def _build_shape(model: type[Model], attnames: tuple[str, ...]) -> UpdateShape:
     meta = model._meta
     positions = meta.positions
     fields = tuple(meta.by_attname[a] for a in attnames)
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"Combinable": Combinable}
+    reads: list[str] = []
     items: list[str] = []
     for i, field in enumerate(fields):
+        # An F() expression (``clean()`` may set one) is for the database to compute.
+        reads += [f"    v{i} = d[{field.attname!r}]", f"    if isinstance(v{i}, Combinable):"]
+        reads.append("        return None")
         to_db = field.db_converter()
         if to_db is None:
-            items.append(f"d[{field.attname!r}]")
+            items.append(f"v{i}")
         else:
             namespace[f"t{i}"] = to_db
-            items.append(f"t{i}(d[{field.attname!r}])")
+            items.append(f"t{i}(v{i})")
     items += [f"loaded[{positions[a]}]" for a in meta.pk_attnames]
     written = attnames
     if meta.version is not None and meta.version.attname not in written:
@@ -108,7 +119,7 @@ def _build_shape(model: type[Model], key: tuple[Any, ...]) -> UpdateShape:
             value = f"s_{positions[attname]}({value})"
         stores.append(f"    v[{positions[attname]}] = {value}")
     source = (
-        f"def values(d, loaded):\n    return [{', '.join(items)}]\n\n"
+        "def values(d, loaded):\n" + "\n".join(reads) + f"\n    return [{', '.join(items)}]\n\n"
         "def after(d, loaded):\n    v = list(loaded)\n"
         + "\n".join(stores)
         + "\n    return tuple(v)\n"
@@ -116,7 +127,7 @@ def _build_shape(model: type[Model], key: tuple[Any, ...]) -> UpdateShape:
     values = make_function(
         source, namespace, f"UPDATE of {', '.join(attnames)} for {meta.model_name}"
     )
-    return UpdateShape(fields, update_plan(model, attnames), values, namespace["after"])
+    return UpdateShape(fields, _build_update(model, attnames), values, namespace["after"])
 
 
 def changed_columns(

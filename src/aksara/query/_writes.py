@@ -18,13 +18,6 @@ if TYPE_CHECKING:
     pass
 
 
-async def create(model: type[M], values: dict[str, Any]) -> M:
-    """``Model.objects.create(**values)``, with or without a queryset."""
-    obj = model(**values)
-    await obj.save(force_insert=True)
-    return obj
-
-
 class Writes(QuerySetPart[M, R]):
     """The write methods of ``QuerySet``."""
 
@@ -39,7 +32,9 @@ class Writes(QuerySetPart[M, R]):
 
     async def create(self, **values: Any) -> M:
         """Build an instance, validate it and INSERT it."""
-        return await create(self.model, values)
+        obj = self.model(**values)
+        await obj.save(force_insert=True)
+        return obj
 
     async def get_or_create(
         self, defaults: dict[str, Any] | None = None, **lookups: Any

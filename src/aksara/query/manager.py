@@ -12,7 +12,6 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
-from aksara.query import _writes
 from aksara.query.queryset import QuerySet, sync_misuse
 
 if TYPE_CHECKING:
@@ -108,22 +107,6 @@ def _proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
 for _name, _method in queryset_methods().items():
     if _name not in Manager.__dict__:
         setattr(Manager, _name, _proxy(_name, _method))
-
-
-_plain_get_queryset: Any = vars(Manager)["get_queryset"]
-
-
-def _create(self: Manager[Any], **values: Any) -> Any:
-    # A manager whose queryset is the plain one creates without building it.
-    manager_class: Any = type(self)
-    if manager_class.get_queryset is _plain_get_queryset:
-        return _writes.create(self.model, values)
-    return self.get_queryset().create(**values)
-
-
-functools.update_wrapper(_create, queryset_methods()["create"])
-_create.__qualname__ = "Manager.create"
-setattr(Manager, "create", _create)  # noqa: B010  (a type checker sees QuerySet.create)
 
 
 class AllObjectsManager(Manager[M]):

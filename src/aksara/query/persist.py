@@ -151,6 +151,8 @@ def _build_insert_values(
 
 async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert: bool) -> None:
     meta = obj._meta
+    if update_fields is not None:
+        update_fields = tuple(update_fields)  # read more than once (any iterable will do)
     d = vars(obj)
     loaded = d.get("_loaded")
     add = loaded is None or force_insert
@@ -193,8 +195,12 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     obj._clean_model()
     if meta.async_save_fields:
         await _write_with_hooks(obj, add=False, fields=fields)
-    elif shape is not None and not expressions and meta.version is None:
-        await _run_update(obj, shape.plan, shape.values(d, old_values))
+    elif (
+        shape is not None
+        and meta.version is None
+        and (params := shape.values(d, old_values)) is not None
+    ):
+        await _run_update(obj, shape.plan, params)
     else:
         await _update(obj, fields)
     if shape is not None:
@@ -225,7 +231,7 @@ def _changed(
     if update_fields is not None:
         # For an instance loaded whole the answer depends on the names alone: kept.
         key = None if partial else ("update_fields", *update_fields)
-        if key is not None and (known := meta.generated.lookup(key)) is not None:
+        if key is not None and (known := meta.plans.lookup(key)) is not None:
             return known  # type: ignore[no-any-return]
         wanted = {meta.get_field(n).attname for n in update_fields}
         unknown = {a for a in wanted if a not in names and not (partial and a in d)}
@@ -234,7 +240,7 @@ def _changed(
                 f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded"
             )
         columns = tuple(a for a in meta.attnames if a in wanted)
-        return columns if key is None else meta.generated.put(key, columns)
+        return columns if key is None else meta.plans.put(key, columns)
     if not partial:
         return changed_columns(type(obj))(d, old_values)
     # Loaded in part: the loaded columns that changed, and those assigned since.
