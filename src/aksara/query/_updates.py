@@ -30,13 +30,32 @@ if TYPE_CHECKING:
 
 def update_plan(model: type[Model], attnames: tuple[str, ...]) -> Plan:
     """``UPDATE table SET <attnames> WHERE <key>``: the values, then the key's parameters."""
-    key = ("update_pk", attnames)
+    return _kept(model, ("update_pk", attnames), _build_update, attnames)  # type: ignore[no-any-return]
+
+
+def _kept(
+    model: type[Model],
+    key: tuple[Any, ...],
+    build: Callable[[type[Model], tuple[str, ...]], Any],
+    attnames: tuple[str, ...],
+) -> Any:
+    """``build(model, attnames)``, kept with the model's statements under ``key``."""
     plans = model._meta.plans
-    plan = plans.get(key)
-    if plan is None:
-        return plans.put(key, _build_update(model, attnames))  # type: ignore[no-any-return]
+    kept = plans.get(key)
+    if kept is None:
+        return plans.put(key, build(model, attnames))
     plans.move_to_end(key)
-    return plan  # type: ignore[no-any-return]
+    return kept
+
+
+def converted(field: Field[Any, Any], value: str, namespace: dict[str, Any], name: str) -> str:
+    """Generated source: ``value`` through ``field``'s ``to_db()`` (put in ``namespace`` as
+    ``name``), or ``value`` itself where ``to_db()`` returns every cleaned value as it is."""
+    to_db = field.db_converter()
+    if to_db is None:
+        return value
+    namespace[name] = to_db
+    return f"{name}({value})"
 
 
 def _build_update(model: type[Model], attnames: tuple[str, ...]) -> Plan:
@@ -80,13 +99,7 @@ class UpdateShape:
 def update_shape(model: type[Model], attnames: tuple[str, ...]) -> UpdateShape:
     """The ``UpdateShape`` of the columns ``attnames`` (in ``Options.attnames`` order), kept
     with the model's statements: one entry per set of columns, as ``update_plan()``'s."""
-    key = ("update_shape", attnames)
-    plans = model._meta.plans
-    shape = plans.get(key)
-    if shape is None:
-        return plans.put(key, _build_shape(model, attnames))  # type: ignore[no-any-return]
-    plans.move_to_end(key)
-    return shape  # type: ignore[no-any-return]
+    return _kept(model, ("update_shape", attnames), _build_shape, attnames)  # type: ignore[no-any-return]
 
 
 def _build_shape(model: type[Model], attnames: tuple[str, ...]) -> UpdateShape:
@@ -100,12 +113,7 @@ def _build_shape(model: type[Model], attnames: tuple[str, ...]) -> UpdateShape:
         # An F() expression (``clean()`` may set one) is for the database to compute.
         reads += [f"    v{i} = d[{field.attname!r}]", f"    if isinstance(v{i}, Combinable):"]
         reads.append("        return None")
-        to_db = field.db_converter()
-        if to_db is None:
-            items.append(f"v{i}")
-        else:
-            namespace[f"t{i}"] = to_db
-            items.append(f"t{i}(v{i})")
+        items.append(converted(field, f"v{i}", namespace, f"t{i}"))
     items += [f"loaded[{positions[a]}]" for a in meta.pk_attnames]
     written = attnames
     if meta.version is not None and meta.version.attname not in written:

@@ -23,7 +23,7 @@ from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
 from aksara.query._plans import cached_plan, rowcount
-from aksara.query._updates import changed_columns, update_plan, update_shape
+from aksara.query._updates import changed_columns, converted, update_plan, update_shape
 from aksara.query._where import expression_key, expression_sql
 from aksara.query._write_checks import loaded_version, refuse_generated, stale
 from aksara.query.expressions import Combinable
@@ -139,12 +139,7 @@ def _build_insert_values(
     for i, field in enumerate(meta.concrete_fields):
         if field.attname not in names:
             continue
-        to_db = field.db_converter()
-        if to_db is None:
-            items.append(f"d[{field.attname!r}]")
-        else:
-            namespace[f"t{i}"] = to_db
-            items.append(f"t{i}(d[{field.attname!r}])")
+        items.append(converted(field, f"d[{field.attname!r}]", namespace, f"t{i}"))
     source = f"def values(d):\n    return [{', '.join(items)}]\n"
     return make_function(source, namespace, f"INSERT values for {model.__name__}")
 
