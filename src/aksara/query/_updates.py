@@ -41,11 +41,8 @@ def _kept(
 ) -> Any:
     """``build(model, attnames)``, kept with the model's statements under ``key``."""
     plans = model._meta.plans
-    kept = plans.get(key)
-    if kept is None:
-        return plans.put(key, build(model, attnames))
-    plans.move_to_end(key)
-    return kept
+    kept = plans.lookup(key)
+    return plans.put(key, build(model, attnames)) if kept is None else kept
 
 
 def converted(field: Field[Any, Any], value: str, namespace: dict[str, Any], name: str) -> str:

@@ -123,9 +123,12 @@ def returned_names(model: type[Model], generated: bool, omit: tuple[str, ...]) -
 
 def insert_values(obj: Model, generated: bool, omit: tuple[str, ...] = ()) -> list[Any]:
     """The INSERT's values of ``obj``, for the columns of ``insert_names()``."""
-    key = ("insert_values", generated, omit)
-    build = _plans.generated(type(obj), key, _build_insert_values)
-    return build(obj.__dict__)  # type: ignore[no-any-return]
+    return _insert_values_of(type(obj), generated, omit)(obj.__dict__)  # type: ignore[no-any-return]
+
+
+def _insert_values_of(model: type[Model], generated: bool, omit: tuple[str, ...] = ()) -> Any:
+    """``values(d)``: the INSERT's values of an instance dict (generated once per shape)."""
+    return _plans.generated(model, ("insert_values", generated, omit), _build_insert_values)
 
 
 def _build_insert_values(
@@ -309,8 +312,7 @@ def _build_insert_one(model: type[Model], key: tuple[Any, ...]) -> tuple[bool, P
     """The INSERT of one instance without a key (``key[1]``) or with one: whether the
     database makes the key, the statement, and its values' function."""
     generated = bool(key[1]) and model._meta.pk.db_generated
-    values = _plans.generated(model, ("insert_values", generated, ()), _build_insert_values)
-    return generated, insert_plan(model, 1, generated), values
+    return generated, insert_plan(model, 1, generated), _insert_values_of(model, generated)
 
 
 async def _insert_filled(obj: Model, generated: bool) -> None:
