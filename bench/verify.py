@@ -17,6 +17,8 @@ from typing import Any
 
 import asyncpg
 
+from aksara._json import dumps as fast_dumps
+from aksara._json import loads as fast_loads
 from bench import workload as w
 
 
@@ -24,38 +26,51 @@ class VerificationError(AssertionError):
     """A peer returned or stored something other than the workload asks for."""
 
 
-def _jsonb_encode(value: Any) -> bytes:
-    return b"\x01" + json.dumps(value).encode()
-
-
-def _jsonb_decode(data: bytes) -> Any:
-    # Skip the format version byte. Decoding the bytes first: json.loads() of bytes detects
-    # their encoding in Python first (SQLAlchemy's asyncpg dialect decodes the same way).
-    return json.loads(data[1:].decode())
-
-
 async def init_text_json(conn: asyncpg.Connection) -> None:
     """Decode JSON and JSONB into Python objects from their text: asyncpg asks the server for
-    the text format and decodes it in C, then calls ``json.loads``, the quickest read of JSON
-    through asyncpg (a binary codec runs a Python function per value). COPY cannot use it."""
+    the text format and decodes it in C, then calls the decoder, the quickest read of JSON
+    through asyncpg (a binary codec runs a Python function per value). COPY cannot use it.
+
+    For the raw peer: its JSON goes through the standard library's C scanner and encoder
+    called directly (``aksara._json``, which aksara uses too), not through ``json.loads()``
+    and ``json.dumps()``, whose Python layers cost more than the C work for a small document.
+    """
     for name in ("json", "jsonb"):
         await conn.set_type_codec(
-            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog", format="text"
+            name, encoder=fast_dumps, decoder=fast_loads, schema="pg_catalog", format="text"
         )
 
 
-async def init_connection(conn: asyncpg.Connection) -> None:
-    """Decode JSON and JSONB into Python objects, as every peer does (binary, so COPY works too)."""
+async def init_connection(conn: asyncpg.Connection, fast: bool = False) -> None:
+    """Decode JSON and JSONB into Python objects, as every peer does (binary, so COPY works too).
+
+    The checks use ``json`` itself; the raw peer's COPY connections (``fast``) the same
+    functions as ``init_text_json``."""
+    dumps, loads = (fast_dumps, fast_loads) if fast else (json.dumps, json.loads)
+
+    def jsonb_encode(value: Any) -> bytes:
+        return b"\x01" + dumps(value).encode()
+
+    def jsonb_decode(data: bytes) -> Any:
+        # Skip the format version byte. Decoding the bytes first: json.loads() of bytes
+        # detects their encoding in Python first (SQLAlchemy's asyncpg dialect does the same).
+        return loads(data[1:].decode())
+
     await conn.set_type_codec(
         "json",
-        encoder=lambda v: json.dumps(v).encode(),
-        decoder=json.loads,
+        encoder=lambda v: dumps(v).encode(),
+        decoder=loads,
         schema="pg_catalog",
         format="binary",
     )
     await conn.set_type_codec(
-        "jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode, schema="pg_catalog", format="binary"
+        "jsonb", encoder=jsonb_encode, decoder=jsonb_decode, schema="pg_catalog", format="binary"
     )
+
+
+async def init_fast_connection(conn: asyncpg.Connection) -> None:
+    """``init_connection(conn, fast=True)``: the raw peer's COPY connections."""
+    await init_connection(conn, fast=True)
 
 
 # -- schema -----------------------------------------------------------------------------------

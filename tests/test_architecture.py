@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
         "aksara._concurrency",
         "aksara._codegen",
         "aksara._cache",
+        "aksara._json",
     ),
     ("aksara._sa_compat", "aksara.conf"),
     ("aksara.types", "aksara.registry", "aksara.state"),

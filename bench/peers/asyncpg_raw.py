@@ -193,7 +193,7 @@ class AsyncpgPeer(Peer):
         async with self.pool.acquire() as conn:
             await conn.execute(ddl)
         if model == "wide":
-            self.copy_pool = await self._pool(verify.init_connection)
+            self.copy_pool = await self._pool(verify.init_fast_connection)
 
     # -- inserts --------------------------------------------------------------------------------
 

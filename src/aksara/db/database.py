@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from aksara import _json
 from aksara._sa_compat import checkin_record, checkout_record, next_idle_is_live
 from aksara.conf import get_settings
 from aksara.db import vector_codec
@@ -172,6 +173,9 @@ class Database:
             # A transaction pooler (PgBouncer) may hand each statement to another server
             # connection: no named prepared statements at all.
             options["connect_args"].setdefault("prepared_statement_cache_size", 0)
+        # JSON the driver decodes (reads under OFFSET, raw statements) is decoded as
+        # json.loads() does, through aksara._json's shortcut.
+        options["json_deserializer"] = _json.loads
         options.update(engine_options)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.dialect = self.engine.dialect

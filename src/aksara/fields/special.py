@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from typing_extensions import TypeVar
 
+from aksara._json import loads, strict_text
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields._values import MARSHAL
 from aksara.fields._values import copy_data as _copy_data
@@ -109,7 +110,7 @@ class JSON(Field[J, N]):
 
     def to_query(self, value: Any) -> Any:
         try:
-            json.dumps(value, allow_nan=False)
+            strict_text(value)
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"Value is not JSON serialisable: {exc}") from None
         return value
@@ -119,7 +120,7 @@ class JSON(Field[J, N]):
         if value is None:
             return super().clean(value, instance)
         try:
-            text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+            text = strict_text(value)
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"Value is not JSON serialisable: {exc}") from None
         if "\\u0000" in text and _has_nul(value):
@@ -167,7 +168,7 @@ class JSON(Field[J, N]):
 
     def changed(self, value: Any, snapshot: Any) -> bool:
         if type(snapshot) is str:  # the JSON text as loaded (``_json_text``): decoded now
-            snapshot = marshal.dumps(json.loads(snapshot), MARSHAL)
+            snapshot = marshal.dumps(loads(snapshot), MARSHAL)
         if type(snapshot) is bytes:
             try:
                 return marshal.dumps(value, MARSHAL) != snapshot

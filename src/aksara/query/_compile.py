@@ -8,7 +8,6 @@ built from the query's structure, never from its values.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from aksara import _sa_compat
+from aksara import _json, _sa_compat
 from aksara._codegen import is_identifier, make_function
 from aksara._sa_compat import bind_processors, bound_values
 from aksara.models._attributes import expect_columns
@@ -25,6 +24,9 @@ from aksara.state import Partial
 #: The dialect statements compile with, with its DBAPI adapter (range types' processors
 #: build asyncpg's ``Range`` through it).
 DIALECT = PGDialect_asyncpg(dbapi=PGDialect_asyncpg.import_dbapi())  # type: ignore[no-untyped-call]
+# JSON parameters are written as json.dumps() writes them, through aksara._json's shortcut
+# (SQLAlchemy's JSON bind processors call the dialect's serializer).
+DIALECT._json_serializer = _json.dumps
 
 Processor = Callable[[Any], Any]
 
@@ -135,9 +137,9 @@ class JSONText(sa.Text):
     cache_ok = True
 
 
-#: How a JSON column's text becomes its value: what SQLAlchemy's asyncpg dialect decodes
-#: JSONB with when no ``json_deserializer`` is given.
-json_loads = json.loads
+#: How a JSON column's text becomes its value: ``json.loads()``, through ``aksara._json``'s
+#: shortcut (what aksara's engines decode JSON with when no ``json_deserializer`` is given).
+json_loads = _json.loads
 
 
 class DecodedJSONText(sa.types.TypeDecorator[Any]):

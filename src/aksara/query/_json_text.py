@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from aksara import _json
 from aksara.db.database import ENGINE_HOOKS, Database
 from aksara.fields.special import JSON
 from aksara.query._compile import DecodedJSONText, JSONText
@@ -39,7 +40,7 @@ def use_driver_decoding() -> None:
 
 
 def _engine_options(database: Database) -> None:
-    if getattr(database.dialect, "_json_deserializer", None) is not None:
+    if getattr(database.dialect, "_json_deserializer", None) not in (None, _json.loads):
         use_driver_decoding()
 
 
