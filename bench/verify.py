@@ -17,9 +17,13 @@ from typing import Any
 
 import asyncpg
 
-from aksara._json import dumps as fast_dumps
-from aksara._json import loads as fast_loads
 from bench import workload as w
+
+try:
+    from aksara._json import dumps as fast_dumps
+    from aksara._json import loads as fast_loads
+except ImportError:  # an older aksara (bench/client_cpu.py --baseline): json's own
+    fast_dumps, fast_loads = json.dumps, json.loads  # type: ignore[assignment]
 
 
 class VerificationError(AssertionError):
