@@ -537,3 +537,23 @@ async def test_count_exists_and_aggregate_respect_slices_and_distinct(db):
     assert await ordered.values("title")[:2].aggregate(n=Count()) == {"n": 2}
     with pytest.raises(QueryError, match="not among the selected fields"):
         await ordered.values("title")[:2].aggregate(total=Sum("rank"))
+
+
+async def test_filter_text_postgresql_cannot_hold_is_refused_before_sql(db):
+    import enum
+
+    class Name(enum.StrEnum):
+        NUL = "a\x00b"
+
+    await make_authors()
+    bad = ["a\x00b", "\ud800", Name.NUL]
+    for value in bad:
+        with pytest.raises(QueryError, match=r"Author\.name: text"):
+            await Author.objects.filter(name=value)
+        with pytest.raises(QueryError, match=r"Author\.name: text"):
+            await Author.objects.filter(name__in=["Ada", value])
+        with pytest.raises(QueryError, match=r"Author\.name: text"):
+            await Author.objects.get(name=value)
+    # Values that hold no text go straight through.
+    assert [a.name for a in await Author.objects.filter(age=36)] == ["Ada"]
+    assert (await Author.objects.get(age=36.0)).name == "Ada"

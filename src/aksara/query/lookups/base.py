@@ -8,6 +8,9 @@ field classes (``Field.register_lookup``); a subclass inherits them and may over
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import uuid
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar, cast
 
@@ -37,8 +40,16 @@ def query_value(field: Field[Any, Any], value: Any) -> Any:
         raise QueryError(
             f"{_where(field)}: invalid filter value ({type(error).__name__})"
         ) from None
-    sendable(converted, _where(field))
+    if type(converted) not in _NO_TEXT:
+        sendable(converted, _where(field))
     return converted
+
+
+#: Value types that hold no text (nor are text, lists or dicts): nothing for ``sendable`` to
+#: check. Exact types only: a subclass could be anything (an enum whose values are text).
+_NO_TEXT = frozenset(
+    {int, float, bool, decimal.Decimal, dt.datetime, dt.date, dt.time, dt.timedelta, uuid.UUID}
+)
 
 
 def _where(field: Field[Any, Any]) -> str:
