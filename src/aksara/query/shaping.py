@@ -98,12 +98,14 @@ class Shaping(QuerySetPart[M, R]):
         annotated = dict(self._annotations)
         specs: list[Ordering] = []
         for spec in fields:
-            if is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
+            if type(spec) is str:  # a name, the usual case: checked below
+                pass
+            elif is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
                 if self._combined is not None:
                     raise QueryError("A union orders by the names of its columns")
                 specs.append(spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec))
                 continue
-            if isinstance(spec, (ExpressionOrdering, ExpressionOrder)) or (
+            elif isinstance(spec, (ExpressionOrdering, ExpressionOrder)) or (
                 isinstance(spec, Combinable) and not isinstance(spec, F)
             ):
                 if self._combined is not None:
@@ -114,7 +116,8 @@ class Shaping(QuerySetPart[M, R]):
                 else:
                     specs.append(spec)
                 continue
-            spec = spec.name if isinstance(spec, F) else spec
+            elif isinstance(spec, F):
+                spec = spec.name
             if not isinstance(spec, str):
                 raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
             if spec != "?" and spec.lstrip("-+") not in annotated:
