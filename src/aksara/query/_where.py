@@ -27,6 +27,7 @@ from aksara.query._resolve import (
     resolve,
 )
 from aksara.query.expressions import CombinedExpression, F, OuterRef, Q
+from aksara.query.lookups.base import NO_TEXT
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -64,9 +65,16 @@ outer_queries: ContextVar[tuple[tuple[Any, Any], ...]] = ContextVar("outer_queri
 
 _COMPARISONS = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
+#: Filter values that are values only (exact types): no expression, reference or queryset.
+PLAIN_VALUES = NO_TEXT | {str, type(None)}
+
 
 def _leaf_key(key: str, value: Any, resolved: Any, values: list[Any]) -> Any:
     """The shape of one ``key=value`` condition; its parameters go to ``values``."""
+    if type(value) in PLAIN_VALUES:  # the usual case: no expression, reference or queryset
+        variant, params = resolved.lookup.prepare(resolved.output_field, value)
+        values.extend(params)
+        return (key, variant)
     if isinstance(value, (F, CombinedExpression)):
         return (key, "expr", expression_key(value, values))
     if isinstance(value, OuterRef):

@@ -40,14 +40,14 @@ def query_value(field: Field[Any, Any], value: Any) -> Any:
         raise QueryError(
             f"{_where(field)}: invalid filter value ({type(error).__name__})"
         ) from None
-    if type(converted) not in _NO_TEXT:
+    if type(converted) not in NO_TEXT:
         sendable(converted, _where(field))
     return converted
 
 
 #: Value types that hold no text (nor are text, lists or dicts): nothing for ``sendable`` to
 #: check. Exact types only: a subclass could be anything (an enum whose values are text).
-_NO_TEXT = frozenset(
+NO_TEXT = frozenset(
     {int, float, bool, decimal.Decimal, dt.datetime, dt.date, dt.time, dt.timedelta, uuid.UUID}
 )
 
