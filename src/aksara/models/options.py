@@ -387,7 +387,8 @@ class Options:
         ``fields`` whose values need ``clean()``: those their validator expression does not
         accept. Generated once per field tuple, so a value that is already clean costs a
         type check, not a call."""
-        key = ("validator", fields)
+        # Every column's (each INSERT's): a short key, not a hash of every field per call.
+        key = ("validator",) if fields is self.concrete_fields else ("validator", fields)
         validator = self.generated.lookup(key)
         if validator is None:
             return self.generated.put(key, _build_validator(self.model_name, fields))
