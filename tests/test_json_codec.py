@@ -2,6 +2,9 @@
 
 import json
 import math
+import subprocess
+import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -121,3 +124,73 @@ def test_subclasses_are_written_as_json_writes_them():
     value = Mapping({Text("k"): [Number(3), Text("é"), 1.25, True, None]})
     assert _json.dumps(value) == json.dumps(value)
     assert _json.strict_text(value) == json.dumps(value, allow_nan=False, ensure_ascii=False)
+
+
+def test_a_circular_value_is_reported_as_json_reports_it_at_any_recursion_limit():
+    # Run apart: before the encoder kept json's record of open containers, a circular
+    # value under a raised recursion limit overflowed the C stack.
+    program = (
+        "import sys; sys.setrecursionlimit(200_000)\n"
+        "from aksara import _json\n"
+        "c = []; c.append(c)\n"
+        "for encode in (_json.dumps, _json.strict_text):\n"
+        "    try:\n"
+        "        encode(c)\n"
+        "    except ValueError as error:\n"
+        "        print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Circular reference detected"] * 2
+
+
+def test_a_value_s_own_code_runs_once_and_its_errors_are_not_retried():
+    calls = []
+
+    class Flaky(dict):
+        def items(self):
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("transient")
+            return super().items()
+
+    with pytest.raises(RuntimeError, match="transient"):
+        _json.dumps(Flaky(a=1))
+    assert len(calls) == 1
+    assert _json.dumps(Flaky(a=1)) == '{"a": 1}'  # nothing left behind by the failed call
+
+
+def test_a_call_from_inside_an_encoding_and_from_other_threads_gives_json_s_text():
+    class Nested(dict):
+        def items(self):
+            inner = _json.dumps({"inner": [1, 2]})  # the encoder is in use: json's own
+            assert inner == '{"inner": [1, 2]}'
+            return super().items()
+
+    assert _json.dumps(Nested(a=Nested(b=1))) == '{"a": {"b": 1}}'
+    documents = [{"n": i, "items": [i, str(i)], "nested": {"x": [True, None]}} for i in range(50)]
+    expected = [json.dumps(d) for d in documents]
+    results: list[list[str]] = []
+
+    def work():
+        results.append([_json.dumps(d) for d in documents for _ in range(20)][::20])
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 8
+
+
+def test_a_loads_error_is_json_s_own_with_its_context():
+    for text in (" 1x", "[1,", "1" * 5000):
+        with pytest.raises(ValueError) as got:
+            _json.loads(text)
+        with pytest.raises(ValueError) as expected:
+            json.loads(text)
+        assert type(got.value) is type(expected.value)
+        assert str(got.value) == str(expected.value)
+        # Raised by json.loads() itself, not while handling the scanner's failure.
+        context = (type(got.value.__context__), got.value.__suppress_context__)
+        assert context == (type(expected.value.__context__), expected.value.__suppress_context__)
