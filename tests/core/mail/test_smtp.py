@@ -387,9 +387,11 @@ async def test_cancelled_send_drops_the_connection_and_the_next_send_reconnects(
 async def test_email_timeout_setting_bounds_a_stalled_server(
     running: list[SMTPTestServer],
 ) -> None:
-    server = serve(SlowData())
+    # The server's greeting must come within the timeout too: a second leaves room for a
+    # busy machine, and the reply to DATA takes four.
+    server = serve(SlowData(delay=4.0))
     running.append(server)
-    configure(email_timeout=0.2)
+    configure(email_timeout=1.0)
 
     with pytest.raises(MailError, match="message 1 of 1 .*timed out"):
         await send_mail("Slow", "Body", None, ["to@example.com"])
