@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -116,13 +117,12 @@ async def _child(peer_name: str, model: str, url: str, items: int) -> list[tuple
 
     await measure("A", lambda share: peer.insert_single(model, share), p.insert_single)
     await measure("B", lambda share: peer.insert_batch(model, share), p.insert_batch)
-    bulk = p.insert_bulk
 
     async def bulk_calls(share: list[Any]) -> None:
         for start in range(0, len(share), BULK_ROWS):
             await peer.insert_bulk(model, share[start : start + BULK_ROWS])
 
-    await measure("C", bulk_calls, bulk)
+    await measure("C", bulk_calls, p.insert_bulk)
     await peer.inserts_done(model)
     await measure("D", reads(peer.filter_large), p.filter_large)
     await measure("E", reads(peer.filter_small), p.filter_small)
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                 for peer, name in names.items()
             }
             # The peers' processes run side by side: counts do not depend on timing.
-            with concurrent(2) as pool:
+            with ThreadPoolExecutor(max_workers=2) as pool:
                 futures = {
                     peer: pool.submit(
                         _run_peer, peer, model, urls[peer], args.items, Path(tmp), sources[peer]
@@ -228,12 +228,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0
-
-
-def concurrent(workers: int) -> Any:
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=workers)
 
 
 def _print(results: dict[str, dict[str, dict[str, float]]], peers: list[str]) -> None:

@@ -71,19 +71,16 @@ PLAIN_VALUES = NO_TEXT | {str, type(None)}
 
 def _leaf_key(key: str, value: Any, resolved: Any, values: list[Any]) -> Any:
     """The shape of one ``key=value`` condition; its parameters go to ``values``."""
-    if type(value) in PLAIN_VALUES:  # the usual case: no expression, reference or queryset
-        variant, params = resolved.lookup.prepare(resolved.output_field, value)
-        values.extend(params)
-        return (key, variant)
-    if isinstance(value, (F, CombinedExpression)):
-        return (key, "expr", expression_key(value, values))
-    if isinstance(value, OuterRef):
-        _comparison(key, resolved, "OuterRef()")
-        return (key, "outer", value.name)
-    if getattr(value, "is_queryset", False):
-        if resolved.lookup.name != "in":
-            raise QueryError(f"{key}: a queryset is a value of an __in lookup only")
-        return (key, "in-subquery", value.subquery_key(values))
+    if type(value) not in PLAIN_VALUES:  # plain values, the usual case, need no test
+        if isinstance(value, (F, CombinedExpression)):
+            return (key, "expr", expression_key(value, values))
+        if isinstance(value, OuterRef):
+            _comparison(key, resolved, "OuterRef()")
+            return (key, "outer", value.name)
+        if getattr(value, "is_queryset", False):
+            if resolved.lookup.name != "in":
+                raise QueryError(f"{key}: a queryset is a value of an __in lookup only")
+            return (key, "in-subquery", value.subquery_key(values))
     variant, params = resolved.lookup.prepare(resolved.output_field, value)
     values.extend(params)
     return (key, variant)

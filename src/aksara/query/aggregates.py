@@ -9,13 +9,13 @@ when no row is aggregated, where SQL gives NULL). The ordered ones (``ArrayAgg``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 
+from aksara import _json
 from aksara.exceptions import QueryError
 from aksara.query.expressions import Combinable, Q
 
@@ -229,7 +229,7 @@ class JSONBAgg(OrderedAggregate):
 
     def params(self) -> list[Any]:
         # A default goes as JSON text, cast to jsonb.
-        return [] if self.default is None else [json.dumps(self.default)]
+        return [] if self.default is None else [_json.dumps(self.default)]
 
     def expression(
         self, column: Any, condition: Any, binds: Sequence[Any], order: list[Any]
@@ -238,4 +238,4 @@ class JSONBAgg(OrderedAggregate):
         return super().expression(column, condition, binds, order)
 
     def convert(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+        return _json.loads(value) if isinstance(value, str) else value

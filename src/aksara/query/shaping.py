@@ -98,26 +98,25 @@ class Shaping(QuerySetPart[M, R]):
         annotated = dict(self._annotations)
         specs: list[Ordering] = []
         for spec in fields:
-            if type(spec) is str:  # a name, the usual case: checked below
-                pass
-            elif is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
-                if self._combined is not None:
-                    raise QueryError("A union orders by the names of its columns")
-                specs.append(spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec))
-                continue
-            elif isinstance(spec, (ExpressionOrdering, ExpressionOrder)) or (
-                isinstance(spec, Combinable) and not isinstance(spec, F)
-            ):
-                if self._combined is not None:
-                    raise QueryError("A union orders by the names of its columns")
-                if not isinstance(spec, ExpressionOrder):
-                    ordering = spec if isinstance(spec, ExpressionOrdering) else spec.asc()
-                    specs.append(ExpressionOrder(self.model, ordering, dict(self._annotations)))
-                else:
-                    specs.append(spec)
-                continue
-            elif isinstance(spec, F):
-                spec = spec.name
+            if type(spec) is not str:  # a name, the usual case, is checked below
+                if is_sqlalchemy(spec) or isinstance(spec, SQLAlchemyOrder):
+                    if self._combined is not None:
+                        raise QueryError("A union orders by the names of its columns")
+                    wrapped = spec if isinstance(spec, SQLAlchemyOrder) else SQLAlchemyOrder(spec)
+                    specs.append(wrapped)
+                    continue
+                if isinstance(spec, (ExpressionOrdering, ExpressionOrder)) or (
+                    isinstance(spec, Combinable) and not isinstance(spec, F)
+                ):
+                    if self._combined is not None:
+                        raise QueryError("A union orders by the names of its columns")
+                    if not isinstance(spec, ExpressionOrder):
+                        ordering = spec if isinstance(spec, ExpressionOrdering) else spec.asc()
+                        specs.append(ExpressionOrder(self.model, ordering, dict(self._annotations)))
+                    else:
+                        specs.append(spec)
+                    continue
+                spec = spec.name if isinstance(spec, F) else spec
             if not isinstance(spec, str):
                 raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
             if spec != "?" and spec.lstrip("-+") not in annotated:
