@@ -328,7 +328,7 @@ class Database:
         return result
 
     async def copy_records(
-        self, table: str, columns: Sequence[str], records: list[tuple[Any, ...]]
+        self, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]
     ) -> str:
         """Binary ``COPY table (columns) FROM STDIN`` of ``records``; returns the status tag."""
         if self.listeners:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aksara._codegen import is_identifier, make_function
 from aksara.exceptions import ValidationError
-from aksara.fields.base import Field
+from aksara.fields.base import Field, shortcut_applies
 from aksara.fields.temporal import DateTime
 from aksara.query import _copy
 from aksara.query._plans import generated
@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from aksara.models.base import Model
 
 #: What ``clean_all(rows=True)`` made with its checks: each instance's COPY row and
-#: snapshot but the key, and whether the rows are the snapshots too (see ``_build_rows_check``).
-Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]] | None]
+#: snapshot, lists whose first item, the key, is left for the caller to fill in; None for
+#: the snapshots when the rows are the snapshots too (see ``_build_rows_check``).
+Prepared = tuple[list[list[Any]], list[list[Any]] | None]
 
 
 def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prepared | None:
@@ -35,12 +36,12 @@ def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prep
     check = generated(model, ("bulk_rows",), _build_rows_check) if rows else None
     if check is None:
         check = generated(model, ("bulk_check",), _build_check)
-    redo, wrong, rests, snaps = check(objs)
+    redo, wrong, made, snaps = check(objs)
     if redo is None:
         got = type(objs[wrong]).__name__
         raise TypeError(f"bulk_create() got a {got}, expected {model.__name__}")
     if not redo:
-        return None if rests is None else (rests, snaps)
+        return None if made is None else (made, snaps)
     errors: dict[str, list[str]] = {}
     # Instances whose every value is clean already, of a model with no hooks and no clean()
     # of its own, need one call of the generated validator each.
@@ -91,11 +92,17 @@ class _Access:
         return f"obj.{attname} = {expr}" if attname in self.direct else f"d[{attname!r}] = {expr}"
 
 
-def _check_head(model: type[Model], names: dict[str, Any], access: _Access) -> list[str]:
+def _check_head(
+    model: type[Model], names: dict[str, Any], access: _Access
+) -> tuple[list[str], dict[str, str]]:
     """The start of a generated check: the loop, the type test, save hooks; then, in a
     ``try`` whose ``AttributeError`` (an instance without one of its values) sends the
     instance the long way, the version. The caller's lines go in the ``try`` and end
-    with ``except AttributeError`` (``_CHECK_END``)."""
+    with ``except AttributeError`` (``_CHECK_END``).
+
+    Also the ``auto_now``/``auto_now_add`` columns whose new value (the time now, in UTC)
+    their validator is known to accept, each with the variable holding it: their test is
+    not written."""
     meta = model._meta
     names.update({"model": model, "now": dt.datetime.now, "UTC": dt.UTC})
     lines = [
@@ -105,10 +112,13 @@ def _check_head(model: type[Model], names: dict[str, Any], access: _Access) -> l
     ]
     if access.needs_dict:
         lines.append("        d = obj.__dict__")
+    fresh: dict[str, str] = {}
     for i, field in enumerate(meta.pre_save_fields):
         if isinstance(field, DateTime) and type(field).pre_save is DateTime.pre_save:
             if field.auto_now or field.auto_now_add:
-                lines.append(f"        {access.put(field.attname, 'now(UTC)')}")
+                lines.append(f"        {access.put(field.attname, f'(a{i} := now(UTC))')}")
+                if field.choices is None and shortcut_applies(type(field)):
+                    fresh[field.attname] = f"a{i}"
         else:
             names[f"h{i}"] = field.pre_save
             lines.append(f"        h{i}(obj, True)")
@@ -119,7 +129,8 @@ def _check_head(model: type[Model], names: dict[str, Any], access: _Access) -> l
             f"            if not {access.get(attname)}:",
             f"                {access.put(attname, '1')}",
         ]
-    return lines
+        fresh.pop(attname, None)
+    return lines, fresh
 
 
 #: The end of the ``try`` that ``_check_head()`` opens.
@@ -141,10 +152,13 @@ def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
     names: dict[str, Any] = {}
     access = _Access(model)
     body: list[str] = []
+    head, fresh = _check_head(model, names, access)
     if meta.generated_fields or meta.own_clean:
         body.append("            redo.append(index)")
     else:
         for i, field in enumerate(meta.concrete_fields):
+            if field.attname in fresh:
+                continue
             names[f"f{i}"] = field
             expr = field._validator_expression(names, f"c{i}_")
             test = "True" if expr is None else f"not ({expr})"
@@ -154,18 +168,18 @@ def _build_check(model: type[Model], key: tuple[Any, ...]) -> Any:
                 "                redo.append(index)",
                 "                continue",
             ]
-    head = _check_head(model, names, access)
     lines = ["def check(objs):", "    redo = []", *head, *body, *_CHECK_END]
     lines.append("    return redo, -1, None, None")
     return make_function("\n".join(lines) + "\n", names, f"bulk_create check for {meta.model_name}")
 
 
 def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
-    """``_build_check()``'s loop that also makes each instance's COPY row and snapshot, all
-    but the key (``rests``: ``(key, *rest)`` is the row), from the values it has just read:
-    a JSON default is marshalled once, for its test, its row and its snapshot. It returns
-    ``redo, -1, rests, snaps``; ``snaps`` is None when the rows are the snapshots too (no
-    value needs converting or copying). None when the model cannot take this path (a value
+    """``_build_check()``'s loop that also makes each instance's COPY row and snapshot from
+    the values it has just read, as lists whose first item, the key, is None until the
+    caller sets it: a JSON default is marshalled once, for its test, and its text made once
+    for every row. It returns ``redo, -1, rows, snaps``; ``snaps`` is None when the rows are
+    the snapshots too (no value is converted for the database or copied; JSON's snapshot is
+    the text sent). None when the model cannot take this path (a value
     is not copied, the database fills one, every instance is validated in full, or the key
     is not the first of two or more columns, sent as it is)."""
     meta = model._meta
@@ -178,9 +192,13 @@ def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
     if parts is None or (parts[0].lines, parts[0].item, parts[0].snap) != ([], "v0", "v0"):
         return None
     access = _Access(model)
+    head, fresh = _check_head(model, namespace, access)
     lines: list[str] = []
     pad = "            "
     for i, (field, part) in enumerate(zip(meta.concrete_fields, parts, strict=True)):
+        if field.attname in fresh and not part.lines:
+            lines.append(f"{pad}v{i} = {fresh[field.attname]}")
+            continue
         expr = field._validator_expression(namespace, f"c{i}_")
         if expr is None:
             return None
@@ -203,13 +221,13 @@ def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
                 f"{pad}    continue",
                 *(f"{pad}{line}" for line in part.lines),
             ]
-    start = ["def check(objs):", "    redo = []", "    rests = []", "    snaps = []"]
-    lines = [*start, *_check_head(model, namespace, access), *lines, *_CHECK_END]
+    start = ["def check(objs):", "    redo = []", "    rows = []", "    snaps = []"]
+    lines = [*start, *head, *lines, *_CHECK_END]
     shared = all(p.item == p.snap for p in parts)
-    lines.append(f"        rests.append(({', '.join(p.item for p in parts[1:])},))")
+    lines.append(f"        rows.append([None, {', '.join(p.item for p in parts[1:])}])")
     if not shared:
-        lines.append(f"        snaps.append(({', '.join(p.snap for p in parts[1:])},))")
-    lines.append(f"    return redo, -1, rests, {'None' if shared else 'snaps'}")
+        lines.append(f"        snaps.append([None, {', '.join(p.snap for p in parts[1:])}])")
+    lines.append(f"    return redo, -1, rows, {'None' if shared else 'snaps'}")
     source = "\n".join(lines) + "\n"
     return make_function(source, namespace, f"bulk_create rows for {meta.model_name}")
 

@@ -7,13 +7,15 @@ identity column's sequence first (``nextval`` for the whole batch, one query), s
 instances still get their ids, as with ``INSERT ... RETURNING``.
 
 The values go through the same ``Field.to_db`` and column bind processors as an INSERT's,
-so JSON is serialised the same way.
+so JSON is serialised the same way; a JSON value's text is also its snapshot, as for a row
+loaded with its JSON read as text (``aksara.query._json_text``), so the rows COPY sends are
+the instances' snapshots.
 """
 
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -23,6 +25,7 @@ from aksara._codegen import make_function
 from aksara._sa_compat import bind_processor
 from aksara.db import get_database
 from aksara.fields._values import MARSHAL, freeze
+from aksara.fields.special import JSON
 from aksara.query._compile import DIALECT
 from aksara.query._plans import generated
 
@@ -55,7 +58,7 @@ _COPY_TYPES = (
 
 
 #: A function giving an instance dict's row for COPY (columns in ``copy_columns`` order, the
-#: key included) and its ``_loaded`` snapshot, as ``persist.snapshot_all`` would take it.
+#: key included) and its ``_loaded`` snapshot (the row itself when no value differs).
 CopyRow = Callable[[dict[str, Any]], tuple[tuple[Any, ...], tuple[Any, ...]]]
 
 
@@ -105,24 +108,28 @@ def column_parts(model: type[Model], namespace: dict[str, Any]) -> list[ColumnPa
             continue
         namespace[f"p{i}"] = process
         value = f"(None if (x := {value}) is None else p{i}(x))"
+        # JSON sent as its text keeps that text as its snapshot (``JSON.changed()`` decodes
+        # it when a save compares), as a row read with its JSON as text does.
+        text = to_db is None and isinstance(field, JSON) and type(column.type) is pg.JSONB
         default = field.default
         frozen = freeze(default) if type(default) in (dict, list) else b""
         if not frozen:
-            parts.append(ColumnParts(lines, value, snap, False))
+            parts.append(ColumnParts(lines, value, value if text else snap, False))
             continue
         # An unchanged list or dict default (equal marshal bytes: equal type for type) is
         # sent as the text made once, not serialised again per row.
         namespace.update({f"b{i}": frozen, f"c{i}": process(to_db(default) if to_db else default)})
         if field.mutable and field.snapshot(default) == frozen:
-            # The snapshot is those bytes: made once for the row and its snapshot.
+            # The snapshot's bytes, made once, tell an unchanged default; with its text
+            # (``c{i}``, made once for every row) it is the snapshot too.
             lines.append(f"z{i} = s{i}(v{i})")
             value = f"(c{i} if z{i} == b{i} else {value})"
-            parts.append(ColumnParts(lines, value, f"z{i}", True))
+            parts.append(ColumnParts(lines, value, value if text else f"z{i}", True))
             continue
         namespace["dumps"] = marshal.dumps
         kind = type(default).__name__
         value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
-        parts.append(ColumnParts(lines, value, snap, False))
+        parts.append(ColumnParts(lines, value, value if text else snap, False))
     return parts
 
 
@@ -136,8 +143,12 @@ def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
         lines += [f"v{i} = d[{field.attname!r}]", *part.lines]
     body = "".join(f"    {line}\n" for line in lines)
     items = ", ".join(p.item for p in parts)
-    snaps = ", ".join(p.snap for p in parts)
-    source = f"def row(d):\n{body}    return ({items},), ({snaps},)\n"
+    if all(p.item == p.snap for p in parts):
+        body += f"    r = ({items},)\n"
+        source = f"def row(d):\n{body}    return r, r\n"
+    else:
+        snaps = ", ".join(p.snap for p in parts)
+        source = f"def row(d):\n{body}    return ({items},), ({snaps},)\n"
     return make_function(source, namespace, f"COPY row for {model.__name__}")
 
 
@@ -168,6 +179,6 @@ async def copy_in(model: type[Model], objs: list[Model], row: CopyRow) -> list[t
     return [pair[1] for pair in pairs]
 
 
-async def copy_records(model: type[Model], records: list[tuple[Any, ...]]) -> None:
+async def copy_records(model: type[Model], records: Sequence[Sequence[Any]]) -> None:
     """COPY rows (every column, in ``copy_columns`` order) into the model's table."""
     await get_database().copy_records(model._meta.table_name, copy_columns(model), records)

@@ -127,11 +127,11 @@ async def bulk_create(model: type[Model], objs: list[Model], batch_size: int | N
         else:
             await database.execute(plan.sql, plan.args(values))
 
-    async def run() -> list[tuple[Any, ...]] | None:
+    async def run() -> list[Sequence[Any]] | None:
         """Insert the instances; their snapshots where COPY made them with its rows."""
         if unnest is not None:
             insert_fields = [f for f in meta.concrete_fields if not (generated and f is meta.pk)]
-            snapshots: list[tuple[Any, ...]] | None = []
+            snapshots: list[Sequence[Any]] | None = []
             for start in range(0, len(objs), size):
                 chunk = objs[start : start + size]
                 if copy_row is not None and len(chunk) >= _copy.MIN_ROWS:
@@ -256,8 +256,8 @@ def _part(prepared: Prepared | None, start: int, end: int) -> Prepared | None:
     """The rows ``clean_all()`` made for the instances from ``start`` to ``end``."""
     if prepared is None:
         return None
-    rests, snaps = prepared
-    return rests[start:end], None if snaps is None else snaps[start:end]
+    rows, snaps = prepared
+    return rows[start:end], None if snaps is None else snaps[start:end]
 
 
 async def _copy_chunk(
@@ -266,7 +266,7 @@ async def _copy_chunk(
     row: _copy.CopyRow,
     generated: bool,
     prepared: Prepared | None,
-) -> list[tuple[Any, ...]]:
+) -> Sequence[Sequence[Any]]:
     pk_attname = model._meta.pk_attname
     if generated:
         ids = await _copy.take_ids(model, len(chunk))
@@ -281,12 +281,15 @@ async def _copy_chunk(
     try:
         if prepared is None:
             return await _copy.copy_in(model, chunk, row)
-        rests, snaps = prepared
-        rows = [(pk, *rest) for pk, rest in zip(ids, rests, strict=True)]
-        await _copy.copy_records(model, rows)
+        records, snaps = prepared
+        for record, pk in zip(records, ids, strict=True):
+            record[0] = pk
+        await _copy.copy_records(model, records)
         if snaps is None:
-            return rows
-        return [(pk, *snap) for pk, snap in zip(ids, snaps, strict=True)]
+            return records
+        for snap, pk in zip(snaps, ids, strict=True):
+            snap[0] = pk
+        return snaps
     except BaseException:
         if generated:  # nothing was written: the instances are still unsaved
             for obj in chunk:
