@@ -13,6 +13,10 @@ else calls) makes callgrind close a count there, so one run gives every operatio
     python bench/instructions.py --models wide --items 40 --json out.json
     python bench/instructions.py --baseline /tmp/base     # and aksara of another checkout
 
+With ``--keep DIR`` callgrind's files stay in ``DIR``, to be read by function with
+``callgrind_annotate``: ``<peer>.<model>.out.2`` holds A's measured part, ``.out.4`` B's, and
+so on in order (K's in ``.out.22``).
+
 With ``--baseline DIR`` (e.g. ``git worktree add /tmp/base <commit>``) aksara also runs from
 ``DIR/src`` with this tree's bench code, and the last column is this tree's count over the
 baseline's: a change's cost or saving per operation, to the percent.
@@ -187,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=20, help="rows or queries measured per op")
     parser.add_argument("--json", type=Path, help="also write the counts here")
     parser.add_argument("--baseline", type=Path, help="another checkout's aksara, compared")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep callgrind's files in this directory (for callgrind_annotate)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -206,7 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     models = [m for m in args.models.split(",") if m]
     server = _server.start_server()
     results: dict[str, dict[str, dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = scratch
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            tmp = str(args.keep)
         for model in models:
             names = {peer: f"instr_{i}" for i, peer in enumerate(peers)}
             urls = {

@@ -272,18 +272,27 @@ def instance_statements(
     by_attname = model._meta.by_attname
     expect_columns(model, names)
     namespace.update({"new": object.__new__, f"{target}_cls": model, "json_loads": json_loads})
+    snapshots = [
+        i
+        for i, name in enumerate(names)
+        if (field := by_attname.get(name)) is not None and field.mutable and i not in texts
+    ]
+    first: list[str] = []
+    if snapshots:
+        # The snapshot is built item by item, read from a tuple: CPython reads a tuple's
+        # item in one step, a Record's through the generic subscript (the Record's slice
+        # is a tuple, made in one step; a tuple's is the tuple itself).
+        first.append(f"{target}_row = {values}[:]")
+        values = f"{target}_row"
     loaded: list[str] = []
-    mutable = False
-    for i, name in enumerate(names):
-        field = by_attname.get(name)
-        if field is not None and field.mutable and i not in texts:
-            mutable = True
-            namespace[f"{target}_s{i}"] = field.snapshot
+    for i in range(len(names)):
+        if i in snapshots:
+            namespace[f"{target}_s{i}"] = by_attname[names[i]].snapshot
             loaded.append(f"None if (y := {values}[{i}]) is None else {target}_s{i}(y)")
         else:
             loaded.append(f"{values}[{i}]")
     # The values themselves when no list or dict needs a copy (JSON text is its own).
-    kept = f"({', '.join(loaded)},)" if mutable else values
+    kept = f"({', '.join(loaded)},)" if snapshots else values
     if names != model._meta.attnames:  # some columns only: the names go along
         namespace.update({"Partial": Partial, f"{target}_names": names})
         kept = f"Partial({target}_names, {kept})"
@@ -293,6 +302,7 @@ def instance_statements(
         for i in texts
     ]
     return [
+        *first,
         f"{target} = new({target}_cls)",
         f"{targets}, = {values}",
         *decoded,
