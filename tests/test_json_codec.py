@@ -67,6 +67,26 @@ def test_loads_reads_what_json_loads_reads(value, before, after):
     assert_same_outcome(_json.loads, json.loads, text)
 
 
+def sqlalchemy_jsonb(data):
+    """How SQLAlchemy's asyncpg dialect decodes a jsonb value read in binary format."""
+    return json.loads(data[1:].decode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCUMENTS, st.sampled_from(["", " ", "\n\t "]), st.sampled_from(["", " ", "\r\n"]))
+def test_loads_jsonb_reads_what_sqlalchemy_s_codec_reads(value, before, after):
+    data = b"\x01" + (before + json.dumps(value, ensure_ascii=False) + after).encode()
+    assert_same_outcome(_json.loads_jsonb, sqlalchemy_jsonb, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x01", b"\x01nul", b'\x01{"a": 1} x', b"\x01\xff", b"\x011e400", b'\x01"\xc3\xa9"'],
+)
+def test_loads_jsonb_edges(data):
+    assert_same_outcome(_json.loads_jsonb, sqlalchemy_jsonb, data)
+
+
 def assert_same_outcome(function, reference, text):
     got, expected = outcome(function, text), outcome(reference, text)
     if expected[0] == "error":

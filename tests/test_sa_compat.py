@@ -10,7 +10,7 @@ import inspect
 import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
-from aksara import _sa_compat
+from aksara import _json, _sa_compat
 from aksara.db import Database
 from aksara.query._compile import DIALECT, Plan, param
 
@@ -71,3 +71,26 @@ def test_constraint_names_with_the_naming_convention_applied():
     (check,) = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
     assert _sa_compat.constraint_name(check, DIALECT) == "ck_post_views_positive"
     assert _sa_compat.constraint_name(sa.CheckConstraint("x > 0"), DIALECT) is None
+
+
+async def test_jsonb_is_decoded_by_aksara_s_decoder_on_new_connections(aksara_database):
+    # The override point SQLAlchemy's asyncpg dialect calls for each new connection.
+    seen: list[bytes] = []
+
+    def decode(data: bytes) -> object:
+        seen.append(data)
+        return _json.loads_jsonb(data)
+
+    database = Database(aksara_database.url, pool_size=1, max_overflow=0)
+    assert (
+        database.dialect.setup_asyncpg_jsonb_codec
+        is not type(database.dialect).setup_asyncpg_jsonb_codec
+    )
+    _sa_compat.decode_jsonb_with(database.dialect, decode)
+    try:
+        value = await database.fetchval("""SELECT '{"a": [1, 2.5, "é"]}'::jsonb""")
+        assert value == {"a": [1, 2.5, "é"]} and seen == [b'\x01{"a": [1, 2.5, "\xc3\xa9"]}']
+        # Written as SQLAlchemy writes it: the JSON text a bind processor made.
+        assert await database.fetchval("SELECT $1::jsonb ->> 'b'", ['{"b": "x"}']) == "x"
+    finally:
+        await database.engine.dispose()

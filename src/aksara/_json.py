@@ -22,7 +22,7 @@ from json import encoder as _encoder
 from json import scanner as _scanner
 from typing import Any
 
-__all__ = ["dumps", "loads", "strict_text"]
+__all__ = ["dumps", "loads", "loads_jsonb", "strict_text"]
 
 
 def _make_scanner() -> Callable[[str, int], tuple[Any, int]] | None:
@@ -86,6 +86,25 @@ def loads(text: Any) -> Any:
             if end == len(text):
                 return value
     return json.loads(text)
+
+
+def loads_jsonb(data: bytes) -> Any:
+    """``json.loads()`` of a ``jsonb`` value as the driver reads it in PostgreSQL's binary
+    format: a version byte, then the text (what SQLAlchemy's codec decodes as
+    ``json.loads(data[1:].decode())``, here without copying the text again)."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:  # not from PostgreSQL: reported as SQLAlchemy's codec does
+        return json.loads(data[1:].decode())
+    if _scan is not None:
+        try:
+            value, end = _scan(text, 1)
+        except Exception:
+            pass
+        else:
+            if end == len(text):
+                return value
+    return json.loads(text[1:])
 
 
 def dumps(value: Any) -> str:

@@ -61,6 +61,28 @@ def next_idle_is_live(pool: Any) -> bool:
         return False
 
 
+# -- the asyncpg dialect's codecs (a documented override point) ------------------------------
+
+
+def decode_jsonb_with(dialect: Any, decoder: Callable[[bytes], Any]) -> None:
+    """Make ``dialect``'s new connections decode ``jsonb`` values with ``decoder`` (given the
+    value in PostgreSQL's binary format: a version byte, then the text), writing them as
+    SQLAlchemy does. ``setup_asyncpg_jsonb_codec`` is the method SQLAlchemy's asyncpg
+    dialect calls on each new connection for this, and documents as one to override."""
+
+    def encode(text: str) -> bytes:
+        return b"\x01" + text.encode()  # SQLAlchemy's encoder: the version byte, the text
+
+    async def setup_asyncpg_jsonb_codec(conn: Any) -> None:
+        await conn.driver_connection.set_type_codec(
+            "jsonb", encoder=encode, decoder=decoder, schema="pg_catalog", format="binary"
+        )
+
+    if not callable(getattr(dialect, "setup_asyncpg_jsonb_codec", None)):
+        raise RuntimeError("SQLAlchemy's asyncpg dialect no longer sets up a jsonb codec")
+    dialect.setup_asyncpg_jsonb_codec = setup_asyncpg_jsonb_codec
+
+
 # -- public API, gathered here so that callers need no SQLAlchemy knowledge --------------------
 # (a pool record's asyncpg connection is public too: ``record.dbapi_connection.driver_connection``)
 

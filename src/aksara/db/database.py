@@ -32,7 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
 from aksara import _json
-from aksara._sa_compat import checkin_record, checkout_record, next_idle_is_live
+from aksara._sa_compat import (
+    checkin_record,
+    checkout_record,
+    decode_jsonb_with,
+    next_idle_is_live,
+)
 from aksara.conf import get_settings
 from aksara.db import vector_codec
 from aksara.db._context import current, statement_timeout_var
@@ -179,6 +184,9 @@ class Database:
         options.update(engine_options)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.dialect = self.engine.dialect
+        if options["json_deserializer"] is _json.loads:
+            # The same decoding, without SQLAlchemy's copy of each value's text.
+            decode_jsonb_with(self.dialect, _json.loads_jsonb)
         for hook in ENGINE_HOOKS:
             hook(self)
         # A QueuePool (size(), overflow()), typed as Pool by SQLAlchemy.
