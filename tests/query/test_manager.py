@@ -46,3 +46,42 @@ async def test_async_methods_through_the_manager(db):
     ada = await RlAuthor.objects.create(name="Ada", email="ada@example.com")
     post = await ada.posts.create(title="One")
     assert [p.id for p in await ada.posts.filter(title="One")] == [post.id]
+
+
+def _state(qs: QuerySet) -> tuple:
+    return tuple(getattr(qs, name) for name in QuerySet.__slots__)
+
+
+async def test_a_plain_manager_starts_from_one_queryset_that_no_method_changes(db):
+    start = Note.objects._start()
+    before = _state(start)
+    assert before == _state(QuerySet(Note)) and Note.objects._start() is start
+    refined = Note.objects.filter(title="a").order_by("-rank")[1:3].select_related()
+    assert refined is not start and refined.model is Note
+    await Note.objects.create(title="a", rank=1)
+    await Note.objects.bulk_create([Note(title="b", rank=2)])
+    assert (await Note.objects.get(title="a")).rank == 1
+    assert await Note.objects.filter(rank=2).update(title="c") == 1
+    assert [n.title async for n in Note.objects.order_by("rank")] == ["a", "c"]
+    assert await Note.objects.values_list("title", flat=True).order_by("title") == ["a", "c"]
+    await Note.objects.filter(title="a").delete()
+    assert _state(start) == before and Note.objects._start() is start
+    # A manager given to another model starts from that model's queryset.
+    manager = Manager(Note)
+    assert manager._start().model is Note
+    manager.model = RlAuthor
+    assert manager._start().model is RlAuthor and manager.filter(name="x").model is RlAuthor
+
+
+def test_a_manager_with_its_own_get_queryset_starts_from_it_every_time():
+    calls = []
+
+    class Counted(Manager):
+        def get_queryset(self) -> QuerySet:
+            calls.append(1)
+            return super().get_queryset()
+
+    manager = Counted(Note)
+    manager.filter(title="x")
+    manager.order_by("rank")
+    assert len(calls) == 2 and not Counted._shared_start and Manager._shared_start

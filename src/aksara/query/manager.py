@@ -3,6 +3,11 @@
 Every public ``QuerySet`` method is a ``Manager`` method too, made from the queryset's own
 (as Django's ``BaseManager._get_queryset_methods`` does), so the two cannot drift apart:
 ``Post.objects.filter(...)`` is ``Post.objects.get_queryset().filter(...)``.
+
+A manager that keeps ``Manager.get_queryset()`` starts every method from one queryset made
+once per model, rather than a new one per call: a queryset is never changed after it is
+made (each method that refines it returns a new one), so sharing it is safe, and it saves
+building one per ``Post.objects.filter(...)``.
 """
 
 from __future__ import annotations
@@ -32,8 +37,24 @@ else:
 class Manager(_Proxies[M]):
     """``Post.objects``: every QuerySet method, starting from ``get_queryset()``."""
 
+    #: Whether the methods start from ``_start()``: the class keeps ``get_queryset()``.
+    _shared_start: bool = True
+    #: The queryset ``_start()`` made, for the model it was made for.
+    _start_queryset: QuerySet[Any] | None = None
+
     def __init__(self, model: type[M] | None = None) -> None:
         self.model = cast("type[M]", model)  # None until __set_name__() gives the model
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._shared_start = getattr(cls, "get_queryset") is vars(Manager)["get_queryset"]  # noqa: B009
+
+    def _start(self) -> QuerySet[M]:
+        """What ``get_queryset()`` returns, made once (see the module's docstring)."""
+        qs = self._start_queryset
+        if qs is None or qs.model is not self.model:
+            qs = self._start_queryset = QuerySet(self.model)
+        return qs
 
     def __get__(self, instance: Any, owner: type[Any]) -> Self:
         if instance is not None:
@@ -97,6 +118,8 @@ def _proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     # A plain function that returns what the queryset's method returns (a coroutine for the
     # async ones): awaiting ``Post.objects.get(...)`` awaits the queryset's own coroutine.
     def proxy(self: Manager[Any], *args: Any, **kwargs: Any) -> Any:
+        if self._shared_start:  # a plain QuerySet: its own method, without looking it up
+            return method(self._start(), *args, **kwargs)
         return getattr(self.get_queryset(), name)(*args, **kwargs)
 
     functools.update_wrapper(proxy, method)
