@@ -42,7 +42,9 @@ class Q:
                     f"Q() takes Q objects, keyword lookups, Exists() and SQLAlchemy conditions, "
                     f"got {arg!r}"
                 )
-        self.children: list[Any] = [*args, *sorted(kwargs.items())]
+        # Lookups in name order; one alone (``filter(level=10)``, the usual case) as it is.
+        lookups = list(kwargs.items()) if len(kwargs) < 2 else sorted(kwargs.items())
+        self.children: list[Any] = [*args, *lookups] if args else lookups
         self.connector = _connector
         self.negated = _negated
 

@@ -335,12 +335,16 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
     def __getitem__(self, item: object) -> Any:  # any object: untyped callers are checked
         if isinstance(item, slice):
             window = cast("slice[Any, Any, Any]", item)  # its bounds are checked below
-            if window.step not in (None, 1):
+            if window.step is not None and window.step != 1:
                 raise QueryError("QuerySet slicing does not support steps")
             start, stop = window.start or 0, window.stop
-            for bound in (start, stop):
-                if isinstance(bound, bool) or (bound is not None and not isinstance(bound, int)):
-                    raise TypeError("QuerySet slices take integers")
+            # Two plain ints (the usual case) need no more checks; bool is an int refused.
+            if type(start) is not int or (stop is not None and type(stop) is not int):
+                for bound in (start, stop):
+                    if isinstance(bound, bool) or (
+                        bound is not None and not isinstance(bound, int)
+                    ):
+                        raise TypeError("QuerySet slices take integers")
             if start < 0 or (stop is not None and stop < 0):
                 raise QueryError("QuerySet slicing does not support negative indexes")
             base_offset = self._offset or 0

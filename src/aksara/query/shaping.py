@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 Ordering: TypeAlias = "str | ExpressionOrder | SQLAlchemyOrder"
 
 
+#: The annotations of a queryset that has none (never changed).
+_NOTHING: dict[str, Any] = {}
+
+
 class Shaping(QuerySetPart[M, R]):
     """What a queryset computes per row and in which order."""
 
@@ -95,7 +99,8 @@ class Shaping(QuerySetPart[M, R]):
         """Order by field names; ``"-name"`` sorts descending, ``"?"`` randomly;
         ``F("due").desc(nulls_last=True)`` places NULLs; a SQLAlchemy expression
         (``Post.c.views.desc()``) orders by itself."""
-        annotated = dict(self._annotations)
+        annotated = dict(self._annotations) if self._annotations else _NOTHING
+        names = self.model._meta.fields
         specs: list[Ordering] = []
         for spec in fields:
             if type(spec) is not str:  # a name, the usual case, is checked below
@@ -119,8 +124,10 @@ class Shaping(QuerySetPart[M, R]):
                 spec = spec.name if isinstance(spec, F) else spec
             if not isinstance(spec, str):
                 raise QueryError(f"order_by() takes field names or F(), got {spec!r}")
-            if spec != "?" and spec.lstrip("-+") not in annotated:
-                self.model._meta.get_field(spec.lstrip("-+").split("__")[0])
+            if spec not in names:  # a field's own name, the usual case, is known
+                name = spec.lstrip("-+")
+                if spec != "?" and name not in annotated:
+                    self.model._meta.get_field(name.split("__")[0])
             specs.append(spec)
         clone = self._clone()
         clone._order = tuple(specs)
