@@ -98,8 +98,11 @@ def _combined_shape(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
 
 def where_values(qs: QuerySet[Any], values: list[Any]) -> tuple[Any, ...]:
     """The shape of the conditions alone; their values go to ``values``."""
+    where = qs._where
+    if len(where) == 1:  # one filter() call, the usual case: no generator to run
+        return (where_key(qs.model, where[0], values),)
     model = qs.model
-    return tuple(where_key(model, q, values) for q in qs._where)
+    return tuple(where_key(model, q, values) for q in where)
 
 
 def apply_where(qs: QuerySet[Any], stmt: Any, table: sa.Table, counter: list[int]) -> Any:

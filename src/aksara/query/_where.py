@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -45,7 +45,9 @@ def where_key(model: type[Model], q: Q, values: list[Any]) -> Any:
         if type(child) is not tuple:
             parts.append(("condition", compile_condition[0](model, child, values)))
             continue
-        key, value = cast("tuple[str, Any]", child)
+        # A (key, value) lookup (``cast()`` would cost a call on every query).
+        pair: tuple[str, Any] = child  # pyright: ignore[reportUnknownVariableType]
+        key, value = pair
         resolved = resolve(model, key)
         if isinstance(resolved, Hop):
             del values[mark:]
