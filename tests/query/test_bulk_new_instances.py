@@ -1,6 +1,7 @@
 """New instances in bulk: the generated constructor, validation with save hooks, and COPY
 rows that send unchanged list and dict defaults as text made once."""
 
+import enum
 import json
 import marshal
 import tracemalloc
@@ -529,3 +530,44 @@ async def test_an_auto_now_field_of_a_class_of_its_own_is_cleaned_in_bulk(db, co
     stored = await BnSeconds.objects.values_list("stamped", flat=True)
     assert len(stored) == count and {s.microsecond for s in stored} == {0}
     assert all(o.created.tzinfo is not None for o in objs)
+
+
+class Colour(enum.StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Size(enum.IntEnum):
+    SMALL = 1
+    LARGE = 3
+
+
+class BnEnumDoc(Model):
+    id = fields.Integer(primary_key=True)
+    doc = fields.JSON(default=dict)
+
+    class Meta:
+        table_name = "bn_enum_doc"
+
+
+@pytest.mark.parametrize("count", [3, 70], ids=["values", "copy"])
+async def test_json_holding_enum_members_is_compared_as_the_json_it_is_sent_as(db, count):
+    await aksara.create_all()
+    objs = [BnEnumDoc(doc={"colour": Colour.RED, "size": Size.LARGE}) for _ in range(count)]
+    await BnEnumDoc.objects.bulk_create(objs)
+    with capture_queries() as queries:
+        await objs[0].save()  # nothing changed: nothing sent
+        objs[1].doc["colour"] = Colour.BLUE
+        await objs[1].save()
+        objs[2].doc["size"] = True  # JSON true, not 3
+        await objs[2].save()
+    assert [q.split(" WHERE")[0] for q in queries.sql] == [
+        "UPDATE bn_enum_doc SET doc=$1::JSONB"
+    ] * 2
+    # A loaded instance given the same JSON through enum members sends nothing either.
+    loaded = await BnEnumDoc.objects.get(id=objs[0].id)
+    loaded.doc = {k: Colour(v) if k == "colour" else Size(v) for k, v in loaded.doc.items()}
+    with capture_queries() as queries:
+        await loaded.save()
+    assert queries.sql == []
+    assert (await BnEnumDoc.objects.get(id=objs[2].id)).doc == {"colour": "red", "size": True}

@@ -1,6 +1,7 @@
 """``Model.objects``: its methods are the queryset's own, so they cannot drift apart."""
 
 import inspect
+from unittest import mock
 
 import aksara
 from aksara.query import Manager, QuerySet
@@ -73,15 +74,31 @@ async def test_a_plain_manager_starts_from_one_queryset_that_no_method_changes(d
     assert manager._start().model is RlAuthor and manager.filter(name="x").model is RlAuthor
 
 
+class _Quiet(Manager):
+    def __init_subclass__(cls, **kwargs: object) -> None:  # a hook that skips super()
+        pass
+
+
 def test_a_manager_with_its_own_get_queryset_starts_from_it_every_time():
     calls = []
 
-    class Counted(Manager):
+    class Counted(_Quiet):
         def get_queryset(self) -> QuerySet:
             calls.append(1)
-            return super().get_queryset()
+            return super().get_queryset().filter(rank__gte=1)
 
     manager = Counted(Note)
-    manager.filter(title="x")
+    assert len(manager.filter(title="x")._where) == 2
     manager.order_by("rank")
-    assert len(calls) == 2 and not Counted._shared_start and Manager._shared_start
+    assert len(calls) == 2
+
+
+def test_a_get_queryset_patched_on_a_manager_or_on_manager_is_used():
+    marker = QuerySet(Note).filter(title="from the patch")
+    with mock.patch.object(Note.objects, "get_queryset", return_value=marker) as patched:
+        assert len(Note.objects.filter(rank=1)._where) == 2
+    assert patched.called
+    with mock.patch.object(Manager, "get_queryset", return_value=marker) as patched:
+        assert len(Note.objects.filter(rank=1)._where) == 2
+    assert patched.called
+    assert len(Note.objects.filter(rank=1)._where) == 1  # the patches are gone

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from typing_extensions import TypeVar
 
-from aksara._json import loads, strict_text
+from aksara._json import dumps, loads, strict_text
 from aksara.exceptions import ConfigurationError, ValidationError
 from aksara.fields._values import MARSHAL
 from aksara.fields._values import copy_data as _copy_data
@@ -172,8 +172,11 @@ class JSON(Field[J, N]):
         if type(snapshot) is bytes:
             try:
                 return marshal.dumps(value, MARSHAL) != snapshot
-            except ValueError:
-                return True
+            except ValueError:  # a subclass inside (an enum member): compared as sent
+                try:
+                    return marshal.dumps(loads(dumps(value)), MARSHAL) != snapshot
+                except (TypeError, ValueError, RecursionError):
+                    return True
         return bool(value != snapshot)
 
 

@@ -37,17 +37,11 @@ else:
 class Manager(_Proxies[M]):
     """``Post.objects``: every QuerySet method, starting from ``get_queryset()``."""
 
-    #: Whether the methods start from ``_start()``: the class keeps ``get_queryset()``.
-    _shared_start: bool = True
     #: The queryset ``_start()`` made, for the model it was made for.
     _start_queryset: QuerySet[Any] | None = None
 
     def __init__(self, model: type[M] | None = None) -> None:
         self.model = cast("type[M]", model)  # None until __set_name__() gives the model
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._shared_start = getattr(cls, "get_queryset") is vars(Manager)["get_queryset"]  # noqa: B009
 
     def _start(self) -> QuerySet[M]:
         """What ``get_queryset()`` returns, made once (see the module's docstring)."""
@@ -118,7 +112,9 @@ def _proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     # A plain function that returns what the queryset's method returns (a coroutine for the
     # async ones): awaiting ``Post.objects.get(...)`` awaits the queryset's own coroutine.
     def proxy(self: Manager[Any], *args: Any, **kwargs: Any) -> Any:
-        if self._shared_start:  # a plain QuerySet: its own method, without looking it up
+        # Manager's own get_queryset(), not replaced on the class or the instance (asked on
+        # every call, as a patched one may come and go): a plain QuerySet's method directly.
+        if type(self).get_queryset is _GET_QUERYSET and "get_queryset" not in self.__dict__:
             return method(self._start(), *args, **kwargs)
         return getattr(self.get_queryset(), name)(*args, **kwargs)
 
@@ -126,6 +122,8 @@ def _proxy(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     proxy.__qualname__ = f"Manager.{name}"
     return proxy
 
+
+_GET_QUERYSET = vars(Manager)["get_queryset"]
 
 for _name, _method in queryset_methods().items():
     if _name not in Manager.__dict__:
