@@ -2,6 +2,7 @@
 rows that send unchanged list and dict defaults as text made once."""
 
 import enum
+import gc
 import json
 import marshal
 import tracemalloc
@@ -463,6 +464,7 @@ class BnLinked(Model):
 
 async def _retained_by_bulk_create(model: type[Model], objs: list[Any]) -> float:
     """Bytes per instance that ``bulk_create(objs)`` allocates and keeps."""
+    gc.collect()  # no garbage of earlier rounds freed inside the measurement
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
@@ -495,8 +497,9 @@ async def test_bulk_create_keeps_the_values_of_new_instances_inline(db, model):
         for obj in objs:
             vars(obj)  # the dicts made before, outside the measurement
         with_dicts.append(await _retained_by_bulk_create(model, objs))
-    # A dict of its own costs an instance 40 bytes or more on every supported CPython.
-    assert min(inline) <= min(with_dicts) + 16, (inline, with_dicts)
+    # A dict of its own costs an instance 40 bytes or more on every supported CPython. (The
+    # median of the rounds with dicts: a collection inside one round can lower it.)
+    assert min(inline) <= sorted(with_dicts)[1] + 16, (inline, with_dicts)
     stored = await model.objects.filter(batch=7).order_by("id")
     assert len(stored) == 1200 and stored[-1].level == 199 % 9
     if model is BnLinked:

@@ -444,7 +444,8 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
         else:
             qs = self.filter(*conditions, **lookups) if conditions or lookups else self
             if qs._limit is None:
-                qs = qs._clone()
+                if qs is self:  # one that filter() made is new: nothing else holds it
+                    qs = qs._clone()
                 qs._limit = 2
                 if not qs._distinct:
                     qs._order = ()  # one row is wanted: no ordering (nor its parameters)
