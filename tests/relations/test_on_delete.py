@@ -67,6 +67,27 @@ async def test_protect_blocks_the_delete_names_the_model_and_deletes_nothing(db)
     assert await news.delete() == 1
 
 
+async def test_protect_outside_a_transaction_names_the_model_and_deletes_nothing(
+    transactional_db,
+):
+    ada, _, news, _ = await make_world()
+    assert not aksara.in_transaction()
+    with pytest.raises(ProtectedError) as info:
+        await news.delete()
+    assert info.value.blocking_model == "RlPost"
+    assert "rows of RlPost still reference it" in str(info.value)
+    assert await RlCategory.objects.filter(name="news").exists() and news.is_saved
+    # Through a cascade: Ada's posts would go, and a comment restricts one of them.
+    first = await RlPost.objects.get(title="First")
+    await RlComment.objects.create(post=first, body="Nice")
+    with pytest.raises(ProtectedError) as info:
+        await ada.delete()
+    assert info.value.blocking_model == "RlComment" and ada.is_saved
+    assert await RlPost.objects.filter(author=ada).count() == 2
+    await RlPost.objects.filter(category=news).update(category=None)
+    assert await news.delete() == 1 and not news.is_saved
+
+
 async def test_restrict_reached_through_a_cascade_blocks_everything(db):
     ada, _, _, (first, _, _) = await make_world()
     await RlComment.objects.create(post=first, body="Nice")

@@ -351,15 +351,15 @@ class Model(ModelRoot, metaclass=ModelMeta):
         Rows referring to it go as their ``on_delete`` says; a RESTRICT/PROTECT reference
         raises ``ProtectedError`` and nothing is deleted.
         """
-        return await deletion.guard_delete(type(self), lambda: persist.delete(self))
+        return await deletion.delete(self)
 
     async def hard_delete(self) -> int:
         """Delete the row for real, also on a model with ``Meta.soft_delete``."""
-        return await deletion.guard_delete(type(self), lambda: persist.delete(self, hard=True))
+        return await deletion.delete(self, hard=True)
 
     async def restore(self) -> None:
         """Bring back a soft-deleted row (``deleted_at`` to NULL)."""
-        await persist.restore(self)
+        await deletion.restore(self)
 
     async def refresh_from_db(self, *, fields: list[str] | tuple[str, ...] | None = None) -> None:
         """Reload field values from the database (all, or ``fields``); loaded relations are dropped."""

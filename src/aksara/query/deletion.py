@@ -1,13 +1,24 @@
-"""Deletes that RESTRICT/PROTECT references may refuse: ``ProtectedError`` names the model."""
+"""Deleting rows: an instance's ``delete()``, ``hard_delete()`` and ``restore()`` (soft
+deletion), and the deletes that RESTRICT/PROTECT references may refuse (``ProtectedError``
+names the model)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aksara.db import in_transaction, transaction
-from aksara.exceptions import ProtectedError
+import sqlalchemy as sa
+
+from aksara.db import get_database, in_transaction, transaction
+from aksara.exceptions import ProtectedError, QueryError
 from aksara.fields.relations import CASCADE, PROTECT, RESTRICT, ForeignKey
+from aksara.fields.temporal import now
+from aksara.query import _plans
+from aksara.query._compile import Plan, param
+from aksara.query._keys import key_condition, key_params
+from aksara.query._plans import rowcount
+from aksara.query._write_checks import loaded_version, stale
+from aksara.query.persist import delete_rows, save
 from aksara.registry import registry
 
 if TYPE_CHECKING:
@@ -23,11 +34,11 @@ async def guard_delete(model: type[Model], run: Callable[[], Awaitable[int]]) ->
                 return await run()
         return await run()
     except ProtectedError as error:
-        _name_blocking_model(error)
+        name_blocking_model(error)
         raise
 
 
-def _name_blocking_model(error: ProtectedError) -> None:
+def name_blocking_model(error: ProtectedError) -> None:
     """The database layer reports the table whose rows still refer; name its model."""
     table = error.details.get("table")
     blocking = registry.model_for_table(table) if table else None
@@ -64,3 +75,96 @@ def _blocked(model: type[Model], seen: set[type[Model]]) -> bool:
         if field.on_delete == CASCADE and field.model not in seen and _blocked(field.model, seen):
             return True
     return False
+
+
+async def delete(obj: Model, *, hard: bool = False) -> int:
+    """``obj.delete()`` (``obj.hard_delete()`` with ``hard``); the number of rows deleted. A
+    RESTRICT/PROTECT reference raises ``ProtectedError`` naming its model, and inside a
+    transaction such a delete runs in a savepoint (``deletion.guard_delete``)."""
+    model = type(obj)
+    meta = model._meta
+    if (
+        (meta.soft_delete and not hard)
+        or meta.version is not None
+        or meta.delete_hook_fields
+        or (in_transaction() and delete_may_be_blocked(model))
+    ):
+        return await guard_delete(model, lambda: _delete(obj, hard))
+    # The usual case, one DELETE by key, without the layers the others need.
+    plan: Plan = _plans.generated(model, ("delete_pk",), _build_delete_pk)
+    try:
+        status = await get_database().execute(plan.sql, plan.args(key_params(obj)))
+    except ProtectedError as error:
+        name_blocking_model(error)
+        raise
+    vars(obj)["_loaded"] = None
+    return rowcount(status)
+
+
+def _build_delete_pk(model: type[Model], key: tuple[Any, ...]) -> Plan:
+    table = model._meta.table
+    assert table is not None
+    return Plan(sa.delete(table).where(key_condition(model._meta, table, 0)))
+
+
+async def _delete(obj: Model, hard: bool) -> int:
+    meta = obj._meta
+    model = type(obj)
+    if meta.soft_delete and not hard:
+        return await _mark_deleted(obj, now())
+
+    def build() -> sa.Delete:
+        table = meta.table
+        assert table is not None
+        return sa.delete(table).where(key_condition(meta, table, 0))
+
+    version = meta.version
+    if version is None:
+        count = await delete_rows(model, ("delete_pk",), build, key_params(obj))
+    else:
+
+        def build_versioned() -> sa.Delete:
+            table = meta.table
+            assert table is not None
+            column = table.c[version.attname]
+            return build().where(column == param(len(meta.pk_fields), column.type))
+
+        values = [*key_params(obj), loaded_version(obj)]
+        count = await delete_rows(model, ("delete_pk_version",), build_versioned, values)
+        if count == 0:
+            raise stale(obj, "deleted")
+    vars(obj)["_loaded"] = None
+    return count
+
+
+async def _mark_deleted(obj: Model, when: Any) -> int:
+    """Soft deletion (and restoring, ``when`` None): ``deleted_at`` set on the row and the
+    instance, through a save of that field alone (versioned models check their version).
+    An instance that was not loaded but has a key marks the row of that key."""
+    d = vars(obj)
+    if d.get("_loaded") is None:
+        if obj.pk is None:
+            raise QueryError(
+                f"{obj._meta.model_name} has no primary key value: an unsaved instance "
+                f"cannot be deleted or restored"
+            )
+        rows = type(obj).objects.with_deleted().filter(pk=obj.pk)
+        count = int(await rows.update(deleted_at=when))
+        if count:
+            d["deleted_at"] = when
+        return count
+    previous = d.get("deleted_at")
+    d["deleted_at"] = when
+    try:
+        await save(obj, update_fields=["deleted_at"], force_insert=False)
+    except BaseException:
+        d["deleted_at"] = previous
+        raise
+    return 1
+
+
+async def restore(obj: Model) -> None:
+    """``obj.restore()``: ``deleted_at`` back to NULL."""
+    if not obj._meta.soft_delete:
+        raise QueryError(f"{obj._meta.model_name} has no Meta.soft_delete")
+    await _mark_deleted(obj, None)

@@ -1,4 +1,5 @@
-"""Writing one instance: INSERT, UPDATE of changed fields, DELETE, refresh.
+"""Writing one instance: INSERT, UPDATE of changed fields, refresh; the DELETE statements
+(an instance's ``delete()`` is ``aksara.query.deletion``'s).
 
 A loaded instance keeps its loaded values in ``_loaded`` (see ``aksara.state``),
 so ``save()`` sends only the columns whose values changed, in-place changes included.
@@ -18,7 +19,6 @@ from aksara._typing import DATABASE_DEFAULT
 from aksara.db import get_database, transaction
 from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
-from aksara.fields.temporal import now
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
@@ -170,8 +170,14 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         obj._clean_model()
         if meta.async_save_fields:
             await _write_with_hooks(obj, add=True, fields=meta.concrete_fields)
-        else:
+        elif meta.filled_fields:
             await _insert(obj)
+        else:  # ``_insert()``'s usual case, without a coroutine of its own
+            generated, plan, args = _insert_one(obj, d)
+            if generated:
+                d[meta.pk_attname] = await get_database().fetchval(plan.sql, args)
+            else:
+                await get_database().execute(plan.sql, args)
         snapshot(obj)
         return
     state = loaded_state(obj)
@@ -197,8 +203,10 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         shape is not None
         and meta.version is None
         and (params := shape.values(d, old_values)) is not None
-    ):
-        await _run_update(obj, shape.plan, params)
+    ):  # ``_run_update()``, without a coroutine of its own
+        status = await get_database().execute(shape.plan.sql, shape.plan.args(params))
+        if rowcount(status) == 0:
+            raise _gone(obj)
     else:
         await _update(obj, fields)
     if shape is not None:
@@ -300,12 +308,19 @@ async def _insert(obj: Model) -> None:
     if meta.filled_fields:
         await _insert_filled(obj, meta.pk.db_generated and d[meta.pk_attname] is None)
         return
-    key = ("insert_one", d.get(meta.pk_attname) is None)
-    generated, plan, values = _plans.generated(type(obj), key, _build_insert_one)
+    generated, plan, args = _insert_one(obj, d)
     if generated:
-        d[meta.pk_attname] = await get_database().fetchval(plan.sql, plan.args(values(d)))
+        d[meta.pk_attname] = await get_database().fetchval(plan.sql, args)
     else:
-        await get_database().execute(plan.sql, plan.args(values(d)))
+        await get_database().execute(plan.sql, args)
+
+
+def _insert_one(obj: Model, d: dict[str, Any]) -> tuple[bool, Plan, Sequence[Any]]:
+    """The INSERT of ``obj`` (of a model whose database fills no column): whether the
+    database makes the key, the statement and its parameters."""
+    key = ("insert_one", d.get(obj._meta.pk_attname) is None)
+    generated, plan, values = _plans.generated(type(obj), key, _build_insert_one)
+    return generated, plan, plan.args(values(d))
 
 
 def _build_insert_one(model: type[Model], key: tuple[Any, ...]) -> tuple[bool, Plan, Any]:
@@ -365,10 +380,13 @@ async def _run_update(obj: Model, plan: Plan, values: list[Any]) -> None:
     """Run an UPDATE of ``obj``'s row; its row gone is an error (nothing was written)."""
     status = await get_database().execute(plan.sql, plan.args(values))
     if rowcount(status) == 0:
-        raise DatabaseError(
-            f"{obj._meta.model_name} with {key_described(obj)} no longer exists; "
-            "nothing was updated"
-        )
+        raise _gone(obj)
+
+
+def _gone(obj: Model) -> DatabaseError:
+    return DatabaseError(
+        f"{obj._meta.model_name} with {key_described(obj)} no longer exists; nothing was updated"
+    )
 
 
 async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
@@ -459,69 +477,6 @@ async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any
             await _insert(obj)
         else:
             await _update(obj, fields)
-
-
-async def delete(obj: Model, *, hard: bool = False) -> int:
-    meta = obj._meta
-    model = type(obj)
-    if meta.soft_delete and not hard:
-        return await _mark_deleted(obj, now())
-
-    def build() -> sa.Delete:
-        table = meta.table
-        assert table is not None
-        return sa.delete(table).where(key_condition(meta, table, 0))
-
-    version = meta.version
-    if version is None:
-        count = await delete_rows(model, ("delete_pk",), build, key_params(obj))
-    else:
-
-        def build_versioned() -> sa.Delete:
-            table = meta.table
-            assert table is not None
-            column = table.c[version.attname]
-            return build().where(column == param(len(meta.pk_fields), column.type))
-
-        values = [*key_params(obj), loaded_version(obj)]
-        count = await delete_rows(model, ("delete_pk_version",), build_versioned, values)
-        if count == 0:
-            raise stale(obj, "deleted")
-    vars(obj)["_loaded"] = None
-    return count
-
-
-async def _mark_deleted(obj: Model, when: Any) -> int:
-    """Soft deletion (and restoring, ``when`` None): ``deleted_at`` set on the row and the
-    instance, through a save of that field alone (versioned models check their version).
-    An instance that was not loaded but has a key marks the row of that key."""
-    d = vars(obj)
-    if d.get("_loaded") is None:
-        if obj.pk is None:
-            raise QueryError(
-                f"{obj._meta.model_name} has no primary key value: an unsaved instance "
-                f"cannot be deleted or restored"
-            )
-        rows = type(obj).objects.with_deleted().filter(pk=obj.pk)
-        count = int(await rows.update(deleted_at=when))
-        if count:
-            d["deleted_at"] = when
-        return count
-    previous = d.get("deleted_at")
-    d["deleted_at"] = when
-    try:
-        await save(obj, update_fields=["deleted_at"], force_insert=False)
-    except BaseException:
-        d["deleted_at"] = previous
-        raise
-    return 1
-
-
-async def restore(obj: Model) -> None:
-    """``obj.restore()``: ``deleted_at`` back to NULL."""
-    if not obj._meta.soft_delete:
-        raise QueryError(f"{obj._meta.model_name} has no Meta.soft_delete")
-    await _mark_deleted(obj, None)
 
 
 async def delete_rows(
