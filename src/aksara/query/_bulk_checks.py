@@ -129,7 +129,6 @@ def _check_head(
             f"            if not {access.get(attname)}:",
             f"                {access.put(attname, '1')}",
         ]
-        fresh.pop(attname, None)
     return lines, fresh
 
 
@@ -196,7 +195,7 @@ def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
     lines: list[str] = []
     pad = "            "
     for i, (field, part) in enumerate(zip(meta.concrete_fields, parts, strict=True)):
-        if field.attname in fresh and not part.lines:
+        if field.attname in fresh:
             lines.append(f"{pad}v{i} = {fresh[field.attname]}")
             continue
         expr = field._validator_expression(namespace, f"c{i}_")

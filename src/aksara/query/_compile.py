@@ -272,11 +272,11 @@ def instance_statements(
     by_attname = model._meta.by_attname
     expect_columns(model, names)
     namespace.update({"new": object.__new__, f"{target}_cls": model, "json_loads": json_loads})
-    snapshots = [
+    snapshots = {
         i
         for i, name in enumerate(names)
         if (field := by_attname.get(name)) is not None and field.mutable and i not in texts
-    ]
+    }
     first: list[str] = []
     if snapshots:
         # The snapshot is built item by item, read from a tuple: CPython reads a tuple's

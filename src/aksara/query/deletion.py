@@ -23,6 +23,7 @@ from aksara.registry import registry
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
+    from aksara.models.options import Options
 
 
 async def guard_delete(model: type[Model], run: Callable[[], Awaitable[int]]) -> int:
@@ -101,10 +102,15 @@ async def delete(obj: Model, *, hard: bool = False) -> int:
     return rowcount(status)
 
 
-def _build_delete_pk(model: type[Model], key: tuple[Any, ...]) -> Plan:
-    table = model._meta.table
+def _delete_by_key(meta: Options) -> sa.Delete:
+    """``DELETE FROM <table> WHERE <key> = $1``."""
+    table = meta.table
     assert table is not None
-    return Plan(sa.delete(table).where(key_condition(model._meta, table, 0)))
+    return sa.delete(table).where(key_condition(meta, table, 0))
+
+
+def _build_delete_pk(model: type[Model], key: tuple[Any, ...]) -> Plan:
+    return Plan(_delete_by_key(model._meta))
 
 
 async def _delete(obj: Model, hard: bool) -> int:
@@ -114,9 +120,7 @@ async def _delete(obj: Model, hard: bool) -> int:
         return await _mark_deleted(obj, now())
 
     def build() -> sa.Delete:
-        table = meta.table
-        assert table is not None
-        return sa.delete(table).where(key_condition(meta, table, 0))
+        return _delete_by_key(meta)
 
     version = meta.version
     if version is None:
