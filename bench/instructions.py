@@ -53,7 +53,12 @@ from bench import workload as w  # noqa: E402
 
 #: The C function of ``os.getloadavg()``: callgrind dumps its counts before each call.
 MARK = "os_getloadavg"
-PEERS = {"asyncpg": "asyncpg_raw", "aksara": "aksara_peer"}
+PEERS = {
+    "asyncpg": "asyncpg_raw",
+    "aksara": "aksara_peer",
+    "sqlalchemy_core": "sqlalchemy_core",
+    "sqlalchemy_orm": "sqlalchemy_orm",
+}
 #: Rows per bulk insert (C), as one worker's share of a round in ``bench/run.py``.
 BULK_ROWS = 333
 
@@ -208,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("bench/instructions.py needs valgrind (apt-get install valgrind)")
     peers = [p for p in args.peers.split(",") if p]
+    if unknown := [p for p in peers if p not in PEERS]:
+        parser.error(f"unknown peers: {', '.join(unknown)} (known: {', '.join(PEERS)})")
     sources: dict[str, Path | None] = dict.fromkeys(peers)
     if args.baseline is not None:
         peers.append("aksara@baseline")
