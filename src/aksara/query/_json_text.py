@@ -69,28 +69,39 @@ def json_as_text(
 
     Only in the select list of the outermost statement: WHERE, ORDER BY and the row locks
     still use the columns themselves. Not under DISTINCT or GROUP BY, where comparing text
-    is not comparing JSON (``1.0`` and ``1.00`` are equal JSONB values). Not with OFFSET or
-    with an ordered LIMIT either: PostgreSQL computes the select list of every row that
-    OFFSET skips or that a sort under LIMIT discards, so a page of 20 rows at offset 1,000
-    would convert 1,020 values to text, where the driver's binary read converts the 20 it
-    is sent. (A LIMIT alone, as in ``get()``, stops the rows it does not return.)
+    is not comparing JSON (``1.0`` and ``1.00`` are equal JSONB values).
+
+    With OFFSET or an ordered LIMIT, PostgreSQL computes the select list of every row that
+    OFFSET skips or that a sort under LIMIT discards: a page of 20 rows at offset 1,000
+    would convert 1,020 values to text. So the page is a subquery and the casts are the
+    select list around it, computed for the rows returned only::
+
+        SELECT q.id, CAST(q.doc AS TEXT) AS anon_1
+        FROM (SELECT doc.id, doc.doc FROM doc ORDER BY doc.id LIMIT 20 OFFSET $1) AS q
+
+    as a folded ``prefetch_related`` reads its page (``aksara.query._fold``): the rows keep
+    the subquery's order. (A LIMIT alone, as in ``get()``, stops the rows it does not
+    return.) Row locks stay on the statement itself, its JSON read through the driver.
     """
-    if (
-        not enabled
-        or qs._distinct
-        or qs._group is not None
-        or qs._combined
-        or qs._offset is not None
-        or (qs._limit is not None and qs._ordering())
-    ):
+    if not enabled or qs._distinct or qs._group is not None or qs._combined:
         return stmt, columns, layout, row_names
     meta = qs.model._meta
     count = len(qs._fields or meta.attnames)
     text = JSONText if qs._mode == "instances" else DecodedJSONText
-    read = as_text(meta, columns, row_names[:count], text=text)
-    if read is columns:
+    if qs._offset is None and (qs._limit is None or not qs._ordering()):
+        read = as_text(meta, columns, row_names[:count], text=text)
+        if read is columns:
+            return stmt, columns, layout, row_names
+        return stmt.with_only_columns(*read), read, layout, row_names
+    if qs._for_update is not None or not any(
+        isinstance(meta.by_attname.get(name), JSON) for name in row_names[:count]
+    ):
         return stmt, columns, layout, row_names
-    return stmt.with_only_columns(*read), read, layout, row_names
+    page = list(stmt.subquery().c)
+    read = as_text(meta, page, row_names[:count], text=text)
+    if read is page:
+        return stmt, columns, layout, row_names
+    return sa.select(*read), read, layout, row_names
 
 
 def as_text(
