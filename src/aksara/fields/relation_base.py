@@ -147,9 +147,15 @@ class ReverseRelation(Relation):
         self.multi_valued = field.multi_valued or not field.unique
         self.cache_name = f"_rel_{accessor or query_name}"
         self.nullable = True
+        self._reversed: tuple[Step, Step] | None = None
 
     def step(self) -> Step:
-        return self.field.step().reversed(multi_valued=self.multi_valued)
+        # The forward field's step reversed, made again only when that step is made again.
+        forward = self.field.step()
+        made = self._reversed
+        if made is None or made[0] is not forward:
+            made = self._reversed = (forward, forward.reversed(multi_valued=self.multi_valued))
+        return made[1]
 
     # The overloads of Field's, one for one, as pyright requires of an override.
     @overload

@@ -158,11 +158,13 @@ class JoinLayout:
         # JSON read as text (``texts``) is the queried model's own columns only.
         assert all(i < n for i in texts)
         inline = instance_statements(model, names, namespace, "o0", "t", texts)
+        # Each slice is a constant of the namespace: ``v[:5]`` would make a slice object per row.
+        namespace["s0"] = slice(n)
         if inline is not None:
-            lines += [f"        t = v[:{n}]", *(f"        {line}" for line in inline)]
+            lines += ["        t = v[s0]", *(f"        {line}" for line in inline)]
         else:
             namespace["b0"] = builder_for(model, names, texts)
-            lines.append(f"        o0 = b0(v[:{n}])")
+            lines.append("        o0 = b0(v[s0])")
         for i, (relation, rmodel, start, stop, parent, pk_index, attnames) in enumerate(
             self.entries, 1
         ):
@@ -173,6 +175,7 @@ class JoinLayout:
                 namespace[f"b{i}"] = builder_for(rmodel, attnames)
                 made = [f"o{i} = b{i}(u)"]
             namespace[f"k{i}"] = relation.cache_name
+            namespace[f"s{i}"] = slice(start, stop)
             owner = f"o{parent + 1}"
             pad = "        "
             if parent >= 0:  # the owner is a related row itself, which may be missing
@@ -188,7 +191,7 @@ class JoinLayout:
                 namespace[f"r{i}"] = back.cache_name
                 lines += [
                     f"{pad}else:",
-                    f"{pad}    u = v[{start}:{stop}]",
+                    f"{pad}    u = v[s{i}]",
                     *(f"{pad}    {line}" for line in made),
                     f"{pad}    {_store(f'o{i}', back.cache_name, f'r{i}', owner)}",
                 ]
@@ -198,7 +201,7 @@ class JoinLayout:
                 lines[2:2] = [f"    seen{i} = {{}}"]
                 lines += [
                     f"{pad}elif (o{i} := seen{i}.get(x)) is None:",
-                    f"{pad}    u = v[{start}:{stop}]",
+                    f"{pad}    u = v[s{i}]",
                     *(f"{pad}    {line}" for line in made),
                     f"{pad}    seen{i}[x] = o{i}",
                 ]
