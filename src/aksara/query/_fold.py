@@ -23,6 +23,7 @@ type information asyncpg loads only for a statement's own columns.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from aksara.db import get_database
 from aksara.query._compile import Plan, RowPlan
-from aksara.query._plans import cached_plan, hydrate
+from aksara.query._plans import cached_plan, hydrate, instances
 from aksara.query._resolve import order_column, relation_named
 from aksara.query._select import row_plan, select_statement, shape
 from aksara.query.prefetch import fill_caches, prefetch_related_objects
@@ -120,43 +121,54 @@ def _plain(type_: Any) -> bool:
     return isinstance(type_, _PLAIN_TYPES) and not isinstance(type_, _TYPED)
 
 
-async def fetch(qs: QuerySet[Any, Any], folding: Folding) -> list[Any]:
+def fetch(qs: QuerySet[Any, Any], folding: Folding) -> Coroutine[Any, Any, list[Any]]:
     """The instances of ``qs`` with the folded relations loaded from the same statement, then
-    the rest of its ``prefetch_related()`` as queries."""
+    the rest of its ``prefetch_related()`` as queries (a plain function returning the
+    coroutine that reads them: one coroutine fewer to await)."""
     values: list[Any] = []
     key = ("select_folded", shape(qs, values), qs._prefetch)
-    plan, rows, layout, arrays, width = cached_plan(
-        qs.model, key, lambda: _build(qs, folding.relations)
-    )
-    records = await get_database().fetch(plan.sql, plan.args(values))
-    result = qs._convert([record[:width] for record in records], rows, layout)
-    if result:
-        for position, array in enumerate(arrays, width):
-            array.attach(result, [record[position] for record in records])
-        if folding.rest:
-            await prefetch_related_objects(result, *folding.rest)
-    return result
+    select: FoldedSelect = cached_plan(qs.model, key, lambda: FoldedSelect(qs, folding))
+    return select.read(qs.model, values)
 
 
-def _build(
-    qs: QuerySet[Any, Any], relations: tuple[Relation, ...]
-) -> tuple[Plan, RowPlan, JoinLayout | None, tuple[_Array, ...], int]:
-    """The statement, how to read its instances, their layout, how to read each array's
-    rows, and the number of columns before the arrays."""
-    stmt, columns, layout, row_names = select_statement(qs)
-    page = stmt.subquery()
-    outer = list(page.c)
-    assert len(outer) == len(columns)
-    attnames = qs.model._meta.attnames
-    assert row_names[: len(attnames)] == attnames
-    arrays: list[_Array] = []
-    for relation in relations:
-        # The instance's own columns come first, in the order of its attnames.
-        position = attnames.index(relation.step().source_attname)
-        arrays.append(_Array(relation, outer[position]))
-    wrapped = sa.select(*outer, *(array.column for array in arrays))
-    rows = row_plan(qs, columns, row_names)
-    return Plan(wrapped), rows, layout, tuple(arrays), len(columns)
+class FoldedSelect:
+    """A folded SELECT, built once per query shape: the statement, how to read its
+    instances, their layout, how to read each array's rows, the number of columns before
+    the arrays, and the lookups that still run as queries."""
+
+    __slots__ = ("plan", "rows", "layout", "arrays", "width", "rest")
+
+    def __init__(self, qs: QuerySet[Any, Any], folding: Folding) -> None:
+        stmt, columns, layout, row_names = select_statement(qs)
+        page = stmt.subquery()
+        outer = list(page.c)
+        assert len(outer) == len(columns)
+        attnames = qs.model._meta.attnames
+        assert row_names[: len(attnames)] == attnames
+        arrays: list[_Array] = []
+        for relation in folding.relations:
+            # The instance's own columns come first, in the order of its attnames.
+            position = attnames.index(relation.step().source_attname)
+            arrays.append(_Array(relation, outer[position]))
+        self.plan = Plan(sa.select(*outer, *(array.column for array in arrays)))
+        self.rows: RowPlan = row_plan(qs, columns, row_names)
+        self.layout: JoinLayout | None = layout
+        self.arrays = tuple(arrays)
+        self.width = len(columns)
+        self.rest = folding.rest
+
+    async def read(self, model: type[Model], values: list[Any]) -> list[Any]:
+        """The instances of ``model`` the statement returns for ``values``, their folded
+        relations loaded, then the rest of the lookups."""
+        plan, width = self.plan, self.width
+        records = await get_database().fetch(plan.sql, plan.args(values))
+        result = instances(model, [record[:width] for record in records], self.rows, self.layout)
+        if result:
+            for position, array in enumerate(self.arrays, width):
+                array.attach(result, [record[position] for record in records])
+            if self.rest:
+                await prefetch_related_objects(result, *self.rest)
+        return result
 
 
 class _Array:

@@ -17,10 +17,10 @@ from aksara.db import get_database
 from aksara.exceptions import QueryError
 from aksara.fields.relation_base import Relation
 from aksara.query import _fold, _select
-from aksara.query._compile import Plan, RowPlan
+from aksara.query._compile import RowPlan
+from aksara.query._get import by_shape
 from aksara.query._part import M, R
-from aksara.query._plans import cached_plan, hydrate, instances
-from aksara.query._resolve import Hop, resolve
+from aksara.query._plans import instances
 from aksara.query._soft_delete import deleted_filter
 from aksara.query._writes import Writes
 from aksara.query.aggregates import Aggregate
@@ -28,7 +28,7 @@ from aksara.query.annotations import (
     check_condition,
     on_annotations,
 )
-from aksara.query.expressions import CombinedExpression, Condition, F, OrderBy, Q
+from aksara.query.expressions import Condition, OrderBy, Q
 from aksara.query.joins import JoinLayout, check_join_path, related_model
 from aksara.query.locks_and_sets import LocksAndSets
 from aksara.query.prefetch import check_prefetch_path, prefetch_related_objects
@@ -439,8 +439,8 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
 
     async def get(self, *conditions: Condition, **lookups: Any) -> R:
         """The one row matching; ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned`` otherwise."""
-        if len(lookups) == 1 and not conditions and self._is_plain():
-            rows = await self._get_one(lookups)
+        if len(lookups) == 1 and not conditions and self._gets_by_shape():
+            rows = await by_shape(self, lookups)
         else:
             qs = self.filter(*conditions, **lookups) if conditions or lookups else self
             if qs._limit is None:
@@ -462,6 +462,12 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
 
     def _is_plain(self) -> bool:
         """True for ``Model.objects`` itself or ``.all()``: instances, no condition, no limit."""
+        return self._gets_by_shape() and not self._related and not self._prefetch
+
+    def _gets_by_shape(self) -> bool:
+        """True when ``get(key=value)``'s statement depends on the lookup's shape and on the
+        queryset's ``select_related()`` and ``prefetch_related()`` only: instances, no
+        condition, no limit, no annotation."""
         return (
             not self._where
             and self._limit is None
@@ -470,33 +476,12 @@ class QuerySet(Shaping[M, R], Writes[M, R], Reports[M, R], LocksAndSets[M, R], G
             and self._fields is None
             and not self._distinct
             and self._for_update is None
-            and not self._related
-            and not self._prefetch
             and not self._annotations
+            and not self._having
+            and self._group is None
             and self._combined is None
             and self._cache is None
         )
-
-    async def _get_one(self, lookups: dict[str, Any]) -> list[Any]:
-        """``get(key=value)`` on a plain queryset: what ``filter(key=value)[:2]`` runs, with its
-        plan found by the lookup's shape alone (no queryset clones, no condition tree)."""
-        ((key, value),) = lookups.items()
-        model = self.model
-        resolved = resolve(model, key)
-        if isinstance(resolved, Hop) or isinstance(value, (F, CombinedExpression, Q)):
-            return await self.filter(**lookups)[:2]._fetch()
-        variant, params = resolved.lookup.prepare(resolved.output_field, value)
-
-        def build() -> tuple[Plan, RowPlan, Any]:
-            qs = self.filter(**lookups)
-            qs._limit = 2
-            qs._order = ()  # one row is wanted: no ordering, as in the general case
-            return _select.build_select(qs)
-
-        # The shape of filter(key=value).order_by()[:2] on a plain queryset, in short.
-        plan, rows, _ = cached_plan(model, ("get", key, variant), build)
-        records = await get_database().fetch(plan.sql, plan.args(params))
-        return hydrate(model, records, rows)
 
     async def get_or_none(self, *conditions: Condition, **lookups: Any) -> R | None:
         try:
