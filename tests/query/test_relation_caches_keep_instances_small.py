@@ -2,6 +2,7 @@
 ``__dict__`` would make CPython build a dict object for each instance (several hundred
 bytes, and slower attribute access from then on)."""
 
+import gc
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -71,3 +72,51 @@ async def test_new_instances_given_related_objects_build_no_dicts(db):
     assert made.parent is root and made.parent_id == root.id
     made.parent = None
     assert made.parent_id is None and made.parent is None
+
+
+class RcGroup(Model):
+    id = fields.Integer(primary_key=True)
+    name = fields.String(max_length=20)
+
+    class Meta:
+        table_name = "rc_group"
+
+
+class RcItem(Model):
+    """Three relation caches (its parent, its group, its children) and, on RcGroup, a
+    reverse one made after RcGroup's class."""
+
+    id = fields.Integer(primary_key=True)
+    name = fields.String(max_length=20)
+    parent = fields.ForeignKey("RcItem", on_delete=aksara.CASCADE, nullable=True)
+    group = fields.ForeignKey(RcGroup, on_delete=aksara.CASCADE, related_name="items")
+
+    class Meta:
+        table_name = "rc_item"
+
+
+def own_dicts(objs: list[Any]) -> int:
+    """How many of ``objs`` have a dict object of their own (instead of inline values)."""
+    return sum(any(type(r) is dict for r in gc.get_referents(o)) for o in objs)
+
+
+async def test_relation_caches_have_their_place_whatever_is_filled_first(db):
+    # Instances made before any cache is filled take the room a class's key table keeps
+    # for keys it does not have yet: each cache filled afterwards needs its own place.
+    # (Keys only here: an instance given its related object fills that cache.)
+    group = await RcGroup.objects.create(name="g")
+    root = await RcItem.objects.create(name="root", group_id=group.id)
+    await RcItem.objects.bulk_create(
+        [RcItem(name=f"i{i}", group_id=group.id, parent_id=root.id) for i in range(200)]
+    )
+    items = list(await RcItem.objects.filter(parent=root).order_by("id"))
+    await prefetch_related_objects(items, "rc_item_set")
+    await prefetch_related_objects(items, "group", "parent")
+    assert own_dicts(items) == 0
+    joined = await RcItem.objects.select_related("group", "parent").prefetch_related(
+        "rc_item_set"
+    )
+    assert own_dicts(joined) == 0 and own_dicts([i.group for i in joined]) == 0
+    # The reverse relation RcItem.group made on RcGroup after RcGroup's class.
+    groups = list(await RcGroup.objects.prefetch_related("items"))
+    assert own_dicts(groups) == 0 and len(list(groups[0].items)) == 201

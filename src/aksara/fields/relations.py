@@ -151,6 +151,7 @@ class RelatedField(Relation):
         reverse = self._reverse(target)
         self.target_ready(target)
         target._meta.reverse[reverse.name] = reverse
+        target._meta.share_key(reverse.cache_name)  # its place in the instances' key table
         if reverse.accessor is not None:
             setattr(target, reverse.accessor, reverse)
         self.remote = reverse

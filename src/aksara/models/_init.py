@@ -34,14 +34,28 @@ SHARED_KEYS = 29
 
 def share_keys(meta: Options) -> None:
     """Put the model's column names, then ``_loaded``, in its class's shared key table, in
-    the order a loaded row stores them (``aksara.query._compile.instance_builder``): done
-    when the class is made, before any instance takes room in the table."""
-    template = object.__new__(meta.model)
+    the order a loaded row stores them (``aksara.query._compile.instance_builder``), then
+    the cache names of its relations: done when the class is made, before any instance
+    takes room in the table.
+
+    Once instances are made, the table takes one key more at most: the relation caches
+    a process happened to fill first would have their place, and an instance given any
+    other would get a dict of its own (several hundred bytes, and slower to build). A
+    cache's place costs each instance 8 bytes, filled or not."""
+    # The template's attributes are set, never read: reading its __dict__ would make it a
+    # dict of its own, which the next keys would go to.
+    meta.key_template = object.__new__(meta.model)
     plain = meta.plain_keys
     for attname in meta.attnames:
         if attname in plain:
-            object.__setattr__(template, attname, None)
-    object.__setattr__(template, "_loaded", None)
+            meta.share_key(attname)
+    meta.share_key("_loaded")
+    for field in meta.fields.values():
+        cache = getattr(field, "cache_name", "")
+        if cache:
+            meta.share_key(cache)
+    for reverse in meta.reverse.values():
+        meta.share_key(reverse.cache_name)
 
 
 def build_initializer(meta: Options) -> Any:

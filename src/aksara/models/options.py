@@ -161,6 +161,10 @@ class Options:
         self.fields: dict[str, Field[Any, Any]] = fields
         #: Reverse sides of relations pointing at this model, by query name (``posts``).
         self.reverse: dict[str, ReverseRelation] = {}
+        #: The instance that puts the class's keys in its shared table, and those keys
+        #: (``aksara.models._init.share_keys``).
+        self.key_template: Any = None
+        self.shared_keys: set[str] = set()
         self.table: sa.Table | None = None
         self.pk: Field[Any, Any] = cast("Field[Any, Any]", None)  # set by _set_primary_key()
         #: ``Meta.primary_key``: the names of the fields a composite key is made of.
@@ -298,6 +302,18 @@ class Options:
         """Where instances keep loaded related objects: each forward and reverse relation's."""
         relations = [*self.fields.values(), *self.reverse.values()]
         return [name for f in relations if (name := getattr(f, "cache_name", ""))]
+
+    def share_key(self, name: str) -> None:
+        """Put ``name`` in the shared key table of the model's class while it has room (see
+        ``aksara.models._init.share_keys``); a relation made after the class (a reverse one)
+        puts its cache there this way."""
+        from aksara.models._init import SHARED_KEYS
+
+        shared = self.shared_keys
+        if self.key_template is None or name in shared or len(shared) >= SHARED_KEYS:
+            return
+        object.__setattr__(self.key_template, name, None)
+        shared.add(name)
 
     def get_field(self, name: str) -> Field[Any, Any]:
         """The field called ``name`` (its attribute name such as ``author_id`` and ``pk`` work too)."""
