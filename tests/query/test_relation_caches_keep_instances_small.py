@@ -113,9 +113,7 @@ async def test_relation_caches_have_their_place_whatever_is_filled_first(db):
     await prefetch_related_objects(items, "rc_item_set")
     await prefetch_related_objects(items, "group", "parent")
     assert own_dicts(items) == 0
-    joined = await RcItem.objects.select_related("group", "parent").prefetch_related(
-        "rc_item_set"
-    )
+    joined = await RcItem.objects.select_related("group", "parent").prefetch_related("rc_item_set")
     assert own_dicts(joined) == 0 and own_dicts([i.group for i in joined]) == 0
     # The reverse relation RcItem.group made on RcGroup after RcGroup's class.
     groups = list(await RcGroup.objects.prefetch_related("items"))

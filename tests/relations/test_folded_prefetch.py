@@ -49,6 +49,13 @@ class FpScan(Model):
     pages = fields.Array(base_type="integer")
 
 
+class FpSticker(Model):
+    """A forward relation to rows with a JSON column (converted after the driver's read)."""
+
+    label = fields.ForeignKey(FpLabel, on_delete=CASCADE, related_name="stickers")
+    note = fields.JSON(default=dict)
+
+
 async def library() -> FpShelf:
     shelf = await FpShelf.objects.create(name="north")
     await FpShelf.objects.create(name="empty")
@@ -145,3 +152,19 @@ async def test_unsliced_querysets_and_other_shapes_keep_one_query_per_relation(d
         await FpBook.objects.prefetch_related("labels").only("title")[:2]
         await FpBook.objects.prefetch_related("labels").distinct()[:2]
     assert len(queries) == 6
+
+
+async def test_single_valued_relations_and_their_way_back(db):
+    await library()
+    label = await FpLabel.objects.get(name="b")
+    sticker = await FpSticker.objects.create(label=label, note={"k": 1})
+    with capture_queries() as queries:
+        found = await FpSticker.objects.prefetch_related("label").get(pk=sticker.pk)
+        covers = await FpCover.objects.prefetch_related("book").order_by("colour")[:2]
+        labels = await FpLabel.objects.prefetch_related("stickers").order_by("name")[:3]
+    assert len(queries) == 3
+    assert found.label.settings == {"n": "b"} and found.label.name == "b" and found.note == {"k": 1}
+    assert [c.book.title for c in covers] == ["b1", "b3"]
+    assert all(c.book.cover is c for c in covers)  # a one-to-one's way back
+    assert [[s.note for s in x.stickers] for x in labels] == [[], [{"k": 1}], []]
+    assert [x.name for x in labels] == ["a", "b", "c"]

@@ -193,7 +193,7 @@ class JoinLayout:
                     f"{pad}else:",
                     f"{pad}    u = v[s{i}]",
                     *(f"{pad}    {line}" for line in made),
-                    f"{pad}    {_store(f'o{i}', back.cache_name, f'r{i}', owner)}",
+                    f"{pad}    {store_statement(f'o{i}', back.cache_name, f'r{i}', owner)}",
                 ]
             else:
                 # Rows that share a related row share its instance (as prefetch_related's
@@ -205,13 +205,13 @@ class JoinLayout:
                     *(f"{pad}    {line}" for line in made),
                     f"{pad}    seen{i}[x] = o{i}",
                 ]
-            lines.append(pad + _store(owner, relation.cache_name, f"k{i}", f"o{i}"))
+            lines.append(pad + store_statement(owner, relation.cache_name, f"k{i}", f"o{i}"))
         lines += ["        append(o0)", "    return result"]
         source = "\n".join(lines) + "\n"
         return make_function(source, namespace, f"select_related rows of {model.__name__}")
 
 
-def _store(target: str, cache: str, name: str, value: str) -> str:
+def store_statement(target: str, cache: str, name: str, value: str) -> str:
     """The statement setting ``target``'s relation cache ``cache`` (in the namespace as
     ``name``): an attribute store, which CPython specialises, where the name allows it."""
     return (
