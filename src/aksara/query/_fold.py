@@ -29,14 +29,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-from aksara._codegen import make_function
 from aksara.db import get_database
 from aksara.query._compile import Plan, RowPlan
 from aksara.query._plans import builder_for, cached_plan, instances
 from aksara.query._resolve import order_column, relation_named
 from aksara.query._select import row_plan, select_statement, shape
-from aksara.query.joins import store_statement
-from aksara.query.prefetch import prefetch_related_objects
+from aksara.query.prefetch import cache_filler, prefetch_related_objects
 
 if TYPE_CHECKING:
     from aksara.fields.relation_base import Relation
@@ -210,39 +208,5 @@ class _Array:
         fill = self._fill
         if fill is None:
             build = self.rows.builder(self.target, builder_for)
-            fill = self._fill = _filler(self.relation, build, self.rows)
+            fill = self._fill = cache_filler(self.relation, build, self.rows)
         fill(objs, arrays)
-
-
-def _filler(
-    relation: Relation, build: Callable[..., Any], rows: RowPlan
-) -> Callable[[list[Model], list[Any]], None]:
-    """``fill_caches`` for one folded relation, generated: in one loop, each instance's
-    rows built and stored in its cache, and each related instance's way back, as attribute
-    stores CPython specialises."""
-    cache = relation.cache_name
-    back = relation.remote if relation.step().junction is None else None
-    back_cache = back.cache_name if back is not None and not back.multi_valued else None
-    namespace: dict[str, Any] = {
-        "build": build,
-        "convert": rows.tuples,
-        "k": cache,
-        "b": back_cache,
-    }
-    lines = ["def fill(objs, arrays):", "    for obj, elements in zip(objs, arrays, strict=True):"]
-    if relation.multi_valued:
-        made = "convert(elements)" if rows.procs else "elements"
-        lines.append(f"        items = list(map(build, {made})) if elements else []")
-        lines.append("        " + store_statement("obj", cache, "k", "items"))
-        if back_cache is not None:
-            lines.append("        for item in items:")
-            lines.append("            " + store_statement("item", back_cache, "b", "obj"))
-    else:
-        first = "convert(elements[:1])[0]" if rows.procs else "elements[0]"
-        lines.append(f"        value = build({first}) if elements else None")
-        lines.append("        " + store_statement("obj", cache, "k", "value"))
-        if back_cache is not None:
-            lines.append("        if value is not None:")
-            lines.append("            " + store_statement("value", back_cache, "b", "obj"))
-    source = "\n".join(lines) + "\n"
-    return make_function(source, namespace, f"folded caches of {relation.name}")

@@ -13,17 +13,19 @@ one instance (or None) for a single-valued relation, a list for a multi-valued o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from aksara._codegen import make_function
 from aksara.db import get_database
 from aksara.fields.relation_base import Relation, Step
 from aksara.query._compile import Plan, RowPlan, array_param
 from aksara.query._json_text import as_text
-from aksara.query._plans import builder_for, cached_plan, instances
+from aksara.query._plans import builder_for, cached_plan, generated, instances
 from aksara.query._resolve import order_column, relation_named
+from aksara.query.joins import store_statement
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -91,22 +93,58 @@ async def _load(relation: Relation, objs: list[Model]) -> None:
 
 def fill_caches(objs: list[Model], found: list[Any], relation: Relation) -> None:
     """Put each instance's related objects (``found``, in ``objs`` order) in its relation
-    cache, and each related object's owner in its cache of a single-valued way back. As
-    attributes: touching an instance's ``__dict__`` would make CPython build one for it."""
-    cache = relation.cache_name
+    cache, and each related object's owner in its cache of a single-valued way back."""
+    cache_filler(relation)(objs, found)
+
+
+def cache_filler(
+    relation: Relation, build: Callable[..., Any] | None = None, rows: RowPlan | None = None
+) -> Callable[[list[Model], list[Any]], None]:
+    """``fill(objs, found)``: what ``fill_caches`` does for ``relation``, generated once per
+    relation, its way back and ``build``: one loop storing each cache as an attribute
+    (touching an instance's ``__dict__`` would make CPython build one for it, and a store
+    CPython specialises is quicker than ``setattr``).
+
+    With ``build``, ``found`` holds rows (of ``rows``, converted first when it has
+    converters) that ``build`` makes the related instances of; otherwise, the instances."""
     back = relation.remote if relation.step().junction is None else None
     back_cache = back.cache_name if back is not None and not back.multi_valued else None
-    for obj, items in zip(objs, found, strict=True):
-        if relation.multi_valued:
-            setattr(obj, cache, list(items))
-            if back_cache is not None:
-                for item in items:
-                    setattr(item, back_cache, obj)
+    key = ("fill caches", relation.cache_name, relation.multi_valued, back_cache, build, rows)
+    model = relation.model
+    return generated(model, key, lambda m, k: _make_filler(relation, back_cache, build, rows))  # type: ignore[no-any-return]
+
+
+def _make_filler(
+    relation: Relation,
+    back_cache: str | None,
+    build: Callable[..., Any] | None,
+    rows: RowPlan | None,
+) -> Callable[[list[Model], list[Any]], None]:
+    cache = relation.cache_name
+    convert = rows.tuples if rows is not None and rows.procs else None
+    namespace: dict[str, Any] = {"build": build, "convert": convert, "k": cache, "b": back_cache}
+    lines = ["def fill(objs, found):", "    for obj, items in zip(objs, found, strict=True):"]
+    made = "convert(items)" if convert is not None else "items"
+    if relation.multi_valued:
+        if build is not None:
+            lines.append(f"        items = list(map(build, {made})) if items else []")
         else:
-            value = items[0] if items else None
-            setattr(obj, cache, value)
-            if back_cache is not None and value is not None:
-                setattr(value, back_cache, obj)
+            lines.append("        items = list(items)")  # a list of its own for each
+        lines.append("        " + store_statement("obj", cache, "k", "items"))
+        if back_cache is not None:
+            lines.append("        for item in items:")
+            lines.append("            " + store_statement("item", back_cache, "b", "obj"))
+    else:
+        first = f"{made}[0]" if build is None else f"build({made}[0])"
+        if convert is not None and build is not None:
+            first = "build(convert(items[:1])[0])"
+        lines.append(f"        value = {first} if items else None")
+        lines.append("        " + store_statement("obj", cache, "k", "value"))
+        if back_cache is not None:
+            lines.append("        if value is not None:")
+            lines.append("            " + store_statement("value", back_cache, "b", "obj"))
+    source = "\n".join(lines) + "\n"
+    return make_function(source, namespace, f"caches of {relation.name}")
 
 
 def _related_select(step: Step, hide: bool) -> tuple[Plan, RowPlan]:
