@@ -1,9 +1,11 @@
 """``Model.objects``: its methods are the queryset's own, so they cannot drift apart."""
 
 import inspect
+from typing import Any
 from unittest import mock
 
 import aksara
+from aksara import Model, fields
 from aksara.query import Manager, QuerySet
 from aksara.query.manager import queryset_methods
 from aksara.query.related import RelatedManager
@@ -102,3 +104,27 @@ def test_a_get_queryset_patched_on_a_manager_or_on_manager_is_used():
         assert len(Note.objects.filter(rank=1)._where) == 2
     assert patched.called
     assert len(Note.objects.filter(rank=1)._where) == 1  # the patches are gone
+
+
+class MgStamped(Model):
+    """A model whose save() does more than Model's."""
+
+    title = fields.String(max_length=40)
+    stamp = fields.String(max_length=40, default="")
+
+    async def save(self, **options: Any) -> None:
+        self.stamp = f"saved {self.title}"
+        await super().save(**options)
+
+
+async def test_create_calls_a_save_of_the_models_own_or_patched_in(db):
+    await aksara.create_all()
+    made = await MgStamped.objects.create(title="a")
+    assert made.stamp == "saved a"
+    assert (await MgStamped.objects.get(title="a")).stamp == "saved a"
+    # Model.save patched after the first create(): create() calls the patch.
+    with mock.patch.object(Model, "save", autospec=True) as patched:
+        note = await Note.objects.create(title="patched")
+    patched.assert_called_once_with(note, force_insert=True)
+    assert not await Note.objects.filter(title="patched").exists()
+    assert (await Note.objects.create(title="plain")).is_saved

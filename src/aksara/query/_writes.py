@@ -10,12 +10,23 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from aksara.db import transaction
 from aksara.exceptions import IntegrityError, QueryError
 from aksara.fields.temporal import now
-from aksara.query import bulk, upsert
+from aksara.query import bulk, persist, upsert
 from aksara.query._part import M, QuerySetPart, R
 from aksara.query.deletion import guard_delete
 
 if TYPE_CHECKING:
     pass
+
+#: ``Model.save``, found on the first ``create()`` (Model's module imports this one).
+_model_save: Any = None
+
+
+def _find_model_save() -> Any:
+    global _model_save
+    from aksara.models.base import Model
+
+    _model_save = Model.save
+    return _model_save
 
 
 class Writes(QuerySetPart[M, R]):
@@ -33,7 +44,12 @@ class Writes(QuerySetPart[M, R]):
     async def create(self, **values: Any) -> M:
         """Build an instance, validate it and INSERT it."""
         obj = self.model(**values)
-        await obj.save(force_insert=True)
+        if type(obj).save is (_model_save or _find_model_save()):
+            # Model.save() itself: its work without its coroutine (asked on every call, so
+            # that a save() patched in later is called).
+            await persist.save(obj, update_fields=None, force_insert=True)
+        else:
+            await obj.save(force_insert=True)
         return obj
 
     async def get_or_create(
