@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import aksara
 from aksara import Model, fields
 from aksara.db import get_database, set_database
-from aksara.query import _json_text
+from aksara.query import F, _json_text
 from aksara.registry import registry
 from aksara.testing import capture_queries
 
@@ -281,3 +281,33 @@ async def test_a_json_deserializer_of_the_engine_decodes_every_read(db, monkeypa
         set_database(before)
         for model in registry.models.values():  # no statement built without text reads stays
             model._meta.plans.clear()
+
+
+async def test_pages_counted_whole_and_names_a_subquery_cannot_keep(db):
+    await _notes()
+    # fetch_with_count() counts every matching row, not the page's (its window is where
+    # LIMIT and OFFSET are, with or without joins).
+    page, total = await JtNote.objects.order_by("title")[1:3].fetch_with_count()
+    assert [n.doc for n in page] == [{"n": 9}, "just a string"] and total == 5
+    first, total = await JtNote.objects.order_by("title")[:2].fetch_with_count()
+    assert len(first) == 2 and total == 5
+    rows, total = (
+        await JtNote.objects.order_by("title").values("title", "doc")[1:3].fetch_with_count()
+    )
+    assert [r["title"] for r in rows] == ["b", "c"] and total == 5
+    joined, total = (
+        await JtNote.objects.select_related("owner").order_by("title")[1:3].fetch_with_count()
+    )
+    assert [n.title for n in joined] == ["b", "c"] and total == 5
+    # An annotation named as a joined model's column, a path selected twice: such pages
+    # read their JSON through the driver.
+    clash = await (
+        JtNote.objects.select_related("owner").annotate(settings=F("title")).order_by("title")[:2]
+    )
+    assert [(n.settings, n.doc) for n in clash] == [("a", {"n": 10, "s": "x"}), ("b", {"n": 9})]
+    assert clash[0].owner.settings == {"theme": "dark", "sizes": [1, 2]}
+    twice = await JtNote.objects.order_by("title").values_list(
+        "doc", "owner__settings", "owner__settings"
+    )[:1]
+    settings = {"theme": "dark", "sizes": [1, 2]}
+    assert twice == [({"n": 10, "s": "x"}, settings, settings)]

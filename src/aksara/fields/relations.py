@@ -150,8 +150,7 @@ class RelatedField(Relation):
         # Check the reverse names first, so a clash changes nothing.
         reverse = self._reverse(target)
         self.target_ready(target)
-        target._meta.reverse[reverse.name] = reverse
-        target._meta.share_key(reverse.cache_name)  # its place in the instances' key table
+        target._meta.add_reverse(reverse)
         if reverse.accessor is not None:
             setattr(target, reverse.accessor, reverse)
         self.remote = reverse

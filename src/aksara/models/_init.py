@@ -55,7 +55,8 @@ def share_keys(meta: Options) -> None:
         if cache:
             meta.share_key(cache)
     for reverse in meta.reverse.values():
-        meta.share_key(reverse.cache_name)
+        if reverse.accessor is not None:  # a hidden one (``related_name="+"``) is never filled
+            meta.share_key(reverse.cache_name)
 
 
 def build_initializer(meta: Options) -> Any:

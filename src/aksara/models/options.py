@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -303,6 +304,13 @@ class Options:
         relations = [*self.fields.values(), *self.reverse.values()]
         return [name for f in relations if (name := getattr(f, "cache_name", ""))]
 
+    def add_reverse(self, reverse: ReverseRelation) -> None:
+        """Take a reverse relation made by another model's field, its cache given a place in
+        the instances' key table (unless hidden: ``related_name="+"``, never filled)."""
+        self.reverse[reverse.name] = reverse
+        if reverse.accessor is not None:
+            self.share_key(reverse.cache_name)
+
     def share_key(self, name: str) -> None:
         """Put ``name`` in the shared key table of the model's class while it has room (see
         ``aksara.models._init.share_keys``); a relation made after the class (a reverse one)
@@ -310,9 +318,15 @@ class Options:
         from aksara.models._init import SHARED_KEYS
 
         shared = self.shared_keys
-        if self.key_template is None or name in shared or len(shared) >= SHARED_KEYS:
+        template = self.key_template
+        if template is None or name in shared or len(shared) >= SHARED_KEYS:
             return
-        object.__setattr__(self.key_template, name, None)
+        object.__setattr__(template, name, None)
+        if any(type(r) is dict for r in gc.get_referents(template)):
+            # No room left (instances made already took it): the name went to a dict of
+            # the template's own, and so would any other.
+            self.key_template = None
+            return
         shared.add(name)
 
     def get_field(self, name: str) -> Field[Any, Any]:

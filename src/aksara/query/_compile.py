@@ -9,7 +9,7 @@ built from the query's structure, never from its values.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -20,6 +20,9 @@ from aksara._codegen import is_identifier, make_function
 from aksara._sa_compat import bind_processors, bound_values
 from aksara.models._attributes import expect_columns
 from aksara.state import Partial
+
+if TYPE_CHECKING:
+    from aksara.query.queryset import QuerySet
 
 #: The dialect statements compile with, with its DBAPI adapter (range types' processors
 #: build asyncpg's ``Range`` through it).
@@ -330,3 +333,19 @@ def instance_builder(
     body = "".join(f"    {line}\n" for line in lines)
     source = f"def build(values):\n{body}    return o\n"
     return make_function(source, namespace, f"row builder for {model.__name__}")
+
+
+def sliced(qs: QuerySet[Any], stmt: Any, counter: list[int]) -> Any:
+    """LIMIT written as a number, and OFFSET as a parameter numbered after everything else.
+
+    A LIMIT parameter would keep PostgreSQL planning the statement at every execution: the
+    generic plan of a prepared statement assumes an unknown LIMIT returns a tenth of the
+    rows, so it never looks cheaper than a plan made for the value at hand. With the number
+    in the statement (an int from slicing, never caller text) the generic plan is taken
+    after five executions, as for any other statement. One statement per page size."""
+    if qs._limit is not None:
+        stmt = stmt.limit(sa.literal_column(str(int(qs._limit)), sa.BigInteger()))
+    if qs._offset is not None:
+        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
+        counter[0] += 1
+    return stmt

@@ -59,6 +59,8 @@ def json_as_text(
     columns: list[Any],
     layout: JoinLayout | None,
     row_names: tuple[str, ...],
+    *,
+    paged: bool = True,
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
     """The SELECT with the model's own JSON columns read as text (``CAST(col AS TEXT)``):
     for instances (typed ``JSONText``) the row builder decodes each and keeps the text as the
@@ -81,7 +83,10 @@ def json_as_text(
 
     as a folded ``prefetch_related`` reads its page (``aksara.query._fold``): the rows keep
     the subquery's order. (A LIMIT alone, as in ``get()``, stops the rows it does not
-    return.) Row locks stay on the statement itself, its JSON read through the driver.
+    return.) Row locks stay on the statement itself, its JSON read through the driver, and
+    so does a statement that must not be wrapped (not ``paged``: ``fetch_with_count()``'s),
+    or whose columns cannot all keep their names in a subquery (a label that is also the
+    name of a joined column, a column selected twice under one name).
     """
     if not enabled or qs._distinct or qs._group is not None or qs._combined:
         return stmt, columns, layout, row_names
@@ -93,11 +98,16 @@ def json_as_text(
         if read is columns:
             return stmt, columns, layout, row_names
         return stmt.with_only_columns(*read), read, layout, row_names
-    if qs._for_update is not None or not any(
-        isinstance(meta.by_attname.get(name), JSON) for name in row_names[:count]
+    if (
+        not paged
+        or qs._for_update is not None
+        or not any(isinstance(meta.by_attname.get(name), JSON) for name in row_names[:count])
     ):
         return stmt, columns, layout, row_names
-    page = list(stmt.subquery().c)
+    try:
+        page = list(stmt.subquery().c)
+    except sa.exc.InvalidRequestError:  # names a subquery cannot keep apart
+        return stmt, columns, layout, row_names
     read = as_text(meta, page, row_names[:count], text=text)
     if read is page:
         return stmt, columns, layout, row_names

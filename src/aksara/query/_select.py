@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from aksara.exceptions import QueryError
-from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._compile import Plan, RowPlan, param, sliced
 from aksara.query._json_text import json_as_text
 from aksara.query._keys import KEY_ROW, key_columns
 from aksara.query._plans import cached_plan
@@ -155,24 +155,26 @@ def select_statement(
     inner: bool = False,
     counter: list[int] | None = None,
     table: Any = None,
+    flat: bool = False,
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
     """The SELECT of ``qs``: statement, columns, ``select_related`` layout and row names.
 
     With ``inner`` it is a subquery for ``count()``, ``exists()`` or ``aggregate()``: its
     own columns only, no ``select_related`` and no row locks. ``table`` is the model's table
-    or an alias of it (a subquery on the model of its enclosing query).
+    or an alias of it (a subquery on the model of its enclosing query). With ``flat`` its
+    LIMIT and OFFSET are its own, never a page subquery's (``fetch_with_count()``'s window).
     """
     outermost = not inner and counter is None and table is None
     if not own_scope_needed(qs._annotations):
-        built = _select_statement(qs, inner, counter, table)
+        built = _select_statement(qs, inner, counter, table, flat)
     else:
         with in_scope(dict(qs._annotations)):  # its own annotations, not an enclosing query's
-            built = _select_statement(qs, inner, counter, table)
-    return json_as_text(qs, *built) if outermost else built
+            built = _select_statement(qs, inner, counter, table, flat)
+    return json_as_text(qs, *built, paged=not flat) if outermost else built
 
 
 def _select_statement(
-    qs: QuerySet[Any], inner: bool, counter: list[int] | None, table: Any
+    qs: QuerySet[Any], inner: bool, counter: list[int] | None, table: Any, flat: bool = False
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
     if table is None:
         table = qs.model._meta.table
@@ -181,7 +183,7 @@ def _select_statement(
         counter = [0]  # a subquery continues its enclosing query's numbering
     if qs._combined is not None:
         return _combined_statement(qs, counter, inner=inner)
-    if not inner and qs._offset is not None and qs._related and _pages_first(qs):
+    if not inner and not flat and qs._offset is not None and qs._related and _pages_first(qs):
         return _paged_then_joined(qs, counter, table)
     annotations = build_annotations(qs, table, counter)
     columns, joins, layout, row_names = _columns(qs, table, annotations, related=not inner)
@@ -211,7 +213,7 @@ def _select_statement(
         stmt = stmt.ext(distinct_on(*(source[name] for name in qs._distinct)))
     elif qs._distinct:
         stmt = stmt.distinct()
-    stmt = _slice(qs, stmt, counter)
+    stmt = sliced(qs, stmt, counter)
     if qs._for_update is not None and not inner:
         stmt = _lock(qs, stmt, table, joins)
     return stmt, columns, layout, row_names
@@ -338,22 +340,6 @@ def _ordered_column(qs: QuerySet[Any], table: sa.Table, annotations: Annotations
 _ONE = sa.literal_column("1", sa.BigInteger())
 
 
-def _slice(qs: QuerySet[Any], stmt: Any, counter: list[int]) -> Any:
-    """LIMIT written as a number, and OFFSET as a parameter numbered after everything else.
-
-    A LIMIT parameter would keep PostgreSQL planning the statement at every execution: the
-    generic plan of a prepared statement assumes an unknown LIMIT returns a tenth of the
-    rows, so it never looks cheaper than a plan made for the value at hand. With the number
-    in the statement (an int from slicing, never caller text) the generic plan is taken
-    after five executions, as for any other statement. One statement per page size."""
-    if qs._limit is not None:
-        stmt = stmt.limit(sa.literal_column(str(int(qs._limit)), sa.BigInteger()))
-    if qs._offset is not None:
-        stmt = stmt.offset(param(counter[0], sa.BigInteger()))
-        counter[0] += 1
-    return stmt
-
-
 def _combined_statement(
     qs: QuerySet[Any], counter: list[int], *, inner: bool
 ) -> tuple[Any, list[Any], JoinLayout | None, tuple[str, ...]]:
@@ -376,7 +362,7 @@ def _combined_statement(
     stmt: Any = sa.select(*columns)
     for spec in qs._ordering():
         stmt = stmt.order_by(nulls_placed(spec, _wrapped_column(qs, sub, spec)))
-    return _slice(qs, stmt, counter), columns, None, row_names
+    return sliced(qs, stmt, counter), columns, None, row_names
 
 
 def _wrap_windows(

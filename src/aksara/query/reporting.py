@@ -105,7 +105,8 @@ def _unsliced(qs: QuerySet[M, R]) -> QuerySet[M, R]:
 
 
 def _build_with_count(qs: QuerySet[Any]) -> tuple[Plan, RowPlan, Any]:
-    stmt, columns, layout, row_names = _select.select_statement(qs)
+    # Flat: the window is counted where LIMIT and OFFSET are, not around the page.
+    stmt, columns, layout, row_names = _select.select_statement(qs, flat=True)
     stmt = stmt.add_columns(sa.func.count().over().label(_TOTAL))
     return Plan(stmt), _select.row_plan(qs, columns, row_names), layout
 
