@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.exc import InvalidRequestError
 
 from aksara import _json
 from aksara.db.database import ENGINE_HOOKS, Database
@@ -106,7 +107,7 @@ def json_as_text(
         return stmt, columns, layout, row_names
     try:
         page = list(stmt.subquery().c)
-    except sa.exc.InvalidRequestError:  # names a subquery cannot keep apart
+    except InvalidRequestError:  # names a subquery cannot keep apart
         return stmt, columns, layout, row_names
     read = as_text(meta, page, row_names[:count], text=text)
     if read is page:
