@@ -15,6 +15,7 @@ reset), as aksara's pool gives its connections back.
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -37,11 +38,28 @@ def _insert_sql(model: str) -> tuple[str, tuple[Any, ...]]:
     return sql, fixed
 
 
+def _json_positions(model: str) -> tuple[int, ...]:
+    """Where the model's JSON columns are in its rows."""
+    return tuple(i for i, (_, kind, _) in enumerate(w.SCHEMA[w.TABLES[model]]) if kind == "jsonb")
+
+
 def _select_sql(model: str, op: str, where: str) -> str:
-    """The instance reads (D, E, F); ``where`` filters (and for E, orders and pages) ``c``."""
+    """The instance reads (D, E, F); ``where`` filters (and for E, orders and pages) ``c``.
+
+    A model's JSON columns are read as text (``c.doc::text``) and decoded by ``_decoded``,
+    as aksara reads them; for a page, around the page's subquery, so that the rows OFFSET
+    skips are not converted."""
     table = w.TABLES[model]
     if model != "related":
-        return f"SELECT * FROM {table} AS c {where}"
+        if not _json_positions(model):
+            return f"SELECT * FROM {table} AS c {where}"
+        cols = ", ".join(
+            f'c."{name}"::text AS "{name}"' if kind == "jsonb" else f'c."{name}"'
+            for name, kind, _ in w.SCHEMA[table]
+        )
+        if op == "E":
+            return f"SELECT {cols} FROM (SELECT * FROM {table} AS c {where}) AS c"
+        return f"SELECT {cols} FROM {table} AS c {where}"
     parent = ", ".join(f'p."{c}" AS "parent__{c}"' for c in _PARENT_COLUMNS)
     extra = ""
     if op in "EF":
@@ -66,6 +84,39 @@ def _values_sql(model: str) -> str:
     if model == "related":
         return f"SELECT c.*, p.text AS parent__text FROM {table} c LEFT JOIN {table} p ON p.id = c.parent_id"
     return f"SELECT * FROM {table} AS c"
+
+
+_DECODERS: dict[str, Any] = {}
+
+#: From this many rows on, decoding pauses the cyclic garbage collector (aksara's
+#: ``GC_PAUSE_ROWS``): thousands of new dicts and lists would otherwise start collections
+#: that walk every object the process keeps.
+GC_PAUSE_ROWS = 256
+
+
+def _decoded(model: str, records: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a model with JSON columns read as text, each a tuple with its JSON
+    decoded: one comprehension unpacking each record into locals and decoding inline (made
+    once per model), the cyclic collector paused for a large result."""
+    decode = _DECODERS.get(model)
+    if decode is None:
+        positions = _json_positions(model)
+        count = len(w.SCHEMA[w.TABLES[model]])
+        targets = "".join(f"v{i}, " for i in range(count))
+        items = "".join(
+            f"None if v{i} is None else loads(v{i}), " if i in positions else f"v{i}, "
+            for i in range(count)
+        )
+        namespace: dict[str, Any] = {"loads": verify.fast_loads}
+        exec(f"def decode(rows):\n    return [({items}) for {targets}in rows]\n", namespace)
+        decode = _DECODERS[model] = namespace["decode"]
+    if len(records) < GC_PAUSE_ROWS or not gc.isenabled():
+        return decode(records)  # type: ignore[no-any-return]
+    gc.disable()
+    try:
+        return decode(records)  # type: ignore[no-any-return]
+    finally:
+        gc.enable()
 
 
 _UNPACKERS: dict[tuple[str, str], Any] = {}
@@ -231,21 +282,27 @@ class AsyncpgPeer(Peer):
 
     async def filter_large(self, model: str, levels: list[int], keep: Keep) -> None:
         sql = _select_sql(model, "D", "WHERE c.level = $1")
+        json = bool(_json_positions(model))
         async with self.pool.acquire() as conn:
             for level in levels:
-                keep(level, await conn.fetch(sql, level))
+                records = await conn.fetch(sql, level)
+                keep(level, _decoded(model, records) if json else records)
 
     async def filter_small(self, model: str, pages: list[tuple[int, int]], keep: Keep) -> None:
         sql = _select_sql(model, "E", f"WHERE c.level = $1 ORDER BY c.id LIMIT {w.PAGE} OFFSET $2")
+        json = bool(_json_positions(model))
         async with self.pool.acquire() as conn:
             for page in pages:
-                keep(page, await conn.fetch(sql, *page))
+                records = await conn.fetch(sql, *page)
+                keep(page, _decoded(model, records) if json else records)
 
     async def get(self, model: str, ids: list[int], keep: Keep) -> None:
         sql = _select_sql(model, "F", "WHERE c.id = $1")
+        json = bool(_json_positions(model))
         async with self.pool.acquire() as conn:
             for pk in ids:
-                keep(pk, await conn.fetchrow(sql, pk))
+                record = await conn.fetchrow(sql, pk)
+                keep(pk, _decoded(model, [record])[0] if json and record is not None else record)
 
     async def filter_dicts(self, model: str, levels: list[int], keep: Keep) -> None:
         sql = _values_sql(model) + " WHERE c.level = $1"
@@ -301,7 +358,10 @@ class AsyncpgPeer(Peer):
 
     def instance(self, model: str, op: str, obj: Any) -> Row:
         if model != "related":
-            return dict(obj)
+            # A row decoded by ``_decoded`` is a tuple in the table's column order.
+            return (
+                dict(zip(w.columns(model), obj, strict=True)) if type(obj) is tuple else dict(obj)
+            )
         row = {c: obj[c] for c in _PARENT_COLUMNS}
         parent = {c: obj[f"parent__{c}"] for c in _PARENT_COLUMNS}
         row["parent"] = None if parent["id"] is None else parent
