@@ -1,7 +1,8 @@
 """Raw asyncpg: hand-written SQL, prepared statements, one held connection per worker.
 
 This is the practical limit the other peers are measured against: no query
-building, no row objects beyond asyncpg's ``Record``. Reads of the related model
+building, no row objects beyond asyncpg's ``Record`` (a tuple where JSON read as text is
+decoded: ``_decoded``). Reads of the related model
 fetch the parent by a join and the rows of tags and children as arrays of rows
 (``ARRAY(SELECT ROW(...) ...)``) in the same statement, which is what hand-written SQL
 would do: the same rows the other peers build instances from, in one round trip.
