@@ -124,9 +124,9 @@ def _make_filler(
     convert = rows.tuples if rows is not None and rows.procs else None
     namespace: dict[str, Any] = {"build": build, "convert": convert, "k": cache, "b": back_cache}
     lines = ["def fill(objs, found):", "    for obj, items in zip(objs, found, strict=True):"]
-    made = "convert(items)" if convert is not None else "items"
     if relation.multi_valued:
         if build is not None:
+            made = "convert(items)" if convert is not None else "items"
             lines.append(f"        items = list(map(build, {made})) if items else []")
         else:
             lines.append("        items = list(items)")  # a list of its own for each
@@ -135,9 +135,10 @@ def _make_filler(
             lines.append("        for item in items:")
             lines.append("            " + store_statement("item", back_cache, "b", "obj"))
     else:
-        first = f"{made}[0]" if build is None else f"build({made}[0])"
-        if convert is not None and build is not None:
-            first = "build(convert(items[:1])[0])"
+        if build is None:
+            first = "items[0]"
+        else:  # the first row only, converted first when it has converters
+            first = "build(items[0])" if convert is None else "build(convert(items[:1])[0])"
         lines.append(f"        value = {first} if items else None")
         lines.append("        " + store_statement("obj", cache, "k", "value"))
         if back_cache is not None:
