@@ -91,6 +91,12 @@ class Plan:
         source = "def args(values):\n    return [" + ", ".join(parts) + "]\n"
         return make_function(source, namespace, "statement arguments")
 
+    def value_order(self) -> tuple[int, ...] | None:
+        """The index in the caller's values of each driver argument; None when an argument
+        is a constant of the statement."""
+        order = tuple(i for i in self._order if not isinstance(i, _Const))
+        return order if len(order) == len(self._order) else None
+
     def _looped_args(self, values: Sequence[Any]) -> Sequence[Any]:
         out: list[Any] = []
         for index, proc in zip(self._order, self._procs, strict=True):

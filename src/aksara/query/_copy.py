@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from aksara._codegen import make_function
-from aksara._sa_compat import bind_processor
+from aksara._sa_compat import Processor, bind_processor
 from aksara.db import get_database
 from aksara.fields._values import MARSHAL, freeze
 from aksara.fields.special import JSON
@@ -30,6 +30,7 @@ from aksara.query._compile import DIALECT
 from aksara.query._plans import generated
 
 if TYPE_CHECKING:
+    from aksara.fields.base import Field
     from aksara.models.base import Model
 
 #: Below this many rows a batch goes as one INSERT: COPY costs an extra round trip or two.
@@ -92,45 +93,54 @@ def column_parts(model: type[Model], namespace: dict[str, Any]) -> list[ColumnPa
         column = table.c[field.attname]
         if type(column.type) not in _COPY_TYPES:
             return None
-        lines: list[str] = []
-        snap = f"v{i}"
-        value = f"v{i}"
-        to_db = field.db_converter()
-        if to_db is not None:
-            namespace[f"t{i}"] = to_db
-            value = f"t{i}({value})"
-        if field.mutable:
-            namespace[f"s{i}"] = field.snapshot
-            snap = f"s{i}(v{i})"
         process = bind_processor(column.type, DIALECT)
-        if process is None:
-            parts.append(ColumnParts(lines, value, snap, False))
-            continue
-        namespace[f"p{i}"] = process
-        value = f"(None if (x := {value}) is None else p{i}(x))"
-        # JSON sent as its text keeps that text as its snapshot (``JSON.changed()`` decodes
-        # it when a save compares), as a row read with its JSON as text does.
-        text = to_db is None and isinstance(field, JSON) and type(column.type) is pg.JSONB
-        default = field.default
-        frozen = freeze(default) if type(default) in (dict, list) else b""
-        if not frozen:
-            parts.append(ColumnParts(lines, value, value if text else snap, False))
-            continue
-        # An unchanged list or dict default (equal marshal bytes: equal type for type) is
-        # sent as the text made once, not serialised again per row.
-        namespace.update({f"b{i}": frozen, f"c{i}": process(to_db(default) if to_db else default)})
-        if field.mutable and field.snapshot(default) == frozen:
-            # The snapshot's bytes, made once, tell an unchanged default; with its text
-            # (``c{i}``, made once for every row) it is the snapshot too.
-            lines.append(f"z{i} = s{i}(v{i})")
-            value = f"(c{i} if z{i} == b{i} else {value})"
-            parts.append(ColumnParts(lines, value, value if text else f"z{i}", True))
-            continue
-        namespace["dumps"] = marshal.dumps
-        kind = type(default).__name__
-        value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
-        parts.append(ColumnParts(lines, value, value if text else snap, False))
+        parts.append(column_part(i, field, column.type, process, namespace))
     return parts
+
+
+def column_part(
+    i: int,
+    field: Field[Any, Any],
+    type_: sa.types.TypeEngine[Any],
+    process: Processor | None,
+    namespace: dict[str, Any],
+) -> ColumnParts:
+    """How ``field``'s value ``v{i}`` is sent, through ``to_db()`` and the bind processor
+    ``process`` of its column's type ``type_`` (an INSERT's parameter or a COPY value)."""
+    lines: list[str] = []
+    snap = f"v{i}"
+    value = f"v{i}"
+    to_db = field.db_converter()
+    if to_db is not None:
+        namespace[f"t{i}"] = to_db
+        value = f"t{i}({value})"
+    if field.mutable:
+        namespace[f"s{i}"] = field.snapshot
+        snap = f"s{i}(v{i})"
+    if process is None:
+        return ColumnParts(lines, value, snap, False)
+    namespace[f"p{i}"] = process
+    value = f"(None if (x := {value}) is None else p{i}(x))"
+    # JSON sent as its text keeps that text as its snapshot (``JSON.changed()`` decodes
+    # it when a save compares), as a row read with its JSON as text does.
+    text = to_db is None and isinstance(field, JSON) and type(type_) is pg.JSONB
+    default = field.default
+    frozen = freeze(default) if type(default) in (dict, list) else b""
+    if not frozen:
+        return ColumnParts(lines, value, value if text else snap, False)
+    # An unchanged list or dict default (equal marshal bytes: equal type for type) is
+    # sent as the text made once, not serialised again per row.
+    namespace.update({f"b{i}": frozen, f"c{i}": process(to_db(default) if to_db else default)})
+    if field.mutable and field.snapshot(default) == frozen:
+        # The snapshot's bytes, made once, tell an unchanged default; with its text
+        # (``c{i}``, made once for every row) it is the snapshot too.
+        lines.append(f"z{i} = s{i}(v{i})")
+        value = f"(c{i} if z{i} == b{i} else {value})"
+        return ColumnParts(lines, value, value if text else f"z{i}", True)
+    namespace["dumps"] = marshal.dumps
+    kind = type(default).__name__
+    value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
+    return ColumnParts(lines, value, value if text else snap, False)
 
 
 def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:

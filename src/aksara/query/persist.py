@@ -21,6 +21,7 @@ from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
+from aksara.query._inserts import Finish, InsertRow, insert_row
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._updates import changed_columns, converted, update_plan, update_shape
@@ -173,11 +174,17 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         elif meta.filled_fields:
             await _insert(obj)
         else:  # ``_insert()``'s usual case, without a coroutine of its own
-            generated, plan, args = _insert_one(obj, d)
-            if generated:
-                d[meta.pk_attname] = await get_database().fetchval(plan.sql, args)
-            else:
-                await get_database().execute(plan.sql, args)
+            plan, row, finish = _insert_one(obj, d)
+            if row is not None:
+                args, snaps = row(d)
+                if finish is not None:
+                    key = d[meta.pk_attname] = await get_database().fetchval(plan.sql, args)
+                    d["_loaded"] = finish(key, snaps)
+                else:
+                    await get_database().execute(plan.sql, args)
+                    d["_loaded"] = snaps
+                return
+            await _insert(obj)
         snapshot(obj)
         return
     state = loaded_state(obj)
@@ -308,26 +315,31 @@ async def _insert(obj: Model) -> None:
     if meta.filled_fields:
         await _insert_filled(obj, meta.pk.db_generated and d[meta.pk_attname] is None)
         return
-    generated, plan, args = _insert_one(obj, d)
+    generated = meta.pk.db_generated and d.get(meta.pk_attname) is None
+    plan = insert_plan(obj._meta.model, 1, generated)
+    args = plan.args(insert_values(obj, generated))
     if generated:
         d[meta.pk_attname] = await get_database().fetchval(plan.sql, args)
     else:
         await get_database().execute(plan.sql, args)
 
 
-def _insert_one(obj: Model, d: dict[str, Any]) -> tuple[bool, Plan, Sequence[Any]]:
-    """The INSERT of ``obj`` (of a model whose database fills no column): whether the
-    database makes the key, the statement and its parameters."""
+def _insert_one(obj: Model, d: dict[str, Any]) -> tuple[Plan, InsertRow | None, Finish | None]:
+    """``_build_insert_one``'s, for an instance with a key (``d``) or without."""
     key = ("insert_one", d.get(obj._meta.pk_attname) is None)
-    generated, plan, values = _plans.generated(type(obj), key, _build_insert_one)
-    return generated, plan, plan.args(values(d))
+    return _plans.generated(type(obj), key, _build_insert_one)  # type: ignore[no-any-return]
 
 
-def _build_insert_one(model: type[Model], key: tuple[Any, ...]) -> tuple[bool, Plan, Any]:
-    """The INSERT of one instance without a key (``key[1]``) or with one: whether the
-    database makes the key, the statement, and its values' function."""
+def _build_insert_one(
+    model: type[Model], key: tuple[Any, ...]
+) -> tuple[Plan, InsertRow | None, Finish | None]:
+    """The INSERT of one instance without a key (``key[1]``) or with one (of a model whose
+    database fills no column): the statement, its ``row`` function and ``finish`` when the
+    database makes the key (``aksara.query._inserts``)."""
     generated = bool(key[1]) and model._meta.pk.db_generated
-    return generated, insert_plan(model, 1, generated), _insert_values_of(model, generated)
+    plan = insert_plan(model, 1, generated)
+    made = insert_row(model, plan, insert_names(model, generated))
+    return (plan, None, None) if made is None else (plan, *made)
 
 
 async def _insert_filled(obj: Model, generated: bool) -> None:

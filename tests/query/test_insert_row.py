@@ -1,0 +1,118 @@
+"""The INSERT of one new instance: arguments and snapshot made by one generated function,
+an unchanged list or dict default sent as the text made once for its column."""
+
+import json
+import marshal
+from typing import Any
+
+import aksara
+from aksara import Model, fields
+from aksara.fields._values import MARSHAL
+from aksara.query import _plans
+from aksara.query.persist import _build_insert_one, insert_names
+from aksara.testing import capture_queries
+
+DOCUMENT = {"a": 1, "b": "b", "c": [2], "d": {"e": 3}, "f": True}
+
+
+class InsDocument(Model):
+    title = fields.String(max_length=40)
+    doc = fields.JSON(default=DOCUMENT)
+    items = fields.JSON(default=list)
+    tags = fields.Array(base_type="text", default=["a"])
+    # Declared last: the key the database makes has its place after the other columns.
+    id = fields.Integer(primary_key=True)
+
+    class Meta:
+        table_name = "ins_document"
+
+
+class InsDict(dict[str, Any]):
+    """A dict of the application's own: marshal cannot hold it."""
+
+
+def _row(model: type[Model], generated: bool) -> Any:
+    plan, row, finish = _plans.generated(model, ("insert_one", generated), _build_insert_one)
+    assert row is not None
+    return row, finish
+
+
+def _arguments(queries: Any) -> list[Any]:
+    inserts = [args for sql, args in queries.statements if sql.startswith("INSERT")]
+    assert len(inserts) == 1
+    return list(inserts[0])
+
+
+async def test_an_unchanged_default_is_sent_as_the_text_made_once(db):
+    row, finish = _row(InsDocument, True)
+    assert finish is not None
+    first, _ = row(vars(InsDocument(title="a")))
+    second, _ = row(vars(InsDocument(title="b")))
+    doc = insert_names(InsDocument, True).index("doc")  # the key is not sent
+    assert json.loads(first[doc]) == DOCUMENT and first[doc] is second[doc]
+    changed = InsDocument(title="c")
+    changed.doc["d"]["e"] = 4
+    retyped = InsDocument(title="d", doc={**DOCUMENT, "a": 1.0})  # equal, not the same
+    own = InsDocument(title="e", doc=InsDict(DOCUMENT))
+    for obj, text in ((changed, '"e": 4'), (retyped, '"a": 1.0'), (own, '"a": 1')):
+        sent, _ = row(vars(obj))
+        assert sent[doc] is not first[doc] and text in sent[doc]
+
+
+async def test_created_instances_hold_what_loaded_ones_hold(db):
+    made = await InsDocument.objects.create(title="t")
+    retyped = await InsDocument.objects.create(title="r", doc={**DOCUMENT, "a": 1.0})
+    own = await InsDocument.objects.create(title="o", doc=InsDict(DOCUMENT, g=[1]))
+    loaded = {o.title: o for o in await InsDocument.objects.all()}
+    assert made.id == loaded["t"].id and loaded["t"].doc == DOCUMENT
+    assert type(loaded["r"].doc["a"]) is float and loaded["o"].doc["g"] == [1]
+    assert loaded["t"].tags == ["a"] and loaded["t"].items == []
+    # The snapshot a create leaves is the one a load gives: key in its place, values equal.
+    for obj in (made, retyped, own):
+        assert _snapshots(obj) == _snapshots(loaded[obj.title])
+    with capture_queries() as queries:
+        for obj in (made, retyped, own):
+            await obj.save()
+    assert queries.sql == []
+
+
+async def test_a_default_changed_in_place_after_create_is_saved(db):
+    made = await InsDocument.objects.create(title="t")
+    made.doc["b"] = "changed"
+    made.tags.append("b")
+    with capture_queries() as queries:
+        await made.save()
+    assert len(queries.sql) == 1 and queries.sql[0].startswith("UPDATE ins_document SET doc")
+    fresh = await InsDocument.objects.get(id=made.id)
+    assert fresh.doc["b"] == "changed" and fresh.tags == ["a", "b"] and DOCUMENT["b"] == "b"
+
+
+async def test_a_given_key_is_sent_and_kept(db):
+    row, finish = _row(InsDocument, False)
+    assert finish is None
+    with capture_queries() as queries:
+        made = await InsDocument.objects.create(id=41, title="k")
+    assert 41 in _arguments(queries)
+    assert made.id == 41 and _snapshots(made) == _snapshots(await InsDocument.objects.get(id=41))
+    made.title = "renamed"
+    await made.save()
+    assert (await InsDocument.objects.get(id=41)).title == "renamed"
+
+
+async def test_a_failed_insert_leaves_the_instance_unsaved(db):
+    await InsDocument.objects.create(id=7, title="taken")
+    again = InsDocument(id=7, title="again")
+    try:
+        await again.save()
+    except aksara.IntegrityError:
+        pass
+    assert not again.is_saved and vars(again)["_loaded"] is None
+
+
+def _snapshots(obj: Any) -> tuple[Any, ...]:
+    """Loaded values with each JSON snapshot as marshal bytes (a loaded row keeps a JSON
+    value's text, a created one the value's marshal bytes)."""
+    return tuple(
+        marshal.dumps(json.loads(v), MARSHAL) if type(v) is str and name in ("doc", "items") else v
+        for name, v in zip(InsDocument._meta.attnames, vars(obj)["_loaded"], strict=True)
+    )
