@@ -5,7 +5,9 @@ building, no row objects beyond asyncpg's ``Record`` (a tuple where JSON read as
 decoded: ``_decoded``). Reads of the related model
 fetch the parent by a join and the rows of tags and children as arrays of rows
 (``ARRAY(SELECT ROW(...) ...)``) in the same statement, which is what hand-written SQL
-would do: the same rows the other peers build instances from, in one round trip.
+would do: the same rows the other peers build instances from, in one round trip. New wide
+rows send each JSON default as its text made once (``verify.JSONText``), as aksara sends an
+unchanged default.
 
 Statements go through asyncpg's statement cache (``conn.fetch(sql, ...)``), so each is
 prepared once per connection for the whole run, as every other peer's statements are, not
@@ -35,8 +37,14 @@ def _insert_sql(model: str) -> tuple[str, tuple[Any, ...]]:
     marks = ", ".join(f"${n}" for n in range(1, len(cols) + 1))
     names = ", ".join(f'"{c}"' for c in cols)
     sql = f"INSERT INTO {w.TABLES[model]} ({names}) VALUES ({marks}) RETURNING id"
-    fixed = tuple(w.full_new_row(model, {})[c] for c in w.WIDE_COLUMNS) if model == "wide" else ()
-    return sql, fixed
+    if model != "wide":
+        return sql, ()
+    defaults = w.full_new_row(model, {})
+    # A JSON default is encoded once, not for every row (``verify.JSONText``).
+    return sql, tuple(
+        verify.JSONText(verify.fast_dumps(v)) if type(v) is dict else v
+        for v in (defaults[c] for c in w.WIDE_COLUMNS)
+    )
 
 
 def _json_positions(model: str) -> tuple[int, ...]:
