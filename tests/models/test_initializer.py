@@ -2,6 +2,7 @@
 ``Model(...)`` must leave rows loaded later as small and as fast to build as before."""
 
 import datetime as dt
+import marshal
 import tracemalloc
 from collections.abc import Callable
 from typing import Any, cast
@@ -9,6 +10,7 @@ from typing import Any, cast
 import pytest
 
 from aksara import Model, fields
+from aksara.fields._values import LITERAL_LIMIT, MARSHAL, literal
 from aksara.models._init import SHARED_KEYS
 from aksara.query._compile import instance_builder
 
@@ -158,3 +160,33 @@ def test_clearing_a_model_caches_drops_its_generated_constructor():
     InBook._meta.clear_caches()
     assert "__init__" not in InBook.__dict__
     assert InBook(type="again").type == "again" and "__init__" in InBook.__dict__
+
+
+LITERAL_DEFAULT = {"a": 1, "b": "b'\n\u00e9", "c": [2, 2.5, -0.0], "d": {"e": None}, "f": True}
+
+
+def test_list_and_dict_defaults_are_built_from_literals_as_exact_new_copies():
+    def made(default: Any) -> list[Any]:
+        model = type(Model)(
+            f"InLiteral{len(made_models)}",
+            (Model,),
+            {"__module__": __name__, "doc": fields.JSON(default=default)},
+        )
+        made_models.append(model)
+        # The first instance is made by build_initializer, the next by keyword_init.
+        return [model().doc, model().doc, model(id=None).doc]
+
+    made_models: list[Any] = []
+    docs = made(LITERAL_DEFAULT)
+    for doc in docs:
+        assert marshal.dumps(doc, MARSHAL) == marshal.dumps(LITERAL_DEFAULT, MARSHAL)
+        assert doc is not LITERAL_DEFAULT and doc["c"] is not LITERAL_DEFAULT["c"]
+    assert docs[0] is not docs[1] and docs[1]["d"] is not docs[2]["d"]
+    docs[1]["d"]["e"] = 1
+    assert LITERAL_DEFAULT["d"]["e"] is None and docs[2]["d"]["e"] is None
+    assert literal(LITERAL_DEFAULT) is not None
+    # What no literal makes exactly is unmarshalled, as before.
+    for default in ([float("nan")], [1e400], [(1, 2)], {1: {2}}, ["x" * LITERAL_LIMIT]):
+        assert literal(default) is None
+        first, second, _ = made(default)
+        assert repr(first) == repr(default) and first is not second and first is not default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import datetime as dt
 import decimal
@@ -56,6 +57,41 @@ def freeze(value: Any) -> bytes:
         return b""
     # marshal refuses subclasses of the types it knows, so an equal copy is an exact one.
     return frozen if marshal.loads(frozen) == value else b""
+
+
+#: The longest list or dict default written into generated source as a literal.
+LITERAL_LIMIT = 2000
+
+
+def literal(value: Any) -> str | None:
+    """Source text whose every evaluation builds a new, exact copy of ``value``: a list or
+    dict of lists, dicts, strings, numbers, booleans and None, short enough to write into
+    generated code (twice as fast as unmarshalling a copy). None for anything else."""
+    frozen = freeze(value)
+    if not frozen or not _plain(value, 0):
+        return None
+    source = repr(value)
+    if len(source) > LITERAL_LIMIT:
+        return None
+    try:
+        made = ast.literal_eval(source)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None  # a float that prints as nan or inf
+    return source if marshal.dumps(made, MARSHAL) == frozen else None
+
+
+def _plain(value: object, depth: int) -> bool:
+    kind = type(value)
+    if kind in (str, int, float, bool) or value is None:
+        return True
+    if depth > 20:
+        return False
+    if kind is list:
+        return all(_plain(v, depth + 1) for v in cast("list[Any]", value))
+    if kind is dict:
+        items = cast("dict[Any, Any]", value).items()
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in items)
+    return False
 
 
 def copy_data(value: object) -> Any:

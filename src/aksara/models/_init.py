@@ -21,7 +21,7 @@ import marshal
 from typing import TYPE_CHECKING, Any
 
 from aksara._codegen import is_identifier, make_function
-from aksara.fields._values import freeze
+from aksara.fields._values import freeze, literal
 
 if TYPE_CHECKING:
     from aksara.fields.base import Field
@@ -111,11 +111,15 @@ def build_initializer(meta: Options) -> Any:
 
 def _maker(i: int, field: Field[Any, Any], names: dict[str, Any]) -> tuple[str, str]:
     """A per-instance default: the condition that ``values`` lacks the field, and the
-    expression making the default (a list or dict unmarshalled from its bytes)."""
+    expression making the default (a list or dict as a literal, or unmarshalled from its
+    bytes)."""
     given = f"{field.name!r} not in values"
     if field.attname != field.name:
         given += f" and {field.attname!r} not in values"
     default = field.default
+    source = literal(default) if type(default) in (list, dict) else None
+    if source is not None:
+        return given, source
     frozen = freeze(default) if type(default) in (list, dict) else b""
     if frozen:
         names[f"b{i}"] = frozen
@@ -199,6 +203,9 @@ def keyword_init(meta: Options, base_init: Any) -> Any | None:
 def _made(i: int, field: Field[Any, Any], names: dict[str, Any]) -> str:
     """The expression making a per-instance default (``_maker``'s, with this module's names)."""
     default = field.default
+    source = literal(default) if type(default) in (list, dict) else None
+    if source is not None:
+        return source
     frozen = freeze(default) if type(default) in (list, dict) else b""
     if frozen:
         names[f"__b{i}"] = frozen
