@@ -163,21 +163,26 @@ def test_clearing_a_model_caches_drops_its_generated_constructor():
 
 
 LITERAL_DEFAULT = {"a": 1, "b": "b'\n\u00e9", "c": [2, 2.5, -0.0], "d": {"e": None}, "f": True}
+#: Defaults no literal makes exactly: unmarshalled, as before.
+NOT_LITERAL = ([float("nan")], [1e400], [(1, 2)], {1: {2}}, ["x" * LITERAL_LIMIT])
+#: A model per default (made at import, as every model is before its tables are).
+LITERAL_MODELS = [
+    cast(
+        "type[Any]",
+        type(Model)(
+            f"InLiteral{i}", (Model,), {"__module__": __name__, "doc": fields.JSON(default=d)}
+        ),
+    )
+    for i, d in enumerate((LITERAL_DEFAULT, *NOT_LITERAL))
+]
 
 
 def test_list_and_dict_defaults_are_built_from_literals_as_exact_new_copies():
-    def made(default: Any) -> list[Any]:
-        model = type(Model)(
-            f"InLiteral{len(made_models)}",
-            (Model,),
-            {"__module__": __name__, "doc": fields.JSON(default=default)},
-        )
-        made_models.append(model)
+    def made(model: Any) -> list[Any]:
         # The first instance is made by build_initializer, the next by keyword_init.
         return [model().doc, model().doc, model(id=None).doc]
 
-    made_models: list[Any] = []
-    docs = made(LITERAL_DEFAULT)
+    docs = made(LITERAL_MODELS[0])
     for doc in docs:
         assert marshal.dumps(doc, MARSHAL) == marshal.dumps(LITERAL_DEFAULT, MARSHAL)
         assert doc is not LITERAL_DEFAULT and doc["c"] is not LITERAL_DEFAULT["c"]
@@ -185,8 +190,7 @@ def test_list_and_dict_defaults_are_built_from_literals_as_exact_new_copies():
     docs[1]["d"]["e"] = 1
     assert LITERAL_DEFAULT["d"]["e"] is None and docs[2]["d"]["e"] is None
     assert literal(LITERAL_DEFAULT) is not None
-    # What no literal makes exactly is unmarshalled, as before.
-    for default in ([float("nan")], [1e400], [(1, 2)], {1: {2}}, ["x" * LITERAL_LIMIT]):
+    for default, model in zip(NOT_LITERAL, LITERAL_MODELS[1:], strict=True):
         assert literal(default) is None
-        first, second, _ = made(default)
+        first, second, _ = made(model)
         assert repr(first) == repr(default) and first is not second and first is not default
