@@ -1,8 +1,10 @@
 """The INSERT of one new instance: arguments and snapshot made by one generated function,
 an unchanged list or dict default sent as the text made once for its column."""
 
+import enum
 import json
 import marshal
+import uuid
 from typing import Any
 
 import aksara
@@ -25,6 +27,18 @@ class InsDocument(Model):
 
     class Meta:
         table_name = "ins_document"
+
+
+class InsUuids(Model):
+    ids = fields.Array(base_type="uuid", default=["12345678-1234-5678-1234-567812345678"])
+    tags = fields.Array(base_type="text", default=["a"])
+
+    class Meta:
+        table_name = "ins_uuids"
+
+
+class InsColor(enum.StrEnum):
+    RED = "red"
 
 
 class InsDict(dict[str, Any]):
@@ -107,6 +121,18 @@ async def test_a_failed_insert_leaves_the_instance_unsaved(db):
     except aksara.IntegrityError:
         pass
     assert not again.is_saved and vars(again)["_loaded"] is None
+
+
+async def test_list_defaults_of_values_marshal_cannot_hold_are_sent_as_values(db):
+    # An array's UUIDs, a str enum's member: not the default, and no error telling so.
+    made = await InsUuids.objects.create()
+    given = uuid.uuid4()
+    other = await InsUuids.objects.create(ids=[given], tags=[InsColor.RED])
+    assert (await InsUuids.objects.get(id=made.id)).ids == [
+        uuid.UUID("12345678-1234-5678-1234-567812345678")
+    ]
+    fresh = await InsUuids.objects.get(id=other.id)
+    assert fresh.ids == [given] and fresh.tags == ["red"]
 
 
 def _snapshots(obj: Any) -> tuple[Any, ...]:

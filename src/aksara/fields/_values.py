@@ -70,10 +70,10 @@ def literal(value: Any) -> str | None:
     frozen = freeze(value)
     if not frozen or not _plain(value, 0):
         return None
-    source = repr(value)
-    if len(source) > LITERAL_LIMIT:
-        return None
     try:
+        source = repr(value)  # an int too long to print raises ValueError
+        if len(source) > LITERAL_LIMIT:
+            return None
         made = ast.literal_eval(source)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None  # a float that prints as nan or inf

@@ -137,10 +137,19 @@ def column_part(
         lines.append(f"z{i} = s{i}(v{i})")
         value = f"(c{i} if z{i} == b{i} else {value})"
         return ColumnParts(lines, value, value if text else f"z{i}", True)
-    namespace["dumps"] = marshal.dumps
+    namespace["same"] = _same_bytes
     kind = type(default).__name__
-    value = f"(c{i} if type(v{i}) is {kind} and dumps(v{i}, {MARSHAL}) == b{i} else {value})"
+    value = f"(c{i} if type(v{i}) is {kind} and same(v{i}, b{i}) else {value})"
     return ColumnParts(lines, value, value if text else snap, False)
+
+
+def _same_bytes(value: Any, frozen: bytes) -> bool:
+    """Whether ``value`` has the marshal bytes ``frozen``; not when marshal cannot hold it
+    (an array's UUIDs, a member of a ``str`` enum)."""
+    try:
+        return marshal.dumps(value, MARSHAL) == frozen
+    except ValueError:
+        return False
 
 
 def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
