@@ -18,6 +18,7 @@ reset), as aksara's pool gives its connections back.
 
 from __future__ import annotations
 
+import functools
 import gc
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -31,8 +32,10 @@ from bench.peers.base import Keep, Peer, Row, main
 _PARENT_COLUMNS = w.columns("related")
 
 
+@functools.cache
 def _insert_sql(model: str) -> tuple[str, tuple[Any, ...]]:
-    """The INSERT of a new row and the values a caller does not set (wide defaults)."""
+    """The INSERT of a new row and the values a caller does not set (wide defaults), made
+    once per process, not by each insert call."""
     cols = [c for c in w.columns(model) if c != "id"]
     marks = ", ".join(f"${n}" for n in range(1, len(cols) + 1))
     names = ", ".join(f'"{c}"' for c in cols)
