@@ -5,7 +5,10 @@ import enum
 import json
 import marshal
 import uuid
+from decimal import Decimal
 from typing import Any
+
+import pytest
 
 import aksara
 from aksara import Model, fields
@@ -37,6 +40,27 @@ class InsUuids(Model):
         table_name = "ins_uuids"
 
 
+class InsChecked(Model):
+    title = fields.String(max_length=10)
+    amount = fields.Decimal(precision=6, scale=2, default=Decimal("1.5"))
+    items = fields.JSON(default=list)  # no validator expression: clean() runs each time
+    note = fields.String(max_length=20, nullable=True)
+
+    class Meta:
+        table_name = "ins_checked"
+
+
+class InsOwnClean(Model):
+    title = fields.String(max_length=10)
+    note = fields.String(max_length=20, nullable=True)
+
+    class Meta:
+        table_name = "ins_own_clean"
+
+    def clean(self) -> None:
+        self.note = f"made from {self.title}"
+
+
 class InsColor(enum.StrEnum):
     RED = "red"
 
@@ -46,9 +70,9 @@ class InsDict(dict[str, Any]):
 
 
 def _row(model: type[Model], generated: bool) -> Any:
-    plan, row, finish = _plans.generated(model, ("insert_one", generated), _build_insert_one)
-    assert row is not None
-    return row, finish
+    one = _plans.generated(model, ("insert_one", generated), _build_insert_one)
+    assert one.row is not None and one.checked is not None
+    return (lambda d: one.row(d, None)), one.finish
 
 
 def _arguments(queries: Any) -> list[Any]:
@@ -133,6 +157,34 @@ async def test_list_defaults_of_values_marshal_cannot_hold_are_sent_as_values(db
     ]
     fresh = await InsUuids.objects.get(id=other.id)
     assert fresh.ids == [given] and fresh.tags == ["red"]
+
+
+async def test_values_that_need_clean_are_cleaned_and_bad_ones_refused(db):
+    made = await InsChecked.objects.create(title="t", amount="3.5", items=(1, 2))
+    assert made.amount == Decimal("3.50") and made.items == [1, 2]
+    fresh = await InsChecked.objects.get(id=made.id)
+    assert fresh.amount == Decimal("3.50") and fresh.items == [1, 2]
+    with capture_queries() as queries:
+        await made.save()  # the snapshot holds the cleaned values
+    assert queries.sql == []
+    for bad in (
+        {"title": "x" * 11},
+        {"title": "t", "amount": "many"},
+        {"title": "t", "items": {1j}},
+    ):
+        with pytest.raises(aksara.ValidationError) as info:
+            await InsChecked.objects.create(**bad)
+        assert info.value.model == "InsChecked" and set(info.value.errors) <= set(bad)
+    with pytest.raises(aksara.ValidationError) as info:
+        await InsChecked.objects.create(title="x" * 11, amount="many")
+    assert set(info.value.errors) == {"title", "amount"}  # every error reported at once
+    assert await InsChecked.objects.count() == 1
+
+
+async def test_a_model_clean_of_its_own_runs_before_the_insert(db):
+    made = await InsOwnClean.objects.create(title="t")
+    assert made.note == "made from t"
+    assert (await InsOwnClean.objects.get(id=made.id)).note == "made from t"
 
 
 def _snapshots(obj: Any) -> tuple[Any, ...]:

@@ -5,7 +5,6 @@ also makes each instance's row and snapshot from the values it has just read."""
 from __future__ import annotations
 
 import datetime as dt
-import marshal
 from typing import TYPE_CHECKING, Any
 
 from aksara._codegen import is_identifier, make_function
@@ -201,7 +200,7 @@ def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
         expr = field._validator_expression(namespace, f"c{i}_")
         if expr is None:
             return None
-        if part.frozen and _accepts(expr, namespace, field.default):
+        if part.frozen and _copy.accepts_default(expr, namespace, field.default):
             # An unchanged default is valid: its marshal bytes (the snapshot) tell.
             lines += [
                 f"{pad}v{i} = {access.get(field.attname)}",
@@ -229,15 +228,6 @@ def _build_rows_check(model: type[Model], key: tuple[Any, ...]) -> Any:
     lines.append(f"    return redo, -1, rows, {'None' if shared else 'snaps'}")
     source = "\n".join(lines) + "\n"
     return make_function(source, namespace, f"bulk_create rows for {meta.model_name}")
-
-
-def _accepts(expr: str, namespace: dict[str, Any], default: Any) -> bool:
-    """Whether validator expression ``expr`` accepts a fresh copy of a list or dict default
-    (then it accepts any value with the same marshal bytes, type for type)."""
-    test = make_function(
-        f"def test(v, obj=None):\n    return bool({expr})\n", dict(namespace), "default test"
-    )
-    return bool(test(marshal.loads(marshal.dumps(default))))
 
 
 def _cleaned(obj: Model, slow: list[Field[Any, Any]]) -> bool:

@@ -143,6 +143,15 @@ def column_part(
     return ColumnParts(lines, value, value if text else snap, False)
 
 
+def accepts_default(expr: str, namespace: dict[str, Any], default: Any) -> bool:
+    """Whether validator expression ``expr`` accepts a fresh copy of a list or dict default
+    (then it accepts any value with the same marshal bytes, type for type)."""
+    test = make_function(
+        f"def test(v, obj=None):\n    return bool({expr})\n", dict(namespace), "default test"
+    )
+    return bool(test(marshal.loads(marshal.dumps(default))))
+
+
 def _same_bytes(value: Any, frozen: bytes) -> bool:
     """Whether ``value`` has the marshal bytes ``frozen``; not when marshal cannot hold it
     (an array's UUIDs, a member of a ``str`` enum)."""

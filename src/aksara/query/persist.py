@@ -21,7 +21,7 @@ from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
-from aksara.query._inserts import Finish, InsertRow, insert_row
+from aksara.query._inserts import InsertOne, insert_one
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._updates import changed_columns, converted, update_plan, update_shape
@@ -164,28 +164,23 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if add:
         if meta.version is not None and not d.get(meta.version.attname):
             d[meta.version.attname] = 1  # a versioned row starts at version 1
-        try:
-            obj._clean_fields(meta.concrete_fields)
-        except ValidationError as error:
-            raise expression_error(obj, meta.concrete_fields, "insert a row", error) from None
-        obj._clean_model()
-        if meta.async_save_fields:
-            await _write_with_hooks(obj, add=True, fields=meta.concrete_fields)
-        elif meta.filled_fields:
-            await _insert(obj)
-        else:  # ``_insert()``'s usual case, without a coroutine of its own
-            plan, row, finish = _insert_one(obj, d)
-            if row is not None:
-                args, snaps = row(d)
-                if finish is not None:
-                    key = d[meta.pk_attname] = await get_database().fetchval(plan.sql, args)
-                    d["_loaded"] = finish(key, snaps)
-                else:
-                    await get_database().execute(plan.sql, args)
-                    d["_loaded"] = snaps
-                return
-            await _insert(obj)
-        snapshot(obj)
+        # ``_insert()``'s usual case, without a coroutine of its own; a new instance whose
+        # values its checks accept needs no other validation (``aksara.query._inserts``).
+        one = None if meta.async_save_fields or meta.filled_fields else _insert_one(obj, d)
+        if one is None or one.row is None:
+            await _insert_new(obj)
+            return
+        made = None if one.checked is None or loaded is not None else one.checked(d, obj)
+        if made is None:
+            _clean_new(obj)
+            made = one.row(d, obj)
+        args, snaps = made
+        if one.finish is not None:
+            key = d[meta.pk_attname] = await get_database().fetchval(one.plan.sql, args)
+            d["_loaded"] = one.finish(key, snaps)
+        else:
+            await get_database().execute(one.plan.sql, args)
+            d["_loaded"] = snaps
         return
     state = loaded_state(obj)
     assert state is not None
@@ -324,22 +319,39 @@ async def _insert(obj: Model) -> None:
         await get_database().execute(plan.sql, args)
 
 
-def _insert_one(obj: Model, d: dict[str, Any]) -> tuple[Plan, InsertRow | None, Finish | None]:
+async def _insert_new(obj: Model) -> None:
+    """``save()`` of a new instance that ``_insert_one()`` does not write: validated in
+    full, then written with its fields' hooks, or by ``_insert()``."""
+    _clean_new(obj)
+    if obj._meta.async_save_fields:
+        await _write_with_hooks(obj, add=True, fields=obj._meta.concrete_fields)
+    else:
+        await _insert(obj)
+    snapshot(obj)
+
+
+def _clean_new(obj: Model) -> None:
+    """Validate a new instance in full: every field, then the model's ``clean()``."""
+    meta = obj._meta
+    try:
+        obj._clean_fields(meta.concrete_fields)
+    except ValidationError as error:
+        raise expression_error(obj, meta.concrete_fields, "insert a row", error) from None
+    obj._clean_model()
+
+
+def _insert_one(obj: Model, d: dict[str, Any]) -> InsertOne:
     """``_build_insert_one``'s, for an instance with a key (``d``) or without."""
     key = ("insert_one", d.get(obj._meta.pk_attname) is None)
     return _plans.generated(type(obj), key, _build_insert_one)  # type: ignore[no-any-return]
 
 
-def _build_insert_one(
-    model: type[Model], key: tuple[Any, ...]
-) -> tuple[Plan, InsertRow | None, Finish | None]:
+def _build_insert_one(model: type[Model], key: tuple[Any, ...]) -> InsertOne:
     """The INSERT of one instance without a key (``key[1]``) or with one (of a model whose
-    database fills no column): the statement, its ``row`` function and ``finish`` when the
-    database makes the key (``aksara.query._inserts``)."""
+    database fills no column; ``aksara.query._inserts``)."""
     generated = bool(key[1]) and model._meta.pk.db_generated
     plan = insert_plan(model, 1, generated)
-    made = insert_row(model, plan, insert_names(model, generated))
-    return (plan, None, None) if made is None else (plan, *made)
+    return insert_one(model, plan, insert_names(model, generated))
 
 
 async def _insert_filled(obj: Model, generated: bool) -> None:
