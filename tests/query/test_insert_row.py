@@ -7,6 +7,7 @@ import marshal
 import uuid
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -59,6 +60,63 @@ class InsOwnClean(Model):
 
     def clean(self) -> None:
         self.note = f"made from {self.title}"
+
+
+hashed: list[str] = []
+
+
+class Hashing(fields.String[Any]):
+    """A clean() that changes its value each time it runs (no validator expression)."""
+
+    def clean(self, value: Any, instance: Any = None) -> Any:
+        value = super().clean(value, instance)
+        hashed.append(value)
+        return None if value is None else f"h({value})"
+
+
+class InsHashed(Model):
+    secret = Hashing(max_length=200)
+    amount = fields.Decimal(precision=6, scale=2)
+
+    class Meta:
+        table_name = "ins_hashed"
+
+
+class Sibling(fields.String[Any]):
+    """A clean() that sets another attribute of its instance."""
+
+    def clean(self, value: Any, instance: Any = None) -> Any:
+        value = super().clean(value, instance)
+        instance.a = "from-b"
+        return value
+
+
+class InsSibling(Model):
+    a = fields.String(max_length=10)
+    b = Sibling(max_length=10)
+
+    class Meta:
+        table_name = "ins_sibling"
+
+
+class InsKeyed(Model):
+    id = fields.Integer(primary_key=True)
+    title = fields.String(max_length=10)
+
+    class Meta:
+        table_name = "ins_keyed"
+
+    def clean(self) -> None:
+        if self.id is None:
+            self.id = 4242
+
+
+class InsPlain(Model):
+    title = fields.String(max_length=10)
+    doc = fields.JSON(default={})
+
+    class Meta:
+        table_name = "ins_plain"
 
 
 class InsColor(enum.StrEnum):
@@ -185,6 +243,51 @@ async def test_a_model_clean_of_its_own_runs_before_the_insert(db):
     made = await InsOwnClean.objects.create(title="t")
     assert made.note == "made from t"
     assert (await InsOwnClean.objects.get(id=made.id)).note == "made from t"
+
+
+async def test_a_field_clean_runs_once_and_what_it_sets_is_sent(db):
+    hashed.clear()
+    made = await InsHashed.objects.create(secret="pw", amount="3.5")  # amount needs clean()
+    assert hashed == ["pw"] and made.secret == "h(pw)"
+    assert (await InsHashed.objects.get(id=made.id)).secret == "h(pw)"
+    sibling = await InsSibling.objects.create(a="orig", b="x")
+    assert sibling.a == "from-b" and (await InsSibling.objects.get(id=sibling.id)).a == "from-b"
+    with capture_queries() as queries:
+        await sibling.save()
+    assert queries.sql == []
+
+
+async def test_a_clean_patched_in_later_runs_on_insert(db):
+    await InsPlain.objects.create(title="first")
+
+    def refuse(self: Any) -> None:
+        raise aksara.ValidationError({"title": ["refused"]})
+
+    with mock.patch.object(InsPlain, "clean", refuse):
+        with pytest.raises(aksara.ValidationError, match="refused"):
+            await InsPlain.objects.create(title="second")
+        with pytest.raises(aksara.ValidationError, match="refused"):
+            await InsPlain.objects.bulk_create([InsPlain(title=f"b{i}") for i in range(70)])
+    seen: list[str] = []
+    with mock.patch.object(aksara.Model, "clean", lambda self: seen.append(self.title)):
+        await InsPlain.objects.create(title="hooked")
+    own = InsPlain(title="own")
+    own.clean = lambda: seen.append("instance")  # type: ignore[method-assign]
+    await own.save()
+    assert seen == ["hooked", "instance"] and await InsPlain.objects.count() == 3
+
+
+async def test_a_key_given_by_clean_is_sent(db):
+    made = await InsKeyed.objects.create(title="k")
+    assert made.id == 4242 and await InsKeyed.objects.filter(id=4242).exists()
+
+
+async def test_a_document_the_checks_cannot_read_is_refused_by_validation(db):
+    circular: list[Any] = []
+    circular.append(circular)
+    with pytest.raises(aksara.ValidationError, match="doc"):
+        await InsPlain.objects.create(title="t", doc=circular)
+    assert await InsPlain.objects.count() == 0
 
 
 def _snapshots(obj: Any) -> tuple[Any, ...]:

@@ -383,3 +383,8 @@ class Model(ModelRoot, metaclass=ModelMeta):
             for f in self._meta.concrete_fields
             if f.attname in d and f.name not in exclude
         }
+
+
+#: ``Model.clean`` as defined: a model whose ``clean()`` is this one has nothing to check
+#: beyond its fields (``aksara.query.persist`` asks on every save of a new instance).
+PLAIN_CLEAN = Model.__dict__["clean"]

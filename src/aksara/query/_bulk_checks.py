@@ -14,7 +14,7 @@ from aksara.fields.temporal import DateTime
 from aksara.query import _copy
 from aksara.query._plans import generated
 from aksara.query._write_checks import refuse_generated
-from aksara.query.persist import expression_error
+from aksara.query.persist import expression_error, plain_clean
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -39,13 +39,18 @@ def clean_all(model: type[Model], objs: list[Model], rows: bool = False) -> Prep
     if redo is None:
         got = type(objs[wrong]).__name__
         raise TypeError(f"bulk_create() got a {got}, expected {model.__name__}")
+    # A clean() patched onto the class since it was made (the checks were made without):
+    # every instance is validated in full.
+    patched = not meta.own_clean and model.clean is not plain_clean()
+    if patched:
+        redo = list(range(len(objs)))
     if not redo:
         return None if made is None else (made, snaps)
     errors: dict[str, list[str]] = {}
     # Instances whose every value is clean already, of a model with no hooks and no clean()
     # of its own, need one call of the generated validator each.
     needs_clean = meta.validator(meta.concrete_fields)
-    plain = not (meta.generated_fields or meta.own_clean)
+    plain = not (meta.generated_fields or meta.own_clean or patched)
     for index in redo:
         obj = objs[index]
         if plain and _cleaned(obj, needs_clean(obj.__dict__, obj)):

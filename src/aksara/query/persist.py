@@ -21,7 +21,7 @@ from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.fields.base import Field
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
-from aksara.query._inserts import InsertOne, insert_one
+from aksara.query._inserts import SLOW, InsertOne, insert_one
 from aksara.query._keys import key_condition, key_described, key_params, loaded_key
 from aksara.query._plans import cached_plan, rowcount
 from aksara.query._updates import changed_columns, converted, update_plan, update_shape
@@ -170,9 +170,11 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         if one is None or one.row is None:
             await _insert_new(obj)
             return
-        made = None if one.checked is None or loaded is not None else one.checked(d, obj)
-        if made is None:
-            _clean_new(obj)
+        made = one.checked(d, obj) if one.checked and _plain_new(obj, d, loaded) else None
+        if made is None or made is SLOW:
+            _clean_new(obj, None if made is None else one.slow)
+            one = _insert_one(obj, d)  # a clean() may have given the key
+            assert one.row is not None
             made = one.row(d, obj)
         args, snaps = made
         if one.finish is not None:
@@ -330,14 +332,36 @@ async def _insert_new(obj: Model) -> None:
     snapshot(obj)
 
 
-def _clean_new(obj: Model) -> None:
-    """Validate a new instance in full: every field, then the model's ``clean()``."""
+def _clean_new(obj: Model, fields: Sequence[Field[Any, Any]] | None = None) -> None:
+    """Validate a new instance: every field (or ``fields``, when the others are known to be
+    clean), then the model's ``clean()``."""
     meta = obj._meta
     try:
-        obj._clean_fields(meta.concrete_fields)
+        obj._clean_fields(meta.concrete_fields if fields is None else fields)
     except ValidationError as error:
         raise expression_error(obj, meta.concrete_fields, "insert a row", error) from None
     obj._clean_model()
+
+
+_plain_clean: Any = None
+
+
+def plain_clean() -> Any:
+    """``Model.clean`` as defined (``aksara.models.base.PLAIN_CLEAN``)."""
+    global _plain_clean
+    if _plain_clean is None:
+        from aksara.models.base import PLAIN_CLEAN
+
+        _plain_clean = PLAIN_CLEAN
+    return _plain_clean
+
+
+def _plain_new(obj: Model, d: dict[str, Any], loaded: Any) -> bool:
+    """Whether ``obj`` is new and its ``clean()`` is ``Model.clean`` itself, asked on every
+    call (a ``clean()`` patched onto the class or the instance later runs)."""
+    return (
+        loaded is None and type(obj).clean is (_plain_clean or plain_clean()) and ("clean" not in d)
+    )
 
 
 def _insert_one(obj: Model, d: dict[str, Any]) -> InsertOne:
