@@ -290,6 +290,18 @@ async def test_a_document_the_checks_cannot_read_is_refused_by_validation(db):
     assert await InsPlain.objects.count() == 0
 
 
+async def test_a_document_marshal_cannot_hold_is_refused_by_validation(db):
+    with pytest.raises(aksara.ValidationError, match="doc"):
+        await InsPlain.objects.create(title="t", doc={"a": object()})
+    made = await InsPlain.objects.create(title="t")
+    made.doc = {"a": object()}
+    with pytest.raises(aksara.ValidationError, match="doc"):
+        made.full_clean()
+    with pytest.raises(aksara.ValidationError, match="doc"):
+        await made.save()
+    assert (await InsPlain.objects.get(id=made.id)).doc == {}
+
+
 def _snapshots(obj: Any) -> tuple[Any, ...]:
     """Loaded values with each JSON snapshot as marshal bytes (a loaded row keeps a JSON
     value's text, a created one the value's marshal bytes)."""

@@ -59,6 +59,15 @@ def freeze(value: Any) -> bytes:
     return frozen if marshal.loads(frozen) == value else b""
 
 
+def same_bytes(value: Any, frozen: bytes) -> bool:
+    """Whether ``value`` has the marshal bytes ``frozen``; not when marshal cannot hold it
+    (an array's UUIDs, a member of a ``str`` enum, an object in a document)."""
+    try:
+        return marshal.dumps(value, MARSHAL) == frozen
+    except ValueError:
+        return False
+
+
 #: The longest list or dict default written into generated source as a literal.
 LITERAL_LIMIT = 2000
 

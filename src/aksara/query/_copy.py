@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql as pg
 from aksara._codegen import make_function
 from aksara._sa_compat import Processor, bind_processor
 from aksara.db import get_database
-from aksara.fields._values import MARSHAL, freeze
+from aksara.fields._values import freeze, same_bytes
 from aksara.fields.special import JSON
 from aksara.query._compile import DIALECT
 from aksara.query._plans import generated
@@ -137,7 +137,7 @@ def column_part(
         lines.append(f"z{i} = s{i}(v{i})")
         value = f"(c{i} if z{i} == b{i} else {value})"
         return ColumnParts(lines, value, value if text else f"z{i}", True)
-    namespace["same"] = _same_bytes
+    namespace["same"] = same_bytes
     kind = type(default).__name__
     value = f"(c{i} if type(v{i}) is {kind} and same(v{i}, b{i}) else {value})"
     return ColumnParts(lines, value, value if text else snap, False)
@@ -150,15 +150,6 @@ def accepts_default(expr: str, namespace: dict[str, Any], default: Any) -> bool:
         f"def test(v, obj=None):\n    return bool({expr})\n", dict(namespace), "default test"
     )
     return bool(test(marshal.loads(marshal.dumps(default))))
-
-
-def _same_bytes(value: Any, frozen: bytes) -> bool:
-    """Whether ``value`` has the marshal bytes ``frozen``; not when marshal cannot hold it
-    (an array's UUIDs, a member of a ``str`` enum)."""
-    try:
-        return marshal.dumps(value, MARSHAL) == frozen
-    except ValueError:
-        return False
 
 
 def _build_copy_row(model: type[Model], key: tuple[Any, ...]) -> CopyRow | None:
