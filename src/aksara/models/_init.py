@@ -116,16 +116,7 @@ def _maker(i: int, field: Field[Any, Any], names: dict[str, Any]) -> tuple[str, 
     given = f"{field.name!r} not in values"
     if field.attname != field.name:
         given += f" and {field.attname!r} not in values"
-    default = field.default
-    source = literal(default) if type(default) in (list, dict) else None
-    if source is not None:
-        return given, source
-    frozen = freeze(default) if type(default) in (list, dict) else b""
-    if frozen:
-        names[f"b{i}"] = frozen
-        return given, f"loads(b{i})"
-    names[f"f{i}"] = field
-    return given, f"f{i}.get_default()"
+    return given, _made(i, field, names, "")
 
 
 class _NotGiven:
@@ -200,18 +191,20 @@ def keyword_init(meta: Options, base_init: Any) -> Any | None:
     return init
 
 
-def _made(i: int, field: Field[Any, Any], names: dict[str, Any]) -> str:
-    """The expression making a per-instance default (``_maker``'s, with this module's names)."""
+def _made(i: int, field: Field[Any, Any], names: dict[str, Any], prefix: str = "__") -> str:
+    """The expression making a per-instance default: a list or dict as a literal, or
+    unmarshalled from its bytes; anything else from ``get_default()``. The names it puts in
+    ``names`` start with ``prefix`` (``keyword_init``'s own start with ``__``)."""
     default = field.default
     source = literal(default) if type(default) in (list, dict) else None
     if source is not None:
         return source
     frozen = freeze(default) if type(default) in (list, dict) else b""
     if frozen:
-        names[f"__b{i}"] = frozen
-        return f"__loads(__b{i})"
-    names[f"__f{i}"] = field
-    return f"__f{i}.get_default()"
+        names[f"{prefix}b{i}"] = frozen
+        return f"{prefix}loads({prefix}b{i})"
+    names[f"{prefix}f{i}"] = field
+    return f"{prefix}f{i}.get_default()"
 
 
 def _fallback(attnames: tuple[str, ...], defaults: tuple[Any, ...], base_init: Any) -> Any:

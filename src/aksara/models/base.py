@@ -385,6 +385,8 @@ class Model(ModelRoot, metaclass=ModelMeta):
         }
 
 
-#: ``Model.clean`` as defined: a model whose ``clean()`` is this one has nothing to check
-#: beyond its fields (``aksara.query.persist`` asks on every save of a new instance).
+#: ``Model.save`` and ``Model.clean`` as defined: ``create()`` runs the first's work without
+#: its coroutine, and a model whose ``clean()`` is the second has nothing to check beyond
+#: its fields (``aksara.query.persist`` asks on every call, as either may be patched).
+PLAIN_SAVE = Model.__dict__["save"]
 PLAIN_CLEAN = Model.__dict__["clean"]

@@ -96,7 +96,9 @@ def _row_function(model: type[Model], names: Sequence[str], checked: bool) -> An
         read = f"v{i} = d[{attname!r}]"
         expr = field._validator_expression(namespace, f"k{i}_") if checked else None
         if attname not in names:  # the key the database makes: None, tested only
-            if checked and expr is not None:
+            if checked and expr is None:
+                slow = True
+            elif checked:
                 lines += [f"v = d.get({attname!r})", f"if not ({expr}):", "    return None"]
             continue
         type_ = table.c[attname].type

@@ -17,17 +17,6 @@ from aksara.query.deletion import guard_delete
 if TYPE_CHECKING:
     pass
 
-#: ``Model.save``, found on the first ``create()`` (Model's module imports this one).
-_model_save: Any = None
-
-
-def _find_model_save() -> Any:
-    global _model_save
-    from aksara.models.base import Model
-
-    _model_save = Model.save
-    return _model_save
-
 
 class Writes(QuerySetPart[M, R]):
     """The write methods of ``QuerySet``."""
@@ -44,7 +33,7 @@ class Writes(QuerySetPart[M, R]):
     async def create(self, **values: Any) -> M:
         """Build an instance, validate it and INSERT it."""
         obj = self.model(**values)
-        if type(obj).save is (_model_save or _find_model_save()):
+        if type(obj).save is persist.plain_save():
             # Model.save() itself: its work without its coroutine (asked on every call, so
             # that a save() patched in later is called).
             await persist.save(obj, update_fields=None, force_insert=True)

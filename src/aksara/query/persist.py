@@ -343,16 +343,30 @@ def _clean_new(obj: Model, fields: Sequence[Field[Any, Any]] | None = None) -> N
     obj._clean_model()
 
 
+# ``Model.save`` and ``Model.clean`` as defined, taken at the first use (Model's module
+# imports this one).
+_plain_save: Any = None
 _plain_clean: Any = None
+
+
+def _take_plain() -> None:
+    global _plain_save, _plain_clean
+    from aksara.models.base import PLAIN_CLEAN, PLAIN_SAVE
+
+    _plain_save, _plain_clean = PLAIN_SAVE, PLAIN_CLEAN
+
+
+def plain_save() -> Any:
+    """``Model.save`` as defined (``aksara.models.base.PLAIN_SAVE``)."""
+    if _plain_save is None:
+        _take_plain()
+    return _plain_save
 
 
 def plain_clean() -> Any:
     """``Model.clean`` as defined (``aksara.models.base.PLAIN_CLEAN``)."""
-    global _plain_clean
     if _plain_clean is None:
-        from aksara.models.base import PLAIN_CLEAN
-
-        _plain_clean = PLAIN_CLEAN
+        _take_plain()
     return _plain_clean
 
 
