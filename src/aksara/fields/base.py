@@ -507,6 +507,11 @@ class Field(Generic[T, N]):
 
     has_pre_save: ClassVar[bool] = False
 
+    @property
+    def pre_saves_updates(self) -> bool:
+        """Whether ``pre_save(instance, add=False)`` may change anything (not ``auto_now_add``)."""
+        return self.has_pre_save
+
     #: Set on fields that do I/O before their value is written (``pre_save_async``).
     has_async_pre_save: ClassVar[bool] = False
     #: Set on fields that act on deleted rows (``post_delete``).

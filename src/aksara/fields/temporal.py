@@ -80,6 +80,10 @@ class DateTime(Field[dt.datetime, N]):
         if self.auto_now or (add and self.auto_now_add):
             vars(instance)[self.name] = now()
 
+    @property
+    def pre_saves_updates(self) -> bool:
+        return self.auto_now
+
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime(timezone=True)
 

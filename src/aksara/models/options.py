@@ -201,6 +201,8 @@ class Options:
         #: Each column's position in ``attnames`` (and in a whole instance's ``_loaded``).
         self.positions: dict[str, int] = {a: i for i, a in enumerate(self.attnames)}
         self.pre_save_fields = tuple(f for f in self.concrete_fields if f.has_pre_save)
+        #: Those whose ``pre_save()`` may change a loaded instance (``auto_now``).
+        self.pre_update_fields = tuple(f for f in self.pre_save_fields if f.pre_saves_updates)
         #: ``(column, cache)`` of each foreign key: the attribute of its key and of the object.
         self.key_caches: tuple[tuple[str, str], ...] = tuple(
             (f.attname, cast(str, getattr(f, "cache_name")))  # noqa: B009
@@ -232,6 +234,12 @@ class Options:
                     f"model, got {self.version_field_name!r}"
                 )
             self.version = version
+        #: True when nothing runs around an UPDATE of an instance but ``pre_save()`` and the
+        #: fields' and the model's ``clean()``: no I/O of a field's own, no generated column
+        #: to refuse, no version to check (``save()``'s quick way).
+        self.plain_updates = not (
+            self.async_save_fields or self.generated_fields or self.version is not None
+        )
         self.clear_caches()
 
     def _set_primary_key(self) -> None:

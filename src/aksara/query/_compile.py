@@ -91,6 +91,11 @@ class Plan:
         source = "def args(values):\n    return [" + ", ".join(parts) + "]\n"
         return make_function(source, namespace, "statement arguments")
 
+    def processors(self) -> tuple[Processor | None, ...] | None:
+        """Each driver argument's bind processor, when the arguments are the caller's values
+        in their order; None when the statement reorders them or has constants of its own."""
+        return self._procs if self._order == tuple(range(len(self._order))) else None
+
     def value_order(self) -> tuple[int, ...] | None:
         """The index in the caller's values of each driver argument; None when an argument
         is a constant of the statement."""

@@ -17,16 +17,23 @@ import sqlalchemy as sa
 from aksara._codegen import make_function
 from aksara._typing import DATABASE_DEFAULT
 from aksara.db import get_database, transaction
-from aksara.exceptions import DatabaseError, QueryError, ValidationError
+from aksara.exceptions import ValidationError
 from aksara.fields.base import Field
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._inserts import SLOW, InsertOne, insert_one
-from aksara.query._keys import key_condition, key_described, key_params, loaded_key
+from aksara.query._keys import loaded_key
 from aksara.query._plans import cached_plan, rowcount
-from aksara.query._updates import changed_columns, converted, update_plan, update_shape
-from aksara.query._where import expression_key, expression_sql
-from aksara.query._write_checks import loaded_version, refuse_generated, stale
+from aksara.query._updates import (
+    UNCHANGED,
+    checked_update,
+    converted,
+    gone,
+    update,
+    update_shape,
+)
+from aksara.query._updates import changed as changed_update
+from aksara.query._write_checks import refuse_generated
 from aksara.query.expressions import Combinable
 from aksara.query.save_context import SaveContext
 from aksara.state import Partial, loaded_state
@@ -153,66 +160,90 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if update_fields is not None:
         update_fields = tuple(update_fields)  # read more than once (any iterable will do)
     d = vars(obj)
-    loaded = d.get("_loaded")
+    loaded: Any = d.get("_loaded")
     add = loaded is None or force_insert
-    for field in meta.pre_save_fields:
+    for field in meta.pre_save_fields if add else meta.pre_update_fields:
         if field.derived_from is not None:
             _check_source(obj, field)
         field.pre_save(obj, add)
     if meta.generated_fields:
         refuse_generated(obj, add, update_fields)
-    if add:
-        if meta.version is not None and not d.get(meta.version.attname):
-            d[meta.version.attname] = 1  # a versioned row starts at version 1
-        # ``_insert()``'s usual case, without a coroutine of its own; a new instance whose
-        # values its checks accept needs no other validation (``aksara.query._inserts``).
-        one = None if meta.async_save_fields or meta.filled_fields else _insert_one(obj, d)
-        if one is None or one.row is None:
-            await _insert_new(obj)
+    if not add:
+        if (
+            type(loaded) is not Partial
+            and meta.plain_updates
+            and type(obj).clean is (_plain_clean or plain_clean())
+            and "clean" not in d
+            and (quick := checked_update(obj, d, loaded, update_fields)) is not None
+        ):  # loaded whole, its values need no clean(), nothing else runs: one statement
+            if quick is not UNCHANGED:
+                written, args = quick
+                if rowcount(await get_database().execute(written.plan.sql, args)) == 0:
+                    raise gone(obj)
+                d["_loaded"] = written.after(d, loaded)
             return
-        made = one.checked(d, obj) if one.checked and _plain_new(obj, d, loaded) else None
-        if made is None or made is SLOW:
-            _clean_new(obj, None if made is None else one.slow)
-            one = _insert_one(obj, d)  # a clean() may have given the key
-            assert one.row is not None
-            made = one.row(d, obj)
-        args, snaps = made
-        if one.finish is not None:
-            key = d[meta.pk_attname] = await get_database().fetchval(one.plan.sql, args)
-            d["_loaded"] = one.finish(key, snaps)
-        else:
-            await get_database().execute(one.plan.sql, args)
-            d["_loaded"] = snaps
+        await _update_loaded(obj, d, update_fields)
         return
+    if meta.version is not None and not d.get(meta.version.attname):
+        d[meta.version.attname] = 1  # a versioned row starts at version 1
+    # ``_insert()``'s usual case, without a coroutine of its own; a new instance whose
+    # values its checks accept needs no other validation (``aksara.query._inserts``).
+    one = None if meta.async_save_fields or meta.filled_fields else _insert_one(obj, d)
+    if one is None or one.row is None:
+        await _insert_new(obj)
+        return
+    made = one.checked(d, obj) if one.checked and _plain_new(obj, d, loaded) else None
+    if made is None or made is SLOW:
+        _clean_new(obj, None if made is None else one.slow)
+        one = _insert_one(obj, d)  # a clean() may have given the key
+        assert one.row is not None
+        made = one.row(d, obj)
+    args, snaps = made
+    if one.finish is not None:
+        key = d[meta.pk_attname] = await get_database().fetchval(one.plan.sql, args)
+        d["_loaded"] = one.finish(key, snaps)
+    else:
+        await get_database().execute(one.plan.sql, args)
+        d["_loaded"] = snaps
+
+
+async def _update_loaded(
+    obj: Model, d: dict[str, Any], update_fields: Sequence[str] | None
+) -> None:
+    """``save()`` of a loaded instance, validated in full: the UPDATE of the changed columns
+    (or ``update_fields``), with ``F()`` expressions, a version check and fields' hooks."""
+    meta = obj._meta
     state = loaded_state(obj)
     assert state is not None
     names, old_values = state
-    changed = _changed(obj, names, old_values, update_fields)
+    changed = changed_update(obj, names, old_values, update_fields)
     if not changed:
         return
+    _clean_changed(obj, changed)
+    obj._clean_model()
+    if update_fields is None and not _cleans_plainly(obj, d):
+        # The model's clean() may have set other fields: they are written too, cleaned.
+        again = changed_update(obj, names, old_values, None)
+        _clean_changed(obj, tuple(a for a in again if a not in changed))
+        changed = again
+        if not changed:
+            return
     # Loaded whole: the statement, its parameters and the snapshot after it are made for
     # this set of columns once (``aksara.query._updates``).
     shape = update_shape(type(obj), changed) if names is meta.attnames else None
     fields = shape.fields if shape is not None else tuple(meta.by_attname[a] for a in changed)
-    expressions = [f for f in fields if isinstance(d.get(f.attname), Combinable)]
-    if expressions:
-        _check_expressions(obj, expressions)
-        obj._clean_fields([f for f in fields if f not in expressions])
-    else:
-        obj._clean_fields(fields)
-    obj._clean_model()
     if meta.async_save_fields:
         await _write_with_hooks(obj, add=False, fields=fields)
     elif (
         shape is not None
         and meta.version is None
         and (params := shape.values(d, old_values)) is not None
-    ):  # ``_run_update()``, without a coroutine of its own
+    ):  # ``update()``'s usual case, without a coroutine of its own
         status = await get_database().execute(shape.plan.sql, shape.plan.args(params))
         if rowcount(status) == 0:
-            raise _gone(obj)
+            raise gone(obj)
     else:
-        await _update(obj, fields)
+        await update(obj, fields)
     if shape is not None:
         d["_loaded"] = shape.after(d, old_values)
     else:
@@ -227,51 +258,19 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         )
 
 
-def _changed(
-    obj: Model,
-    names: tuple[str, ...],
-    old_values: Sequence[Any],
-    update_fields: Sequence[str] | None,
-) -> tuple[str, ...]:
-    """The columns an UPDATE of ``obj`` writes: ``update_fields``, or every loaded field whose
-    value changed, plus fields assigned on a partly loaded instance and ``auto_now`` ones."""
-    meta = obj._meta
+def _clean_changed(obj: Model, changed: tuple[str, ...]) -> None:
+    """Validate the fields of the columns ``changed``; those set to ``F()`` expressions are
+    for the database to compute, where an expression may be written."""
+    if not changed:
+        return
     d = obj.__dict__
-    partial = names is not meta.attnames
-    if update_fields is not None:
-        # For an instance loaded whole the answer depends on the names alone: kept.
-        key = None if partial else ("update_fields", *update_fields)
-        if key is not None and (known := meta.plans.lookup(key)) is not None:
-            return known  # type: ignore[no-any-return]
-        wanted = {meta.get_field(n).attname for n in update_fields}
-        unknown = {a for a in wanted if a not in names and not (partial and a in d)}
-        if unknown:
-            raise QueryError(
-                f"{meta.model_name}.save(update_fields=...): {sorted(unknown)} not loaded"
-            )
-        columns = tuple(a for a in meta.attnames if a in wanted)
-        return columns if key is None else meta.plans.put(key, columns)
-    if not partial:
-        return changed_columns(type(obj))(d, old_values)
-    # Loaded in part: the loaded columns that changed, and those assigned since.
-    missing = object()
-    mutable = meta.mutable_attnames
-    changed = {
-        name
-        for name, old in zip(names, old_values, strict=True)
-        if (new := d.get(name, missing)) is not old
-        and new is not missing
-        and (meta.by_attname[name].changed(new, old) if name in mutable else new != old)
-    }
-    # A foreign key given an object before that object had a key: its column is unset until
-    # clean() takes the object's key (or refuses an object that is still unsaved).
-    changed.update(
-        a for a, cache in meta.key_caches if a not in d and d.get(cache) is not None and a in names
-    )
-    # Fields the query did not load and the code has assigned since (as Django saves them).
-    changed.update(a for a in meta.attnames if a in d and a not in names)
-    changed.update(f.attname for f in meta.pre_save_fields if getattr(f, "auto_now", False))
-    return tuple(a for a in meta.attnames if a in changed)
+    fields = [obj._meta.by_attname[a] for a in changed]
+    expressions = [f for f in fields if isinstance(d.get(f.attname), Combinable)]
+    if expressions:
+        _check_expressions(obj, expressions)
+        obj._clean_fields([f for f in fields if f not in expressions])
+    else:
+        obj._clean_fields(fields)
 
 
 def _check_source(obj: Model, field: Field[Any, Any]) -> None:
@@ -370,12 +369,15 @@ def plain_clean() -> Any:
     return _plain_clean
 
 
+def _cleans_plainly(obj: Model, d: dict[str, Any]) -> bool:
+    """Whether ``obj``'s ``clean()`` is ``Model.clean`` itself, asked on every call (a
+    ``clean()`` patched onto the class or the instance later runs)."""
+    return type(obj).clean is (_plain_clean or plain_clean()) and "clean" not in d
+
+
 def _plain_new(obj: Model, d: dict[str, Any], loaded: Any) -> bool:
-    """Whether ``obj`` is new and its ``clean()`` is ``Model.clean`` itself, asked on every
-    call (a ``clean()`` patched onto the class or the instance later runs)."""
-    return (
-        loaded is None and type(obj).clean is (_plain_clean or plain_clean()) and ("clean" not in d)
-    )
+    """Whether ``obj`` is new and its ``clean()`` is ``Model.clean`` itself."""
+    return loaded is None and _cleans_plainly(obj, d)
 
 
 def _insert_one(obj: Model, d: dict[str, Any]) -> InsertOne:
@@ -426,99 +428,6 @@ def expression_error(
     return ValidationError(errors, model=obj._meta.model_name)
 
 
-async def _update(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
-    meta = obj._meta
-    d = obj.__dict__
-    if meta.version is not None or any(isinstance(d[f.attname], Combinable) for f in fields):
-        await _update_returning(obj, fields)
-        return
-    plan = update_plan(type(obj), tuple(f.attname for f in fields))
-    values = [f.to_db(d[f.attname]) for f in fields]
-    values.extend(key_params(obj))
-    await _run_update(obj, plan, values)
-
-
-async def _run_update(obj: Model, plan: Plan, values: list[Any]) -> None:
-    """Run an UPDATE of ``obj``'s row; its row gone is an error (nothing was written)."""
-    status = await get_database().execute(plan.sql, plan.args(values))
-    if rowcount(status) == 0:
-        raise _gone(obj)
-
-
-def _gone(obj: Model) -> DatabaseError:
-    return DatabaseError(
-        f"{obj._meta.model_name} with {key_described(obj)} no longer exists; nothing was updated"
-    )
-
-
-async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
-    """The UPDATE of a row some of whose fields are set to ``F()`` expressions
-    (``post.views = F("views") + 1``): computed by the database, which returns the new
-    values, so the instance holds them afterwards (no ``refresh_from_db()`` needed).
-
-    With ``Meta.version_field`` the UPDATE also requires the version the instance was
-    loaded with and bumps it (``... SET version = version + 1 WHERE id = $n AND version =
-    $m``); no row updated means another writer came first: ``StaleObjectError``."""
-    model = type(obj)
-    meta = obj._meta
-    d = vars(obj)
-    version = meta.version
-    if version is not None:
-        fields = [f for f in fields if f is not version]
-        if not fields:
-            return
-    params: list[Any] = []
-    shape: list[Any] = []
-    for field in fields:
-        value = d[field.attname]
-        if isinstance(value, Combinable):
-            shape.append((field.attname, expression_key(value, params)))
-        else:
-            shape.append((field.attname, None))
-            params.append(field.to_db(value))
-    params.extend(key_params(obj))
-    returned = tuple(a for a, expression in shape if expression is not None)
-    if version is not None:
-        params.append(loaded_version(obj))
-        returned = (*returned, version.attname)
-
-    def build() -> Plan:
-        table = meta.table
-        assert table is not None
-        counter = [0]
-        assignments: dict[str, Any] = {}
-        for field in fields:
-            value = d[field.attname]
-            if isinstance(value, Combinable):
-                assignments[field.attname] = expression_sql(model, table, value, counter)
-            else:
-                assignments[field.attname] = param(counter[0], table.c[field.attname].type)
-                counter[0] += 1
-        condition = key_condition(meta, table, counter[0])
-        if version is not None:
-            column = table.c[version.attname]
-            assignments[version.attname] = column + 1
-            condition = sa.and_(
-                condition, column == param(counter[0] + len(meta.pk_fields), column.type)
-            )
-        stmt = sa.update(table).values(assignments).where(condition)
-        return Plan(stmt.returning(*(table.c[a] for a in returned)))
-
-    plan = cached_plan(model, ("update_pk_returning", tuple(shape), version is not None), build)
-    record = await get_database().fetchrow(plan.sql, plan.args(params))
-    if record is None and version is not None:
-        raise stale(obj, "saved")
-    if record is None:
-        raise DatabaseError(
-            f"{meta.model_name} with {key_described(obj)} no longer exists; nothing was updated"
-        )
-    table = meta.table
-    assert table is not None
-    rows = RowPlan(returned, [table.c[a].type for a in returned])
-    for name, value in zip(returned, rows.values(record), strict=True):
-        d[name] = value
-
-
 async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any, Any]]) -> None:
     """Save a model whose fields do I/O around the write (files, unique slugs).
 
@@ -538,7 +447,7 @@ async def _write_with_hooks(obj: Model, *, add: bool, fields: Sequence[Field[Any
         if add:
             await _insert(obj)
         else:
-            await _update(obj, fields)
+            await update(obj, fields)
 
 
 async def delete_rows(

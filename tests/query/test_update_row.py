@@ -1,0 +1,209 @@
+"""``save()`` of a loaded instance: when every value it writes passes its field's validator
+expression, one generated function checks them and makes the UPDATE's arguments
+(``UpdateShape.checked``); any other value takes the full validation, as before."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from unittest import mock
+
+import pytest
+
+import aksara
+from aksara import F, Model, fields
+from aksara.exceptions import DatabaseError, FieldError, ValidationError
+from aksara.query._updates import update_shape
+from aksara.testing import capture_queries
+
+
+class UpdOwner(Model):
+    name = fields.String(max_length=20)
+
+    class Meta:
+        table_name = "upd_owner"
+
+
+class UpdItem(Model):
+    title = fields.String(max_length=10)
+    level = fields.Integer(default=0)
+    amount = fields.Decimal(precision=6, scale=2, default=Decimal("1.50"))
+    doc = fields.JSON(default=dict)
+    tags = fields.Array(base_type="text", default=list)
+    owner = fields.ForeignKey(UpdOwner, on_delete=aksara.CASCADE, nullable=True)
+    made = fields.DateTime(auto_now_add=True)
+
+    class Meta:
+        table_name = "upd_item"
+
+
+class UpdStamped(Model):
+    title = fields.String(max_length=10)
+    changed = fields.DateTime(auto_now=True)
+
+    class Meta:
+        table_name = "upd_stamped"
+
+
+class UpdCleaned(Model):
+    title = fields.String(max_length=10)
+    note = fields.String(max_length=40, nullable=True)
+
+    class Meta:
+        table_name = "upd_cleaned"
+
+    def clean(self) -> None:
+        self.note = f"saved as {self.title}"
+
+
+async def _loaded(**values: Any) -> UpdItem:
+    made = await UpdItem.objects.create(title="t", **values)
+    return await UpdItem.objects.get(id=made.id)
+
+
+def _updates(queries: Any) -> list[tuple[str, Any]]:
+    return [(sql, list(args)) for sql, args in queries.statements if sql.startswith("UPDATE")]
+
+
+async def test_clean_values_are_written_without_the_full_validation(db):
+    obj = await _loaded()
+    assert update_shape(UpdItem, ("level",)).checked is not None
+    with mock.patch.object(UpdItem, "_clean_fields", autospec=True) as clean_fields:
+        with capture_queries() as queries:
+            obj.level = 5
+            await obj.save(update_fields=["level"])
+            obj.title = "renamed"
+            obj.amount = Decimal("3.25")
+            await obj.save()
+            await obj.save()  # nothing changed since
+    assert clean_fields.call_count == 0
+    (first, first_args), (second, second_args) = _updates(queries)
+    assert first.startswith("UPDATE upd_item SET level=$1::INTEGER WHERE") and first_args == [
+        5,
+        obj.id,
+    ]
+    assert second.startswith(
+        "UPDATE upd_item SET title=$1::VARCHAR, amount=$2::NUMERIC(6, 2) WHERE"
+    )
+    assert second_args == ["renamed", Decimal("3.25"), obj.id]
+    fresh = await UpdItem.objects.get(id=obj.id)
+    assert (fresh.level, fresh.title, fresh.amount) == (5, "renamed", Decimal("3.25"))
+    # A document other than the default is checked by its clean(); so is a change in place.
+    obj.doc["a"] = [1]
+    await obj.save()
+    obj.doc["a"].append(2)  # the snapshot is a copy: an in-place change is one
+    with capture_queries() as queries:
+        await obj.save()
+    assert len(_updates(queries)) == 1
+    assert (await UpdItem.objects.get(id=obj.id)).doc == {"a": [1, 2]}
+
+
+async def test_values_that_need_clean_are_cleaned(db):
+    obj = await _loaded()
+    obj.amount = "2.25"
+    obj.tags = ("x", "y")
+    await obj.save()
+    assert obj.amount == Decimal("2.25") and obj.tags == ["x", "y"]
+    fresh = await UpdItem.objects.get(id=obj.id)
+    assert fresh.amount == Decimal("2.25") and fresh.tags == ["x", "y"]
+    with capture_queries() as queries:
+        await obj.save()
+    assert queries.sql == []
+
+
+async def test_bad_values_are_refused_and_nothing_is_written(db):
+    obj = await _loaded(level=3)
+    obj.level = 4
+    obj.title = "x" * 20
+    with capture_queries() as queries, pytest.raises(ValidationError) as caught:
+        await obj.save()
+    assert caught.value.model == "UpdItem" and set(caught.value.errors) == {"title"}
+    obj.title = "t"
+    obj.level = "many"
+    with pytest.raises(ValidationError) as caught:
+        await obj.save(update_fields=["level"])
+    assert set(caught.value.errors) == {"level"}
+    obj.doc = {"a": object()}
+    with pytest.raises(ValidationError) as caught:
+        await obj.save(update_fields=["doc"])
+    assert set(caught.value.errors) == {"doc"}
+    assert queries.sql == []
+    fresh = await UpdItem.objects.get(id=obj.id)
+    assert (fresh.level, fresh.title, fresh.doc) == (3, "t", {})
+
+
+async def test_an_f_expression_is_computed_by_the_database(db):
+    obj = await _loaded(level=3)
+    obj.level = F("level") + 2
+    await obj.save(update_fields=["level"])
+    assert obj.level == 5 and (await UpdItem.objects.get(id=obj.id)).level == 5
+    obj.level = F("level") * 2
+    await obj.save()
+    assert obj.level == 10
+
+
+async def test_update_fields_name_fields_and_relations(db):
+    owner = await UpdOwner.objects.create(name="o")
+    obj = await _loaded()
+    obj.owner = owner
+    obj.level = 9
+    with capture_queries() as queries:
+        await obj.save(update_fields=(name for name in ["owner"]))  # any iterable
+        await obj.save(update_fields=[])
+    [(sql, args)] = _updates(queries)
+    assert sql.startswith("UPDATE upd_item SET owner_id=$1::UUID WHERE") and args[0] == owner.id
+    fresh = await UpdItem.objects.get(id=obj.id)
+    assert fresh.owner_id == owner.id and fresh.level == 0
+    with pytest.raises(FieldError):
+        await obj.save(update_fields=["nothing"])
+    obj.owner = UpdOwner(name="unsaved")
+    with pytest.raises(ValidationError) as caught:
+        await obj.save()
+    assert "owner" in caught.value.errors
+
+
+async def test_a_row_deleted_since_it_was_loaded(db):
+    obj = await _loaded()
+    await UpdItem.objects.filter(id=obj.id).delete()
+    obj.level = 1
+    with pytest.raises(DatabaseError, match="no longer exists; nothing was updated"):
+        await obj.save(update_fields=["level"])
+    with pytest.raises(DatabaseError, match="no longer exists"):
+        await obj.save()
+
+
+async def test_a_clean_of_the_model_runs_however_it_was_given(db, monkeypatch):
+    cleaned = await UpdCleaned.objects.create(title="a")
+    cleaned.title = "b"
+    await cleaned.save()
+    assert (await UpdCleaned.objects.get(id=cleaned.id)).note == "saved as b"
+    obj = await _loaded()
+    seen: list[str] = []
+
+    def patched(self: Model) -> None:
+        seen.append(type(self).__name__)
+
+    for target in (UpdItem, aksara.Model):
+        monkeypatch.setattr(target, "clean", patched)
+        obj.level += 1
+        await obj.save(update_fields=["level"])
+        monkeypatch.undo()
+    obj.clean = lambda: seen.append("instance")  # type: ignore[method-assign]
+    obj.level += 1
+    await obj.save()
+    assert seen == ["UpdItem", "UpdItem", "instance"]
+
+
+async def test_auto_now_is_set_on_every_update_and_auto_now_add_kept(db):
+    stamped = await UpdStamped.objects.create(title="a")
+    before = stamped.changed
+    loaded = await UpdStamped.objects.get(id=stamped.id)
+    loaded.title = "b"
+    await loaded.save()
+    assert loaded.changed > before
+    assert (await UpdStamped.objects.get(id=stamped.id)).changed == loaded.changed
+    obj = await _loaded()
+    made = obj.made
+    obj.level = 2
+    await obj.save()
+    assert obj.made == made and (await UpdItem.objects.get(id=obj.id)).made == made
+    assert isinstance(made, dt.datetime)
