@@ -160,7 +160,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
     if update_fields is not None:
         update_fields = tuple(update_fields)  # read more than once (any iterable will do)
     d = vars(obj)
-    loaded: Any = d.get("_loaded")
+    loaded = d.get("_loaded")
     add = loaded is None or force_insert
     for field in meta.pre_save_fields if add else meta.pre_update_fields:
         if field.derived_from is not None:
@@ -168,7 +168,7 @@ async def save(obj: Model, *, update_fields: Sequence[str] | None, force_insert:
         field.pre_save(obj, add)
     if meta.generated_fields:
         refuse_generated(obj, add, update_fields)
-    if not add:
+    if loaded is not None and not force_insert:
         if (
             type(loaded) is not Partial
             and meta.plain_updates
