@@ -12,6 +12,7 @@ import pytest
 import aksara
 from aksara import F, Model, fields
 from aksara.exceptions import DatabaseError, FieldError, ValidationError
+from aksara.fields.temporal import now
 from aksara.query._updates import update_shape
 from aksara.testing import capture_queries
 
@@ -42,6 +43,49 @@ class UpdStamped(Model):
 
     class Meta:
         table_name = "upd_stamped"
+
+
+class Touched(fields.DateTime[Any]):
+    """Set on every save by a pre_save() of its own."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(nullable=True, **options)
+        vars(self)["has_pre_save"] = True
+
+    def pre_save(self, instance: Model, add: bool) -> None:
+        vars(instance)[self.name] = now()
+
+
+class Created(fields.DateTime[Any]):
+    """auto_now_add, filled again on an update when empty."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(auto_now_add=True, nullable=True, **options)
+
+    def pre_save(self, instance: Model, add: bool) -> None:
+        if add or vars(instance).get(self.name) is None:
+            vars(instance)[self.name] = now()
+
+
+class UpdTouched(Model):
+    title = fields.String(max_length=10)
+    touched = Touched()
+    created = Created()
+
+    class Meta:
+        table_name = "upd_touched"
+
+
+class UpdRounded(Model):
+    title = fields.String(max_length=10)
+    amount = fields.Decimal(precision=6, scale=2, default=Decimal("1.00"))
+
+    class Meta:
+        table_name = "upd_rounded"
+
+    def clean(self) -> None:
+        if self.title.startswith("set"):
+            self.amount = Decimal("1.239")  # three places: Decimal's clean() refuses it
 
 
 class UpdCleaned(Model):
@@ -207,3 +251,29 @@ async def test_auto_now_is_set_on_every_update_and_auto_now_add_kept(db):
     await obj.save()
     assert obj.made == made and (await UpdItem.objects.get(id=obj.id)).made == made
     assert isinstance(made, dt.datetime)
+
+
+async def test_a_pre_save_of_a_datetime_subclass_runs_on_updates(db):
+    made = await UpdTouched.objects.create(title="t")
+    await UpdTouched.objects.filter(id=made.id).update(created=None)
+    obj = await UpdTouched.objects.get(id=made.id)
+    first = obj.touched
+    obj.title = "u"
+    await obj.save()
+    fresh = await UpdTouched.objects.get(id=obj.id)
+    assert fresh.touched > first and fresh.created is not None
+
+
+async def test_a_value_the_model_clean_sets_is_cleaned_changed_or_not(db):
+    for amount in (None, Decimal("2.00")):
+        made = await UpdRounded.objects.create(title="t")
+        obj = await UpdRounded.objects.get(id=made.id)
+        obj.title = "set"
+        if amount is not None:
+            obj.amount = amount
+        with capture_queries() as queries, pytest.raises(ValidationError) as caught:
+            await obj.save()
+        assert set(caught.value.errors) == {"amount"} and queries.sql == []
+        with pytest.raises(ValidationError):
+            await obj.save(update_fields=["title", "amount"])
+    assert {o.amount for o in await UpdRounded.objects.all()} == {Decimal("1.00")}

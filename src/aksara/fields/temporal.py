@@ -82,7 +82,8 @@ class DateTime(Field[dt.datetime, N]):
 
     @property
     def pre_saves_updates(self) -> bool:
-        return self.auto_now
+        # A subclass's own pre_save() may do anything on an update.
+        return self.auto_now or type(self).pre_save is not DateTime.pre_save
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime(timezone=True)

@@ -220,14 +220,10 @@ async def _update_loaded(
     if not changed:
         return
     _clean_changed(obj, changed)
-    obj._clean_model()
-    if update_fields is None and not _cleans_plainly(obj, d):
-        # The model's clean() may have set other fields: they are written too, cleaned.
-        again = changed_update(obj, names, old_values, None)
-        _clean_changed(obj, tuple(a for a in again if a not in changed))
-        changed = again
-        if not changed:
-            return
+    if _cleans_plainly(obj, d):
+        obj._clean_model()
+    elif not (changed := _clean_own(obj, d, state, changed, update_fields)):
+        return
     # Loaded whole: the statement, its parameters and the snapshot after it are made for
     # this set of columns once (``aksara.query._updates``).
     shape = update_shape(type(obj), changed) if names is meta.attnames else None
@@ -256,6 +252,30 @@ async def _update_loaded(
                 for n in names
             ),
         )
+
+
+def _clean_own(
+    obj: Model,
+    d: dict[str, Any],
+    state: tuple[tuple[str, ...], Sequence[Any]],
+    changed: tuple[str, ...],
+    update_fields: Sequence[str] | None,
+) -> tuple[str, ...]:
+    """Run the model's own ``clean()`` on a loaded instance whose ``changed`` columns are
+    clean; return the columns to write. Those ``clean()`` set are cleaned too, and written
+    unless ``update_fields`` names the columns."""
+    before = dict(d)
+    obj._clean_model()
+    names, old_values = state
+    again = changed if update_fields is not None else changed_update(obj, names, old_values, None)
+    missing = object()
+    _clean_changed(
+        obj,
+        tuple(
+            a for a in again if a not in changed or d.get(a, missing) is not before.get(a, missing)
+        ),
+    )
+    return again
 
 
 def _clean_changed(obj: Model, changed: tuple[str, ...]) -> None:
