@@ -277,3 +277,21 @@ async def test_a_value_the_model_clean_sets_is_cleaned_changed_or_not(db):
         with pytest.raises(ValidationError):
             await obj.save(update_fields=["title", "amount"])
     assert {o.amount for o in await UpdRounded.objects.all()} == {Decimal("1.00")}
+
+
+async def test_delete_names_the_row_by_the_key_it_was_loaded_with(db):
+    kept = await _loaded(level=1)
+    moved = await _loaded(level=2)
+    loaded_id = moved.id
+    moved.id = kept.id  # changed since the load: the loaded row is the one deleted
+    with capture_queries() as queries:
+        assert await moved.delete() == 1
+    [(sql, args)] = queries.statements
+    assert sql.startswith("DELETE FROM upd_item WHERE") and list(args) == [loaded_id]
+    assert [o.id for o in await UpdItem.objects.all()] == [kept.id]
+    assert moved._loaded is None
+    part = await UpdItem.objects.only("title").get(id=kept.id)
+    assert await part.delete() == 1 and await UpdItem.objects.count() == 0
+    again = await UpdItem.objects.create(title="n")
+    assert await UpdItem(id=str(again.id), title="n").delete() == 1  # never loaded, key as text
+    assert await UpdItem.objects.count() == 0

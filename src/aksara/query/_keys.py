@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from aksara.query._compile import param
-from aksara.state import loaded_state
+from aksara._codegen import make_function
+from aksara.query._compile import Processor, param
+from aksara.state import Partial, loaded_state
 
 if TYPE_CHECKING:
     from aksara.models.base import Model
@@ -34,6 +36,39 @@ def key_params(obj: Model) -> list[Any]:
         return [d[a] for a in attnames]
     names, values = state
     return [values[names.index(a)] if a in names else d[a] for a in attnames]
+
+
+def key_reader(
+    meta: Options, processors: Sequence[Processor | None]
+) -> Callable[[dict[str, Any]], list[Any] | None]:
+    """``read(d)``: what ``plan.args(key_params(obj))`` gives for a statement whose
+    parameters are the key's (bind ``processors``), from the instance dict ``d`` in one
+    generated function; None for an instance loaded in part (``key_params()`` knows it)."""
+    namespace: dict[str, Any] = {"Partial": Partial}
+    positions = meta.positions
+    given = [f"        k{i} = d[{a!r}]" for i, a in enumerate(meta.pk_attnames)]
+    kept = [f"        k{i} = loaded[{positions[a]}]" for i, a in enumerate(meta.pk_attnames)]
+    items: list[str] = []
+    for i, proc in enumerate(processors):
+        if proc is None:
+            items.append(f"k{i}")
+        else:
+            namespace[f"p{i}"] = proc
+            items.append(f"(p{i}(k{i}) if k{i} is not None else None)")
+    source = "\n".join(
+        [
+            "def read(d):",
+            '    loaded = d.get("_loaded")',
+            "    if loaded is None:",
+            *given,
+            "    elif type(loaded) is Partial:",
+            "        return None",
+            "    else:",
+            *kept,
+            f"    return [{', '.join(items)}]",
+        ]
+    )
+    return make_function(source + "\n", namespace, f"key of {meta.model_name}")
 
 
 def loaded_key(obj: Model) -> Any:

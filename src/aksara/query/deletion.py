@@ -15,7 +15,7 @@ from aksara.fields.relations import CASCADE, PROTECT, RESTRICT, ForeignKey
 from aksara.fields.temporal import now
 from aksara.query import _plans
 from aksara.query._compile import Plan, param
-from aksara.query._keys import key_condition, key_params
+from aksara.query._keys import key_condition, key_params, key_reader
 from aksara.query._plans import rowcount
 from aksara.query._write_checks import loaded_version, stale
 from aksara.query.persist import delete_rows, save
@@ -88,17 +88,21 @@ async def delete(obj: Model, *, hard: bool = False) -> int:
         (meta.soft_delete and not hard)
         or meta.version is not None
         or meta.delete_hook_fields
-        or (in_transaction() and delete_may_be_blocked(model))
+        or (delete_may_be_blocked(model) and in_transaction())
     ):
         return await guard_delete(model, lambda: _delete(obj, hard))
     # The usual case, one DELETE by key, without the layers the others need.
-    plan: Plan = _plans.generated(model, ("delete_pk",), _build_delete_pk)
+    plan, read = _plans.generated(model, ("delete_pk",), _build_delete_pk)
+    d = vars(obj)
+    args = read(d) if read is not None else None
     try:
-        status = await get_database().execute(plan.sql, plan.args(key_params(obj)))
+        status = await get_database().execute(
+            plan.sql, plan.args(key_params(obj)) if args is None else args
+        )
     except ProtectedError as error:
         name_blocking_model(error)
         raise
-    vars(obj)["_loaded"] = None
+    d["_loaded"] = None
     return rowcount(status)
 
 
@@ -109,8 +113,11 @@ def _delete_by_key(meta: Options) -> sa.Delete:
     return sa.delete(table).where(key_condition(meta, table, 0))
 
 
-def _build_delete_pk(model: type[Model], key: tuple[Any, ...]) -> Plan:
-    return Plan(_delete_by_key(model._meta))
+def _build_delete_pk(model: type[Model], key: tuple[Any, ...]) -> tuple[Plan, Any]:
+    """The DELETE by key, and its arguments' reader (``key_reader``) where it applies."""
+    plan = Plan(_delete_by_key(model._meta))
+    processors = plan.processors()
+    return plan, None if processors is None else key_reader(model._meta, processors)
 
 
 async def _delete(obj: Model, hard: bool) -> int:
