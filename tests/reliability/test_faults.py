@@ -384,3 +384,37 @@ async def test_app_shutdown_logs_deferred_mail_it_still_cannot_send(transactiona
     assert deferred_mail() == []
     assert "could not be sent" in caplog.text
     assert f"deferred mail discarded: {waiting.message_ids[0]}" in caplog.text
+
+
+async def test_a_connection_given_back_serves_the_next_statement_of_the_same_turn(small_pool):
+    pool = small_pool.engine.sync_engine.pool
+    pid = await small_pool.fetchval("SELECT pg_backend_pid()")
+    # Given back, it waits for the next statement of this turn of the event loop; to the
+    # application it is idle, and in the pool's queue once the turn ends.
+    assert pool.checkedout() == 1 and small_pool.pool_status().checked_out == 0
+    assert small_pool.pool_status().idle == 1
+    assert await small_pool.fetchval("SELECT pg_backend_pid()") == pid
+    await asyncio.sleep(0)
+    assert pool.checkedout() == 0 and pool.checkedin() == 1
+
+    # Another task waiting in the pool's queue gets it when the turn ends.
+    async def many() -> list[int]:
+        return [await small_pool.fetchval("SELECT $1::int", [i]) for i in range(20)]
+
+    first, second = await asyncio.gather(many(), many())
+    assert first == second == list(range(20))
+    async with aksara.transaction():
+        await FaultNote.objects.create(title="in a transaction")
+    assert await FaultNote.objects.count() == 1
+    await asyncio.sleep(0)
+    assert pool.checkedout() == 0
+
+
+async def test_a_held_connection_closed_by_the_server_is_not_used(small_pool, admin):
+    pid = await small_pool.fetchval("SELECT pg_backend_pid()")
+    held = small_pool._held[0]
+    held.raw.terminate()  # closed while held: the next statement takes another
+    assert await small_pool.fetchval("SELECT pg_backend_pid()") != pid
+    await small_pool.close_connections()  # gives back what it holds first
+    assert small_pool._held == [] and small_pool.pool_status().checked_out == 0
+    assert await small_pool.fetchval("SELECT 1") == 1

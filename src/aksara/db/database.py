@@ -198,6 +198,11 @@ class Database:
         #: Callables ``(sql, args)`` told about every statement (``aksara.testing.capture_queries``).
         self.listeners: list[Any] = []
         self.vector_available: bool | None = None
+        #: Connections given back during this turn of the event loop: the next statement of
+        #: the turn takes one (no trip through the pool's queue), and the rest go back to
+        #: the pool when the turn ends (``_give_back``, scheduled on ``_giving_back``).
+        self._held: list[Connection] = []
+        self._giving_back: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"<Database {safe_url(self.url)} {self.state.name.lower()}>"
@@ -207,7 +212,10 @@ class Database:
     def pool_status(self) -> PoolStatus:
         """How many connections the pool holds, lends and keeps idle now."""
         pool: Any = self._pool
-        return PoolStatus(pool.size(), pool.checkedout(), pool.checkedin(), pool.overflow())
+        held = len(self._held)  # idle, back in the pool's queue when this turn ends
+        return PoolStatus(
+            pool.size(), pool.checkedout() - held, pool.checkedin() + held, pool.overflow()
+        )
 
     async def acquire(self) -> Connection:
         """Check a connection out of the engine's pool.
@@ -230,6 +238,12 @@ class Database:
         """An idle pooled connection that is open, without I/O; None when there is none."""
         if self.state is not State.OPEN:
             raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
+        held = self._held
+        while held:
+            conn = held.pop()
+            if not conn.raw.is_closed():
+                return conn
+            self.discard(conn)
         if not next_idle_is_live(self._pool):
             return None
         try:
@@ -260,8 +274,27 @@ class Database:
         if self._pool.overflow() > 0:
             # Check-in may close an overflow connection, which is I/O.
             self._schedule(greenlet_spawn(checkin_record, conn.record))
-        else:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
             checkin_record(conn.record)
+            return
+        self._held.append(conn)
+        if self._giving_back is not loop:
+            self._giving_back = loop
+            loop.call_soon(self._give_back)
+
+    def _give_back(self) -> None:
+        """Check the connections held since this turn of the event loop began back in."""
+        self._giving_back = None
+        held = self._held
+        if held and self.engine.sync_engine.pool is not self._pool:
+            # The engine was disposed of meanwhile: its old pool would keep them open.
+            while held:
+                self.discard(held.pop())
+        while held:
+            checkin_record(held.pop().record)
 
     def discard(self, conn: Connection) -> None:
         """Throw a connection away (after a broken or cancelled statement)."""
@@ -439,12 +472,14 @@ class Database:
         """
         if self.pinned is not None:
             raise TransactionError("close_connections() while pinned: the pin holds one")
+        self._give_back()
         await self.engine.dispose()
         self._pool = self.engine.sync_engine.pool
 
     async def close(self) -> None:
         if self.state is State.OPEN:
             self.state = State.CLOSED
+            self._give_back()
             await self.engine.dispose()
 
 
