@@ -33,7 +33,8 @@ async def test_an_idle_connection_is_checked_out_without_the_greenlet_hop(aksara
         await asyncio.sleep(0)  # given back to the pool when this turn of the loop ends
         assert _sa_compat.next_idle_is_live(pool), "the fast checkout path is not taken"
         record = _sa_compat.checkout_record(pool)
-        assert pool.checkedout() == 1
+        assert pool.checkedout() == 1 and _sa_compat.record_pool(record) is pool
+        assert _sa_compat.record_is_live(pool, record)
         raw = record.dbapi_connection.driver_connection
         assert await raw.fetchval("SELECT 2") == 2
         _sa_compat.checkin_record(record)

@@ -50,6 +50,16 @@ def next_idle_is_live(pool: Any) -> bool:
         if not idle:
             return False
         record = idle[-1] if pool._pool.use_lifo else idle[0]
+    except (AttributeError, IndexError, TypeError):
+        return False
+    return record_is_live(pool, record)
+
+
+def record_is_live(pool: Any, record: Any) -> bool:
+    """True when ``record``'s connection is open and the pool would hand it out as it is:
+    not older than ``pool_recycle``, not opened before the pool or the record was
+    invalidated (what ``record.get_connection()`` checks at a checkout)."""
+    try:
         started = record.starttime
         return bool(
             record.dbapi_connection is not None
@@ -57,8 +67,13 @@ def next_idle_is_live(pool: Any) -> bool:
             and pool._invalidate_time <= started
             and record._soft_invalidate_time <= started
         )
-    except (AttributeError, IndexError, TypeError):
+    except (AttributeError, TypeError):
         return False
+
+
+def record_pool(record: Any) -> Any:
+    """The pool a record belongs to (an engine's ``dispose()`` gives it a new pool)."""
+    return record._ConnectionRecord__pool
 
 
 # -- the asyncpg dialect's codecs (a documented override point) ------------------------------

@@ -418,3 +418,36 @@ async def test_a_held_connection_closed_by_the_server_is_not_used(small_pool, ad
     await small_pool.close_connections()  # gives back what it holds first
     assert small_pool._held == [] and small_pool.pool_status().checked_out == 0
     assert await small_pool.fetchval("SELECT 1") == 1
+
+
+async def test_pool_recycle_applies_to_statements_run_back_to_back(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=0, pool_recycle=1)
+    try:
+        first = await database.fetchval("SELECT pg_backend_pid()")
+        record = database._held[0].record
+        record.starttime -= 2  # opened 2 s ago: past pool_recycle
+        # The next statement of the same turn does not take it: the pool recycles it.
+        assert await database.fetchval("SELECT pg_backend_pid()") != first
+        second = await database.fetchval("SELECT pg_backend_pid()")
+        database._pool._invalidate_time = time.time() + 1  # as the pool's invalidate() does
+        assert await database.fetchval("SELECT pg_backend_pid()") != second
+    finally:
+        await database.close()
+
+
+async def test_after_the_engine_is_disposed_of_its_new_pool_is_used(transactional_db):
+    database = Database(transactional_db.url, pool_size=2, max_overflow=0)
+    try:
+        await database.fetchval("SELECT 1")
+        old = database.engine.sync_engine.pool
+        await database.engine.dispose()  # directly, not close_connections()
+        pids = []
+        for _ in range(4):
+            pids.append(await database.fetchval("SELECT pg_backend_pid()"))
+            await asyncio.sleep(0)  # the turn ends: the connection goes back
+        new = database.engine.sync_engine.pool
+        assert database._pool is new and new is not old
+        assert len(set(pids[1:])) == 1  # reused, from the new pool
+        assert new.checkedout() == 0 and new.checkedin() == 1
+    finally:
+        await database.close()

@@ -37,6 +37,8 @@ from aksara._sa_compat import (
     checkout_record,
     decode_jsonb_with,
     next_idle_is_live,
+    record_is_live,
+    record_pool,
 )
 from aksara.conf import get_settings
 from aksara.db import vector_codec
@@ -241,9 +243,12 @@ class Database:
         held = self._held
         while held:
             conn = held.pop()
-            if not conn.raw.is_closed():
+            if conn.raw.is_closed():
+                self.discard(conn)
+            elif record_is_live(self._pool, conn.record):
                 return conn
-            self.discard(conn)
+            else:  # to be recycled (``pool_recycle``) or invalidated: the pool does it
+                checkin_record(conn.record)
         if not next_idle_is_live(self._pool):
             return None
         try:
@@ -288,13 +293,16 @@ class Database:
     def _give_back(self) -> None:
         """Check the connections held since this turn of the event loop began back in."""
         self._giving_back = None
+        pool = self.engine.sync_engine.pool
+        if pool is not self._pool:
+            self._pool = pool  # the engine was disposed of (``engine.dispose()``): its new pool
         held = self._held
-        if held and self.engine.sync_engine.pool is not self._pool:
-            # The engine was disposed of meanwhile: its old pool would keep them open.
-            while held:
-                self.discard(held.pop())
         while held:
-            checkin_record(held.pop().record)
+            conn = held.pop()
+            if record_pool(conn.record) is pool:
+                checkin_record(conn.record)
+            else:  # of the pool disposed of, which would keep it open: closed, and dropped
+                conn.raw.terminate()
 
     def discard(self, conn: Connection) -> None:
         """Throw a connection away (after a broken or cancelled statement)."""
