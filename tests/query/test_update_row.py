@@ -99,6 +99,40 @@ class UpdCleaned(Model):
         self.note = f"saved as {self.title}"
 
 
+class NoneAsText(fields.String[Any]):
+    """Nullable, but a clean() of its own writes None as the text "none"."""
+
+    def clean(self, value: Any, instance: Any = None) -> Any:
+        return super().clean("none" if value is None else value, instance)
+
+
+class LockedBy(fields.String[Any]):
+    """A clean() of its own that looks at the instance: refuses any value, the default
+    too, of an instance titled "locked"."""
+
+    def clean(self, value: Any, instance: Any = None) -> Any:
+        if instance is not None and instance.title == "locked":
+            raise ValidationError("locked", field=self.name)
+        return super().clean(value, instance)
+
+
+class UpdOwnClean(Model):
+    title = fields.String(max_length=10)
+    note = NoneAsText(max_length=10, nullable=True)
+    code = LockedBy(max_length=5, default="ok")
+
+    class Meta:
+        table_name = "upd_own_clean"
+
+
+class UpdRanked(Model):
+    title = fields.String(max_length=10)
+    rank = fields.Integer(db_default=5)
+
+    class Meta:
+        table_name = "upd_ranked"
+
+
 async def _loaded(**values: Any) -> UpdItem:
     made = await UpdItem.objects.create(title="t", **values)
     return await UpdItem.objects.get(id=made.id)
@@ -295,3 +329,58 @@ async def test_delete_names_the_row_by_the_key_it_was_loaded_with(db):
     again = await UpdItem.objects.create(title="n")
     assert await UpdItem(id=str(again.id), title="n").delete() == 1  # never loaded, key as text
     assert await UpdItem.objects.count() == 0
+
+
+async def test_a_field_clean_of_its_own_runs_for_none_and_the_default(db):
+    made = await UpdOwnClean.objects.create(title="a")
+    assert (made.note, made.code) == ("none", "ok")
+    await UpdOwnClean.objects.bulk_create([UpdOwnClean(title="b")])
+    await UpdOwnClean.objects.bulk_create([UpdOwnClean(title=f"c{i}") for i in range(80)])
+    assert await UpdOwnClean.objects.filter(note__isnull=True).count() == 0
+    loaded = await UpdOwnClean.objects.get(id=made.id)
+    loaded.note = "x"
+    await loaded.save()
+    loaded.note = None
+    await loaded.save()
+    assert await UpdOwnClean.objects.values_list("note", flat=True).get(id=made.id) == "none"
+    before = await UpdOwnClean.objects.count()
+    with pytest.raises(ValidationError) as info:
+        await UpdOwnClean.objects.create(title="locked")
+    assert "code" in info.value.errors
+    with pytest.raises(ValidationError):
+        await UpdOwnClean.objects.bulk_create([UpdOwnClean(title="locked") for _ in range(80)])
+    loaded.title = "locked"
+    with pytest.raises(ValidationError):
+        await loaded.save(update_fields=["title", "code"])
+    assert await UpdOwnClean.objects.count() == before
+    assert await UpdOwnClean.objects.filter(title="locked").count() == 0
+
+
+async def test_none_for_a_db_default_column_writes_the_default(db):
+    made = await UpdRanked.objects.create(title="a", rank=7)
+    loaded = await UpdRanked.objects.get(id=made.id)
+    loaded.rank = None  # NOT NULL with a server default: the UPDATE writes DEFAULT
+    with capture_queries() as queries:
+        await loaded.save()
+    assert loaded.rank == 5 and "DEFAULT" in _updates(queries)[0][0]
+    assert await UpdRanked.objects.values_list("rank", flat=True).get(id=made.id) == 5
+    loaded.rank = 8
+    await loaded.save()
+    loaded.rank = None
+    await loaded.save(update_fields=["rank"])
+    made.rank = None
+    made.title = "b"
+    await made.save()
+    assert (made.rank, loaded.rank) == (5, 5)
+    made.rank = 9
+    await made.save()
+    assert await UpdRanked.objects.values_list("rank", flat=True).get(id=made.id) == 9
+    # bulk_update() sends values: None is refused there, and nothing is written.
+    other = await UpdRanked.objects.create(title="c", rank=3)
+    other.rank, made.rank = 4, None
+    with pytest.raises(ValidationError) as info:
+        await UpdRanked.objects.bulk_update([other, made], ["rank"])
+    assert info.value.model == "UpdRanked" and "save()" in info.value.errors["rank"][0]
+    assert made.rank is None
+    ranks = UpdRanked.objects.filter(id__in=[made.id, other.id]).values_list("id", "rank")
+    assert dict(await ranks) == {made.id: 9, other.id: 3}

@@ -286,14 +286,15 @@ class Field(Generic[T, N]):
         instance as ``obj``, by attribute (``getattr``; never ``obj.__dict__``, which would
         make CPython build a dict object for an instance whose values are kept inline).
 
-        It accepts ``None`` for a nullable field, the field's shared default (see
-        ``shared_default()``), and what the ``_shortcut()`` of the field's class accepts.
-        """
+        It accepts ``None`` for a nullable field and the field's shared default (see
+        ``shared_default()``) unless the field's class has a ``clean()`` of its own, and
+        what the ``_shortcut()`` of the field's class accepts."""
         parts: list[str] = []
-        if self.nullable or self.db_generated:
+        own = type(self).clean.__module__.startswith("aksara.")  # else clean() runs for them
+        if own and (self.nullable or self.db_generated):
             parts.append("v is None")
         shared, value = self.shared_default()
-        if shared and value is not None and self._cleans_to_itself(value):
+        if own and shared and value is not None and self._cleans_to_itself(value):
             names[key + "default"] = value
             parts.append(f"v is {key}default")
         if self.choices is None and shortcut_applies(type(self)):
@@ -464,9 +465,7 @@ class Field(Generic[T, N]):
     @property
     def derived_from(self) -> str | None:
         """The field an empty value of this one is generated from on save (a slug's title).
-
-        When both fail validation only the source is reported: it is the one to fix.
-        """
+        When both fail validation only the source is reported: it is the one to fix."""
         return None
 
     def existing_rows_default(self) -> Any:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from aksara._codegen import make_function
+from aksara._typing import DATABASE_DEFAULT
 from aksara.db import get_database
 from aksara.exceptions import DatabaseError, QueryError
 from aksara.query import _plans
@@ -115,13 +116,16 @@ def _build_shape(model: type[Model], attnames: tuple[str, ...]) -> UpdateShape:
     meta = model._meta
     positions = meta.positions
     fields = tuple(meta.by_attname[a] for a in attnames)
-    namespace: dict[str, Any] = {"Combinable": Combinable}
+    namespace: dict[str, Any] = {"Combinable": Combinable, "DATABASE_DEFAULT": DATABASE_DEFAULT}
     reads: list[str] = []
     items: list[str] = []
     for i, field in enumerate(fields):
-        # An F() expression (``clean()`` may set one) is for the database to compute.
-        reads += [f"    v{i} = d[{field.attname!r}]", f"    if isinstance(v{i}, Combinable):"]
-        reads.append("        return None")
+        # An F() expression (``clean()`` may set one) is for the database to compute, and
+        # so is a column's default (``DATABASE_DEFAULT``): ``_update_returning()``.
+        test = f"isinstance(v{i}, Combinable)"
+        if field.filled_by_database:
+            test += f" or v{i} is DATABASE_DEFAULT"
+        reads += [f"    v{i} = d[{field.attname!r}]", f"    if {test}:", "        return None"]
         items.append(converted(field, f"v{i}", namespace, f"t{i}"))
     keys = [f"loaded[{positions[a]}]" for a in meta.pk_attnames]
     written = attnames
@@ -305,7 +309,9 @@ async def update(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     version check where it has them); its row gone is an error."""
     meta = obj._meta
     d = obj.__dict__
-    if meta.version is not None or any(isinstance(d[f.attname], Combinable) for f in fields):
+    if meta.version is not None or any(
+        isinstance(v := d[f.attname], Combinable) or v is DATABASE_DEFAULT for f in fields
+    ):
         await _update_returning(obj, fields)
         return
     plan = update_plan(type(obj), tuple(f.attname for f in fields))
@@ -325,8 +331,9 @@ def gone(obj: Model) -> DatabaseError:
 
 async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     """The UPDATE of a row some of whose fields are set to ``F()`` expressions
-    (``post.views = F("views") + 1``): computed by the database, which returns the new
-    values, so the instance holds them afterwards (no ``refresh_from_db()`` needed).
+    (``post.views = F("views") + 1``) or to their column's default (``DATABASE_DEFAULT``,
+    what ``None`` becomes for a NOT NULL ``db_default=`` column): computed by the database,
+    which returns the new values, so the instance holds them afterwards.
 
     With ``Meta.version_field`` the UPDATE also requires the version the instance was
     loaded with and bumps it (``... SET version = version + 1 WHERE id = $n AND version =
@@ -345,6 +352,8 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> No
         value = d[field.attname]
         if isinstance(value, Combinable):
             shape.append((field.attname, expression_key(value, params)))
+        elif value is DATABASE_DEFAULT:
+            shape.append((field.attname, "DEFAULT"))
         else:
             shape.append((field.attname, None))
             params.append(field.to_db(value))
@@ -363,6 +372,8 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> No
             value = d[field.attname]
             if isinstance(value, Combinable):
                 assignments[field.attname] = expression_sql(model, table, value, counter)
+            elif value is DATABASE_DEFAULT:  # the column's server default, read back
+                assignments[field.attname] = sa.text("DEFAULT")
             else:
                 assignments[field.attname] = param(counter[0], table.c[field.attname].type)
                 counter[0] += 1

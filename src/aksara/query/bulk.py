@@ -315,6 +315,7 @@ async def bulk_update(
         except ValidationError as error:
             action = "be used in bulk_update(), which sends values"
             raise expression_error(obj, fields, action, error) from None
+        _refuse_defaults(obj, fields)
     attnames = tuple(f.attname for f in fields)
     plan = update_plan(model, attnames)
     rows: list[Sequence[Any]] = []
@@ -331,6 +332,18 @@ async def bulk_update(
         if is_whole(obj):
             snapshot(obj)
     return len(objs)
+
+
+def _refuse_defaults(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
+    """``None`` for a NOT NULL ``db_default=`` column is its default, which ``save()``
+    writes (``SET col = DEFAULT``) and ``bulk_update()``, sending values, cannot."""
+    d = vars(obj)
+    wrong = [f for f in fields if d.get(f.attname) is DATABASE_DEFAULT]
+    if wrong:
+        for field in wrong:
+            d[field.attname] = None
+        message = "This field cannot be null in bulk_update() (save() writes its default)"
+        raise ValidationError({f.name: [message] for f in wrong}, model=obj._meta.model_name)
 
 
 def computed(value: Any) -> bool:
