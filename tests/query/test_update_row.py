@@ -14,6 +14,7 @@ from aksara import F, Model, fields
 from aksara.exceptions import DatabaseError, FieldError, ValidationError
 from aksara.fields.temporal import now
 from aksara.query._updates import update_shape
+from aksara.query.functions import Func
 from aksara.testing import capture_queries
 
 
@@ -99,11 +100,12 @@ class UpdCleaned(Model):
         self.note = f"saved as {self.title}"
 
 
-class NoneAsText(fields.String[Any]):
-    """Nullable, but a clean() of its own writes None as the text "none"."""
+class Shouted(fields.String[Any]):
+    """A clean() of its own, which saves skip for None (a nullable field's empty value,
+    as Django skips a blank field's)."""
 
     def clean(self, value: Any, instance: Any = None) -> Any:
-        return super().clean("none" if value is None else value, instance)
+        return super().clean(value.upper(), instance)
 
 
 class LockedBy(fields.String[Any]):
@@ -118,7 +120,7 @@ class LockedBy(fields.String[Any]):
 
 class UpdOwnClean(Model):
     title = fields.String(max_length=10)
-    note = NoneAsText(max_length=10, nullable=True)
+    note = Shouted(max_length=10, nullable=True)
     code = LockedBy(max_length=5, default="ok")
 
     class Meta:
@@ -128,9 +130,20 @@ class UpdOwnClean(Model):
 class UpdRanked(Model):
     title = fields.String(max_length=10)
     rank = fields.Integer(db_default=5)
+    shout = Shouted(max_length=10, nullable=True)
 
     class Meta:
         table_name = "upd_ranked"
+
+
+class UpdKeyed(Model):
+    id = fields.UUID(
+        primary_key=True, db_default=Func(function="gen_random_uuid", output_field=fields.UUID())
+    )
+    title = fields.String(max_length=10)
+
+    class Meta:
+        table_name = "upd_keyed"
 
 
 async def _loaded(**values: Any) -> UpdItem:
@@ -331,18 +344,20 @@ async def test_delete_names_the_row_by_the_key_it_was_loaded_with(db):
     assert await UpdItem.objects.count() == 0
 
 
-async def test_a_field_clean_of_its_own_runs_for_none_and_the_default(db):
-    made = await UpdOwnClean.objects.create(title="a")
-    assert (made.note, made.code) == ("none", "ok")
+async def test_a_field_clean_of_its_own_runs_for_the_default_not_for_none(db):
+    made = await UpdOwnClean.objects.create(title="a", note="x")
+    assert (made.note, made.code) == ("X", "ok")
+    await UpdOwnClean.objects.create(title="a")
     await UpdOwnClean.objects.bulk_create([UpdOwnClean(title="b")])
     await UpdOwnClean.objects.bulk_create([UpdOwnClean(title=f"c{i}") for i in range(80)])
-    assert await UpdOwnClean.objects.filter(note__isnull=True).count() == 0
+    assert await UpdOwnClean.objects.filter(note__isnull=True).count() == 82
     loaded = await UpdOwnClean.objects.get(id=made.id)
-    loaded.note = "x"
+    loaded.note = "y"
     await loaded.save()
+    assert await UpdOwnClean.objects.values_list("note", flat=True).get(id=made.id) == "Y"
     loaded.note = None
     await loaded.save()
-    assert await UpdOwnClean.objects.values_list("note", flat=True).get(id=made.id) == "none"
+    assert await UpdOwnClean.objects.values_list("note", flat=True).get(id=made.id) is None
     before = await UpdOwnClean.objects.count()
     with pytest.raises(ValidationError) as info:
         await UpdOwnClean.objects.create(title="locked")
@@ -384,3 +399,35 @@ async def test_none_for_a_db_default_column_writes_the_default(db):
     assert made.rank is None
     ranks = UpdRanked.objects.filter(id__in=[made.id, other.id]).values_list("id", "rank")
     assert dict(await ranks) == {made.id: 9, other.id: 3}
+
+
+async def test_full_clean_of_a_partly_loaded_instance_checks_what_it_has(db):
+    made = await UpdRanked.objects.create(title="a", rank=7, shout="keep")
+    partial = await UpdRanked.objects.only("title").get(id=made.id)
+    partial.title = "b"
+    partial.full_clean()  # rank (NOT NULL) and shout were not loaded: neither is touched
+    assert "rank" not in vars(partial) and "shout" not in vars(partial)
+    await partial.save()
+    row = await UpdRanked.objects.values_list("title", "rank", "shout").get(id=made.id)
+    assert row == ("b", 7, "KEEP")
+
+
+async def test_none_for_a_key_with_a_db_default_is_refused(db):
+    made = await UpdKeyed.objects.create(title="a")
+    loaded = await UpdKeyed.objects.get(id=made.id)
+    loaded.id = None
+    loaded.title = "b"
+    with capture_queries() as queries:
+        with pytest.raises(ValidationError) as info:
+            await loaded.save()
+    assert info.value.model == "UpdKeyed" and "primary key" in info.value.errors["id"][0]
+    assert loaded.id is None and not _updates(queries)
+    assert await UpdKeyed.objects.values_list("title", flat=True).get(id=made.id) == "a"
+
+
+def test_a_clean_without_a_module_has_no_default_shortcut():
+    namespace: dict[str, Any] = {}
+    exec("def clean(self, value, instance=None):\n    return value\n", namespace)
+    odd = type("Odd", (fields.String,), {"clean": namespace["clean"]})
+    field = odd(max_length=5, default="x", nullable=True)
+    assert field._validator_expression({}, "k_") == "v is None"

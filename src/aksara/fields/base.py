@@ -286,13 +286,13 @@ class Field(Generic[T, N]):
         instance as ``obj``, by attribute (``getattr``; never ``obj.__dict__``, which would
         make CPython build a dict object for an instance whose values are kept inline).
 
-        It accepts ``None`` for a nullable field and the field's shared default (see
-        ``shared_default()``) unless the field's class has a ``clean()`` of its own, and
-        what the ``_shortcut()`` of the field's class accepts."""
+        It accepts ``None`` for a nullable field (saves do not clean it, as Django skips a
+        blank field's empty value), the field's shared default (``shared_default()``) unless the
+        class has a ``clean()`` of its own, and what its class's ``_shortcut()`` accepts."""
         parts: list[str] = []
-        own = type(self).clean.__module__.startswith("aksara.")  # else clean() runs for them
-        if own and (self.nullable or self.db_generated):
+        if self.nullable or self.db_generated:
             parts.append("v is None")
+        own = (type(self).clean.__module__ or "").startswith("aksara.")  # else clean() runs
         shared, value = self.shared_default()
         if own and shared and value is not None and self._cleans_to_itself(value):
             names[key + "default"] = value

@@ -298,8 +298,12 @@ class Model(ModelRoot, metaclass=ModelMeta):
         if not slow:
             return
         errors: dict[str, list[str]] = {}
+        partial = type(d.get("_loaded")) is Partial
         for field in slow:
-            value = d.get(field.attname)
+            if (value := d.get(field.attname, d)) is d:
+                if partial:
+                    continue  # not loaded (``only()``, ``defer()``): not checked, not written
+                value = None
             if value is None and field.filled_by_database and not field.nullable:
                 # None cannot be stored: a NOT NULL column with a database default gets it.
                 value = d[field.attname] = DATABASE_DEFAULT

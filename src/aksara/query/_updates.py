@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from aksara._codegen import make_function
 from aksara._typing import DATABASE_DEFAULT
 from aksara.db import get_database
-from aksara.exceptions import DatabaseError, QueryError
+from aksara.exceptions import DatabaseError, QueryError, ValidationError
 from aksara.query import _plans
 from aksara.query._compile import Plan, RowPlan, param
 from aksara.query._keys import key_condition, key_described, key_params
@@ -341,6 +341,12 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> No
     model = type(obj)
     meta = obj._meta
     d = vars(obj)
+    keys = [f for f in meta.pk_fields if d.get(f.attname) is DATABASE_DEFAULT]
+    if keys:  # a new key for a saved row is not asked for with None
+        for field in keys:
+            d[field.attname] = None
+        message = "A saved row's primary key cannot be set to None"
+        raise ValidationError({f.name: [message] for f in keys}, model=meta.model_name)
     version = meta.version
     if version is not None:
         fields = [f for f in fields if f is not version]
