@@ -387,7 +387,11 @@ async def test_none_for_a_db_default_column_writes_the_default(db):
     made.title = "b"
     await made.save()
     assert (made.rank, loaded.rank) == (5, 5)
-    made.rank = 9
+    made.rank, made.title = None, "far too long"
+    with pytest.raises(ValidationError):
+        await made.save()
+    assert made.rank is None  # as it was given, after a failed save()
+    made.rank, made.title = 9, "b"
     await made.save()
     assert await UpdRanked.objects.values_list("rank", flat=True).get(id=made.id) == 9
     # bulk_update() sends values: None is refused there, and nothing is written.

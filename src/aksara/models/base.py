@@ -299,6 +299,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
             return
         errors: dict[str, list[str]] = {}
         partial = type(d.get("_loaded")) is Partial
+        defaulted: list[str] = []
         for field in slow:
             if (value := d.get(field.attname, d)) is d:
                 if partial:
@@ -307,6 +308,7 @@ class Model(ModelRoot, metaclass=ModelMeta):
             if value is None and field.filled_by_database and not field.nullable:
                 # None cannot be stored: a NOT NULL column with a database default gets it.
                 value = d[field.attname] = DATABASE_DEFAULT
+                defaulted.append(field.attname)
             if value is DATABASE_DEFAULT:
                 continue  # the database fills it on insert (db_default=, generated=)
             if field.generated is not NOT_PROVIDED:
@@ -325,6 +327,8 @@ class Model(ModelRoot, metaclass=ModelMeta):
             if source in errors and field.name in errors and not d.get(field.attname):
                 del errors[field.name]
         if errors:
+            for attname in defaulted:  # as it was given: nothing is saved
+                d[attname] = None
             raise ValidationError(errors, model=type(self).__name__)
 
     def _clean_model(self) -> None:
