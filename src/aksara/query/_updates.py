@@ -329,6 +329,18 @@ def gone(obj: Model) -> DatabaseError:
     )
 
 
+def refuse_defaults(obj: Model, fields: Sequence[Field[Any, Any]], message: str) -> None:
+    """Refuse ``DATABASE_DEFAULT`` (what ``None`` becomes for a NOT NULL ``db_default=``
+    column) in ``fields`` of ``obj`` where it cannot be written: the instance gets its None
+    back, and ``ValidationError`` says ``message`` for each such field."""
+    d = vars(obj)
+    wrong = [f for f in fields if d.get(f.attname) is DATABASE_DEFAULT]
+    if wrong:
+        for field in wrong:
+            d[field.attname] = None
+        raise ValidationError({f.name: [message] for f in wrong}, model=obj._meta.model_name)
+
+
 async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
     """The UPDATE of a row some of whose fields are set to ``F()`` expressions
     (``post.views = F("views") + 1``) or to their column's default (``DATABASE_DEFAULT``,
@@ -341,12 +353,8 @@ async def _update_returning(obj: Model, fields: Sequence[Field[Any, Any]]) -> No
     model = type(obj)
     meta = obj._meta
     d = vars(obj)
-    keys = [f for f in meta.pk_fields if d.get(f.attname) is DATABASE_DEFAULT]
-    if keys:  # a new key for a saved row is not asked for with None
-        for field in keys:
-            d[field.attname] = None
-        message = "A saved row's primary key cannot be set to None"
-        raise ValidationError({f.name: [message] for f in keys}, model=meta.model_name)
+    # A new key for a saved row is not asked for with None.
+    refuse_defaults(obj, meta.pk_fields, "A saved row's primary key cannot be set to None")
     version = meta.version
     if version is not None:
         fields = [f for f in fields if f is not version]

@@ -18,7 +18,7 @@ from aksara.query._bulk_checks import Prepared, attribute_names, clean_all
 from aksara.query._compile import Plan, RowPlan, array_param, param
 from aksara.query._keys import key_params
 from aksara.query._plans import cached_plan, rowcount
-from aksara.query._updates import update_plan
+from aksara.query._updates import refuse_defaults, update_plan
 from aksara.query._where import expression_key, expression_sql
 from aksara.query.aggregates import Aggregate
 from aksara.query.annotations import annotation_key, annotation_sql, check_expression, has_window
@@ -297,6 +297,9 @@ async def _copy_chunk(
         raise
 
 
+_NO_DEFAULT = "This field cannot be null in bulk_update() (save() writes its default)"
+
+
 async def bulk_update(
     model: type[Model], objs: list[Model], field_names: Sequence[str], batch_size: int | None
 ) -> int:
@@ -315,7 +318,8 @@ async def bulk_update(
         except ValidationError as error:
             action = "be used in bulk_update(), which sends values"
             raise expression_error(obj, fields, action, error) from None
-        _refuse_defaults(obj, fields)
+        # save() writes a column's default (``SET col = DEFAULT``); values are sent here.
+        refuse_defaults(obj, fields, _NO_DEFAULT)
     attnames = tuple(f.attname for f in fields)
     plan = update_plan(model, attnames)
     rows: list[Sequence[Any]] = []
@@ -332,18 +336,6 @@ async def bulk_update(
         if is_whole(obj):
             snapshot(obj)
     return len(objs)
-
-
-def _refuse_defaults(obj: Model, fields: Sequence[Field[Any, Any]]) -> None:
-    """``None`` for a NOT NULL ``db_default=`` column is its default, which ``save()``
-    writes (``SET col = DEFAULT``) and ``bulk_update()``, sending values, cannot."""
-    d = vars(obj)
-    wrong = [f for f in fields if d.get(f.attname) is DATABASE_DEFAULT]
-    if wrong:
-        for field in wrong:
-            d[field.attname] = None
-        message = "This field cannot be null in bulk_update() (save() writes its default)"
-        raise ValidationError({f.name: [message] for f in wrong}, model=obj._meta.model_name)
 
 
 def computed(value: Any) -> bool:
