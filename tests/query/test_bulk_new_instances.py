@@ -5,6 +5,7 @@ import gc
 import json
 import marshal
 import tracemalloc
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -319,6 +320,24 @@ async def test_bulk_check_runs_hooks_and_the_model_clean_for_every_item(db):
     stored = await BnStamped.objects.values_list("id", "created", "touched")
     assert sorted((o.id, o.created, o.touched) for o in objs) == sorted(stored)
     assert all(c.tzinfo is not None for _, c, _ in stored)
+
+
+@pytest.mark.parametrize("count", [3, 70], ids=["values", "copy"])
+async def test_one_bulk_create_gives_every_row_the_same_time(db, count):
+    # Taken once per call, as now() is once per statement: created equals touched too.
+    await aksara.create_all()
+    before = datetime.now(UTC)
+    objs = [BnStamped(title=f"s{i}") for i in range(count)]
+    await BnStamped.objects.bulk_create(objs)
+    after = datetime.now(UTC)
+    stamps = {o.created for o in objs} | {o.touched for o in objs}
+    assert len(stamps) == 1 and before <= stamps.pop() <= after
+    stored = await BnStamped.objects.values_list("created", "touched")
+    assert {c for c, _ in stored} == {t for _, t in stored} == {objs[0].created}
+    # The next call takes its own time.
+    more = [BnStamped(title="later")]
+    await BnStamped.objects.bulk_create(more)
+    assert more[0].created > objs[0].created
 
 
 async def test_bulk_create_names_an_item_of_another_type(db):

@@ -104,12 +104,14 @@ def _check_head(
     instance the long way, the version. The caller's lines go in the ``try`` and end
     with ``except AttributeError`` (``_CHECK_END``).
 
-    Also the ``auto_now``/``auto_now_add`` columns whose new value (the time now, in UTC)
-    their validator is known to accept, each with the variable holding it: their test is
-    not written."""
+    Every ``auto_now``/``auto_now_add`` column of every instance gets the same time, taken
+    once per call (in UTC), as PostgreSQL's ``now()`` gives every row of a statement one
+    time. Also returned: those columns whose validator is known to accept that time, each
+    with the variable holding it: their test is not written."""
     meta = model._meta
     names.update({"model": model, "now": dt.datetime.now, "UTC": dt.UTC})
     lines = [
+        *(["    stamp = now(UTC)"] if any(map(_stamped, meta.pre_save_fields)) else []),
         "    for index, obj in enumerate(objs):",
         "        if type(obj) is not model and not isinstance(obj, model):",
         "            return None, index, None, None",
@@ -118,12 +120,11 @@ def _check_head(
         lines.append("        d = obj.__dict__")
     fresh: dict[str, str] = {}
     for i, field in enumerate(meta.pre_save_fields):
-        if isinstance(field, DateTime) and type(field).pre_save is DateTime.pre_save:
-            if field.auto_now or field.auto_now_add:
-                lines.append(f"        {access.put(field.attname, f'(a{i} := now(UTC))')}")
-                if field.choices is None and shortcut_applies(type(field)):
-                    fresh[field.attname] = f"a{i}"
-        else:
+        if _stamped(field):
+            lines.append(f"        {access.put(field.attname, 'stamp')}")
+            if field.choices is None and shortcut_applies(type(field)):
+                fresh[field.attname] = "stamp"
+        elif not (isinstance(field, DateTime) and type(field).pre_save is DateTime.pre_save):
             names[f"h{i}"] = field.pre_save
             lines.append(f"        h{i}(obj, True)")
     lines.append("        try:")
@@ -134,6 +135,15 @@ def _check_head(
             f"                {access.put(attname, '1')}",
         ]
     return lines, fresh
+
+
+def _stamped(field: Field[Any, Any]) -> bool:
+    """An ``auto_now``/``auto_now_add`` column whose ``pre_save()`` is ``DateTime``'s own."""
+    return (
+        isinstance(field, DateTime)
+        and type(field).pre_save is DateTime.pre_save
+        and (field.auto_now or field.auto_now_add)
+    )
 
 
 #: The end of the ``try`` that ``_check_head()`` opens.
