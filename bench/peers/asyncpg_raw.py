@@ -261,8 +261,10 @@ class AsyncpgPeer(Peer):
     # -- inserts --------------------------------------------------------------------------------
 
     @staticmethod
-    def _params(model: str, row: Row, fixed: tuple[Any, ...]) -> tuple[Any, ...]:
-        head = (datetime.now(UTC), row["level"], row["text"])
+    def _params(
+        model: str, row: Row, fixed: tuple[Any, ...], now: datetime | None = None
+    ) -> tuple[Any, ...]:
+        head = (now or datetime.now(UTC), row["level"], row["text"])
         if model == "related":
             return (*head, row["parent_id"])
         return head + fixed
@@ -283,10 +285,12 @@ class AsyncpgPeer(Peer):
     async def insert_bulk(self, model: str, rows: list[Row]) -> None:
         _, fixed = _insert_sql(model)
         cols = [c for c in w.columns(model) if c != "id"]
+        # One time for the rows of one call, as aksara's bulk_create() gives them.
+        now = datetime.now(UTC)
         async with (self.copy_pool or self.pool).acquire() as conn:
             await conn.copy_records_to_table(
                 w.TABLES[model],
-                records=[self._params(model, row, fixed) for row in rows],
+                records=[self._params(model, row, fixed, now) for row in rows],
                 columns=cols,
             )
 
