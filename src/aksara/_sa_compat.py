@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import exc
+
 Processor = Callable[[Any], Any]
 
 
@@ -69,6 +71,36 @@ def record_is_live(pool: Any, record: Any) -> bool:
         )
     except (AttributeError, TypeError):
         return False
+
+
+def pool_exhausted(pool: Any) -> bool:
+    """True when a checkout would wait: the pool's queue holds no connection and it may open
+    no more (``pool_size + max_overflow`` are out). False for a pool of another kind, whose
+    checkout then waits (or not) as it does."""
+    try:
+        if pool._pool.qsize() > 0:
+            return False
+        limit = pool._max_overflow
+        return bool(limit > -1 and pool._overflow >= limit)
+    except (AttributeError, TypeError):
+        return False
+
+
+def pool_timeout(pool: Any) -> float:
+    """How long a checkout waits for a connection (``pool_timeout``; 30 s, SQLAlchemy's
+    default, for a pool without one)."""
+    timeout = getattr(pool, "_timeout", None)
+    return float(timeout) if isinstance(timeout, (int, float)) else 30.0
+
+
+def pool_timeout_error(pool: Any) -> Exception:
+    """The error SQLAlchemy's queue pool raises when its checkout times out."""
+    size = getattr(getattr(pool, "_pool", None), "maxsize", "?")
+    return exc.TimeoutError(
+        f"QueuePool limit of size {size} overflow {getattr(pool, '_max_overflow', '?')} "
+        f"reached, connection timed out, timeout {pool_timeout(pool):.2f}",
+        code="3o7r",
+    )
 
 
 def record_pool(record: Any) -> Any:

@@ -37,12 +37,16 @@ from aksara._sa_compat import (
     checkout_record,
     decode_jsonb_with,
     next_idle_is_live,
+    pool_exhausted,
+    pool_timeout,
+    pool_timeout_error,
     record_is_live,
     record_pool,
 )
 from aksara.conf import get_settings
 from aksara.db import vector_codec
 from aksara.db._context import current, statement_timeout_var
+from aksara.db._line import Line
 from aksara.db.errors import is_disconnect, translate
 from aksara.db.transaction import Transaction, TransactionError
 from aksara.exceptions import ConfigurationError
@@ -205,6 +209,10 @@ class Database:
         #: the pool when the turn ends (``_give_back``, scheduled on ``_giving_back``).
         self._held: list[Connection] = []
         self._giving_back: asyncio.AbstractEventLoop | None = None
+        #: Tasks waiting in ``acquire()`` for a connection (``aksara.db._line``), and its
+        #: deque, which the hot paths test.
+        self._line = Line(self.engine)
+        self._waiting = self._line.waiting
 
     def __repr__(self) -> str:
         return f"<Database {safe_url(self.url)} {self.state.name.lower()}>"
@@ -225,10 +233,23 @@ class Database:
         A pooled connection the server has closed meanwhile (a restart, ``pg_terminate_backend``,
         an idle timeout) is thrown away here and another one taken, so the statement does not
         fail on it. That check costs nothing: it reads the transport's state, no round trip.
+
+        Tasks that find every connection in use wait in line, and each connection given back
+        goes to the first of them: a task running statements back to back cannot keep the
+        connection from a task that asked before it (``pool_timeout`` bounds the wait).
         """
-        conn = self._acquire_idle()
-        if conn is not None:
-            return conn
+        if not self._waiting:
+            conn = self._take_idle()
+            if conn is not None:
+                return conn
+            if not pool_exhausted(self._pool):
+                return await self._open()
+        elif self.state is not State.OPEN:
+            raise _closed()
+        return await self._wait_turn()
+
+    async def _open(self) -> Connection:
+        """A connection through the pool's checkout, which may open one."""
         for _ in range(self._pool.size() + 1):
             conn = Connection(await self._checkout())
             if not conn.raw.is_closed():
@@ -236,10 +257,45 @@ class Database:
             self.discard(conn)
         return Connection(await self._checkout())
 
+    async def _wait_turn(self) -> Connection:
+        """Wait in line for a connection: one given back (handed over by ``release()``), or
+        the news that the pool has one again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + pool_timeout(self._pool)
+        first = False  # woken, but another task took the connection: first in line again
+        while True:
+            waiter = self._line.join(loop, first)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    conn: Connection | None = await waiter
+            except BaseException as error:
+                self._line.leave(waiter, self.release)
+                if isinstance(error, TimeoutError) and loop.time() >= deadline:
+                    raise translate(pool_timeout_error(self._pool)) from None
+                raise
+            finally:
+                self._line.left()
+            if conn is None:
+                conn = self._take_idle()
+                if conn is None and not pool_exhausted(self._pool):
+                    conn = await self._open()
+            elif conn.raw.is_closed():
+                self.discard(conn)
+                conn = None if pool_exhausted(self._pool) else await self._open()
+            if conn is not None:
+                return conn
+            first = True
+
     def _acquire_idle(self) -> Connection | None:
-        """An idle pooled connection that is open, without I/O; None when there is none."""
+        """An idle pooled connection that is open, without I/O; None when there is none, or
+        when tasks wait in ``acquire()`` (the caller then joins the line)."""
+        if self._waiting:
+            return None
+        return self._take_idle()
+
+    def _take_idle(self) -> Connection | None:
         if self.state is not State.OPEN:
-            raise ConfigurationError("The database is closed: call `await aksara.connect()` first")
+            raise _closed()
         held = self._held
         while held:
             conn = held.pop()
@@ -276,6 +332,8 @@ class Database:
             # Never hand back a connection in a transaction; the caller failed to end it.
             self.discard(conn)
             return
+        if self._waiting and record_is_live(self._pool, conn.record) and self._line.wake(conn):
+            return  # to the task that has waited longest
         if self._pool.overflow() > 0:
             # Check-in may close an overflow connection, which is I/O.
             self._schedule(greenlet_spawn(checkin_record, conn.record))
@@ -488,7 +546,12 @@ class Database:
         if self.state is State.OPEN:
             self.state = State.CLOSED
             self._give_back()
+            self._line.fail(_closed())  # tasks waiting for a connection learn why none comes
             await self.engine.dispose()
+
+
+def _closed() -> ConfigurationError:
+    return ConfigurationError("The database is closed: call `await aksara.connect()` first")
 
 
 _background: set[Any] = set()
