@@ -86,11 +86,11 @@ def pool_exhausted(pool: Any) -> bool:
         return False
 
 
-def pool_timeout(pool: Any) -> float:
-    """How long a checkout waits for a connection (``pool_timeout``; 30 s, SQLAlchemy's
-    default, for a pool without one)."""
+def pool_timeout(pool: Any) -> float | None:
+    """How long a checkout waits for a connection (``pool_timeout``; None: as long as it
+    takes)."""
     timeout = getattr(pool, "_timeout", None)
-    return float(timeout) if isinstance(timeout, (int, float)) else 30.0
+    return float(timeout) if isinstance(timeout, (int, float)) else None
 
 
 def pool_timeout_error(pool: Any) -> Exception:
@@ -98,7 +98,7 @@ def pool_timeout_error(pool: Any) -> Exception:
     size = getattr(getattr(pool, "_pool", None), "maxsize", "?")
     return exc.TimeoutError(
         f"QueuePool limit of size {size} overflow {getattr(pool, '_max_overflow', '?')} "
-        f"reached, connection timed out, timeout {pool_timeout(pool):.2f}",
+        f"reached, connection timed out, timeout {pool_timeout(pool) or 0:.2f}",
         code="3o7r",
     )
 

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from sqlalchemy import event
+from sqlalchemy.util import await_
 
 from aksara.db import Database
-from aksara.exceptions import ConfigurationError, PoolTimeoutError
+from aksara.exceptions import ConfigurationError, DatabaseConnectionError, PoolTimeoutError
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -155,3 +157,89 @@ async def test_a_connection_the_server_closed_handed_over_is_replaced(one, trans
     one.release(conn)
     assert await waiting not in (None, pid)
     assert one.pool_status().checked_out == 0
+
+
+async def test_a_connect_that_fails_while_tasks_wait_lets_them_in(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=0, pool_timeout=2)
+    failures = [1]
+
+    def refuse_once(dialect, conn_rec, cargs, cparams):
+        if failures:
+            failures.pop()
+            await_(asyncio.sleep(0.05))  # still connecting while the others ask
+            raise ConnectionRefusedError("refused")
+
+    event.listen(database.engine.sync_engine, "do_connect", refuse_once)
+    try:
+        first = asyncio.ensure_future(database.fetchval("SELECT 1"))
+        await asyncio.sleep(0.01)
+        waiting = asyncio.ensure_future(database.fetchval("SELECT 2"))
+        started = time.monotonic()
+        with pytest.raises(DatabaseConnectionError):
+            await first
+        assert await database.fetchval("SELECT 3") == 3
+        assert await waiting == 2
+        assert time.monotonic() - started < 1  # not the 2 s pool timeout
+    finally:
+        await database.close()
+
+
+async def test_an_overflow_connection_given_up_lets_a_waiting_task_in(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=1, pool_timeout=2)
+    try:
+        held = await database.acquire()
+        slow = asyncio.ensure_future(database.fetchval("SELECT 1 FROM pg_sleep(5)"))
+        await asyncio.sleep(0.2)  # on the overflow connection
+        waiting = asyncio.ensure_future(database.fetchval("SELECT 2"))
+        await asyncio.sleep(0.01)
+        slow.cancel()  # its connection is thrown away: its place is free
+        started = time.monotonic()
+        assert await database.fetchval("SELECT 3") == 3
+        assert await waiting == 2
+        assert time.monotonic() - started < 1
+        database.release(held)
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+    finally:
+        await database.close()
+
+
+async def test_closing_the_connections_while_tasks_wait_lets_them_in(one):
+    conn = await one.acquire()
+    waiting = asyncio.ensure_future(one.fetchval("SELECT 2"))
+    await asyncio.sleep(0.01)
+    started = time.monotonic()
+    await one.close_connections()  # a new pool, with room, that no checkin announces
+    assert await one.fetchval("SELECT 3") == 3
+    assert await waiting == 2
+    assert time.monotonic() - started < 1
+    one.release(conn)
+
+
+async def test_a_task_woken_by_a_checkin_is_not_overtaken(one):
+    core = await one.engine.connect()
+    order: list[str] = []
+
+    async def ask(name: str) -> None:
+        await one.fetchval("SELECT 1")
+        order.append(name)
+
+    waiting = asyncio.ensure_future(ask("waiting"))
+    await asyncio.sleep(0.01)
+    await core.close()  # wakes the waiting task; one asking in the same turn comes after it
+    await ask("late")
+    await waiting
+    assert order == ["waiting", "late"]
+
+
+async def test_no_pool_timeout_waits_as_long_as_it_takes(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=0, pool_timeout=None)
+    try:
+        conn = await database.acquire()
+        waiting = asyncio.ensure_future(database.fetchval("SELECT 1"))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        database.release(conn)
+        assert await waiting == 1
+    finally:
+        await database.close()

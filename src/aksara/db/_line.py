@@ -18,10 +18,16 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+#: How often a waiting task looks at the pool itself (seconds): a connection's place can come
+#: free with no connection given back (a connect that failed or was cancelled, an overflow
+#: connection closed), which no checkin announces.
+RECHECK = 0.05
+
 
 class Line:
     """Waiting tasks, each a future given a connection (or None: the news that the pool has
-    one again, to be taken from it)."""
+    room again, to be taken from it). A task given one stays in the line until it runs
+    (``out``), so that no task asking meanwhile overtakes it."""
 
     __slots__ = ("waiting", "_engine", "_listening")
 
@@ -47,8 +53,31 @@ class Line:
             self.waiting.append(waiter)
         return waiter
 
-    def left(self) -> None:
-        """A task stopped waiting: the listener goes with the last one."""
+    async def wait(
+        self, waiter: asyncio.Future[Any], deadline: float | None, room: Callable[[], bool]
+    ) -> Any:
+        """What ``waiter`` is given. Every ``RECHECK`` seconds, the first waiting task is
+        woken when ``room()`` says the pool has room that nothing announced.
+        ``TimeoutError`` at ``deadline`` (the loop's time; None: no end)."""
+        loop = asyncio.get_running_loop()
+        while not waiter.done():
+            step = RECHECK
+            if deadline is not None:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError
+                step = min(step, left)
+            await asyncio.wait((waiter,), timeout=step)
+            if not waiter.done() and room():
+                self.wake(None)
+        return waiter.result()
+
+    def out(self, waiter: asyncio.Future[Any]) -> None:
+        """``waiter``'s task runs again: out of the line. The listener goes with the last."""
+        try:
+            self.waiting.remove(waiter)
+        except ValueError:
+            pass
         if self._listening and not self.waiting:
             self._listening = False
             event.remove(self._engine.sync_engine, "checkin", self._checked_in)
@@ -56,10 +85,7 @@ class Line:
     def leave(self, waiter: asyncio.Future[Any], release: Callable[[Any], None]) -> None:
         """A task gives up (cancelled, timed out): out of the line, and what it was given goes
         on (a connection through ``release``, the news to the next task)."""
-        try:
-            self.waiting.remove(waiter)
-        except ValueError:
-            pass
+        self.out(waiter)
         if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
             given = waiter.result()
             if given is not None:
@@ -68,11 +94,9 @@ class Line:
                 self.wake(None)
 
     def wake(self, given: Any) -> bool:
-        """Give a connection (or None, the news) to the first waiting task; False when no
-        task waits."""
-        waiting = self.waiting
-        while waiting:
-            waiter = waiting.popleft()
+        """Give a connection (or None, the news) to the first task still waiting; False when
+        none is."""
+        for waiter in self.waiting:
             if not waiter.done():
                 waiter.set_result(given)
                 return True
@@ -80,8 +104,7 @@ class Line:
 
     def fail(self, error: BaseException) -> None:
         """Every waiting task raises ``error`` (the database was closed)."""
-        while self.waiting:
-            waiter = self.waiting.popleft()
+        for waiter in self.waiting:
             if not waiter.done():
                 waiter.set_exception(error)
 

@@ -259,32 +259,37 @@ class Database:
 
     async def _wait_turn(self) -> Connection:
         """Wait in line for a connection: one given back (handed over by ``release()``), or
-        the news that the pool has one again."""
+        the news that the pool has room again."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + pool_timeout(self._pool)
-        first = False  # woken, but another task took the connection: first in line again
+        timeout = pool_timeout(self._pool)
+        deadline = None if timeout is None else loop.time() + timeout
+        first = False  # woken, but another took the connection: first in line again
         while True:
             waiter = self._line.join(loop, first)
             try:
-                async with asyncio.timeout_at(deadline):
-                    conn: Connection | None = await waiter
+                conn: Connection | None = await self._line.wait(waiter, deadline, self._room)
             except BaseException as error:
                 self._line.leave(waiter, self.release)
-                if isinstance(error, TimeoutError) and loop.time() >= deadline:
+                if not isinstance(error, TimeoutError):
+                    raise
+                if not self._room():
                     raise translate(pool_timeout_error(self._pool)) from None
-                raise
-            finally:
-                self._line.left()
+                return await self._open()  # room at the deadline, as SQLAlchemy's wait has
+            self._line.out(waiter)
             if conn is None:
                 conn = self._take_idle()
-                if conn is None and not pool_exhausted(self._pool):
+                if conn is None and self._room():
                     conn = await self._open()
             elif conn.raw.is_closed():
                 self.discard(conn)
-                conn = None if pool_exhausted(self._pool) else await self._open()
+                conn = await self._open() if self._room() else None
             if conn is not None:
                 return conn
             first = True
+
+    def _room(self) -> bool:
+        """True when a checkout would not wait: an idle connection, or room for another."""
+        return not pool_exhausted(self._pool)
 
     def _acquire_idle(self) -> Connection | None:
         """An idle pooled connection that is open, without I/O; None when there is none, or
@@ -323,8 +328,12 @@ class Database:
         or waits for one (in its greenlet bridge)."""
         try:
             return await greenlet_spawn(checkout_record, self._pool)
-        except Exception as error:
-            raise translate(error) from error
+        except BaseException as error:
+            if self._waiting:  # the place this connection took is free again
+                self._line.wake(None)
+            if isinstance(error, Exception):
+                raise translate(error) from error
+            raise
 
     def release(self, conn: Connection) -> None:
         """Return a connection checked out with ``acquire()``."""
@@ -336,7 +345,7 @@ class Database:
             return  # to the task that has waited longest
         if self._pool.overflow() > 0:
             # Check-in may close an overflow connection, which is I/O.
-            self._schedule(greenlet_spawn(checkin_record, conn.record))
+            self._schedule(self._checkin_overflow(conn.record))
             return
         try:
             loop = asyncio.get_running_loop()
@@ -347,6 +356,13 @@ class Database:
         if self._giving_back is not loop:
             self._giving_back = loop
             loop.call_soon(self._give_back)
+
+    async def _checkin_overflow(self, record: Any) -> None:
+        try:
+            await greenlet_spawn(checkin_record, record)
+        finally:
+            if self._waiting:  # the connection's place is free (closed) or it is idle
+                self._line.wake(None)
 
     def _give_back(self) -> None:
         """Check the connections held since this turn of the event loop began back in."""
@@ -539,6 +555,7 @@ class Database:
         if self.pinned is not None:
             raise TransactionError("close_connections() while pinned: the pin holds one")
         self._give_back()
+        await _checked_in()
         await self.engine.dispose()
         self._pool = self.engine.sync_engine.pool
 
@@ -547,6 +564,7 @@ class Database:
             self.state = State.CLOSED
             self._give_back()
             self._line.fail(_closed())  # tasks waiting for a connection learn why none comes
+            await _checked_in()
             await self.engine.dispose()
 
 
@@ -555,3 +573,12 @@ def _closed() -> ConfigurationError:
 
 
 _background: set[Any] = set()
+
+
+async def _checked_in() -> None:
+    """Wait for the check-ins running in the background (overflow connections being closed):
+    a pool disposed of meanwhile would leave their connections open."""
+    loop = asyncio.get_running_loop()
+    pending = [task for task in _background if task.get_loop() is loop]
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
