@@ -243,3 +243,60 @@ async def test_no_pool_timeout_waits_as_long_as_it_takes(transactional_db):
         assert await waiting == 1
     finally:
         await database.close()
+
+
+async def test_room_made_while_a_woken_task_had_not_run_is_not_left_idle(transactional_db):
+    database = Database(transactional_db.url, pool_size=2, max_overflow=0, pool_timeout=5)
+    try:
+        a, b = await database.acquire(), await database.acquire()
+        waiting = asyncio.ensure_future(database.fetchval("SELECT 1"))
+        await asyncio.sleep(0.01)
+        database.release(a)  # to the waiting task, which has not run yet
+        database.release(b)  # no task left to hand it to: kept, then back in the pool
+        await asyncio.sleep(0)
+        started = time.monotonic()
+        assert await database.fetchval("SELECT 2") == 2
+        assert time.monotonic() - started < 0.03  # not the line's 50 ms recheck
+        assert await waiting == 1
+    finally:
+        await database.close()
+
+
+def test_a_task_left_waiting_by_a_closed_event_loop_holds_up_nothing(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=0, pool_timeout=5)
+
+    async def leave_one_waiting() -> None:
+        conn = await database.acquire()
+        asyncio.ensure_future(database.fetchval("SELECT 1"))  # still waiting when the loop ends
+        await asyncio.sleep(0.01)
+        await database.close_connections()  # as a loop's last step should
+        conn.raw.terminate()
+
+    async def next_loop() -> float:
+        started = time.monotonic()
+        assert await database.fetchval("SELECT 2") == 2
+        took = time.monotonic() - started
+        await database.close()
+        return took
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(leave_one_waiting())
+    finally:
+        loop.close()
+    assert asyncio.run(next_loop()) < 0.04  # no 50 ms wait, no "Event loop is closed"
+    assert not database._waiting
+
+
+async def test_a_connection_of_a_pool_disposed_of_is_closed_when_given_back(transactional_db):
+    database = Database(transactional_db.url, pool_size=1, max_overflow=1, pool_timeout=5)
+    try:
+        old = await database.acquire()
+        await database.close_connections()
+        new = [await database.acquire(), await database.acquire()]  # the new pool overflows
+        database.release(old)
+        assert old.raw.is_closed()
+        for conn in new:
+            database.release(conn)
+    finally:
+        await database.close()

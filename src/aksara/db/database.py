@@ -209,9 +209,8 @@ class Database:
         #: the pool when the turn ends (``_give_back``, scheduled on ``_giving_back``).
         self._held: list[Connection] = []
         self._giving_back: asyncio.AbstractEventLoop | None = None
-        #: Tasks waiting in ``acquire()`` for a connection (``aksara.db._line``), and its
-        #: deque, which the hot paths test.
-        self._line = Line(self.engine)
+        #: Tasks waiting in ``acquire()`` (``aksara.db._line``); its deque, for the hot paths.
+        self._line = Line(self.engine, self._room)
         self._waiting = self._line.waiting
 
     def __repr__(self) -> str:
@@ -238,6 +237,8 @@ class Database:
         goes to the first of them: a task running statements back to back cannot keep the
         connection from a task that asked before it (``pool_timeout`` bounds the wait).
         """
+        if self._waiting:  # places left by tasks of an event loop closed since go
+            self._line.settle(asyncio.get_running_loop())
         if not self._waiting:
             conn = self._take_idle()
             if conn is not None:
@@ -265,9 +266,9 @@ class Database:
         deadline = None if timeout is None else loop.time() + timeout
         first = False  # woken, but another took the connection: first in line again
         while True:
-            waiter = self._line.join(loop, first)
+            waiter = self._line.join(loop, first, deadline)
             try:
-                conn: Connection | None = await self._line.wait(waiter, deadline, self._room)
+                conn: Connection | None = await waiter
             except BaseException as error:
                 self._line.leave(waiter, self.release)
                 if not isinstance(error, TimeoutError):
@@ -283,9 +284,12 @@ class Database:
             elif conn.raw.is_closed():
                 self.discard(conn)
                 conn = await self._open() if self._room() else None
-            if conn is not None:
-                return conn
-            first = True
+            if conn is None:
+                first = True
+                continue
+            if self._waiting and (self._held or self._room()):
+                self._line.wake(None)  # room no task was told of while this one was woken
+            return conn
 
     def _room(self) -> bool:
         """True when a checkout would not wait: an idle connection, or room for another."""
@@ -341,9 +345,17 @@ class Database:
             # Never hand back a connection in a transaction; the caller failed to end it.
             self.discard(conn)
             return
-        if self._waiting and record_is_live(self._pool, conn.record) and self._line.wake(conn):
+        if (
+            self._waiting
+            and record_is_live(self._pool, conn.record)
+            and record_pool(conn.record) is self._pool
+            and self._line.wake(conn)
+        ):
             return  # to the task that has waited longest
         if self._pool.overflow() > 0:
+            if record_pool(conn.record) is not self.engine.sync_engine.pool:
+                conn.raw.terminate()  # of a pool disposed of, which would keep it open
+                return
             # Check-in may close an overflow connection, which is I/O.
             self._schedule(self._checkin_overflow(conn.record))
             return
@@ -563,7 +575,7 @@ class Database:
         if self.state is State.OPEN:
             self.state = State.CLOSED
             self._give_back()
-            self._line.fail(_closed())  # tasks waiting for a connection learn why none comes
+            self._line.fail(_closed)  # tasks waiting for a connection learn why none comes
             await _checked_in()
             await self.engine.dispose()
 
