@@ -277,13 +277,13 @@ class Database:
                     raise translate(pool_timeout_error(self._pool)) from None
                 return await self._open()  # room at the deadline, as SQLAlchemy's wait has
             self._line.out(waiter)
+            if conn is not None and conn.raw.is_closed():
+                self.discard(conn)  # its place in the pool is free: taken below
+                conn = None
             if conn is None:
                 conn = self._take_idle()
                 if conn is None and self._room():
                     conn = await self._open()
-            elif conn.raw.is_closed():
-                self.discard(conn)
-                conn = await self._open() if self._room() else None
             if conn is None:
                 first = True
                 continue
@@ -332,12 +332,8 @@ class Database:
         or waits for one (in its greenlet bridge)."""
         try:
             return await greenlet_spawn(checkout_record, self._pool)
-        except BaseException as error:
-            if self._waiting:  # the place this connection took is free again
-                self._line.wake(None)
-            if isinstance(error, Exception):
-                raise translate(error) from error
-            raise
+        except Exception as error:
+            raise translate(error) from error
 
     def release(self, conn: Connection) -> None:
         """Return a connection checked out with ``acquire()``."""
@@ -357,7 +353,7 @@ class Database:
                 conn.raw.terminate()  # of a pool disposed of, which would keep it open
                 return
             # Check-in may close an overflow connection, which is I/O.
-            self._schedule(self._checkin_overflow(conn.record))
+            self._schedule(greenlet_spawn(checkin_record, conn.record))
             return
         try:
             loop = asyncio.get_running_loop()
@@ -368,13 +364,6 @@ class Database:
         if self._giving_back is not loop:
             self._giving_back = loop
             loop.call_soon(self._give_back)
-
-    async def _checkin_overflow(self, record: Any) -> None:
-        try:
-            await greenlet_spawn(checkin_record, record)
-        finally:
-            if self._waiting:  # the connection's place is free (closed) or it is idle
-                self._line.wake(None)
 
     def _give_back(self) -> None:
         """Check the connections held since this turn of the event loop began back in."""

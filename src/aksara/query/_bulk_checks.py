@@ -124,7 +124,7 @@ def _check_head(
             lines.append(f"        {access.put(field.attname, 'stamp')}")
             if field.choices is None and shortcut_applies(type(field)):
                 fresh[field.attname] = "stamp"
-        elif not (isinstance(field, DateTime) and type(field).pre_save is DateTime.pre_save):
+        else:
             names[f"h{i}"] = field.pre_save
             lines.append(f"        h{i}(obj, True)")
     lines.append("        try:")
