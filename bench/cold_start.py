@@ -10,7 +10,9 @@ Each measurement runs in a fresh process (``--runs`` of them; medians reported):
   caches the statement, and makes PostgreSQL prepare it) against the median of the next
   20 calls, on one pooled connection that has already run ``SELECT 1``. Raw asyncpg's
   first and later ``fetch`` of the same SQL are the floor: preparing a statement costs
-  the server a round trip of its own on any client.
+  the server a round trip of its own on any client. Raw asyncpg's first statement with an
+  array parameter also runs asyncpg's type introspection query first, which aksara's
+  connections do without (``aksara.db.builtin_types``).
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ async def first_and_warm(url: str) -> dict[str, tuple[float, float]]:
         shapes: dict[str, Callable[[], Awaitable[Any]]] = {
             "raw asyncpg fetch (the floor)": lambda: raw.fetch(
                 "SELECT * FROM cold_article WHERE title = $1", "a7"
+            ),
+            "raw asyncpg fetch, an array parameter": lambda: raw.fetch(
+                "SELECT * FROM cold_article WHERE id = ANY($1::int[])", [7, 8]
             ),
             "get(pk=)": lambda: Article.objects.get(pk=7),
             "filter().order_by()[:20]": lambda: Article.objects.filter(views__gte=10).order_by(

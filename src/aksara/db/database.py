@@ -26,6 +26,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, NamedTuple
 
 import asyncpg
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -44,7 +45,7 @@ from aksara._sa_compat import (
     record_pool,
 )
 from aksara.conf import get_settings
-from aksara.db import vector_codec
+from aksara.db import builtin_types, vector_codec
 from aksara.db._context import current, statement_timeout_var
 from aksara.db._line import Line
 from aksara.db.errors import is_disconnect, translate
@@ -193,6 +194,8 @@ class Database:
         if options["json_deserializer"] is _json.loads:
             # The same decoding, without SQLAlchemy's copy of each value's text.
             decode_jsonb_with(self.dialect, _json.loads_jsonb)
+        # Each new connection knows PostgreSQL's array and range types without asking.
+        event.listen(self.engine.sync_engine, "connect", builtin_types.on_connect)
         for hook in ENGINE_HOOKS:
             hook(self)
         # A QueuePool (size(), overflow()), typed as Pool by SQLAlchemy.
@@ -534,7 +537,10 @@ class Database:
     async def run_ddl(self, fn: Any, *args: Any) -> Any:
         """Run ``fn(sync_connection, *args)`` through SQLAlchemy in its own transaction."""
         async with self.engine.begin() as conn:
-            return await conn.run_sync(fn, *args)
+            result = await conn.run_sync(fn, *args)
+            # DDL made SQLAlchemy clear the connection's type cache (reload_schema_state()).
+            builtin_types.register((await conn.get_raw_connection()).driver_connection)
+            return result
 
     async def ensure_vector_extension(self) -> bool:
         """``CREATE EXTENSION IF NOT EXISTS vector``; False when the server lacks pgvector."""

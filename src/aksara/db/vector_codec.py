@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import asyncpg
 
+from aksara.db import builtin_types
 from aksara.types import float32_list
 
 _HEADER = struct.Struct(">HH")
@@ -92,6 +93,7 @@ async def register(conn: asyncpg.Connection) -> bool:
     await conn.set_type_codec(
         "vector", schema=schema, encoder=encode, decoder=decode, format="binary"
     )
+    builtin_types.register(conn)  # setting a codec dropped the ones asyncpg had derived
     return True
 
 
