@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
+import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -202,8 +203,22 @@ async def test_connections_opened_after_close_connections_know_the_types(one):
     assert not await log.introspected()
 
 
-def test_asyncpg_internals_are_as_expected():
+async def test_a_failed_ddl_keeps_the_types(one):
+    def fails(conn):
+        conn.execute(sa.DDL("CREATE TEMP TABLE u (n int)"))
+        raise RuntimeError("after the DDL")
+
+    with pytest.raises(RuntimeError, match="after the DDL"):
+        await one.run_ddl(fails)
+    log = Log(await raw(one))
+    assert await one.fetchval("SELECT $1::int2[]", [[2]]) == [2]
+    assert not await log.introspected()
+
+
+async def test_asyncpg_internals_are_as_expected(plain):
     """The one private call: a release that changes it fails here rather than making every
     connection introspect again unnoticed."""
     assert callable(asyncpg.Connection.add_query_logger)
-    assert "_protocol" in asyncpg.Connection.__slots__
+    assert callable(plain._protocol.get_settings().register_data_types)
+    assert builtin_types.register(plain)
+    assert plain._protocol.get_settings().get_data_codec(1007) is not None

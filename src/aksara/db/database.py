@@ -22,7 +22,7 @@ from collections.abc import (
     Iterable,
     Sequence,
 )
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -537,10 +537,11 @@ class Database:
     async def run_ddl(self, fn: Any, *args: Any) -> Any:
         """Run ``fn(sync_connection, *args)`` through SQLAlchemy in its own transaction."""
         async with self.engine.begin() as conn:
-            result = await conn.run_sync(fn, *args)
-            # DDL made SQLAlchemy clear the connection's type cache (reload_schema_state()).
-            builtin_types.register((await conn.get_raw_connection()).driver_connection)
-            return result
+            try:
+                return await conn.run_sync(fn, *args)
+            finally:  # DDL made SQLAlchemy clear the connection's type cache, even if it failed
+                with suppress(Exception):  # a connection that broke: the error above tells
+                    builtin_types.register((await conn.get_raw_connection()).driver_connection)
 
     async def ensure_vector_extension(self) -> bool:
         """``CREATE EXTENSION IF NOT EXISTS vector``; False when the server lacks pgvector."""
