@@ -11,8 +11,6 @@ from collections.abc import AsyncIterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Self
 
-from fsspec.implementations.local import LocalFileSystem  # pyright: ignore[reportMissingTypeStubs]
-
 from aksara._concurrency import run_in_thread, run_to_the_end
 from aksara.exceptions import SuspiciousFileOperation
 from aksara.storage._names import validate_name
@@ -45,6 +43,9 @@ class FileSystemStorage(Storage):
     def __init__(self, *, root: str | os.PathLike[str], base_url: str | None = None) -> None:
         super().__init__(base_url=base_url)
         self.root: str = os.path.abspath(os.fspath(root))
+        # Imported here, not with aksara: many programs never store a file.
+        from fsspec.implementations.local import LocalFileSystem  # pyright: ignore[reportMissingTypeStubs]
+
         self.fs: Any = LocalFileSystem()
 
     @classmethod

@@ -7,8 +7,6 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fsspec.implementations.memory import MemoryFileSystem  # pyright: ignore[reportMissingTypeStubs]
-
 from aksara.storage.base import Storage, StorageFile
 
 
@@ -22,6 +20,8 @@ class MemoryStorage(Storage):
 
     def __init__(self, *, base_url: str | None = "/media/") -> None:
         super().__init__(base_url=base_url)
+        from fsspec.implementations.memory import MemoryFileSystem  # pyright: ignore[reportMissingTypeStubs]
+
         self.fs: Any = MemoryFileSystem(global_store=False, skip_instance_cache=True)
 
     async def _save(self, name: str, chunks: AsyncIterator[bytes], max_length: int | None) -> str:
