@@ -15,7 +15,7 @@ import ipaddress
 import math
 import os
 import struct
-from typing import Any, TypeAlias, Union, cast
+from typing import Any, ClassVar, TypeAlias, Union, cast
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR
@@ -160,13 +160,22 @@ class VectorType(VECTOR):
     """pgvector's ``VECTOR`` whose parameters travel in pgvector's binary format.
 
     A parameter is compiled as ``CAST($1 AS VECTOR(n))`` and packed by the binary codec
-    aksara installs on a connection when it first needs it (``aksara.db.vector_codec``):
-    no decimal formatting of every number on the client, and no text to parse on the
-    server. pgvector stores float4, so nothing is lost. Columns are selected as pgvector's
-    text, parsed into the shortest decimals of each float4.
+    aksara installs on each new connection once a vector type exists, or on a connection
+    lacking it when it first needs it (``aksara.db.vector_codec``): no decimal formatting of
+    every number on the client, and no text to parse on the server. pgvector stores float4,
+    so nothing is lost. Columns are selected as pgvector's text, parsed into the shortest
+    decimals of each float4.
     """
 
     cache_ok = True
+
+    #: Whether a vector type was made (a model's vector column, say): new connections then
+    #: get the codec as they open (``aksara.db.vector_codec.on_connect``).
+    in_use: ClassVar[bool] = False
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__(dim)
+        VectorType.in_use = True
 
     def bind_expression(self, bindvalue: Any) -> Any:
         return sa.cast(bindvalue, VECTOR(self.dim))

@@ -35,6 +35,8 @@ async def introspecting(aksara_database: Database) -> AsyncIterator[Database]:
     """The same, but its connections learn the types as asyncpg does: by asking."""
     database = Database(aksara_database.url, pool_size=1, max_overflow=0)
     event.remove(database.engine.sync_engine, "connect", builtin_types.on_connect)
+    # pgvector's codec, set as a connection opens, gives the types too (see below).
+    event.remove(database.engine.sync_engine, "connect", vector_codec.on_connect)
     try:
         yield database
     finally:

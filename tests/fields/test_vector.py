@@ -318,6 +318,39 @@ async def test_a_new_pool_installs_the_vector_codec_outside_transactions(db):
         await fresh.close()
 
 
+async def _first_vector_statement(monkeypatch, expected: bool) -> list[str]:
+    """The statements a new connection runs for its first vector parameter."""
+    import asyncio
+
+    from aksara.db import Database
+    from aksara.types import VectorType
+
+    monkeypatch.setattr(VectorType, "in_use", expected)
+    fresh = Database(get_database().url, pool_size=1, max_overflow=0)
+    try:
+        conn = await fresh.acquire()
+        fresh.release(conn)
+        queries: list[str] = []
+        conn.raw.add_query_logger(lambda record: queries.append(record.query))
+        sql = "SELECT (CAST($1 AS VECTOR(3)) <-> CAST($2 AS VECTOR(3)))::float8"
+        assert await fresh.fetchval(sql, [[3, 0, 0], [0, 4, 0]]) == 5.0
+        await asyncio.sleep(0)  # asyncpg calls its loggers soon after each statement
+        return queries
+    finally:
+        await fresh.close()
+
+
+async def test_a_new_connection_has_the_vector_codec_before_its_first_vector(db, monkeypatch):
+    """Vector columns exist (``FcEmbedding``): connections get pgvector's codec as they
+    open, so their first vector statement runs alone, without asyncpg's type introspection
+    (about 12 ms) or a refused first try."""
+    queries = await _first_vector_statement(monkeypatch, expected=True)
+    assert len(queries) == 1 and "VECTOR(3)" in queries[0]
+    # Otherwise the first vector parameter introspects, fails, installs the codec, reruns.
+    queries = await _first_vector_statement(monkeypatch, expected=False)
+    assert any("pg_catalog.pg_type" in q for q in queries) and len(queries) > 3
+
+
 async def test_distances_as_annotations_order_and_filter(db):
     from aksara.query.functions import CosineDistance, L1Distance, L2Distance, MaxInnerProduct
 

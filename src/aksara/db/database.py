@@ -194,8 +194,10 @@ class Database:
         if options["json_deserializer"] is _json.loads:
             # The same decoding, without SQLAlchemy's copy of each value's text.
             decode_jsonb_with(self.dialect, _json.loads_jsonb)
-        # Each new connection knows PostgreSQL's array and range types without asking.
+        # Each new connection knows PostgreSQL's array and range types without asking, and
+        # pgvector's type when a model has a vector column.
         event.listen(self.engine.sync_engine, "connect", builtin_types.on_connect)
+        event.listen(self.engine.sync_engine, "connect", vector_codec.on_connect)
         for hook in ENGINE_HOOKS:
             hook(self)
         # A QueuePool (size(), overflow()), typed as Pool by SQLAlchemy.

@@ -7,12 +7,14 @@ instead, it checks each element against ``collections.abc`` classes: about 40 µ
 dimensions. The binary codec packs the whole vector with one ``struct`` call (or numpy's
 ``tobytes``).
 
-The codec is registered on a connection the first time a statement there has a vector
-parameter: asyncpg then refuses the list before sending anything (``expected str, got
-list``), ``register()`` installs the codec and the statement runs again. So nothing is
-done for connections that never see a vector, a connection opened before ``CREATE
-EXTENSION vector`` picks the codec up when it first needs it, and a codec left pointing at
-a dropped extension's type is replaced the same way.
+Once a vector type exists (``aksara.types.VectorType``: a model's vector column, say),
+each new connection gets the codec as it opens (``on_connect``: two short statements). Without it,
+the first vector parameter of a connection makes asyncpg run its type introspection query
+(about 12 ms, see ``aksara.db.builtin_types``) and then refuse the list before sending
+anything (``expected str, got list``); ``register()`` then installs the codec and the
+statement runs again. That second path remains for a connection that lacks the codec: one
+opened before ``CREATE EXTENSION vector``, or holding a codec that points at a dropped
+extension's type. A program without vector columns does neither.
 
 Reads are unaffected: aksara selects vector columns as text (``VectorType.column_expression``),
 which is parsed into the shortest decimals of each float32. A hand-written query that
@@ -23,13 +25,15 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any, cast
 
 import asyncpg
+from sqlalchemy.util import await_
 
 from aksara.db import builtin_types
-from aksara.types import float32_list
+from aksara.types import VectorType, float32_list
 
 _HEADER = struct.Struct(">HH")
 
@@ -82,6 +86,15 @@ def wants_codec(error: BaseException) -> bool:
         and isinstance(cause, TypeError)
         and str(cause).startswith("expected str, got")
     )
+
+
+def on_connect(dbapi_connection: Any, record: Any) -> None:
+    """The engine's ``connect`` event (run in SQLAlchemy's greenlet, which ``await_`` needs):
+    the codec, once a vector type exists. Anything that goes wrong leaves the connection as
+    it was: its first vector parameter installs the codec."""
+    if VectorType.in_use:
+        with suppress(Exception):
+            await_(register(dbapi_connection.driver_connection))
 
 
 async def register(conn: asyncpg.Connection) -> bool:
