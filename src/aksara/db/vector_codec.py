@@ -8,13 +8,13 @@ dimensions. The binary codec packs the whole vector with one ``struct`` call (or
 ``tobytes``).
 
 Once a vector type exists (``aksara.types.VectorType``: a model's vector column, say),
-each new connection gets the codec as it opens (``on_connect``: two short statements). Without it,
-the first vector parameter of a connection makes asyncpg run its type introspection query
-(about 12 ms, see ``aksara.db.builtin_types``) and then refuse the list before sending
-anything (``expected str, got list``); ``register()`` then installs the codec and the
-statement runs again. That second path remains for a connection that lacks the codec: one
-opened before ``CREATE EXTENSION vector``, or holding a codec that points at a dropped
-extension's type. A program without vector columns does neither.
+each new connection gets the codec as it opens (``on_connect``: two short statements).
+Without it, the first vector parameter of a connection makes asyncpg run its type
+introspection query (about 12 ms, see ``aksara.db.builtin_types``) and then refuse the
+list before sending anything (``expected str, got list``); ``register()`` then installs
+the codec and the statement runs again. That second path remains for a connection that
+lacks the codec: one opened before ``CREATE EXTENSION vector``, or holding a codec that
+points at a dropped extension's type. A program without vector columns does neither.
 
 Reads are unaffected: aksara selects vector columns as text (``VectorType.column_expression``),
 which is parsed into the shortest decimals of each float32. A hand-written query that
