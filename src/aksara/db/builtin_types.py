@@ -94,8 +94,8 @@ _CATALOG: tuple[tuple[int, str, bytes, int, int], ...] = (
     (6157, "_int8multirange", b"b", 4536, 0),
 )
 
-#: The delimiter of array elements is a comma for every type but ``box``.
-_DELIMITERS = {1020: b";"}
+#: ``box[]``: the one type whose elements are not separated by commas.
+_BOX_ARRAY = 1020
 
 
 def _description(oid: int, name: str, kind: bytes, elem: int, subtype: int) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def _description(oid: int, name: str, kind: bytes, elem: int, subtype: int) -> d
         "kind": kind,
         "basetype": None,
         "elemtype": elem,
-        "elemdelim": _DELIMITERS.get(oid, b",") if elem else None,
+        "elemdelim": (b";" if oid == _BOX_ARRAY else b",") if elem else None,
         "range_subtype": subtype or None,
         "attrtypoids": None,
         "attrnames": None,
